@@ -1,0 +1,275 @@
+"""The command line: open the app, explain an epoch, train, check a sheet.
+
+`explain`, `train` and `check` never import textual: scripts and tests call them,
+and they should start as fast as Python does.
+
+Exit status: 0 success, 1 `check` found a wrong cell, 2 bad arguments or
+input, 3 the app crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import textwrap
+
+from .core import LOSSES, PRESETS, Network, NetworkError, Stepper, build_program, load_network
+from .core.expr import format_number
+from .core.network import LOSS_NAMES
+from .core.program import PHASES
+from .core.sweep import SEED_RATES, checkpoints, sweep
+from .files import OutputError, atomic_writer
+
+EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
+PROG = "backprop-tui"
+
+
+class UsageError(Exception):
+    """Bad arguments or input: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would print the whole usage; one line is enough
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _positive_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"learning rate must be a positive finite number, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _digits(text: str) -> int:
+    value = _positive_int(text)
+    if value > 17:
+        raise argparse.ArgumentTypeError(f"at most 17 significant digits, got {text!r}")
+    return value
+
+
+def _network_options(parser: argparse.ArgumentParser, several_rates: bool = False) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--preset", metavar="NAME", help=f"a built-in network: {', '.join(PRESETS)} (default: excel)")
+    source.add_argument("--config", metavar="FILE", help="a network file (TOML or JSON, see examples/)")
+    if several_rates:
+        parser.add_argument("--lr", metavar="X", type=_positive_rate, nargs="+", action="extend",
+                            help="learning rate; several values train one curve each (a sweep)")
+    else:
+        parser.add_argument("--lr", metavar="X", type=_positive_rate, help="learning rate (default: the network's)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Step through backpropagation one operation at a time.",
+                     epilog="Without a command, opens the app.  Exit status: 0 ok, 1 check found a mistake, "
+                            "2 bad arguments or input, 3 the app crashed.")
+    _network_options(parser)
+    parser.add_argument("--resume", metavar="FILE", help="reopen a saved session")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    explain = commands.add_parser("explain", help="print the worked solution of the first epochs")
+    _network_options(explain)
+    explain.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="how many epochs (default 1)")
+    explain.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    explain.add_argument("--digits", type=_digits, default=None, metavar="D",
+                         help="significant digits in text and markdown (default: full precision)")
+    explain.set_defaults(handler=run_explain)
+
+    train = commands.add_parser("train", help="train on the fast path; summary, CSV, or a learning-rate sweep")
+    _network_options(train, several_rates=True)
+    train.add_argument("--epochs", type=_positive_int, required=True, metavar="N")
+    train.add_argument("--sweep", action="store_true", help=f"compare the rates {' '.join(map(str, SEED_RATES))}")
+    train.add_argument("--csv", metavar="FILE", help="one row per epoch in the spreadsheet layout ('-' for stdout)")
+    train.add_argument("--plot", action="store_true", help="draw the loss chart even when stdout is not a terminal")
+    train.set_defaults(handler=run_train)
+
+    parser.set_defaults(handler=run_app)
+    return parser
+
+
+def load(args) -> Network:
+    """The network the options name, with --lr applied."""
+    preset = getattr(args, "preset", None)
+    config = getattr(args, "config", None)
+    if config:
+        try:
+            net = load_network(config)
+        except NetworkError as error:
+            raise UsageError(f"{config}: {error}") from None
+    else:
+        name = preset or "excel"
+        if name not in PRESETS:
+            raise UsageError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
+        net = PRESETS[name]()
+    rate = getattr(args, "lr", None)
+    if isinstance(rate, list):
+        rate = rate[0] if len(rate) == 1 else None
+    return net.with_changes(lr=rate) if rate else net
+
+
+def describe(net: Network) -> str:
+    bias = {"none": "no biases", "shared": "one bias per layer", "neuron": "one bias per neuron"}[net.bias]
+    if net.bias != "none" and not net.train_bias:
+        bias += " (frozen)"
+    samples = f"{len(net.samples)} samples" if len(net.samples) > 1 else "1 sample"
+    return (f"{net.name}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
+            f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.lr)}")
+
+
+# -- explain ------------------------------------------------------------------
+
+def run_explain(args) -> int:
+    net = load(args)
+    stepper = Stepper(net)
+    start = dict(stepper.values)
+    steps = stepper.trace(args.epochs)
+    if args.format == "json":
+        document = {"network": describe(net), "start": start, "steps": [step.as_dict() for step in steps]}
+        print(json.dumps(document, indent=1, ensure_ascii=False))
+    else:
+        print(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"), end="")
+    return EXIT_OK
+
+
+def render_explanation(net: Network, start: dict, steps, digits: int | None, markdown: bool) -> str:
+    number = lambda value: format_number(value, digits)  # noqa: E731
+    lines = []
+    if markdown:
+        lines += [f"# Worked solution: {net.name}", "", describe(net), "", "| symbol | starting value |", "|---|---|"]
+        lines += [f"| {symbol} | {number(value)} |" for symbol, value in start.items()]
+    else:
+        lines += [describe(net), "", "Starting values: " + ", ".join(f"{s} = {number(v)}" for s, v in start.items())]
+    section = None
+    for step in steps:
+        if (step.epoch, step.phase) != section:
+            section = (step.epoch, step.phase)
+            title = f"Epoch {step.epoch}, {step.phase} pass ({step.phase_count} operations)"
+            lines += ["", f"## {title}" if markdown else title, ""]
+        value = number(step.value)
+        if markdown:
+            lines.append(f"{step.phase_position}. `{step.formula}`  ")
+            lines.append(f"   `= {step.substituted(digits).split(' = ', 1)[1]}` = **{value}**  ")
+            lines.append(f"   {step.why}")
+        else:
+            indent = " " * (len(str(step.phase_count)) + 2)
+            lines.append(f"{step.phase_position:>{len(str(step.phase_count))}}. {step.formula}")
+            pad = indent + " " * len(step.symbol) + " "
+            lines.append(f"{pad}= {step.substituted(digits).split(' = ', 1)[1]}")
+            lines.append(f"{pad}= {value}")
+            lines += textwrap.wrap(step.why, 88, initial_indent=indent, subsequent_indent=indent)
+    return "\n".join(lines) + "\n"
+
+
+# -- train ----------------------------------------------------------------------
+
+def run_train(args) -> int:
+    net = load(args)
+    rates = list(args.lr or [])
+    if args.sweep:
+        rates += [rate for rate in SEED_RATES if rate not in rates]
+    rates = rates or [net.lr]
+    program = build_program(net)
+    if args.csv:
+        write_csv(program, net, rates, args.epochs, args.csv)
+    if args.csv == "-":
+        return EXIT_OK  # stdout is the CSV
+    curves = sweep(program, rates, args.epochs)
+    print(describe(net).rsplit(", lr", 1)[0] + f" — {args.epochs} epochs")
+    print(summary_table(curves, args.epochs))
+    if args.plot or (sys.stdout.isatty() and len(rates) > 1):
+        from .chart import build_chart
+
+        print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
+    return EXIT_OK
+
+
+def first_divergence(losses) -> int | None:
+    for epoch, loss in enumerate(losses, 1):
+        if not math.isfinite(loss):
+            return epoch
+    return None
+
+
+def summary_table(curves: dict, epochs: int) -> str:
+    marks = checkpoints(epochs)
+    header = ["epoch"] + [f"lr {format_number(rate)}" for rate in curves]
+    rows = [[str(mark)] + [format_number(curve[mark - 1], 10) for curve in curves.values()] for mark in marks]
+    notes = []
+    for rate, curve in curves.items():
+        diverged = first_divergence(curve)
+        if diverged:
+            notes.append(f"lr {format_number(rate)} diverged at epoch {diverged} (E_total is no longer a finite number)")
+    widths = [max(len(row[n]) for row in [header] + rows) for n in range(len(header))]
+    text = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in [header] + rows]
+    return "\n".join(text + notes)
+
+
+def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
+    """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients."""
+    width = len(program.columns)
+
+    def write(stream):
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["epoch", *program.columns])
+        for rate in rates:
+            env, done = dict(net.start_env(), lr=float(rate)), 0
+            while done < epochs:
+                count = min(10_000, epochs - done)
+                env, out = program.run(env, count, "row")
+                for k in range(count):
+                    writer.writerow([done + k + 1, *map(repr, out[k * width:(k + 1) * width])])
+                done += count
+
+    if path == "-":
+        write(sys.stdout)
+        return
+    with atomic_writer(path, newline="", encoding="utf-8") as stream:
+        write(stream)
+
+
+# -- the app ----------------------------------------------------------------------
+
+def run_app(args) -> int:
+    if args.resume and (args.preset or args.config):
+        raise UsageError("--resume brings back a whole session; it cannot be combined with --preset or --config")
+    net = None if args.resume else load(args)
+    try:
+        from .app.main import BackpropApp
+    except ImportError as error:  # pragma: no cover - a broken install
+        raise UsageError(f"the app cannot start: {error}") from None
+    app = BackpropApp(net, resume=args.resume, lr=args.lr if args.resume else None)
+    app.run()
+    if app.startup_error:
+        raise UsageError(app.startup_error)
+    # App.run() returns normally even when the app crashed; its return code says so.
+    return EXIT_CRASH if app.return_code else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return args.handler(args)
+    except (UsageError, OutputError) as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `backprop-tui explain | head` is fine
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130

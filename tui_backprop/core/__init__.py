@@ -1,0 +1,22 @@
+"""The pure-Python backprop core: standard library only, no textual, no numpy.
+
+network.py  what a network is, and its symbol names
+expr.py     the expression trees every formula is written in, once
+program.py  the epoch as quantities; compiled into evaluators and the fast path
+stepper.py  the cursor over the trace: next, previous, finish, run, edit
+history.py  every finished epoch, compactly
+"""
+
+from .gradcheck import GradientCheck, gradient_check
+from .history import History
+from .loader import load_network, network_from_dict
+from .network import ACTIVATIONS, BIAS_MODES, LOSSES, Names, Network, NetworkError, Sample
+from .presets import PRESETS
+from .program import BACKWARD, FORWARD, PHASES, UPDATE, Program, Quantity, build_program
+from .stepper import Operation, Stepper
+
+__all__ = [
+    "ACTIVATIONS", "BACKWARD", "BIAS_MODES", "FORWARD", "GradientCheck", "History", "LOSSES", "Names", "Network",
+    "NetworkError", "Operation", "PHASES", "PRESETS", "Program", "Quantity", "Sample", "Stepper", "UPDATE",
+    "build_program", "gradient_check", "load_network", "network_from_dict",
+]

@@ -1,0 +1,141 @@
+"""Network files: TOML, or JSON with the same structure (see examples/)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, as a backport
+    import tomli as tomllib
+
+from .network import Network, NetworkError, Sample
+from .presets import random_weights
+
+KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples")
+
+
+def load_network(path: str | Path) -> Network:
+    """Read a network file; every problem raises NetworkError with one line that names the key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise NetworkError("file", f"cannot read: {getattr(error, 'strerror', None) or error}") from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise NetworkError("file", f"not valid JSON: {error}") from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise NetworkError("file", f"not valid TOML: {error}") from None
+    return network_from_dict(data, default_name=path.stem)
+
+
+def network_from_dict(data, default_name: str = "network") -> Network:
+    if not isinstance(data, dict):
+        raise NetworkError("file", "the top level must be a table of keys")
+    unknown = [key for key in data if key not in KEYS]
+    if unknown:
+        raise NetworkError(str(unknown[0]), f"unknown key (known keys: {', '.join(KEYS)})")
+    for key in ("layers", "samples"):
+        if key not in data:
+            raise NetworkError(key, "missing")
+
+    sizes = data["layers"]
+    if not isinstance(sizes, list) or not sizes:
+        raise NetworkError("layers", "must be a list of layer sizes, e.g. [2, 2, 2]")
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise NetworkError("layers", f"every layer needs a whole number of neurons, at least 1; got {size!r}")
+    if len(sizes) < 2:
+        raise NetworkError("layers", "needs at least an input and an output layer")
+    depth = len(sizes) - 1
+
+    activations = data.get("activations", "sigmoid")
+    if isinstance(activations, str):
+        activations = [activations] * depth
+    if not isinstance(activations, list) or not all(isinstance(a, str) for a in activations):
+        raise NetworkError("activations", "must be a name or a list of names")
+
+    name = _typed(data, "name", str, default_name)
+    loss = _typed(data, "loss", str, "half_sse")
+    bias = _typed(data, "bias", str, "none")
+    train_bias = _typed(data, "train_bias", bool, True)
+    lr = data.get("learning_rate", 0.5)
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+        raise NetworkError("learning_rate", f"must be a number, got {lr!r}")
+    if not lr > 0 or lr == float("inf"):
+        raise NetworkError("learning_rate", f"must be a positive finite number, got {lr!r}")
+
+    weight_count = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    bias_count = {"shared": depth, "neuron": sum(sizes[1:])}.get(bias, 0)
+    weights = _numbers(data, "weights", weight_count, default_seed=0)
+    biases = _numbers(data, "biases", bias_count, default_seed=None) if bias_count else ()
+    if not bias_count and data.get("biases"):
+        raise NetworkError("biases", f"given, but bias is {bias!r}; set bias = 'shared' or 'neuron'")
+
+    raw_samples = data["samples"]
+    if not isinstance(raw_samples, list) or not raw_samples:
+        raise NetworkError("samples", "must be a non-empty list of {inputs = [...], targets = [...]}")
+    samples = []
+    for number, raw in enumerate(raw_samples, 1):
+        key = f"samples[{number}]"
+        if not isinstance(raw, dict):
+            raise NetworkError(key, "must be a table with inputs and targets")
+        extra = [k for k in raw if k not in ("inputs", "targets")]
+        if extra:
+            raise NetworkError(f"{key}.{extra[0]}", "unknown key (a sample has inputs and targets)")
+        parts = []
+        for part in ("inputs", "targets"):
+            values = raw.get(part)
+            if not isinstance(values, list):
+                raise NetworkError(f"{key}.{part}", "missing or not a list of numbers")
+            parts.append(tuple(_number(f"{key}.{part}", v) for v in values))
+        samples.append(Sample(*parts))
+
+    return Network(sizes=tuple(sizes), activations=tuple(activations), loss=loss, bias=bias, train_bias=train_bias,
+                   weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name)
+
+
+def _typed(data, key, kind, default):
+    value = data.get(key, default)
+    if not isinstance(value, kind):
+        raise NetworkError(key, f"must be {'true or false' if kind is bool else 'text'}, got {value!r}")
+    return value
+
+
+def _number(key: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise NetworkError(key, f"expected numbers, got {value!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise NetworkError(key, f"numbers must be finite, got {value!r}")
+    return float(value)
+
+
+def _numbers(data, key: str, count: int, default_seed: int | None) -> tuple[float, ...]:
+    """An explicit list, or {seed = N, scale = X} for reproducible random numbers."""
+    value = data.get(key)
+    if value is None:
+        if default_seed is None:
+            return (0.0,) * count
+        value = {"seed": default_seed}
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in ("seed", "scale")]
+        if unknown:
+            raise NetworkError(f"{key}.{unknown[0]}", "unknown key (random values take seed and scale)")
+        seed, scale = value.get("seed", 0), value.get("scale", 0.5)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise NetworkError(f"{key}.seed", f"must be a whole number, got {seed!r}")
+        scale = _number(f"{key}.scale", scale)
+        return random_weights(count, seed, scale)
+    if not isinstance(value, list):
+        raise NetworkError(key, "must be a list of numbers or {seed = N, scale = X}")
+    numbers = tuple(_number(key, v) for v in value)
+    if len(numbers) != count:
+        raise NetworkError(key, f"expected {count} numbers for this shape, got {len(numbers)}")
+    return numbers

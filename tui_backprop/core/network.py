@@ -1,0 +1,211 @@
+"""What a network is: its shape, choices and starting numbers, and its names.
+
+Names follow the worked examples: inputs i1 i2, hidden sums h1 h2 and outputs
+a_h1 a_h2, output sums o1 o2 and outputs a_o1 a_o2, targets t1 t2, errors E1 E2,
+weights w1..wN numbered layer by layer, each neuron's incoming weights in the
+order of its inputs (so h1 = w1·i1 + w2·i2, h2 = w3·i1 + w4·i2).  With several
+hidden layers the hidden neurons of layer ℓ are hℓ_1, hℓ_2, …; with several
+samples every per-sample name gets the sample number in brackets: h1[3].
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
+LOSSES = ("half_sse", "mse", "bce", "cce")
+BIAS_MODES = ("none", "shared", "neuron")
+
+LOSS_NAMES = {
+    "half_sse": "half sum of squares, E = Σ ½(t − a)²",
+    "mse": "mean squared error",
+    "bce": "binary cross-entropy",
+    "cce": "categorical cross-entropy",
+}
+
+
+class NetworkError(ValueError):
+    """A network description that cannot be used; str() is one line for the user."""
+
+    def __init__(self, key: str, reason: str):
+        super().__init__(reason if key == "file" else f"{key}: {reason}")
+        self.key, self.reason = key, reason
+
+
+@dataclass(frozen=True)
+class Sample:
+    inputs: tuple[float, ...]
+    targets: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Network:
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]  # one per layer after the input layer
+    loss: str = "half_sse"
+    bias: str = "none"
+    train_bias: bool = True
+    weights: tuple[float, ...] = ()
+    biases: tuple[float, ...] = ()
+    samples: tuple[Sample, ...] = ()
+    lr: float = 0.5
+    name: str = "network"
+    names: "Names" = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        self.validate()
+        object.__setattr__(self, "names", Names(self))
+
+    def with_changes(self, **changes) -> "Network":
+        return replace(self, **changes)
+
+    @property
+    def depth(self) -> int:
+        """Number of layers with weights (2 for the 2-2-2 examples)."""
+        return len(self.sizes) - 1
+
+    def weight_count(self) -> int:
+        return sum(a * b for a, b in zip(self.sizes, self.sizes[1:]))
+
+    def bias_count(self) -> int:
+        if self.bias == "shared":
+            return self.depth
+        if self.bias == "neuron":
+            return sum(self.sizes[1:])
+        return 0
+
+    def validate(self) -> None:
+        if len(self.sizes) < 2:
+            raise NetworkError("layers", "needs at least an input and an output layer")
+        for size in self.sizes:
+            if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+                raise NetworkError("layers", f"every layer needs at least one neuron, got {size!r}")
+        if len(self.activations) != self.depth:
+            raise NetworkError(
+                "activations", f"expected {self.depth} (one per layer after the inputs), got {len(self.activations)}"
+            )
+        for act in self.activations:
+            if act not in ACTIVATIONS:
+                raise NetworkError("activations", f"unknown activation {act!r} (choose from {', '.join(ACTIVATIONS)})")
+        if "softmax" in self.activations[:-1]:
+            raise NetworkError("activations", "softmax is only allowed on the output layer")
+        if self.loss not in LOSSES:
+            raise NetworkError("loss", f"unknown loss {self.loss!r} (choose from {', '.join(LOSSES)})")
+        softmax_out = self.activations[-1] == "softmax"
+        if softmax_out != (self.loss == "cce"):
+            raise NetworkError("loss", "categorical cross-entropy ('cce') goes with a softmax output layer, and only with it")
+        if self.bias not in BIAS_MODES:
+            raise NetworkError("bias", f"unknown bias mode {self.bias!r} (choose from {', '.join(BIAS_MODES)})")
+        _check_numbers("weights", self.weights, self.weight_count(), f"layers {list(self.sizes)}")
+        _check_numbers("biases", self.biases, self.bias_count(), f"bias mode {self.bias!r}")
+        if not self.samples:
+            raise NetworkError("samples", "needs at least one sample (inputs and targets)")
+        for number, sample in enumerate(self.samples, 1):
+            key = "samples" if len(self.samples) == 1 else f"samples[{number}]"
+            _check_numbers(f"{key}.inputs", sample.inputs, self.sizes[0], "the input layer")
+            _check_numbers(f"{key}.targets", sample.targets, self.sizes[-1], "the output layer")
+            if self.loss in ("bce", "cce") and not all(0.0 <= t <= 1.0 for t in sample.targets):
+                raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
+            raise NetworkError("learning_rate", f"must be a positive finite number, got {self.lr!r}")
+
+    def parameters(self) -> dict[str, float]:
+        """Trainable and frozen parameters by symbol: w1..wN then the biases."""
+        return dict(zip(self.names.weights + self.names.biases, self.weights + self.biases))
+
+    def inputs_env(self) -> dict[str, float]:
+        env = {}
+        for s, sample in enumerate(self.samples):
+            env.update(zip(self.names.input_symbols(s), sample.inputs))
+            env.update(zip(self.names.target_symbols(s), sample.targets))
+        return env
+
+    def start_env(self) -> dict[str, float]:
+        """Every free symbol: parameters, lr, inputs and targets."""
+        env = self.parameters()
+        env["lr"] = float(self.lr)
+        env.update(self.inputs_env())
+        return env
+
+
+def _check_numbers(key: str, values, count: int, what: str) -> None:
+    if len(values) != count:
+        raise NetworkError(key, f"expected {count} numbers for {what}, got {len(values)}")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise NetworkError(key, f"expected numbers, got {value!r}")
+        if not math.isfinite(value):
+            raise NetworkError(key, f"numbers must be finite, got {value!r}")
+
+
+class Names:
+    """Every symbol of a network, computed once from its shape."""
+
+    def __init__(self, net: Network):
+        self.net = net
+        self.multi_sample = len(net.samples) > 1
+        self.hidden_layers = net.depth - 1
+        self.weights: list[str] = []
+        # weight_at[layer][j][i]: the weight from neuron i of layer-1 into neuron j of layer
+        self.weight_at: list[list[list[str]]] = [[]]
+        number = 1
+        for layer in range(1, net.depth + 1):
+            rows = []
+            for _ in range(net.sizes[layer]):
+                row = [f"w{number + i}" for i in range(net.sizes[layer - 1])]
+                number += len(row)
+                rows.append(row)
+                self.weights.extend(row)
+            self.weight_at.append(rows)
+        self.biases: list[str] = []
+        self.bias_at: list[list[str | None]] = [[]]
+        for layer in range(1, net.depth + 1):
+            if net.bias == "shared":
+                row = [f"b{layer}"] * net.sizes[layer]
+                self.biases.append(f"b{layer}")
+            elif net.bias == "neuron":
+                row = [f"b_{self.neuron(layer, j)}" for j in range(net.sizes[layer])]
+                self.biases.extend(row)
+            else:
+                row = [None] * net.sizes[layer]
+            self.bias_at.append(row)
+
+    def suffix(self, sample: int) -> str:
+        return f"[{sample + 1}]" if self.multi_sample else ""
+
+    def neuron(self, layer: int, j: int) -> str:
+        """Name of neuron j (0-based) of a layer, without sample suffix: i1, h2, h2_1, o1."""
+        if layer == 0:
+            return f"i{j + 1}"
+        if layer == self.net.depth:
+            return f"o{j + 1}"
+        if self.hidden_layers == 1:
+            return f"h{j + 1}"
+        return f"h{layer}_{j + 1}"
+
+    def total(self, layer: int, j: int, sample: int) -> str:
+        """The weighted sum (h1, o1) — for the input layer, the input itself."""
+        return self.neuron(layer, j) + self.suffix(sample)
+
+    def output(self, layer: int, j: int, sample: int) -> str:
+        """What the neuron passes on: a_h1, a_o1; an input passes itself on."""
+        if layer == 0:
+            return self.total(0, j, sample)
+        return "a_" + self.neuron(layer, j) + self.suffix(sample)
+
+    def input_symbols(self, sample: int) -> list[str]:
+        return [self.total(0, j, sample) for j in range(self.net.sizes[0])]
+
+    def target(self, k: int, sample: int) -> str:
+        return f"t{k + 1}" + self.suffix(sample)
+
+    def target_symbols(self, sample: int) -> list[str]:
+        return [self.target(k, sample) for k in range(self.net.sizes[-1])]
+
+    def error(self, k: int, sample: int) -> str:
+        return f"E{k + 1}" + self.suffix(sample)
+
+    @staticmethod
+    def grad(of: str, sample_suffix: str = "") -> str:
+        return f"dE_total/d{of}{sample_suffix}"

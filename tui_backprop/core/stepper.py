@@ -1,0 +1,261 @@
+"""A cursor over the trace: next, previous (exact undo), finish, run, edit.
+
+The stepper holds one dict of values: the free symbols (parameters, lr,
+inputs, targets) and whatever the current epoch has computed so far.  Every
+change pushes an undo record of the old values, so `previous` restores the
+earlier state bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .history import History
+from .network import Network
+from .program import FORWARD, UPDATE, Program, Quantity, build_program
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One performed step: what was computed, from what, and why."""
+
+    epoch: int
+    position: int  # 1-based place in the epoch
+    phase_position: int  # 1-based place in its phase
+    phase_count: int
+    quantity: Quantity
+    value: float
+    inputs: dict[str, float]  # the values it read, as they were
+    old: float | None  # the value it replaced (an update's old weight)
+
+    @property
+    def phase(self) -> str:
+        return self.quantity.phase
+
+    @property
+    def symbol(self) -> str:
+        return self.quantity.symbol
+
+    @property
+    def formula(self) -> str:
+        return self.quantity.formula
+
+    @property
+    def why(self) -> str:
+        return self.quantity.why
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.quantity.reads
+
+    def substituted(self, digits: int | None = None) -> str:
+        return self.quantity.substituted(self.inputs, digits)
+
+    def as_dict(self) -> dict:
+        return {
+            "epoch": self.epoch,
+            "phase": self.phase,
+            "position": self.position,
+            "symbol": self.symbol,
+            "formula": self.formula,
+            "substituted": self.substituted(),
+            "value": self.value,
+            "reads": list(self.reads),
+            "why": self.why,
+        }
+
+
+@dataclass
+class _Undo:
+    kind: str  # op, rollover, edit, run
+    changes: list  # (symbol, old value or _MISSING); for a run, the whole old dict
+    epoch: int
+    position: int
+    last: Operation | None
+    row: list | None
+    history_length: int
+    extra: dict = field(default_factory=dict)
+
+
+class Stepper:
+    def __init__(self, net: Network):
+        self.net = net
+        self.program: Program = build_program(net)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the network's starting numbers, with no history."""
+        self.values: dict[str, float] = self.net.start_env()
+        self.epoch = 1
+        self.position = 0  # operations done in the current epoch
+        self.last: Operation | None = None
+        self.history = History(self.program)
+        self._row: list[float] | None = None
+        self._undo: list[_Undo] = []
+        self._recording = True
+        self._phase_ranges = {q.phase: self.program.phase_bounds(q.phase) for q in self.program.quantities}
+
+    # -- reading --------------------------------------------------------
+    @property
+    def quantities(self) -> list[Quantity]:
+        return self.program.quantities
+
+    @property
+    def upcoming(self) -> Quantity:
+        """The operation `next` will perform."""
+        return self.quantities[self.position % len(self.quantities)]
+
+    @property
+    def epoch_done(self) -> bool:
+        return self.position == len(self.quantities)
+
+    def computed(self, symbol: str) -> bool:
+        return symbol in self.values
+
+    def free_symbols(self) -> list[str]:
+        return list(self.program.free)
+
+    # -- moving ---------------------------------------------------------
+    def _remember(self, kind: str, changes, **extra) -> None:
+        if self._recording:
+            self._undo.append(_Undo(kind, changes, self.epoch, self.position, self.last, self._row, len(self.history), extra))
+
+    def _rollover(self) -> None:
+        computed = [(q.symbol, self.values.pop(q.symbol)) for q in self.quantities if q.phase != UPDATE and q.symbol in self.values]
+        self._remember("rollover", computed)
+        self.epoch += 1
+        self.position = 0
+        self._row = None
+
+    def next(self) -> Operation:
+        if self.epoch_done:
+            self._rollover()
+        n = self.position
+        q = self.quantities[n]
+        inputs = {symbol: self.values[symbol] for symbol in q.reads}
+        value = self.program.evaluators[n](self.values)
+        old = self.values.get(q.symbol, _MISSING)
+        self._remember("op", [(q.symbol, old)])
+        if q.phase == UPDATE and self._row is None:
+            self._row = self._current_row()
+        self.values[q.symbol] = value
+        start, end = self._phase_ranges[q.phase]
+        self.last = Operation(self.epoch, n + 1, n - start + 1, end - start, q, value, inputs,
+                              old if q.phase == UPDATE else None)
+        self.position += 1
+        if self.epoch_done:
+            self.history.append_row(self._row or self._current_row(), self._samples())
+        return self.last
+
+    def previous(self) -> bool:
+        """Undo the last operation (and any edits made after it); False at the very start."""
+        while self._undo:
+            record = self._undo.pop()
+            self._restore(record)
+            if record.kind in ("op", "run"):
+                if record.kind == "op" and self._undo and self._undo[-1].kind == "rollover":
+                    self._restore(self._undo.pop())
+                return True
+        return False
+
+    def _restore(self, record: _Undo) -> None:
+        if record.kind == "run":
+            self.values = record.changes
+        else:
+            for symbol, old in reversed(record.changes):
+                if old is _MISSING:
+                    self.values.pop(symbol, None)
+                else:
+                    self.values[symbol] = old
+        self.epoch, self.position, self.last, self._row = record.epoch, record.position, record.last, record.row
+        self.history.truncate(record.history_length)
+
+    def finish_phase(self) -> None:
+        phase = self.upcoming.phase if not self.epoch_done else FORWARD
+        self.next()
+        while not self.epoch_done and self.upcoming.phase == phase:
+            self.next()
+
+    def finish_epoch(self) -> None:
+        self.next()
+        while not self.epoch_done:
+            self.next()
+
+    def run(self, epochs: int, on_progress: Callable[[int], None] | None = None,
+            should_stop: Callable[[], bool] | None = None, chunk: int = 20_000) -> int:
+        """Complete `epochs` more epochs; the last one is traced so its values stay on screen.
+
+        The whole run is one undo step.  Returns how many epochs were completed
+        (fewer if `should_stop` said so between chunks).
+        """
+        if epochs < 1:
+            return 0
+        before = _Undo("run", dict(self.values), self.epoch, self.position, self.last, self._row, len(self.history))
+        self._recording = False
+        done = 0
+        try:
+            if 0 < self.position < len(self.quantities):
+                self.finish_epoch()
+                done = 1
+            fast = epochs - done - 1
+            if fast > 0:
+                if self.epoch_done:
+                    self._rollover()
+                self.last = None
+                while fast > 0 and not (should_stop and should_stop()):
+                    count = min(chunk, fast)
+                    env, records = self.program.run(self.values, count, "history")
+                    self.history.extend(records, self._samples())
+                    self.values = env
+                    self.epoch += count
+                    fast -= count
+                    done += count
+                    if on_progress:
+                        on_progress(done)
+            if done < epochs and not (should_stop and should_stop()):
+                self.finish_epoch()
+                done += 1
+        finally:
+            self._recording = True
+        self._undo.append(before)
+        if on_progress:
+            on_progress(done)
+        return done
+
+    def _current_row(self) -> list[float]:
+        return [self.values[c] for c in self.program.columns]
+
+    def _samples(self) -> dict[str, float]:
+        names = self.net.names
+        return {s: self.values[s] for k in range(len(self.net.samples)) for s in names.input_symbols(k) + names.target_symbols(k)}
+
+    # -- editing --------------------------------------------------------
+    def set_value(self, symbol: str, value: float) -> None:
+        """Change lr, a parameter, an input or a target; it applies from the next operation that reads it."""
+        if symbol not in self.program.free:
+            raise KeyError(f"{symbol} cannot be edited (editable: {', '.join(self.program.free)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"{symbol} must be a finite number")
+        if symbol == "lr" and value <= 0:
+            raise ValueError("the learning rate must be positive")
+        if self.net.loss in ("bce", "cce") and symbol.startswith("t") and not 0.0 <= value <= 1.0:
+            raise ValueError(f"{self.net.loss} needs targets between 0 and 1")
+        self._remember("edit", [(symbol, self.values[symbol])])
+        self.values[symbol] = float(value)
+
+    def set_lr(self, value: float) -> None:
+        self.set_value("lr", value)
+
+    # -- whole runs without a cursor -------------------------------------
+    def trace(self, epochs: int = 1) -> list[Operation]:
+        """Every operation of the next `epochs` epochs."""
+        steps = []
+        for _ in range(epochs):
+            steps.append(self.next())
+            while not self.epoch_done:
+                steps.append(self.next())
+        return steps

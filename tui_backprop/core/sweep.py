@@ -1,0 +1,28 @@
+"""The same network trained at several learning rates, on the fast path."""
+
+from __future__ import annotations
+
+from array import array
+
+from .program import Program
+
+SEED_RATES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0)  # the rates seeds 000 and 004 compare
+
+
+def sweep(program: Program, rates, epochs: int) -> dict[float, array]:
+    """E_total per epoch for each learning rate, all from the network's starting numbers."""
+    curves = {}
+    start = program.net.start_env()
+    for rate in rates:
+        env = dict(start, lr=float(rate))
+        curves[rate] = program.run(env, epochs, "loss")[1]
+    return curves
+
+
+def checkpoints(epochs: int) -> list[int]:
+    """Epochs 1, 10, 100, … up to `epochs`, and `epochs` itself."""
+    marks, mark = [], 1
+    while mark < epochs:
+        marks.append(mark)
+        mark *= 10
+    return marks + [epochs]
