@@ -75,7 +75,7 @@ class _Undo:
     changes: list  # (symbol, old value or _MISSING); for a run, the whole old dict
     epoch: int
     position: int
-    last: Operation | None
+    done: list[Operation] | None  # the epoch's operations, kept where the record replaces them
     row: list | None
     history_length: int
     extra: dict = field(default_factory=dict)
@@ -92,7 +92,7 @@ class Stepper:
         self.values: dict[str, float] = self.net.start_env()
         self.epoch = 1
         self.position = 0  # operations done in the current epoch
-        self.last: Operation | None = None
+        self.done: list[Operation] = []  # those operations, in order
         self.history = History(self.program)
         self._row: list[float] | None = None
         self._undo: list[_Undo] = []
@@ -110,8 +110,27 @@ class Stepper:
         return self.quantities[self.position % len(self.quantities)]
 
     @property
+    def last(self) -> Operation | None:
+        """The operation performed most recently, if the epoch has one."""
+        return self.done[-1] if self.done else None
+
+    def updated(self, parameter: str) -> Operation | None:
+        """The update operation of `parameter` in this epoch, once it has run."""
+        for op in reversed(self.done):
+            if op.quantity.phase == UPDATE and op.quantity.param == parameter:
+                return op
+        return None
+
+    @property
     def epoch_done(self) -> bool:
         return self.position == len(self.quantities)
+
+    def peek(self) -> float:
+        """The value `next` will compute, without computing it (for the quiz).
+
+        Every quantity reads only free symbols and earlier quantities of its own
+        epoch, so this is right even at an epoch boundary."""
+        return self.program.evaluators[self.position % len(self.quantities)](self.values)
 
     def computed(self, symbol: str) -> bool:
         return symbol in self.values
@@ -120,15 +139,17 @@ class Stepper:
         return list(self.program.free)
 
     # -- moving ---------------------------------------------------------
-    def _remember(self, kind: str, changes, **extra) -> None:
+    def _remember(self, kind: str, changes, keep_done: bool = False) -> None:
         if self._recording:
-            self._undo.append(_Undo(kind, changes, self.epoch, self.position, self.last, self._row, len(self.history), extra))
+            done = list(self.done) if keep_done else None
+            self._undo.append(_Undo(kind, changes, self.epoch, self.position, done, self._row, len(self.history)))
 
     def _rollover(self) -> None:
         computed = [(q.symbol, self.values.pop(q.symbol)) for q in self.quantities if q.phase != UPDATE and q.symbol in self.values]
-        self._remember("rollover", computed)
+        self._remember("rollover", computed, keep_done=True)
         self.epoch += 1
         self.position = 0
+        self.done = []
         self._row = None
 
     def next(self) -> Operation:
@@ -144,12 +165,12 @@ class Stepper:
             self._row = self._current_row()
         self.values[q.symbol] = value
         start, end = self._phase_ranges[q.phase]
-        self.last = Operation(self.epoch, n + 1, n - start + 1, end - start, q, value, inputs,
-                              old if q.phase == UPDATE else None)
+        self.done.append(Operation(self.epoch, n + 1, n - start + 1, end - start, q, value, inputs,
+                                   old if q.phase == UPDATE else None))
         self.position += 1
         if self.epoch_done:
             self.history.append_row(self._row or self._current_row(), self._samples())
-        return self.last
+        return self.done[-1]
 
     def previous(self) -> bool:
         """Undo the last operation (and any edits made after it); False at the very start."""
@@ -171,7 +192,11 @@ class Stepper:
                     self.values.pop(symbol, None)
                 else:
                     self.values[symbol] = old
-        self.epoch, self.position, self.last, self._row = record.epoch, record.position, record.last, record.row
+        if record.kind == "op":
+            self.done.pop()
+        elif record.done is not None:
+            self.done = record.done
+        self.epoch, self.position, self._row = record.epoch, record.position, record.row
         self.history.truncate(record.history_length)
 
     def finish_phase(self) -> None:
@@ -194,7 +219,7 @@ class Stepper:
         """
         if epochs < 1:
             return 0
-        before = _Undo("run", dict(self.values), self.epoch, self.position, self.last, self._row, len(self.history))
+        before = _Undo("run", dict(self.values), self.epoch, self.position, list(self.done), self._row, len(self.history))
         self._recording = False
         done = 0
         try:
@@ -205,7 +230,6 @@ class Stepper:
             if fast > 0:
                 if self.epoch_done:
                     self._rollover()
-                self.last = None
                 while fast > 0 and not (should_stop and should_stop()):
                     count = min(chunk, fast)
                     env, records = self.program.run(self.values, count, "history")

@@ -1,0 +1,89 @@
+"""App benchmarks (issue 3): start-up to first frame, and keypress to updated screen.
+
+    python bench/bench_app.py
+
+1. Process start to first frame, `backprop-tui` against a bare Textual app started
+   the same way (a fresh Python process each, headless, exiting right after the
+   first refresh); best of several runs.  Target: ratio ≤ 1.3.
+2. Keypress to updated screen for next / previous under Pilot: the time from
+   `pilot.press` until the app is idle again with the new frame rendered.
+   Target: median < 16 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 7
+
+BARE = """
+from textual.app import App
+from textual.widgets import Footer, Static
+class Bare(App):
+    def compose(self):
+        yield Static("hello")
+        yield Footer()
+    def on_mount(self):
+        self.call_after_refresh(self.exit)
+Bare().run(headless=True, size=(120, 40))
+"""
+
+OURS = """
+from tui_backprop.app.main import BackpropApp
+class FirstFrame(BackpropApp):
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(self.exit)
+FirstFrame().run(headless=True, size=(120, 40))
+"""
+
+
+def process_time(source: str) -> float:
+    best = float("inf")
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", source], cwd=ROOT, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+async def keypress_latencies(presses: int = 200) -> dict[str, list[float]]:
+    sys.path.insert(0, str(ROOT))
+    from tui_backprop.app.main import BackpropApp
+    from tui_backprop.core import PRESETS
+
+    app = BackpropApp(PRESETS["mazur"]())
+    times: dict[str, list[float]] = {"n": [], "p": []}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for key in ["n"] * presses + ["p"] * presses:
+            start = time.perf_counter()
+            await pilot.press(key)
+            await pilot.pause()  # until the refresh the keypress caused has been drawn
+            times[key].append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    bare = process_time(BARE)
+    ours = process_time(OURS)
+    print(f"start-up to first frame (best of {RUNS}, headless, 120×40)")
+    print(f"  bare Textual app   {bare * 1000:7.0f} ms")
+    print(f"  backprop-tui       {ours * 1000:7.0f} ms")
+    print(f"  ratio              {ours / bare:7.2f}×   (target ≤ 1.3×)")
+    times = asyncio.run(keypress_latencies())
+    print("keypress to updated screen (Pilot, 120×40, mazur, 200 presses each)")
+    for key, name in (("n", "next"), ("p", "previous")):
+        values = sorted(times[key])
+        print(f"  {name:<9} median {statistics.median(values) * 1000:6.2f} ms   "
+              f"p90 {values[int(len(values) * 0.9)] * 1000:6.2f} ms   (target median < 16 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,387 @@
+"""The Textual app: one screen over one Stepper.
+
+Every widget reads the app's `stepper`; the app bumps the reactive `version`
+after each change and the widgets, data-bound to it, redraw themselves.
+"""
+
+from __future__ import annotations
+
+import math
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from rich.text import Text
+
+from ..core import PRESETS, Network, NetworkError, Stepper, load_network
+from ..core.expr import format_number
+from ..core.quiz import Quiz, parse_answer
+from .widgets.diagram import NetworkDiagram
+from .widgets.history_table import HistoryTable
+from .widgets.loss_chart import LossChart
+from .widgets.operation import OperationPanel
+from .widgets.quiz_bar import QuizBar
+from .widgets.screens import HelpScreen, PromptScreen, RunScreen
+from .widgets.values import ValuesTable
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+# Below this the bottom panels take turns (v cycles them) instead of sharing the screen.
+ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
+PANELS = ("values", "chart", "history")
+MAX_RUN = 10_000_000
+
+HELP_INTRO = """\
+Each epoch is worked the way the examples do it by hand: the forward pass (every
+weighted sum, activation and error), the backward pass (every chain-rule factor
+and gradient) and the update (every parameter, all from the same forward pass).
+n computes the next operation; p takes it back exactly. Click a neuron or an edge
+to see its formula and value."""
+
+# Actions that change the stepper: refused while a run or a dialog is under way.
+STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", "learning_rate", "edit", "open",
+            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance"}
+
+
+class BackpropApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "backprop-tui"
+
+    # The tooltip is the long form: the Footer shows it on hover, and `?` and the command palette list it.
+    BINDINGS = [
+        Binding("n,right", "next", "Next", tooltip="Compute the next operation"),
+        Binding("p,left", "previous", "Previous", tooltip="Take the last operation back (exact undo)"),
+        Binding("f", "finish_phase", "Phase", tooltip="Finish the current phase (forward, backward or update)"),
+        Binding("e", "finish_epoch", "Epoch", tooltip="Finish the epoch"),
+        Binding("r", "run", "Run N", tooltip="Run N epochs on the fast path (esc stops)"),
+        Binding("l", "learning_rate", "Rate", tooltip="Set the learning rate"),
+        Binding("w", "edit", "Edit", tooltip="Edit a weight, bias, input or target"),
+        Binding("o", "open", "Open", tooltip="Open a preset or a network file"),
+        Binding("s", "rates", "Rates view", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
+        Binding("0", "reset", "Reset", tooltip="Back to the starting numbers"),
+        Binding("v", "cycle_panel", "Panel",
+                tooltip="On small terminals, switch the bottom panel (values, chart, history)"),
+        Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
+        Binding("Z", "quiz_phases", "Quiz phases", show=False,
+                tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
+        Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
+        Binding("question_mark", "help", "Help", tooltip="Show every key"),
+        Binding("q", "quit", "Quit", tooltip="Leave"),
+    ]
+
+    version = reactive(0)
+    panel = reactive("values")
+    quiz_on = reactive(False)
+
+    def __init__(self, network: Network | None = None):
+        super().__init__()
+        self.stepper = Stepper(network or PRESETS["excel"]())
+        self.running = False
+        self.stop_requested = False
+        self.startup_error: str | None = None
+        self.quiz = Quiz()
+
+    # -- layout ---------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        stepper = self.stepper
+        with Horizontal(id="top"):
+            yield NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version)
+            yield OperationPanel(stepper, id="operation").data_bind(BackpropApp.version)
+        yield ValuesTable(stepper, id="values").data_bind(BackpropApp.version)
+        with Horizontal(id="bottom"):
+            yield HistoryTable(stepper, id="history").data_bind(BackpropApp.version)
+            yield LossChart(id="chart")
+        yield QuizBar(id="quiz")
+        yield Static(f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}.", id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._titles()
+        self._update_chart()
+        self._fit(self.size.width, self.size.height)
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width, event.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        screen = self.screen_stack[0]
+        screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+        screen.set_class(width < ROOMY_WIDTH or height < ROOMY_HEIGHT, "-compact")
+        self.watch_panel()
+
+    def watch_panel(self) -> None:
+        screen = self.screen_stack[0]
+        for panel in PANELS:
+            screen.set_class(panel == self.panel, f"-show-{panel}")
+
+    def _update_chart(self) -> None:
+        history = self.stepper.history
+        chart = self.query_one(LossChart)
+        chart.set_curves({"E_total": history.losses()}, version=(id(history), len(history)))
+
+    def _titles(self) -> None:
+        net = self.stepper.net
+        self.query_one("#diagram").border_title = f"{net.name} · {'-'.join(map(str, net.sizes))}"
+        self.query_one("#operation").border_title = "operation"
+        self.query_one("#values").border_title = "this epoch"
+        self.query_one("#chart").border_title = "loss"
+        self.query_one("#history").border_title = "history (one row per epoch)"
+        self._subtitles()
+
+    def _subtitles(self) -> None:
+        stepper = self.stepper
+        self.query_one("#operation").border_subtitle = f"lr {format_number(stepper.values['lr'])}"
+        self.query_one("#history").border_subtitle = f"{len(stepper.history):,} epochs"
+
+    def changed(self) -> None:
+        """The stepper moved: redraw everything that reads it."""
+        self.version += 1
+        self._subtitles()
+        self._update_chart()
+        if self.quiz_on:
+            self._ask()
+
+    # -- stepping -------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in STEPPING and (self.running or len(self.screen_stack) > 1):
+            return False
+        return True
+
+    def action_next(self) -> None:
+        if self.quiz_on and self.quiz.asks(self.stepper.upcoming):
+            self.notify("Type your value and press enter, or esc to see it.", timeout=2)
+            return
+        self.stepper.next()
+        self.changed()
+
+    def action_previous(self) -> None:
+        if self.stepper.previous():
+            self.changed()
+        else:
+            self.notify("Already at the start.", timeout=2)
+
+    def action_finish_phase(self) -> None:
+        self.stepper.finish_phase()
+        self.changed()
+
+    def action_finish_epoch(self) -> None:
+        self.stepper.finish_epoch()
+        self.changed()
+
+    def action_reset(self) -> None:
+        self.stepper.reset()
+        self._replace_stepper(self.stepper)
+        self.notify("Back to the starting numbers; the history is cleared.", timeout=3)
+
+    def action_run(self) -> None:
+        def check(text: str) -> str | None:
+            try:
+                epochs = int(text.replace(",", "").replace("_", ""))
+            except ValueError:
+                return "a whole number of epochs, e.g. 1000"
+            return None if 1 <= epochs <= MAX_RUN else f"between 1 and {MAX_RUN:,}"
+
+        def start(text: str | None) -> None:
+            if text:
+                self.start_run(int(text.replace(",", "").replace("_", "")))
+
+        self.push_screen(PromptScreen("Run how many epochs?", "e.g. 1000", "1000", check), start)
+
+    def start_run(self, epochs: int) -> None:
+        self.running, self.stop_requested = True, False
+        progress = RunScreen(epochs, on_cancel=self._request_stop)
+        self.push_screen(progress)
+        self.run_epochs(epochs, progress)
+
+    def _request_stop(self) -> None:
+        self.stop_requested = True
+
+    @work(thread=True, exclusive=True, group="run")
+    def run_epochs(self, epochs: int, progress: RunScreen) -> None:
+        worker = get_current_worker()
+        try:
+            done = self.stepper.run(
+                epochs,
+                on_progress=lambda count: self.call_from_thread(progress.advance, count),
+                should_stop=lambda: self.stop_requested or worker.is_cancelled,
+            )
+        finally:
+            self.call_from_thread(self._run_finished, progress)
+        if done < epochs:
+            self.call_from_thread(self.notify, f"Stopped after {done:,} of {epochs:,} epochs.")
+
+    def _run_finished(self, progress: RunScreen) -> None:
+        self.running = False
+        progress.dismiss()
+        self.changed()
+        loss = self.stepper.history.losses()
+        if len(loss) and not math.isfinite(loss[-1]):
+            self.notify("E_total is no longer a finite number: this learning rate diverges.", severity="warning")
+
+    # -- editing --------------------------------------------------------
+    def action_learning_rate(self) -> None:
+        def check(text: str) -> str | None:
+            try:
+                self.stepper.set_lr(float(text))
+            except ValueError as error:
+                return f"{error}" if "learning" in str(error) else "a positive number, e.g. 0.5"
+            return None
+
+        current = format_number(self.stepper.values["lr"])
+        self.push_screen(PromptScreen("Learning rate (applies from the next update)", "e.g. 0.5", current, check),
+                         lambda _: self.changed())
+
+    def action_edit(self) -> None:
+        symbols = self.stepper.free_symbols()
+
+        def check(text: str) -> str | None:
+            name, _, number = text.replace("=", " ").partition(" ")
+            try:
+                self.stepper.set_value(name.strip(), float(number))
+            except KeyError as error:
+                return error.args[0]
+            except ValueError as error:
+                return str(error) if "must" in str(error) or "needs" in str(error) else f"write it as: {name or 'w5'} = 0.42"
+            return None
+
+        self.push_screen(
+            PromptScreen("Edit a value: symbol = number (applies from the next operation that reads it)",
+                         f"e.g. w5 = 0.42 · editable: {', '.join(symbols[:12])}{' …' if len(symbols) > 12 else ''}",
+                         check=check, suggestions=[f"{s} = " for s in symbols]),
+            lambda _: self.changed(),
+        )
+
+    def action_open(self) -> None:
+        opened: list[Network] = []
+
+        def check(text: str) -> str | None:
+            text = text.strip()
+            if text in PRESETS:
+                opened.append(PRESETS[text]())
+                return None
+            try:
+                opened.append(load_network(text))
+            except NetworkError as error:
+                return f"{text}: {error}"
+            return None
+
+        def done(result: str | None) -> None:
+            if result and opened:
+                self._replace_stepper(Stepper(opened[-1]))
+
+        self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}) or a network file (.toml, .json)",
+                                      "mazur  or  examples/tanh-3-layer.toml", check=check,
+                                      suggestions=list(PRESETS)), done)
+
+    def _replace_stepper(self, stepper: Stepper) -> None:
+        self.stepper = stepper
+        for widget in self.query("#diagram, #operation, #values, #history"):
+            widget.stepper = stepper
+        self.query_one(HistoryTable).rebuild()
+        self._titles()
+        self.changed()
+
+    # -- quiz -----------------------------------------------------------
+    def action_quiz(self) -> None:
+        self.quiz_on = not self.quiz_on
+
+    def watch_quiz_on(self, on: bool) -> None:
+        self.screen_stack[0].set_class(on, "-quiz")
+        if on:
+            self._ask()
+            self.notify(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.", timeout=3)
+
+    def action_quiz_phases(self) -> None:
+        self.quiz.phases = self.quiz.next_phases()
+        self.notify(f"The quiz asks about: {', '.join(self.quiz.phases)}.", timeout=2)
+        if self.quiz_on:
+            self._ask()
+
+    def action_quiz_tolerance(self) -> None:
+        def check(text: str) -> str | None:
+            try:
+                value = parse_answer(text)
+            except ValueError:
+                value = 0.0
+            if not value > 0:
+                return "a positive number, e.g. 0.001 for 0.1 %"
+            self.quiz.tolerance = value
+            return None
+
+        self.push_screen(PromptScreen("Quiz tolerance (relative)", "e.g. 0.001", format_number(self.quiz.tolerance),
+                                      check))
+
+    def _ask(self) -> None:
+        stepper, bar = self.stepper, self.query_one(QuizBar)
+        q = stepper.upcoming
+        question = Text()
+        start, end = stepper.program.phase_bounds(q.phase)
+        position = stepper.position % len(stepper.quantities)
+        question.append(f"{q.phase} {position - start + 1} / {end - start}  ", style="bold reverse")
+        if self.quiz.asks(q):
+            question.append(f" {q.formula} = ?", style="bold")
+        else:
+            question.append(f" {q.symbol}: not in this quiz ({', '.join(self.quiz.phases)}); n computes it", style="dim")
+        bar.ask(question)
+
+    def on_quiz_bar_answered(self, message: QuizBar.Answered) -> None:
+        stepper = self.stepper
+        if not self.quiz.asks(stepper.upcoming):
+            return
+        try:
+            answer = parse_answer(message.text)
+        except ValueError:
+            self.query_one(QuizBar).tell(Text("That is not a number; try again, or esc to see the value.", style="bold"))
+            return
+        verdict = self.quiz.judge(answer, stepper.peek(), stepper.upcoming)
+        self._reveal(verdict.right, f"you said {message.text.strip()}")
+
+    def on_quiz_bar_gave_up(self, _message: QuizBar.GaveUp) -> None:
+        if self.quiz.asks(self.stepper.upcoming):
+            self.quiz.give_up(self.stepper.upcoming)
+            self._reveal(False, "given up")
+
+    def _reveal(self, right: bool, said: str) -> None:
+        op = self.stepper.next()
+        verdict = Text()
+        verdict.append("✓ right  " if right else "✗ " + said + "  ", style="bold green" if right else "bold red")
+        verdict.append(f"{op.substituted(6)} = {format_number(op.value)}")
+        if self.stepper.epoch_done:
+            verdict.append(f"\nepoch {op.epoch} done · score: {self.quiz.summary()}", style="bold")
+        self.query_one(QuizBar).tell(verdict)
+        self.changed()
+
+    # -- views ----------------------------------------------------------
+    def action_rates(self) -> None:
+        from .rates import RatesScreen
+
+        self.push_screen(RatesScreen(self.stepper.net.with_changes(lr=self.stepper.values["lr"])))
+
+    def action_cycle_panel(self) -> None:
+        self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]
+
+    def action_help(self) -> None:
+        if len(self.screen_stack) == 1:
+            self.push_screen(HelpScreen(self.key_help(), HELP_INTRO))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        keys = []
+        for binding in self.BINDINGS:
+            names = ", ".join(self.get_key_display(Binding(key, "")) for key in binding.key.split(","))
+            keys.append((names, binding.tooltip))
+        return keys
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action not in ("quit", "help"):
+                yield SystemCommand(binding.tooltip, f"key: {binding.key}",
+                                    lambda action=binding.action: self.run_action(action))
+
+    def on_network_diagram_selected(self, message: NetworkDiagram.Selected) -> None:
+        self.query_one(OperationPanel).selected = message.symbol
+

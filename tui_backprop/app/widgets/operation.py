@@ -1,0 +1,74 @@
+"""The operation panel: where we are, the formula, the numbers, the value, and why."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from ...core import Stepper
+from ...core.expr import format_number
+
+DIGITS = 6
+
+
+class OperationPanel(Widget):
+    """Shows the operation just performed (or the one coming up), and a clicked symbol."""
+
+    version = reactive(0)
+    selected: reactive[str | None] = reactive(None)
+
+    def __init__(self, stepper: Stepper, **kwargs):
+        super().__init__(**kwargs)
+        self.stepper = stepper
+
+    def render(self) -> Text:
+        stepper = self.stepper
+        text = Text()
+        op = stepper.last
+        if op is None:
+            q = stepper.upcoming
+            start, end = stepper.program.phase_bounds(q.phase)
+            position = stepper.position % len(stepper.quantities)
+            text.append(f"epoch {stepper.epoch + (1 if stepper.epoch_done else 0)} · ready\n", style="bold")
+            text.append(f"next: {q.phase} {position - start + 1} / {end - start}\n", style="dim")
+            text.append(q.formula + "\n", style="bold")
+            text.append("press n (or →) to compute it", style="italic dim")
+        else:
+            q = op.quantity
+            text.append(f"{op.phase} {op.phase_position} / {op.phase_count}", style="bold reverse")
+            text.append(f"  epoch {op.epoch} · operation {op.position} / {len(stepper.quantities)}\n", style="bold")
+            text.append(op.formula + "\n", style="bold")
+            text.append(op.substituted(DIGITS) + "\n")
+            text.append(f"{op.symbol} = ", style="bold")
+            text.append(format_number(op.value), style="bold underline")
+            if op.old is not None:
+                text.append(f"   (was {format_number(op.old)})", style="dim")
+            text.append("\n")
+            text.append(q.why, style="italic")
+            if stepper.epoch_done:
+                text.append(f"\nepoch {op.epoch} done: E_total = {format_number(stepper.history.losses()[-1], DIGITS)}",
+                            style="bold")
+        if self.selected:
+            text.append("\n\n")
+            text.append_text(describe_symbol(stepper, self.selected))
+        return text
+
+
+def describe_symbol(stepper: Stepper, symbol: str) -> Text:
+    """What a clicked neuron or edge is: its formula and its current value."""
+    text = Text()
+    value = stepper.values.get(symbol)
+    shown = format_number(value, DIGITS) if value is not None else "not computed yet this epoch"
+    index = stepper.program.index.get(symbol)
+    text.append("◆ ", style="bold")
+    performed = next((op for op in reversed(stepper.done) if op.symbol == symbol and op.old is None), None)
+    if index is not None:
+        text.append(stepper.quantities[index].formula, style="bold")
+        if performed:  # the numbers it was computed from, even if a weight has been updated since
+            text.append("\n  " + performed.substituted(DIGITS))
+    else:
+        text.append(symbol, style="bold")
+        text.append(" (a starting value; w edits it)", style="dim")
+    text.append(f"\n  {symbol} = {shown}")
+    return text
