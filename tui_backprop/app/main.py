@@ -6,12 +6,10 @@ after each change and the widgets, data-bound to it, redraw themselves.
 
 from __future__ import annotations
 
-import math
-
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -88,13 +86,14 @@ class BackpropApp(App):
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
         stepper = self.stepper
-        with Horizontal(id="top"):
-            yield NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version)
-            yield OperationPanel(stepper, id="operation").data_bind(BackpropApp.version)
-        yield ValuesTable(stepper, id="values").data_bind(BackpropApp.version)
-        with Horizontal(id="bottom"):
-            yield HistoryTable(stepper, id="history").data_bind(BackpropApp.version)
-            yield LossChart(id="chart")
+        with Vertical(id="board"):
+            with Horizontal(id="top"):
+                yield NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version)
+                yield OperationPanel(stepper, id="operation").data_bind(BackpropApp.version)
+            yield ValuesTable(stepper, id="values").data_bind(BackpropApp.version)
+            with Horizontal(id="bottom"):
+                yield HistoryTable(stepper, id="history").data_bind(BackpropApp.version)
+                yield LossChart(id="chart")
         yield QuizBar(id="quiz")
         yield Static(f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}.", id="too-small")
         yield Footer()
@@ -121,7 +120,7 @@ class BackpropApp(App):
     def _update_chart(self) -> None:
         history = self.stepper.history
         chart = self.query_one(LossChart)
-        chart.set_curves({"E_total": history.losses()}, version=(id(history), len(history)))
+        chart.set_curves({"E_total": history.losses()}, version=(id(history), history.revision))
 
     def _titles(self) -> None:
         net = self.stepper.net
@@ -135,7 +134,9 @@ class BackpropApp(App):
     def _subtitles(self) -> None:
         stepper = self.stepper
         self.query_one("#operation").border_subtitle = f"lr {format_number(stepper.values['lr'])}"
-        self.query_one("#history").border_subtitle = f"{len(stepper.history):,} epochs"
+        diverged = stepper.history.first_divergence()
+        self.query_one("#history").border_subtitle = f"{len(stepper.history):,} epochs" + (
+            f" · diverged at epoch {diverged:,}" if diverged else "")
 
     def changed(self) -> None:
         """The stepper moved: redraw everything that reads it."""
@@ -218,9 +219,10 @@ class BackpropApp(App):
         self.running = False
         progress.dismiss()
         self.changed()
-        loss = self.stepper.history.losses()
-        if len(loss) and not math.isfinite(loss[-1]):
-            self.notify("E_total is no longer a finite number: this learning rate diverges.", severity="warning")
+        diverged = self.stepper.history.first_divergence()
+        if diverged:
+            self.notify(f"E_total stopped being a finite number at epoch {diverged:,}: this learning rate diverges.",
+                        severity="warning")
 
     # -- editing --------------------------------------------------------
     def action_learning_rate(self) -> None:

@@ -13,6 +13,7 @@ from array import array
 from bisect import bisect_right
 
 from .program import Program
+from .sweep import first_divergence
 
 
 class History:
@@ -24,6 +25,8 @@ class History:
         # (first epoch, inputs and targets) whenever the samples were edited
         self.segments: list[tuple[int, dict[str, float]]] = []
         self._losses: array | None = None
+        self.revision = 0  # changes whenever the stored epochs do: a cache key for charts
+        self._divergence: tuple[int, int | None] = (-1, None)
 
     def __len__(self) -> int:
         return len(self.data) // self.stride
@@ -44,13 +47,13 @@ class History:
         self.data.extend(row[: count + 1])
         self.data.append(row[self.columns.index("E_total")])
         self.exact_rows[epoch] = list(row)
-        self._losses = None
+        self._changed()
 
     def extend(self, records: array, samples: dict[str, float]) -> None:
         """Epochs from the fast path, recorded as lr, parameters, E_total."""
         self._note_samples(len(self) + 1, samples)
         self.data.extend(records)
-        self._losses = None
+        self._changed()
 
     def truncate(self, epochs: int) -> None:
         if epochs >= len(self):
@@ -60,7 +63,11 @@ class History:
             del self.exact_rows[epoch]
         while self.segments and self.segments[-1][0] > epochs:
             self.segments.pop()
+        self._changed()
+
+    def _changed(self) -> None:
         self._losses = None
+        self.revision += 1
 
     def losses(self) -> array:
         """E_total of every finished epoch, in order."""
@@ -86,8 +93,7 @@ class History:
         return list(out)
 
     def first_divergence(self) -> int | None:
-        """The first epoch whose E_total is not a finite number, if any."""
-        for epoch, loss in enumerate(self.losses(), 1):
-            if loss - loss != 0.0:  # inf - inf and nan - nan are nan
-                return epoch
-        return None
+        """The first epoch whose E_total is not a finite number, if any (cached: the app asks on every step)."""
+        if self._divergence[0] != self.revision:
+            self._divergence = (self.revision, first_divergence(self.losses()))
+        return self._divergence[1]

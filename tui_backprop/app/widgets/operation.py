@@ -31,16 +31,17 @@ class OperationPanel(Widget):
             start, end = stepper.program.phase_bounds(q.phase)
             position = stepper.position % len(stepper.quantities)
             text.append(f"epoch {stepper.epoch + (1 if stepper.epoch_done else 0)} · ready\n", style="bold")
-            text.append(f"next: {q.phase} {position - start + 1} / {end - start}\n", style="dim")
+            text.append(f"next: {q.phase} {position - start + 1}/{end - start}\n", style="dim")
             text.append(q.formula + "\n", style="bold")
             text.append("press n (or →) to compute it", style="italic dim")
         else:
             q = op.quantity
-            text.append(f"{op.phase} {op.phase_position} / {op.phase_count}", style="bold reverse")
-            text.append(f"  epoch {op.epoch} · operation {op.position} / {len(stepper.quantities)}\n", style="bold")
+            text.append(f"{op.phase} {op.phase_position}/{op.phase_count}", style="bold reverse")
+            text.append(f" epoch {op.epoch} · step {op.position}/{len(stepper.quantities)}\n", style="bold")
             text.append(op.formula + "\n", style="bold")
-            text.append(op.substituted(DIGITS) + "\n")
-            text.append(f"{op.symbol} = ", style="bold")
+            # Written as by hand: the symbol once, then "= numbers" and "= value" beneath it.
+            text.append("  = " + op.substituted(DIGITS).split(" = ", 1)[1] + "\n")
+            text.append("  = ")
             text.append(format_number(op.value), style="bold underline")
             if op.old is not None:
                 text.append(f"   (was {format_number(op.old)})", style="dim")

@@ -1,0 +1,47 @@
+"""E_total per epoch as a plotext chart, rebuilt only when the data or the size changes."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ...chart import build_chart
+
+
+class LossChart(Widget):
+    DEFAULT_CSS = """
+    LossChart {
+        height: 1fr;
+        min-height: 8;
+    }
+    """
+
+    def __init__(self, title: str = "E_total per epoch", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.chart_title = title
+        self._curves: dict[str, Sequence[float]] = {}
+        self._version: Hashable = None  # no data yet: any version the caller starts from is new
+        self._built_key: tuple | None = None
+        self._built = Text()
+
+    @property
+    def curves(self) -> dict[str, Sequence[float]]:
+        """The curves on show."""
+        return self._curves
+
+    def set_curves(self, curves: dict[str, Sequence[float]], version: Hashable) -> None:
+        """Show these curves; `version` must change whenever their data changes."""
+        self._curves, self._version = curves, version
+        self.refresh()
+
+    def render(self) -> Text:
+        width, height = self.content_size
+        color = not self.app.no_color
+        key = (self._version, width, height, color)
+        if key != self._built_key:
+            chart = build_chart(self._curves, width, height, self.chart_title, color)
+            self._built = Text.from_ansi(chart, no_wrap=True, overflow="crop", end="")
+            self._built_key = key
+        return self._built

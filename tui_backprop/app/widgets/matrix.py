@@ -1,0 +1,531 @@
+"""The matrix view: the current step as vectors and matrices, in the form of seed 002.
+
+For the layer (and sample) of the current operation it shows
+    forward   s⁽ℓ⁾ = W⁽ℓ⁾·a⁽ℓ⁻¹⁾ + b⁽ℓ⁾ and a⁽ℓ⁾ = g(s⁽ℓ⁾)
+    loss      E = loss(t, a) and E_total = ΣE
+    backward  ∂E/∂a⁽ℓ⁾ (from the loss, or W⁽ℓ⁺¹⁾ᵀ·δ⁽ℓ⁺¹⁾), δ⁽ℓ⁾ = ∂E/∂a⁽ℓ⁾ ⊙ g'(s⁽ℓ⁾),
+              ∂E/∂W⁽ℓ⁾ = δ⁽ℓ⁾·a⁽ℓ⁻¹⁾ᵀ and ∂E/∂b⁽ℓ⁾, per sample; then summed over the samples
+    update    W⁽ℓ⁾ ← W⁽ℓ⁾ − η·∂E/∂W⁽ℓ⁾ (and b)
+
+The operands are the scalar core's own values, as its operations read them;
+every result is computed here by numpy from those operands and shown where the
+core has computed the same entry, so the view is an independent check of the
+core (`MatrixForm.entries` lets the tests compare the two).  An entry the core
+has not computed yet this epoch shows as "·"; the entry of the current scalar
+operation is reversed, the entries it read are underlined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.containers import ScrollableContainer
+from textual.geometry import Region
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from ...core import Names, Stepper
+from ...core.expr import EPS, format_number
+from ...core.program import UPDATE
+
+DIGITS = 4
+BLANK = "·"
+CURRENT, READ, TITLE, DIM = "bold reverse", "underline", "bold", "dim"
+FUNCTION = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "identity": "id", "softmax": "softmax"}
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+FORWARD_KINDS, LOSS_KINDS = ("sum", "activation"), ("error", "total")
+BACKWARD_KINDS = ("loss_slope", "route", "activation_slope", "gradient")
+
+
+def sup(layer: int) -> str:
+    return f"⁽{str(layer).translate(SUPERSCRIPT)}⁾"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One result entry: where it sits, the core symbol it stands for, numpy's value and the core's."""
+
+    label: str  # "row 2 of s⁽¹⁾", "(1,2) of ∂E/∂W⁽²⁾"
+    symbol: str | None  # None for δ, which the core never names
+    value: float  # numpy's
+    core: float | None  # None until the core computes it this epoch
+    current: bool
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    style: str
+    entry: Entry | None = None  # results only; operands are the core's values as they are
+
+
+@dataclass(frozen=True)
+class Block:
+    title: str
+    cells: list[list[Cell]]
+
+
+# ---------------------------------------------------------------------------
+# numpy forms of the network's functions (imported lazily: the app starts without numpy)
+
+
+def activate(act: str, s):
+    import numpy as np
+
+    if act == "sigmoid":
+        return np.exp(-np.logaddexp(0.0, -s))  # σ without overflow for any s, like the core's stable form
+    if act == "tanh":
+        return np.tanh(s)
+    if act == "relu":
+        return np.where(s <= 0.0, 0.0, s)
+    if act == "identity":
+        return s.copy()
+    shifted = np.exp(s - s.max())
+    return shifted / shifted.sum()
+
+
+def slope(act: str, s, a):
+    import numpy as np
+
+    if act == "sigmoid":
+        return a * (1.0 - a)
+    if act == "tanh":
+        return 1.0 - a * a
+    if act == "relu":
+        return np.where(s > 0.0, 1.0, 0.0)
+    return np.ones_like(s)
+
+
+def clip(x):
+    """Kept above the core's EPS, as its logs and divisions are."""
+    import numpy as np
+
+    return np.where(x <= EPS, EPS, x)
+
+
+def errors(loss: str, t, a, count: int):
+    """Each output's share of E_total for one sample; `count` is the number of samples."""
+    import numpy as np
+
+    n = t.size * count
+    if loss == "half_sse":
+        return 0.5 * (t - a) ** 2
+    if loss == "mse":
+        return (t - a) ** 2 / n
+    if loss == "bce":
+        return -(t * np.log(clip(a)) + (1.0 - t) * np.log(clip(1.0 - a))) / n
+    return -(t * np.log(clip(a))) / count
+
+
+def loss_slope(loss: str, t, a, count: int):
+    """dE_total/da of the output layer; for softmax with cce, dE_total/ds."""
+    n = t.size * count
+    if loss == "half_sse":
+        return a - t
+    if loss == "mse":
+        return 2.0 * (a - t) / n
+    if loss == "bce":
+        return (a - t) / (n * clip(a * (1.0 - a)))
+    return (a * t.sum() - t) / count
+
+
+def loss_pieces(loss: str, n: int, count: int, targets: Block, outputs: Block) -> list:
+    over = f"/{n}" if n > 1 else ""
+    if loss == "half_sse":
+        return ["= ½(", targets, "−", outputs, ")²"]
+    if loss == "mse":
+        return ["= (", targets, "−", outputs, ")²" + over]
+    if loss == "bce":
+        return ["= −[", targets, "⊙ln", outputs, f"+ (1−t)⊙ln(1−a)]{over}"]
+    return ["= −", targets, "⊙ln", outputs] + ([f"/{count}"] if count > 1 else [])
+
+
+def slope_pieces(loss: str, n: int, count: int, outputs: Block, targets: Block) -> list:
+    over = f"/{n}" if n > 1 else ""
+    if loss == "half_sse":
+        return ["=", outputs, "−", targets]
+    if loss == "mse":
+        return ["= 2(", outputs, "−", targets, ")" + over]
+    if loss == "bce":
+        return ["= (", outputs, "−", targets, f")/({n}·a⊙(1−a))" if n > 1 else ")/(a⊙(1−a))"]
+    return ["= (", outputs, "·Σt −", targets, ")" + (f"/{count}" if count > 1 else "")]
+
+
+# ---------------------------------------------------------------------------
+# The equations of one step
+
+
+class MatrixForm:
+    """The equations of the stepper's current operation: built once, rendered, and checked by the tests."""
+
+    def __init__(self, stepper: Stepper):
+        import numpy as np
+
+        self.np = np
+        self.stepper = stepper
+        net = self.net = stepper.net
+        self.names: Names = net.names
+        self.values = stepper.values
+        op = stepper.last
+        self.pending = op is None
+        q = self.quantity = stepper.upcoming if op is None else op.quantity
+        self.reads = set(q.reads)
+        # The numbers the core computed with: the first value each operation of this
+        # epoch read, so an edit made after a value was used does not rewrite the past.
+        self.read: dict[str, float] = {}
+        for done in reversed(stepper.done):
+            self.read.update(done.inputs)
+        self.updates = {done.quantity.param: done for done in stepper.done if done.phase == UPDATE}
+        self.count = len(net.samples)
+        self.sample = q.sample if q.sample is not None else self.count - 1
+        self.layer = q.layer if q.layer is not None else self.param_layer(q.param)
+        self.rows: list[list] = []
+        self.legend = ""
+        with np.errstate(all="ignore"):  # a diverging network shows inf and nan, as the core does
+            if q.kind in FORWARD_KINDS:
+                self.forward()
+            elif q.kind in LOSS_KINDS:
+                self.loss()
+            elif q.kind in BACKWARD_KINDS:
+                self.backward()
+            elif q.kind == "sample_sum":
+                self.sample_sums()
+            else:
+                self.update()
+        self.where = [e for e in self.entries() if e.current]
+
+    def param_layer(self, param: str | None) -> int:
+        names = self.names
+        for layer in range(1, self.net.depth + 1):
+            if any(param in row for row in names.weight_at[layer]) or param in names.bias_at[layer]:
+                return layer
+        return self.net.depth  # E_total: the loss sits on the output layer
+
+    # -- pieces ---------------------------------------------------------
+    def value_of(self, symbol: str) -> float | None:
+        return self.read.get(symbol, self.values.get(symbol))
+
+    def number(self, value: float | None) -> str:
+        # + 0.0 turns −0 (a zero input times a negative δ) into the 0 a student would write
+        return BLANK if value is None else format_number(value + 0.0, DIGITS)
+
+    def operand(self, title: str, symbols: list[list[str]], values: list[list[float | None]] | None = None):
+        """A block of the core's values, and them as an array (nan where not computed yet)."""
+        if values is None:
+            values = [[self.value_of(symbol) for symbol in row] for row in symbols]
+        cells = [[Cell(self.number(v), READ if s in self.reads else (DIM if v is None else "")) for s, v in zip(row, vs)]
+                 for row, vs in zip(symbols, values)]
+        array = self.np.array([[float("nan") if v is None else v for v in row] for row in values], dtype=float)
+        return Block(title, cells), array
+
+    def result(self, title: str, symbols: list[list[str]], array, core: list[list[float | None]] | None = None) -> Block:
+        """numpy's `array`, shown where the core has computed the same entry (`core`, default its values)."""
+        if core is None:
+            core = [[self.values.get(symbol) for symbol in row] for row in symbols]
+        rows = []
+        for r, row in enumerate(symbols):
+            cells = []
+            for c, symbol in enumerate(row):
+                value = float(array[r, c])
+                current = symbol == self.quantity.symbol
+                entry = Entry(self.place(title, r, c, len(symbols), len(row)), symbol, value, core[r][c], current)
+                shown = core[r][c] is not None
+                style = CURRENT if current else READ if symbol in self.reads else "" if shown else DIM
+                cells.append(Cell(self.number(value) if shown else BLANK, style, entry))
+            rows.append(cells)
+        return Block(title, rows)
+
+    @staticmethod
+    def place(title: str, r: int, c: int, rows: int, columns: int) -> str:
+        if rows == columns == 1:
+            return title
+        if columns == 1:
+            return f"row {r + 1} of {title}"
+        return f"({r + 1},{c + 1}) of {title}"
+
+    def column(self, symbol_of, size: int) -> list[list[str]]:
+        return [[symbol_of(j)] for j in range(size)]
+
+    def delta(self, layer: int, sample: int, title: str, as_result: bool):
+        """δ⁽ℓ⁾ = dE_total/ds⁽ℓ⁾: the core's two chain-rule factors multiplied by numpy (softmax: the core's own)."""
+        names, size = self.names, self.net.sizes[layer]
+        suffix = names.suffix(sample)
+        if self.net.activations[layer - 1] == "softmax":
+            return self.operand(title, self.column(lambda j: Names.grad(names.neuron(layer, j), suffix), size))
+        outs = self.column(lambda j: Names.grad("a_" + names.neuron(layer, j), suffix), size)
+        slopes = self.column(lambda j: f"da_{names.neuron(layer, j)}/d{names.neuron(layer, j)}{suffix}", size)
+        _, out_slope = self.operand("", outs)
+        _, act_slope = self.operand("", slopes)
+        array = out_slope * act_slope
+        rows = []
+        for j in range(size):
+            known = not self.np.isnan(out_slope[j, 0]) and not self.np.isnan(act_slope[j, 0])
+            factors = {outs[j][0], slopes[j][0]}
+            style = READ if factors & self.reads else "" if known else DIM
+            entry = Entry(self.place(title, j, 0, size, 1), None, float(array[j, 0]), None, False) if as_result else None
+            rows.append([Cell(self.number(array[j, 0]) if known else BLANK, style, entry)])
+        return Block(title, rows), array
+
+    def weight_legend(self, layer: int) -> str:
+        names = self.names
+        matrix = "; ".join(" ".join(row) for row in names.weight_at[layer])
+        rows = " ".join(names.neuron(layer, j) for j in range(self.net.sizes[layer]))
+        columns = " ".join(names.neuron(layer - 1, i) for i in range(self.net.sizes[layer - 1]))
+        return f"W{sup(layer)} = [{matrix}]: rows {rows}, columns {columns}"
+
+    def header(self) -> str:
+        q = self.quantity
+        if q.kind in FORWARD_KINDS:
+            where = f"forward · layer {self.layer}"
+        elif q.kind in LOSS_KINDS:
+            where = "forward · loss"
+        elif q.kind in BACKWARD_KINDS:
+            where = f"backward · layer {self.layer}"
+        elif q.kind == "sample_sum":
+            where = f"backward · Σ over {self.count} samples · layer {self.layer}"
+        else:
+            where = f"update · layer {self.layer}"
+        if self.count > 1 and q.kind in FORWARD_KINDS + LOSS_KINDS + BACKWARD_KINDS:
+            where += f" · sample {self.sample + 1}/{self.count}"
+        label = self.where[0].label if self.where else "not shown"
+        return f"{where}  ▸ {'next: ' if self.pending else ''}{q.symbol}: {label}"
+
+    # -- the views ------------------------------------------------------
+    def forward(self) -> None:
+        net, names, layer, s = self.net, self.names, self.layer, self.sample
+        size = net.sizes[layer]
+        weights, w = self.operand(f"W{sup(layer)}", names.weight_at[layer])
+        inputs, a = self.operand(f"a{sup(layer - 1)}", self.column(lambda i: names.output(layer - 1, i, s),
+                                                                    net.sizes[layer - 1]))
+        sums = self.column(lambda j: names.total(layer, j, s), size)
+        total, pieces = w @ a, ["=", weights, "·", inputs]
+        if net.bias != "none":
+            biases, b = self.operand(f"b{sup(layer)}", [[bias] for bias in names.bias_at[layer]])
+            total, pieces = total + b, pieces + ["+", biases]
+        self.rows.append([self.result(f"s{sup(layer)}", sums, total), *pieces])
+        act = net.activations[layer - 1]
+        sum_block, sum_values = self.operand(f"s{sup(layer)}", sums)
+        outputs = self.column(lambda j: names.output(layer, j, s), size)
+        self.rows.append([self.result(f"a{sup(layer)}", outputs, activate(act, sum_values)),
+                          f"= {FUNCTION[act]}(", sum_block, ")"])
+        self.legend = self.weight_legend(layer)
+
+    def loss(self) -> None:
+        net, names, s, np = self.net, self.names, self.sample, self.np
+        out, size = net.depth, net.sizes[-1]
+        targets, t = self.operand("t", self.column(lambda k: names.target(k, s), size))
+        outputs, a = self.operand(f"a{sup(out)}", self.column(lambda k: names.output(out, k, s), size))
+        shares = self.column(lambda k: names.error(k, s), size)
+        self.rows.append([self.result("E", shares, errors(net.loss, t, a, self.count)),
+                          *loss_pieces(net.loss, size * self.count, self.count, targets, outputs)])
+        every = [[names.error(k, sample) for sample in range(self.count)] for k in range(size)]
+        all_errors, e = self.operand("E, a column per sample" if self.count > 1 else "E", every)
+        self.rows.append([self.result("E_total", [["E_total"]], np.array([[e.sum()]])), "= Σ", all_errors])
+        self.legend = f"rows {' '.join(names.neuron(out, k) for k in range(size))}"
+
+    def backward(self) -> None:
+        net, names, layer, s = self.net, self.names, self.layer, self.sample
+        suffix, size, act = names.suffix(s), net.sizes[layer], net.activations[layer - 1]
+        if layer == net.depth:
+            targets, t = self.operand("t", self.column(lambda k: names.target(k, s), size))
+            outputs, a = self.operand(f"a{sup(layer)}", self.column(lambda k: names.output(layer, k, s), size))
+            slope_array = loss_slope(net.loss, t, a, self.count)
+            if act == "softmax":
+                symbols, title = self.column(lambda k: Names.grad(names.neuron(layer, k), suffix), size), f"δ{sup(layer)}"
+            else:
+                symbols = self.column(lambda k: Names.grad("a_" + names.neuron(layer, k), suffix), size)
+                title = f"∂E/∂a{sup(layer)}"
+            self.rows.append([self.result(title, symbols, slope_array),
+                              *slope_pieces(net.loss, size * self.count, self.count, outputs, targets)])
+        else:
+            transposed = [[names.weight_at[layer + 1][k][j] for k in range(net.sizes[layer + 1])] for j in range(size)]
+            weights, w = self.operand(f"W{sup(layer + 1)}ᵀ", transposed)
+            after, d = self.delta(layer + 1, s, f"δ{sup(layer + 1)}", as_result=False)
+            routes = self.column(lambda j: Names.grad(names.output(layer, j, s)), size)
+            self.rows.append([self.result(f"∂E/∂a{sup(layer)}", routes, w @ d), "=", weights, "·", after])
+        if act != "softmax":
+            outs, _ = self.operand(f"∂E/∂a{sup(layer)}", self.column(lambda j: Names.grad("a_" + names.neuron(layer, j), suffix), size))
+            _, sums = self.operand("", self.column(lambda j: names.total(layer, j, s), size))
+            _, a = self.operand("", self.column(lambda j: names.output(layer, j, s), size))
+            slopes = self.column(lambda j: f"da_{names.neuron(layer, j)}/d{names.neuron(layer, j)}{suffix}", size)
+            slope_block = self.result(f"{FUNCTION[act]}'(s{sup(layer)})", slopes, slope(act, sums, a))
+            delta_block, _ = self.delta(layer, s, f"δ{sup(layer)}", as_result=True)
+            self.rows.append([delta_block, "=", outs, "⊙", slope_block])
+        delta_block, d = self.delta(layer, s, f"δ{sup(layer)}", as_result=False)
+        inputs, a = self.operand(f"a{sup(layer - 1)}ᵀ", [[names.output(layer - 1, i, s) for i in range(net.sizes[layer - 1])]])
+        grads = [[Names.grad(w, suffix) for w in row] for row in names.weight_at[layer]]
+        row = [self.result(f"∂E/∂W{sup(layer)}{suffix}", grads, d @ a), "=", delta_block, "·", inputs]
+        if net.bias != "none" and net.train_bias:
+            if net.bias == "shared":
+                bias = [[Names.grad(names.bias_at[layer][0], suffix)]]
+                row += ["  ", self.result(f"∂E/∂b{sup(layer)}{suffix}", bias, self.np.array([[d.sum()]])), f"= Σδ{sup(layer)}"]
+            else:
+                biases = self.column(lambda j: Names.grad(names.bias_at[layer][j], suffix), size)
+                row += ["  ", self.result(f"∂E/∂b{sup(layer)}{suffix}", biases, d), f"= δ{sup(layer)}"]
+        self.rows.append(row)
+        self.legend = self.weight_legend(layer)
+
+    def trained_biases(self, layer: int) -> list[list[str]]:
+        """The layer's trained biases as a column: one shared, one per neuron, or none."""
+        net = self.net
+        if net.bias == "none" or not net.train_bias:
+            return []
+        if net.bias == "shared":
+            return [[self.names.bias_at[layer][0]]]
+        return [[bias] for bias in self.names.bias_at[layer]]
+
+    def sample_sums(self) -> None:
+        layer, names = self.layer, self.names
+        for params, letter in ((self.names.weight_at[layer], "W"), (self.trained_biases(layer), "b")):
+            if not params:
+                continue
+            parts = []
+            for s in range(self.count):
+                suffix = names.suffix(s)
+                parts.append(self.operand(f"∂E/∂{letter}{sup(layer)}{suffix}",
+                                          [[Names.grad(p, suffix) for p in row] for row in params]))
+            total = sum(array for _, array in parts)  # left to right, as the core adds them
+            pieces: list = []
+            for block, _ in parts:
+                pieces += ["+", block]
+            pieces[0] = "="
+            self.rows.append([self.result(f"∂E/∂{letter}{sup(layer)}", [[Names.grad(p) for p in row] for row in params],
+                                          total), *pieces])
+        self.legend = self.weight_legend(layer)
+
+    def update(self) -> None:
+        layer = self.layer
+        rate, lr = self.operand("η", [["lr"]])
+        for params, letter in ((self.names.weight_at[layer], "W"), (self.trained_biases(layer), "b")):
+            if not params:
+                continue
+            done = [[self.updates.get(p) for p in row] for row in params]
+            # Before its update a parameter holds its old value; after it, the update remembers it.
+            old = [[op.old if op else self.values[p] for p, op in zip(row, ops)] for row, ops in zip(params, done)]
+            new = [[op.value if op else None for op in ops] for ops in done]
+            before, p = self.operand(f"{letter}{sup(layer)}", params, old)
+            grads, g = self.operand(f"∂E/∂{letter}{sup(layer)}", [[Names.grad(q) for q in row] for row in params])
+            self.rows.append([self.result(f"new {letter}{sup(layer)}", params, p - lr * g, new),
+                              "=", before, "−", rate, "·", grads])
+        self.legend = self.weight_legend(layer)
+
+    # -- reading it ---------------------------------------------------------
+    def entries(self) -> list[Entry]:
+        """Every result entry of the view, in reading order."""
+        return [cell.entry for row in self.rows for item in row if isinstance(item, Block)
+                for cells in item.cells for cell in cells if cell.entry]
+
+    def render(self) -> tuple[Text, Region | None]:
+        """The view as text, and where the current entry sits in it."""
+        lines = [Text(self.header(), style=TITLE)]
+        spot = None
+        for row in self.rows:
+            drawn, found = draw_equation(row)
+            if found:
+                x, y, width = found
+                spot = Region(x, len(lines) + y, width, 1)
+            lines += drawn
+        lines.append(Text(self.legend, style=DIM))
+        return Text("\n", no_wrap=True).join(lines), spot
+
+
+def brackets(rows: int, r: int) -> tuple[str, str]:
+    if rows == 1:
+        return "[", "]"
+    if r == 0:
+        return "┌", "┐"
+    if r == rows - 1:
+        return "└", "┘"
+    return "│", "│"
+
+
+def draw_equation(items: list) -> tuple[list[Text], tuple[int, int, int] | None]:
+    """A title line over a line of blocks and operators, the operators on the middle row.
+
+    Returns the lines and (x, y, width) of the current entry, if the equation has it.
+    """
+    height = max(len(item.cells) for item in items if isinstance(item, Block))
+    middle = (height - 1) // 2
+    lines = [Text() for _ in range(height + 1)]
+    found = None
+    for item in items:
+        if isinstance(item, str):
+            piece = f" {item} "
+            for r, line in enumerate(lines):
+                line.append(piece if r == middle + 1 else " " * cell_len(piece))
+            continue
+        cells = item.cells
+        widths = [max(cell_len(row[c].text) for row in cells) for c in range(len(cells[0]))]
+        inner = sum(widths) + len(widths) - 1 + 2
+        width = max(inner, cell_len(item.title))
+        lines[0].append(item.title.center(width), style=TITLE)
+        top = (height - len(cells)) // 2
+        for r in range(height):
+            line = lines[r + 1]
+            if not top <= r < top + len(cells):
+                line.append(" " * width)
+                continue
+            left, right = brackets(len(cells), r - top)
+            line.append(left)
+            for c, cell in enumerate(cells[r - top]):
+                if c:
+                    line.append(" ")
+                if cell.entry and cell.entry.current:
+                    found = (line.cell_len, r + 1, widths[c])
+                line.append(cell.text.rjust(widths[c]), style=cell.style)
+            line.append(right + " " * (width - inner))
+    for line in lines:
+        line.rstrip()
+    return lines, found
+
+
+# ---------------------------------------------------------------------------
+# The widget
+
+
+class MatrixView(ScrollableContainer, can_focus=False):
+    """The current step in matrix form; scrolls (and follows the current entry) when it does not fit.
+
+    Not focusable, so the app's arrow keys keep stepping instead of scrolling it.
+    """
+
+    DEFAULT_CSS = """
+    MatrixView > Static {
+        width: auto;
+        height: auto;
+    }
+    """
+
+    version = reactive(0)
+
+    def __init__(self, stepper: Stepper, **kwargs):
+        super().__init__(**kwargs)
+        self.stepper = stepper
+        self.form: MatrixForm | None = None
+
+    def compose(self):
+        yield Static()
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def watch_version(self) -> None:
+        if self.is_mounted:
+            self.show()
+
+    def entries(self) -> list[Entry]:
+        """The result entries on show: numpy's value and the core's, by symbol."""
+        return (self.form or MatrixForm(self.stepper)).entries()
+
+    def show(self) -> None:
+        self.form = MatrixForm(self.stepper)
+        text, spot = self.form.render()
+        content = self.query_one(Static)
+        content.update(text)
+        if spot is not None:
+            self.call_after_refresh(self.follow, content, spot)
+
+    def follow(self, content: Static, spot: Region) -> None:
+        self.scroll_to_region(spot.translate(content.virtual_region.offset), animate=False, immediate=True)
