@@ -8,11 +8,11 @@ from tui_backprop.app.main import BackpropApp
 from tui_backprop.core import PRESETS
 
 
-def drive(body, preset: str = "mazur", size=(120, 40), network=None):
+def drive(body, preset: str = "mazur", size=(120, 40), network=None, **app_args):
     """Run `await body(app, pilot)` inside the real app; returns the app afterwards.
 
     run_test re-raises any exception the app met, so a crash fails the test."""
-    app = BackpropApp(network or PRESETS[preset]())
+    app = BackpropApp(network or (None if app_args else PRESETS[preset]()), **app_args)
 
     async def main():
         async with app.run_test(size=size) as pilot:
@@ -46,3 +46,8 @@ def widget_text(app, widget) -> str:
     region = widget.content_region
     lines = screen_text(app).split("\n")[region.y:region.bottom]
     return " ".join(" ".join(line[region.x:region.right].split()) for line in lines).strip()
+
+
+def notifications(app) -> str:
+    """Every message the app has shown as a toast (toasts sit on a layer of their own)."""
+    return "\n".join(notification.message for notification in app._notifications)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from app_driver import drive, press, screen_text, type_in, widget_text
+from app_driver import drive, notifications, press, screen_text, type_in, widget_text
 
 from tui_backprop.app.rates import RatesScreen
 from tui_backprop.app.widgets.history_table import HistoryTable
@@ -314,3 +314,65 @@ def test_values_table_cells_are_blank_until_computed():
 
     drive(body)
 
+
+
+def test_matrix_view_replaces_the_diagram_and_agrees_with_the_table():
+    from tui_backprop.app.widgets.diagram import NetworkDiagram
+    from tui_backprop.app.widgets.matrix import MatrixView
+
+    async def body(app, pilot):
+        await press(pilot, "n", "n", "n")  # h2: row 2 of s(1)
+        await press(pilot, "m")
+        matrix = app.query_one(MatrixView)
+        assert matrix.display and not app.query_one(NetworkDiagram).display
+        (current,) = [entry for entry in matrix.entries() if entry.current]
+        assert current.symbol == "h2"
+        assert abs(current.value - app.stepper.values["h2"]) <= 1e-12 * abs(app.stepper.values["h2"])
+        await press(pilot, "m")
+        assert app.query_one(NetworkDiagram).display
+
+    drive(body)
+
+
+def test_save_then_resume_continues_bit_for_bit(tmp_path):
+    from tui_backprop.core.session import load_study
+
+    path = tmp_path / "mine.backprop"
+
+    async def save(app, pilot):
+        await press(pilot, "z", "escape", "escape", "z")  # two operations given up in the quiz
+        await press(pilot, *"n" * 20)
+        await press(pilot, "ctrl+s")
+        await type_in(pilot, str(path))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert f"Saved to {path}" in notifications(app)
+        await press(pilot, *"n" * 30)
+
+    original = drive(save)
+    stepper, quiz = load_study(path)
+    assert quiz.score["forward"]["given up"] == 2
+    assert stepper.position == 22
+
+    async def resume(app, pilot):
+        await press(pilot, *"n" * 30)
+        assert app.stepper.values == original.stepper.values
+        assert app.stepper.last.as_dict() == original.stepper.last.as_dict()
+
+    drive(resume, network=None, stepper=stepper, quiz=quiz)
+
+
+def test_open_a_damaged_session_changes_nothing(tmp_path):
+    damaged = tmp_path / "broken.backprop"
+    damaged.write_bytes(b"PK\x03\x04 not really a zip")
+
+    async def body(app, pilot):
+        await press(pilot, "n")
+        before = dict(app.stepper.values)
+        await press(pilot, "o")
+        await type_in(pilot, str(damaged))
+        assert "broken.backprop" in screen_text(app)
+        await press(pilot, "escape")
+        assert app.stepper.values == before
+
+    drive(body)

@@ -8,7 +8,25 @@ a 100-epoch one.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
+
+import plotext
+
+# A curve that climbs past twice the highest starting loss is diverging; drawn to
+# its full height it would flatten every other curve onto the x-axis.
+HEADROOM = 2.0
+# plotext overflows on values near the largest float.
+PLOTEXT_LIMIT = 1e300
+# Mid-brightness colours of the 256-colour palette (blue, orange, green, red, purple,
+# teal): each contrasts at least 3.8:1 with both black and white, so the curves read
+# on light and dark themes and look the same in a 256-colour terminal.
+CURVE_COLORS = (32, 166, 28, 160, 98, 30)
+# Without colour, curves are told apart by their marker.
+MONOCHROME_MARKERS = ("braille", "x", "o", "+", "*", "#")
+
+# plotext keeps one global figure.
+_plotext_lock = threading.Lock()
 
 
 def thin(values: Sequence[float], points: int) -> tuple[list[int], list[float]]:
@@ -30,34 +48,68 @@ def thin(values: Sequence[float], points: int) -> tuple[list[int], list[float]]:
 
 def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, title: str = "E_total per epoch",
                 color: bool = True) -> str:
-    """The chart as text with ANSI colour codes (plain text when color is False).
+    """The chart as `height` lines of text with ANSI colour codes (plain text when color is False).
 
     Background and axes use the terminal's own colours, so it reads on light and dark themes.
+    Curves that climb past HEADROOM times the highest starting loss are cut off there.
     """
-    import plotext
+    thinned = {label: thin(values, 2 * width) for label, values in curves.items()}
+    thinned = {label: (xs, ys) for label, (xs, ys) in thinned.items() if xs}
+    highest_start = max((ys[0] for _, ys in thinned.values()), default=0.0)
+    ceiling = HEADROOM * highest_start if highest_start > 0 else PLOTEXT_LIMIT
+    if any(max(ys) > ceiling for _, ys in thinned.values()):
+        thinned = {label: (xs, [min(y, ceiling) for y in ys]) for label, (xs, ys) in thinned.items()}
+        title += ", clipped at the top"
+    legend = _legend(list(curves), width, color) if len(curves) > 1 else []
+    epochs = max((len(values) for values in curves.values()), default=0)
+    with _plotext_lock:
+        plotext.clear_figure()
+        plotext.limit_size(False, False)  # the size asked for, not the terminal's
+        plotext.plotsize(max(width, 20), max(height - 1 - len(legend), 6))
+        plotext.canvas_color("default")
+        plotext.axes_color("default")
+        plotext.ticks_color("default")
+        for number, label in enumerate(curves):
+            if label in thinned:
+                plotext.plot(*thinned[label], marker=_marker(number, color), color=_color(number))
+        if thinned:
+            ticks = sorted({1 + round(n * (epochs - 1) / 4) for n in range(5)})
+            plotext.xticks(ticks, [str(t) for t in ticks])
+        else:
+            plotext.text("no finished epoch yet", 0.5, 0.5, alignment="center")
+            plotext.xlim(0, 1)
+            plotext.ylim(0, 1)
+            plotext.xticks([])
+            plotext.yticks([])
+        plotext.xlabel("epoch")
+        body = plotext.build().rstrip("\n")
+    chart = "\n".join([title.center(width), *legend, body])
+    return chart if color else plotext.uncolorize(chart)
 
-    plotext.clear_figure()
-    plotext.plotsize(max(width, 20), max(height, 6))
-    plotext.canvas_color("default")
-    plotext.axes_color("default")
-    plotext.ticks_color("default")
-    plotted, longest = False, 0
-    for label, values in curves.items():
-        xs, ys = thin(values, 2 * width)
-        if xs:
-            plotext.plot(xs, ys, label=label if len(curves) > 1 else None, marker="braille")
-            plotted = True
-            longest = max(longest, len(values))
-    if not plotted:
-        plotext.text("no finished epoch yet", 0.5, 0.5, alignment="center")
-        plotext.xlim(0, 1)
-        plotext.ylim(0, 1)
-    else:
-        ticks = sorted({1 + round(n * (longest - 1) / 4) for n in range(5)})
-        plotext.xticks(ticks, [str(t) for t in ticks])
-    plotext.title(title)
-    plotext.xlabel("epoch")
-    text = plotext.build()
-    if not color:
-        text = plotext.uncolorize(text)
-    return text
+
+def _marker(number: int, color: bool) -> str:
+    return "braille" if color else MONOCHROME_MARKERS[number % len(MONOCHROME_MARKERS)]
+
+
+def _color(number: int) -> str:
+    return CURVE_COLORS[number % len(CURVE_COLORS)]
+
+
+def _legend(labels: list[str], width: int, color: bool) -> list[str]:
+    """Each curve's name after a sample of its line, as many to a row as fit.
+
+    plotext's own legend sits in the top-left corner, right where every loss curve starts.
+    """
+    rows: list[list[str]] = [[]]
+    used = 0
+    for number, label in enumerate(labels):
+        marker = _marker(number, color)
+        entry = plotext.colorize(("━━" if color else "⣿⣿" if marker == "braille" else marker * 2), _color(number))
+        entry += " " + label
+        length = 3 + len(label)
+        if rows[-1] and used + 2 + length > width:
+            rows.append([])
+            used = 0
+        used += length + (2 if rows[-1] else 0)
+        rows[-1].append(entry)
+    return ["  ".join(row) for row in rows]

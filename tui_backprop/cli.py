@@ -20,8 +20,8 @@ from .core import LOSSES, PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
 from .core.network import LOSS_NAMES
 from .core.program import PHASES
-from .core.sweep import SEED_RATES, checkpoints, sweep
-from .files import OutputError, atomic_writer
+from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
+from .core.files import OutputError, atomic_writer
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
@@ -63,6 +63,28 @@ def _digits(text: str) -> int:
     return value
 
 
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value < 1):
+        raise argparse.ArgumentTypeError(f"a relative tolerance is a number from 0 to below 1, got {text!r}")
+    return value
+
+
+CHECK_EPILOG = """\
+Columns may come in any order, any subset of them.  Case, spaces, _ - . ( ) and
+the marks ∂ 𝟃 δ are ignored, and so is the d of a derivative, so these all work:
+  lr: η, eta, learning rate, alpha      i1: x1      t1: target1      o1: y1
+  a_h1: out_h1, h1out, H1out; a_o1: out_o1, y1out
+  E_total: E, E_tot, Etot, E_Total, loss
+  dE_total/dw1: ∂E/∂w1, dE/dw1, E_total/w1, ∂E_total/∂w1 (and so for every symbol)
+  epoch (or iteration, iter, row, step, #): numbers the rows; without it they are epochs 1, 2, 3, ...
+The header is the first row naming two known columns, so a title may sit above it.
+Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read."""
+
+
 def _network_options(parser: argparse.ArgumentParser, several_rates: bool = False) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--preset", metavar="NAME", help=f"a built-in network: {', '.join(PRESETS)} (default: excel)")
@@ -96,7 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sweep", action="store_true", help=f"compare the rates {' '.join(map(str, SEED_RATES))}")
     train.add_argument("--csv", metavar="FILE", help="one row per epoch in the spreadsheet layout ('-' for stdout)")
     train.add_argument("--plot", action="store_true", help="draw the loss chart even when stdout is not a terminal")
+    train.add_argument("--xlsx", metavar="FILE",
+                       help="the same rows as a workbook of live formulas: change a weight or lr and it recomputes")
     train.set_defaults(handler=run_train)
+
+    check = commands.add_parser(
+        "check", help="check a spreadsheet of the exercise: every wrong cell, and where each mistake starts",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_EPILOG)
+    _network_options(check)
+    check.add_argument("file", metavar="FILE", help="a CSV or XLSX sheet: a header of symbols, one row per epoch")
+    check.add_argument("--rel-tol", type=_tolerance, default=None, metavar="T",
+                       help="relative tolerance (default 1e-4); a value printed with fewer digits is "
+                            "compared at its own precision")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=run_check)
 
     parser.set_defaults(handler=run_app)
     return parser
@@ -184,6 +219,8 @@ def run_train(args) -> int:
         rates += [rate for rate in SEED_RATES if rate not in rates]
     rates = rates or [net.lr]
     program = build_program(net)
+    if args.xlsx:
+        write_xlsx(net, rates, args.epochs, args.xlsx)
     if args.csv:
         write_csv(program, net, rates, args.epochs, args.csv)
     if args.csv == "-":
@@ -196,13 +233,6 @@ def run_train(args) -> int:
 
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
     return EXIT_OK
-
-
-def first_divergence(losses) -> int | None:
-    for epoch, loss in enumerate(losses, 1):
-        if not math.isfinite(loss):
-            return epoch
-    return None
 
 
 def summary_table(curves: dict, epochs: int) -> str:
@@ -242,20 +272,52 @@ def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
         write(stream)
 
 
+def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
+    from .sheets.xlsx import ExportError, export_xlsx
+
+    if len(rates) > 1:
+        raise UsageError("--xlsx takes one learning rate: the workbook is live, change lr in it")
+    try:
+        export_xlsx(net.with_changes(lr=float(rates[0])), epochs, path)
+    except ExportError as error:
+        raise UsageError(f"{path}: {error}") from None
+
+
+# -- check ------------------------------------------------------------------------
+
+def run_check(args) -> int:
+    from .sheets.check import REL_TOL, SheetError, check_sheet, render_text
+
+    net = load(args)
+    try:
+        report = check_sheet(args.file, net, REL_TOL if args.rel_tol is None else args.rel_tol)
+    except SheetError as error:
+        raise UsageError(str(error)) from None
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
+    else:
+        print(render_text(report), end="")
+    return EXIT_OK if report.ok else EXIT_MISMATCH
+
+
 # -- the app ----------------------------------------------------------------------
 
 def run_app(args) -> int:
-    if args.resume and (args.preset or args.config):
-        raise UsageError("--resume brings back a whole session; it cannot be combined with --preset or --config")
-    net = None if args.resume else load(args)
-    try:
-        from .app.main import BackpropApp
-    except ImportError as error:  # pragma: no cover - a broken install
-        raise UsageError(f"the app cannot start: {error}") from None
-    app = BackpropApp(net, resume=args.resume, lr=args.lr if args.resume else None)
+    if args.resume and (args.preset or args.config or args.lr):
+        raise UsageError("--resume brings back a whole session; it cannot be combined with --preset, --config or --lr")
+    stepper = quiz = None
+    if args.resume:
+        from .core.session import SessionError, load_study
+
+        try:
+            stepper, quiz = load_study(args.resume)
+        except SessionError as error:
+            raise UsageError(str(error)) from None
+    network = None if stepper else load(args)
+    from .app.main import BackpropApp
+
+    app = BackpropApp(network, stepper=stepper, quiz=quiz, session_path=args.resume)
     app.run()
-    if app.startup_error:
-        raise UsageError(app.startup_error)
     # App.run() returns normally even when the app crashed; its return code says so.
     return EXIT_CRASH if app.return_code else EXIT_OK
 

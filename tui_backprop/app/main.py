@@ -19,9 +19,11 @@ from rich.text import Text
 from ..core import PRESETS, Network, NetworkError, Stepper, load_network
 from ..core.expr import format_number
 from ..core.quiz import Quiz, parse_answer
+from ..core.session import SESSION_SUFFIX, SessionError, load_study, save_study
 from .widgets.diagram import NetworkDiagram
 from .widgets.history_table import HistoryTable
 from .widgets.loss_chart import LossChart
+from .widgets.matrix import MatrixView
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
 from .widgets.screens import HelpScreen, PromptScreen, RunScreen
@@ -42,7 +44,7 @@ to see its formula and value."""
 
 # Actions that change the stepper: refused while a run or a dialog is under way.
 STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", "learning_rate", "edit", "open",
-            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance"}
+            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save"}
 
 
 class BackpropApp(App):
@@ -58,11 +60,13 @@ class BackpropApp(App):
         Binding("r", "run", "Run N", tooltip="Run N epochs on the fast path (esc stops)"),
         Binding("l", "learning_rate", "Rate", tooltip="Set the learning rate"),
         Binding("w", "edit", "Edit", tooltip="Edit a weight, bias, input or target"),
-        Binding("o", "open", "Open", tooltip="Open a preset or a network file"),
+        Binding("o", "open", "Open", tooltip="Open a preset, a network file or a saved session"),
         Binding("s", "rates", "Rates view", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
         Binding("0", "reset", "Reset", tooltip="Back to the starting numbers"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the whole session to a file (o opens it again)"),
         Binding("v", "cycle_panel", "Panel",
                 tooltip="On small terminals, switch the bottom panel (values, chart, history)"),
+        Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
         Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
@@ -74,14 +78,17 @@ class BackpropApp(App):
     version = reactive(0)
     panel = reactive("values")
     quiz_on = reactive(False)
+    matrix_on = reactive(False)
 
-    def __init__(self, network: Network | None = None):
+    def __init__(self, network: Network | None = None, stepper: Stepper | None = None, quiz: Quiz | None = None,
+                 session_path: str | None = None):
+        """Open `network` (default: the excel preset), or a resumed session's stepper and quiz."""
         super().__init__()
-        self.stepper = Stepper(network or PRESETS["excel"]())
+        self.stepper = stepper or Stepper(network or PRESETS["excel"]())
+        self.quiz = quiz or Quiz()
+        self.session_path = session_path or f"{self.stepper.net.name}{SESSION_SUFFIX}"
         self.running = False
         self.stop_requested = False
-        self.startup_error: str | None = None
-        self.quiz = Quiz()
 
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -89,6 +96,7 @@ class BackpropApp(App):
         with Vertical(id="board"):
             with Horizontal(id="top"):
                 yield NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version)
+                yield MatrixView(stepper, id="matrix").data_bind(BackpropApp.version)
                 yield OperationPanel(stepper, id="operation").data_bind(BackpropApp.version)
             yield ValuesTable(stepper, id="values").data_bind(BackpropApp.version)
             with Horizontal(id="bottom"):
@@ -125,6 +133,7 @@ class BackpropApp(App):
     def _titles(self) -> None:
         net = self.stepper.net
         self.query_one("#diagram").border_title = f"{net.name} · {'-'.join(map(str, net.sizes))}"
+        self.query_one("#matrix").border_title = f"{net.name} · matrix form"
         self.query_one("#operation").border_title = "operation"
         self.query_one("#values").border_title = "this epoch"
         self.query_one("#chart").border_title = "loss"
@@ -258,30 +267,58 @@ class BackpropApp(App):
         )
 
     def action_open(self) -> None:
-        opened: list[Network] = []
+        opened: list[tuple[Stepper, Quiz | None]] = []
 
         def check(text: str) -> str | None:
             text = text.strip()
-            if text in PRESETS:
-                opened.append(PRESETS[text]())
-                return None
             try:
-                opened.append(load_network(text))
+                if text in PRESETS:
+                    opened.append((Stepper(PRESETS[text]()), None))
+                elif text.endswith(SESSION_SUFFIX):
+                    opened.append(load_study(text))
+                    self.session_path = text
+                else:
+                    opened.append((Stepper(load_network(text)), None))
             except NetworkError as error:
                 return f"{text}: {error}"
+            except SessionError as error:
+                return str(error)
             return None
 
         def done(result: str | None) -> None:
             if result and opened:
-                self._replace_stepper(Stepper(opened[-1]))
+                stepper, quiz = opened[-1]
+                self.quiz = quiz or self.quiz
+                self._replace_stepper(stepper)
 
-        self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}) or a network file (.toml, .json)",
+        self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json) "
+                                      f"or a saved session ({SESSION_SUFFIX})",
                                       "mazur  or  examples/tanh-3-layer.toml", check=check,
                                       suggestions=list(PRESETS)), done)
 
+    def action_save(self) -> None:
+        def save(path: str | None) -> None:
+            if path:
+                self.session_path = path.strip()
+                self.running = True
+                self.save_session(self.session_path)
+
+        self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", self.session_path), save)
+
+    @work(thread=True, exclusive=True, group="save")
+    def save_session(self, path: str) -> None:
+        try:
+            save_study(path, self.stepper, self.quiz)
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Not saved: {error}", severity="error")
+        else:
+            self.call_from_thread(self.notify, f"Saved to {path}; backprop-tui --resume {path} brings it back.")
+        finally:
+            self.running = False
+
     def _replace_stepper(self, stepper: Stepper) -> None:
         self.stepper = stepper
-        for widget in self.query("#diagram, #operation, #values, #history"):
+        for widget in self.query("#diagram, #matrix, #operation, #values, #history"):
             widget.stepper = stepper
         self.query_one(HistoryTable).rebuild()
         self._titles()
@@ -362,6 +399,12 @@ class BackpropApp(App):
         from .rates import RatesScreen
 
         self.push_screen(RatesScreen(self.stepper.net.with_changes(lr=self.stepper.values["lr"])))
+
+    def action_matrix(self) -> None:
+        self.matrix_on = not self.matrix_on
+
+    def watch_matrix_on(self, on: bool) -> None:
+        self.screen_stack[0].set_class(on, "-matrix")
 
     def action_cycle_panel(self) -> None:
         self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]

@@ -15,7 +15,7 @@ import math
 # plain name.  exp(-x) would overflow below -708, where σ(x) equals e^x anyway.
 SIGMOID_PY = "(1.0/(1.0 + exp(-{x})) if {x} > -708.0 else exp({x}))"
 TANH_PY = "tanh({x})"
-RELU_PY = "({x} if {x} > 0.0 else 0.0)"
+RELU_PY = "(0.0 if {x} <= 0.0 else {x})"  # NaN passes through: a divergence must stay visible
 STEP_PY = "(1.0 if {x} > 0.0 else 0.0)"
 # Logs and divisions that the losses need are clipped away from 0 so that a
 # saturated output gives a huge but finite number, never a ZeroDivisionError.
@@ -240,7 +240,7 @@ class Softmax(Expr):
 
     def py(self, name):
         names = [arg.py(name) for arg in self.args]
-        peak = f"max({', '.join(names)})"
+        peak = f"max({', '.join(names)})" if len(names) > 1 else names[0]  # max() needs two arguments
         total = " + ".join(f"exp({n} - {peak})" for n in names)
         return f"(exp({names[self.index]} - {peak}) / ({total}))"
 

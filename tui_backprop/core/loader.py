@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 try:
@@ -13,6 +14,9 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, as a backport
 from .network import Network, NetworkError, Sample
 from .presets import random_weights
 
+# Far beyond a network a student steps through by hand, and small enough that a
+# typo such as 1000000 fails at once instead of filling the memory.
+MAX_LAYER_SIZE = 100
 KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples")
 
 
@@ -26,12 +30,13 @@ def load_network(path: str | Path) -> Network:
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as error:
+        # ValueError also covers numbers of more than 4300 digits; RecursionError, lists nested too deeply.
+        except (ValueError, RecursionError) as error:
             raise NetworkError("file", f"not valid JSON: {error}") from None
     else:
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
+        except (ValueError, RecursionError) as error:
             raise NetworkError("file", f"not valid TOML: {error}") from None
     return network_from_dict(data, default_name=path.stem)
 
@@ -50,8 +55,8 @@ def network_from_dict(data, default_name: str = "network") -> Network:
     if not isinstance(sizes, list) or not sizes:
         raise NetworkError("layers", "must be a list of layer sizes, e.g. [2, 2, 2]")
     for size in sizes:
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise NetworkError("layers", f"every layer needs a whole number of neurons, at least 1; got {size!r}")
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_LAYER_SIZE:
+            raise NetworkError("layers", f"every layer needs a whole number of neurons, 1 to {MAX_LAYER_SIZE}; got {size!r}")
     if len(sizes) < 2:
         raise NetworkError("layers", "needs at least an input and an output layer")
     depth = len(sizes) - 1
@@ -69,7 +74,8 @@ def network_from_dict(data, default_name: str = "network") -> Network:
     lr = data.get("learning_rate", 0.5)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)):
         raise NetworkError("learning_rate", f"must be a number, got {lr!r}")
-    if not lr > 0 or lr == float("inf"):
+    lr = _number("learning_rate", lr)
+    if not lr > 0:
         raise NetworkError("learning_rate", f"must be a positive finite number, got {lr!r}")
 
     weight_count = sum(a * b for a, b in zip(sizes, sizes[1:]))
@@ -112,9 +118,13 @@ def _typed(data, key, kind, default):
 def _number(key: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise NetworkError(key, f"expected numbers, got {value!r}")
-    if value != value or value in (float("inf"), float("-inf")):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the largest float
+        number = math.inf
+    if not math.isfinite(number):
         raise NetworkError(key, f"numbers must be finite, got {value!r}")
-    return float(value)
+    return number
 
 
 def _numbers(data, key: str, count: int, default_seed: int | None) -> tuple[float, ...]:
@@ -139,3 +149,21 @@ def _numbers(data, key: str, count: int, default_seed: int | None) -> tuple[floa
     if len(numbers) != count:
         raise NetworkError(key, f"expected {count} numbers for this shape, got {len(numbers)}")
     return numbers
+
+
+def network_to_dict(net: Network) -> dict:
+    """The inverse of `network_from_dict`: the same keys a network file uses."""
+    data = {
+        "name": net.name,
+        "layers": list(net.sizes),
+        "activations": list(net.activations),
+        "loss": net.loss,
+        "bias": net.bias,
+        "train_bias": net.train_bias,
+        "learning_rate": net.lr,
+        "weights": list(net.weights),
+        "samples": [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.samples],
+    }
+    if net.biases:
+        data["biases"] = list(net.biases)
+    return data

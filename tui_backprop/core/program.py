@@ -291,8 +291,11 @@ class _Builder:
         dropped = f" ({', '.join(others)} {'does' if len(others) == 1 else 'do'} not)" if others else ""
         if net.loss == "cce":
             symbol = Names.grad(n.neuron(self.out_layer, k), suffix)
-            self.add(symbol, BACKWARD, _over(Sub(a, t), count),
-                     f"Softmax and cross-entropy together have the simple slope a − t for each output sum: every E depends on every o through softmax, and the terms collapse.",
+            # a·Σt − t is exact for any targets; it is the familiar a − t only when they add up to 1.
+            targets = [Sym(n.target(j, s)) for j in range(outputs)]
+            expr = Sub(Mul(a, Add(*targets) if outputs > 1 else targets[0]), t)
+            self.add(symbol, BACKWARD, _over(expr, count),
+                     f"Softmax and cross-entropy together have the slope a·(sum of the targets) − t for each output sum, which is a − t when the targets add up to 1: every E depends on every o through softmax, and the terms collapse.",
                      "loss_slope", layer=self.out_layer, neuron=k, sample=s)
             return
         if net.loss == "half_sse":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from array import array
 
 from .program import Program
@@ -26,3 +27,11 @@ def checkpoints(epochs: int) -> list[int]:
         marks.append(mark)
         mark *= 10
     return marks + [epochs]
+
+
+def first_divergence(losses) -> int | None:
+    """The first epoch whose E_total is no longer a finite number, if any."""
+    for epoch, loss in enumerate(losses, 1):
+        if not math.isfinite(loss):
+            return epoch
+    return None

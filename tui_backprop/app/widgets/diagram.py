@@ -31,14 +31,25 @@ MAX_NEURONS, MAX_LAYERS = 8, 6
 # Bigger layers make the picture's edges a thicket; they get the list instead.
 PICTURE_MAX_NEURONS = 4
 BLANK = "·"
-# Room kept for numbers not yet computed, so the picture does not shift as
-# values appear: a value like 0.5933, a gradient like ∂0.0004386.
-VALUE_ROOM, GRADIENT_ROOM = 6, 10
+# The picture keeps a fixed room for each number, so it never shifts as values
+# appear or change: a value like −0.5933, a gradient like ∂0.0004386; a longer
+# number is shown there with fewer digits.  The list keeps the same room where
+# it can and lets longer numbers through.
+VALUE_ROOM, GRADIENT_ROOM = 7, 10
 
 ROLE_ORDER = {"current": 3, "read": 2, "route": 1}
 # The backward quantities that belong to a neuron but have no place of their own
 # in the drawing: while one is current, its neuron is lit as current.
 NEURON_BACKWARD_KINDS = ("loss_slope", "activation_slope", "route")
+
+# Styles by highlight role.  The colours are theme variables in DEFAULT_CSS; the
+# current operation is also reversed, which survives NO_COLOR (and component
+# classes cannot carry reverse).
+TEXT_STYLES = {"current": (".diagram--current", "reverse"), "read": (".diagram--read",),
+               "route": (".diagram--route",), None: ()}
+LINE_STYLES = {"current": (".diagram--current-line",), "read": (".diagram--read-line",),
+               "route": (".diagram--route-line",), None: (".diagram--line",)}
+BLANK_STYLE = (".diagram--blank",)
 
 # (up, down, left, right) -> box-drawing character
 BOX = {
@@ -93,7 +104,6 @@ def element_map(program: Program) -> dict[str, str]:
     return elements
 
 
-
 def raise_role(roles: dict[str, str], key: str, role: str) -> None:
     if ROLE_ORDER[role] > ROLE_ORDER.get(roles.get(key), 0):
         roles[key] = role
@@ -108,6 +118,7 @@ class NetworkFacts:
         self.update_position = {q.param: n for n, q in enumerate(program.quantities) if q.phase == UPDATE}
         # Backward quantities of a neuron (dE_total/da_h1, da_h1/dh1) have no label of their own.
         self.undrawn = {q.symbol for q in program.quantities if q.kind in NEURON_BACKWARD_KINDS}
+        self.free = set(program.free)
         self.routes: dict[str, list[str]] = {}
 
     def route(self, symbol: str) -> list[str]:
@@ -125,6 +136,7 @@ class Scene:
         self.names = self.net.names
         self.values = stepper.values
         self.facts = facts
+        self._numbers: dict[tuple[str, int | None], str] = {}  # formatted once per render
         op = self.op = stepper.last
         # Operations without a sample (E_total, sample sums, updates) come after every
         # sample's work, so the last sample stays on screen rather than jumping back.
@@ -143,17 +155,17 @@ class Scene:
         if op is None:
             return
         q = op.quantity
-        named = {read: "read" for read in q.reads}
-        named[q.symbol] = "current"
+        named_roles = {read: "read" for read in q.reads}
+        named_roles[q.symbol] = "current"
         if q.phase == BACKWARD:
             for symbol in facts.route(q.symbol):
                 raise_role(self.highlights, facts.elements[symbol], "route")
                 raise_role(self.element_roles, facts.elements[symbol], "route")
-        for symbol, role in named.items():
+        for symbol, role in named_roles.items():
             raise_role(self.highlights, facts.elements[symbol], role)
             if symbol in facts.undrawn:
                 raise_role(self.element_roles, facts.elements[symbol], role)
-        self.symbol_roles = named
+        self.symbol_roles = named_roles
 
     def elements_of(self, symbol: str) -> tuple[str, ...]:
         element = self.facts.elements.get(symbol)
@@ -167,42 +179,51 @@ class Scene:
     def line_role(self, elements) -> str | None:
         return strongest(self.highlights, elements)
 
-    def number(self, symbol: str) -> str:
-        value = self.values.get(symbol)
-        return BLANK if value is None else format_number(value, DIGITS)
+    def number(self, symbol: str, room: int | None = None) -> str:
+        key = (symbol, room)
+        if key not in self._numbers:
+            value = self.values.get(symbol)
+            self._numbers[key] = BLANK if value is None else fitted(value, room)
+        return self._numbers[key]
 
-    def named(self, symbol: str) -> tuple[str, str]:
+    def named(self, symbol: str, room: int | None = None) -> tuple[str, str]:
         """`name value` for a per-sample symbol, shown without its sample suffix."""
-        return f"{symbol.removesuffix(self.suffix)} {self.number(symbol)}", symbol
+        return f"{symbol.removesuffix(self.suffix)} {self.number(symbol, room)}", symbol
 
-    # -- labels: (text, symbol) pieces ------------------------------------
-    def neuron_lines(self, layer: int, j: int) -> list[tuple[str, str]]:
+    def room(self, text: str, symbol: str | None) -> int:
+        """Width to keep for `name value`: computed values may grow, given ones (inputs, targets) stay."""
+        if symbol is None or symbol in self.facts.free:
+            return len(text)
+        return max(len(text), text.index(" ") + 1 + VALUE_ROOM)
+
+    # -- labels: (text, symbol) pieces; `room` bounds the width of each number --
+    def neuron_lines(self, layer: int, j: int, room: int | None = None) -> list[tuple[str, str]]:
         names, s = self.names, self.sample
-        lines = [self.named(names.total(layer, j, s))]
+        lines = [self.named(names.total(layer, j, s), room)]
         if layer > 0:
-            lines.append(self.named(names.output(layer, j, s)))
+            lines.append(self.named(names.output(layer, j, s), room))
         if layer == self.net.depth:
-            lines += [self.named(names.target(j, s)), self.named(names.error(j, s))]
+            lines += [self.named(names.target(j, s), room), self.named(names.error(j, s), room)]
         return lines
 
-    def parameter_label(self, param: str, long_update: bool = True) -> tuple[str, str]:
+    def parameter_label(self, param: str, long_update: bool = True, room: int | None = None) -> tuple[str, str]:
         """The parameter's name and value: old → new while its update is the current operation."""
         op = self.op
         if long_update and op and op.quantity.phase == UPDATE and op.quantity.param == param:
-            return f"{param} {format_number(op.old, DIGITS)}→{format_number(op.value, DIGITS)}", param
+            return f"{param} {fitted(op.old, room)}→{fitted(op.value, room)}", param
         mark = "✓" if self.updated(param) else ""
-        return f"{param} {self.number(param)}{mark}", param
+        return f"{param} {self.number(param, room)}{mark}", param
 
     def updated(self, param: str) -> bool:
         """Has this epoch's update phase already replaced the parameter?"""
         n = self.facts.update_position.get(param)
         return n is not None and self.stepper.position > n
 
-    def gradient_label(self, param: str) -> tuple[str, str] | None:
+    def gradient_label(self, param: str, room: int | None = None) -> tuple[str, str] | None:
         """The gradient beside its parameter once computed: the total, or the shown sample's part."""
         for symbol in (Names.grad(param), Names.grad(param, self.suffix)):
             if symbol in self.values:
-                return f"∂{format_number(self.values[symbol], DIGITS)}", symbol
+                return f"∂{self.number(symbol, room and room - 1)}", symbol
         return None
 
     def header(self) -> list[tuple[str, str | None]]:
@@ -218,6 +239,16 @@ class Scene:
         if len(self.net.samples) > 1:
             pieces.append((f"  sample {self.sample + 1} of {len(self.net.samples)}", None))
         return pieces
+
+
+def fitted(value: float, room: int | None) -> str:
+    """4 significant digits, or fewer where the picture keeps a fixed room (the header has all 4)."""
+    digits = DIGITS
+    text = format_number(value, digits)
+    while room is not None and len(text) > room and digits > 1:
+        digits -= 1
+        text = format_number(value, digits)
+    return text
 
 
 def strongest(roles: dict[str, str], elements) -> str | None:
@@ -290,17 +321,18 @@ class Picture:
 
     Each target neuron has a block of rows, one line per incoming weight (and
     bias) with the gradient in the row under it; the lines of a block merge
-    into one arrow at the neuron's sum.
+    into one arrow at the neuron's sum.  Widths depend on the names only, so
+    the drawing stays put while the numbers change.
     """
 
-    def __init__(self, scene: Scene, rows_per_edge: int, gap: int, long_update: bool):
+    def __init__(self, scene: Scene, rows_per_edge: int, gap: int):
         self.scene, self.rows_per_edge, self.gap = scene, rows_per_edge, gap
         net, names = scene.net, scene.names
         self.sizes = net.sizes
-        self.boxes = [[scene.neuron_lines(layer, j) for j in range(size)] for layer, size in enumerate(net.sizes)]
-        self.box_width = [max(max(len(text), text.index(" ") + 1 + VALUE_ROOM) for box in column for text, _ in box)
-                          for column in self.boxes]
-        # labels[layer][j]: (parameter, source neuron or None for a bias, top text, under text)
+        self.boxes = [[scene.neuron_lines(layer, j, VALUE_ROOM) for j in range(size)]
+                      for layer, size in enumerate(net.sizes)]
+        self.box_width = [max(scene.room(text, symbol) for box in column for text, symbol in box) for column in self.boxes]
+        # labels[layer - 1][j]: (parameter, source neuron or None for a bias, top text, under text)
         self.labels = []
         for layer in range(1, net.depth + 1):
             column = []
@@ -308,22 +340,23 @@ class Picture:
                 params = [(w, i) for i, w in enumerate(names.weight_at[layer][j])]
                 if names.bias_at[layer][j]:
                     params.append((names.bias_at[layer][j], None))
-                column.append([(p, i, scene.parameter_label(p, long_update), scene.gradient_label(p)) for p, i in params])
+                column.append([(p, i, scene.parameter_label(p, False, VALUE_ROOM), scene.gradient_label(p, GRADIENT_ROOM))
+                               for p, i in params])
             self.labels.append(column)
-        self.label_width = [max(self.label_len(label) for block in column for label in block) for column in self.labels]
+        self.label_width = [max(self.label_room(label[0]) for block in column for label in block) for column in self.labels]
         self.block_rows = [[self.block_layout(layer, j) for j in range(net.sizes[layer])] for layer in range(1, net.depth + 1)]
         heights = [sum(rows[-1] for rows in column) + gap * (len(column) - 1) for column in self.block_rows]
         self.height = max(heights)
         self.column_top = [(self.height - h) // 2 for h in heights]
         self.min_width = sum(self.box_width) + sum(
-            self.sizes[layer - 1] + self.label_width[layer - 1] + 6 for layer in range(1, net.depth + 1))
+            self.sizes[layer - 1] + self.label_width[layer - 1] + 5 for layer in range(1, net.depth + 1))
 
-    def label_len(self, label) -> int:
-        param, _, top, under = label
+    def label_room(self, param: str) -> int:
+        """`w5 −0.1234✓` (updated), with `∂0.0004386` under it or after it."""
+        top = len(param) + 2 + VALUE_ROOM
         if not self.trained(param):
-            return len(top[0])
-        room = max(GRADIENT_ROOM, len(under[0]) if under else 0)
-        return max(len(top[0]), room) if self.rows_per_edge == 2 else len(top[0]) + 1 + room
+            return top
+        return max(top, GRADIENT_ROOM) if self.rows_per_edge == 2 else top + 1 + GRADIENT_ROOM
 
     def trained(self, param: str) -> bool:
         return param in self.scene.facts.update_position
@@ -340,74 +373,70 @@ class Picture:
 
     def draw(self, width: int) -> Canvas:
         scene, canvas, net = self.scene, Canvas(), self.scene.net
-        zones = net.depth
         # at least one dash after the longest label when there is room for it
-        extra = min((width - self.min_width) // zones, 6)
-        # rows of each neuron's box (top) and of what it passes on (the output line)
-        tops: list[list[int]] = [[]]
-        x_of = [0]
+        extra = min((width - self.min_width) // net.depth, 6)
+        x_of, zones = [0], []  # each layer's column, each zone's bus, label and merge columns
         for layer in range(1, net.depth + 1):
-            n = self.sizes[layer - 1]
-            bus_x = x_of[layer - 1] + self.box_width[layer - 1] + 2
-            label_x = bus_x + n + 1
+            bus_x = x_of[-1] + self.box_width[layer - 1] + 1
+            label_x = bus_x + self.sizes[layer - 1] + 1
             merge_x = label_x + self.label_width[layer - 1] + extra
+            zones.append((bus_x, label_x, merge_x))
             x_of.append(merge_x + 3)
-            tops.append([])
-        block_tops = []
+        # the first row of each block, and of each neuron's box
+        block_tops: list[list[int]] = [[]]
+        tops: list[list[int]] = [[]]
         for layer in range(1, net.depth + 1):
-            row, starts = self.column_top[layer - 1], []
-            for offsets, box_offset, height in self.block_rows[layer - 1]:
-                starts.append(row)
+            row = self.column_top[layer - 1]
+            block_tops.append([])
+            tops.append([])
+            for _, box_offset, height in self.block_rows[layer - 1]:
+                block_tops[layer].append(row)
                 tops[layer].append(row + box_offset)
                 row += height + self.gap
-            block_tops.append(starts)
         # Input i sits level with its edge into the hidden neuron at the same height
         # (i1 with w1, the last input with the last neuron's edge), so it runs straight.
         n0, n1 = self.sizes[0], self.sizes[1]
         for i in range(n0):
             j = round(i * (n1 - 1) / (n0 - 1)) if n0 > 1 else (n1 - 1) // 2
-            tops[0].append(block_tops[0][j] + self.block_rows[0][j][0][i])
+            tops[0].append(block_tops[1][j] + self.block_rows[0][j][0][i])
         for layer, column in enumerate(self.boxes):
             for j, box in enumerate(column):
                 for k, (text, symbol) in enumerate(box):
                     canvas.text(x_of[layer], tops[layer][j] + k, text, symbol, scene.elements_of(symbol))
         for layer in range(1, net.depth + 1):
-            self.draw_zone(canvas, layer, x_of, tops, block_tops[layer - 1], extra)
+            self.draw_zone(canvas, layer, zones[layer - 1], x_of[layer - 1], tops[layer - 1], block_tops[layer])
         return canvas
 
-    def draw_zone(self, canvas: Canvas, layer: int, x_of, tops, block_tops, extra: int) -> None:
-        scene, n = self.scene, self.sizes[layer - 1]
-        bus_x = x_of[layer - 1] + self.box_width[layer - 1] + 2
-        label_x = bus_x + n + 1
-        merge_x = label_x + self.label_width[layer - 1] + extra
+    def draw_zone(self, canvas: Canvas, layer: int, zone, source_x: int, source_tops, block_tops) -> None:
+        """The edges into `layer`: from each source's bus, along its labelled row, into the target's arrow."""
+        scene = self.scene
+        bus_x, label_x, merge_x = zone
         out_line = 0 if layer == 1 else 1  # inputs pass on their only line, neurons their output
-        sources = []
-        for i in range(n):
-            row = tops[layer - 1][i] + out_line
-            text = self.boxes[layer - 1][i][out_line][0]
-            sources.append((x_of[layer - 1] + len(text) + 1, row))
+        # a space after the text, then the line to the bus (at least one dash, so the bus has its arm)
+        sources = [(min(source_x + len(box[out_line][0]) + 1, bus_x - 1), top + out_line)
+                   for box, top in zip(self.boxes[layer - 1], source_tops)]
         for j, block in enumerate(self.labels[layer - 1]):
             offsets, box_offset, _ = self.block_rows[layer - 1][j]
-            arrow_row = block_tops[j] + box_offset
+            arrow = [(merge_x, block_tops[j] + box_offset), (merge_x + 1, block_tops[j] + box_offset)]
             for (param, source, top, under), offset in zip(block, offsets):
                 row = block_tops[j] + offset
-                elements = (param,)
+                old_to_new = scene.parameter_label(param, True, VALUE_ROOM)
+                if len(old_to_new[0]) < merge_x - label_x:  # the current update, where it fits
+                    top = old_to_new
                 if source is None:
-                    canvas.path([(label_x + len(top[0]), row), (merge_x, row), (merge_x, arrow_row), (merge_x + 1, arrow_row)],
-                                elements)
+                    start = [(label_x + len(top[0]), row)]
                 else:
                     start_x, start_row = sources[source]
-                    canvas.path([(start_x, start_row), (bus_x + source, start_row), (bus_x + source, row),
-                                 (merge_x, row), (merge_x, arrow_row), (merge_x + 1, arrow_row)], elements)
-                end = canvas.text(label_x, row, top[0], top[1], elements)
+                    start = [(start_x, start_row), (bus_x + source, start_row), (bus_x + source, row)]
+                canvas.path(start + [(merge_x, row)] + arrow, (param,))
+                end = canvas.text(label_x, row, top[0], top[1], (param,))
                 if under is not None:
                     if self.rows_per_edge == 2:
-                        canvas.text(label_x, row + 1, under[0], under[1], elements)
+                        canvas.text(label_x, row + 1, under[0], under[1], (param,))
                     else:
-                        canvas.text(end + 1, row, under[0], under[1], elements)
+                        canvas.text(end + 1, row, under[0], under[1], (param,))
             incoming = tuple(label[0] for label in block)
-            neuron_sum = scene.names.total(layer, j, scene.sample)
-            canvas.text(merge_x + 1, arrow_row, "▶", neuron_sum, incoming)
+            canvas.text(merge_x + 1, arrow[0][1], "▶", scene.names.total(layer, j, scene.sample), incoming)
 
 
 # ---------------------------------------------------------------------------
@@ -421,13 +450,16 @@ class Listing:
     `beside` puts each gradient on its parameter's line rather than under it.
     """
 
-    VARIANTS = [(True, True, True), (True, True, False), (False, True, True), (False, True, False), (False, False, False)]
+    VARIANTS = [(True, True, True), (True, True, False), (False, True, True), (False, True, False),
+                (False, False, True), (False, False, False)]
 
     def __init__(self, scene: Scene, joined: bool, beside: bool, long_update: bool):
         self.scene, self.beside, self.long_update = scene, beside, long_update
         net, names = scene.net, scene.names
         # each line: its (text, symbol) pieces and the room it keeps for numbers still to come
         self.columns: list[list[tuple[list, int]]] = []
+        self.heads: set[int] = set()  # ids of each neuron's first line
+        heads = self.heads
         for layer, size in enumerate(net.sizes):
             lines = []
             for j in range(size):
@@ -438,9 +470,8 @@ class Listing:
                     neuron = [sum(neuron[k : k + 2], []) for k in range(0, len(neuron), 2)]
                     neuron = [line[:1] + [("  ", None)] + line[1:] if len(line) > 1 else line for line in neuron]
                 for line in neuron:
-                    room = sum(max(len(text), text.index(" ") + 1 + VALUE_ROOM) if symbol else len(text)
-                               for text, symbol in line)
-                    lines.append((line, room))
+                    lines.append((line, sum(scene.room(text, symbol) for text, symbol in line)))
+                heads.add(id(lines[-len(neuron)]))
                 if layer:
                     for param in list(names.weight_at[layer][j]) + [b for b in [names.bias_at[layer][j]] if b]:
                         lines += self.parameter_lines(param)
@@ -458,7 +489,7 @@ class Listing:
         room = max(GRADIENT_ROOM, len(gradient[0]) if gradient else 0)
         if self.beside:
             return [(line + ([(" ", None), gradient] if gradient else []), len(label[0]) + 2 + room)]
-        under = [("   ", None), gradient] if gradient else []
+        under = [("   ", None), gradient] if gradient else [("", None)]  # kept for the gradient to come
         return [(line, len(label[0]) + 1), (under, 3 + room)]
 
     @classmethod
@@ -494,9 +525,15 @@ class Listing:
         """Columns first..last, each scrolled to what is lit; also whether any column is cut."""
         canvas, x, cut = Canvas(), 0, False
         for lines, width in zip(self.columns[first : last + 1], self.widths[first : last + 1]):
+            if len(lines) > height:  # the blank lines between neurons give way first
+                lines = [line for line in lines if line[0]]
             top = self.scroll(lines, height)
             cut = cut or len(lines) > height
-            for y, (line, _) in enumerate(lines[top : top + height]):
+            shown = lines[top : top + height]
+            if top > 0 and id(shown[0]) not in self.heads:
+                # the neuron whose weights are shown stays named on the first line
+                shown[0] = next(line for line in reversed(lines[:top]) if id(line) in self.heads)
+            for y, (line, _) in enumerate(shown):
                 cx = x
                 for text, symbol in line:
                     cx = canvas.text(cx, y, text, symbol, self.scene.elements_of(symbol) if symbol else ())
@@ -504,13 +541,12 @@ class Listing:
         return canvas, cut
 
     def window(self, width: int) -> tuple[int, int]:
-        """The run of whole layer columns that fits the width, around the one the operation is in."""
-        op = self.scene.op
-        current = 0 if op is None or op.quantity.layer is None else op.quantity.layer
-        if op and op.quantity.param:
-            current = next(n for n, column in enumerate(self.columns)
-                           if any(symbol == op.quantity.param for line, _ in column for _, symbol in line))
-        first = last = current
+        """The run of whole layer columns that fits the width, around the most strongly lit one."""
+        scene = self.scene
+        lit = [max((ROLE_ORDER.get(scene.text_role(symbol, scene.elements_of(symbol)), 0)
+                    for line, _ in column for _, symbol in line if symbol), default=0)
+               for column in self.columns]
+        first = last = lit.index(max(lit))
         grown = True
         while grown:
             grown = False
@@ -525,10 +561,9 @@ def draw_picture(scene: Scene, width: int, height: int) -> Canvas | None:
     if max(scene.net.sizes) > PICTURE_MAX_NEURONS:
         return None
     for rows_per_edge, gap in ((2, 1), (2, 0), (1, 1), (1, 0)):
-        for long_update in (True, False):
-            picture = Picture(scene, rows_per_edge, gap, long_update)
-            if picture.min_width <= width and picture.height <= height:
-                return picture.draw(width)
+        picture = Picture(scene, rows_per_edge, gap)
+        if picture.min_width <= width and picture.height <= height:
+            return picture.draw(width)
     return None
 
 
@@ -540,15 +575,16 @@ def draw_summary(scene: Scene, width: int, height: int) -> Canvas:
     """Layer sizes and counts, then the current operation with every value it reads that fits."""
     net, canvas = scene.net, Canvas()
     layers = [f"{net.sizes[0]} inputs"] + [f"{size} {act}" for size, act in zip(net.sizes[1:], net.activations)]
-    canvas.text(0, 0, f"{'-'.join(map(str, net.sizes))}: {' → '.join(layers)}", None)
-    canvas.text(0, 1, f"{net.weight_count()} weights, {net.bias_count()} biases: too many to draw", None)
+    canvas.text(0, 0, f"{'-'.join(map(str, net.sizes))}: {net.weight_count()} weights, {net.bias_count()} biases,"
+                " too many to draw", None)
+    canvas.text(0, 1, " → ".join(layers), None)
     op = scene.op
     if op is None:
         return canvas
     canvas.text(0, 3, f"{op.symbol} = {format_number(op.value, DIGITS)}", op.symbol, scene.elements_of(op.symbol))
     canvas.text(0, 4, "reads:", None)
     cells = [scene.named(symbol) for symbol in op.reads]
-    cell_width = max(len(text) for text, _ in cells) + 2
+    cell_width = max((len(text) for text, _ in cells), default=0) + 2
     per_row = max(1, width // cell_width)
     rows = max(1, height - 5)
     shown = cells if len(cells) <= per_row * rows else cells[: per_row * rows - 1]
@@ -558,6 +594,49 @@ def draw_summary(scene: Scene, width: int, height: int) -> Canvas:
         n = len(shown)
         canvas.text((n % per_row) * cell_width, 5 + n // per_row, f"… {len(cells) - n} more", None)
     return canvas
+
+
+def draw_body(scene: Scene, width: int, height: int) -> tuple[Canvas, list[str], bool]:
+    """The picture if it fits, else the list, else the summary; with notes for the header and
+    whether to centre it."""
+    picture = draw_picture(scene, width, height)
+    if picture is not None:
+        return picture, [], True
+    net = scene.net
+    if max(net.sizes) > MAX_NEURONS or len(net.sizes) > MAX_LAYERS:
+        return draw_summary(scene, width, height), [], False
+    listing = Listing.best(scene, width)
+    first, last = listing.window(width)
+    body, cut = listing.draw(first, last, height)
+    notes = []
+    if first > 0 or last < len(listing.columns) - 1:
+        notes.append(f"columns {first + 1}–{last + 1} of {len(listing.columns)}")
+    if cut:
+        notes.append("more ▲▼")
+    return body, notes, False
+
+
+def draw_header(scene: Scene, notes: list[str], width: int) -> Canvas:
+    """The current operation and shown sample on the left, the notes on the right.
+
+    When space is short the phase counter goes first, then the notes, first ones first.
+    """
+    pieces = scene.header()
+
+    def fits() -> bool:
+        return sum(len(text) for text, _ in pieces) + sum(2 + len(note) for note in notes) <= width
+
+    if not fits() and notes:
+        pieces = pieces[1:]
+    while not fits() and notes:
+        notes = notes[1:]
+    header, x = Canvas(), 0
+    for text, symbol in pieces:
+        x = header.text(x, 0, text, symbol, scene.elements_of(symbol) if symbol else ())
+    if notes:
+        note = "  ".join(notes)
+        header.text(max(x + 2, width - len(note)), 0, note, None)
+    return header
 
 
 # ---------------------------------------------------------------------------
@@ -575,13 +654,13 @@ class NetworkDiagram(Widget):
     NetworkDiagram {
         height: 1fr;
     }
-    NetworkDiagram > .diagram--current { text-style: bold reverse; color: $text-accent; }
-    NetworkDiagram > .diagram--read { text-style: bold underline; color: $text-warning; }
+    NetworkDiagram > .diagram--current { text-style: bold; color: $text-accent; }
+    NetworkDiagram > .diagram--read { text-style: bold underline; color: $text-primary; }
     NetworkDiagram > .diagram--route { text-style: bold; color: $text-success; }
     NetworkDiagram > .diagram--blank { color: $text-muted; }
     NetworkDiagram > .diagram--line { color: $text-muted; }
     NetworkDiagram > .diagram--current-line { text-style: bold; color: $text-accent; }
-    NetworkDiagram > .diagram--read-line { text-style: bold; color: $text-warning; }
+    NetworkDiagram > .diagram--read-line { text-style: bold; color: $text-primary; }
     NetworkDiagram > .diagram--route-line { text-style: bold; color: $text-success; }
     """
 
@@ -628,71 +707,50 @@ class NetworkDiagram(Widget):
     def draw(self, scene: Scene, width: int, height: int) -> Content:
         """The header line, then the body: the picture if it fits, else the list or the summary."""
         body_height = max(height - 1, 1)
-        notes: list[str] = []
-        body = draw_picture(scene, width, body_height)
-        picture = body is not None
-        if body is None and max(scene.net.sizes) <= MAX_NEURONS and len(scene.net.sizes) <= MAX_LAYERS:
-            listing = Listing.best(scene, width)
-            first, last = listing.window(width)
-            body, cut = listing.draw(first, last, body_height)
-            if first > 0 or last < len(listing.columns) - 1:
-                notes.append(f"columns {first + 1}–{last + 1} of {len(listing.columns)}")
-            if cut:
-                notes.append("more ▲▼")
-        elif body is None:
-            body = draw_summary(scene, width, body_height)
-        header = Canvas()
-        note = "  ".join(notes)
-        pieces = scene.header()
-        if note and sum(len(text) for text, _ in pieces) + 2 + len(note) > width:
-            pieces = pieces[1:]  # the phase counter gives way to the notes
-        if sum(len(text) for text, _ in pieces) + 2 + len(note) > width:
-            note = ""
-        x = 0
-        for text, symbol in pieces:
-            x = header.text(x, 0, text, symbol, scene.elements_of(symbol) if symbol else ())
-        if note:
-            header.text(max(x + 2, width - len(note)), 0, note, None)
-        top = 1 + max(0, (body_height - body.height) // 2) if picture else 1
-        lines, spans, offset = [], [], 0
+        body, notes, centred = draw_body(scene, width, body_height)
+        header = draw_header(scene, notes, width)
+        top = 1 + (max(0, (body_height - body.height) // 2) if centred else 0)
         rows = [(header, 0)] + [(None, 0)] * (top - 1) + [(body, y) for y in range(min(body.height, body_height))]
+        styles = {id(canvas): [self.item_style(scene, symbol, elements) for symbol, elements in canvas.items]
+                  for canvas in (header, body)}
+        lines, spans, offset = [], [], 0
         for canvas, y in rows:
-            text, line_spans = self.row(canvas, scene, y, width) if canvas else ("", [])
-            spans.extend(Span(offset + start, offset + end, style) for start, end, style in line_spans)
+            text, line_spans = self.row(canvas, scene, styles[id(canvas)], y, width) if canvas else ("", [])
+            spans += [Span(offset + start, offset + end, style) for start, end, style in line_spans]
             lines.append(text)
             offset += len(text) + 1
         self._clicks = (body, top)
         return Content("\n".join(lines), spans)
 
-    def row(self, canvas: Canvas, scene: Scene, y: int, width: int):
+    @staticmethod
+    def item_style(scene: Scene, symbol: str | None, elements) -> tuple[str, ...]:
+        role = scene.text_role(symbol, elements)
+        if role is None and symbol is not None and symbol not in scene.values:
+            return BLANK_STYLE  # not computed yet this epoch
+        return TEXT_STYLES[role]
+
+    def row(self, canvas: Canvas, scene: Scene, item_styles: list, y: int, width: int):
+        """One line of text and its (start, end, style) spans."""
         chars, spans = [], []
-        run_style, run_start = None, 0
+        run_style, run_start = (), 0
         for x in range(min(canvas.width, width)):
             cell = canvas.texts.get((x, y))
-            style = None
             if cell is not None:
                 char, item = cell
-                symbol, elements = canvas.items[item]
-                role = scene.text_role(symbol, elements)
-                if role:
-                    style = f".diagram--{role}"
-                elif char == BLANK:
-                    style = ".diagram--blank"
+                style = item_styles[item]
             elif (x, y) in canvas.lines:
                 up, down, left, right, elements = canvas.lines[(x, y)]
                 char = BOX[(up, down, left, right)]
-                role = scene.line_role(elements)
-                style = f".diagram--{role}-line" if role else ".diagram--line"
+                style = LINE_STYLES[scene.line_role(elements)]
             else:
-                char = " "
+                char, style = " ", ()
             if style != run_style:
-                if run_style:
-                    spans.append((run_start, len(chars), run_style))
+                spans += [(run_start, len(chars), name) for name in run_style]
                 run_style, run_start = style, len(chars)
             chars.append(char)
-        if run_style:
-            spans.append((run_start, len(chars), run_style))
-        return "".join(chars).rstrip(), spans
+        spans += [(run_start, len(chars), name) for name in run_style]
+        text = "".join(chars).rstrip()
+        return text, [(start, min(end, len(text)), name) for start, end, name in spans if start < len(text)]
 
     def on_click(self, event: Click) -> None:
         offset = event.get_content_offset(self)

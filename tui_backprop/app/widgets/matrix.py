@@ -164,7 +164,6 @@ class MatrixForm:
         import numpy as np
 
         self.np = np
-        self.stepper = stepper
         net = self.net = stepper.net
         self.names: Names = net.names
         self.values = stepper.values
@@ -179,10 +178,10 @@ class MatrixForm:
             self.read.update(done.inputs)
         self.updates = {done.quantity.param: done for done in stepper.done if done.phase == UPDATE}
         self.count = len(net.samples)
+        # Operations of no one sample (E_total, sample sums, updates) come after the last sample's.
         self.sample = q.sample if q.sample is not None else self.count - 1
         self.layer = q.layer if q.layer is not None else self.param_layer(q.param)
         self.rows: list[list] = []
-        self.legend = ""
         with np.errstate(all="ignore"):  # a diverging network shows inf and nan, as the core does
             if q.kind in FORWARD_KINDS:
                 self.forward()
@@ -194,7 +193,7 @@ class MatrixForm:
                 self.sample_sums()
             else:
                 self.update()
-        self.where = [e for e in self.entries() if e.current]
+        self.current = next(e for e in self.entries() if e.current)
 
     def param_layer(self, param: str | None) -> int:
         names = self.names
@@ -203,7 +202,32 @@ class MatrixForm:
                 return layer
         return self.net.depth  # E_total: the loss sits on the output layer
 
-    # -- pieces ---------------------------------------------------------
+    # -- the symbols of a layer, as columns -------------------------------
+    def sums(self, layer: int, s: int) -> list[list[str]]:
+        return [[self.names.total(layer, j, s)] for j in range(self.net.sizes[layer])]
+
+    def outputs(self, layer: int, s: int) -> list[list[str]]:
+        return [[self.names.output(layer, j, s)] for j in range(self.net.sizes[layer])]
+
+    def targets(self, s: int) -> list[list[str]]:
+        return [[self.names.target(k, s)] for k in range(self.net.sizes[-1])]
+
+    def output_slopes(self, layer: int, s: int) -> list[list[str]]:
+        """dE_total/da of each neuron."""
+        return [[Names.grad(self.names.output(layer, j, s))] for j in range(self.net.sizes[layer])]
+
+    def activation_slopes(self, layer: int, s: int) -> list[list[str]]:
+        """da/ds of each neuron: g'(s)."""
+        names = self.names
+        return [[f"da_{names.neuron(layer, j)}/d{names.neuron(layer, j)}{names.suffix(s)}"]
+                for j in range(self.net.sizes[layer])]
+
+    def sum_slopes(self, layer: int, s: int) -> list[list[str]]:
+        """dE_total/ds of each neuron: the core names δ itself only for softmax."""
+        names = self.names
+        return [[Names.grad(names.neuron(layer, j), names.suffix(s))] for j in range(self.net.sizes[layer])]
+
+    # -- blocks -----------------------------------------------------------
     def value_of(self, symbol: str) -> float | None:
         return self.read.get(symbol, self.values.get(symbol))
 
@@ -215,66 +239,55 @@ class MatrixForm:
         """A block of the core's values, and them as an array (nan where not computed yet)."""
         if values is None:
             values = [[self.value_of(symbol) for symbol in row] for row in symbols]
-        cells = [[Cell(self.number(v), READ if s in self.reads else (DIM if v is None else "")) for s, v in zip(row, vs)]
-                 for row, vs in zip(symbols, values)]
+        cells = [[Cell(self.number(v), READ if symbol in self.reads else "" if v is not None else DIM)
+                  for symbol, v in zip(row, row_values)] for row, row_values in zip(symbols, values)]
         array = self.np.array([[float("nan") if v is None else v for v in row] for row in values], dtype=float)
         return Block(title, cells), array
 
-    def result(self, title: str, symbols: list[list[str]], array, core: list[list[float | None]] | None = None) -> Block:
-        """numpy's `array`, shown where the core has computed the same entry (`core`, default its values)."""
+    def result(self, title: str, symbols: list[list[str]], array, core: list[list[float | None]] | None = None):
+        """numpy's `array`, shown where the core has computed the same entry (`core`, by default its values)."""
         if core is None:
             core = [[self.values.get(symbol) for symbol in row] for row in symbols]
         rows = []
         for r, row in enumerate(symbols):
             cells = []
             for c, symbol in enumerate(row):
-                value = float(array[r, c])
+                value, shown = float(array[r, c]), core[r][c] is not None
                 current = symbol == self.quantity.symbol
-                entry = Entry(self.place(title, r, c, len(symbols), len(row)), symbol, value, core[r][c], current)
-                shown = core[r][c] is not None
+                entry = Entry(place(title, r, c, len(symbols), len(row)), symbol, value, core[r][c], current)
                 style = CURRENT if current else READ if symbol in self.reads else "" if shown else DIM
                 cells.append(Cell(self.number(value) if shown else BLANK, style, entry))
             rows.append(cells)
         return Block(title, rows)
 
-    @staticmethod
-    def place(title: str, r: int, c: int, rows: int, columns: int) -> str:
-        if rows == columns == 1:
-            return title
-        if columns == 1:
-            return f"row {r + 1} of {title}"
-        return f"({r + 1},{c + 1}) of {title}"
-
-    def column(self, symbol_of, size: int) -> list[list[str]]:
-        return [[symbol_of(j)] for j in range(size)]
-
-    def delta(self, layer: int, sample: int, title: str, as_result: bool):
+    def delta(self, layer: int, s: int, as_result: bool = False):
         """δ⁽ℓ⁾ = dE_total/ds⁽ℓ⁾: the core's two chain-rule factors multiplied by numpy (softmax: the core's own)."""
-        names, size = self.names, self.net.sizes[layer]
-        suffix = names.suffix(sample)
+        title = f"δ{sup(layer)}"
         if self.net.activations[layer - 1] == "softmax":
-            return self.operand(title, self.column(lambda j: Names.grad(names.neuron(layer, j), suffix), size))
-        outs = self.column(lambda j: Names.grad("a_" + names.neuron(layer, j), suffix), size)
-        slopes = self.column(lambda j: f"da_{names.neuron(layer, j)}/d{names.neuron(layer, j)}{suffix}", size)
+            return self.operand(title, self.sum_slopes(layer, s))
+        outs, slopes = self.output_slopes(layer, s), self.activation_slopes(layer, s)
         _, out_slope = self.operand("", outs)
         _, act_slope = self.operand("", slopes)
         array = out_slope * act_slope
         rows = []
-        for j in range(size):
+        for j, (out, slope_symbol) in enumerate(zip(outs, slopes)):
             known = not self.np.isnan(out_slope[j, 0]) and not self.np.isnan(act_slope[j, 0])
-            factors = {outs[j][0], slopes[j][0]}
-            style = READ if factors & self.reads else "" if known else DIM
-            entry = Entry(self.place(title, j, 0, size, 1), None, float(array[j, 0]), None, False) if as_result else None
-            rows.append([Cell(self.number(array[j, 0]) if known else BLANK, style, entry)])
+            style = READ if {out[0], slope_symbol[0]} & self.reads else "" if known else DIM
+            value = float(array[j, 0])
+            entry = Entry(place(title, j, 0, len(outs), 1), None, value, None, False) if as_result else None
+            rows.append([Cell(self.number(value) if known else BLANK, style, entry)])
         return Block(title, rows), array
 
-    def weight_legend(self, layer: int) -> str:
-        names = self.names
-        matrix = "; ".join(" ".join(row) for row in names.weight_at[layer])
-        rows = " ".join(names.neuron(layer, j) for j in range(self.net.sizes[layer]))
-        columns = " ".join(names.neuron(layer - 1, i) for i in range(self.net.sizes[layer - 1]))
-        return f"W{sup(layer)} = [{matrix}]: rows {rows}, columns {columns}"
+    def trained_biases(self, layer: int) -> list[list[str]]:
+        """The layer's trained biases as a column: one shared, one per neuron, or none."""
+        net = self.net
+        if net.bias == "none" or not net.train_bias:
+            return []
+        if net.bias == "shared":
+            return [[self.names.bias_at[layer][0]]]
+        return [[bias] for bias in self.names.bias_at[layer]]
 
+    # -- words ------------------------------------------------------------
     def header(self) -> str:
         q = self.quantity
         if q.kind in FORWARD_KINDS:
@@ -289,111 +302,106 @@ class MatrixForm:
             where = f"update · layer {self.layer}"
         if self.count > 1 and q.kind in FORWARD_KINDS + LOSS_KINDS + BACKWARD_KINDS:
             where += f" · sample {self.sample + 1}/{self.count}"
-        label = self.where[0].label if self.where else "not shown"
-        return f"{where}  ▸ {'next: ' if self.pending else ''}{q.symbol}: {label}"
+        return f"{where}  ▸ {'next: ' if self.pending else ''}{q.symbol}: {self.current.label}"
 
-    # -- the views ------------------------------------------------------
+    def legend(self) -> str:
+        names, net = self.names, self.net
+        if self.quantity.kind in LOSS_KINDS:
+            return f"rows {' '.join(names.neuron(net.depth, k) for k in range(net.sizes[-1]))}"
+        layer = self.layer
+        matrix = "; ".join(" ".join(row) for row in names.weight_at[layer])
+        rows = " ".join(names.neuron(layer, j) for j in range(net.sizes[layer]))
+        columns = " ".join(names.neuron(layer - 1, i) for i in range(net.sizes[layer - 1]))
+        return f"W{sup(layer)} = [{matrix}]: rows {rows}, columns {columns}"
+
+    # -- the views --------------------------------------------------------
     def forward(self) -> None:
-        net, names, layer, s = self.net, self.names, self.layer, self.sample
-        size = net.sizes[layer]
-        weights, w = self.operand(f"W{sup(layer)}", names.weight_at[layer])
-        inputs, a = self.operand(f"a{sup(layer - 1)}", self.column(lambda i: names.output(layer - 1, i, s),
-                                                                    net.sizes[layer - 1]))
-        sums = self.column(lambda j: names.total(layer, j, s), size)
+        net, layer, s = self.net, self.layer, self.sample
+        weights, w = self.operand(f"W{sup(layer)}", self.names.weight_at[layer])
+        inputs, a = self.operand(f"a{sup(layer - 1)}", self.outputs(layer - 1, s))
         total, pieces = w @ a, ["=", weights, "·", inputs]
         if net.bias != "none":
-            biases, b = self.operand(f"b{sup(layer)}", [[bias] for bias in names.bias_at[layer]])
+            biases, b = self.operand(f"b{sup(layer)}", [[bias] for bias in self.names.bias_at[layer]])
             total, pieces = total + b, pieces + ["+", biases]
-        self.rows.append([self.result(f"s{sup(layer)}", sums, total), *pieces])
+        self.rows.append([self.result(f"s{sup(layer)}", self.sums(layer, s), total), *pieces])
         act = net.activations[layer - 1]
-        sum_block, sum_values = self.operand(f"s{sup(layer)}", sums)
-        outputs = self.column(lambda j: names.output(layer, j, s), size)
-        self.rows.append([self.result(f"a{sup(layer)}", outputs, activate(act, sum_values)),
-                          f"= {FUNCTION[act]}(", sum_block, ")"])
-        self.legend = self.weight_legend(layer)
+        sums, s_values = self.operand(f"s{sup(layer)}", self.sums(layer, s))
+        outputs = self.result(f"a{sup(layer)}", self.outputs(layer, s), activate(act, s_values))
+        self.rows.append([outputs, f"= {FUNCTION[act]}(", sums, ")"])
 
     def loss(self) -> None:
-        net, names, s, np = self.net, self.names, self.sample, self.np
-        out, size = net.depth, net.sizes[-1]
-        targets, t = self.operand("t", self.column(lambda k: names.target(k, s), size))
-        outputs, a = self.operand(f"a{sup(out)}", self.column(lambda k: names.output(out, k, s), size))
-        shares = self.column(lambda k: names.error(k, s), size)
-        self.rows.append([self.result("E", shares, errors(net.loss, t, a, self.count)),
-                          *loss_pieces(net.loss, size * self.count, self.count, targets, outputs)])
+        net, names, s = self.net, self.names, self.sample
+        size, n = net.sizes[-1], net.sizes[-1] * self.count
+        targets, t = self.operand("t", self.targets(s))
+        outputs, a = self.operand(f"a{sup(net.depth)}", self.outputs(net.depth, s))
+        shares = self.result("E", [[names.error(k, s)] for k in range(size)], errors(net.loss, t, a, self.count))
+        self.rows.append([shares, *loss_pieces(net.loss, n, self.count, targets, outputs)])
         every = [[names.error(k, sample) for sample in range(self.count)] for k in range(size)]
         all_errors, e = self.operand("E, a column per sample" if self.count > 1 else "E", every)
-        self.rows.append([self.result("E_total", [["E_total"]], np.array([[e.sum()]])), "= Σ", all_errors])
-        self.legend = f"rows {' '.join(names.neuron(out, k) for k in range(size))}"
+        self.rows.append([self.result("E_total", [["E_total"]], self.np.array([[e.sum()]])), "= Σ", all_errors])
 
     def backward(self) -> None:
-        net, names, layer, s = self.net, self.names, self.layer, self.sample
-        suffix, size, act = names.suffix(s), net.sizes[layer], net.activations[layer - 1]
+        net, layer, s = self.net, self.layer, self.sample
+        act = net.activations[layer - 1]
         if layer == net.depth:
-            targets, t = self.operand("t", self.column(lambda k: names.target(k, s), size))
-            outputs, a = self.operand(f"a{sup(layer)}", self.column(lambda k: names.output(layer, k, s), size))
-            slope_array = loss_slope(net.loss, t, a, self.count)
-            if act == "softmax":
-                symbols, title = self.column(lambda k: Names.grad(names.neuron(layer, k), suffix), size), f"δ{sup(layer)}"
+            targets, t = self.operand("t", self.targets(s))
+            outputs, a = self.operand(f"a{sup(layer)}", self.outputs(layer, s))
+            if act == "softmax":  # the core goes straight to dE_total/ds: that is δ
+                title, symbols = f"δ{sup(layer)}", self.sum_slopes(layer, s)
             else:
-                symbols = self.column(lambda k: Names.grad("a_" + names.neuron(layer, k), suffix), size)
-                title = f"∂E/∂a{sup(layer)}"
-            self.rows.append([self.result(title, symbols, slope_array),
-                              *slope_pieces(net.loss, size * self.count, self.count, outputs, targets)])
+                title, symbols = f"∂E/∂a{sup(layer)}", self.output_slopes(layer, s)
+            slopes = self.result(title, symbols, loss_slope(net.loss, t, a, self.count))
+            n = net.sizes[-1] * self.count
+            self.rows.append([slopes, *slope_pieces(net.loss, n, self.count, outputs, targets)])
         else:
-            transposed = [[names.weight_at[layer + 1][k][j] for k in range(net.sizes[layer + 1])] for j in range(size)]
+            after = self.names.weight_at[layer + 1]
+            transposed = [[after[k][j] for k in range(len(after))] for j in range(net.sizes[layer])]
             weights, w = self.operand(f"W{sup(layer + 1)}ᵀ", transposed)
-            after, d = self.delta(layer + 1, s, f"δ{sup(layer + 1)}", as_result=False)
-            routes = self.column(lambda j: Names.grad(names.output(layer, j, s)), size)
-            self.rows.append([self.result(f"∂E/∂a{sup(layer)}", routes, w @ d), "=", weights, "·", after])
+            deltas, d = self.delta(layer + 1, s)
+            routes = self.result(f"∂E/∂a{sup(layer)}", self.output_slopes(layer, s), w @ d)
+            self.rows.append([routes, "=", weights, "·", deltas])
         if act != "softmax":
-            outs, _ = self.operand(f"∂E/∂a{sup(layer)}", self.column(lambda j: Names.grad("a_" + names.neuron(layer, j), suffix), size))
-            _, sums = self.operand("", self.column(lambda j: names.total(layer, j, s), size))
-            _, a = self.operand("", self.column(lambda j: names.output(layer, j, s), size))
-            slopes = self.column(lambda j: f"da_{names.neuron(layer, j)}/d{names.neuron(layer, j)}{suffix}", size)
-            slope_block = self.result(f"{FUNCTION[act]}'(s{sup(layer)})", slopes, slope(act, sums, a))
-            delta_block, _ = self.delta(layer, s, f"δ{sup(layer)}", as_result=True)
-            self.rows.append([delta_block, "=", outs, "⊙", slope_block])
-        delta_block, d = self.delta(layer, s, f"δ{sup(layer)}", as_result=False)
-        inputs, a = self.operand(f"a{sup(layer - 1)}ᵀ", [[names.output(layer - 1, i, s) for i in range(net.sizes[layer - 1])]])
-        grads = [[Names.grad(w, suffix) for w in row] for row in names.weight_at[layer]]
-        row = [self.result(f"∂E/∂W{sup(layer)}{suffix}", grads, d @ a), "=", delta_block, "·", inputs]
-        if net.bias != "none" and net.train_bias:
-            if net.bias == "shared":
-                bias = [[Names.grad(names.bias_at[layer][0], suffix)]]
-                row += ["  ", self.result(f"∂E/∂b{sup(layer)}{suffix}", bias, self.np.array([[d.sum()]])), f"= Σδ{sup(layer)}"]
-            else:
-                biases = self.column(lambda j: Names.grad(names.bias_at[layer][j], suffix), size)
-                row += ["  ", self.result(f"∂E/∂b{sup(layer)}{suffix}", biases, d), f"= δ{sup(layer)}"]
-        self.rows.append(row)
-        self.legend = self.weight_legend(layer)
+            out_slopes, _ = self.operand(f"∂E/∂a{sup(layer)}", self.output_slopes(layer, s))
+            _, sums = self.operand("", self.sums(layer, s))
+            _, outs = self.operand("", self.outputs(layer, s))
+            slopes = self.result(f"{FUNCTION[act]}'(s{sup(layer)})", self.activation_slopes(layer, s),
+                                 slope(act, sums, outs))
+            self.rows.append([self.delta(layer, s, as_result=True)[0], "=", out_slopes, "⊙", slopes])
+        self.rows.append(self.gradients(layer, s))
 
-    def trained_biases(self, layer: int) -> list[list[str]]:
-        """The layer's trained biases as a column: one shared, one per neuron, or none."""
-        net = self.net
-        if net.bias == "none" or not net.train_bias:
-            return []
-        if net.bias == "shared":
-            return [[self.names.bias_at[layer][0]]]
-        return [[bias] for bias in self.names.bias_at[layer]]
+    def gradients(self, layer: int, s: int) -> list:
+        """∂E/∂W⁽ℓ⁾ = δ⁽ℓ⁾·a⁽ℓ⁻¹⁾ᵀ for one sample, and ∂E/∂b⁽ℓ⁾ beside it."""
+        names, suffix = self.names, self.names.suffix(s)
+        deltas, d = self.delta(layer, s)
+        inputs, a = self.operand(f"a{sup(layer - 1)}ᵀ", [[row[0] for row in self.outputs(layer - 1, s)]])
+        grads = [[Names.grad(w, suffix) for w in row] for row in names.weight_at[layer]]
+        row = [self.result(f"∂E/∂W{sup(layer)}{suffix}", grads, d @ a), "=", deltas, "·", inputs]
+        biases = self.trained_biases(layer)
+        if biases:
+            symbols = [[Names.grad(bias[0], suffix)] for bias in biases]
+            shared = len(biases) == 1 and self.net.bias == "shared"
+            values = self.np.array([[d.sum()]]) if shared else d
+            row += ["  ", self.result(f"∂E/∂b{sup(layer)}{suffix}", symbols, values),
+                    f"= {'Σ' if shared else ''}δ{sup(layer)}"]
+        return row
 
     def sample_sums(self) -> None:
-        layer, names = self.layer, self.names
+        layer = self.layer
         for params, letter in ((self.names.weight_at[layer], "W"), (self.trained_biases(layer), "b")):
             if not params:
                 continue
             parts = []
             for s in range(self.count):
-                suffix = names.suffix(s)
-                parts.append(self.operand(f"∂E/∂{letter}{sup(layer)}{suffix}",
-                                          [[Names.grad(p, suffix) for p in row] for row in params]))
+                suffix = self.names.suffix(s)
+                part_symbols = [[Names.grad(p, suffix) for p in row] for row in params]
+                parts.append(self.operand(f"∂E/∂{letter}{sup(layer)}{suffix}", part_symbols))
             total = sum(array for _, array in parts)  # left to right, as the core adds them
             pieces: list = []
             for block, _ in parts:
                 pieces += ["+", block]
             pieces[0] = "="
-            self.rows.append([self.result(f"∂E/∂{letter}{sup(layer)}", [[Names.grad(p) for p in row] for row in params],
-                                          total), *pieces])
-        self.legend = self.weight_legend(layer)
+            totals = [[Names.grad(p) for p in row] for row in params]
+            self.rows.append([self.result(f"∂E/∂{letter}{sup(layer)}", totals, total), *pieces])
 
     def update(self) -> None:
         layer = self.layer
@@ -409,7 +417,6 @@ class MatrixForm:
             grads, g = self.operand(f"∂E/∂{letter}{sup(layer)}", [[Names.grad(q) for q in row] for row in params])
             self.rows.append([self.result(f"new {letter}{sup(layer)}", params, p - lr * g, new),
                               "=", before, "−", rate, "·", grads])
-        self.legend = self.weight_legend(layer)
 
     # -- reading it ---------------------------------------------------------
     def entries(self) -> list[Entry]:
@@ -417,18 +424,27 @@ class MatrixForm:
         return [cell.entry for row in self.rows for item in row if isinstance(item, Block)
                 for cells in item.cells for cell in cells if cell.entry]
 
-    def render(self) -> tuple[Text, Region | None]:
+    def render(self) -> tuple[Text, Region]:
         """The view as text, and where the current entry sits in it."""
         lines = [Text(self.header(), style=TITLE)]
-        spot = None
+        spot = Region()
         for row in self.rows:
             drawn, found = draw_equation(row)
             if found:
                 x, y, width = found
                 spot = Region(x, len(lines) + y, width, 1)
             lines += drawn
-        lines.append(Text(self.legend, style=DIM))
+        lines.append(Text(self.legend(), style=DIM))
         return Text("\n", no_wrap=True).join(lines), spot
+
+
+def place(title: str, r: int, c: int, rows: int, columns: int) -> str:
+    """Where an entry sits, in words: "row 2 of s⁽¹⁾", "(1,2) of ∂E/∂W⁽²⁾"."""
+    if rows == columns == 1:
+        return title
+    if columns == 1:
+        return f"row {r + 1} of {title}"
+    return f"({r + 1},{c + 1}) of {title}"
 
 
 def brackets(rows: int, r: int) -> tuple[str, str]:
@@ -492,6 +508,9 @@ class MatrixView(ScrollableContainer, can_focus=False):
     """
 
     DEFAULT_CSS = """
+    MatrixView {
+        scrollbar-size-vertical: 1;
+    }
     MatrixView > Static {
         width: auto;
         height: auto;
@@ -524,8 +543,7 @@ class MatrixView(ScrollableContainer, can_focus=False):
         text, spot = self.form.render()
         content = self.query_one(Static)
         content.update(text)
-        if spot is not None:
-            self.call_after_refresh(self.follow, content, spot)
+        self.call_after_refresh(self.follow, content, spot)
 
     def follow(self, content: Static, spot: Region) -> None:
         self.scroll_to_region(spot.translate(content.virtual_region.offset), animate=False, immediate=True)

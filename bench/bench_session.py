@@ -1,0 +1,57 @@
+"""Session file benchmarks (issue 5): how long saving and resuming take, and how big the file is.
+
+    python bench/bench_session.py
+
+1. A million epochs on the fast path (excel): the history is 80 MB of doubles.
+2. A long hand-stepped session (xor, 100 epochs finished with `e`): 14,700
+   operations, each with its undo record, all in session.json.
+Best of several runs each; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tui_backprop.core import PRESETS, Stepper  # noqa: E402
+from tui_backprop.core.session import load_session, save_session  # noqa: E402
+
+RUNS = 3
+
+
+def best(action) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def measure(title: str, stepper: Stepper) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "bench.session"
+        save = best(lambda: save_session(path, stepper))
+        load = best(lambda: load_session(path))
+        size = os.path.getsize(path)
+    print(f"{title}: save {save:.3f} s, load {load:.3f} s, file {size / 1e6:.1f} MB "
+          f"({len(stepper.history):,} epochs, {len(stepper._undo):,} undo records)")
+
+
+def main() -> None:
+    stepper = Stepper(PRESETS["excel"]())
+    stepper.run(1_000_000)
+    measure("excel, run 1,000,000 epochs", stepper)
+    stepper = Stepper(PRESETS["xor"]())
+    for _ in range(100):
+        stepper.finish_epoch()
+    measure("xor, 100 epochs stepped", stepper)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""The command line, run as the real process and through main()."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from tui_backprop import cli
+from tui_backprop.core import PRESETS, Stepper, build_program, load_network
+from tui_backprop.core.expr import format_number
+
+
+def backprop(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui_backprop", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+
+
+def traced_losses(name: str, epochs: int, lr: float | None = None) -> list[float]:
+    """E_total per epoch computed the slow way, one traced operation at a time."""
+    net = PRESETS[name]()
+    stepper = Stepper(net.with_changes(lr=lr) if lr else net)
+    stepper.trace(epochs)
+    return list(stepper.history.losses())
+
+
+# -- explain ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_explain_json_has_every_step_with_full_precision(name):
+    done = backprop("explain", "--preset", name, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    steps = json.loads(done.stdout)["steps"]
+    reference = Stepper(PRESETS[name]()).trace(1)
+    assert len(steps) == len(reference)
+    for step, op in zip(steps, reference):
+        assert {"epoch", "phase", "symbol", "formula", "substituted", "value", "reads", "why"} <= step.keys()
+        assert (step["epoch"], step["phase"], step["symbol"]) == (op.epoch, op.phase, op.symbol)
+        assert step["value"] == op.value  # JSON keeps every bit of a float
+        assert step["formula"] == op.formula and step["substituted"] == op.substituted()
+        assert step["reads"] == list(op.reads) and step["why"] == op.why
+
+
+def test_explain_two_epochs(capsys):
+    assert cli.main(["explain", "--epochs", "2", "--format", "json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    count = len(build_program(PRESETS["excel"]()).quantities)
+    assert [step["epoch"] for step in steps] == [1] * count + [2] * count
+    assert steps[-1]["phase"] == "update"
+
+
+@pytest.mark.parametrize("form", ["text", "markdown"])
+def test_explain_text_and_markdown_contain_every_formula(capsys, form):
+    assert cli.main(["explain", "--preset", "mazur", "--format", form]) == 0
+    out = capsys.readouterr().out
+    for op in Stepper(PRESETS["mazur"]()).trace(1):
+        assert op.formula in out
+        assert format_number(op.value) in out
+
+
+def test_explain_digits_rounds_what_is_shown(capsys):
+    assert cli.main(["explain", "--digits", "4"]) == 0
+    out = capsys.readouterr().out
+    e_total = next(op for op in Stepper(PRESETS["excel"]()).trace(1) if op.symbol == "E_total")
+    assert f"= {format_number(e_total.value, 4)}\n" in out
+    assert format_number(e_total.value) not in out
+
+
+# -- train ------------------------------------------------------------------------------------
+
+
+def summary_rows(out: str) -> dict[int, list[str]]:
+    rows = {}
+    for line in out.splitlines():
+        cells = line.split()
+        if cells and cells[0].isdigit():
+            rows[int(cells[0])] = cells[1:]
+    return rows
+
+
+def test_train_prints_e_total_at_powers_of_ten_and_the_last_epoch():
+    done = backprop("train", "--epochs", "1234")
+    assert done.returncode == 0, done.stderr
+    rows = summary_rows(done.stdout)
+    assert list(rows) == [1, 10, 100, 1000, 1234]
+    losses = traced_losses("excel", 1234)
+    for epoch, cells in rows.items():
+        assert cells == [format_number(losses[epoch - 1], 10)]
+
+
+def test_train_with_a_rate(capsys):
+    assert cli.main(["train", "--preset", "mazur", "--epochs", "20", "--lr", "0.8"]) == 0
+    rows = summary_rows(capsys.readouterr().out)
+    losses = traced_losses("mazur", 20, lr=0.8)
+    assert rows == {1: [format_number(losses[0], 10)], 10: [format_number(losses[9], 10)], 20: [format_number(losses[19], 10)]}
+
+
+def test_sweep_compares_the_seed_rates():
+    done = backprop("train", "--epochs", "50", "--sweep")
+    assert done.returncode == 0, done.stderr
+    header = next(line for line in done.stdout.splitlines() if line.split()[:1] == ["epoch"])
+    # The rates seeds 000 and 004 compare: "[0.1, 0.2, 0.5, 0.8, 1.0, 2.0]" (004_00047c2d3a5d56af.txt).
+    rates = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0]
+    assert header.split()[1:] == [word for rate in rates for word in ("lr", format_number(rate))]
+    rows = summary_rows(done.stdout)
+    for column, rate in enumerate(rates):
+        losses = traced_losses("excel", 50, lr=rate)
+        assert [rows[epoch][column] for epoch in (1, 10, 50)] == [format_number(losses[e - 1], 10) for e in (1, 10, 50)]
+
+
+def test_train_csv_has_one_row_per_epoch_equal_to_the_core(tmp_path):
+    path = tmp_path / "epochs.csv"
+    done = backprop("train", "--preset", "mazur", "--epochs", "30", "--csv", str(path))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(path.open(newline="")))
+    program = build_program(PRESETS["mazur"]())
+    assert rows[0] == ["epoch", *program.columns]
+    assert [int(row[0]) for row in rows[1:]] == list(range(1, 31))
+    stepper = Stepper(PRESETS["mazur"]())
+    stepper.trace(30)
+    for epoch, row in enumerate(rows[1:], 1):
+        assert [float(cell) for cell in row[1:]] == stepper.history.row(epoch)
+
+
+def test_train_csv_to_stdout(capsys):
+    assert cli.main(["train", "--epochs", "3", "--csv", "-"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    losses = traced_losses("excel", 3)
+    column = rows[0].index("E_total")
+    assert [float(row[column]) for row in rows[1:]] == losses
+
+
+DIVERGING = """\
+name = "runaway"
+layers = [2, 2, 2]
+activations = "identity"
+loss = "mse"
+learning_rate = 50.0
+weights = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
+
+[[samples]]
+inputs = [0.5, 1.0]
+targets = [0.01, 0.99]
+"""
+
+
+def test_divergence_is_reported(tmp_path):
+    path = tmp_path / "runaway.toml"
+    path.write_text(DIVERGING)
+    done = backprop("train", "--config", str(path), "--epochs", "1000")
+    assert done.returncode == 0, done.stderr
+    stepper = Stepper(load_network(path))
+    stepper.run(1000)
+    diverged = stepper.history.first_divergence()
+    assert diverged is not None and diverged > 1
+    assert f"lr 50 diverged at epoch {diverged}" in done.stdout
+    last = summary_rows(done.stdout)[1000][0]
+    assert last in ("nan", "inf")
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+BAD_ARGUMENTS = {
+    "unknown preset": ["train", "--preset", "nope", "--epochs", "3"],
+    "unknown preset (explain)": ["explain", "--preset", "nope"],
+    "epochs 0": ["train", "--epochs", "0"],
+    "epochs negative": ["train", "--epochs", "-3"],
+    "epochs not a number": ["train", "--epochs", "many"],
+    "epochs 0 (explain)": ["explain", "--epochs", "0"],
+    "epochs missing": ["train"],
+    "lr 0": ["train", "--epochs", "3", "--lr", "0"],
+    "lr negative": ["train", "--epochs", "3", "--lr", "-0.5"],
+    "lr nan": ["train", "--epochs", "3", "--lr", "nan"],
+    "lr inf": ["train", "--epochs", "3", "--lr", "inf"],
+    "lr text": ["train", "--epochs", "3", "--lr", "fast"],
+    "lr 0 (explain)": ["explain", "--lr", "0"],
+    "lr -inf (explain)": ["explain", "--lr", "-inf"],
+    "digits 0": ["explain", "--digits", "0"],
+    "unknown format": ["explain", "--format", "pdf"],
+    "unknown command": ["frobnicate"],
+    "csv in a missing directory": ["train", "--epochs", "3", "--csv", "/nonexistent-dir/epochs.csv"],
+    "config missing": ["train", "--epochs", "3", "--config", "/nonexistent-dir/net.toml"],
+    "preset and config": ["train", "--epochs", "3", "--preset", "excel", "--config", "examples/mazur.json"],
+}
+
+
+def assert_one_line_usage_error(done: subprocess.CompletedProcess) -> None:
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("backprop-tui: "), done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("args", BAD_ARGUMENTS.values(), ids=BAD_ARGUMENTS.keys())
+def test_bad_arguments_give_one_line_and_status_2(args):
+    assert_one_line_usage_error(backprop(*args))
+
+
+def test_csv_onto_a_directory_is_refused(tmp_path):
+    assert_one_line_usage_error(backprop("train", "--epochs", "3", "--csv", str(tmp_path)))
+
+
+BAD_CONFIGS = {
+    "invalid.toml": "layers = [2, 2,",
+    "invalid.json": '{"layers": ',
+    "unknown-key.toml": 'layers = [1, 1]\nmomentum = 0.9\n[[samples]]\ninputs = [1]\ntargets = [0]\n',
+    "nan-weight.toml": 'layers = [1, 1]\nweights = [nan]\n[[samples]]\ninputs = [1]\ntargets = [0]\n',
+}
+
+
+@pytest.mark.parametrize("name", BAD_CONFIGS)
+@pytest.mark.parametrize("command", [["train", "--epochs", "3"], ["explain"]])
+def test_bad_config_files_give_one_line_naming_the_file(tmp_path, name, command):
+    path = tmp_path / name
+    path.write_text(BAD_CONFIGS[name])
+    done = backprop(*command, "--config", str(path))
+    assert_one_line_usage_error(done)
+    assert str(path) in done.stderr
+
+
+def test_an_existing_csv_survives_a_failed_command(tmp_path):
+    path = tmp_path / "epochs.csv"
+    path.write_text("precious\n")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("layers = [")
+    assert_one_line_usage_error(backprop("train", "--epochs", "3", "--config", str(bad), "--csv", str(path)))
+    assert path.read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml", "epochs.csv"]
+
+
+def test_an_existing_csv_survives_an_interrupted_write(tmp_path, monkeypatch):
+    path = tmp_path / "epochs.csv"
+    path.write_text("precious\n")
+    calls = []
+
+    def interrupted_program(net):
+        program = build_program(net)
+        real_run = program.run
+
+        def run(env, epochs, record="loss"):
+            calls.append(epochs)
+            if len(calls) == 2:  # the first chunk is written, the second never arrives
+                raise KeyboardInterrupt
+            return real_run(env, epochs, record)
+
+        program.run = run
+        return program
+
+    monkeypatch.setattr(cli, "build_program", interrupted_program)
+    assert cli.main(["train", "--epochs", "25000", "--csv", str(path)]) == 130
+    assert len(calls) == 2
+    assert path.read_text() == "precious\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["epochs.csv"]
+
+
+# -- imports --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["train", "--epochs", "100"], ["train", "--epochs", "10", "--sweep"],
+                                  ["explain", "--format", "json"], ["explain", "--format", "markdown"]])
+def test_train_and_explain_import_neither_textual_nor_numpy(args):
+    script = (
+        "import io, sys, contextlib\n"
+        "import tui_backprop.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert tui_backprop.cli.main({args!r}) == 0\n"
+        "assert 'textual' not in sys.modules and 'numpy' not in sys.modules, sorted(sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

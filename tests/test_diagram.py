@@ -1,0 +1,369 @@
+"""The network diagram widget: names, values, highlights, clicks and sizes.
+
+Values shown are checked against the stepper (formatted the way the diagram
+formats them) and, where seed 003 prints them, against the seed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from textual.app import App
+
+from tui_backprop.app.widgets.diagram import NetworkDiagram
+from tui_backprop.core.expr import format_number
+from tui_backprop.core.network import Network, Sample
+from tui_backprop.core.presets import PRESETS, random_weights
+from tui_backprop.core.stepper import Stepper
+
+
+class DiagramApp(App):
+    def __init__(self, stepper: Stepper):
+        super().__init__()
+        self.stepper = stepper
+        self.selected: list[str] = []
+
+    def compose(self):
+        yield NetworkDiagram(self.stepper)
+
+    def on_network_diagram_selected(self, message: NetworkDiagram.Selected) -> None:
+        self.selected.append(message.symbol)
+
+
+def run(stepper: Stepper, size: tuple[int, int], check) -> None:
+    """Mount the diagram alone on a screen of `size` and call `check(app, pilot, diagram)`."""
+
+    async def main():
+        app = DiagramApp(stepper)
+        async with app.run_test(size=size) as pilot:
+            await check(app, pilot, app.query_one(NetworkDiagram))
+
+    asyncio.run(main())
+
+
+def screen_text(stepper: Stepper, size: tuple[int, int]) -> str:
+    texts = []
+
+    async def check(app, pilot, diagram):
+        texts.append(diagram.render().plain)
+
+    run(stepper, size, check)
+    return texts[0]
+
+
+def draw_text(diagram: NetworkDiagram, width: int, height: int) -> str:
+    """The same drawing without an app, for sweeps over many states."""
+    return diagram.draw(diagram.scene(), width, height).plain
+
+
+def step_to(stepper: Stepper, symbol: str) -> None:
+    for _ in range(10 * len(stepper.quantities)):
+        if stepper.last is not None and stepper.last.symbol == symbol:
+            return
+        stepper.next()
+    raise AssertionError(f"{symbol} never computed")
+
+
+def shown(stepper: Stepper, symbol: str) -> str:
+    return format_number(stepper.values[symbol], 4)
+
+
+def network(sizes: tuple[int, ...], bias: str = "neuron", samples: int = 1) -> Network:
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    biases = {"none": 0, "shared": len(sizes) - 1, "neuron": sum(sizes[1:])}[bias]
+    data = tuple(Sample(tuple(0.1 * (k + 1) for k in range(sizes[0])), (0.5,) * sizes[-1]) for _ in range(samples))
+    return Network(sizes=sizes, activations=("sigmoid",) * (len(sizes) - 1), bias=bias,
+                   weights=random_weights(weights, 1, 1.0), biases=random_weights(biases, 2, 1.0), samples=data)
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[\w/\[\]]+", text))
+
+
+def assert_shows(text: str, name: str, value: float) -> None:
+    """`name` is drawn followed by `value` (after `old→` while being updated) to at most 4
+    significant digits: the picture uses fewer where a number would not fit its room."""
+    number = r"[−\d.e+-]+"
+    numbers = re.findall(rf"(?<![\w/]){re.escape(name)} (?:{number}→)?({number})", text)
+    assert any(number in {format_number(value, digits) for digits in (4, 3, 2, 1)} for number in numbers), \
+        (name, value, numbers)
+
+
+# -- values --------------------------------------------------------------
+
+
+def test_forward_values_and_names_are_the_steppers():
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "E_total")
+    text = screen_text(stepper, (120, 40))
+    for symbol in ("h1", "a_h1", "h2", "a_h2", "o1", "a_o1", "o2", "a_o2", "E1", "E2", "i1", "i2", "t1", "t2"):
+        assert f"{symbol} {shown(stepper, symbol)}" in text
+    for symbol in stepper.net.names.weights + stepper.net.names.biases:
+        assert f"{symbol} {shown(stepper, symbol)}" in text
+    assert f"E_total = {shown(stepper, 'E_total')}" in text
+
+
+def test_values_match_seed_003():
+    # Seed 003 (/work/shared/seeds/003_bc448b21b0075803.txt) prints H1out = 0.59326,
+    # y1out = 0.75136507, dE/dw5 = 0.082165 and the new w5 = 0.358916.  The diagram
+    # shows 4 significant digits, so each must be within half a unit of its last
+    # digit plus the seed's own rounding.
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "dE_total/dw5")
+    text = screen_text(stepper, (120, 40))
+    for pattern, printed, ulp, seed_rounding in ((r"a_h1 ([\d.]+)", 0.59326, 1e-4, 5e-6),
+                                                (r"a_o1 ([\d.]+)", 0.75136507, 1e-4, 5e-9),
+                                                (r"∂([\d.]+)", 0.082165, 1e-5, 5e-7)):
+        value = float(re.search(pattern, text).group(1))
+        assert abs(value - printed) <= ulp / 2 + seed_rounding, pattern
+    step_to(stepper, "w5")
+    new = float(re.search(r"w5 [\d.]+→([\d.]+)", screen_text(stepper, (120, 40))).group(1))
+    assert abs(new - 0.358916) <= 1e-4 / 2 + 5e-7
+
+
+def test_uncomputed_values_are_blank():
+    stepper = Stepper(PRESETS["mazur"]())
+    stepper.next()  # h1 only
+    text = screen_text(stepper, (120, 40))
+    assert f"h1 {shown(stepper, 'h1')}" in text
+    assert "a_h1 ·" in text and "o1 ·" in text and "E1 ·" in text
+
+
+def test_several_samples_show_the_current_ones_and_say_which():
+    stepper = Stepper(PRESETS["xor"]())
+    step_to(stepper, "a_h2[3]")
+    text = screen_text(stepper, (120, 40))
+    assert "sample 3 of 4" in text
+    for symbol in ("h1[3]", "a_h1[3]", "h2[3]", "a_h2[3]", "i1[3]", "i2[3]", "t1[3]"):
+        assert f"{symbol.removesuffix('[3]')} {shown(stepper, symbol)}" in text
+    for bias in stepper.net.names.biases:
+        assert f"{bias} {shown(stepper, bias)}" in text
+
+
+# -- highlights ------------------------------------------------------------
+
+
+def test_backward_dw1_lights_both_routes():
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "dE_total/dw1")
+    lit = {}
+
+    async def check(app, pilot, diagram):
+        lit.update(diagram.highlights)
+
+    run(stepper, (120, 40), check)
+    assert lit["w1"] == "current"
+    assert lit["i1"] == "read" and lit["h1"] == "read"
+    for element in ("w5", "w7", "o1", "o2"):
+        assert element in lit, element
+    # w6 and w8 leave h2, which is not on any route from w1
+    assert not {"w6", "w8", "h2", "w2", "w3", "w4"} & set(lit)
+
+
+def test_forward_sum_lights_what_it_reads():
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "o2")
+    diagram = NetworkDiagram(stepper)
+    assert diagram.highlights == {"o2": "current", "w7": "read", "h1": "read", "w8": "read", "h2": "read",
+                                  "b2": "read"}
+
+
+def test_update_shows_old_and_new():
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "w5")
+    op = stepper.last
+    old, new = format_number(op.old, 4), format_number(op.value, 4)
+    text = screen_text(stepper, (120, 40))
+    assert f"w5 {old}→{new}" in text
+    assert f"update {op.phase_position}/{op.phase_count} · w5 {old} → {new}" in text
+    assert NetworkDiagram(stepper).highlights["w5"] == "current"
+
+
+def test_gradient_appears_beside_its_weight_once_computed():
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "dE_total/dw6")
+    text = screen_text(stepper, (120, 40))
+    assert f"∂{shown(stepper, 'dE_total/dw5')}" in text
+    assert f"∂{shown(stepper, 'dE_total/dw6')}" in text
+    assert text.count("∂") == 2  # w7, w8, w1..w4 not computed yet
+
+
+def test_current_operation_is_reversed_without_colour(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "dE_total/dw1")
+    segments = []
+
+    async def check(app, pilot, diagram):
+        assert app.no_color
+        for y in range(diagram.size.height):
+            segments.extend(segment for segment in diagram.render_line(y) if segment.text.strip())
+
+    run(stepper, (120, 40), check)
+    reversed_texts = {segment.text for segment in segments if segment.style and segment.style.reverse}
+    assert f"∂{shown(stepper, 'dE_total/dw1')}" in reversed_texts
+    underlined = {segment.text for segment in segments if segment.style and segment.style.underline}
+    assert f"i1 {shown(stepper, 'i1')}" in underlined
+
+
+# -- clicks ----------------------------------------------------------------
+
+
+def find(text: str, label: str) -> tuple[int, int]:
+    """Where `label` is drawn below the header line."""
+    for y, line in enumerate(text.split("\n")[1:], 1):
+        x = line.find(label)
+        if x >= 0:
+            return x, y
+    raise AssertionError(f"{label!r} not drawn")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (60, 14)])
+def test_clicks_post_the_symbol_under_the_mouse(size):
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "dE_total/dw5")
+    selected = []
+
+    async def check(app, pilot, diagram):
+        text = diagram.render().plain
+        for label in ("w5 ", "a_h1 ", "i2 ", "b2 ", f"∂{shown(stepper, 'dE_total/dw5')}"):
+            x, y = find(text, label)
+            await pilot.click(NetworkDiagram, offset=(x + 1, y))
+            await pilot.pause()
+        await pilot.click(NetworkDiagram, offset=(size[0] - 1, size[1] - 1))  # empty corner
+        await pilot.pause()
+        selected.extend(app.selected)
+
+    run(stepper, size, check)
+    assert selected == ["w5", "a_h1", "i2", "b2", "dE_total/dw5"]
+
+
+# -- sizes and forms --------------------------------------------------------
+
+
+def test_two_two_two_is_a_picture_at_70_and_a_full_list_at_60():
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "dE_total/dw3")
+    names = stepper.net.names.weights + stepper.net.names.biases
+    diagram = NetworkDiagram(stepper)
+    picture = draw_text(diagram, 70, 20)
+    listing = draw_text(diagram, 60, 14)
+    assert "▶" in picture and "┬" in picture
+    assert "▶" not in listing and "more" not in listing
+    for text in (picture, listing):
+        assert set(names) <= words(text)
+
+
+SHAPES = [(1, 1), (2, 1), (1, 2), (2, 2, 2), (3, 3, 3), (2, 3, 3, 2), (4, 4, 4), (1, 8, 1), (5, 5, 5, 5),
+          (8, 8, 8), (8, 2, 8, 2, 8, 2), (8,) * 6]
+
+
+@pytest.mark.parametrize("sizes", SHAPES, ids=lambda sizes: "-".join(map(str, sizes)))
+def test_every_network_up_to_8_by_6_fits_both_sizes(sizes):
+    stepper = Stepper(network(sizes, samples=2 if len(sizes) == 3 else 1))
+    diagram = NetworkDiagram(stepper)
+    count = len(stepper.quantities)
+    # the start, then a sum, an output, the error, a route, a gradient and an update
+    checkpoints = {0, 1, 2, count // 3, count // 2, count - count // 4, count - 1, count}
+    for position in range(count + 1):
+        if position in checkpoints:
+            for width, height in ((40, 10), (120, 40)):
+                lines = draw_text(diagram, width, height).split("\n")
+                assert len(lines) <= height
+                assert all(len(line) <= width for line in lines)
+                if stepper.last is not None:  # the header names the operation
+                    assert (stepper.last.quantity.param or stepper.last.symbol) in lines[0]
+        if position < count:
+            stepper.next()
+
+
+@pytest.mark.parametrize("sizes", [(1, 1), (2, 2, 2), (2, 3, 1), (3, 3, 3), (2, 3, 3, 2), (4, 4, 4)])
+def test_small_networks_show_every_weight_at_once_at_120_by_40(sizes):
+    stepper = Stepper(network(sizes))
+    step_to(stepper, stepper.quantities[-1].symbol)
+    text = draw_text(NetworkDiagram(stepper), 120, 40)
+    names = stepper.net.names
+    assert set(names.weights + names.biases) <= words(text)
+    for param in names.weights + names.biases:  # after the update: the new values
+        assert_shows(text, param, stepper.values[param])
+
+
+@pytest.mark.parametrize("sizes, stride", [((8, 8, 8), 1), ((3, 8, 8, 2), 1), ((8,) * 6, 5)])
+def test_every_weight_is_on_screen_when_its_step_comes(sizes, stride):
+    """Bigger nets are shown through a window that follows the steps: each weight is on
+    screen, with its value, while its gradient is computed and while it is updated.
+    (The 8×6 net is checked at every 5th parameter, to keep the test quick.)"""
+    stepper = Stepper(network(sizes))
+    diagram = NetworkDiagram(stepper)
+    names = stepper.net.names
+    params = set((names.weights + names.biases)[::stride])
+    seen_gradient, seen_update = set(), set()
+    for _ in range(len(stepper.quantities)):
+        q = stepper.next().quantity
+        if q.param not in params or q.kind not in ("gradient", "update"):
+            continue
+        header, body = draw_text(diagram, 120, 40).split("\n", 1)
+        if q.kind == "gradient":
+            assert f"{q.param} {shown(stepper, q.param)}" in body
+            assert f"∂{shown(stepper, q.symbol)}" in body
+            seen_gradient.add(q.param)
+        else:
+            assert f"{q.param} {format_number(stepper.last.old, 4)} → {shown(stepper, q.param)}" in header
+            assert q.param in words(body)
+            seen_update.add(q.param)
+    assert seen_gradient == params and seen_update == params
+
+
+def test_the_current_neuron_is_on_screen_at_40_by_10():
+    stepper = Stepper(network((8,) * 6))
+    diagram = NetworkDiagram(stepper)
+    names = stepper.net.names
+    for _ in range(len(stepper.quantities)):
+        q = stepper.next().quantity
+        if q.kind == "activation":
+            text = draw_text(diagram, 40, 10)
+            assert f"{q.symbol} {shown(stepper, q.symbol)}" in text
+            assert names.total(q.layer, q.neuron, 0) in words(text)
+
+
+@pytest.mark.parametrize("sizes", [(2, 20, 1), (50, 16, 10), (2, 2, 2, 2, 2, 2, 2)])
+def test_bigger_networks_get_a_summary(sizes):
+    stepper = Stepper(network(sizes))
+    step_to(stepper, stepper.quantities[0].symbol)
+    q = stepper.quantities[0]
+    diagram = NetworkDiagram(stepper)
+    for width, height in ((40, 10), (120, 40)):
+        text = draw_text(diagram, width, height)
+        lines = text.split("\n")
+        assert len(lines) <= height and all(len(line) <= width for line in lines)
+        assert "-".join(map(str, sizes)) in text
+        assert "┬" not in text and "▶" not in text
+    text = draw_text(diagram, 120, 40)
+    assert f"{stepper.net.weight_count()} weights" in text
+    assert f"{q.symbol} = {shown(stepper, q.symbol)}" in text
+    assert f"{q.reads[0]} {shown(stepper, q.reads[0])}" in text
+
+
+def test_a_new_stepper_replaces_the_network():
+    mazur, xor = Stepper(PRESETS["mazur"]()), Stepper(PRESETS["xor"]())
+    texts = []
+
+    async def check(app, pilot, diagram):
+        texts.append(diagram.render().plain)
+        diagram.stepper = xor
+        await pilot.pause()
+        texts.append(diagram.render().plain)
+
+    run(mazur, (120, 40), check)
+    assert "w8" in words(texts[0]) and "b_h1" not in words(texts[0])
+    assert "b_h1" in words(texts[1]) and "o2" not in words(texts[1])
+
+
+def test_undo_moves_the_highlight_back():
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "a_h1")
+    stepper.next()
+    stepper.previous()
+    assert NetworkDiagram(stepper).highlights == {"h1": "current"}

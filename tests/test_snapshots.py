@@ -1,0 +1,32 @@
+"""SVG snapshots of the real app, to catch layout regressions (pytest --snapshot-update rewrites them)."""
+
+from __future__ import annotations
+
+from tui_backprop.app.main import BackpropApp
+from tui_backprop.core import PRESETS
+
+ONE_PHASE = ["f"]
+
+
+def mazur() -> BackpropApp:
+    return BackpropApp(PRESETS["mazur"]())
+
+
+def test_start_120x40(snap_compare):
+    assert snap_compare(mazur(), terminal_size=(120, 40))
+
+
+def test_backward_120x40(snap_compare):
+    assert snap_compare(mazur(), terminal_size=(120, 40), press=["f", *"n" * 12])
+
+
+def test_update_80x24(snap_compare):
+    assert snap_compare(mazur(), terminal_size=(80, 24), press=["f", "f", "n", "n"])
+
+
+def test_history_panel_80x24(snap_compare):
+    assert snap_compare(mazur(), terminal_size=(80, 24), press=["e", "e", "e", "v", "v"])
+
+
+def test_quiz_120x40(snap_compare):
+    assert snap_compare(mazur(), terminal_size=(120, 40), press=["z", "n"])

@@ -1,0 +1,80 @@
+"""The installed `backprop-tui` in a real terminal (tmux): keys in, screen out, exit status."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+TMUX = shutil.which("tmux")
+# The console script pip installed beside this Python.
+COMMAND = Path(sys.executable).parent / "backprop-tui"
+
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed, so there is no real terminal to test in")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run([TMUX, *args], check=True, capture_output=True, text=True).stdout
+
+
+def wait_for(session: str, text: str, seconds: float = 20.0) -> str:
+    deadline = time.monotonic() + seconds
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-p", "-t", session)
+        if text in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
+
+
+@pytest.fixture
+def session(tmp_path):
+    name = f"backprop-test-{os.getpid()}-{time.monotonic_ns()}"
+    status = tmp_path / "status"
+    yield name, status
+    subprocess.run([TMUX, "kill-session", "-t", name], capture_output=True)
+
+
+def start(name: str, status: Path, command: str) -> None:
+    # The shell writes the exit status where the test can read it after the app is gone.
+    tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", name, "-c", str(Path(__file__).parent.parent),
+         f"{command}; echo $? > {status}; sleep 30")
+
+
+def exit_status(status: Path, seconds: float = 20.0) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if status.exists() and status.read_text().strip():
+            return int(status.read_text())
+        time.sleep(0.1)
+    raise AssertionError("the app did not exit")
+
+
+def test_installed_app_steps_and_quits_in_a_real_terminal(session):
+    if not COMMAND.exists():
+        pytest.skip(f"{COMMAND} is not installed (pip install -e . installs it)")
+    name, status = session
+    start(name, status, f"{COMMAND} --preset mazur")
+    wait_for(name, "press n")
+    tmux("send-keys", "-t", name, "n", "n")
+    screen = wait_for(name, "a_h1 = σ(h1)")
+    assert "mazur" in screen and "forward 2/11" in screen
+    tmux("send-keys", "-t", name, "p")
+    wait_for(name, "forward 1/11")
+    tmux("send-keys", "-t", name, "q")
+    assert exit_status(status) == 0
+
+
+def test_a_crash_gives_a_failing_exit_status(session):
+    name, status = session
+    # The real entry point, with one widget made to fail while drawing.
+    crash = ("import tui_backprop.app.widgets.operation as o; o.OperationPanel.render = lambda self: 1 / 0; "
+             "from tui_backprop.cli import main; raise SystemExit(main([]))")
+    start(name, status, f"{sys.executable} -c '{crash}'")
+    assert exit_status(status) == 3

@@ -1,0 +1,451 @@
+"""Save and resume: a whole stepping session in one file, back bit for bit.
+
+A session file is a zip archive of two members:
+
+session.json  the format name and version, the network (the keys a network
+              file uses), the position in the trace, the values, the
+              operations of the current epoch, the undo stack, the exact rows
+              and sample segments of the history, and the app's own state.
+history.bin   History.data as raw doubles, in the byte order session.json
+              names: a million epochs are 80 MB, far too much for JSON text.
+
+In session.json a finite float is a JSON number (Python writes the shortest
+text that reads back to the same bits); any other float is the 16 hex digits
+of its IEEE bits, so the -nan of a diverged run comes back as -nan and not as
+some other NaN.  An operation is [quantity index, epoch, value, inputs in the
+order the quantity reads them, old value or null]; an undo record is the
+fields of stepper._Undo in order, null standing for a symbol that did not
+exist, and its update row a place in the shared "rows" table.
+
+`load_session` checks everything, down to every state `previous` can lead back
+to, before it builds the stepper: a damaged or doctored file is refused with
+one line, never half loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+import sys
+import zipfile
+from array import array
+from pathlib import Path
+
+from .files import atomic_writer
+from .history import History
+from .loader import network_from_dict, network_to_dict
+from .network import NetworkError
+from .program import PHASES, UPDATE, Program
+from .quiz import Quiz
+from .stepper import _MISSING, Operation, Stepper, _Undo
+
+FORMAT = "backprop-tui session"
+VERSION = 1
+STATE, HISTORY = "session.json", "history.bin"
+ZIP_MAGIC = b"PK\x03\x04"
+UNDO_KINDS = ("op", "rollover", "edit", "run")
+_BITS = re.compile(r"[0-9a-f]{16}")
+
+
+class SessionError(ValueError):
+    """A file that cannot be resumed; str() is one line for the user."""
+
+    def __init__(self, path, reason: str):
+        super().__init__(f"{path}: {' '.join(reason.split())}")
+
+
+class _Damaged(Exception):
+    """A piece of session.json that cannot be right; load_session words it for the user."""
+
+
+# -- saving ---------------------------------------------------------------------
+
+
+def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) -> None:
+    """Write the whole session to `path`, atomically; `extra` is the app's own state, as plain JSON.
+
+    A path that cannot be written raises OutputError (one line).
+    """
+    history = stepper.history
+    # Every undo record of an update phase holds the same row list: write each row once, refer to it by place.
+    rows: dict[int, int] = {}
+    table: list[list] = []
+
+    def row_ref(row: list | None) -> int | None:
+        if row is None:
+            return None
+        if id(row) not in rows:
+            rows[id(row)] = len(table)
+            table.append(_numbers(row))
+        return rows[id(row)]
+
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "network": network_to_dict(stepper.net),
+        "quantities": [q.symbol for q in stepper.quantities],
+        "epoch": stepper.epoch,
+        "position": stepper.position,
+        "values": _numbers_by_symbol(stepper.values),
+        "done": [_operation_out(op) for op in stepper.done],
+        "row": row_ref(stepper._row),
+        "undo": [_undo_out(record, row_ref) for record in stepper._undo],
+        "rows": table,
+        "history": {
+            "epochs": len(history),
+            "byte_order": sys.byteorder,
+            "exact_rows": [[epoch, _numbers(row)] for epoch, row in history.exact_rows.items()],
+            "segments": [[first, _numbers_by_symbol(samples)] for first, samples in history.segments],
+        },
+        "extra": {} if extra is None else extra,
+    }
+    text = json.dumps(document, allow_nan=False, separators=(",", ":"))
+    with atomic_writer(path, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
+        archive.writestr(STATE, text, compress_type=zipfile.ZIP_DEFLATED)
+        # Stored as is: doubles hardly compress, and deflating 80 MB would take seconds.
+        with archive.open(HISTORY, "w", force_zip64=True) as member:
+            history.data.tofile(member)
+
+
+def _number(value: float):
+    value = float(value)  # a Network may hold ints; they read back as the same floats
+    return value if math.isfinite(value) else struct.pack(">d", value).hex()
+
+
+def _numbers(values) -> list:
+    return [_number(v) for v in values]
+
+
+def _numbers_by_symbol(values: dict[str, float]) -> dict:
+    return {symbol: _number(v) for symbol, v in values.items()}
+
+
+def _operation_out(op: Operation) -> list:
+    old = None if op.old is None else _number(op.old)
+    return [op.position - 1, op.epoch, _number(op.value), _numbers(op.inputs.values()), old]
+
+
+def _undo_out(record: _Undo, row_ref) -> list:
+    if record.kind == "run":
+        changes = _numbers_by_symbol(record.changes)
+    else:
+        changes = [[symbol, None if old is _MISSING else _number(old)] for symbol, old in record.changes]
+    done = None if record.done is None else [_operation_out(op) for op in record.done]
+    # A list, not a table: a long session has one record per operation, and the keys would be most of the file.
+    return [record.kind, changes, record.epoch, record.position, done, row_ref(record.row), record.history_length]
+
+
+# -- loading --------------------------------------------------------------------
+
+
+def load_session(path: str | Path) -> tuple[Stepper, dict]:
+    """The stepper exactly as it was saved, and the app's `extra` state; SessionError if the file is not right."""
+    document, data = _read(path)
+    try:
+        return _build(document, data)
+    except _Damaged as error:
+        raise SessionError(path, f"truncated or corrupt ({error})") from None
+
+
+def _read(path) -> tuple[dict, bytes]:
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(len(ZIP_MAGIC))
+            stream.seek(0)
+            try:
+                with zipfile.ZipFile(stream) as archive:
+                    names = set(archive.namelist())
+                    state = archive.read(STATE) if STATE in names else None
+                    data = archive.read(HISTORY) if HISTORY in names else None
+            # A damaged archive raises any of BadZipFile, zlib.error, EOFError, NotImplementedError, …
+            except Exception as error:
+                if head != ZIP_MAGIC:
+                    raise SessionError(path, "not a backprop-tui session") from None
+                raise SessionError(path, f"truncated or corrupt ({str(error) or type(error).__name__})") from None
+    except OSError as error:
+        raise SessionError(path, f"cannot read ({error.strerror or error})") from None
+    if state is None:
+        raise SessionError(path, "not a backprop-tui session")
+    try:
+        document = json.loads(state.decode("utf-8"), parse_constant=_no_constant)
+    # ValueError covers bad UTF-8 and bad JSON; RecursionError, lists nested too deeply.
+    except (ValueError, RecursionError) as error:
+        raise SessionError(path, f"truncated or corrupt ({STATE}: {error})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise SessionError(path, "not a backprop-tui session")
+    version = document.get("version")
+    if type(version) is not int or version < 1:
+        raise SessionError(path, "truncated or corrupt (no format version)")
+    if version > VERSION:
+        raise SessionError(path, f"saved by a newer version of backprop-tui (session format {version}; this one reads {VERSION})")
+    if data is None:
+        raise SessionError(path, f"truncated or corrupt ({HISTORY} is missing)")
+    return document, data
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _build(document: dict, data: bytes) -> tuple[Stepper, dict]:
+    try:
+        net = network_from_dict(_dict(document.get("network"), "network"))
+    except NetworkError as error:
+        raise _Damaged(f"network: {error}") from None
+    stepper = Stepper(net)  # only for its program until everything has passed
+    if document.get("quantities") != [q.symbol for q in stepper.quantities]:
+        raise _Damaged("the operations listed do not match the network")
+    reader = _Reader(stepper.program, document.get("rows"))
+    epoch = _int(document.get("epoch"), "epoch", 1)
+    position = _int(document.get("position"), "position", 0, reader.count)
+    values = reader.by_symbol(document.get("values"), "values")
+    done = reader.operations(document.get("done"), "done")
+    row = reader.row(document.get("row"), "row")
+    undo = [reader.record(raw, f"undo[{n}]") for n, raw in enumerate(_list(document.get("undo"), "undo"))]
+    history = reader.history(document.get("history"), data)
+    extra = document.get("extra")
+    if not isinstance(extra, dict):
+        raise _Damaged("extra: expected a table")
+    reader.check_trail(epoch, position, values, done, row, undo, len(history))
+    stepper.values, stepper.epoch, stepper.position, stepper.done = values, epoch, position, done
+    stepper._row, stepper._undo, stepper.history = row, undo, history
+    return stepper, extra
+
+
+def _dict(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise _Damaged(f"{where}: expected a table")
+    return value
+
+
+def _list(value, where: str, length: int | None = None) -> list:
+    if not isinstance(value, list) or (length is not None and len(value) != length):
+        raise _Damaged(f"{where}: expected a list" + (f" of {length}" if length is not None else ""))
+    return value
+
+
+def _int(value, where: str, low: int, high: int | None = None) -> int:
+    if type(value) is not int or value < low or (high is not None and value > high):
+        raise _Damaged(f"{where}: expected a whole number from {low}" + (f" to {high}" if high is not None else ""))
+    return value
+
+
+def _float(value, where: str) -> float:
+    if type(value) is float:
+        return value
+    if isinstance(value, str) and _BITS.fullmatch(value):
+        return struct.unpack(">d", bytes.fromhex(value))[0]
+    raise _Damaged(f"{where}: expected a number")
+
+
+def _floats(value, where: str, length: int) -> list[float]:
+    return [_float(v, where) for v in _list(value, where, length)]
+
+
+class _Reader:
+    """Turns session.json back into stepper state, checking every piece against the program."""
+
+    def __init__(self, program: Program, rows):
+        self.program = program
+        self.quantities = program.quantities
+        self.count = len(program.quantities)
+        self.free = set(program.free)
+        self.index = program.index  # computed symbol -> its place in the epoch
+        self.ranges = {phase: program.phase_bounds(phase) for phase in PHASES}
+        # The update row is taken just before the first update; before it the stepper has none.
+        self.first_update = next((n for n, q in enumerate(self.quantities) if q.phase == UPDATE), self.count)
+        self.computed_before = [0]
+        for q in self.quantities:
+            self.computed_before.append(self.computed_before[-1] + (q.phase != UPDATE))
+        names, net = program.net.names, program.net
+        self.sample_symbols = {s for k in range(len(net.samples)) for s in names.input_symbols(k) + names.target_symbols(k)}
+        self.loss_column = program.columns.index("E_total")
+        # The update rows, which the state and the undo records name by their place here.
+        self.rows = [self.full_row(row, "rows") for row in _list(rows, "rows")]
+
+    def known(self, symbol) -> bool:
+        return isinstance(symbol, str) and (symbol in self.free or symbol in self.index)
+
+    def expected(self, symbol: str, position: int) -> bool:
+        """Whether the values hold `symbol` once `position` operations of the epoch are done."""
+        return symbol in self.free or self.index[symbol] < position
+
+    def by_symbol(self, value, where: str) -> dict[str, float]:
+        for symbol in _dict(value, where):
+            if not self.known(symbol):
+                raise _Damaged(f"{where}: unknown symbol {symbol!r}")
+        return {symbol: _float(v, where) for symbol, v in value.items()}
+
+    def full_row(self, value, where: str) -> list[float]:
+        return _floats(value, where, len(self.program.columns))
+
+    def row(self, value, where: str) -> list[float] | None:
+        """The update row a place in `rows` names, or None."""
+        return None if value is None else self.rows[_int(value, where, 0, len(self.rows) - 1)]
+
+    def operation(self, value, where: str) -> Operation:
+        index, epoch, result, inputs, old = _list(value, where, 5)
+        q = self.quantities[_int(index, where, 0, self.count - 1)]
+        if q.phase == UPDATE:
+            old = _float(old, where)
+        elif old is not None:
+            raise _Damaged(f"{where}: only an update replaces an old value")
+        start, end = self.ranges[q.phase]
+        return Operation(_int(epoch, where, 1), index + 1, index - start + 1, end - start, q, _float(result, where),
+                         dict(zip(q.reads, _floats(inputs, where, len(q.reads)))), old)
+
+    def operations(self, value, where: str) -> list[Operation]:
+        ops = [self.operation(item, where) for item in _list(value, where)]
+        if [op.position for op in ops] != list(range(1, len(ops) + 1)) or len({op.epoch for op in ops}) > 1:
+            raise _Damaged(f"{where}: not the first operations of one epoch, in order")
+        return ops
+
+    def record(self, value, where: str) -> _Undo:
+        kind, changes, epoch, position, done, row, history_length = _list(value, where, 7)
+        if kind not in UNDO_KINDS:
+            raise _Damaged(f"{where}: unknown kind of step")
+        if kind == "run":
+            changes = self.by_symbol(changes, where)
+        else:
+            changes = [self.change(pair, where) for pair in _list(changes, where)]
+        return _Undo(kind, changes, _int(epoch, where, 1), _int(position, where, 0, self.count),
+                     None if done is None else self.operations(done, where), self.row(row, where),
+                     _int(history_length, where, 0))
+
+    def change(self, value, where: str) -> tuple:
+        symbol, old = _list(value, where, 2)
+        if not self.known(symbol):
+            raise _Damaged(f"{where}: unknown symbol {symbol!r}")
+        return symbol, _MISSING if old is None else _float(old, where)
+
+    def history(self, value, data: bytes) -> History:
+        value = _dict(value, "history")
+        history = History(self.program)
+        epochs = _int(value.get("epochs"), "history.epochs", 0)
+        byte_order = value.get("byte_order")
+        if byte_order not in ("little", "big"):
+            raise _Damaged("history.byte_order: expected little or big")
+        if len(data) != epochs * history.stride * history.data.itemsize:
+            raise _Damaged(f"{HISTORY} has {len(data)} bytes, not the {epochs * history.stride * 8} of {epochs} epochs")
+        history.data.frombytes(data)
+        if byte_order != sys.byteorder:
+            history.data.byteswap()
+        for pair in _list(value.get("exact_rows"), "history.exact_rows"):
+            epoch, row = _list(pair, "history.exact_rows", 2)
+            epoch = _int(epoch, "history.exact_rows", 1, epochs)
+            if epoch in history.exact_rows:
+                raise _Damaged(f"history.exact_rows: epoch {epoch} twice")
+            row = self.full_row(row, "history.exact_rows")
+            # The stored part of an exact row is the row's own lr, parameters and E_total, to the bit.
+            stored = history.data[(epoch - 1) * history.stride : epoch * history.stride]
+            if array("d", row[: history.stride - 1] + [row[self.loss_column]]).tobytes() != stored.tobytes():
+                raise _Damaged(f"history.exact_rows: epoch {epoch} does not match {HISTORY}")
+            history.exact_rows[epoch] = row
+        previous = 0
+        for pair in _list(value.get("segments"), "history.segments"):
+            first, samples = _list(pair, "history.segments", 2)
+            first = _int(first, "history.segments", previous + 1, epochs)
+            samples = self.by_symbol(samples, "history.segments")
+            if set(samples) != self.sample_symbols or (previous == 0 and first != 1):
+                raise _Damaged("history.segments: not the inputs and targets from epoch 1 on")
+            history.segments.append((first, samples))
+            previous = first
+        if epochs and not history.segments:
+            raise _Damaged("history.segments: missing")
+        history._changed()  # filled behind its back: a new revision, so no cache keyed on it stays
+        return history
+
+    # -- the undo stack, walked back ---------------------------------------------
+    def check_trail(self, epoch, position, values, done, row, undo, length) -> None:
+        """Walk the undo stack as `previous` would, without the numbers, and check every state on the way.
+
+        Each state must be one the stepper can be in, or a later `next` or
+        `previous` would fail on it.  The work is proportional to the stack.
+        """
+        keys = _Keys(self, values, position)
+        self.check_state("the current state", epoch, position, done, keys, row, length)
+        done = list(done)
+        for n in reversed(range(len(undo))):
+            record = undo[n]
+            if record.kind == "run":
+                keys.replace(record.changes)
+            else:
+                for symbol, old in reversed(record.changes):
+                    keys.set(symbol, old is not _MISSING)
+            if record.kind == "op":
+                if not done:
+                    raise _Damaged(f"undo[{n}]: takes back an operation the epoch does not have")
+                done.pop()
+            elif record.done is not None:
+                done = list(record.done)
+            keys.move(record.position)
+            length = min(length, record.history_length)
+            self.check_state(f"undo[{n}]", record.epoch, record.position, done, keys, record.row, length)
+
+    def check_state(self, where, epoch, position, done, keys: _Keys, row, length) -> None:
+        if length != epoch - 1 + (position == self.count):
+            raise _Damaged(f"{where}: epoch {epoch} does not follow {length} finished epochs")
+        if keys.wrong:
+            raise _Damaged(f"{where}: the values do not match operation {position} of the epoch")
+        if len(done) != position or (done and done[0].epoch != epoch):
+            raise _Damaged(f"{where}: the operations done do not match operation {position} of epoch {epoch}")
+        if (row is None) == (position > self.first_update):
+            raise _Damaged(f"{where}: the update row does not match operation {position} of the epoch")
+
+
+class _Keys:
+    """The symbols the values hold, and how many of them are wrong for the operation reached.
+
+    Kept up to date change by change, so checking the whole undo stack costs
+    no more than the stack itself.
+    """
+
+    def __init__(self, reader: _Reader, symbols, position: int):
+        self.reader = reader
+        self.position = position
+        self.replace(symbols)
+
+    def _wrong(self, symbol: str) -> bool:
+        return (symbol in self.present) != self.reader.expected(symbol, self.position)
+
+    def replace(self, symbols) -> None:
+        self.present = set(symbols)
+        hits = sum(self.reader.expected(s, self.position) for s in self.present)
+        expected = len(self.reader.free) + self.reader.computed_before[self.position]
+        self.wrong = (len(self.present) - hits) + (expected - hits)
+
+    def set(self, symbol: str, present: bool) -> None:
+        before = self._wrong(symbol)
+        if present:
+            self.present.add(symbol)
+        else:
+            self.present.discard(symbol)
+        self.wrong += self._wrong(symbol) - before
+
+    def move(self, position: int) -> None:
+        low, high = sorted((self.position, position))
+        flipping = [q.symbol for q in self.reader.quantities[low:high] if q.phase != UPDATE]
+        before = sum(map(self._wrong, flipping))
+        self.position = position
+        self.wrong += sum(map(self._wrong, flipping)) - before
+
+
+# -- the app's sessions: a stepper and the student's quiz --------------------------
+
+SESSION_SUFFIX = ".backprop"
+
+
+def save_study(path: str | Path, stepper: Stepper, quiz: Quiz) -> None:
+    save_session(path, stepper, {"quiz": quiz.as_dict()})
+
+
+def load_study(path: str | Path) -> tuple[Stepper, Quiz]:
+    """A saved session with its quiz score; SessionError (one line) for anything damaged."""
+    stepper, extra = load_session(path)
+    try:
+        quiz = Quiz.from_dict(extra["quiz"]) if "quiz" in extra else Quiz()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise SessionError(f"{path}: truncated or corrupt (the quiz score is damaged)") from None
+    return stepper, quiz

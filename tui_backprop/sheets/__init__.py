@@ -1,0 +1,17 @@
+"""Spreadsheets both ways: check a student's sheet, export a live workbook.
+
+reader.py   CSV and XLSX files into rows of cells, and numbers with their printed precision
+columns.py  header spellings mapped to our symbols; a sheet's rows numbered by epoch
+check.py    the checker: every wrong cell, and where its mistake starts
+xlsx.py     the run as a workbook of live formulas
+
+Nothing here imports textual or numpy; openpyxl is imported only when an XLSX
+file is read or written.
+"""
+
+from .check import REL_TOL, CheckReport, Mismatch, check_sheet, render_text
+from .reader import SheetError
+from .xlsx import ExportError, export_xlsx
+
+__all__ = ["REL_TOL", "CheckReport", "ExportError", "Mismatch", "SheetError", "check_sheet", "export_xlsx",
+           "render_text"]

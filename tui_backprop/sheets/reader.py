@@ -1,0 +1,207 @@
+"""Reading a student's sheet: a CSV or XLSX file into rows of raw cells.
+
+Nothing here knows about networks.  A cell comes back as None (blank), text
+(str; every CSV cell is text, so a number keeps the digits it was printed with)
+or a float (an XLSX number).  `parse_number` turns a cell into a `Number` that
+remembers its printed precision.
+
+Every problem raises SheetError with one line for the user; reading only ever
+opens the file for reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+# A class's sheet is a few hundred rows; these keep a wrong file (a log, a
+# database dump) from filling the memory or the afternoon.
+MAX_BYTES = 64 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_COLUMNS = 1_000
+
+
+class SheetError(ValueError):
+    """A sheet that cannot be read; str() is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Table:
+    kind: str  # "csv" or "xlsx"
+    rows: list[tuple[str | float | None, ...]]
+    decimal_comma: bool = False  # a CSV separated by ; or tabs may write 0,5 for 0.5
+
+
+class Number(NamedTuple):  # a tuple, not a dataclass: a big sheet makes millions of them
+    value: float
+    text: str  # as the sheet shows it
+    half_unit: float  # half a unit in the last printed digit; 0 for an exact value
+
+
+def read_table(path: str | Path) -> Table:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise SheetError(f"{path} is not a file")
+        with path.open("rb") as stream:
+            head = stream.read(8)
+    except OSError as error:
+        raise SheetError(f"cannot read {path}: {error.strerror or error}") from None
+    if size == 0:
+        raise SheetError(f"{path} is empty")
+    if size > MAX_BYTES:
+        raise SheetError(f"{path} is {size / 2**20:.0f} MB; sheets of up to {MAX_BYTES // 2**20} MB are checked")
+    suffix = path.suffix.lower()
+    if head.startswith(b"PK\x03\x04"):
+        if suffix == ".ods":
+            raise SheetError(f"{path} is an OpenDocument spreadsheet; save it as .xlsx or .csv")
+        return _read_xlsx(path)
+    if suffix in (".xlsx", ".xlsm"):
+        raise SheetError(f"{path} is not an XLSX workbook (an .xlsx file is a zip archive; this one is not)")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise SheetError(f"{path} is an old binary Excel file (.xls); save it as .xlsx or .csv")
+    return _read_csv(path)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        encoding = "utf-16"
+    else:
+        if b"\x00" in data:
+            raise SheetError(f"{path} holds binary data; expected a CSV or XLSX sheet")
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Excel on Windows saves CSV in the ANSI code page; no symbol we know needs more.
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise SheetError(f"{path} is not text in UTF-8, UTF-16 or Windows-1252") from None
+
+
+def _read_csv(path: Path) -> Table:
+    try:
+        text = _decode(path.read_bytes(), path)
+    except OSError as error:
+        raise SheetError(f"cannot read {path}: {error.strerror or error}") from None
+    if "\x00" in text:
+        raise SheetError(f"{path} holds binary data; expected a CSV or XLSX sheet")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if not first:
+        raise SheetError(f"{path} has no rows")
+    delimiter = max(",;\t", key=first.count)
+    rows = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            if len(rows) == MAX_ROWS:
+                raise SheetError(f"{path} has more than {MAX_ROWS:,} rows; that many are not checked")
+            if len(record) > MAX_COLUMNS:
+                raise SheetError(f"{path}: row {len(rows) + 1} has {len(record):,} cells; "
+                                 f"at most {MAX_COLUMNS:,} columns are checked")
+            rows.append(tuple(cell if cell.strip() else None for cell in record))
+    except csv.Error as error:
+        raise SheetError(f"{path}: malformed CSV in row {len(rows) + 1}: {error}") from None
+    return Table("csv", rows, decimal_comma=delimiter != ",")
+
+
+def _read_xlsx(path: Path) -> Table:
+    import openpyxl  # only XLSX needs it, so `check sheet.csv` starts fast
+
+    rows = []
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # A damaged or hostile archive can fail inside zipfile, the XML parser or
+    # openpyxl in many ways; for the user each is the same: not a workbook.
+    except Exception as error:  # noqa: BLE001
+        raise SheetError(f"{path} is not a readable XLSX workbook ({_one_line(error)})") from None
+    try:
+        # The sheet the workbook opens on is the one the student worked in last.
+        sheets = workbook.worksheets
+        sheet = workbook.active if workbook.active in sheets else (sheets[0] if sheets else None)
+        if sheet is None:
+            raise SheetError(f"{path} has no worksheet")
+        width = sheet.max_column
+        bound = MAX_COLUMNS + 1 if width is None or width > MAX_COLUMNS else None
+        for values in sheet.iter_rows(max_col=bound, values_only=True):
+            if len(rows) == MAX_ROWS:
+                raise SheetError(f"{path} has more than {MAX_ROWS:,} rows; that many are not checked")
+            if len(values) > MAX_COLUMNS and values[MAX_COLUMNS] is not None:
+                raise SheetError(f"{path}: row {len(rows) + 1} has cells beyond column {MAX_COLUMNS:,}; "
+                                 "that many are not checked")
+            rows.append(tuple(_xlsx_cell(value) for value in values[:MAX_COLUMNS]))
+    except SheetError:
+        raise
+    except Exception as error:  # noqa: BLE001 - as above, a damaged sheet inside a valid archive
+        raise SheetError(f"{path}: cannot read its worksheet ({_one_line(error)})") from None
+    finally:
+        workbook.close()
+    if not any(any(cell is not None for cell in row) for row in rows):
+        raise SheetError(f"{path}: its worksheet {sheet.title!r} is empty")
+    return Table("xlsx", rows)
+
+
+def _xlsx_cell(value):
+    if value is None or isinstance(value, bool):
+        return None if value is None else str(value).upper()  # TRUE/FALSE, as Excel shows them
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()  # dates and times come back as text, and fail as numbers
+    return text or None
+
+
+def _one_line(error: Exception) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+# -- numbers ---------------------------------------------------------------------
+
+# whole digits, decimals, exponent
+_NUMBER = re.compile(r"[+-]?(\d+)?(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+_NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
+
+
+def parse_number(cell: str | float | None, decimal_comma: bool = False) -> Number | None:
+    """A cell as a Number; None for a blank cell; ValueError for text that is not a number.
+
+    A printed number is as precise as its last digit: 0.59 stands for anything
+    from 0.585 to 0.595.  A whole number without an exponent (1, 0) is exact,
+    and so is an XLSX number, which is stored in full.
+    """
+    if cell is None:
+        return None
+    if isinstance(cell, float):
+        return Number(cell, _shown(cell), 0.0)
+    shown = cell.strip()
+    text = shown.replace("\u2212", "-")  # − as our own explanations print it
+    if decimal_comma:
+        text = text.replace(",", ".")
+    match = _NUMBER.fullmatch(text)
+    if match is None or not (match[1] or match[2]):
+        if _NOT_FINITE.fullmatch(text):  # what `train --csv` writes once a run diverges
+            return Number(float(text), shown, 0.0)
+        if not text:
+            return None
+        raise ValueError(f"{shown!r} is not a number")
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"{shown!r} is too large a number")
+    _, decimals, exponent = match.groups()
+    if exponent is None and not decimals:
+        return Number(value, shown, 0.0)
+    # float(), not int(): an exponent of thousands of digits is legal text; 10.0 ** 400 would overflow.
+    last_digit = min(float(exponent or 0) - len(decimals or ""), 300.0)
+    return Number(value, shown, 0.5 * 10.0 ** last_digit)
+
+
+def _shown(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
