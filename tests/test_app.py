@@ -376,3 +376,54 @@ def test_open_a_damaged_session_changes_nothing(tmp_path):
         assert app.stepper.values == before
 
     drive(body)
+
+
+def test_opening_a_student_sheet_marks_wrong_cells_and_jumps_to_the_first_mistake(tmp_path):
+    import csv
+
+    from tui_backprop.cli import main
+
+    sheet = tmp_path / "student.csv"
+    assert main(["train", "--preset", "mazur", "--epochs", "3", "--csv", str(sheet)]) == 0
+    rows = list(csv.reader(sheet.open()))
+    column = rows[0].index("a_h1")
+    rows[2][column] = "0.61234"  # epoch 2's a_h1 is 0.5932…; five decimals, so not a rounding
+    with sheet.open("w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+
+    async def body(app, pilot):
+        await press(pilot, "o")
+        await type_in(pilot, str(sheet))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        last = app.stepper.last
+        assert (last.epoch, last.symbol) == (2, "a_h1")
+        marks = app.query_one(HistoryTable).marks
+        assert (2, "a_h1") in marks and "starts here" in marks[(2, "a_h1")]
+        panel = widget_text(app, app.query_one(OperationPanel))
+        assert "epoch 2, a_h1" in panel and "0.61234" in panel
+
+    drive(body)
+
+
+def test_export_writes_csv_workbook_and_worked_solution(tmp_path, monkeypatch):
+    import csv
+
+    import openpyxl
+
+    monkeypatch.chdir(tmp_path)
+
+    async def body(app, pilot):
+        await press(pilot, "e", "e", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = list(csv.reader((tmp_path / "mazur-history.csv").open()))
+        assert rows[0] == ["epoch", *app.stepper.history.columns]
+        assert [float(x) for x in rows[2][1:]] == app.stepper.history.row(2)
+        workbook = openpyxl.load_workbook(tmp_path / "mazur.xlsx")
+        assert "lr" in workbook.defined_names
+        solution = (tmp_path / "mazur-solution.md").read_text()
+        assert solution.startswith("# Worked solution: mazur") and "dE_total/dw1" in solution
+        assert "Exported mazur-history.csv, mazur.xlsx, mazur-solution.md" in notifications(app)
+
+    drive(body)

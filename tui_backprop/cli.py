@@ -10,18 +10,15 @@ input, 3 the app crashed.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
-import textwrap
 
-from .core import LOSSES, PRESETS, Network, NetworkError, Stepper, build_program, load_network
+from .core import PRESETS, Network, NetworkError, Stepper, build_program, load_network
 from .core.expr import format_number
-from .core.network import LOSS_NAMES
-from .core.program import PHASES
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.files import OutputError, atomic_writer
+from .worked import describe, render_explanation, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
@@ -157,15 +154,6 @@ def load(args) -> Network:
     return net.with_changes(lr=rate) if rate else net
 
 
-def describe(net: Network) -> str:
-    bias = {"none": "no biases", "shared": "one bias per layer", "neuron": "one bias per neuron"}[net.bias]
-    if net.bias != "none" and not net.train_bias:
-        bias += " (frozen)"
-    samples = f"{len(net.samples)} samples" if len(net.samples) > 1 else "1 sample"
-    return (f"{net.name}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
-            f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.lr)}")
-
-
 # -- explain ------------------------------------------------------------------
 
 def run_explain(args) -> int:
@@ -179,35 +167,6 @@ def run_explain(args) -> int:
     else:
         print(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"), end="")
     return EXIT_OK
-
-
-def render_explanation(net: Network, start: dict, steps, digits: int | None, markdown: bool) -> str:
-    number = lambda value: format_number(value, digits)  # noqa: E731
-    lines = []
-    if markdown:
-        lines += [f"# Worked solution: {net.name}", "", describe(net), "", "| symbol | starting value |", "|---|---|"]
-        lines += [f"| {symbol} | {number(value)} |" for symbol, value in start.items()]
-    else:
-        lines += [describe(net), "", "Starting values: " + ", ".join(f"{s} = {number(v)}" for s, v in start.items())]
-    section = None
-    for step in steps:
-        if (step.epoch, step.phase) != section:
-            section = (step.epoch, step.phase)
-            title = f"Epoch {step.epoch}, {step.phase} pass ({step.phase_count} operations)"
-            lines += ["", f"## {title}" if markdown else title, ""]
-        value = number(step.value)
-        if markdown:
-            lines.append(f"{step.phase_position}. `{step.formula}`  ")
-            lines.append(f"   `= {step.substituted(digits).split(' = ', 1)[1]}` = **{value}**  ")
-            lines.append(f"   {step.why}")
-        else:
-            indent = " " * (len(str(step.phase_count)) + 2)
-            lines.append(f"{step.phase_position:>{len(str(step.phase_count))}}. {step.formula}")
-            pad = indent + " " * len(step.symbol) + " "
-            lines.append(f"{pad}= {step.substituted(digits).split(' = ', 1)[1]}")
-            lines.append(f"{pad}= {value}")
-            lines += textwrap.wrap(step.why, 88, initial_indent=indent, subsequent_indent=indent)
-    return "\n".join(lines) + "\n"
 
 
 # -- train ----------------------------------------------------------------------
@@ -253,23 +212,21 @@ def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
     """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients."""
     width = len(program.columns)
 
-    def write(stream):
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(["epoch", *program.columns])
+    def rows():
         for rate in rates:
             env, done = dict(net.start_env(), lr=float(rate)), 0
             while done < epochs:
                 count = min(10_000, epochs - done)
                 env, out = program.run(env, count, "row")
                 for k in range(count):
-                    writer.writerow([done + k + 1, *map(repr, out[k * width:(k + 1) * width])])
+                    yield done + k + 1, out[k * width:(k + 1) * width]
                 done += count
 
     if path == "-":
-        write(sys.stdout)
+        write_rows(sys.stdout, program.columns, rows())
         return
     with atomic_writer(path, newline="", encoding="utf-8") as stream:
-        write(stream)
+        write_rows(stream, program.columns, rows())
 
 
 def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:

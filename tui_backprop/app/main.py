@@ -6,6 +6,8 @@ after each change and the widgets, data-bound to it, redraw themselves.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -19,7 +21,11 @@ from rich.text import Text
 from ..core import PRESETS, Network, NetworkError, Stepper, load_network
 from ..core.expr import format_number
 from ..core.quiz import Quiz, parse_answer
+from ..core.files import atomic_writer
 from ..core.session import SESSION_SUFFIX, SessionError, load_study, save_study
+from ..sheets import ExportError, SheetError, check_sheet, export_xlsx
+from ..sheets.xlsx import MAX_EPOCHS as XLSX_MAX_EPOCHS
+from ..worked import render_explanation, write_rows
 from .widgets.diagram import NetworkDiagram
 from .widgets.history_table import HistoryTable
 from .widgets.loss_chart import LossChart
@@ -34,6 +40,7 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
 PANELS = ("values", "chart", "history")
 MAX_RUN = 10_000_000
+SHEET_SUFFIXES = (".csv", ".xlsx")
 
 HELP_INTRO = """\
 Each epoch is worked the way the examples do it by hand: the forward pass (every
@@ -44,7 +51,7 @@ to see its formula and value."""
 
 # Actions that change the stepper: refused while a run or a dialog is under way.
 STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", "learning_rate", "edit", "open",
-            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save"}
+            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export"}
 
 
 class BackpropApp(App):
@@ -64,6 +71,8 @@ class BackpropApp(App):
         Binding("s", "rates", "Rates view", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
         Binding("0", "reset", "Reset", tooltip="Back to the starting numbers"),
         Binding("ctrl+s", "save", "Save", tooltip="Save the whole session to a file (o opens it again)"),
+        Binding("x", "export", "Export", tooltip="Export the history (.csv), a live workbook (.xlsx) and the "
+                                                 "worked solution (.md) into this folder"),
         Binding("v", "cycle_panel", "Panel",
                 tooltip="On small terminals, switch the bottom panel (values, chart, history)"),
         Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
@@ -274,6 +283,10 @@ class BackpropApp(App):
             try:
                 if text in PRESETS:
                     opened.append((Stepper(PRESETS[text]()), None))
+                elif text.lower().endswith(SHEET_SUFFIXES):
+                    if not Path(text).is_file():
+                        return f"{text}: no such file"
+                    self.check_sheet(text)
                 elif text.endswith(SESSION_SUFFIX):
                     opened.append(load_study(text))
                     self.session_path = text
@@ -291,10 +304,65 @@ class BackpropApp(App):
                 self.quiz = quiz or self.quiz
                 self._replace_stepper(stepper)
 
-        self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json) "
-                                      f"or a saved session ({SESSION_SUFFIX})",
+        self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json), "
+                                      f"a saved session ({SESSION_SUFFIX}) or a spreadsheet to check (.csv, .xlsx)",
                                       "mazur  or  examples/tanh-3-layer.toml", check=check,
                                       suggestions=list(PRESETS)), done)
+
+    @work(thread=True, exclusive=True, group="sheet")
+    def check_sheet(self, path: str) -> None:
+        """Check a student's sheet against the network on screen, then show where it first goes wrong."""
+        net = self.stepper.net.with_changes(lr=self.stepper.values["lr"])
+        try:
+            report = check_sheet(path, net)
+        except SheetError as error:
+            self.call_from_thread(self.notify, str(error), severity="error")
+            return
+        stepper = Stepper(net)
+        if report.first:
+            stepper.go_to(report.first.epoch, report.first.symbol)
+        self.call_from_thread(self._show_check, report, stepper)
+
+    def _show_check(self, report, stepper: Stepper) -> None:
+        first = report.first
+        if report.ok:
+            note = f"{report.path}: all {report.cells:,} cells are right."
+            self.notify(note)
+        else:
+            note = (f"{report.path}: {len(report.mismatches):,} wrong cells. First: epoch {first.epoch}, "
+                    f"{first.symbol} (cell {first.cell}) is {first.sheet_text}; correct "
+                    f"{format_number(first.correct, 6)} — {first.explanation()}. Wrong cells are marked in the history.")
+            self.notify(f"{len(report.mismatches):,} wrong cells; the first mistake starts at epoch {first.epoch}, "
+                        f"{first.symbol}.", severity="warning")
+        self._replace_stepper(stepper, {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}, note)
+
+    def action_export(self) -> None:
+        self.running = True
+        self.export_files(self.stepper.net.name)
+
+    @work(thread=True, exclusive=True, group="export")
+    def export_files(self, name: str) -> None:
+        """The history as CSV, a live-formula workbook and the worked solution as Markdown, in this folder."""
+        stepper = self.stepper
+        history = stepper.history
+        paths = [f"{name}-history.csv", f"{name}.xlsx", f"{name}-solution.md"]
+        net = stepper.net.with_changes(lr=stepper.values["lr"])
+        try:
+            with atomic_writer(paths[0], newline="", encoding="utf-8") as stream:
+                write_rows(stream, history.columns, ((k, history.row(k)) for k in range(1, len(history) + 1)))
+            export_xlsx(net, min(max(len(history), 1), XLSX_MAX_EPOCHS), paths[1])
+            solution = Stepper(net)
+            start = dict(solution.values)
+            with atomic_writer(paths[2], encoding="utf-8") as stream:
+                stream.write(render_explanation(net, start, solution.trace(1), 6, markdown=True))
+        except (OSError, ExportError) as error:
+            self.call_from_thread(self.notify, f"Export stopped: {error}", severity="error")
+        else:
+            message = "Exported " + ", ".join(paths)
+            self.call_from_thread(self.notify, message)
+            self.call_from_thread(setattr, self.query_one(OperationPanel), "note", message)
+        finally:
+            self.running = False
 
     def action_save(self) -> None:
         def save(path: str | None) -> None:
@@ -316,11 +384,15 @@ class BackpropApp(App):
         finally:
             self.running = False
 
-    def _replace_stepper(self, stepper: Stepper) -> None:
+    def _replace_stepper(self, stepper: Stepper, marks: dict | None = None, note: str | None = None) -> None:
+        """Show another stepper; `marks` are a checked sheet's wrong cells, `note` its verdict."""
         self.stepper = stepper
         for widget in self.query("#diagram, #matrix, #operation, #values, #history"):
             widget.stepper = stepper
-        self.query_one(HistoryTable).rebuild()
+        history = self.query_one(HistoryTable)
+        history.marks = marks or {}
+        history.rebuild()
+        self.query_one(OperationPanel).note = note
         self._titles()
         self.changed()
 

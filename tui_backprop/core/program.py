@@ -295,7 +295,7 @@ class _Builder:
             targets = [Sym(n.target(j, s)) for j in range(outputs)]
             expr = Sub(Mul(a, Add(*targets) if outputs > 1 else targets[0]), t)
             self.add(symbol, BACKWARD, _over(expr, count),
-                     f"Softmax and cross-entropy together have the slope a·(sum of the targets) − t for each output sum, which is a − t when the targets add up to 1: every E depends on every o through softmax, and the terms collapse.",
+                     "Softmax and cross-entropy together have the slope a·(sum of the targets) − t for each output sum, which is a − t when the targets add up to 1: every E depends on every o through softmax, and the terms collapse.",
                      "loss_slope", layer=self.out_layer, neuron=k, sample=s)
             return
         if net.loss == "half_sse":

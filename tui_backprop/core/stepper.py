@@ -274,6 +274,23 @@ class Stepper:
     def set_lr(self, value: float) -> None:
         self.set_value("lr", value)
 
+    def go_to(self, epoch: int, symbol: str) -> None:
+        """Step on to the operation that computes `symbol` in `epoch` (1-based).
+
+        A parameter's value in epoch k was computed by its update in epoch k − 1;
+        a symbol nothing computes (lr, an input) is reached at the start of its epoch."""
+        if symbol in self.program.parameters:
+            epoch -= 1
+            symbol = symbol if symbol in self.program.trained else ""
+        elif symbol not in self.program.index:
+            symbol = ""
+        if epoch < 1:
+            return
+        if epoch > self.epoch:
+            self.run(epoch - self.epoch)
+        while symbol and self.epoch <= epoch and not (self.last and self.last.epoch == epoch and self.last.symbol == symbol):
+            self.next()
+
     # -- whole runs without a cursor -------------------------------------
     def trace(self, epochs: int = 1) -> list[Operation]:
         """Every operation of the next `epochs` epochs."""

@@ -15,7 +15,6 @@ import csv
 import io
 import math
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple

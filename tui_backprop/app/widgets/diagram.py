@@ -308,8 +308,14 @@ class Canvas:
                 self._grow(*cell)
 
     def symbol_at(self, x: int, y: int) -> str | None:
+        """The symbol drawn at a cell; on a line, the weight it carries if it carries only one."""
         cell = self.texts.get((x, y))
-        return None if cell is None else self.items[cell[1]][0]
+        if cell is not None:
+            return self.items[cell[1]][0]
+        line = self.lines.get((x, y))
+        if line is not None and len(line[4]) == 1:
+            return next(iter(line[4]))
+        return None
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ class OperationPanel(Widget):
 
     version = reactive(0)
     selected: reactive[str | None] = reactive(None)
+    note: reactive[str | None] = reactive(None)  # a checked sheet's verdict, or where files were exported
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
@@ -53,6 +54,8 @@ class OperationPanel(Widget):
         if self.selected:
             text.append("\n\n")
             text.append_text(describe_symbol(stepper, self.selected))
+        if self.note:
+            text.append("\n\n" + self.note, style="bold")
         return text
 
 

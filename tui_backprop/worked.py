@@ -1,0 +1,60 @@
+"""The run as files a student keeps: the worked solution as text or Markdown, and rows as CSV.
+
+The command line (`explain`, `train --csv`) and the app's export key share these.
+"""
+
+from __future__ import annotations
+
+import csv
+import textwrap
+from collections.abc import Iterable, Sequence
+
+from .core import Network
+from .core.expr import format_number
+from .core.network import LOSS_NAMES
+
+
+def describe(net: Network) -> str:
+    bias = {"none": "no biases", "shared": "one bias per layer", "neuron": "one bias per neuron"}[net.bias]
+    if net.bias != "none" and not net.train_bias:
+        bias += " (frozen)"
+    samples = f"{len(net.samples)} samples" if len(net.samples) > 1 else "1 sample"
+    return (f"{net.name}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
+            f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.lr)}")
+
+
+def render_explanation(net: Network, start: dict, steps, digits: int | None, markdown: bool) -> str:
+    number = lambda value: format_number(value, digits)  # noqa: E731
+    lines = []
+    if markdown:
+        lines += [f"# Worked solution: {net.name}", "", describe(net), "", "| symbol | starting value |", "|---|---|"]
+        lines += [f"| {symbol} | {number(value)} |" for symbol, value in start.items()]
+    else:
+        lines += [describe(net), "", "Starting values: " + ", ".join(f"{s} = {number(v)}" for s, v in start.items())]
+    section = None
+    for step in steps:
+        if (step.epoch, step.phase) != section:
+            section = (step.epoch, step.phase)
+            title = f"Epoch {step.epoch}, {step.phase} pass ({step.phase_count} operations)"
+            lines += ["", f"## {title}" if markdown else title, ""]
+        value = number(step.value)
+        if markdown:
+            lines.append(f"{step.phase_position}. `{step.formula}`  ")
+            lines.append(f"   `= {step.substituted(digits).split(' = ', 1)[1]}` = **{value}**  ")
+            lines.append(f"   {step.why}")
+        else:
+            indent = " " * (len(str(step.phase_count)) + 2)
+            lines.append(f"{step.phase_position:>{len(str(step.phase_count))}}. {step.formula}")
+            pad = indent + " " * len(step.symbol) + " "
+            lines.append(f"{pad}= {step.substituted(digits).split(' = ', 1)[1]}")
+            lines.append(f"{pad}= {value}")
+            lines += textwrap.wrap(step.why, 88, initial_indent=indent, subsequent_indent=indent)
+    return "\n".join(lines) + "\n"
+
+
+def write_rows(stream, columns: Sequence[str], rows: Iterable[tuple[int, Sequence[float]]]) -> None:
+    """The spreadsheet layout: a header of symbols, then one row per epoch at full precision."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(["epoch", *columns])
+    for epoch, values in rows:
+        writer.writerow([epoch, *map(repr, values)])
