@@ -11,7 +11,6 @@ import math
 import threading
 from collections.abc import Sequence
 
-import plotext
 
 # A curve that climbs past twice the highest starting loss is diverging; drawn to
 # its full height it would flatten every other curve onto the x-axis.
@@ -62,6 +61,8 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
         title += ", clipped at the top"
     legend = _legend(list(curves), width, color) if len(curves) > 1 else []
     epochs = max((len(values) for values in curves.values()), default=0)
+    import plotext  # here, not at the top: importing it costs the app's start-up about 35 ms
+
     with _plotext_lock:
         plotext.clear_figure()
         plotext.limit_size(False, False)  # the size asked for, not the terminal's
@@ -100,6 +101,8 @@ def _legend(labels: list[str], width: int, color: bool) -> list[str]:
 
     plotext's own legend sits in the top-left corner, right where every loss curve starts.
     """
+    import plotext
+
     rows: list[list[str]] = [[]]
     used = 0
     for number, label in enumerate(labels):

@@ -21,15 +21,10 @@ from rich.text import Text
 from ..core import PRESETS, Network, NetworkError, Stepper, load_network
 from ..core.expr import format_number
 from ..core.quiz import Quiz, parse_answer
-from ..core.files import atomic_writer
 from ..core.session import SESSION_SUFFIX, SessionError, load_study, save_study
-from ..sheets import ExportError, SheetError, check_sheet, export_xlsx
-from ..sheets.xlsx import MAX_EPOCHS as XLSX_MAX_EPOCHS
-from ..worked import render_explanation, write_rows
 from .widgets.diagram import NetworkDiagram
 from .widgets.history_table import HistoryTable
 from .widgets.loss_chart import LossChart
-from .widgets.matrix import MatrixView
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
 from .widgets.screens import HelpScreen, PromptScreen, RunScreen
@@ -60,31 +55,36 @@ class BackpropApp(App):
 
     # The tooltip is the long form: the Footer shows it on hover, and `?` and the command palette list it.
     BINDINGS = [
+        # Shown in the Footer, most used first (it cuts off on narrow terminals; ? lists everything).
         Binding("n,right", "next", "Next", tooltip="Compute the next operation"),
-        Binding("p,left", "previous", "Previous", tooltip="Take the last operation back (exact undo)"),
+        Binding("p,left", "previous", "Back", tooltip="Take the last operation back (exact undo)"),
         Binding("f", "finish_phase", "Phase", tooltip="Finish the current phase (forward, backward or update)"),
         Binding("e", "finish_epoch", "Epoch", tooltip="Finish the epoch"),
-        Binding("r", "run", "Run N", tooltip="Run N epochs on the fast path (esc stops)"),
-        Binding("l", "learning_rate", "Rate", tooltip="Set the learning rate"),
-        Binding("w", "edit", "Edit", tooltip="Edit a weight, bias, input or target"),
-        Binding("o", "open", "Open", tooltip="Open a preset, a network file or a saved session"),
-        Binding("s", "rates", "Rates view", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
-        Binding("0", "reset", "Reset", tooltip="Back to the starting numbers"),
-        Binding("ctrl+s", "save", "Save", tooltip="Save the whole session to a file (o opens it again)"),
-        Binding("x", "export", "Export", tooltip="Export the history (.csv), a live workbook (.xlsx) and the "
-                                                 "worked solution (.md) into this folder"),
-        Binding("v", "cycle_panel", "Panel",
-                tooltip="On small terminals, switch the bottom panel (values, chart, history)"),
+        Binding("r", "run", "Run", tooltip="Run N epochs on the fast path (esc stops)"),
+        Binding("question_mark", "help", "Help", tooltip="Show every key"),
+        Binding("o", "open", "Open",
+                tooltip="Open a preset, a network file, a saved session, or a spreadsheet (.csv, .xlsx) to check"),
+        Binding("s", "rates", "Rates", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
         Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
         Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
+        Binding("q", "quit", "Quit", tooltip="Leave"),
+        # Listed by ? and the command palette.
+        Binding("l", "learning_rate", "Rate", show=False, tooltip="Set the learning rate"),
+        Binding("w", "edit", "Edit", show=False, tooltip="Edit a weight, bias, input or target"),
+        Binding("0", "reset", "Reset", show=False, tooltip="Back to the starting numbers"),
+        Binding("ctrl+s", "save", "Save", show=False, tooltip="Save the whole session to a file (o opens it again)"),
+        Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), a live workbook (.xlsx) and "
+                                                             "the worked solution (.md) into this folder"),
+        Binding("v", "cycle_panel", "Panel", show=False,
+                tooltip="On terminals smaller than 110×34, switch the bottom panel (values, chart, history)"),
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
         Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
-        Binding("question_mark", "help", "Help", tooltip="Show every key"),
-        Binding("q", "quit", "Quit", tooltip="Leave"),
     ]
 
-    version = reactive(0)
+    # Bumped after every change; the panels are data-bound to it and redraw themselves.
+    # The app itself has nothing to repaint (a repaint here would redraw the whole screen).
+    version = reactive(0, repaint=False)
     panel = reactive("values")
     quiz_on = reactive(False)
     matrix_on = reactive(False)
@@ -102,37 +102,42 @@ class BackpropApp(App):
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
         stepper = self.stepper
+        # Before the panels exist, so that the first style pass already has the layout's classes.
+        self._fit(self.size.width, self.size.height)
+        self.watch_panel()
         with Vertical(id="board"):
             with Horizontal(id="top"):
                 yield NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version)
-                yield MatrixView(stepper, id="matrix").data_bind(BackpropApp.version)
                 yield OperationPanel(stepper, id="operation").data_bind(BackpropApp.version)
             yield ValuesTable(stepper, id="values").data_bind(BackpropApp.version)
             with Horizontal(id="bottom"):
                 yield HistoryTable(stepper, id="history").data_bind(BackpropApp.version)
                 yield LossChart(id="chart")
-        yield QuizBar(id="quiz")
         yield Static(f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}.", id="too-small")
         yield Footer()
 
     def on_mount(self) -> None:
         self._titles()
         self._update_chart()
-        self._fit(self.size.width, self.size.height)
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
 
     def _fit(self, width: int, height: int) -> None:
-        screen = self.screen_stack[0]
-        screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
-        screen.set_class(width < ROOMY_WIDTH or height < ROOMY_HEIGHT, "-compact")
-        self.watch_panel()
+        self._layout_classes({
+            "-too-small": width < MIN_WIDTH or height < MIN_HEIGHT,
+            "-compact": width < ROOMY_WIDTH or height < ROOMY_HEIGHT,
+        })
 
     def watch_panel(self) -> None:
+        self._layout_classes({f"-show-{panel}": panel == self.panel for panel in PANELS})
+
+    def _layout_classes(self, wanted: dict[str, bool]) -> None:
+        """Set the main screen's layout classes in one go: each change restyles the whole screen."""
         screen = self.screen_stack[0]
-        for panel in PANELS:
-            screen.set_class(panel == self.panel, f"-show-{panel}")
+        classes = (set(screen.classes) - set(wanted)) | {name for name, on in wanted.items() if on}
+        if classes != set(screen.classes):
+            screen.set_classes(classes)
 
     def _update_chart(self) -> None:
         history = self.stepper.history
@@ -142,7 +147,8 @@ class BackpropApp(App):
     def _titles(self) -> None:
         net = self.stepper.net
         self.query_one("#diagram").border_title = f"{net.name} · {'-'.join(map(str, net.sizes))}"
-        self.query_one("#matrix").border_title = f"{net.name} · matrix form"
+        for view in self.query("#matrix"):
+            view.border_title = f"{net.name} · matrix form"
         self.query_one("#operation").border_title = "operation"
         self.query_one("#values").border_title = "this epoch"
         self.query_one("#chart").border_title = "loss"
@@ -151,10 +157,15 @@ class BackpropApp(App):
 
     def _subtitles(self) -> None:
         stepper = self.stepper
-        self.query_one("#operation").border_subtitle = f"lr {format_number(stepper.values['lr'])}"
         diverged = stepper.history.first_divergence()
-        self.query_one("#history").border_subtitle = f"{len(stepper.history):,} epochs" + (
-            f" · diverged at epoch {diverged:,}" if diverged else "")
+        subtitles = {
+            "#operation": f"lr {format_number(stepper.values['lr'])}",
+            "#history": f"{len(stepper.history):,} epochs" + (f" · diverged at epoch {diverged:,}" if diverged else ""),
+        }
+        for selector, subtitle in subtitles.items():
+            widget = self.query_one(selector)
+            if widget.border_subtitle != subtitle:  # setting it repaints the widget, even to the same text
+                widget.border_subtitle = subtitle
 
     def changed(self) -> None:
         """The stepper moved: redraw everything that reads it."""
@@ -312,6 +323,8 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="sheet")
     def check_sheet(self, path: str) -> None:
         """Check a student's sheet against the network on screen, then show where it first goes wrong."""
+        from ..sheets import SheetError, check_sheet  # on first use: start-up stays fast
+
         net = self.stepper.net.with_changes(lr=self.stepper.values["lr"])
         try:
             report = check_sheet(path, net)
@@ -343,6 +356,11 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="export")
     def export_files(self, name: str) -> None:
         """The history as CSV, a live-formula workbook and the worked solution as Markdown, in this folder."""
+        from ..core.files import atomic_writer  # on first use: start-up stays fast
+        from ..sheets import ExportError, export_xlsx
+        from ..sheets.xlsx import MAX_EPOCHS as XLSX_MAX_EPOCHS
+        from ..worked import render_explanation, write_rows
+
         stepper = self.stepper
         history = stepper.history
         paths = [f"{name}-history.csv", f"{name}.xlsx", f"{name}-solution.md"]
@@ -400,7 +418,9 @@ class BackpropApp(App):
     def action_quiz(self) -> None:
         self.quiz_on = not self.quiz_on
 
-    def watch_quiz_on(self, on: bool) -> None:
+    async def watch_quiz_on(self, on: bool) -> None:
+        if on and not self.query(QuizBar):  # mounted on first use: start-up has less to style
+            await self.mount(QuizBar(id="quiz"), before="#too-small")
         self.screen_stack[0].set_class(on, "-quiz")
         if on:
             self._ask()
@@ -476,7 +496,20 @@ class BackpropApp(App):
         self.matrix_on = not self.matrix_on
 
     def watch_matrix_on(self, on: bool) -> None:
-        self.screen_stack[0].set_class(on, "-matrix")
+        if not on:
+            self.screen_stack[0].remove_class("-matrix")
+            return
+        # Mounted on first use: it brings numpy, which start-up does without.
+        from .widgets.matrix import MatrixView
+
+        matrices = self.query(MatrixView)
+        if not matrices:
+            self.query_one("#top").mount(MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version),
+                                         before="#operation")
+            self._titles()
+        self.screen_stack[0].add_class("-matrix")
+        if matrices:  # it skipped the steps taken while hidden
+            self.call_after_refresh(matrices.first().show)
 
     def action_cycle_panel(self) -> None:
         self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]

@@ -14,7 +14,8 @@ MAX_ROWS = 500  # a DataTable of 100,000 rows would be slow to build; the newest
 
 
 class HistoryTable(DataTable):
-    version = reactive(0)
+    # No repaint of its own: sync() adds the rows an epoch finishes, and adding repaints.
+    version = reactive(0, repaint=False)
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(zebra_stripes=True, cursor_type="row", **kwargs)

@@ -33,11 +33,15 @@ class LossChart(Widget):
 
     def set_curves(self, curves: dict[str, Sequence[float]], version: Hashable) -> None:
         """Show these curves; `version` must change whenever their data changes."""
-        self._curves, self._version = curves, version
-        self.refresh()
+        if version != self._version:  # the app calls this on every step; most steps finish no epoch
+            self._curves, self._version = curves, version
+            self.refresh()
 
     def render(self) -> Text:
         width, height = self.content_size
+        if not any(len(values) for values in self._curves.values()):
+            # Drawn without plotext, so that start-up need not import it (about 35 ms).
+            return Text("\n" * (height // 2) + "no finished epoch yet".center(width), style="dim")
         color = not self.app.no_color
         key = (self._version, width, height, color)
         if key != self._built_key:

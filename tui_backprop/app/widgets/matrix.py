@@ -528,10 +528,12 @@ class MatrixView(ScrollableContainer, can_focus=False):
         yield Static()
 
     def on_mount(self) -> None:
-        self.show()
+        self.watch_version()
 
     def watch_version(self) -> None:
-        if self.is_mounted:
+        # Hidden (the diagram is on show) it skips its numpy work and its relayout; the app
+        # calls show() when it toggles the view on.  numpy is imported on that first show.
+        if self.is_mounted and self.display:
             self.show()
 
     def entries(self) -> list[Entry]:

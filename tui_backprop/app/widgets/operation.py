@@ -38,7 +38,7 @@ class OperationPanel(Widget):
         else:
             q = op.quantity
             text.append(f"{op.phase} {op.phase_position}/{op.phase_count}", style="bold reverse")
-            text.append(f" epoch {op.epoch} · step {op.position}/{len(stepper.quantities)}\n", style="bold")
+            text.append(f"  epoch {op.epoch} · step {op.position}/{len(stepper.quantities)}\n", style="bold")
             text.append(op.formula + "\n", style="bold")
             # Written as by hand: the symbol once, then "= numbers" and "= value" beneath it.
             text.append("  = " + op.substituted(DIGITS).split(" = ", 1)[1] + "\n")

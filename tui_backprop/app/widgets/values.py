@@ -8,8 +8,6 @@ the quantities' own `kind`, `layer`, `neuron` and `sample`, so it fits any netwo
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -25,11 +23,20 @@ READ_BY_IT = "underline"
 NEURON_COLUMNS = (("sum", "sum"), ("activation", "output"), ("error", "error"),
                   ("loss_slope", "dE_total/d·"), ("activation_slope", "slope"))
 SIDE_BY_SIDE_WIDTH = 100
+NUMBER_WIDTH = len(format_number(-0.0123456, DIGITS))  # most values; rarer longer ones widen their column
 
 
 class ValuesTable(Widget):
     """Cells not yet computed this epoch are blank; the cell just computed is reversed
     and the cells it read are underlined."""
+
+    # A row wrapped onto the next line would no longer be a row: crop at the edge instead.
+    DEFAULT_CSS = """
+    ValuesTable {
+        text-wrap: nowrap;
+        text-overflow: clip;
+    }
+    """
 
     version = reactive(0)
 
@@ -49,7 +56,7 @@ class ValuesTable(Widget):
             style = READ_BY_IT
         return Text("" if value is None else format_number(value, DIGITS), style=style)
 
-    def neuron_table(self) -> Table:
+    def neuron_table(self) -> list[Text]:
         stepper = self.stepper
         net, names = stepper.net, stepper.net.names
         # Rows keyed by (sample, layer, neuron); columns by the quantity's kind.
@@ -61,43 +68,67 @@ class ValuesTable(Widget):
             if q.layer is not None and q.neuron is not None and q.kind != "gradient":
                 column = "loss_slope" if q.kind == "route" else q.kind
                 rows.setdefault((q.sample or 0, q.layer, q.neuron), {})[column] = q.symbol
-        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
-        table.add_column("", no_wrap=True)
-        for _, title in NEURON_COLUMNS:
-            table.add_column(title, justify="right", no_wrap=True)
-        table.add_column("target", justify="right", no_wrap=True)
+        table = [[Text("")] + [Text(title, style="bold") for _, title in NEURON_COLUMNS] + [Text("target", style="bold")]]
         out_layer = net.depth
         for (s, layer, j), symbols in sorted(rows.items()):
             label = names.neuron(layer, j) + names.suffix(s)
             cells = [Text(label, style="bold")]
             cells += [self.cell(symbols[kind]) if kind in symbols else Text("") for kind, _ in NEURON_COLUMNS]
             cells.append(self.cell(names.target(j, s)) if layer == out_layer else Text(""))
-            table.add_row(*cells)
-        table.add_row(Text("E_total", style="bold"), *[Text("")] * 2, self.cell("E_total"))
-        return table
+            table.append(cells)
+        table.append([Text("E_total", style="bold"), Text(""), Text(""), self.cell("E_total")])
+        return _lay_out(table)
 
-    def parameter_table(self) -> Table:
+    def parameter_table(self) -> list[Text]:
         stepper = self.stepper
         program = stepper.program
-        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
-        table.add_column("", no_wrap=True)
-        for title in ("value", "gradient", "new"):
-            table.add_column(title, justify="right", no_wrap=True)
+        table = [[Text("")] + [Text(title, style="bold") for title in ("value", "gradient", "new")]]
         for param in program.parameters:
             update = stepper.updated(param)
-            table.add_row(
+            table.append([
                 Text(param, style="bold"),
                 self.cell(param, update.old) if update else self.cell(param),
                 self.cell(Names.grad(param)) if param in program.trained else Text("frozen", style="dim"),
                 self.cell(param) if update else Text(""),
-            )
-        table.add_row(Text("lr", style="bold"), self.cell("lr"))
-        return table
+            ])
+        table.append([Text("lr", style="bold"), self.cell("lr")])
+        return _lay_out(table)
 
-    def render(self) -> Group:
+    def render(self) -> Text:
         neurons, parameters = self.neuron_table(), self.parameter_table()
         if self.size.width < SIDE_BY_SIDE_WIDTH:
-            return Group(neurons, Text(""), parameters)
-        layout = Table.grid(padding=(0, 3))
-        layout.add_row(neurons, parameters)
-        return layout
+            return _block(neurons + [Text("")] + parameters)
+        width = max(line.cell_len for line in neurons)
+        blank = Text(" " * width)
+        lines = []
+        for n in range(max(len(neurons), len(parameters))):
+            line = (neurons[n] if n < len(neurons) else blank).copy()
+            line.append(" " * (width - line.cell_len + 3))
+            if n < len(parameters):
+                line.append_text(parameters[n])
+            lines.append(line)
+        return _block(lines)
+
+
+def _block(lines: list[Text]) -> Text:
+    return Text("\n").join(lines)
+
+
+def _lay_out(rows: list[list[Text]]) -> list[Text]:
+    """Rows of cells as lines of text: the first column left-aligned, the rest right-aligned.
+
+    Written out by hand because a rich Table measures every cell on every render,
+    and this redraws on every keypress."""
+    columns = max(len(row) for row in rows)
+    rows = [row + [Text("")] * (columns - len(row)) for row in rows]
+    # Number columns as wide as a number can be, so they do not shift as cells fill in.
+    widths = [max([row[n].cell_len for row in rows] + [NUMBER_WIDTH if n else 0]) for n in range(columns)]
+    lines = []
+    for row in rows:
+        line = row[0].copy()
+        line.append(" " * (widths[0] - row[0].cell_len))
+        for cell, width in zip(row[1:], widths[1:]):
+            line.append(" " * (width - cell.cell_len + 1))
+            line.append_text(cell)
+        lines.append(line)
+    return lines

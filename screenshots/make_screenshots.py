@@ -1,0 +1,62 @@
+"""Screenshots of the real app: SVG from Textual, and PNG where rsvg-convert is installed.
+
+    python screenshots/make_screenshots.py
+
+(Debian: `apt-get install librsvg2-bin` for the PNGs.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tui_backprop.app.main import BackpropApp  # noqa: E402
+from tui_backprop.core import PRESETS  # noqa: E402
+
+# name: (preset, size, keys pressed first)
+SHOTS = {
+    "forward-120x40": ("mazur", (120, 40), ["e", "e", *"n" * 6]),
+    "backward-120x40": ("mazur", (120, 40), ["e", "e", "f", *"n" * 12]),
+    "update-120x40": ("mazur", (120, 40), ["e", "e", "f", "f", *"n" * 5]),
+    "rates-120x40": ("excel", (120, 40), ["s"]),
+    "quiz-120x40": ("mazur", (120, 40), ["z", "escape", "escape", "escape", *"0.6", "enter"]),
+    "matrix-120x40": ("mazur", (120, 40), ["m", "f", *"n" * 14]),
+    "xor-120x40": ("xor", (120, 40), ["r", "ctrl+a", "ctrl+k", *"300", "enter", "f", *"n" * 10]),
+    "compact-80x24": ("mazur", (80, 24), ["e", *"n" * 14]),
+}
+
+
+async def shoot(name: str, preset: str, size: tuple[int, int], keys: list[str]) -> Path:
+    app = BackpropApp(PRESETS[preset]())
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        path = HERE / f"{name}.svg"
+        app.save_screenshot(str(path))
+    return path
+
+
+def main() -> None:
+    converter = shutil.which("rsvg-convert")
+    for name, (preset, size, keys) in SHOTS.items():
+        svg = asyncio.run(shoot(name, preset, size, keys))
+        print(svg.relative_to(HERE.parent))
+        if converter:
+            png = svg.with_suffix(".png")
+            subprocess.run([converter, "--zoom", "1", "-o", str(png), str(svg)], check=True)
+            print(png.relative_to(HERE.parent))
+    if not converter:
+        print("rsvg-convert not found: SVG only (apt-get install librsvg2-bin for PNGs)")
+
+
+if __name__ == "__main__":
+    main()
