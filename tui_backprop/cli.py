@@ -33,41 +33,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
-def _positive_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"learning rate must be a positive finite number, got {text!r}")
-    return value
+def _argument(parse, acceptable, wanted: str):
+    """An argparse type: `parse` the text, and refuse it unless `acceptable`, saying what is `wanted`."""
+    def convert(text: str):
+        try:
+            value = parse(text)
+        except ValueError:
+            value = None
+        if value is None or not acceptable(value):
+            raise argparse.ArgumentTypeError(f"{wanted}, got {text!r}")
+        return value
+
+    return convert
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
-    return value
-
-
-def _digits(text: str) -> int:
-    value = _positive_int(text)
-    if value > 17:
-        raise argparse.ArgumentTypeError(f"at most 17 significant digits, got {text!r}")
-    return value
-
-
-def _tolerance(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 <= value < 1):
-        raise argparse.ArgumentTypeError(f"a relative tolerance is a number from 0 to below 1, got {text!r}")
-    return value
+_positive_rate = _argument(float, lambda x: math.isfinite(x) and x > 0, "learning rate must be a positive finite number")
+_positive_int = _argument(int, lambda n: n >= 1, "must be a whole number of at least 1")
+_digits = _argument(int, lambda n: 1 <= n <= 17, "significant digits are a whole number from 1 to 17")
+_tolerance = _argument(float, lambda x: math.isfinite(x) and 0 <= x < 1,
+                       "a relative tolerance is a number from 0 to below 1")
 
 
 CHECK_EPILOG = """\

@@ -87,14 +87,16 @@ class Program:
         """One compiled function per quantity, reading a dict of values."""
         return [_compile(f"lambda v: {q.expr.py(lambda s: f'v[{s!r}]')}") for q in self.quantities]
 
-    def lineage(self, symbol: str) -> list[str]:
-        """Every symbol `symbol` depends on through earlier quantities (the chain-rule routes)."""
+    def lineage(self, symbol: str, through: tuple[str, ...] = PHASES) -> list[str]:
+        """Every symbol `symbol` depends on, following the quantities of the phases `through`.
+
+        Through the backward phase only, these are the chain-rule routes: for
+        dE_total/dw1, w5 into o1 and w7 into o2 (forward values are read as numbers)."""
         seen: list[str] = []
         stack = [symbol]
         while stack:
-            current = stack.pop()
-            n = self.index.get(current)
-            if n is None:
+            n = self.index.get(stack.pop())
+            if n is None or self.quantities[n].phase not in through:
                 continue
             for read in self.quantities[n].reads:
                 if read not in seen:

@@ -64,26 +64,6 @@ BOX = {
 # What to show, read from the stepper
 
 
-def chain_route(program: Program, symbol: str) -> list[str]:
-    """What a backward quantity reads, directly or through other backward quantities.
-
-    Unlike `program.lineage`, the walk stops at forward values: those are read
-    as numbers, so the symbols it reaches are exactly the chain-rule routes
-    (for dE_total/dw1: w5 into o1 and w7 into o2, not w6 or w8).
-    """
-    seen: list[str] = []
-    stack = [symbol]
-    while stack:
-        n = program.index.get(stack.pop())
-        if n is None or program.quantities[n].phase != BACKWARD:
-            continue
-        for read in program.quantities[n].reads:
-            if read not in seen:
-                seen.append(read)
-                stack.append(read)
-    return seen
-
-
 def element_map(program: Program) -> dict[str, str]:
     """Symbol -> the drawn element it belongs to: a neuron (i1, h1, o1), a weight, a bias, E_total or lr."""
     net, names = program.net, program.names
@@ -123,7 +103,7 @@ class NetworkFacts:
 
     def route(self, symbol: str) -> list[str]:
         if symbol not in self.routes:
-            self.routes[symbol] = chain_route(self.program, symbol)
+            self.routes[symbol] = self.program.lineage(symbol, through=(BACKWARD,))
         return self.routes[symbol]
 
 

@@ -79,7 +79,7 @@ class HelpScreen(ModalScreen[None]):
         lines = [self.intro, ""] + [f"  {key:<{width}}  {description}" for key, description in self.keys]
         with VerticalScroll(classes="dialog help"):
             yield Label("backprop-tui: keys", classes="dialog-title")
-            yield Static("\n".join(lines), markup=False)
+            yield Static("\n".join(lines), markup=False, id="keys")
             yield Label("esc or ? closes · ctrl+p opens the command palette", classes="dim")
 
     def action_close(self) -> None:
