@@ -427,3 +427,15 @@ def test_export_writes_csv_workbook_and_worked_solution(tmp_path, monkeypatch):
         assert "Exported mazur-history.csv, mazur.xlsx, mazur-solution.md" in notifications(app)
 
     drive(body)
+
+
+def test_light_theme_renders_every_panel():
+    async def body(app, pilot):
+        app.theme = "textual-light"
+        await press(pilot, "e", "f", "n")
+        text = screen_text(app)
+        for title in ("mazur · 2-2-2", "operation", "this epoch", "history", "loss"):
+            assert title in text
+        assert app.current_theme.dark is False
+
+    drive(body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from tui_backprop.core import PRESETS, NetworkError, Stepper, load_network, network_from_dict
+from tui_backprop.core import loader
 from tui_backprop.core.loader import KEYS
 
 GOOD = {
@@ -214,7 +214,7 @@ def test_shipped_mazur_json_is_the_mazur_preset():
 
 def test_json_and_toml_of_the_same_structure_give_the_same_network(tmp_path):
     toml = load_network(REPO / "examples" / "tanh-3-layer.toml")
-    data = tomllib.loads((REPO / "examples" / "tanh-3-layer.toml").read_text())
+    data = loader.tomllib.loads((REPO / "examples" / "tanh-3-layer.toml").read_text())  # tomli on 3.10
     as_json = load_network(write_json(tmp_path, data, "tanh-3-layer.json"))
     assert as_json == toml
     assert as_json.weights == toml.weights  # also the seeded random weights

@@ -30,3 +30,20 @@ def test_history_panel_80x24(snap_compare):
 
 def test_quiz_120x40(snap_compare):
     assert snap_compare(mazur(), terminal_size=(120, 40), press=["z", "n"])
+
+
+def test_matrix_view_120x40(snap_compare):
+    assert snap_compare(mazur(), terminal_size=(120, 40), press=["m", "f", *"n" * 14])
+
+
+def test_resumed_session_120x40(snap_compare, tmp_path):
+    from tui_backprop.core import Stepper
+    from tui_backprop.core.quiz import Quiz
+    from tui_backprop.core.session import load_study, save_study
+
+    stepper = Stepper(PRESETS["mazur"]())
+    stepper.run(40)
+    stepper.finish_phase()
+    save_study(tmp_path / "mazur.backprop", stepper, Quiz())
+    resumed, quiz = load_study(tmp_path / "mazur.backprop")
+    assert snap_compare(BackpropApp(stepper=resumed, quiz=quiz), terminal_size=(120, 40), press=["n"])
