@@ -44,7 +44,6 @@ class FirstFrame(BackpropApp):
     # A class defined in -c has no file for Textual to find app.tcss beside.
     CSS_PATH = str(Path(main.__file__).parent / BackpropApp.CSS_PATH)
     def on_mount(self):
-        super().on_mount()
         self.call_after_refresh(self.exit)
 FirstFrame().run(headless=True, size=(120, 40))
 """

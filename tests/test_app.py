@@ -162,8 +162,21 @@ def test_learning_rate_view_shows_six_curves():
         await pilot.pause()
         chart = app.screen.query_one(RateView).query_one(LossChart)
         assert len(chart.curves) == 6
+        rates = app.screen.query_one("#sweep-rates")
+        rates.value = "0.5 3"
+        await press(pilot, "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(chart.curves) == 2
         await press(pilot, "escape")
         assert not isinstance(app.screen, RatesScreen)
+        await press(pilot, "o")
+        await type_in(pilot, "mazur")
+        await press(pilot, "s")  # the typed rates stay; the new network is swept with them
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = app.screen.query_one(RateView)
+        assert view.network.name == "mazur" and len(view.query_one(LossChart).curves) == 2
 
     drive(body, preset="excel")
 

@@ -105,20 +105,27 @@ class BackpropApp(App):
         # Before the panels exist, so that the first style pass already has the layout's classes.
         self._fit(self.size.width, self.size.height)
         self.watch_panel()
+        panels = {
+            "diagram": NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version),
+            "operation": OperationPanel(stepper, id="operation").data_bind(BackpropApp.version),
+            "values": ValuesTable(stepper, id="values").data_bind(BackpropApp.version),
+            "history": HistoryTable(stepper, id="history").data_bind(BackpropApp.version),
+            "chart": LossChart(id="chart"),
+        }
+        # Labelled and filled before they mount, so that the first frame is the finished one.
+        for panel in panels.values():
+            self._label(panel)
+        self._update_chart(panels["chart"])
         with Vertical(id="board"):
             with Horizontal(id="top"):
-                yield NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version)
-                yield OperationPanel(stepper, id="operation").data_bind(BackpropApp.version)
-            yield ValuesTable(stepper, id="values").data_bind(BackpropApp.version)
+                yield panels["diagram"]
+                yield panels["operation"]
+            yield panels["values"]
             with Horizontal(id="bottom"):
-                yield HistoryTable(stepper, id="history").data_bind(BackpropApp.version)
-                yield LossChart(id="chart")
+                yield panels["history"]
+                yield panels["chart"]
         yield Static(f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}.", id="too-small")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self._titles()
-        self._update_chart()
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
@@ -139,38 +146,42 @@ class BackpropApp(App):
         if classes != set(screen.classes):
             screen.set_classes(classes)
 
-    def _update_chart(self) -> None:
+    def _update_chart(self, chart: LossChart | None = None) -> None:
         history = self.stepper.history
-        chart = self.query_one(LossChart)
+        chart = chart or self.query_one(LossChart)
         chart.set_curves({"E_total": history.losses()}, version=(id(history), history.revision))
 
-    def _titles(self) -> None:
-        net = self.stepper.net
-        self.query_one("#diagram").border_title = f"{net.name} · {'-'.join(map(str, net.sizes))}"
-        for view in self.query("#matrix"):
-            view.border_title = f"{net.name} · matrix form"
-        self.query_one("#operation").border_title = "operation"
-        self.query_one("#values").border_title = "this epoch"
-        self.query_one("#chart").border_title = "loss"
-        self.query_one("#history").border_title = "history (one row per epoch)"
-        self._subtitles()
-
-    def _subtitles(self) -> None:
-        stepper = self.stepper
+    def _labels(self) -> dict[str, tuple[str, str]]:
+        """Each panel's border title and subtitle, by its id."""
+        stepper, net = self.stepper, self.stepper.net
         diverged = stepper.history.first_divergence()
-        subtitles = {
-            "#operation": f"lr {format_number(stepper.values['lr'])}",
-            "#history": f"{len(stepper.history):,} epochs" + (f" · diverged at epoch {diverged:,}" if diverged else ""),
+        epochs = f"{len(stepper.history):,} epochs" + (f" · diverged at epoch {diverged:,}" if diverged else "")
+        return {
+            "diagram": (f"{net.name} · {'-'.join(map(str, net.sizes))}", ""),
+            "matrix": (f"{net.name} · matrix form", ""),
+            "operation": ("operation", f"lr {format_number(stepper.values['lr'])}"),
+            "values": ("this epoch", ""),
+            "chart": ("loss", ""),
+            "history": ("history (one row per epoch)", epochs),
         }
-        for selector, subtitle in subtitles.items():
-            widget = self.query_one(selector)
-            if widget.border_subtitle != subtitle:  # setting it repaints the widget, even to the same text
-                widget.border_subtitle = subtitle
+
+    def _label(self, panel, labels: dict[str, tuple[str, str]] | None = None) -> None:
+        title, subtitle = (labels or self._labels())[panel.id]
+        # Setting either repaints the panel, even to the same text: only on a change.
+        if (panel.border_title or "") != title:
+            panel.border_title = title
+        if (panel.border_subtitle or "") != subtitle:
+            panel.border_subtitle = subtitle
+
+    def _relabel(self) -> None:
+        labels = self._labels()
+        for panel in self.query("#diagram, #matrix, #operation, #values, #chart, #history"):
+            self._label(panel, labels)
 
     def changed(self) -> None:
         """The stepper moved: redraw everything that reads it."""
         self.version += 1
-        self._subtitles()
+        self._relabel()
         self._update_chart()
         if self.quiz_on:
             self._ask()
@@ -411,7 +422,6 @@ class BackpropApp(App):
         history.marks = marks or {}
         history.rebuild()
         self.query_one(OperationPanel).note = note
-        self._titles()
         self.changed()
 
     # -- quiz -----------------------------------------------------------
@@ -490,7 +500,12 @@ class BackpropApp(App):
     def action_rates(self) -> None:
         from .rates import RatesScreen
 
-        self.push_screen(RatesScreen(self.stepper.net.with_changes(lr=self.stepper.values["lr"])))
+        network = self.stepper.net.with_changes(lr=self.stepper.values["lr"])
+        if self.is_screen_installed("rates"):
+            self.get_screen("rates").show(network)
+        else:
+            self.install_screen(RatesScreen(network), "rates")
+        self.push_screen("rates")
 
     def action_matrix(self) -> None:
         self.matrix_on = not self.matrix_on
@@ -504,9 +519,9 @@ class BackpropApp(App):
 
         matrices = self.query(MatrixView)
         if not matrices:
-            self.query_one("#top").mount(MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version),
-                                         before="#operation")
-            self._titles()
+            view = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
+            self._label(view)
+            self.query_one("#top").mount(view, before="#operation")
         self.screen_stack[0].add_class("-matrix")
         if matrices:  # it skipped the steps taken while hidden
             self.call_after_refresh(matrices.first().show)

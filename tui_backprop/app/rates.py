@@ -12,6 +12,8 @@ from .widgets.rate_view import RateView
 
 
 class RatesScreen(Screen[None]):
+    """Installed once, so the rates and epochs a student typed are still there next time."""
+
     BINDINGS = [Binding("escape", "close", "Back to the stepper", tooltip="Back to the stepper")]
 
     def __init__(self, network: Network):
@@ -22,5 +24,11 @@ class RatesScreen(Screen[None]):
         yield RateView(self.network, id="rates")
         yield Footer()
 
+    def show(self, network: Network) -> None:
+        """Sweep `network` if it is not the one on show (another was opened, or lr changed)."""
+        if network != self.network:
+            self.network = network
+            self.query_one(RateView).set_network(network)
+
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.app.pop_screen()
