@@ -23,9 +23,10 @@ class HistoryTable(DataTable):
         self.shown = (0, 0)  # (first epoch, last epoch) currently in the table
         # (epoch, column) → explanation, for cells a checked sheet got wrong
         self.marks: dict[tuple[int, str], str] = {}
+        self.rebuild()  # before mounting, so that the first frame has the columns
 
     def on_mount(self) -> None:
-        self.rebuild()
+        self._show_newest()
 
     def watch_version(self) -> None:
         if self.is_mounted:
@@ -65,5 +66,5 @@ class HistoryTable(DataTable):
             self.rebuild()
 
     def _show_newest(self) -> None:
-        if self.row_count:
+        if self.row_count and self.is_mounted:
             self.move_cursor(row=self.row_count - 1, animate=False)
