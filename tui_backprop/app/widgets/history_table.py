@@ -26,7 +26,7 @@ class HistoryTable(DataTable):
         self.rebuild()  # before mounting, so that the first frame has the columns
 
     def on_mount(self) -> None:
-        self._show_newest()
+        self.call_after_refresh(self._show_newest)  # once it has a size to scroll in
 
     def watch_version(self) -> None:
         if self.is_mounted:
