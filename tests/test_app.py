@@ -142,8 +142,11 @@ def test_run_n_epochs_fills_history_and_chart():
         assert len(app.stepper.history) == 250
         assert app.stepper.epoch_done and app.stepper.epoch == 250
         table = app.query_one(HistoryTable)
-        assert table.row_count == 250
-        assert table.get_row_at(249)[0].plain == "250"
+        assert table.virtual_size.height == 251  # a header and every epoch
+        assert table.cells(250)[1:] == [format_number(v, 6) for v in app.stepper.history.row(250)]
+        region = table.content_region
+        bottom = screen_text(app).split("\n")[region.bottom - 2][region.x:region.right].split()  # above the scrollbar
+        assert bottom == table.cells(250)[:len(bottom)]  # the newest epoch is in view
         chart = app.query_one(LossChart)
         (curve,) = chart.curves.values()
         assert list(curve) == list(app.stepper.history.losses())

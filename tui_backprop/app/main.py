@@ -420,7 +420,7 @@ class BackpropApp(App):
             widget.stepper = stepper
         history = self.query_one(HistoryTable)
         history.marks = marks or {}
-        history.rebuild()
+        history.refresh()
         self.query_one(OperationPanel).note = note
         self.changed()
 
