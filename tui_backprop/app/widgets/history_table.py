@@ -31,7 +31,8 @@ class HistoryTable(ScrollView, can_focus=False):
     HistoryTable > .history--newest { background: $boost; }
     """
 
-    version = reactive(0)
+    # Bumped on every step, but most steps finish no epoch: watch_version repaints only on a change.
+    version = reactive(0, repaint=False)
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
@@ -48,6 +49,7 @@ class HistoryTable(ScrollView, can_focus=False):
         self._stepper = stepper
         columns = stepper.history.columns
         self.widths = [max(len(column), NUMBER_WIDTH) for column in columns]
+        self.drawn: tuple[int, int] | None = None  # the history and revision on screen
         self.watch_version()
 
     @property
@@ -55,8 +57,12 @@ class HistoryTable(ScrollView, can_focus=False):
         return max(len("epoch"), len(f"{len(self._stepper.history)}"))
 
     def watch_version(self) -> None:
+        history = self._stepper.history
+        if (id(history), history.revision) == self.drawn:
+            return
+        self.drawn = (id(history), history.revision)
         width = self.epoch_width + sum(GAP + width for width in self.widths)
-        self.virtual_size = Size(width, len(self._stepper.history) + 1)  # the header is row 0
+        self.virtual_size = Size(width, len(history) + 1)  # the header is row 0
         self.refresh()
 
     def on_mount(self) -> None:
