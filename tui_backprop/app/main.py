@@ -18,10 +18,9 @@ from textual.worker import get_current_worker
 
 from rich.text import Text
 
-from ..core import PRESETS, Network, NetworkError, Stepper, load_network
+from ..core import PRESETS, Network, NetworkError, Stepper
 from ..core.expr import format_number
 from ..core.quiz import Quiz, parse_answer
-from ..core.session import SESSION_SUFFIX, SessionError, load_study, save_study
 from .widgets.diagram import NetworkDiagram
 from .widgets.history_table import HistoryTable
 from .widgets.loss_chart import LossChart
@@ -95,7 +94,7 @@ class BackpropApp(App):
         super().__init__()
         self.stepper = stepper or Stepper(network or PRESETS["excel"]())
         self.quiz = quiz or Quiz()
-        self.session_path = session_path or f"{self.stepper.net.name}{SESSION_SUFFIX}"
+        self.session_path = session_path  # where ctrl+s saves; it asks, offering this
         self.running = False
         self.stop_requested = False
 
@@ -298,6 +297,9 @@ class BackpropApp(App):
         )
 
     def action_open(self) -> None:
+        from ..core.loader import load_network  # on first use: start-up stays fast
+        from ..core.session import SESSION_SUFFIX, SessionError, load_study
+
         opened: list[tuple[Stepper, Quiz | None]] = []
 
         def check(text: str) -> str | None:
@@ -394,16 +396,21 @@ class BackpropApp(App):
             self.running = False
 
     def action_save(self) -> None:
+        from ..core.session import SESSION_SUFFIX
+
         def save(path: str | None) -> None:
             if path:
                 self.session_path = path.strip()
                 self.running = True
                 self.save_session(self.session_path)
 
-        self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", self.session_path), save)
+        suggested = self.session_path or f"{self.stepper.net.name}{SESSION_SUFFIX}"
+        self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested), save)
 
     @work(thread=True, exclusive=True, group="save")
     def save_session(self, path: str) -> None:
+        from ..core.session import save_study
+
         try:
             save_study(path, self.stepper, self.quiz)
         except OSError as error:

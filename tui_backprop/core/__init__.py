@@ -7,9 +7,9 @@ stepper.py  the cursor over the trace: next, previous, finish, run, edit
 history.py  every finished epoch, compactly
 """
 
-from .gradcheck import GradientCheck, gradient_check
+import importlib
+
 from .history import History
-from .loader import load_network, network_from_dict
 from .network import ACTIVATIONS, BIAS_MODES, LOSSES, Names, Network, NetworkError, Sample
 from .presets import PRESETS
 from .program import BACKWARD, FORWARD, PHASES, UPDATE, Program, Quantity, build_program
@@ -20,3 +20,13 @@ __all__ = [
     "NetworkError", "Operation", "PHASES", "PRESETS", "Program", "Quantity", "Sample", "Stepper", "UPDATE",
     "build_program", "gradient_check", "load_network", "network_from_dict",
 ]
+
+# Imported when first asked for: the app starts without a TOML parser or the gradient check.
+_ON_DEMAND = {"load_network": "loader", "network_from_dict": "loader", "gradient_check": "gradcheck",
+              "GradientCheck": "gradcheck"}
+
+
+def __getattr__(name: str):
+    if name in _ON_DEMAND:
+        return getattr(importlib.import_module(f".{_ON_DEMAND[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
