@@ -455,3 +455,20 @@ def test_light_theme_renders_every_panel():
         assert app.current_theme.dark is False
 
     drive(body)
+
+
+def test_reset_asks_first_and_escape_keeps_everything():
+    from tui_backprop.app.widgets.screens import ConfirmScreen
+
+    async def body(app, pilot):
+        await press(pilot, "e", "e", "n")
+        before = (dict(app.stepper.values), len(app.stepper.history))
+        await press(pilot, "0")
+        assert isinstance(app.screen, ConfirmScreen) and "2 finished epochs" in screen_text(app)
+        await press(pilot, "escape")
+        assert (dict(app.stepper.values), len(app.stepper.history)) == before
+        await press(pilot, "0", "enter")
+        assert len(app.stepper.history) == 0 and app.stepper.position == 0
+        assert app.stepper.values == app.stepper.net.start_env()
+
+    drive(body)

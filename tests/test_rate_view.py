@@ -204,8 +204,7 @@ def test_bad_input_shows_one_line_and_keeps_the_last_result(monkeypatch):
     asyncio.run(scenario())
 
 
-def test_a_diverging_rate_is_marked(monkeypatch):
-    builds = record_builds(monkeypatch)
+def test_a_diverging_rate_is_marked():
     curves = sweep(build_program(straight_line_net()), [0.5, 3.0], EPOCHS)
     assert all(math.isfinite(loss) for loss in curves[0.5])
     diverged_at = next(epoch for epoch, loss in enumerate(curves[3.0], 1) if not math.isfinite(loss))

@@ -20,13 +20,13 @@ from rich.text import Text
 
 from ..core import PRESETS, Network, NetworkError, Stepper
 from ..core.expr import format_number
-from ..core.quiz import Quiz, parse_answer
+from ..core.quiz import Quiz, read_number
 from .widgets.diagram import NetworkDiagram
 from .widgets.history_table import HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
-from .widgets.screens import HelpScreen, PromptScreen, RunScreen
+from .widgets.screens import ConfirmScreen, HelpScreen, PromptScreen, RunScreen
 from .widgets.values import ValuesTable
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -213,9 +213,17 @@ class BackpropApp(App):
         self.changed()
 
     def action_reset(self) -> None:
-        self.stepper.reset()
-        self._replace_stepper(self.stepper)
-        self.notify("Back to the starting numbers; the history is cleared.", timeout=3)
+        def reset(sure: bool | None) -> None:
+            if sure:
+                self.stepper.reset()
+                self._replace_stepper(self.stepper)
+                self.notify("Back to the starting numbers.", timeout=3)
+
+        if not (self.stepper.position or len(self.stepper.history)):
+            return
+        # Reset cannot be undone, so it asks first: a stray 0 must not cost an afternoon's work.
+        self.push_screen(ConfirmScreen(f"Back to the starting numbers? This clears {len(self.stepper.history):,} "
+                                       "finished epochs and cannot be undone (ctrl+s saves them first)."), reset)
 
     def action_run(self) -> None:
         def check(text: str) -> str | None:
@@ -267,9 +275,13 @@ class BackpropApp(App):
     def action_learning_rate(self) -> None:
         def check(text: str) -> str | None:
             try:
-                self.stepper.set_lr(float(text))
+                rate = read_number(text)
+            except ValueError:
+                return "a positive number, e.g. 0.5"
+            try:
+                self.stepper.set_lr(rate)
             except ValueError as error:
-                return f"{error}" if "learning" in str(error) else "a positive number, e.g. 0.5"
+                return str(error)
             return None
 
         current = format_number(self.stepper.values["lr"])
@@ -280,13 +292,17 @@ class BackpropApp(App):
         symbols = self.stepper.free_symbols()
 
         def check(text: str) -> str | None:
-            name, _, number = text.replace("=", " ").partition(" ")
+            name, _, number = text.replace("=", " ").strip().partition(" ")
             try:
-                self.stepper.set_value(name.strip(), float(number))
+                value = read_number(number)
+            except ValueError:
+                return f"write it as: {name or 'w5'} = 0.42"
+            try:
+                self.stepper.set_value(name, value)
             except KeyError as error:
                 return error.args[0]
             except ValueError as error:
-                return str(error) if "must" in str(error) or "needs" in str(error) else f"write it as: {name or 'w5'} = 0.42"
+                return str(error)
             return None
 
         self.push_screen(
@@ -452,7 +468,7 @@ class BackpropApp(App):
     def action_quiz_tolerance(self) -> None:
         def check(text: str) -> str | None:
             try:
-                value = parse_answer(text)
+                value = read_number(text)
             except ValueError:
                 value = 0.0
             if not value > 0:
@@ -481,7 +497,7 @@ class BackpropApp(App):
         if not self.quiz.asks(stepper.upcoming):
             return
         try:
-            answer = parse_answer(message.text)
+            answer = read_number(message.text)
         except ValueError:
             self.query_one(QuizBar).tell(Text("That is not a number; try again, or esc to see the value.", style="bold"))
             return

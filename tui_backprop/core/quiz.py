@@ -70,7 +70,7 @@ class Quiz:
         return cls(tolerance, phases, score)
 
 
-def parse_answer(text: str) -> float:
+def read_number(text: str) -> float:
     """A number as a student types it: 0.5933, -0.02, −0.02 (typographic minus), 1e-3."""
     value = float(text.strip().replace("−", "-"))
     if not math.isfinite(value):
