@@ -132,9 +132,6 @@ class Stepper:
         epoch, so this is right even at an epoch boundary."""
         return self.program.evaluators[self.position % len(self.quantities)](self.values)
 
-    def computed(self, symbol: str) -> bool:
-        return symbol in self.values
-
     def free_symbols(self) -> list[str]:
         return list(self.program.free)
 
