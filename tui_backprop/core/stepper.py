@@ -9,7 +9,7 @@ earlier state bit for bit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from .history import History
@@ -78,7 +78,6 @@ class _Undo:
     done: list[Operation] | None  # the epoch's operations, kept where the record replaces them
     row: list | None
     history_length: int
-    extra: dict = field(default_factory=dict)
 
 
 class Stepper:

@@ -8,7 +8,6 @@ ten, and an empty history costs start-up nothing (a DataTable cost about 80 ms).
 from __future__ import annotations
 
 from rich.segment import Segment
-from rich.style import Style
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -101,4 +100,4 @@ class HistoryTable(ScrollView, can_focus=False):
             else:
                 segments.append(Segment(text.ljust(cell_width), cell_style))
         line = Strip(segments).crop(scroll_x, scroll_x + width)
-        return line.extend_cell_length(width, style if isinstance(style, Style) else base)
+        return line.extend_cell_length(width, style)
