@@ -42,6 +42,10 @@ async def shoot(name: str, preset: str, size: tuple[int, int], keys: list[str]) 
         await pilot.pause(0.3)
         path = HERE / f"{name}.svg"
         app.save_screenshot(str(path))
+    # Textual pads cells with non-breaking spaces; without xml:space="preserve", rsvg-convert (and
+    # some viewers) strip the leading ones from each text run and every column after them shifts.
+    svg = path.read_text(encoding="utf-8")
+    path.write_text(svg.replace("<svg ", '<svg xml:space="preserve" ', 1), encoding="utf-8")
     return path
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from app_driver import drive, notifications, press, screen_text, type_in, widget_text
 
 from tui_backprop.app.rates import RatesScreen
@@ -330,6 +331,82 @@ def test_values_table_cells_are_blank_until_computed():
 
     drive(body)
 
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_panels_repainting_only_changed_lines_match_a_fresh_screen(size):
+    # The diagram, operation and values panels repaint only the lines that changed: after any
+    # mix of steps, undos and resizes the screen must equal a fresh app's showing the same state.
+    keys = ["n"] * 9 + ["p"] * 4 + ["f", "n", "n", "e"] + ["n"] * 20 + ["p"] * 7 + ["f", "f"]
+    screens = []
+
+    async def body(app, pilot):
+        for n, key in enumerate(keys):
+            await press(pilot, key)
+            if n % 11 == 5:  # a resize between steps redraws everything; steps after it diff again
+                await pilot.resize_terminal(size[0] + 7, size[1] + 3)
+                await pilot.pause()
+                await pilot.resize_terminal(*size)
+                await press(pilot)
+        screens.append(screen_text(app))
+        screens.append(app.stepper)
+
+    drive(body, size=size)
+    seen, stepper = screens
+
+    async def fresh(app, pilot):
+        assert screen_text(app) == seen
+
+    drive(fresh, size=size, stepper=stepper)
+
+
+def test_values_table_keeps_the_cell_just_computed_in_sight_at_80x24():
+    async def body(app, pilot):
+        table = app.query_one(ValuesTable)
+        await press(pilot, "n")
+        assert "sum" in widget_text(app, table) and "h1 0.3775" in widget_text(app, table)
+        await press(pilot, "f", "f")
+        height = table.scrollable_content_region.height
+        for row, param in enumerate(app.stepper.program.trained, 1):
+            await press(pilot, "n")
+            assert app.stepper.last.symbol == param
+            visible = widget_text(app, table)
+            assert f"{param} " in visible and table.cell(param).plain in visible  # the row just updated
+            if row < height:  # and its table's header above it, while both fit
+                assert "value gradient new" in visible
+        assert table.scroll_offset.y > 0  # the parameter table sits below the neurons when stacked
+
+    drive(body, size=(80, 24))
+
+
+def test_values_table_shows_every_row_of_a_two_two_two_at_120x40():
+    async def body(app, pilot):
+        await press(pilot, "f")
+        table = app.query_one(ValuesTable)
+        assert table.max_scroll_y == 0
+        visible = widget_text(app, table)
+        assert visible.endswith(f"lr {table.cell('lr').plain}")
+        assert all(f"{p} " in visible for p in app.stepper.program.parameters)
+
+    drive(body)
+
+
+def test_values_table_styles_the_labels_and_the_cell_just_computed_only():
+    async def body(app, pilot):
+        await press(pilot, "n", "n", "n")  # h1, a_h1, h2: h2 just computed
+        table = app.query_one(ValuesTable)
+        segments = [segment for y in range(table.scrollable_content_region.height)
+                    for segment in table.render_line(y)]
+
+        def style_of(text):
+            return next(segment.style for segment in segments if text in segment.text.split())
+
+        assert style_of("i1").bold and style_of("h2").bold
+        assert not style_of("0.05").bold  # a value of the row, not its label
+        assert style_of(table.cell("h2").plain).reverse
+        assert not style_of(table.cell("a_h1").plain).reverse
+
+    drive(body)
 
 
 def test_matrix_view_replaces_the_diagram_and_agrees_with_the_table():

@@ -74,7 +74,7 @@ def test_installed_app_steps_and_quits_in_a_real_terminal(session):
 def test_a_crash_gives_a_failing_exit_status(session):
     name, status = session
     # The real entry point, with one widget made to fail while drawing.
-    crash = ("import tui_backprop.app.widgets.operation as o; o.OperationPanel.render = lambda self: 1 / 0; "
+    crash = ("import tui_backprop.app.widgets.operation as o; o.OperationPanel.draw = lambda self, width, height: 1 / 0; "
              "from tui_backprop.cli import main; raise SystemExit(main([]))")
     start(name, status, f"{sys.executable} -c '{crash}'")
     assert exit_status(status) == 3

@@ -104,7 +104,8 @@ class BackpropApp(App):
         # Before the panels exist, so that the first style pass already has the layout's classes.
         self._fit(self.size.width, self.size.height)
         self.watch_panel()
-        panels = {
+        # Kept by id: the panels are relabelled after every step, quicker than querying the DOM for them.
+        self.panels = panels = {
             "diagram": NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version),
             "operation": OperationPanel(stepper, id="operation").data_bind(BackpropApp.version),
             "values": ValuesTable(stepper, id="values").data_bind(BackpropApp.version),
@@ -114,7 +115,7 @@ class BackpropApp(App):
         # Labelled and filled before they mount, so that the first frame is the finished one.
         for panel in panels.values():
             self._label(panel)
-        self._update_chart(panels["chart"])
+        self._update_chart()
         with Vertical(id="board"):
             with Horizontal(id="top"):
                 yield panels["diagram"]
@@ -145,10 +146,9 @@ class BackpropApp(App):
         if classes != set(screen.classes):
             screen.set_classes(classes)
 
-    def _update_chart(self, chart: LossChart | None = None) -> None:
+    def _update_chart(self) -> None:
         history = self.stepper.history
-        chart = chart or self.query_one(LossChart)
-        chart.set_curves({"E_total": history.losses()}, version=(id(history), history.revision))
+        self.panels["chart"].set_curves({"E_total": history.losses()}, version=(id(history), history.revision))
 
     def _labels(self) -> dict[str, tuple[str, str]]:
         """Each panel's border title and subtitle, by its id."""
@@ -174,7 +174,7 @@ class BackpropApp(App):
 
     def _relabel(self) -> None:
         labels = self._labels()
-        for panel in self.query("#diagram, #matrix, #operation, #values, #chart, #history"):
+        for panel in self.panels.values():
             self._label(panel, labels)
 
     def changed(self) -> None:
@@ -439,8 +439,9 @@ class BackpropApp(App):
     def _replace_stepper(self, stepper: Stepper, marks: dict | None = None, note: str | None = None) -> None:
         """Show another stepper; `marks` are a checked sheet's wrong cells, `note` its verdict."""
         self.stepper = stepper
-        for widget in self.query("#diagram, #matrix, #operation, #values, #history"):
-            widget.stepper = stepper
+        for panel in self.panels.values():
+            if not isinstance(panel, LossChart):
+                panel.stepper = stepper
         history = self.query_one(HistoryTable)
         history.marks = marks or {}
         history.refresh()
@@ -542,7 +543,7 @@ class BackpropApp(App):
 
         matrices = self.query(MatrixView)
         if not matrices:
-            view = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
+            view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
             self._label(view)
             self.query_one("#top").mount(view, before="#operation")
         self.screen_stack[0].add_class("-matrix")

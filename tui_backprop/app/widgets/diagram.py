@@ -15,16 +15,15 @@ text.  Every number comes from the stepper.
 
 from __future__ import annotations
 
-from textual.content import Content, Span
+from rich.text import Span, Text
 from textual.events import Click
 from textual.message import Message
-from textual.reactive import reactive
-from textual.widget import Widget
 
 from ...core.expr import format_number
 from ...core.network import Names
 from ...core.program import BACKWARD, UPDATE, Program
 from ...core.stepper import Stepper
+from .lines import LinePanel
 
 DIGITS = 4
 MAX_NEURONS, MAX_LAYERS = 8, 6
@@ -45,11 +44,11 @@ NEURON_BACKWARD_KINDS = ("loss_slope", "activation_slope", "route")
 # Styles by highlight role.  The colours are theme variables in DEFAULT_CSS; the
 # current operation is also reversed, which survives NO_COLOR (and component
 # classes cannot carry reverse).
-TEXT_STYLES = {"current": (".diagram--current", "reverse"), "read": (".diagram--read",),
-               "route": (".diagram--route",), None: ()}
-LINE_STYLES = {"current": (".diagram--current-line",), "read": (".diagram--read-line",),
-               "route": (".diagram--route-line",), None: (".diagram--line",)}
-BLANK_STYLE = (".diagram--blank",)
+TEXT_STYLES = {"current": ("diagram--current", "reverse"), "read": ("diagram--read",),
+               "route": ("diagram--route",), None: ()}
+LINE_STYLES = {"current": ("diagram--current-line",), "read": ("diagram--read-line",),
+               "route": ("diagram--route-line",), None: ("diagram--line",)}
+BLANK_STYLE = ("diagram--blank",)
 
 # (up, down, left, right) -> box-drawing character
 BOX = {
@@ -629,7 +628,7 @@ def draw_header(scene: Scene, notes: list[str], width: int) -> Canvas:
 # The widget
 
 
-class NetworkDiagram(Widget):
+class NetworkDiagram(LinePanel):
     """The network with its current values; the current operation lit with what it reads."""
 
     COMPONENT_CLASSES = {
@@ -639,6 +638,7 @@ class NetworkDiagram(Widget):
     DEFAULT_CSS = """
     NetworkDiagram {
         height: 1fr;
+        overflow: hidden;  /* drawn to fit: the list form scrolls itself to what is lit */
     }
     NetworkDiagram > .diagram--current { text-style: bold; color: $text-accent; }
     NetworkDiagram > .diagram--read { text-style: bold underline; color: $text-primary; }
@@ -649,8 +649,6 @@ class NetworkDiagram(Widget):
     NetworkDiagram > .diagram--read-line { text-style: bold; color: $text-primary; }
     NetworkDiagram > .diagram--route-line { text-style: bold; color: $text-success; }
     """
-
-    version = reactive(0)
 
     class Selected(Message):
         """The user clicked a neuron, an edge or a bias."""
@@ -675,7 +673,7 @@ class NetworkDiagram(Widget):
     def stepper(self, stepper: Stepper) -> None:
         self._stepper = stepper
         self._facts = NetworkFacts(stepper.program)
-        self.refresh()
+        self.redraw()
 
     def scene(self) -> Scene:
         return Scene(self._stepper, self._facts)
@@ -685,13 +683,11 @@ class NetworkDiagram(Widget):
         """Lit elements (neuron, weight or bias names, E_total, lr) -> 'current', 'read' or 'route'."""
         return self.scene().highlights if self._stepper else {}
 
-    def render(self) -> Content:
-        if self._stepper is None:
-            return Content("")
-        return self.draw(self.scene(), self.content_size.width, self.content_size.height)
-
-    def draw(self, scene: Scene, width: int, height: int) -> Content:
+    def draw(self, width: int, height: int) -> list[Text]:
         """The header line, then the body: the picture if it fits, else the list or the summary."""
+        if self._stepper is None:
+            return []
+        scene = self.scene()
         body_height = max(height - 1, 1)
         body, notes, centred = draw_body(scene, width, body_height)
         header = draw_header(scene, notes, width)
@@ -699,14 +695,8 @@ class NetworkDiagram(Widget):
         rows = [(header, 0)] + [(None, 0)] * (top - 1) + [(body, y) for y in range(min(body.height, body_height))]
         styles = {id(canvas): [self.item_style(scene, symbol, elements) for symbol, elements in canvas.items]
                   for canvas in (header, body)}
-        lines, spans, offset = [], [], 0
-        for canvas, y in rows:
-            text, line_spans = self.row(canvas, scene, styles[id(canvas)], y, width) if canvas else ("", [])
-            spans += [Span(offset + start, offset + end, style) for start, end, style in line_spans]
-            lines.append(text)
-            offset += len(text) + 1
         self._clicks = (body, top)
-        return Content("\n".join(lines), spans)
+        return [self.row(canvas, scene, styles[id(canvas)], y, width) if canvas else Text() for canvas, y in rows]
 
     @staticmethod
     def item_style(scene: Scene, symbol: str | None, elements) -> tuple[str, ...]:
@@ -715,8 +705,8 @@ class NetworkDiagram(Widget):
             return BLANK_STYLE  # not computed yet this epoch
         return TEXT_STYLES[role]
 
-    def row(self, canvas: Canvas, scene: Scene, item_styles: list, y: int, width: int):
-        """One line of text and its (start, end, style) spans."""
+    def row(self, canvas: Canvas, scene: Scene, item_styles: list, y: int, width: int) -> Text:
+        """One line of the drawing, styled by each cell's role."""
         chars, spans = [], []
         run_style, run_start = (), 0
         for x in range(min(canvas.width, width)):
@@ -731,12 +721,15 @@ class NetworkDiagram(Widget):
             else:
                 char, style = " ", ()
             if style != run_style:
-                spans += [(run_start, len(chars), name) for name in run_style]
+                if run_style:
+                    spans.append((run_start, len(chars), run_style))
                 run_style, run_start = style, len(chars)
             chars.append(char)
-        spans += [(run_start, len(chars), name) for name in run_style]
+        if run_style:
+            spans.append((run_start, len(chars), run_style))
         text = "".join(chars).rstrip()
-        return text, [(start, min(end, len(text)), name) for start, end, name in spans if start < len(text)]
+        return Text(text, spans=[Span(start, min(end, len(text)), " ".join(names))
+                                 for start, end, names in spans if start < len(text)])
 
     def on_click(self, event: Click) -> None:
         offset = event.get_content_offset(self)

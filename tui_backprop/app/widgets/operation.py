@@ -4,26 +4,35 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from ...core import Stepper
 from ...core.expr import format_number
+from .lines import LinePanel
 
 DIGITS = 6
 
 
-class OperationPanel(Widget):
+class OperationPanel(LinePanel):
     """Shows the operation just performed (or the one coming up), and a clicked symbol."""
 
-    version = reactive(0)
-    selected: reactive[str | None] = reactive(None)
-    note: reactive[str | None] = reactive(None)  # a checked sheet's verdict, or where files were exported
+    selected: reactive[str | None] = reactive(None, repaint=False)
+    # a checked sheet's verdict, or where files were exported
+    note: reactive[str | None] = reactive(None, repaint=False)
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.stepper = stepper
 
-    def render(self) -> Text:
+    def watch_selected(self) -> None:
+        self.redraw()
+
+    def watch_note(self) -> None:
+        self.redraw()
+
+    def draw(self, width: int, height: int) -> list[Text]:
+        return list(self.text().wrap(self.app.console, width))
+
+    def text(self) -> Text:
         stepper = self.stepper
         text = Text()
         op = stepper.last

@@ -9,11 +9,10 @@ the quantities' own `kind`, `layer`, `neuron` and `sample`, so it fits any netwo
 from __future__ import annotations
 
 from rich.text import Text
-from textual.reactive import reactive
-from textual.widget import Widget
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
+from .lines import LinePanel
 
 DIGITS = 6
 JUST_COMPUTED = "bold reverse"
@@ -22,23 +21,14 @@ READ_BY_IT = "underline"
 # A hidden neuron's dE_total/da is a route sum, an output's comes from the loss: one column.
 NEURON_COLUMNS = (("sum", "sum"), ("activation", "output"), ("error", "error"),
                   ("loss_slope", "dE_total/d·"), ("activation_slope", "slope"))
-SIDE_BY_SIDE_WIDTH = 100
+GAP = 3  # between the two tables side by side
 NUMBER_WIDTH = len(format_number(-0.0123456, DIGITS))  # most values; rarer longer ones widen their column
 
 
-class ValuesTable(Widget):
+class ValuesTable(LinePanel):
     """Cells not yet computed this epoch are blank; the cell just computed is reversed
-    and the cells it read are underlined."""
-
-    # A row wrapped onto the next line would no longer be a row: crop at the edge instead.
-    DEFAULT_CSS = """
-    ValuesTable {
-        text-wrap: nowrap;
-        text-overflow: clip;
-    }
-    """
-
-    version = reactive(0)
+    and the cells it read are underlined.  When the tables do not fit, the panel
+    scrolls to keep the cell just computed in sight, under its table's header."""
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
@@ -56,7 +46,12 @@ class ValuesTable(Widget):
             style = READ_BY_IT
         return Text("" if value is None else format_number(value, DIGITS), style=style)
 
-    def neuron_table(self) -> list[Text]:
+    def current_row(self, symbols) -> bool:
+        last = self.stepper.last
+        return last is not None and last.symbol in symbols
+
+    def neuron_table(self) -> tuple[list[Text], int | None]:
+        """The table's lines, and which of them holds the cell just computed."""
         stepper = self.stepper
         net, names = stepper.net, stepper.net.names
         # Rows keyed by (sample, layer, neuron); columns by the quantity's kind.
@@ -69,21 +64,29 @@ class ValuesTable(Widget):
                 column = "loss_slope" if q.kind == "route" else q.kind
                 rows.setdefault((q.sample or 0, q.layer, q.neuron), {})[column] = q.symbol
         table = [[Text("")] + [Text(title, style="bold") for _, title in NEURON_COLUMNS] + [Text("target", style="bold")]]
-        out_layer = net.depth
+        out_layer, spot = net.depth, None
         for (s, layer, j), symbols in sorted(rows.items()):
+            if self.current_row(symbols.values()):
+                spot = len(table)
             label = names.neuron(layer, j) + names.suffix(s)
             cells = [Text(label, style="bold")]
             cells += [self.cell(symbols[kind]) if kind in symbols else Text("") for kind, _ in NEURON_COLUMNS]
             cells.append(self.cell(names.target(j, s)) if layer == out_layer else Text(""))
             table.append(cells)
+        if self.current_row(["E_total"]):
+            spot = len(table)
         table.append([Text("E_total", style="bold"), Text(""), Text(""), self.cell("E_total")])
-        return _lay_out(table)
+        return _lay_out(table), spot
 
-    def parameter_table(self) -> list[Text]:
+    def parameter_table(self) -> tuple[list[Text], int | None]:
+        """The table's lines, and which of them holds the cell just computed."""
         stepper = self.stepper
         program = stepper.program
         table = [[Text("")] + [Text(title, style="bold") for title in ("value", "gradient", "new")]]
+        spot = None
         for param in program.parameters:
+            if self.current_row([param, Names.grad(param)]):
+                spot = len(table)
             update = stepper.updated(param)
             table.append([
                 Text(param, style="bold"),
@@ -92,26 +95,27 @@ class ValuesTable(Widget):
                 self.cell(param) if update else Text(""),
             ])
         table.append([Text("lr", style="bold"), self.cell("lr")])
-        return _lay_out(table)
+        return _lay_out(table), spot
 
-    def render(self) -> Text:
-        neurons, parameters = self.neuron_table(), self.parameter_table()
-        if self.size.width < SIDE_BY_SIDE_WIDTH:
-            return _block(neurons + [Text("")] + parameters)
-        width = max(line.cell_len for line in neurons)
-        blank = Text(" " * width)
+    def draw(self, width: int, height: int) -> list[Text]:
+        (neurons, neuron_spot), (parameters, parameter_spot) = self.neuron_table(), self.parameter_table()
+        neuron_width = max(line.cell_len for line in neurons)
+        if neuron_width + GAP + max(line.cell_len for line in parameters) > width:  # one above the other
+            below = len(neurons) + 1
+            self.spot = ((0, neuron_spot) if neuron_spot is not None else
+                         (below, below + parameter_spot) if parameter_spot is not None else None)
+            return neurons + [Text("")] + parameters
+        spot = neuron_spot if neuron_spot is not None else parameter_spot
+        self.spot = (0, spot) if spot is not None else None
+        blank = Text(" " * neuron_width)
         lines = []
         for n in range(max(len(neurons), len(parameters))):
             line = (neurons[n] if n < len(neurons) else blank).copy()
-            line.append(" " * (width - line.cell_len + 3))
+            line.append(" " * (neuron_width - line.cell_len + GAP))
             if n < len(parameters):
                 line.append_text(parameters[n])
             lines.append(line)
-        return _block(lines)
-
-
-def _block(lines: list[Text]) -> Text:
-    return Text("\n").join(lines)
+        return lines
 
 
 def _lay_out(rows: list[list[Text]]) -> list[Text]:
@@ -125,7 +129,8 @@ def _lay_out(rows: list[list[Text]]) -> list[Text]:
     widths = [max([row[n].cell_len for row in rows] + [NUMBER_WIDTH if n else 0]) for n in range(columns)]
     lines = []
     for row in rows:
-        line = row[0].copy()
+        line = Text()  # not a copy of the label: its style would spread over the whole row
+        line.append_text(row[0])
         line.append(" " * (widths[0] - row[0].cell_len))
         for cell, width in zip(row[1:], widths[1:]):
             line.append(" " * (width - cell.cell_len + 1))

@@ -1,0 +1,161 @@
+"""A panel drawn as lines of Rich text that repaints only the lines that change.
+
+The diagram, the operation and the values table are redrawn on every keypress.
+Drawn through `render()`, Textual would convert and restyle every line of each
+(about 11 ms of a 17 ms keypress); one step changes only a few lines.  So these
+panels give Textual their lines one at a time (its Line API), compare each new
+line with the one on screen, and refresh only the lines that differ.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class LinePanel(ScrollView, can_focus=False):
+    """Subclasses say what to show in `draw`; a `version` bump draws again.
+
+    Lines beyond the panel scroll (with the mouse wheel; the arrow keys stay the
+    app's), and the panel scrolls by itself to keep `spot` in sight.  Not
+    focusable, so the app's keys keep stepping.
+    """
+
+    DEFAULT_CSS = """
+    LinePanel {
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    # Bumped by the app on every change; repaint=False because only the changed lines repaint.
+    version = reactive(0, repaint=False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._lines: list[Text] = []
+        self._strips: dict[int, Strip] = {}  # rendered lines, by line number
+        self._styles: dict[str, Style] = {}  # span styles, resolved
+        self._base_style: Style | None = None
+        self._drawn_for: Size | None = None  # the viewport the lines were drawn for; None: draw afresh
+        # The line to keep in sight, and the line above it worth showing too (a table's header).
+        self.spot: tuple[int, int] | None = None
+
+    def draw(self, width: int, height: int) -> list[Text]:
+        """The panel's lines for a viewport of this size; more than `height` lines scroll."""
+        raise NotImplementedError
+
+    def style(self, style: str | Style) -> Style:
+        """A span's style.  Written as words, it may mix Rich style words and component classes
+        (declared in COMPONENT_CLASSES), so that `draw` needs no app to run."""
+        if not isinstance(style, str):
+            return style
+        if style not in self._styles:
+            resolved = Style()
+            for word in style.split():
+                resolved += self.get_component_rich_style(word) if word in self.COMPONENT_CLASSES else Style.parse(word)
+            self._styles[style] = resolved
+        return self._styles[style]
+
+    def strip(self, line: Text) -> Strip:
+        """A line as segments over the panel's colours."""
+        plain, style = line.plain, self.style
+        under = self.base_style + style(line.style)
+        segments, at = [], 0
+        # Lines are built by appending, so their spans come in order without overlapping;
+        # cutting along them is several times quicker than Rich's general render.
+        for span in line.spans:
+            if span.start < at:  # overlapping spans: Rich sorts them out
+                styled = Text(plain, style=under, spans=[span._replace(style=style(span.style)) for span in line.spans])
+                return Strip(styled.render(self.app.console), line.cell_len)
+            if span.start > at:
+                segments.append(Segment(plain[at:span.start], under))
+            if span.end > span.start:
+                segments.append(Segment(plain[span.start:span.end], under + style(span.style)))
+            at = span.end
+        if at < len(plain):
+            segments.append(Segment(plain[at:], under))
+        return Strip(segments, line.cell_len)
+
+    @property
+    def base_style(self) -> Style:
+        """The panel's own colours, under every line.  Kept, because Textual works it out
+        again after every refresh, and this one holds until the styles change."""
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
+
+    def watch_version(self) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw again and refresh only the lines that differ from the ones on screen."""
+        if self._drawn_for != self.scrollable_content_region.size:
+            self.refresh()  # never drawn at this size: render_line draws it all
+            return
+        old = self._draw()
+        new = self._lines
+        changed = [y for y in range(max(len(old), len(new))) if y >= len(old) or y >= len(new) or old[y] != new[y]]
+        for y in changed:
+            self._strips.pop(y, None)
+        # one refresh per run of consecutive changed lines
+        start = None
+        for n, y in enumerate(changed):
+            if start is None:
+                start = y
+            if n + 1 == len(changed) or changed[n + 1] != y + 1:
+                self.refresh_lines(start, y - start + 1)
+                start = None
+        self._follow_spot()
+
+    def _draw(self) -> list[Text]:
+        """Draw for the current viewport; returns the lines drawn before."""
+        size = self.scrollable_content_region.size
+        old, self._lines = self._lines, self.draw(size.width, size.height)
+        self._drawn_for = size
+        # No smaller than the viewport: a size that changes on every step would lay out the whole screen again.
+        widest = max((line.cell_len for line in self._lines), default=0)
+        self.virtual_size = Size(max(widest, size.width), max(len(self._lines), size.height))
+        return old
+
+    def _follow_spot(self) -> None:
+        """Scroll the spot into sight, with its header when both fit; stay put while they are in sight."""
+        if self.spot is None:
+            return
+        header, spot = self.spot
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        in_sight = top <= spot < top + height
+        fits = spot - header < height
+        if in_sight and (top <= header or not fits):
+            return
+        self.scroll_to(y=header if fits else spot - height + 1, animate=False, immediate=True)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        # A new theme or layout: the styles resolve again and every line is drawn afresh.
+        self._styles.clear()
+        self._base_style = None
+        self._strips.clear()
+        self._drawn_for = None
+
+    def render_line(self, y: int) -> Strip:
+        if self._drawn_for != self.scrollable_content_region.size:
+            self._strips.clear()
+            self._draw()
+            self.call_later(self._follow_spot)  # not while the screen is being drawn
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self.base_style
+        number = scroll_y + y
+        strip = self._strips.get(number)
+        if strip is None:
+            if number < len(self._lines):
+                strip = self.strip(self._lines[number])
+            else:
+                strip = Strip.blank(width, base)
+            self._strips[number] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
