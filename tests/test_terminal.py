@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,6 +68,25 @@ def test_installed_app_steps_and_quits_in_a_real_terminal(session):
     assert "mazur" in screen and "forward 2/11" in screen
     tmux("send-keys", "-t", name, "p")
     wait_for(name, "forward 1/11")
+    tmux("send-keys", "-t", name, "q")
+    assert exit_status(status) == 0
+
+
+def test_a_256_colour_terminal_gets_256_colours_and_a_reversed_current_operation(session):
+    # Lab machines over SSH often offer 256 colours and no truecolor: the app must not send
+    # 24-bit colours there, and the current operation must stand out without relying on colour.
+    if not COMMAND.exists():
+        pytest.skip(f"{COMMAND} is not installed (pip install -e . installs it)")
+    name, status = session
+    start(name, status, f"env -u COLORTERM TERM=xterm-256color {COMMAND} --preset mazur")
+    wait_for(name, "press n")
+    tmux("send-keys", "-t", name, "n")
+    wait_for(name, "forward 1/11 ·")
+    screen = tmux("capture-pane", "-e", "-p", "-t", name)
+    assert "38;5;" in screen and "38;2;" not in screen and "48;2;" not in screen
+    header = next(line for line in screen.splitlines() if "forward 1/11 ·" in line)
+    # the diagram's header: the operation just computed, reversed (SGR 7) right before its text
+    assert re.search(r"\x1b\[[0-9;]*\b7m(\x1b\[[0-9;]*m)*h1 = ", header), header
     tmux("send-keys", "-t", name, "q")
     assert exit_status(status) == 0
 
