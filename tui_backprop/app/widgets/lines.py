@@ -117,9 +117,11 @@ class LinePanel(ScrollView, can_focus=False):
         size = self.scrollable_content_region.size
         old, self._lines = self._lines, self.draw(size.width, size.height)
         self._drawn_for = size
-        # No smaller than the viewport: a size that changes on every step would lay out the whole screen again.
+        # Setting the virtual size lays the whole screen out again, and only a size beyond the
+        # viewport matters (it brings the scrollbars): lines that fit leave it alone.
         widest = max((line.cell_len for line in self._lines), default=0)
-        self.virtual_size = Size(max(widest, size.width), max(len(self._lines), size.height))
+        beyond = widest > size.width or len(self._lines) > size.height
+        self.virtual_size = Size(max(widest, size.width), max(len(self._lines), size.height)) if beyond else Size(0, 0)
         return old
 
     def _follow_spot(self) -> None:
