@@ -10,11 +10,12 @@ input, 3 the app crashed.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import sys
 
-from .core import PRESETS, Network, NetworkError, Stepper, build_program, load_network
+from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.files import OutputError, atomic_writer
@@ -123,6 +124,8 @@ def load(args) -> Network:
     preset = getattr(args, "preset", None)
     config = getattr(args, "config", None)
     if config:
+        from .core.loader import load_network  # here, so that the app starts without a TOML parser
+
         try:
             net = load_network(config)
         except NetworkError as error:
@@ -255,7 +258,15 @@ def run_app(args) -> int:
         except SessionError as error:
             raise UsageError(str(error)) from None
     network = None if stepper else load(args)
-    from .app.main import BackpropApp
+    # Importing Textual makes a few hundred thousand objects that live as long as the app, and
+    # the collector would walk them over and over while they are made (30–60 ms of start-up on
+    # a 2-core machine).  Hold it off until they exist, then freeze them out of its way.
+    gc.disable()
+    try:
+        from .app.main import BackpropApp
+    finally:
+        gc.freeze()
+        gc.enable()
 
     app = BackpropApp(network, stepper=stepper, quiz=quiz, session_path=args.resume)
     app.run()
