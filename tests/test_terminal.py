@@ -57,12 +57,18 @@ def exit_status(status: Path, seconds: float = 20.0) -> int:
     raise AssertionError("the app did not exit")
 
 
-def test_installed_app_steps_and_quits_in_a_real_terminal(session):
+def start_installed(session, environment: str = "") -> None:
+    """Start the installed `backprop-tui --preset mazur` (with `environment` set) and wait for it."""
     if not COMMAND.exists():
         pytest.skip(f"{COMMAND} is not installed (pip install -e . installs it)")
     name, status = session
-    start(name, status, f"{COMMAND} --preset mazur")
+    start(name, status, f"env {environment} {COMMAND} --preset mazur")
     wait_for(name, "press n")
+
+
+def test_installed_app_steps_and_quits_in_a_real_terminal(session):
+    name, status = session
+    start_installed(session)
     tmux("send-keys", "-t", name, "n", "n")
     screen = wait_for(name, "a_h1 = σ(h1)")
     assert "mazur" in screen and "forward 2/11" in screen
@@ -75,11 +81,8 @@ def test_installed_app_steps_and_quits_in_a_real_terminal(session):
 def test_a_256_colour_terminal_gets_256_colours_and_a_reversed_current_operation(session):
     # Lab machines over SSH often offer 256 colours and no truecolor: the app must not send
     # 24-bit colours there, and the current operation must stand out without relying on colour.
-    if not COMMAND.exists():
-        pytest.skip(f"{COMMAND} is not installed (pip install -e . installs it)")
     name, status = session
-    start(name, status, f"env -u COLORTERM TERM=xterm-256color {COMMAND} --preset mazur")
-    wait_for(name, "press n")
+    start_installed(session, "-u COLORTERM TERM=xterm-256color")
     tmux("send-keys", "-t", name, "n")
     wait_for(name, "forward 1/11 ·")
     screen = tmux("capture-pane", "-e", "-p", "-t", name)
