@@ -14,6 +14,9 @@
    its effect (the screen's compositor refresh is timed from inside the app, since
    Pilot's own waits add a fixed ~80 ms of polling to any app, a bare one included).
    Target: median < 16 ms.
+3. `n` held down: key events queued at once, as auto-repeat queues them; the time
+   per press until all are stepped and drawn, against the 30–40 ms between a
+   keyboard's repeats (faster than that, holding `n` never lags).
 """
 
 from __future__ import annotations
@@ -108,6 +111,33 @@ async def keypress_latencies(presses: int = 200) -> dict[str, list[float]]:
     return times
 
 
+async def held_key(presses: int = 350) -> float:
+    """`n` held down: `presses` key events queued at once, as a keyboard's auto-repeat queues them
+    whenever the app is slower than it; seconds until all are stepped and the screen shows the last."""
+    from textual import events
+    from tui_backprop.app.main import BackpropApp
+    from tui_backprop.core import PRESETS
+
+    app = BackpropApp(PRESETS["mazur"]())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        stepper, screen = app.stepper, app.screen
+        refresh, drawn = screen._compositor_refresh, []
+
+        def timed_refresh() -> None:
+            refresh()
+            if (stepper.epoch - 1) * len(stepper.quantities) + stepper.position == presses:
+                drawn.append(time.perf_counter())
+
+        screen._compositor_refresh = timed_refresh
+        start = time.perf_counter()
+        for _ in range(presses):
+            app.post_message(events.Key("n", "n"))
+        while not drawn:
+            await pilot.pause()
+        return drawn[0] - start
+
+
 def main() -> None:
     # Byte-compile the package first, as pip does when it installs one: Textual's modules are
     # compiled, and an editable checkout run under PYTHONDONTWRITEBYTECODE (as here) would
@@ -127,6 +157,10 @@ def main() -> None:
         values = sorted(times[key])
         print(f"  {name:<9} median {statistics.median(values) * 1000:6.2f} ms   "
               f"p90 {values[int(len(values) * 0.9)] * 1000:6.2f} ms   (target median < 16 ms)")
+    presses = 350
+    held = asyncio.run(held_key(presses))
+    print(f"n held down: {presses} presses queued at once, all stepped and drawn in {held * 1000:.0f} ms, "
+          f"{held / presses * 1000:.1f} ms a press (a keyboard repeats every 30–40 ms)")
 
 
 if __name__ == "__main__":

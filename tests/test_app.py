@@ -6,6 +6,7 @@ import math
 
 import pytest
 from app_driver import drive, notifications, press, screen_text, type_in, widget_text
+from textual import events
 
 from tui_backprop.app.rates import RatesScreen
 from tui_backprop.app.widgets.history_table import HistoryTable
@@ -358,6 +359,28 @@ def test_panels_repainting_only_changed_lines_match_a_fresh_screen(size):
         assert screen_text(app) == seen
 
     drive(fresh, size=size, stepper=stepper)
+
+
+def test_holding_n_down_takes_every_queued_press():
+    # Auto-repeat queues presses faster than frames are drawn: each must be one step, none lost.
+    presses = 3 * OPS_PER_EPOCH + 4
+    screens = []
+
+    async def body(app, pilot):
+        for _ in range(presses):
+            app.post_message(events.Key("n", "n"))
+        await press(pilot)
+        stepper = app.stepper
+        assert (stepper.epoch - 1) * OPS_PER_EPOCH + stepper.position == presses
+        screens.extend([screen_text(app), stepper])
+
+    drive(body)
+    seen, stepper = screens
+
+    async def fresh(app, pilot):
+        assert screen_text(app) == seen
+
+    drive(fresh, stepper=stepper)
 
 
 def test_values_table_keeps_the_cell_just_computed_in_sight_at_80x24():

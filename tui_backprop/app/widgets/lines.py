@@ -9,6 +9,8 @@ line with the one on screen, and refresh only the lines that differ.
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -103,13 +105,9 @@ class LinePanel(ScrollView, can_focus=False):
         for y in changed:
             self._strips.pop(y, None)
         # one refresh per run of consecutive changed lines
-        start = None
-        for n, y in enumerate(changed):
-            if start is None:
-                start = y
-            if n + 1 == len(changed) or changed[n + 1] != y + 1:
-                self.refresh_lines(start, y - start + 1)
-                start = None
+        for _, run in groupby(enumerate(changed), lambda numbered: numbered[1] - numbered[0]):
+            lines = [y for _, y in run]
+            self.refresh_lines(lines[0], len(lines))
         self._follow_spot()
 
     def _draw(self) -> list[Text]:
