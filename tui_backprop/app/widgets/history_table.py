@@ -93,7 +93,8 @@ class HistoryTable(ScrollView, can_focus=False):
             if epoch is not None and n and (epoch, columns[n - 1]) in self.marks:
                 cell_style = style + self.get_component_rich_style("history--wrong")
             elif n == 0 and epoch is not None:
-                cell_style = style + self.get_component_rich_style("history--epoch")
+                # partial: only its boldness, so that the newest row's background runs under it too
+                cell_style = style + self.get_component_rich_style("history--epoch", partial=True)
             if n:
                 segments.append(Segment(" " * GAP, style))
                 segments.append(Segment(text.rjust(cell_width), cell_style))
