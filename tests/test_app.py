@@ -383,6 +383,20 @@ def test_holding_n_down_takes_every_queued_press():
     drive(fresh, stepper=stepper)
 
 
+def test_a_long_formula_continues_indented_under_its_equals_sign_at_80x24():
+    async def body(app, pilot):
+        await press(pilot, "e", "n")  # epoch 2's h1: its numbers no longer fit on one line
+        panel = app.query_one(OperationPanel)
+        lines = [panel.render_line(y).text.rstrip() for y in range(panel.scrollable_content_region.height)]
+        numbers = app.stepper.last.substituted(6).split(" = ", 1)[1]
+        first = next(n for n, line in enumerate(lines) if line.startswith("  = "))
+        assert not lines[first].endswith(numbers)  # it did wrap
+        assert lines[first + 1].startswith("    ") and not lines[first + 1].startswith("     ")
+        assert " ".join(line.strip() for line in lines[first:first + 2]) == "= " + numbers
+
+    drive(body, size=(80, 24))
+
+
 def test_values_table_keeps_the_cell_just_computed_in_sight_at_80x24():
     async def body(app, pilot):
         table = app.query_one(ValuesTable)

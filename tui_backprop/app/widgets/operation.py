@@ -10,6 +10,7 @@ from ...core.expr import format_number
 from .lines import LinePanel
 
 DIGITS = 6
+EQUALS, CONTINUED = "  = ", "    "
 
 
 class OperationPanel(LinePanel):
@@ -30,7 +31,13 @@ class OperationPanel(LinePanel):
         self.redraw()
 
     def draw(self, width: int, height: int) -> list[Text]:
-        return list(self.text().wrap(self.app.console, width))
+        lines = []
+        for line in self.text().split("\n", allow_blank=True):
+            # A long "= numbers" line goes on indented under its "=", as it would be written by hand.
+            indent = CONTINUED if line.plain.startswith(EQUALS) else ""
+            first, *rest = line.wrap(self.app.console, max(width - len(indent), 1))
+            lines += [first] + [Text(indent) + piece for piece in rest]
+        return lines
 
     def text(self) -> Text:
         stepper = self.stepper
@@ -50,8 +57,8 @@ class OperationPanel(LinePanel):
             text.append(f"  epoch {op.epoch} · step {op.position}/{len(stepper.quantities)}\n", style="bold")
             text.append(op.formula + "\n", style="bold")
             # Written as by hand: the symbol once, then "= numbers" and "= value" beneath it.
-            text.append("  = " + op.substituted(DIGITS).split(" = ", 1)[1] + "\n")
-            text.append("  = ")
+            text.append(EQUALS + op.substituted(DIGITS).split(" = ", 1)[1] + "\n")
+            text.append(EQUALS)
             text.append(format_number(op.value), style="bold underline")
             if op.old is not None:
                 text.append(f"   (was {format_number(op.old)})", style="dim")
