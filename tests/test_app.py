@@ -9,6 +9,7 @@ from app_driver import drive, notifications, press, screen_text, type_in, widget
 from textual import events
 
 from tui_backprop.app.rates import RatesScreen
+from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.history_table import HistoryTable
 from tui_backprop.app.widgets.loss_chart import LossChart
 from tui_backprop.app.widgets.operation import OperationPanel
@@ -569,6 +570,31 @@ def test_light_theme_renders_every_panel():
         assert app.current_theme.dark is False
 
     drive(body)
+
+
+def test_switching_theme_mid_session_recolours_the_line_panels():
+    # The line panels keep their drawn lines and resolved styles: a new theme must drop them all.
+    def styled_segments(app):
+        return [(segment.text, segment.style) for panel in (NetworkDiagram, OperationPanel, ValuesTable)
+                for y in range(app.query_one(panel).scrollable_content_region.height)
+                for segment in app.query_one(panel).render_line(y)]
+
+    seen = {}
+
+    async def switched(app, pilot):
+        await press(pilot, "n", "n", "n")
+        app.theme = "textual-light"
+        await press(pilot)
+        seen["switched"] = styled_segments(app)
+
+    async def light_from_the_start(app, pilot):
+        app.theme = "textual-light"
+        await press(pilot, "n", "n", "n")
+        seen["light"] = styled_segments(app)
+
+    drive(switched)
+    drive(light_from_the_start)
+    assert seen["switched"] == seen["light"]
 
 
 def test_reset_asks_first_and_escape_keeps_everything():
