@@ -46,7 +46,8 @@ class ValuesTable(LinePanel):
             style = READ_BY_IT
         return Text("" if value is None else format_number(value, DIGITS), style=style)
 
-    def current_row(self, symbols) -> bool:
+    def holds_last(self, symbols) -> bool:
+        """Whether the cell just computed is among these symbols."""
         last = self.stepper.last
         return last is not None and last.symbol in symbols
 
@@ -66,14 +67,14 @@ class ValuesTable(LinePanel):
         table = [[Text("")] + [Text(title, style="bold") for _, title in NEURON_COLUMNS] + [Text("target", style="bold")]]
         out_layer, spot = net.depth, None
         for (s, layer, j), symbols in sorted(rows.items()):
-            if self.current_row(symbols.values()):
+            if self.holds_last(symbols.values()):
                 spot = len(table)
             label = names.neuron(layer, j) + names.suffix(s)
             cells = [Text(label, style="bold")]
             cells += [self.cell(symbols[kind]) if kind in symbols else Text("") for kind, _ in NEURON_COLUMNS]
             cells.append(self.cell(names.target(j, s)) if layer == out_layer else Text(""))
             table.append(cells)
-        if self.current_row(["E_total"]):
+        if self.holds_last(["E_total"]):
             spot = len(table)
         table.append([Text("E_total", style="bold"), Text(""), Text(""), self.cell("E_total")])
         return _lay_out(table), spot
@@ -85,7 +86,7 @@ class ValuesTable(LinePanel):
         table = [[Text("")] + [Text(title, style="bold") for title in ("value", "gradient", "new")]]
         spot = None
         for param in program.parameters:
-            if self.current_row([param, Names.grad(param)]):
+            if self.holds_last([param, Names.grad(param)]):
                 spot = len(table)
             update = stepper.updated(param)
             table.append([
