@@ -398,6 +398,21 @@ def test_a_long_formula_continues_indented_under_its_equals_sign_at_80x24():
     drive(body, size=(80, 24))
 
 
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_an_updated_weight_shows_its_old_value_whole(size):
+    async def body(app, pilot):
+        await press(pilot, "f", "f", "n")  # the first update
+        op = app.stepper.last
+        panel = app.query_one(OperationPanel)
+        lines = [panel.render_line(y).text.strip() for y in range(panel.scrollable_content_region.height)]
+        was = f"(was {format_number(op.old)})"
+        value_line = next(n for n, line in enumerate(lines) if line.startswith(f"= {format_number(op.value)}"))
+        # beside the new value when the panel is wide enough, else on the line beneath it
+        assert lines[value_line].endswith(was) or lines[value_line + 1] == was
+
+    drive(body, size=size)
+
+
 def test_values_table_keeps_the_cell_just_computed_in_sight_at_80x24():
     async def body(app, pilot):
         table = app.query_one(ValuesTable)

@@ -32,14 +32,14 @@ class OperationPanel(LinePanel):
 
     def draw(self, width: int, height: int) -> list[Text]:
         lines = []
-        for line in self.text().split("\n", allow_blank=True):
+        for line in self.text(width).split("\n", allow_blank=True):
             # A long "= numbers" line goes on indented under its "=", as it would be written by hand.
             indent = CONTINUED if line.plain.startswith(EQUALS) else ""
             first, *rest = line.wrap(self.app.console, max(width - len(indent), 1))
             lines += [first] + [Text(indent) + piece for piece in rest]
         return lines
 
-    def text(self) -> Text:
+    def text(self, width: int) -> Text:
         stepper = self.stepper
         text = Text()
         op = stepper.last
@@ -58,10 +58,14 @@ class OperationPanel(LinePanel):
             text.append(op.formula + "\n", style="bold")
             # Written as by hand: the symbol once, then "= numbers" and "= value" beneath it.
             text.append(EQUALS + op.substituted(DIGITS).split(" = ", 1)[1] + "\n")
+            value = format_number(op.value)
             text.append(EQUALS)
-            text.append(format_number(op.value), style="bold underline")
+            text.append(value, style="bold underline")
             if op.old is not None:
-                text.append(f"   (was {format_number(op.old)})", style="dim")
+                was = f"(was {format_number(op.old)})"
+                # beside the new value where it fits, else whole beneath it
+                beside = len(EQUALS) + len(value) + 3 + len(was) <= width
+                text.append(("   " if beside else "\n" + CONTINUED) + was, style="dim")
             text.append("\n")
             text.append(q.why, style="italic")
             if stepper.epoch_done:
