@@ -548,7 +548,7 @@ class BackpropApp(App):
             self.query_one("#top").mount(view, before="#operation")
         self.screen_stack[0].add_class("-matrix")
         if matrices:  # it skipped the steps taken while hidden
-            self.call_after_refresh(matrices.first().show)
+            self.call_after_refresh(matrices.first().redraw)
 
     def action_cycle_panel(self) -> None:
         self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]

@@ -1,6 +1,7 @@
 """A panel drawn as lines of Rich text that repaints only the lines that change.
 
-The diagram, the operation and the values table are redrawn on every keypress.
+The diagram, the operation, the values table and the matrix view are redrawn on
+every keypress.
 Drawn through `render()`, Textual would convert and restyle every line of each
 (about 11 ms of a 17 ms keypress); one step changes only a few lines.  So these
 panels give Textual their lines one at a time (its Line API), compare each new
@@ -14,7 +15,7 @@ from itertools import groupby
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -44,8 +45,8 @@ class LinePanel(ScrollView, can_focus=False):
         self._styles: dict[str, Style] = {}  # span styles, resolved
         self._base_style: Style | None = None
         self._drawn_for: Size | None = None  # the viewport the lines were drawn for; None: draw afresh
-        # The line to keep in sight, and the line above it worth showing too (a table's header).
-        self.spot: tuple[int, int] | None = None
+        # What to keep in sight, in lines and columns: the current entry, with what heads it if that fits.
+        self.spot: Region | None = None
 
     def draw(self, width: int, height: int) -> list[Text]:
         """The panel's lines for a viewport of this size; more than `height` lines scroll."""
@@ -123,16 +124,17 @@ class LinePanel(ScrollView, can_focus=False):
         return old
 
     def _follow_spot(self) -> None:
-        """Scroll the spot into sight, with its header when both fit; stay put while they are in sight."""
+        """Keep `spot` in sight: when it is not, scroll its top line to the top of the panel (so that
+        what follows it shows too), or, taller than the panel, its last line to the bottom."""
         if self.spot is None:
             return
-        header, spot = self.spot
-        top, height = self.scroll_offset.y, self.scrollable_content_region.height
-        in_sight = top <= spot < top + height
-        fits = spot - header < height
-        if in_sight and (top <= header or not fits):
+        spot, (left, top) = self.spot, self.scroll_offset
+        width, height = self.scrollable_content_region.size
+        if Region(left, top, width, height).contains_region(spot):
             return
-        self.scroll_to(y=header if fits else spot - height + 1, animate=False, immediate=True)
+        y = spot.y if spot.height <= height else spot.bottom - height
+        x = min(max(left, spot.right - width), spot.x)  # as little sideways as will show it
+        self.scroll_to(x=x, y=y, animate=False, immediate=True)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

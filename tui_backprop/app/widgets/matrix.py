@@ -21,14 +21,12 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.containers import ScrollableContainer
 from textual.geometry import Region
-from textual.reactive import reactive
-from textual.widgets import Static
 
 from ...core import Names, Stepper
 from ...core.expr import EPS, format_number
 from ...core.program import UPDATE
+from .lines import LinePanel
 
 DIGITS = 4
 BLANK = "·"
@@ -501,51 +499,25 @@ def draw_equation(items: list) -> tuple[list[Text], tuple[int, int, int] | None]
 # The widget
 
 
-class MatrixView(ScrollableContainer, can_focus=False):
-    """The current step in matrix form; scrolls (and follows the current entry) when it does not fit.
-
-    Not focusable, so the app's arrow keys keep stepping instead of scrolling it.
-    """
-
-    DEFAULT_CSS = """
-    MatrixView {
-        scrollbar-size-vertical: 1;
-    }
-    MatrixView > Static {
-        width: auto;
-        height: auto;
-    }
-    """
-
-    version = reactive(0)
+class MatrixView(LinePanel):
+    """The current step in matrix form; scrolls (and follows the current entry) when it does not fit."""
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.stepper = stepper
         self.form: MatrixForm | None = None
 
-    def compose(self):
-        yield Static()
-
-    def on_mount(self) -> None:
-        self.watch_version()
-
     def watch_version(self) -> None:
-        # Hidden (the diagram is on show) it skips its numpy work and its relayout; the app
-        # calls show() when it toggles the view on.  numpy is imported on that first show.
-        if self.is_mounted and self.display:
-            self.show()
+        # Hidden (the diagram is on show) it skips its numpy work; the app redraws it when it
+        # toggles the view on.  numpy is imported on that first showing.
+        if self.display:
+            self.redraw()
 
     def entries(self) -> list[Entry]:
         """The result entries on show: numpy's value and the core's, by symbol."""
         return (self.form or MatrixForm(self.stepper)).entries()
 
-    def show(self) -> None:
+    def draw(self, width: int, height: int) -> list[Text]:
         self.form = MatrixForm(self.stepper)
-        text, spot = self.form.render()
-        content = self.query_one(Static)
-        content.update(text)
-        self.call_after_refresh(self.follow, content, spot)
-
-    def follow(self, content: Static, spot: Region) -> None:
-        self.scroll_to_region(spot.translate(content.virtual_region.offset), animate=False, immediate=True)
+        text, self.spot = self.form.render()
+        return list(text.split("\n", allow_blank=True))

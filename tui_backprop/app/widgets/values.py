@@ -9,6 +9,7 @@ the quantities' own `kind`, `layer`, `neuron` and `sample`, so it fits any netwo
 from __future__ import annotations
 
 from rich.text import Text
+from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
@@ -103,11 +104,11 @@ class ValuesTable(LinePanel):
         neuron_width = max(line.cell_len for line in neurons)
         if neuron_width + GAP + max(line.cell_len for line in parameters) > width:  # one above the other
             below = len(neurons) + 1
-            self.spot = ((0, neuron_spot) if neuron_spot is not None else
-                         (below, below + parameter_spot) if parameter_spot is not None else None)
+            self.spot = (_rows(0, neuron_spot) if neuron_spot is not None else
+                         _rows(below, below + parameter_spot) if parameter_spot is not None else None)
             return neurons + [Text("")] + parameters
         spot = neuron_spot if neuron_spot is not None else parameter_spot
-        self.spot = (0, spot) if spot is not None else None
+        self.spot = _rows(0, spot) if spot is not None else None
         blank = Text(" " * neuron_width)
         lines = []
         for n in range(max(len(neurons), len(parameters))):
@@ -117,6 +118,11 @@ class ValuesTable(LinePanel):
                 line.append_text(parameters[n])
             lines.append(line)
         return lines
+
+
+def _rows(header: int, row: int) -> Region:
+    """The lines from a table's header to one of its rows, at the row labels."""
+    return Region(0, header, 1, row - header + 1)
 
 
 def _lay_out(rows: list[list[Text]]) -> list[Text]:
