@@ -107,36 +107,32 @@ def test_a_directory(capsys, tmp_path):
     assert_refused(capsys, tmp_path, "not a file")
 
 
-def test_empty_file(capsys, tmp_path):
-    path = tmp_path / "empty.csv"
-    path.write_bytes(b"")
-    assert_refused(capsys, path, "is empty")
+# A file of these bytes, under this name, is refused with every one of these words.
+REFUSED = {
+    "empty file": ("empty.csv", b"", ["is empty"]),
+    "blank lines only": ("blank.csv", b"\n \n\n", ["no rows"]),
+    "unclosed quote": ("quote.csv", b'w1,h1\n0.15,"0.3775\n', ["malformed CSV"]),
+    "text after a quote": ("quote.csv", b'w1,h1\n0.15,"0.37"75\n', ["malformed CSV", "row 2"]),
+    "binary data": ("data.csv", b"w1,h1\n\x00\x01\x02\n", ["binary data"]),
+    "an xlsx that is not one": ("sheet.xlsx", b"w1,h1\n0.15,0.3775\n", ["not an XLSX workbook"]),
+    "no known column": ("s.csv", b"name,score\nann,3\n", ["no header row names a column"]),
+    "only the epoch": ("s.csv", b"epoch\n1\n", ["only the epoch"]),
+    "unknown column": ("s.csv", b"w1,h1,notes\n0.15,0.3775,\n", ["unknown column 'notes'", "C1"]),
+    "a symbol mazur lacks": ("s.csv", b"w1,w9\n0.15,0.1\n", ["unknown column 'w9'"]),  # it has w1..w8
+    "two columns for one symbol": ("s.csv", b"E,E_total\n0.29,0.29\n", ["both mean E_total"]),
+    "text where a number should be": ("s.csv", b"w1,h1\n0.15,0.3775\n0.15,abc\n", ["B3", "h1", "'abc' is not a number"]),
+    "a row too short": ("s.csv", b"w1,h1,a_h1\n0.15,0.3775,0.59\n0.15,0.3775\n",
+                        ["row 3 has 2 cells, the header has 3"]),
+    "a row too long": ("s.csv", b"w1,h1\n0.15,0.3775,0.59\n", ["C2", "no name"]),
+    "no numbers under the header": ("s.csv", b"w1,h1\n,\n", ["no numbers under the header"]),
+}
 
 
-def test_blank_lines_only(capsys, tmp_path):
-    path = tmp_path / "blank.csv"
-    path.write_text("\n \n\n", encoding="utf-8")
-    assert_refused(capsys, path, "no rows")
-
-
-def test_malformed_csv(capsys, tmp_path):
-    path = tmp_path / "quote.csv"
-    path.write_text('w1,h1\n0.15,"0.3775\n', encoding="utf-8")
-    assert_refused(capsys, path, "malformed CSV")
-    path.write_text('w1,h1\n0.15,"0.37"75\n', encoding="utf-8")
-    assert_refused(capsys, path, "malformed CSV", "row 2")
-
-
-def test_binary_data(capsys, tmp_path):
-    path = tmp_path / "data.csv"
-    path.write_bytes(b"w1,h1\n\x00\x01\x02\n")
-    assert_refused(capsys, path, "binary data")
-
-
-def test_an_xlsx_that_is_not_one(capsys, tmp_path):
-    path = tmp_path / "sheet.xlsx"
-    path.write_text("w1,h1\n0.15,0.3775\n", encoding="utf-8")
-    assert_refused(capsys, path, "not an XLSX workbook")
+@pytest.mark.parametrize("name, content, words", REFUSED.values(), ids=REFUSED.keys())
+def test_a_bad_sheet_is_refused_in_one_line(capsys, tmp_path, name, content, words):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert_refused(capsys, path, *words)
 
 
 def test_a_zip_that_is_not_a_workbook(capsys, tmp_path):
@@ -163,59 +159,9 @@ def test_old_excel_and_opendocument_files_are_named(capsys, tmp_path):
     assert_refused(capsys, ods, "OpenDocument")
 
 
-def test_no_known_column(capsys, tmp_path):
-    path = tmp_path / "s.csv"
-    path.write_text("name,score\nann,3\n", encoding="utf-8")
-    assert_refused(capsys, path, "no header row names a column")
-
-
-def test_a_header_with_only_the_epoch(capsys, tmp_path):
-    path = tmp_path / "s.csv"
-    path.write_text("epoch\n1\n", encoding="utf-8")
-    assert_refused(capsys, path, "only the epoch")
-
-
-def test_unknown_column(capsys, tmp_path):
-    path = tmp_path / "s.csv"
-    path.write_text("w1,h1,notes\n0.15,0.3775,\n", encoding="utf-8")
-    assert_refused(capsys, path, "unknown column 'notes'", "C1")
-
-
-def test_a_symbol_the_network_does_not_have(capsys, tmp_path):
-    path = tmp_path / "s.csv"
-    path.write_text("w1,w9\n0.15,0.1\n", encoding="utf-8")  # mazur has w1..w8
-    assert_refused(capsys, path, "unknown column 'w9'")
-
-
-def test_two_columns_for_one_symbol(capsys, tmp_path):
-    path = tmp_path / "s.csv"
-    path.write_text("E,E_total\n0.29,0.29\n", encoding="utf-8")
-    assert_refused(capsys, path, "both mean E_total")
-
-
-def test_text_where_a_number_should_be(capsys, tmp_path):
-    path = tmp_path / "s.csv"
-    path.write_text("w1,h1\n0.15,0.3775\n0.15,abc\n", encoding="utf-8")
-    assert_refused(capsys, path, "B3", "h1", "'abc' is not a number")
-
-
 def test_text_in_an_xlsx_number_cell(capsys, tmp_path):
     path = xlsx(tmp_path / "s.xlsx", [["w1", "h1"], [0.15, "#DIV/0!"]])
     assert_refused(capsys, path, "B2", "'#DIV/0!' is not a number")
-
-
-def test_rows_of_different_length(capsys, tmp_path):
-    path = tmp_path / "s.csv"
-    path.write_text("w1,h1,a_h1\n0.15,0.3775,0.59\n0.15,0.3775\n", encoding="utf-8")
-    assert_refused(capsys, path, "row 3 has 2 cells, the header has 3")
-    path.write_text("w1,h1\n0.15,0.3775,0.59\n", encoding="utf-8")
-    assert_refused(capsys, path, "C2", "no name")
-
-
-def test_no_numbers_under_the_header(capsys, tmp_path):
-    path = tmp_path / "s.csv"
-    path.write_text("w1,h1\n,\n", encoding="utf-8")
-    assert_refused(capsys, path, "no numbers under the header")
 
 
 def test_a_workbook_never_opened_in_a_spreadsheet_says_so(capsys, tmp_path):
