@@ -37,6 +37,18 @@ class RateApp(App):
         yield RateView(self.network, **self.options)
 
 
+def in_rate_view(body, network: Network | None = None, size=(100, 40), **options) -> None:
+    """Run `await body(app, pilot)` in a rate view of `network` (excel by default), once its first sweep shows."""
+
+    async def main():
+        app = RateApp(network or excel(), **options)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await body(app, pilot)
+
+    asyncio.run(main())
+
+
 def record_builds(monkeypatch) -> list[dict]:
     builds = []
     real_build = loss_chart.build_chart
@@ -87,31 +99,25 @@ def assert_shows(app, builds, network: Network, rates, epochs: int = EPOCHS) -> 
 def test_the_seed_rates_are_swept_into_six_curves_and_six_rows(monkeypatch):
     builds = record_builds(monkeypatch)
 
-    async def scenario():
-        app = RateApp(excel())
-        async with app.run_test(size=(100, 40)) as pilot:
-            await settle(pilot)
-            assert len(builds[-1]) == len(SEED_RATES) == 6
-            assert_shows(app, builds, excel(), SEED_RATES)
-            assert all(row[-1] == "" for row in table_rows(app))
-            assert "-error" not in status(app).classes
+    async def scenario(app, pilot):
+        assert len(builds[-1]) == len(SEED_RATES) == 6
+        assert_shows(app, builds, excel(), SEED_RATES)
+        assert all(row[-1] == "" for row in table_rows(app))
+        assert "-error" not in status(app).classes
 
-    asyncio.run(scenario())
+    in_rate_view(scenario)
 
 
 def test_editing_the_rates_sweeps_again(monkeypatch):
     builds = record_builds(monkeypatch)
 
-    async def scenario():
-        app = RateApp(excel())
-        async with app.run_test(size=(100, 40)) as pilot:
-            await settle(pilot)
-            await submit(pilot, "#sweep-rates", "0.5 3")
-            assert_shows(app, builds, excel(), [0.5, 3.0])
-            await submit(pilot, "#sweep-epochs", "250")
-            assert_shows(app, builds, excel(), [0.5, 3.0], epochs=250)
+    async def scenario(app, pilot):
+        await submit(pilot, "#sweep-rates", "0.5 3")
+        assert_shows(app, builds, excel(), [0.5, 3.0])
+        await submit(pilot, "#sweep-epochs", "250")
+        assert_shows(app, builds, excel(), [0.5, 3.0], epochs=250)
 
-    asyncio.run(scenario())
+    in_rate_view(scenario)
 
 
 def test_a_late_result_of_an_older_request_is_dropped(monkeypatch):
@@ -129,23 +135,20 @@ def test_a_late_result_of_an_older_request_is_dropped(monkeypatch):
 
     monkeypatch.setattr(rate_view, "sweep", slow_for_rate_3)
 
-    async def scenario():
-        app = RateApp(excel())
-        async with app.run_test(size=(100, 40)) as pilot:
-            await settle(pilot)
-            field = app.query_one("#sweep-rates", Input)
-            field.focus()
-            field.value = "3"
-            await pilot.press("enter")
-            field.value = "0.7"
-            await pilot.press("enter")
-            await settle(pilot)
-            while not slow_one_done.is_set():
-                await asyncio.sleep(0.01)
-            await settle(pilot)
-            assert_shows(app, builds, excel(), [0.7])
+    async def scenario(app, pilot):
+        field = app.query_one("#sweep-rates", Input)
+        field.focus()
+        field.value = "3"
+        await pilot.press("enter")
+        field.value = "0.7"
+        await pilot.press("enter")
+        await settle(pilot)
+        while not slow_one_done.is_set():
+            await asyncio.sleep(0.01)
+        await settle(pilot)
+        assert_shows(app, builds, excel(), [0.7])
 
-    asyncio.run(scenario())
+    in_rate_view(scenario)
 
 
 def test_closing_the_view_during_a_sweep_is_harmless(monkeypatch):
@@ -182,26 +185,23 @@ def test_bad_input_shows_one_line_and_keeps_the_last_result(monkeypatch):
         "#sweep-epochs": ("0", "ten", "1.5", "2000000"),
     }
 
-    async def scenario():
-        app = RateApp(excel())
-        async with app.run_test(size=(100, 40)) as pilot:
-            await settle(pilot)
-            shown = builds[-1]
-            for selector, texts in bad.items():
-                for text in texts:
-                    await submit(pilot, selector, text)
-                    message = str(status(app).content)
-                    assert "-error" in status(app).classes and "\n" not in message and message
-                    assert "-invalid" in app.query_one(selector, Input).classes
-                    assert builds[-1] is shown
-                    assert_shows(app, builds, excel(), SEED_RATES)
-                app.query_one(selector, Input).value = " ".join(map(str, SEED_RATES)) if "rates" in selector else "1000"
-            await submit(pilot, "#sweep-rates", "0.1 0.5")
-            assert "-error" not in status(app).classes
-            assert not app.query(".-invalid")
-            assert_shows(app, builds, excel(), [0.1, 0.5])
+    async def scenario(app, pilot):
+        shown = builds[-1]
+        for selector, texts in bad.items():
+            for text in texts:
+                await submit(pilot, selector, text)
+                message = str(status(app).content)
+                assert "-error" in status(app).classes and "\n" not in message and message
+                assert "-invalid" in app.query_one(selector, Input).classes
+                assert builds[-1] is shown
+                assert_shows(app, builds, excel(), SEED_RATES)
+            app.query_one(selector, Input).value = " ".join(map(str, SEED_RATES)) if "rates" in selector else "1000"
+        await submit(pilot, "#sweep-rates", "0.1 0.5")
+        assert "-error" not in status(app).classes
+        assert not app.query(".-invalid")
+        assert_shows(app, builds, excel(), [0.1, 0.5])
 
-    asyncio.run(scenario())
+    in_rate_view(scenario)
 
 
 def test_a_diverging_rate_is_marked():
@@ -209,44 +209,35 @@ def test_a_diverging_rate_is_marked():
     assert all(math.isfinite(loss) for loss in curves[0.5])
     diverged_at = next(epoch for epoch, loss in enumerate(curves[3.0], 1) if not math.isfinite(loss))
 
-    async def scenario():
-        app = RateApp(straight_line_net(), rates=[0.5, 3.0])
-        async with app.run_test(size=(100, 40)) as pilot:
-            await settle(pilot)
-            calm, wild = table_rows(app)
-            assert calm[-1] == ""
-            assert wild[-1] == f"diverged at epoch {diverged_at:,}"
-            for mark, cell in zip(checkpoints(EPOCHS), wild[1:-1]):
-                assert cell == ("—" if mark >= diverged_at else format_number(curves[3.0][mark - 1], 6))
-            assert "clipped at the top" in app.query_one(LossChart).render().plain
+    async def scenario(app, pilot):
+        calm, wild = table_rows(app)
+        assert calm[-1] == ""
+        assert wild[-1] == f"diverged at epoch {diverged_at:,}"
+        for mark, cell in zip(checkpoints(EPOCHS), wild[1:-1]):
+            assert cell == ("—" if mark >= diverged_at else format_number(curves[3.0][mark - 1], 6))
+        assert "clipped at the top" in app.query_one(LossChart).render().plain
 
-    asyncio.run(scenario())
+    in_rate_view(scenario, network=straight_line_net(), rates=[0.5, 3.0])
 
 
 def test_another_network_is_swept_with_the_same_rates(monkeypatch):
     builds = record_builds(monkeypatch)
 
-    async def scenario():
-        app = RateApp(excel())
-        async with app.run_test(size=(100, 40)) as pilot:
-            await settle(pilot)
-            await submit(pilot, "#sweep-rates", "0.2 0.8")
-            app.query_one(RateView).set_network(mazur())
-            await settle(pilot)
-            assert_shows(app, builds, mazur(), [0.2, 0.8])
+    async def scenario(app, pilot):
+        await submit(pilot, "#sweep-rates", "0.2 0.8")
+        app.query_one(RateView).set_network(mazur())
+        await settle(pilot)
+        assert_shows(app, builds, mazur(), [0.2, 0.8])
 
-    asyncio.run(scenario())
+    in_rate_view(scenario)
 
 
 def test_it_fits_80_by_23_with_chart_and_all_six_rows_visible():
-    async def scenario():
-        app = RateApp(excel())
-        async with app.run_test(size=(80, 23)) as pilot:
-            await settle(pilot)
-            screen = app.screen.region
-            chart, table = app.query_one(LossChart), app.query_one(DataTable)
-            assert chart.region.height >= 10
-            assert screen.contains_region(table.region)
-            assert table.region.height == 1 + len(SEED_RATES)
+    async def scenario(app, pilot):
+        screen = app.screen.region
+        chart, table = app.query_one(LossChart), app.query_one(DataTable)
+        assert chart.region.height >= 10
+        assert screen.contains_region(table.region)
+        assert table.region.height == 1 + len(SEED_RATES)
 
-    asyncio.run(scenario())
+    in_rate_view(scenario, size=(80, 23))
