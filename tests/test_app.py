@@ -463,7 +463,6 @@ def test_values_table_styles_the_labels_and_the_cell_just_computed_only():
 
 
 def test_matrix_view_replaces_the_diagram_and_agrees_with_the_table():
-    from tui_backprop.app.widgets.diagram import NetworkDiagram
     from tui_backprop.app.widgets.matrix import MatrixView
 
     async def body(app, pilot):
@@ -476,6 +475,9 @@ def test_matrix_view_replaces_the_diagram_and_agrees_with_the_table():
         assert abs(current.value - app.stepper.values["h2"]) <= 1e-12 * abs(app.stepper.values["h2"])
         await press(pilot, "m")
         assert app.query_one(NetworkDiagram).display
+        await press(pilot, "n", "n", "m")  # steps taken while it was hidden show when it is back
+        (current,) = [entry for entry in matrix.entries() if entry.current]
+        assert current.symbol == app.stepper.last.symbol != "h2"
 
     drive(body)
 

@@ -538,17 +538,14 @@ class BackpropApp(App):
         if not on:
             self.screen_stack[0].remove_class("-matrix")
             return
-        # Mounted on first use: it brings numpy, which start-up does without.
-        from .widgets.matrix import MatrixView
+        if "matrix" not in self.panels:
+            # Mounted on first use: it brings numpy, which start-up does without.
+            from .widgets.matrix import MatrixView
 
-        matrices = self.query(MatrixView)
-        if not matrices:
             view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
             self._label(view)
             self.query_one("#top").mount(view, before="#operation")
         self.screen_stack[0].add_class("-matrix")
-        if matrices:  # it skipped the steps taken while hidden
-            self.call_after_refresh(matrices.first().redraw)
 
     def action_cycle_panel(self) -> None:
         self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]

@@ -508,8 +508,8 @@ class MatrixView(LinePanel):
         self.form: MatrixForm | None = None
 
     def watch_version(self) -> None:
-        # Hidden (the diagram is on show) it skips its numpy work; the app redraws it when it
-        # toggles the view on.  numpy is imported on that first showing.
+        # Hidden (the diagram is on show) it skips its numpy work; shown again, it has a size
+        # once more and draws afresh.  numpy is imported on its first showing.
         if self.display:
             self.redraw()
 
