@@ -154,6 +154,16 @@ class Program:
         lines.append("    return E_total")
         return _compile("\n".join(lines), name="loss")
 
+    def predict(self, env: dict[str, float], inputs) -> list[float]:
+        """The network's outputs for one input vector, with the parameters of `env` (a forward pass)."""
+        names, net = self.names, self.net
+        values = dict(env)
+        values.update(zip(names.input_symbols(0), inputs))
+        for n, q in enumerate(self.quantities):
+            if q.phase == FORWARD and q.sample == 0 and q.kind in ("sum", "activation"):
+                values[q.symbol] = self.evaluators[n](values)
+        return [values[names.output(net.depth, k, 0)] for k in range(net.sizes[-1])]
+
     def run(self, env: dict[str, float], epochs: int, record: str = "loss"):
         out = array("d")
         return self.runner(record)(env, epochs, out), out
