@@ -77,6 +77,7 @@ class Program:
             raise AssertionError("two symbols share a Python name")
         self.ids = ids
         self._runners: dict[str, object] = {}
+        self._other_sets: dict[tuple, Program] = {}
 
     def phase_bounds(self, phase: str) -> tuple[int, int]:
         positions = [n for n, q in enumerate(self.quantities) if q.phase == phase]
@@ -163,6 +164,17 @@ class Program:
             if q.phase == FORWARD and q.sample == 0 and q.kind in ("sum", "activation"):
                 values[q.symbol] = self.evaluators[n](values)
         return [values[names.output(net.depth, k, 0)] for k in range(net.sizes[-1])]
+
+    def loss_on(self, env: dict[str, float], samples) -> float:
+        """E_total, as this network's loss defines it, over other samples (a held-out test set)
+        with the parameters of `env`: a forward pass, no update."""
+        samples = tuple(samples)
+        if samples not in self._other_sets:
+            self._other_sets[samples] = build_program(self.net.with_changes(samples=samples))
+        other = self._other_sets[samples]
+        values = other.net.start_env()
+        values.update((p, env[p]) for p in self.parameters)
+        return other.loss_function(values)
 
     def run(self, env: dict[str, float], epochs: int, record: str = "loss"):
         out = array("d")
