@@ -1,0 +1,330 @@
+"""Naming the slip behind a wrong cell: which common mistake reproduces the student's number.
+
+A cell where a mistake starts disagrees with its own formula applied to the
+student's inputs.  The slips students make are small changes to that formula:
+a neighbouring symbol read for the right one (a_h1 for a_h2, t1 for t2, w2
+for w4), the updated weight where the old one belongs or the epoch before's
+value, a factor left out (σ′ forgotten), a bracket left out (only one term
+multiplied through), a sign turned round, a factor ½ or 2 too many, or a
+different learning rate.  Each is built here as a modified copy of the
+quantity's own expression tree (core/expr.py) and evaluated with the
+student's numbers; a slip is named when its value matches the sheet's number
+to the precision it is printed with.  Symbols the sheet does not show are
+first written out by their own formulas, so a slip inside one of them (a_h1
+in a_h2·(1 − a_h2)) is found and named as the student wrote it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import ChainMap
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from ..core.expr import CLIP_PY, RUNTIME, Add, Call, Div, Expr, Mul, Neg, Num, Softmax, Square, Sub, Sym, clipped
+from ..core.program import UPDATE, Program, Quantity
+
+_CLIPPED = type(clipped(Num(1.0)))
+# Writing out symbols the sheet does not show stops here, so a formula stays readable.
+MAX_NODES = 40
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A named slip: `kind` for counting, `words` for people, `formula` as the student must have computed it."""
+
+    kind: str  # e.g. "neighbouring symbol", "missing factor", "sign error"
+    words: str  # e.g. "a_h1 where a_h2 belongs"; the same in every row the slip is filled down
+    formula: str  # e.g. "dE_total/dw3 = dE_total/da_h2·a_h1·(1 − a_h1)·i1"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, self.words
+
+    def as_dict(self) -> dict:
+        return {"name": self.kind, "words": self.words, "formula": self.formula}
+
+
+ROUNDING = "rounded too early"
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    kind: str
+    words: str
+    tree: Expr
+    extra: dict  # values of stand-in symbols (new w5, a_h1 of the epoch before)
+
+
+class SlipFinder:
+    """Tries the common slips on one network's quantities."""
+
+    def __init__(self, program: Program, on_sheet: set[str]):
+        self.program = program
+        self.on_sheet = on_sheet
+        self.trained = set(program.trained)
+        self.updates = {q.param: q for q in program.quantities if q.phase == UPDATE}
+        self._trees: dict[str, tuple[Expr, dict[int, str]]] = {}
+        shapes: dict[str, list[str]] = {}
+        for symbol in [*program.free, *(q.symbol for q in program.quantities if q.phase != UPDATE)]:
+            shapes.setdefault(_shape(symbol), []).append(symbol)
+        self.neighbours = {symbol: [other for other in group if other != symbol]
+                           for group in shapes.values() for symbol in group}
+
+    def find(self, quantity: Quantity, values: dict, before: dict | None, target: float,
+             accepts: Callable[[float], bool]) -> Slip | None:
+        """The slip whose value `accepts` takes, or None; the one nearest `target` wins, earlier kinds on a tie.
+
+        `values` are the student's numbers the formula reads; `before` the epoch before's (for a
+        weight's update, `values` are that epoch's numbers already).
+        """
+        tree, origins = self.written_out(quantity)
+        try:
+            right = evaluate(tree, values)
+        except (KeyError, ArithmeticError, ValueError):
+            return None
+        found = None
+        for candidate in self.candidates(quantity, tree, origins, values, before):
+            try:
+                value = evaluate(candidate.tree, ChainMap(candidate.extra, values))
+            except (KeyError, ArithmeticError, ValueError):
+                continue
+            # A change that gives the same number is no slip: (a − t)² is (t − a)².
+            if abs(value - right) <= 1e-9 * abs(right) or not accepts(value):
+                continue
+            distance = abs(value - target)
+            if found is None or distance < found[0]:
+                found = (distance, candidate)
+        if found is None:
+            return None
+        candidate = found[1]
+        # Written-out symbols the slip left alone are shown as the symbols again.
+        folded = rebuild(candidate.tree, lambda node: Sym(origins[id(node)]) if id(node) in origins else None)
+        return Slip(candidate.kind, candidate.words, f"{quantity.symbol} = {folded.text()}")
+
+    def written_out(self, quantity: Quantity) -> tuple[Expr, dict[int, str]]:
+        """The quantity's tree with the symbols the sheet does not show replaced by their formulas.
+
+        Also returns, by node id, the symbol each written-out subtree stands for.
+        """
+        if quantity.symbol not in self._trees:
+            tree = quantity.expr
+            for depth in (2, 1, 0):
+                origins: dict[int, str] = {}
+                expanded = self._expand(quantity.expr, quantity.phase, origins, depth)
+                if _size(expanded) <= MAX_NODES:
+                    tree = expanded
+                    break
+            self._trees[quantity.symbol] = (tree, origins)
+        return self._trees[quantity.symbol]
+
+    def _expand(self, tree: Expr, phase: str, origins: dict[int, str], depth: int) -> Expr:
+        def replace(node: Expr) -> Expr | None:
+            if depth == 0 or not isinstance(node, Sym) or node.name in self.on_sheet:
+                return None
+            n = self.program.index.get(node.name)
+            if n is None or self.program.quantities[n].phase != phase:
+                return None
+            inner = self._expand(self.program.quantities[n].expr, phase, origins, depth - 1)
+            origins[id(inner)] = node.name
+            return inner
+
+        return rebuild(tree, replace)
+
+    def candidates(self, quantity, tree, origins, values, before) -> Iterator[_Candidate]:
+        reads = tree.reads()
+        # A neighbouring symbol for the right one, in every place it is read.
+        for symbol in reads:
+            for other in self.neighbours.get(symbol, ()):
+                if other in values:
+                    yield _Candidate("neighbouring symbol", f"{other} where {symbol} belongs",
+                                     _swap(tree, symbol, Sym(other)), {})
+        # The updated weight where the old one belongs.
+        if quantity.phase != UPDATE:
+            for symbol in reads:
+                update = self.updates.get(symbol)
+                if update is None:
+                    continue
+                try:
+                    new = evaluate(update.expr, values)
+                except (KeyError, ArithmeticError, ValueError):
+                    continue
+                label = f"new {symbol}"
+                yield _Candidate("new weight for old", f"the updated {symbol} where the old {symbol} belongs",
+                                 _swap(tree, symbol, Sym(label)), {label: new})
+        # The epoch before's value.
+        if before is not None and quantity.phase != UPDATE:
+            for symbol in reads:
+                if symbol in before and symbol != "lr":
+                    label = f"{symbol} (epoch before)"
+                    yield _Candidate("previous epoch's value", f"the epoch before's {symbol} where this epoch's belongs",
+                                     _swap(tree, symbol, Sym(label)), {label: before[symbol]})
+        yield from self._structural(tree, origins)
+        yield _Candidate("sign error", "the sign turned round", Neg(tree), {})
+        yield _Candidate("factor ½ or 2", "half the value", Mul(Num(0.5, "½"), tree), {})
+        yield _Candidate("factor ½ or 2", "twice the value", Mul(Num(2), tree), {})
+
+    def _structural(self, tree: Expr, origins: dict[int, str]) -> Iterator[_Candidate]:
+        """Slips in the tree's shape: a factor or a bracket left out, a sign turned round."""
+        for node, put in _places(tree):
+            if isinstance(node, Mul) and len(node.factors) > 1:
+                for k, factor in enumerate(node.factors):
+                    rest = node.factors[:k] + node.factors[k + 1:]
+                    kept = rest[0] if len(rest) == 1 else Mul(*rest)
+                    words = _factor_words(factor, origins)
+                    yield _Candidate("missing factor", words, put(kept), {})
+                for k, factor in enumerate(node.factors):
+                    others = node.factors[:k] + node.factors[k + 1:]
+                    for partial in _one_term_multiplied(factor, others):
+                        yield _Candidate("missing bracket",
+                                         f"only one term of ({factor.text()}) multiplied through", put(partial), {})
+            elif isinstance(node, Sub):
+                yield _Candidate("sign error", f"{node.right.text()} − {node.left.text()} where "
+                                 f"{node.left.text()} − {node.right.text()} belongs", put(Sub(node.right, node.left)), {})
+                yield _Candidate("sign error", f"+ where − belongs in {node.text()}", put(Add(node.left, node.right)), {})
+            elif isinstance(node, Neg):
+                yield _Candidate("sign error", f"the minus sign of {node.text()} left out", put(node.inner), {})
+
+
+def rate_slip(quantity: Quantity, values: dict, rate: float) -> Slip:
+    """The slip of an update computed with another learning rate."""
+    label = "η′"
+    tree = _swap(quantity.expr, "lr", Sym(label))
+    words = f"a learning rate of {_short(rate)} where lr is {_short(values['lr'])}"
+    return Slip("wrong learning rate", words, f"{quantity.symbol} = {tree.text()}".replace(label, _short(rate)))
+
+
+def implied_rate(quantity: Quantity, values: dict, sheet_value: float) -> float | None:
+    """The learning rate that gives `sheet_value` in the update w = w − lr·g, if there is one."""
+    gradient = values.get(f"dE_total/d{quantity.param}")
+    old = values.get(quantity.param)
+    if not gradient or old is None or not math.isfinite(gradient):
+        return None
+    return (old - sheet_value) / gradient
+
+
+def _short(value: float) -> str:
+    return f"{value:.6g}".replace("-", "−")
+
+
+def _factor_words(factor: Expr, origins: dict[int, str]) -> str:
+    symbol = origins.get(id(factor)) or (factor.name if isinstance(factor, Sym) else None)
+    text = factor.text()
+    if symbol and re.fullmatch(r"da_.+/d.+", symbol):
+        shown = symbol if text == symbol else f"{symbol} = {text}"
+        return f"the activation's slope {shown} left out (σ′ forgotten)"
+    return f"the factor {text} left out"
+
+
+def _one_term_multiplied(factor: Expr, others: tuple[Expr, ...]) -> Iterator[Expr]:
+    """(x + y)·a written as x·a + y or x + y·a: the bracket forgotten."""
+    if isinstance(factor, Add) and len(factor.terms) > 1:
+        for k, term in enumerate(factor.terms):
+            yield Add(*factor.terms[:k], Mul(term, *others), *factor.terms[k + 1:])
+    elif isinstance(factor, Sub):
+        yield Sub(Mul(factor.left, *others), factor.right)
+        yield Sub(factor.left, Mul(factor.right, *others))
+
+
+def _shape(symbol: str) -> str:
+    return re.sub(r"\d+", "#", symbol)
+
+
+# -- trees --------------------------------------------------------------------------
+
+
+def rebuild(node: Expr, replace: Callable[[Expr], Expr | None]) -> Expr:
+    """The tree with `replace(node)` wherever it returns a node; unchanged subtrees are the same objects."""
+    new = replace(node)
+    if new is not None:
+        return new
+    children = node.children()
+    rebuilt = [rebuild(child, replace) for child in children]
+    if all(a is b for a, b in zip(rebuilt, children)):
+        return node
+    again = dict(zip(map(id, children), rebuilt)).__getitem__
+    again = lambda child, at=again: at(id(child))  # noqa: E731
+    if isinstance(node, Add):
+        return Add(*map(again, node.terms))
+    if isinstance(node, Mul):
+        return Mul(*map(again, node.factors))
+    if isinstance(node, Sub):
+        return Sub(again(node.left), again(node.right))
+    if isinstance(node, Div):
+        return Div(again(node.top), again(node.bottom))
+    if isinstance(node, Neg):
+        return Neg(again(node.inner))
+    if isinstance(node, Square):
+        return Square(again(node.inner))
+    if isinstance(node, Call):
+        return Call(node.label, node.template, again(node.arg))
+    if isinstance(node, _CLIPPED):
+        return clipped(again(node.inner))
+    if isinstance(node, Softmax):
+        return Softmax(node.index, [again(arg) for arg in node.args])
+    return node
+
+
+def _swap(tree: Expr, symbol: str, by: Expr) -> Expr:
+    return rebuild(tree, lambda node: by if isinstance(node, Sym) and node.name == symbol else None)
+
+
+def _places(tree: Expr):
+    """Every node of the tree with a function that puts a replacement in its place."""
+    found = []
+
+    def visit(node: Expr):
+        found.append((node, lambda new, node=node: rebuild(tree, lambda at: new if at is node else None)))
+        for child in node.children():
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def _size(tree: Expr) -> int:
+    return 1 + sum(_size(child) for child in tree.children())
+
+
+_UNARY: dict[str, Callable[[float], float]] = {}
+
+
+def _unary(template: str) -> Callable[[float], float]:
+    if template not in _UNARY:
+        _UNARY[template] = eval("lambda x: " + template.format(x="x"), dict(RUNTIME))  # noqa: S307 - our own templates
+    return _UNARY[template]
+
+
+def evaluate(node: Expr, values) -> float:
+    """The tree's value from `values` (a walk: the slips are few and small, compiling each would cost more)."""
+    if isinstance(node, Sym):
+        return values[node.name]
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Add):
+        return sum(evaluate(term, values) for term in node.terms)
+    if isinstance(node, Mul):
+        product = 1.0
+        for factor in node.factors:
+            product *= evaluate(factor, values)
+        return product
+    if isinstance(node, Sub):
+        return evaluate(node.left, values) - evaluate(node.right, values)
+    if isinstance(node, Div):
+        return evaluate(node.top, values) / evaluate(node.bottom, values)
+    if isinstance(node, Neg):
+        return -evaluate(node.inner, values)
+    if isinstance(node, Square):
+        inner = evaluate(node.inner, values)
+        return inner * inner
+    if isinstance(node, Call):
+        return _unary(node.template)(evaluate(node.arg, values))
+    if isinstance(node, _CLIPPED):
+        return _unary(CLIP_PY)(evaluate(node.inner, values))
+    if isinstance(node, Softmax):
+        args = [evaluate(arg, values) for arg in node.args]
+        peak = max(args)
+        exps = [math.exp(a - peak) for a in args]
+        return exps[node.index] / sum(exps)
+    raise ValueError(f"cannot evaluate {type(node).__name__}")
