@@ -78,6 +78,8 @@ class Mismatch:
     origin: int  # the epoch where the mistake behind this cell started
     # Inputs the sheet shows right but rounded, from which this cell was rightly computed and came out wrong.
     rounded: tuple[str, ...] = ()
+    # Inputs right at the digits the sheet shows, but computed from an earlier mistake that this cell magnifies.
+    carried: tuple[str, ...] = ()
     quantity: Quantity | None = field(default=None, repr=False, compare=False)
     inputs: dict = field(default_factory=dict, repr=False, compare=False)  # the correct values the formula reads
     slip: Slip | None = None  # the common slip that reproduces the sheet's number, where a mistake starts
@@ -111,14 +113,20 @@ class Mismatch:
             if self.quantity is not None and self.quantity.phase == UPDATE:  # its inputs are the epoch before's
                 return f"follows from epoch {self.origin}; in epoch {self.epoch - 1}, {causes} {were} wrong"
             return f"follows from epoch {self.origin}: {causes} {were} already wrong"
-        return f"wrong because {causes} {were} already wrong"
+        if causes:
+            return f"wrong because {causes} {were} already wrong"
+        if self.carried:
+            carried = ", ".join(self.carried)
+            return (f"wrong because {carried} {'was' if len(self.carried) == 1 else 'were'} already off: right at the "
+                    "digits the sheet shows, but computed from an earlier wrong value")
+        return "wrong because values before it in this epoch were already off"
 
     def as_dict(self) -> dict:
         return {
             "epoch": self.epoch, "symbol": self.symbol, "cell": self.cell, "column": self.column,
             "sheet": _json_number(self.sheet), "sheet_text": self.sheet_text, "correct": _json_number(self.correct),
             "formula": self.formula, "substituted": self.substituted(), "starts_here": self.starts_here,
-            "causes": list(self.causes), "rounded": list(self.rounded), "follows_epoch": self.follows_epoch,
+            "causes": list(self.causes), "rounded": list(self.rounded), "carried": list(self.carried), "follows_epoch": self.follows_epoch,
             "explanation": self.explanation(),
             "slip": None if self.slip is None else {**self.slip.as_dict(), "group": self.group},
         }
@@ -200,12 +208,14 @@ def check_sheet(path: str | Path, net: Network, rel_tol: float = REL_TOL) -> Che
 def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL) -> CheckReport:
     checker = _Checker(program, rel_tol, set(sheet.columns))
     mismatches = []
-    for row in sheet.rows:
+    for n, row in enumerate(sheet.rows):
+        if n == 0 and row.epoch == 1 and sheet.given:  # starting values given above the header
+            row = SheetRow(row.epoch, row.line, {**{s: g[0] for s, g in sheet.given.items()}, **row.cells})
         mismatches += checker.check_row(sheet, row)
     mismatches, groups = _group_slips(mismatches)
     return CheckReport(
         path=sheet.path, network=program.net.name, rel_tol=rel_tol, rows=len(sheet.rows),
-        cells=sum(len(row.cells) for row in sheet.rows),
+        cells=sum(len(row.cells) for row in sheet.rows) + len(sheet.given),
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
         slips=groups,
     )
@@ -407,12 +417,14 @@ class _Checker:
         return held, starts
 
     def mismatch(self, sheet: Sheet, row: SheetRow, symbol: str, correct, held: _Held, starts) -> Mismatch:
-        quantity, inputs, causes, rounded = None, {}, (), ()
+        quantity, inputs, causes, rounded, carried = None, {}, (), (), ()
         if symbol in self.program.index:
             quantity = self.quantities[self.program.index[symbol]]
             inputs = {read: correct[read] for read in quantity.reads}
             on_sheet = self.nearest_on_sheet(symbol, row)
             causes = tuple(read for read in on_sheet if read in held.wrong)
+            if not causes and symbol not in starts:  # its inputs are right at their digits, yet carry a mistake
+                carried = tuple(read for read in on_sheet if read in held.origin)
             if symbol in held.rounded:
                 rounded = tuple(read for read in on_sheet
                                 if read not in held.wrong and row.cells[read].value != correct[read])
@@ -424,10 +436,10 @@ class _Checker:
                 causes = tuple(read for read in quantity.reads if read in last.wrong)
         number = row.cells[symbol]
         return Mismatch(
-            epoch=row.epoch, symbol=symbol, cell=sheet.cell(symbol, row.line), column=sheet.columns[symbol][1],
+            epoch=row.epoch, symbol=symbol, cell=sheet.cell(symbol, row.line), column=sheet.header(symbol),
             sheet=number.value, sheet_text=number.text, correct=correct[symbol],
             formula=quantity.formula if quantity is not None else self.describe_free(symbol, row.epoch),
-            starts_here=symbol in starts, causes=causes, origin=held.origin[symbol], rounded=rounded,
+            starts_here=symbol in starts, causes=causes, origin=held.origin[symbol], rounded=rounded, carried=carried,
             quantity=quantity, inputs=inputs,
         )
 

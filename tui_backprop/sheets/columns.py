@@ -34,7 +34,7 @@ sit above it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.program import UPDATE, Program
@@ -103,6 +103,7 @@ class Columns:
         for spelling in EPOCH_SPELLINGS:
             meanings.setdefault(spelling_key(spelling), set()).add(EPOCH)
         self.by_key = {key: next(iter(found)) for key, found in meanings.items() if len(found) == 1}
+        self.free = list(program.free)
 
     def symbol(self, text: str) -> str | None:
         """The symbol `text` names, EPOCH for the epoch column, None if it names nothing known."""
@@ -126,10 +127,18 @@ class Sheet:
     header_line: int
     columns: dict[str, tuple[int, str]]  # symbol -> (column index, header as written)
     rows: list[SheetRow]
+    # Starting values given above the header (η = 0.05): symbol -> (number, its cell, its label)
+    given: dict[str, tuple[Number, str, str]] = field(default_factory=dict)
 
     def cell(self, symbol: str, line: int) -> str:
         """A cell's address, as a spreadsheet writes it: C7."""
+        if symbol not in self.columns:
+            return self.given[symbol][1]
         return cell_address(self.columns[symbol][0], line)
+
+    def header(self, symbol: str) -> str:
+        """How the sheet names `symbol`: its column's header, or its label above the header."""
+        return self.columns[symbol][1] if symbol in self.columns else self.given[symbol][2]
 
 
 def cell_address(column: int, line: int) -> str:
@@ -179,18 +188,57 @@ def sheet_from_table(path: str, table: Table, names: Columns) -> Sheet:
         hint = ("; if a program wrote this workbook, open it in Excel or LibreOffice and save it, "
                 "so that its formulas get values" if table.kind == "xlsx" else "")
         raise SheetError(f"{path}: no numbers under the header in row {at + 1}{hint}")
-    return Sheet(path, table.kind, at + 1, columns, sheet_rows)
+    given = _given(rows[:at], table.decimal_comma, names, set(names.free) - set(columns))
+    return Sheet(path, table.kind, at + 1, columns, sheet_rows, given)
+
+
+_LABELLED = re.compile(r"\s*(.+?)\s*[=:]\s*(\S+)\s*")
+
+
+def _given(rows, decimal_comma: bool, names: Columns, wanted: set[str]) -> dict[str, tuple[Number, str, str]]:
+    """Starting values in a title block: a label and its number side by side, or `η = 0.05` in one cell.
+
+    Only the network's starting values (lr, weights, biases, inputs, targets) are read, and only those
+    the table has no column for; anything else above the header is a title and is left alone.
+    """
+    given = {}
+    for n, row in enumerate(rows):
+        for column, cell in enumerate(row):
+            if not isinstance(cell, str):
+                continue
+            label, text = cell, row[column + 1] if column + 1 < len(row) else None
+            where = cell_address(column + 1, n + 1)
+            match = _LABELLED.fullmatch(cell)
+            if names.symbol(cell) is None and match:
+                label, text, where = match[1], match[2], cell_address(column, n + 1)
+            symbol = names.symbol(label)
+            if symbol not in wanted or symbol in given:
+                continue
+            try:
+                number = parse_number(text, decimal_comma)
+            except ValueError:
+                continue
+            if number is not None:
+                given[symbol] = (number, where, label.strip())
+    return given
 
 
 def _find_header(rows, names: Columns) -> int | None:
     first_with_one = None
     for n, row in enumerate(rows):
         known = sum(1 for cell in row if isinstance(cell, str) and names.symbol(cell) is not None)
-        if known >= 2:
+        if known >= 2 and not any(_is_number(cell) for cell in row):  # not a row of given values: lr, 0.5, …
             return n
         if known == 1 and first_with_one is None:
             first_with_one = n
     return first_with_one
+
+
+def _is_number(cell) -> bool:
+    try:
+        return parse_number(cell) is not None
+    except ValueError:
+        return False
 
 
 def _name_columns(path: str, header, line: int, names: Columns):

@@ -160,6 +160,9 @@ class SlipFinder:
                     label = f"{symbol} (epoch before)"
                     yield _Candidate("previous epoch's value", f"the epoch before's {symbol} where this epoch's belongs",
                                      _swap(tree, symbol, Sym(label)), {label: before[symbol]})
+        if quantity.phase == UPDATE and isinstance(tree, Sub):
+            yield _Candidate("sign error", "a step with the gradient (+ lr·gradient) where gradient descent steps "
+                             "against it (− lr·gradient)", Add(tree.left, tree.right), {})
         yield from self._structural(tree, origins)
         yield _Candidate("sign error", "the sign turned round", Neg(tree), {})
         yield _Candidate("factor ½ or 2", "half the value", Mul(Num(0.5, "½"), tree), {})
