@@ -115,6 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=run_check)
 
+    exercise = commands.add_parser(
+        "exercise", help="one variant of the network per student: workbooks to hand out, the key and solutions")
+    _network_options(exercise)
+    exercise.add_argument("--students", metavar="FILE", required=True, help="the students' names, one a line")
+    exercise.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="epochs to work (default 1)")
+    exercise.add_argument("--seed", metavar="TEXT", help="the course seed (default 'backprop'): the same names and "
+                                                         "seed always give the same numbers")
+    exercise.add_argument("--out", metavar="DIR", required=True, help="the folder to write into (nothing outside it)")
+    exercise.set_defaults(handler=run_exercise)
+
+    grade = commands.add_parser("grade", help="check every sheet in a folder: a class table and the commonest slips")
+    _network_options(grade)
+    grade.add_argument("folder", metavar="DIR", help="the students' sheets (CSV or XLSX), directly in this folder")
+    grade.add_argument("--key", metavar="DIR", help="the folder `exercise` wrote: each sheet is recognised as a "
+                                                    "student's variant by the numbers it gives")
+    grade.add_argument("--out", metavar="DIR", help="where class.csv and class.md go (default DIR/grades)")
+    grade.set_defaults(handler=run_grade)
+
     parser.set_defaults(handler=run_app)
     return parser
 
@@ -242,6 +260,49 @@ def run_check(args) -> int:
     else:
         print(render_text(report), end="")
     return EXIT_OK if report.ok else EXIT_MISMATCH
+
+
+# -- exercise and grade -------------------------------------------------------------
+
+def run_exercise(args) -> int:
+    from .sheets.exercise import COURSE_SEED, ExerciseError, read_students, write_exercises
+
+    net = load(args)
+
+    def solution(variant: Network, epochs: int) -> str:
+        stepper = Stepper(variant)
+        start = dict(stepper.values)
+        return render_explanation(variant, start, stepper.trace(epochs), None, markdown=True)
+
+    try:
+        names = read_students(args.students)
+        write_exercises(net, names, args.epochs, args.out, args.seed or COURSE_SEED, solution)
+    except ExerciseError as error:
+        raise UsageError(str(error)) from None
+    print(f"{len(names)} students: their workbooks are in {args.out}/students, the key and the worked "
+          f"solutions in {args.out}/key")
+    return EXIT_OK
+
+
+def run_grade(args) -> int:
+    from pathlib import Path
+
+    from .sheets.grade import GradeError, Key, grade_folder, render_summary, write_table
+
+    if args.key and (args.preset or args.config or args.lr):
+        raise UsageError("--key names each student's network; it cannot be combined with --preset, --config or --lr")
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rgrading {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    try:
+        key = Key(args.key) if args.key else None
+        report = grade_folder(args.folder, None if key else load(args), key, progress if sys.stderr.isatty() else None)
+        paths = write_table(report, args.out or Path(args.folder) / "grades")
+    except GradeError as error:
+        raise UsageError(str(error)) from None
+    print(render_summary(report, paths), end="")
+    return EXIT_OK
 
 
 # -- the app ----------------------------------------------------------------------

@@ -207,15 +207,16 @@ def check_sheet(path: str | Path, net: Network, rel_tol: float = REL_TOL) -> Che
 
 def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL) -> CheckReport:
     checker = _Checker(program, rel_tol, set(sheet.columns))
-    mismatches = []
+    mismatches, cells = [], 0
     for n, row in enumerate(sheet.rows):
         if n == 0 and row.epoch == 1 and sheet.given:  # starting values given above the header
             row = SheetRow(row.epoch, row.line, {**{s: g[0] for s, g in sheet.given.items()}, **row.cells})
         mismatches += checker.check_row(sheet, row)
+        cells += len(row.cells)
     mismatches, groups = _group_slips(mismatches)
     return CheckReport(
         path=sheet.path, network=program.net.name, rel_tol=rel_tol, rows=len(sheet.rows),
-        cells=sum(len(row.cells) for row in sheet.rows) + len(sheet.given),
+        cells=cells,
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
         slips=groups,
     )

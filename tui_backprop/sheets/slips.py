@@ -69,7 +69,9 @@ class SlipFinder:
         shapes: dict[str, list[str]] = {}
         for symbol in [*program.free, *(q.symbol for q in program.quantities if q.phase != UPDATE)]:
             shapes.setdefault(_shape(symbol), []).append(symbol)
-        self.neighbours = {symbol: [other for other in group if other != symbol]
+        # Nearest first (w3 and w5 before w1 for w4): where two give the same number, the nearer is named.
+        self.neighbours = {symbol: sorted((other for other in group if other != symbol),
+                                          key=lambda other, symbol=symbol: _apart(symbol, other))
                            for group in shapes.values() for symbol in group}
 
     def find(self, quantity: Quantity, values: dict, before: dict | None, target: float,
@@ -232,6 +234,11 @@ def _one_term_multiplied(factor: Expr, others: tuple[Expr, ...]) -> Iterator[Exp
 
 def _shape(symbol: str) -> str:
     return re.sub(r"\d+", "#", symbol)
+
+
+def _apart(symbol: str, other: str) -> int:
+    """How far apart two symbols of one shape are: the sum of the differences of their numbers."""
+    return sum(abs(int(a) - int(b)) for a, b in zip(re.findall(r"\d+", symbol), re.findall(r"\d+", other)))
 
 
 # -- trees --------------------------------------------------------------------------
