@@ -205,8 +205,9 @@ def check_sheet(path: str | Path, net: Network, rel_tol: float = REL_TOL) -> Che
     return check(read_sheet(path, program), program, rel_tol)
 
 
-def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL) -> CheckReport:
-    checker = _Checker(program, rel_tol, set(sheet.columns))
+def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipFinder | None = None) -> CheckReport:
+    """Check every cell of `sheet`; `slips` may be shared by sheets of one shape with the same columns."""
+    checker = _Checker(program, rel_tol, slips or SlipFinder(program, set(sheet.columns)))
     mismatches, cells = [], 0
     for n, row in enumerate(sheet.rows):
         if n == 0 and row.epoch == 1 and sheet.given:  # starting values given above the header
@@ -263,9 +264,9 @@ class _Held:
 
 
 class _Checker:
-    def __init__(self, program: Program, rel_tol: float, on_sheet: set[str] = frozenset()):
+    def __init__(self, program: Program, rel_tol: float, slips: SlipFinder):
         self.program = program
-        self.slips = SlipFinder(program, set(on_sheet))
+        self.slips = slips
         self.rel_tol = rel_tol
         self.quantities = program.quantities
         self.evaluators = program.evaluators

@@ -26,6 +26,7 @@ from .check import CheckReport, check
 from .columns import Columns, Sheet, sheet_from_table
 from .exercise import KEY, ROSTER
 from .reader import Number, SheetError, read_table
+from .slips import SlipFinder
 
 MAX_SHEETS = 10_000
 TABLE_COLUMNS = ("student", "file", "cells", "right", "first mistake", "slip", "epochs affected", "note")
@@ -167,16 +168,18 @@ def grade_folder(folder: str | Path, net: Network | None = None, key: Key | None
     base_program = build_program(base)
     names = Columns(base_program)
     programs: dict[tuple, Program] = {}
+    finders: dict[frozenset, SlipFinder] = {}  # every variant has the base's shape: one per set of columns
     paths = sheets_in(folder)
     rows = []
     for n, path in enumerate(paths):
-        rows.append(_grade_one(path, names, base_program, key, programs))
+        rows.append(_grade_one(path, names, base_program, key, programs, finders))
         if progress is not None:
             progress(n + 1, len(paths))
     return ClassReport(str(folder), rows)
 
 
-def _grade_one(path: Path, names: Columns, base: Program, key: Key | None, programs: dict) -> GradeRow:
+def _grade_one(path: Path, names: Columns, base: Program, key: Key | None, programs: dict, finders: dict
+               ) -> GradeRow:
     try:
         sheet = sheet_from_table(str(path), read_table(path), names)
     except SheetError as error:
@@ -198,7 +201,10 @@ def _grade_one(path: Path, names: Columns, base: Program, key: Key | None, progr
     if identity not in programs:
         programs[identity] = build_program(net)
     try:
-        report = check(sheet, programs[identity])
+        columns = frozenset(sheet.columns)
+        if columns not in finders:
+            finders[columns] = SlipFinder(base, set(columns))
+        report = check(sheet, programs[identity], slips=finders[columns])
     except (ArithmeticError, ValueError) as error:  # numbers a network cannot run with
         return GradeRow(path.name, student, note=f"cannot be checked ({error})")
     # check() compares the given numbers too when the first row is epoch 1

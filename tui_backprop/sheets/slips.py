@@ -54,18 +54,22 @@ class _Candidate:
     kind: str
     words: str
     tree: Expr
-    extra: dict  # values of stand-in symbols (new w5, a_h1 of the epoch before)
+    # A stand-in symbol and where its value comes from: ("new w5", "new", "w5"), ("w5 (epoch before)", "before", "w5")
+    stand_in: tuple[str, str, str] | None = None
 
 
 class SlipFinder:
-    """Tries the common slips on one network's quantities."""
+    """Tries the common slips on the quantities of networks of one shape, for sheets with the same columns.
+
+    The modified trees depend only on the shape and the columns, so one finder serves a whole class.
+    """
 
     def __init__(self, program: Program, on_sheet: set[str]):
         self.program = program
         self.on_sheet = on_sheet
-        self.trained = set(program.trained)
         self.updates = {q.param: q for q in program.quantities if q.phase == UPDATE}
         self._trees: dict[str, tuple[Expr, dict[int, str]]] = {}
+        self._candidates: dict[str, list[_Candidate]] = {}
         shapes: dict[str, list[str]] = {}
         for symbol in [*program.free, *(q.symbol for q in program.quantities if q.phase != UPDATE)]:
             shapes.setdefault(_shape(symbol), []).append(symbol)
@@ -86,11 +90,13 @@ class SlipFinder:
             right = evaluate(tree, values)
         except (KeyError, ArithmeticError, ValueError):
             return None
+        if quantity.symbol not in self._candidates:
+            self._candidates[quantity.symbol] = list(self.candidates(quantity, tree, origins))
         found = None
-        for candidate in self.candidates(quantity, tree, origins, values, before):
+        for candidate in self._candidates[quantity.symbol]:
             try:
-                value = evaluate(candidate.tree, ChainMap(candidate.extra, values))
-            except (KeyError, ArithmeticError, ValueError):
+                value = evaluate(candidate.tree, self._with_stand_in(candidate, values, before))
+            except (KeyError, ArithmeticError, ValueError, TypeError):
                 continue
             # A change that gives the same number is no slip: (a − t)² is (t − a)².
             if abs(value - right) <= 1e-9 * abs(right) or not accepts(value):
@@ -104,6 +110,14 @@ class SlipFinder:
         # Written-out symbols the slip left alone are shown as the symbols again.
         folded = rebuild(candidate.tree, lambda node: Sym(origins[id(node)]) if id(node) in origins else None)
         return Slip(candidate.kind, candidate.words, f"{quantity.symbol} = {folded.text()}")
+
+    def _with_stand_in(self, candidate: _Candidate, values, before):
+        if candidate.stand_in is None:
+            return values
+        label, source, symbol = candidate.stand_in
+        if source == "new":
+            return ChainMap({label: evaluate(self.updates[symbol].expr, values)}, values)
+        return ChainMap({label: before[symbol]}, values)  # TypeError without an epoch before: no candidate
 
     def written_out(self, quantity: Quantity) -> tuple[Expr, dict[int, str]]:
         """The quantity's tree with the symbols the sheet does not show replaced by their formulas.
@@ -134,41 +148,33 @@ class SlipFinder:
 
         return rebuild(tree, replace)
 
-    def candidates(self, quantity, tree, origins, values, before) -> Iterator[_Candidate]:
+    def candidates(self, quantity, tree, origins) -> Iterator[_Candidate]:
         reads = tree.reads()
         # A neighbouring symbol for the right one, in every place it is read.
         for symbol in reads:
             for other in self.neighbours.get(symbol, ()):
-                if other in values:
-                    yield _Candidate("neighbouring symbol", f"{other} where {symbol} belongs",
-                                     _swap(tree, symbol, Sym(other)), {})
-        # The updated weight where the old one belongs.
+                yield _Candidate("neighbouring symbol", f"{other} where {symbol} belongs",
+                                 _swap(tree, symbol, Sym(other)))
         if quantity.phase != UPDATE:
+            # The updated weight where the old one belongs.
             for symbol in reads:
-                update = self.updates.get(symbol)
-                if update is None:
-                    continue
-                try:
-                    new = evaluate(update.expr, values)
-                except (KeyError, ArithmeticError, ValueError):
-                    continue
-                label = f"new {symbol}"
-                yield _Candidate("new weight for old", f"the updated {symbol} where the old {symbol} belongs",
-                                 _swap(tree, symbol, Sym(label)), {label: new})
-        # The epoch before's value.
-        if before is not None and quantity.phase != UPDATE:
+                if symbol in self.updates:
+                    label = f"new {symbol}"
+                    yield _Candidate("new weight for old", f"the updated {symbol} where the old {symbol} belongs",
+                                     _swap(tree, symbol, Sym(label)), (label, "new", symbol))
+            # The epoch before's value.
             for symbol in reads:
-                if symbol in before and symbol != "lr":
+                if symbol != "lr":
                     label = f"{symbol} (epoch before)"
                     yield _Candidate("previous epoch's value", f"the epoch before's {symbol} where this epoch's belongs",
-                                     _swap(tree, symbol, Sym(label)), {label: before[symbol]})
+                                     _swap(tree, symbol, Sym(label)), (label, "before", symbol))
         if quantity.phase == UPDATE and isinstance(tree, Sub):
             yield _Candidate("sign error", "a step with the gradient (+ lr·gradient) where gradient descent steps "
-                             "against it (− lr·gradient)", Add(tree.left, tree.right), {})
+                             "against it (− lr·gradient)", Add(tree.left, tree.right))
         yield from self._structural(tree, origins)
-        yield _Candidate("sign error", "the sign turned round", Neg(tree), {})
-        yield _Candidate("factor ½ or 2", "half the value", Mul(Num(0.5, "½"), tree), {})
-        yield _Candidate("factor ½ or 2", "twice the value", Mul(Num(2), tree), {})
+        yield _Candidate("sign error", "the sign turned round", Neg(tree))
+        yield _Candidate("factor ½ or 2", "half the value", Mul(Num(0.5, "½"), tree))
+        yield _Candidate("factor ½ or 2", "twice the value", Mul(Num(2), tree))
 
     def _structural(self, tree: Expr, origins: dict[int, str]) -> Iterator[_Candidate]:
         """Slips in the tree's shape: a factor or a bracket left out, a sign turned round."""
@@ -178,18 +184,18 @@ class SlipFinder:
                     rest = node.factors[:k] + node.factors[k + 1:]
                     kept = rest[0] if len(rest) == 1 else Mul(*rest)
                     words = _factor_words(factor, origins)
-                    yield _Candidate("missing factor", words, put(kept), {})
+                    yield _Candidate("missing factor", words, put(kept))
                 for k, factor in enumerate(node.factors):
                     others = node.factors[:k] + node.factors[k + 1:]
                     for partial in _one_term_multiplied(factor, others):
                         yield _Candidate("missing bracket",
-                                         f"only one term of ({factor.text()}) multiplied through", put(partial), {})
+                                         f"only one term of ({factor.text()}) multiplied through", put(partial))
             elif isinstance(node, Sub):
                 yield _Candidate("sign error", f"{node.right.text()} − {node.left.text()} where "
-                                 f"{node.left.text()} − {node.right.text()} belongs", put(Sub(node.right, node.left)), {})
-                yield _Candidate("sign error", f"+ where − belongs in {node.text()}", put(Add(node.left, node.right)), {})
+                                 f"{node.left.text()} − {node.right.text()} belongs", put(Sub(node.right, node.left)))
+                yield _Candidate("sign error", f"+ where − belongs in {node.text()}", put(Add(node.left, node.right)))
             elif isinstance(node, Neg):
-                yield _Candidate("sign error", f"the minus sign of {node.text()} left out", put(node.inner), {})
+                yield _Candidate("sign error", f"the minus sign of {node.text()} left out", put(node.inner))
 
 
 def rate_slip(quantity: Quantity, values: dict, rate: float) -> Slip:
