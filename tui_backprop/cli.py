@@ -33,6 +33,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse would print the whole usage; one line is enough
         raise UsageError(f"{message} (see {self.prog} --help)")
 
+    def format_help(self):
+        if callable(self.epilog):  # made only when asked for: start-up stays fast
+            self.epilog = self.epilog()
+        return super().format_help()
+
 
 def _argument(parse, acceptable, wanted: str):
     """An argparse type: `parse` the text, and refuse it unless `acceptable`, saying what is `wanted`."""
@@ -55,16 +60,15 @@ _tolerance = _argument(float, lambda x: math.isfinite(x) and 0 <= x < 1,
                        "a relative tolerance is a number from 0 to below 1")
 
 
-CHECK_EPILOG = """\
-Columns may come in any order, any subset of them.  Case, spaces, _ - . ( ) and
-the marks ∂ 𝟃 δ are ignored, and so is the d of a derivative, so these all work:
-  lr: η, eta, learning rate, alpha      i1: x1      t1: target1      o1: y1
-  a_h1: out_h1, h1out, H1out; a_o1: out_o1, y1out
-  E_total: E, E_tot, Etot, E_Total, loss
-  dE_total/dw1: ∂E/∂w1, dE/dw1, E_total/w1, ∂E_total/∂w1 (and so for every symbol)
-  epoch (or iteration, iter, row, step, #): numbers the rows; without it they are epochs 1, 2, 3, ...
-The header is the first row naming two known columns, so a title may sit above it.
-Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read."""
+def check_epilog() -> str:
+    """`check --help`'s column names, from the one alias table (imported only when help is shown)."""
+    from .sheets.columns import alias_help
+
+    return ("Columns may come in any order, any subset of them.\n" + alias_help() + "\n"
+            "The epoch column numbers the rows; without it they are epochs 1, 2, 3, ...\n"
+            "The header is the first row naming two known columns, so a title, and given numbers such as\n"
+            "'η = 0.05', may sit above it.  Without --preset or --config, the preset the sheet fits is used.\n"
+            "Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read.")
 
 
 def _network_options(parser: argparse.ArgumentParser, several_rates: bool = False) -> None:
@@ -106,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check", help="check a spreadsheet of the exercise: every wrong cell, and where each mistake starts",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_EPILOG)
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=check_epilog)
     _network_options(check)
     check.add_argument("file", metavar="FILE", help="a CSV or XLSX sheet: a header of symbols, one row per epoch")
     check.add_argument("--rel-tol", type=_tolerance, default=None, metavar="T",

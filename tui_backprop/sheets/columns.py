@@ -43,12 +43,28 @@ from .reader import Number, SheetError, Table, parse_number, read_table
 EPOCH = "epoch"  # stands for the epoch column in a header's mapping
 MAX_EPOCH = 1_000_000  # the checker runs the network up to the last epoch named
 
-E_TOTAL_SPELLINGS = ("E_total", "E", "E_tot", "Etot", "total error", "error", "loss")
-# ղ is seed 004's way of writing η.
-LR_SPELLINGS = ("lr", "η", "eta", "learning rate", "alpha", "α", "ղ")
-EPOCH_SPELLINGS = ("epoch", "epochs", "iteration", "iter", "row", "step", "#")
+# The one table of column names: `check --help` and the README's table are made from it (a test
+# keeps the README in step).  {n} is a neuron's number (2_1 in deeper networks), {name} any
+# neuron's name.  Every spelling also works inside a derivative and for one sample (h1[2]).
+ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("lr", ("η", "eta", "learning rate", "alpha", "α", "ղ")),  # ղ is seed 004's way of writing η
+    ("i{n}", ("x{n}",)),
+    ("t{n}", ("target{n}",)),
+    ("h{n}", ("net_h{n}",)),  # net h1, net o1: Matt Mazur's names for the sums
+    ("o{n}", ("y{n}", "net_o{n}", "net_y{n}")),
+    ("a_{name}", ("out_{name}", "{name}_out")),
+    ("E_total", ("E", "E_tot", "Etot", "total error", "error", "loss")),
+    (EPOCH, ("epochs", "iteration", "iter", "row", "step", "#")),
+)
+# How a derivative may be written: any of these forms, with any spelling above on either side.
+DERIVATIVE_EXAMPLES = ("∂E/∂w1", "dE/dw1", "E_total/w1", "∂E_total/∂w1", "∂E/∂out_h1", "∂out_h1/∂net_h1")
+IGNORED_MARKS = "_-.()*'∂𝟃δ"
+_ALIAS = dict(ALIASES)
+E_TOTAL_SPELLINGS = ("E_total", *_ALIAS["E_total"])
+LR_SPELLINGS = ("lr", *_ALIAS["lr"])
+EPOCH_SPELLINGS = (EPOCH, *_ALIAS[EPOCH])
 
-_IGNORED = str.maketrans("", "", "_-.()*'∂𝟃δ")
+_IGNORED = str.maketrans("", "", IGNORED_MARKS)
 
 
 def spelling_key(text: str) -> str:
@@ -70,11 +86,51 @@ def _term_spellings(term: str) -> set[str]:
         return set(E_TOTAL_SPELLINGS)
     output = re.fullmatch(r"a_(.+)", term)
     if output:
-        return {form for name in _term_spellings(output[1]) for form in (f"a_{name}", f"out_{name}", f"{name}_out")}
-    letter = re.fullmatch(r"([iot])(\d+)", term)
-    if letter:
-        return {term, {"i": "x", "o": "y", "t": "target"}[letter[1]] + letter[2]}
+        return {form.format(name=name) for name in _term_spellings(output[1])
+                for form in ("a_{name}", *_ALIAS["a_{name}"])}
+    numbered = re.fullmatch(r"([a-z])(\d+(?:_\d+)*)", term)
+    if numbered and f"{numbered[1]}{{n}}" in _ALIAS:
+        return {term} | {form.format(n=numbered[2]) for form in _ALIAS[f"{numbered[1]}{{n}}"]}
     return {term}
+
+
+def alias_rows() -> list[tuple[str, str]]:
+    """The alias table for people: each symbol as the first neuron writes it, and its other spellings."""
+    rows = []
+    for symbol, others in ALIASES:
+        if symbol == "a_{name}":
+            shown = "a_h1, a_o1"
+            forms = "; ".join(", ".join(form.format(name=name) for form in others) for name in ("h1", "o1"))
+        else:
+            shown = "(the epoch)" if symbol == EPOCH else symbol.format(n=1)
+            forms = ", ".join(form.format(n=1) for form in ((EPOCH, *others) if symbol == EPOCH else others))
+        rows.append((shown, forms))
+        if symbol == "E_total":
+            rows.append(("dE_total/dw1", ", ".join(DERIVATIVE_EXAMPLES)))
+    return rows
+
+
+def ignored_marks_text() -> str:
+    return " ".join(IGNORED_MARKS)
+
+
+def alias_markdown() -> str:
+    """The README's section on column names, made from the table above."""
+    lines = [f"Column names: case, spaces and the marks `{ignored_marks_text()}` are ignored (so `H1out` is",
+             "`h1_out`), and so is the d of a derivative. Every name below works for every neuron, weight and",
+             "sample (`net_h2`, `∂E/∂w7`, `h1[2]`); without an epoch column, the rows are epochs 1, 2, 3, …", "",
+             "| symbol | also written |", "|---|---|"]
+    lines += [f"| {symbol} | {forms} |" for symbol, forms in alias_rows()]
+    return "\n".join(lines) + "\n"
+
+
+def alias_help() -> str:
+    """The same for `check --help`."""
+    lines = [f"Case, spaces and the marks {ignored_marks_text()} are ignored (so H1out is h1_out), and so is",
+             "the d of a derivative;",
+             "every name works for every neuron, weight and sample (net_h2, ∂E/∂w7, h1[2]):"]
+    lines += [f"  {symbol}: {forms}" for symbol, forms in alias_rows()]
+    return "\n".join(lines)
 
 
 def spellings(symbol: str) -> set[str]:
