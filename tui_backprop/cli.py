@@ -252,11 +252,16 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
-    from .sheets.check import REL_TOL, SheetError, check_sheet, render_text
+    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text
 
-    net = load(args)
+    rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
+    load(args)  # a bad --preset or --config is refused before the sheet is read
     try:
-        report = check_sheet(args.file, net, REL_TOL if args.rel_tol is None else args.rel_tol)
+        if args.config:
+            report = check_sheet(args.file, load(args), rel_tol)
+        else:  # the sheet may fit another preset than the one named (or the default)
+            presets = {name: load(argparse.Namespace(preset=name, lr=args.lr)) for name in PRESETS}
+            report = check_fitting(args.file, presets, args.preset or "excel", bool(args.preset), rel_tol)
     except SheetError as error:
         raise UsageError(str(error)) from None
     if args.format == "json":

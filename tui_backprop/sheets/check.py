@@ -50,8 +50,8 @@ from pathlib import Path
 from ..core import Network, build_program
 from ..core.expr import format_number
 from ..core.program import UPDATE, Program, Quantity
-from .columns import Sheet, SheetRow, read_sheet
-from .reader import Number, SheetError
+from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table
+from .reader import Number, SheetError, read_table
 from .slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 
 REL_TOL = 1e-4
@@ -171,6 +171,7 @@ class CheckReport:
     columns: dict[str, str]  # symbol -> the header that named it
     mismatches: list[Mismatch]
     slips: list[SlipGroup] = field(default_factory=list)  # the named slips, each with every cell it explains
+    note: str | None = None  # which preset the sheet fits, when that is not the one asked for
 
     @property
     def ok(self) -> bool:
@@ -190,7 +191,7 @@ class CheckReport:
         return {
             "file": self.path, "network": self.network, "rel_tol": self.rel_tol, "rows": self.rows,
             "cells": self.cells, "ok": self.ok, "wrong": len(self.mismatches), "mistakes_start": len(self.starts),
-            "columns": self.columns, "slips": [group.as_dict() for group in self.slips],
+            "columns": self.columns, "note": self.note, "slips": [group.as_dict() for group in self.slips],
             "mismatches": [m.as_dict() for m in self.mismatches],
         }
 
@@ -203,6 +204,43 @@ def check_sheet(path: str | Path, net: Network, rel_tol: float = REL_TOL) -> Che
     """Read a sheet and check it; raises SheetError (one line) when it cannot be read."""
     program = build_program(net)
     return check(read_sheet(path, program), program, rel_tol)
+
+
+def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, explicit: bool,
+                  rel_tol: float = REL_TOL) -> CheckReport:
+    """Check a sheet against the network `asked` for, or, unless it was `explicit`, the one it fits.
+
+    A sheet fits the network whose starting values it gives (lr, weights, biases, inputs, targets)
+    with the fewest wrong, then with the fewest wrong cells in all; a sheet with bias columns fits
+    only a network with biases.  The report's note says when another network fits better.
+    """
+    table = read_table(path)
+    reports, errors = {}, {}
+    for name, net in networks.items():
+        program = build_program(net)
+        try:
+            reports[name] = check(sheet_from_table(str(path), table, Columns(program)), program, rel_tol)
+        except SheetError as error:
+            errors[name] = error
+    if not reports:
+        raise errors[asked]
+
+    def misfit(name: str) -> tuple[int, int, bool]:
+        report = reports[name]
+        givens = sum(1 for m in report.mismatches if m.epoch == 1 and m.quantity is None)
+        return givens, len(report.mismatches), name != asked
+
+    best = min(reports, key=misfit)
+    if best == asked or (asked in reports and misfit(best)[:2] == misfit(asked)[:2]):
+        return reports[asked]
+    against = (f"{_count(len(reports[asked].mismatches), 'wrong cell')} against {asked}" if asked in reports
+               else f"its columns are not all {asked}'s")
+    fits = f"the sheet fits --preset {best} ({_count(len(reports[best].mismatches), 'wrong cell')}; {against})"
+    if explicit:
+        if asked not in reports:
+            raise SheetError(f"{errors[asked]}; {fits}")
+        return replace(reports[asked], note=fits)
+    return replace(reports[best], note=f"checked against {best}: {fits}")
 
 
 def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipFinder | None = None) -> CheckReport:
@@ -541,6 +579,8 @@ MAX_LINES = 40
 
 def render_text(report: CheckReport, digits: int = 6) -> str:
     cells = f"{_count(report.rows, 'row')}, {_count(report.cells, 'cell')}"
+    if report.note:
+        return f"{report.path}: {report.note}.\n" + render_text(replace(report, note=None), digits)
     if report.ok:
         return (f"{report.path}: every cell is right ({cells} checked against {report.network}, "
                 f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)\n")
