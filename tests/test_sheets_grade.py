@@ -202,3 +202,17 @@ def test_names_that_reduce_alike_get_their_own_files():
     files = file_names(["Zoë", "Zoe", "zoe", "../..", "..", ".bashrc"])
     assert len(set(map(str.casefold, files.values()))) == 6
     assert files["../.."] == "student" and files[".bashrc"] == "bashrc"
+
+
+@given(st.binary(max_size=2000))
+def test_any_list_of_names_is_read_or_refused_in_one_line(tmp_path_factory, data):
+    from tui_backprop.sheets.exercise import ExerciseError, read_students
+
+    path = tmp_path_factory.mktemp("names") / "names.txt"
+    path.write_bytes(data)
+    try:
+        names = read_students(path)
+    except ExerciseError as error:
+        assert "\n" not in str(error)
+    else:
+        assert names and all(name.strip() == name and "\n" not in name for name in names)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from sheet_builder import every_epoch, slipped_run, write_sheet
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, Sample
-from tui_backprop.sheets.check import check_sheet, render_text
+from tui_backprop.sheets.check import check, check_sheet, render_text
 
 
 def excel():
@@ -193,3 +194,23 @@ def test_every_explanation_names_its_causes(tmp_path):
         if not m.starts_here and m.follows_epoch is None:
             named = m.causes or m.carried
             assert named and all(symbol in text for symbol in named), text
+
+
+@settings(max_examples=150)
+@given(st.lists(st.lists(st.one_of(st.none(), st.text(max_size=12), st.floats(allow_nan=False),
+                                   st.sampled_from(["η", "lr", "w1", "η = 0.05", "lr: x", "b1 = 1e999", "t1", "="])),
+                         max_size=6), max_size=4))
+def test_any_title_block_is_read_or_refused_in_one_line(title):
+    from tui_backprop.core import build_program
+    from tui_backprop.sheets.columns import Columns, sheet_from_table
+    from tui_backprop.sheets.reader import SheetError, Table
+
+    program = build_program(excel())
+    rows = [tuple(row) for row in title] + [("epoch", "w5", "h1"), ("1", "0.4", "0.3775")]
+    try:
+        sheet = sheet_from_table("t.csv", Table("csv", rows), Columns(program))
+    except SheetError as error:
+        assert "\n" not in str(error)
+    else:
+        assert all(symbol in program.free and symbol not in sheet.columns for symbol in sheet.given)
+        assert check(sheet, program).rows == len(sheet.rows)
