@@ -37,6 +37,10 @@ decide the origin; a right value a hair off (an earlier mistake within the
 tolerance) passes its origin on only when no input is wrong.  When the sheet
 skips epochs, the skipped ones are run as a correct student would run them,
 from the sheet's values before the gap.
+
+Where a mistake starts, slips.py names the common slip that gives the sheet's
+number, if one does; the cells of one slip (a formula filled down) form one
+group in the report.
 """
 
 from __future__ import annotations
