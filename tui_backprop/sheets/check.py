@@ -59,6 +59,8 @@ from .reader import Number, SheetError, read_table
 from .slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 
 REL_TOL = 1e-4
+# Cells of one sheet for which every slip is tried; after these, only slips already found are (bounded work).
+MAX_SLIP_SEARCHES = 5_000
 _FLOAT_ROUNDING = 4 * sys.float_info.epsilon
 
 __all__ = ["CheckReport", "Mismatch", "REL_TOL", "SheetError", "Slip", "SlipGroup", "check", "check_sheet",
@@ -309,6 +311,7 @@ class _Checker:
     def __init__(self, program: Program, rel_tol: float, slips: SlipFinder):
         self.program = program
         self.slips = slips
+        self.searches = 0
         self.rel_tol = rel_tol
         self.quantities = program.quantities
         self.evaluators = program.evaluators
@@ -511,9 +514,11 @@ class _Checker:
             elif m.quantity is not None and (m.quantity.phase != UPDATE or last is not None):
                 update = m.quantity.phase == UPDATE
                 spread = held.spread.get(m.symbol, 0.0)
+                self.searches += 1
                 slip = self.slips.find(m.quantity, last.values if update else held.values,
                                        None if update or last is None else last.values, number.value,
-                                       lambda value: self.close(number, value, spread))
+                                       lambda value: self.close(number, value, spread),
+                                       search=self.searches <= MAX_SLIP_SEARCHES)
             else:
                 slip = self.swapped_start(m, number, correct)
             named.append(m if slip is None else replace(m, slip=slip))

@@ -172,7 +172,11 @@ def grade_folder(folder: str | Path, net: Network | None = None, key: Key | None
     paths = sheets_in(folder)
     rows = []
     for n, path in enumerate(paths):
-        rows.append(_grade_one(path, names, base_program, key, programs, finders))
+        try:
+            rows.append(_grade_one(path, names, base_program, key, programs, finders))
+        # One student's file, whatever is in it, must not end the grading of the class; its row says why.
+        except Exception as error:  # noqa: BLE001
+            rows.append(GradeRow(path.name, note=f"cannot be checked ({type(error).__name__}: {error})"[:200]))
         if progress is not None:
             progress(n + 1, len(paths))
     return ClassReport(str(folder), rows)

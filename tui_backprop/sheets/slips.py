@@ -70,6 +70,7 @@ class SlipFinder:
         self.updates = {q.param: q for q in program.quantities if q.phase == UPDATE}
         self._trees: dict[str, tuple[Expr, dict[int, str]]] = {}
         self._candidates: dict[str, list[_Candidate]] = {}
+        self._last: dict[str, _Candidate] = {}  # the slip found last in each quantity: a formula filled down
         shapes: dict[str, list[str]] = {}
         for symbol in [*program.free, *(q.symbol for q in program.quantities if q.phase != UPDATE)]:
             shapes.setdefault(_shape(symbol), []).append(symbol)
@@ -79,11 +80,13 @@ class SlipFinder:
                            for group in shapes.values() for symbol in group}
 
     def find(self, quantity: Quantity, values: dict, before: dict | None, target: float,
-             accepts: Callable[[float], bool]) -> Slip | None:
+             accepts: Callable[[float], bool], search: bool = True) -> Slip | None:
         """The slip whose value `accepts` takes, or None; the one nearest `target` wins, earlier kinds on a tie.
 
         `values` are the student's numbers the formula reads; `before` the epoch before's (for a
-        weight's update, `values` are that epoch's numbers already).
+        weight's update, `values` are that epoch's numbers already).  The slip found last in this
+        quantity is tried first, and alone when not `search`: a slip filled down a column costs one
+        evaluation a row.
         """
         tree, origins = self.written_out(quantity)
         try:
@@ -92,8 +95,12 @@ class SlipFinder:
             return None
         if quantity.symbol not in self._candidates:
             self._candidates[quantity.symbol] = list(self.candidates(quantity, tree, origins))
+        last = self._last.get(quantity.symbol)
+        tried = [last] if last is not None else []
+        if search:
+            tried += self._candidates[quantity.symbol]
         found = None
-        for candidate in self._candidates[quantity.symbol]:
+        for candidate in tried:
             try:
                 value = evaluate(candidate.tree, self._with_stand_in(candidate, values, before))
             except (KeyError, ArithmeticError, ValueError, TypeError):
@@ -102,11 +109,14 @@ class SlipFinder:
             if abs(value - right) <= 1e-9 * abs(right) or not accepts(value):
                 continue
             distance = abs(value - target)
+            if candidate is last:
+                found = (distance, candidate)
+                break
             if found is None or distance < found[0]:
                 found = (distance, candidate)
         if found is None:
             return None
-        candidate = found[1]
+        candidate = self._last[quantity.symbol] = found[1]
         # Written-out symbols the slip left alone are shown as the symbols again.
         folded = rebuild(candidate.tree, lambda node: Sym(origins[id(node)]) if id(node) in origins else None)
         return Slip(candidate.kind, candidate.words, f"{quantity.symbol} = {folded.text()}")
