@@ -193,19 +193,32 @@ class SlipFinder:
                 for k, factor in enumerate(node.factors):
                     rest = node.factors[:k] + node.factors[k + 1:]
                     kept = rest[0] if len(rest) == 1 else Mul(*rest)
-                    words = _factor_words(factor, origins)
-                    yield _Candidate("missing factor", words, put(kept))
+                    yield _Candidate("missing factor", self._factor_words(factor, origins), put(kept))
                 for k, factor in enumerate(node.factors):
                     others = node.factors[:k] + node.factors[k + 1:]
                     for partial in _one_term_multiplied(factor, others):
-                        yield _Candidate("missing bracket",
-                                         f"only one term of ({factor.text()}) multiplied through", put(partial))
+                        yield _Candidate("missing bracket", f"a bracket left out: only one term of "
+                                         f"({_shown(factor, origins)}) multiplied by {_shown(Mul(*others), origins)}",
+                                         put(partial))
             elif isinstance(node, Sub):
-                yield _Candidate("sign error", f"{node.right.text()} − {node.left.text()} where "
-                                 f"{node.left.text()} − {node.right.text()} belongs", put(Sub(node.right, node.left)))
-                yield _Candidate("sign error", f"+ where − belongs in {node.text()}", put(Add(node.left, node.right)))
+                left, right = _shown(node.left, origins), _shown(node.right, origins)
+                yield _Candidate("sign error", f"{right} − {left} where {left} − {right} belongs",
+                                 put(Sub(node.right, node.left)))
+                yield _Candidate("sign error", f"{left} + {right} where {left} − {right} belongs",
+                                 put(Add(node.left, node.right)))
             elif isinstance(node, Neg):
-                yield _Candidate("sign error", f"the minus sign of {node.text()} left out", put(node.inner))
+                yield _Candidate("sign error", f"the minus sign of {_shown(node, origins)} left out", put(node.inner))
+
+    def _factor_words(self, factor: Expr, origins: dict[int, str]) -> str:
+        symbol = origins.get(id(factor)) or (factor.name if isinstance(factor, Sym) else None)
+        text = _shown(factor, origins)
+        n = self.program.index.get(symbol) if symbol else None
+        if n is not None and self.program.quantities[n].kind == "activation_slope":
+            layer = self.program.quantities[n].layer
+            shown = symbol if text == symbol else f"{symbol} = {text}"
+            slope = "σ′" if self.program.net.activations[layer - 1] == "sigmoid" else "the activation's slope"
+            return f"the activation's slope {shown} left out ({slope} forgotten)"
+        return f"the factor {text} left out"
 
 
 def rate_slip(quantity: Quantity, values: dict, rate: float) -> Slip:
@@ -229,13 +242,9 @@ def _short(value: float) -> str:
     return f"{value:.6g}".replace("-", "−")
 
 
-def _factor_words(factor: Expr, origins: dict[int, str]) -> str:
-    symbol = origins.get(id(factor)) or (factor.name if isinstance(factor, Sym) else None)
-    text = factor.text()
-    if symbol and re.fullmatch(r"da_.+/d.+", symbol):
-        shown = symbol if text == symbol else f"{symbol} = {text}"
-        return f"the activation's slope {shown} left out (σ′ forgotten)"
-    return f"the factor {text} left out"
+def _shown(node: Expr, origins: dict[int, str]) -> str:
+    """A subtree as text, with the symbols written out inside it folded back (the node itself stays open)."""
+    return rebuild(node, lambda at: Sym(origins[id(at)]) if at is not node and id(at) in origins else None).text()
 
 
 def _one_term_multiplied(factor: Expr, others: tuple[Expr, ...]) -> Iterator[Expr]:
