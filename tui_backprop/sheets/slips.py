@@ -74,8 +74,11 @@ class SlipFinder:
         shapes: dict[str, list[str]] = {}
         for symbol in [*program.free, *(q.symbol for q in program.quantities if q.phase != UPDATE)]:
             shapes.setdefault(_shape(symbol), []).append(symbol)
-        # Nearest first (w3 and w5 before w1 for w4): where two give the same number, the nearer is named.
-        self.neighbours = {symbol: sorted((other for other in group if other != symbol),
+        # One number changed (w2 for w4, da_h1/dh1 for da_h2/dh2, h1[3] for h1[2]), nearest first
+        # (w3 and w5 before w1 for w4): where two give the same number, the nearer is named.
+        layer = {w: n for n, rows in enumerate(program.names.weight_at) for row in rows for w in row}
+        near = lambda a, b: _one_change(a, b) and layer.get(a) == layer.get(b)  # noqa: E731 - weights of one layer
+        self.neighbours = {symbol: sorted((other for other in group if near(symbol, other)),
                                           key=lambda other, symbol=symbol: _apart(symbol, other))
                            for group in shapes.values() for symbol in group}
 
@@ -259,6 +262,12 @@ def _one_term_multiplied(factor: Expr, others: tuple[Expr, ...]) -> Iterator[Exp
 
 def _shape(symbol: str) -> str:
     return re.sub(r"\d+", "#", symbol)
+
+
+def _one_change(symbol: str, other: str) -> bool:
+    """Whether `other` is `symbol` with one number replaced by another (everywhere it occurs)."""
+    changes = {(a, b) for a, b in zip(re.findall(r"\d+", symbol), re.findall(r"\d+", other)) if a != b}
+    return len(changes) == 1
 
 
 def _apart(symbol: str, other: str) -> int:
