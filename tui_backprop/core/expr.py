@@ -1,10 +1,11 @@
 """Tiny expression trees: the one description every formula is written in.
 
-Each node can evaluate itself, print itself in symbols, print itself with the
-current numbers substituted, list the symbols it reads, and emit Python source.
-Values are never computed by walking the tree: the tree is turned into Python
-source once, and both the step-by-step trace and the fast path run that same
-source, so the two agree to the last bit.
+Each node can print itself in symbols, print itself with the current numbers
+substituted, list the symbols it reads, evaluate itself, and emit Python source.
+`evaluate` (the step-by-step trace) and `py` (the compiled fast path) do the
+same floating-point operations in the same order, each non-linear piece
+compiled from one source template, so the two agree to the last bit (a test
+holds them to it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ EPS = 1e-12
 CLIP_PY = "(1e-12 if {x} <= 1e-12 else {x})"
 
 RUNTIME = {"exp": math.exp, "tanh": math.tanh, "log": math.log}
+
+
+def function_of(template: str):
+    """A one-argument Python function from a source template over {x}: the trace's copy of the compiled code."""
+    if template not in _FUNCTIONS:
+        _FUNCTIONS[template] = eval(f"lambda x: {template.format(x='x')}", dict(RUNTIME))
+    return _FUNCTIONS[template]
+
+
+_FUNCTIONS: dict = {}
 
 # Binding strength, used to decide where parentheses are needed.
 _SUM, _PRODUCT, _UNARY, _ATOM = 1, 2, 3, 4
@@ -74,6 +85,9 @@ class Expr:
     def py(self, name) -> str:  # pragma: no cover - every node overrides
         raise NotImplementedError
 
+    def evaluate(self, values: dict[str, float]) -> float:  # pragma: no cover - every node overrides
+        raise NotImplementedError
+
     def _wrap(self, child: Expr, show, tighter: bool = False) -> str:
         inner = child.render(show)
         if child.precedence < self.precedence or (tighter and child.precedence == self.precedence):
@@ -95,6 +109,9 @@ class Sym(Expr):
     def py(self, name):
         return name(self.name)
 
+    def evaluate(self, values):
+        return values[self.name]
+
 
 class Num(Expr):
     """A constant; `label` is how it is written (½, n) when not a plain number."""
@@ -108,6 +125,9 @@ class Num(Expr):
 
     def py(self, name):
         return repr(self.value)
+
+    def evaluate(self, values):
+        return self.value
 
 
 class Add(Expr):
@@ -125,6 +145,13 @@ class Add(Expr):
     def py(self, name):
         return "(" + " + ".join(term.py(name) for term in self.terms) + ")"
 
+    def evaluate(self, values):
+        terms = iter(self.terms)
+        total = next(terms).evaluate(values)
+        for term in terms:  # left to right, as Python evaluates a + b + c
+            total = total + term.evaluate(values)
+        return total
+
 
 class Sub(Expr):
     precedence = _SUM
@@ -140,6 +167,9 @@ class Sub(Expr):
 
     def py(self, name):
         return f"({self.left.py(name)} - {self.right.py(name)})"
+
+    def evaluate(self, values):
+        return self.left.evaluate(values) - self.right.evaluate(values)
 
 
 class Mul(Expr):
@@ -157,6 +187,13 @@ class Mul(Expr):
     def py(self, name):
         return "(" + "*".join(factor.py(name) for factor in self.factors) + ")"
 
+    def evaluate(self, values):
+        factors = iter(self.factors)
+        product = next(factors).evaluate(values)
+        for factor in factors:
+            product = product * factor.evaluate(values)
+        return product
+
 
 class Div(Expr):
     precedence = _PRODUCT
@@ -173,6 +210,9 @@ class Div(Expr):
     def py(self, name):
         return f"({self.top.py(name)} / {self.bottom.py(name)})"
 
+    def evaluate(self, values):
+        return self.top.evaluate(values) / self.bottom.evaluate(values)
+
 
 class Neg(Expr):
     precedence = _UNARY
@@ -188,6 +228,9 @@ class Neg(Expr):
 
     def py(self, name):
         return f"(-{self.inner.py(name)})"
+
+    def evaluate(self, values):
+        return -self.inner.evaluate(values)
 
 
 class Square(Expr):
@@ -208,6 +251,10 @@ class Square(Expr):
         inner = self.inner.py(name)
         return f"({inner}*{inner})"
 
+    def evaluate(self, values):
+        inner = self.inner.evaluate(values)
+        return inner * inner
+
 
 class Call(Expr):
     """A named function of one symbol, e.g. σ(h1); `template` is its Python source."""
@@ -223,6 +270,9 @@ class Call(Expr):
 
     def py(self, name):
         return self.template.format(x=self.arg.py(name))
+
+    def evaluate(self, values):
+        return function_of(self.template)(self.arg.evaluate(values))
 
 
 class Softmax(Expr):
@@ -243,6 +293,14 @@ class Softmax(Expr):
         peak = f"max({', '.join(names)})" if len(names) > 1 else names[0]  # max() needs two arguments
         total = " + ".join(f"exp({n} - {peak})" for n in names)
         return f"(exp({names[self.index]} - {peak}) / ({total}))"
+
+    def evaluate(self, values):
+        sums = [arg.evaluate(values) for arg in self.args]
+        peak = max(sums) if len(sums) > 1 else sums[0]
+        total = math.exp(sums[0] - peak)
+        for x in sums[1:]:
+            total = total + math.exp(x - peak)
+        return math.exp(sums[self.index] - peak) / total
 
 
 def sigmoid(x: Expr) -> Expr:
@@ -271,3 +329,6 @@ class _Clipped(Expr):
 
     def py(self, name):
         return CLIP_PY.format(x=self.inner.py(name))
+
+    def evaluate(self, values):
+        return function_of(CLIP_PY)(self.inner.evaluate(values))
