@@ -39,7 +39,7 @@ class NumpyEpochs:
 
     def __init__(self, program: Program, env: dict[str, float]):
         net = self.net = program.net
-        self.program = program
+        self.program, self.env = program, env
         self.lr = env["lr"]
         names = net.names
         flat = np.array([env[w] for w in names.weights])
@@ -77,7 +77,8 @@ class NumpyEpochs:
                 row = out[epoch * stride:(epoch + 1) * stride]
                 row[0], row[-1] = self.lr, loss
                 row[1:-1] = self.before
-        env = dict(zip(self.program.parameters, self.parameters().tolist()))
+        env = dict(self.env)
+        env.update(zip(self.program.parameters, self.parameters().tolist()))
         return env, array("d", out.tobytes())
 
     def epoch(self) -> float:

@@ -171,7 +171,9 @@ def run_train(args) -> int:
         write_csv(program, net, rates, args.epochs, args.csv)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-    curves = sweep(program, rates, args.epochs)
+    from . import bulk  # numpy, for large networks: after the lines that need no numpy
+
+    curves = sweep(program, rates, args.epochs, train=bulk.train)
     print(describe(net).rsplit(", lr", 1)[0] + f" — {args.epochs} epochs")
     print(summary_table(curves, args.epochs))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):

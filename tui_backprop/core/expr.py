@@ -52,6 +52,24 @@ def format_number(value: float, digits: int | None = None) -> str:
     return text
 
 
+class _Show:
+    """How a symbol is shown (its name, or its number), and how many terms of a long sum."""
+
+    def __init__(self, show, most_terms: int | None):
+        self.show, self.most_terms = show, most_terms
+
+    def __call__(self, name: str) -> str:
+        return self.show(name)
+
+    def shortened(self, parts: list, render) -> list[str]:
+        """The parts rendered, or for too many the first few, "…(n more)…" and the last."""
+        most = self.most_terms
+        if most is None or len(parts) <= most:
+            return [render(part) for part in parts]
+        head = [render(part) for part in parts[: most - 1]]
+        return head + [f"…({len(parts) - most} more)…", render(parts[-1])]
+
+
 class Expr:
     precedence = _ATOM
 
@@ -68,16 +86,17 @@ class Expr:
     def children(self) -> tuple[Expr, ...]:
         return ()
 
-    def text(self) -> str:
-        return self.render(lambda name: name)
+    def text(self, most_terms: int | None = None) -> str:
+        """In symbols; a sum of more than `most_terms` terms shows its first and last few around "…"."""
+        return self.render(_Show(lambda name: name, most_terms))
 
-    def substituted(self, values: dict[str, float], digits: int | None = None) -> str:
+    def substituted(self, values: dict[str, float], digits: int | None = None, most_terms: int | None = None) -> str:
         def show(name):
             text = format_number(values[name], digits)
             # A negative number in the middle of a formula reads better bracketed: 0.5·(−0.02).
             return f"({text})" if text.startswith("−") else text
 
-        return self.render(show)
+        return self.render(_Show(show, most_terms))
 
     def render(self, show) -> str:  # pragma: no cover - every node overrides
         raise NotImplementedError
@@ -140,7 +159,7 @@ class Add(Expr):
         return self.terms
 
     def render(self, show):
-        return " + ".join(self._wrap(term, show) for term in self.terms)
+        return " + ".join(show.shortened(list(self.terms), lambda term: self._wrap(term, show)))
 
     def py(self, name):
         return "(" + " + ".join(term.py(name) for term in self.terms) + ")"
@@ -285,7 +304,7 @@ class Softmax(Expr):
         return tuple(self.args)
 
     def render(self, show):
-        shown = ", ".join(arg.render(show) for arg in self.args)
+        shown = ", ".join(show.shortened(self.args, lambda arg: arg.render(show)))
         return f"softmax({shown})_{self.index + 1}"
 
     def py(self, name):

@@ -54,8 +54,12 @@ class Quantity:
     def formula(self) -> str:
         return f"{self.symbol} = {self.expr.text()}"
 
-    def substituted(self, values: dict[str, float], digits: int | None = None) -> str:
-        return f"{self.symbol} = {self.expr.substituted(values, digits)}"
+    def substituted(self, values: dict[str, float], digits: int | None = None, most_terms: int | None = None) -> str:
+        return f"{self.symbol} = {self.expr.substituted(values, digits, most_terms)}"
+
+    def shortened(self, most_terms: int) -> str:
+        """The formula, a long sum shown by its first and last terms (a screen has no room for 100)."""
+        return f"{self.symbol} = {self.expr.text(most_terms)}"
 
     def evaluate(self, values: dict[str, float]) -> float:
         return self.expr.evaluate(values)

@@ -70,8 +70,8 @@ class Operation:
     def inputs(self) -> dict[str, float]:
         return dict(zip(self.reads, self.read_values))
 
-    def substituted(self, digits: int | None = None) -> str:
-        return self.quantity.substituted(self.inputs, digits)
+    def substituted(self, digits: int | None = None, most_terms: int | None = None) -> str:
+        return self.quantity.substituted(self.inputs, digits, most_terms)
 
     def as_dict(self) -> dict:
         return {
