@@ -35,22 +35,24 @@ def train(program: Program, env: dict[str, float], epochs: int, record: str = "l
 
 
 class NumpyEpochs:
-    """The network's parameters as matrices, trained whole epochs at a time."""
+    """The network's parameters as one vector (in the order of program.parameters), seen as a matrix
+    and a bias vector per layer, trained whole epochs at a time."""
 
     def __init__(self, program: Program, env: dict[str, float]):
         net = self.net = program.net
         self.program, self.env = program, env
         self.lr = env["lr"]
         names = net.names
-        flat = np.array([env[w] for w in names.weights])
+        self.flat = np.array([env[p] for p in program.parameters])
         self.weights, at = [], 0
         for fan_in, fan_out in zip(net.sizes, net.sizes[1:]):
-            self.weights.append(flat[at: at + fan_in * fan_out].reshape(fan_out, fan_in).copy())
+            self.weights.append(self.flat[at: at + fan_in * fan_out].reshape(fan_out, fan_in))
             at += fan_in * fan_out
         self.biases = []
         for layer in range(1, net.depth + 1):
-            row = names.bias_at[layer]
-            self.biases.append(np.array([env[b] for b in row]) if row[0] else None)
+            count = {"none": 0, "shared": 1, "neuron": net.sizes[layer]}[net.bias]
+            self.biases.append(self.flat[at: at + count] if count else None)
+            at += count
         samples = range(len(net.samples))
         self.inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
         self.targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
@@ -58,31 +60,25 @@ class NumpyEpochs:
         self.count = {"half_sse": 1, "mse": outputs * count, "bce": outputs * count, "cce": count}[net.loss]
         self.trains_bias = net.train_bias and net.bias != "none"
 
-    def parameters(self) -> np.ndarray:
-        parts = [w.ravel() for w in self.weights]
-        if self.net.bias == "shared":
-            parts += [b[:1] for b in self.biases]
-        elif self.net.bias == "neuron":
-            parts += list(self.biases)
-        return np.concatenate(parts)
-
     def run(self, epochs: int, record: str) -> tuple[dict, array]:
         stride = 1 if record == "loss" else len(self.program.parameters) + 2
         out = np.empty(epochs * stride)
         for epoch in range(epochs):
-            loss = self.epoch()
+            loss, gradients, bias_gradients = self.gradients()
             if record == "loss":
                 out[epoch] = loss
             else:
                 row = out[epoch * stride:(epoch + 1) * stride]
-                row[0], row[-1] = self.lr, loss
-                row[1:-1] = self.before
+                row[0], row[1:-1], row[-1] = self.lr, self.flat, loss
+            self.update(gradients, bias_gradients)
         env = dict(self.env)
-        env.update(zip(self.program.parameters, self.parameters().tolist()))
-        return env, array("d", out.tobytes())
+        env.update(zip(self.program.parameters, self.flat.tolist()))
+        records = array("d")
+        records.frombytes(memoryview(out).cast("B"))  # one copy, straight from numpy's buffer
+        return env, records
 
-    def epoch(self) -> float:
-        """One epoch: forward, E_total, backward, update; returns E_total (of the forward pass)."""
+    def gradients(self):
+        """Forward, E_total and backward: E_total (of the forward pass) and every gradient."""
         net = self.net
         activations = [self.inputs]
         for layer, (w, b) in enumerate(zip(self.weights, self.biases), 1):
@@ -103,19 +99,24 @@ class NumpyEpochs:
                 bias_gradients[layer - 1] = delta.sum(axis=0)
             if layer > 1:
                 delta = (delta @ self.weights[layer - 1]) * _slope(net.activations[layer - 2], activations[layer - 1])
-        self.before = self.parameters()
-        for layer in range(net.depth):
-            self.weights[layer] -= self.lr * gradients[layer]
+        return loss, gradients, bias_gradients
+
+    def update(self, gradients, bias_gradients) -> None:
+        for layer, gradient in enumerate(gradients):
+            self.weights[layer] -= self.lr * gradient
             if self.trains_bias:
                 step = bias_gradients[layer]
-                self.biases[layer] -= self.lr * (step.sum() if net.bias == "shared" else step)
-        return loss
+                self.biases[layer] -= self.lr * (step.sum() if self.net.bias == "shared" else step)
 
 
 def _activate(name: str, total: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         if name == "sigmoid":
-            return np.where(total > -708.0, 1.0 / (1.0 + np.exp(-total)), np.exp(total))
+            out = 1.0 / (1.0 + np.exp(-total))
+            deep = total <= -708.0  # where the core takes e^x itself, as 1/(1 + e^−x) would overflow
+            if deep.any():
+                out[deep] = np.exp(total[deep])
+            return out
         if name == "tanh":
             return np.tanh(total)
         if name == "relu":

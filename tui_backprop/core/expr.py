@@ -52,22 +52,26 @@ def format_number(value: float, digits: int | None = None) -> str:
     return text
 
 
-class _Show:
-    """How a symbol is shown (its name, or its number), and how many terms of a long sum."""
+def _name(name: str) -> str:
+    return name
 
-    def __init__(self, show, most_terms: int | None):
+
+class _Shortened:
+    """A way to show symbols (`show`) that also shortens sums of more than `most_terms` terms."""
+
+    def __init__(self, show, most_terms: int):
         self.show, self.most_terms = show, most_terms
 
     def __call__(self, name: str) -> str:
         return self.show(name)
 
-    def shortened(self, parts: list, render) -> list[str]:
-        """The parts rendered, or for too many the first few, "…(n more)…" and the last."""
-        most = self.most_terms
-        if most is None or len(parts) <= most:
-            return [render(part) for part in parts]
-        head = [render(part) for part in parts[: most - 1]]
-        return head + [f"…({len(parts) - most} more)…", render(parts[-1])]
+
+def _parts(show, parts, render) -> list[str]:
+    """The parts of a sum rendered; when `show` shortens, the first few, "…(n more)…" and the last."""
+    most = getattr(show, "most_terms", None)
+    if most is None or len(parts) <= most:
+        return [render(part) for part in parts]
+    return [render(part) for part in parts[: most - 1]] + [f"…({len(parts) - most} more)…", render(parts[-1])]
 
 
 class Expr:
@@ -75,11 +79,11 @@ class Expr:
 
     def reads(self) -> list[str]:
         """Symbols this expression reads, in order of first appearance."""
-        seen: list[str] = []
+        seen: dict[str, None] = {}
         self._collect(seen)
-        return seen
+        return list(seen)
 
-    def _collect(self, seen: list[str]) -> None:
+    def _collect(self, seen: dict[str, None]) -> None:
         for child in self.children():
             child._collect(seen)
 
@@ -88,7 +92,7 @@ class Expr:
 
     def text(self, most_terms: int | None = None) -> str:
         """In symbols; a sum of more than `most_terms` terms shows its first and last few around "…"."""
-        return self.render(_Show(lambda name: name, most_terms))
+        return self.render(_name if most_terms is None else _Shortened(_name, most_terms))
 
     def substituted(self, values: dict[str, float], digits: int | None = None, most_terms: int | None = None) -> str:
         def show(name):
@@ -96,7 +100,7 @@ class Expr:
             # A negative number in the middle of a formula reads better bracketed: 0.5·(−0.02).
             return f"({text})" if text.startswith("−") else text
 
-        return self.render(_Show(show, most_terms))
+        return self.render(show if most_terms is None else _Shortened(show, most_terms))
 
     def render(self, show) -> str:  # pragma: no cover - every node overrides
         raise NotImplementedError
@@ -119,8 +123,7 @@ class Sym(Expr):
         self.name = name
 
     def _collect(self, seen):
-        if self.name not in seen:
-            seen.append(self.name)
+        seen[self.name] = None
 
     def render(self, show):
         return show(self.name)
@@ -159,7 +162,7 @@ class Add(Expr):
         return self.terms
 
     def render(self, show):
-        return " + ".join(show.shortened(list(self.terms), lambda term: self._wrap(term, show)))
+        return " + ".join(_parts(show, self.terms, lambda term: self._wrap(term, show)))
 
     def py(self, name):
         return "(" + " + ".join(term.py(name) for term in self.terms) + ")"
@@ -304,7 +307,7 @@ class Softmax(Expr):
         return tuple(self.args)
 
     def render(self, show):
-        shown = ", ".join(show.shortened(self.args, lambda arg: arg.render(show)))
+        shown = ", ".join(_parts(show, self.args, lambda arg: arg.render(show)))
         return f"softmax({shown})_{self.index + 1}"
 
     def py(self, name):

@@ -74,16 +74,17 @@ class Operation:
         return self.quantity.substituted(self.inputs, digits, most_terms)
 
     def as_dict(self) -> dict:
+        q = self.quantity
         return {
             "epoch": self.epoch,
-            "phase": self.phase,
+            "phase": q.phase,
             "position": self.position,
-            "symbol": self.symbol,
-            "formula": self.formula,
-            "substituted": self.substituted(),
+            "symbol": q.symbol,
+            "formula": q.formula,
+            "substituted": q.substituted(dict(zip(q.reads, self.read_values))),
             "value": self.value,
-            "reads": list(self.reads),
-            "why": self.why,
+            "reads": list(q.reads),
+            "why": q.why,
         }
 
 
@@ -142,6 +143,7 @@ class Stepper:
         self._undo: list[UndoRecord] = []
         self._recording = True
         self._free = set(self.program.free)
+        self._count = len(self.program)  # operations in an epoch
         self._first_update = self.program.phase_bounds(UPDATE)[0]
 
     # -- the whole state, for saving ---------------------------------------
@@ -165,7 +167,7 @@ class Stepper:
     @property
     def upcoming(self) -> Quantity:
         """The operation `next` will perform."""
-        return self.quantities[self.position % len(self.quantities)]
+        return self.quantities[self.position % self._count]
 
     @property
     def last(self) -> Operation | None:
@@ -179,14 +181,14 @@ class Stepper:
 
     @property
     def epoch_done(self) -> bool:
-        return self.position == len(self.quantities)
+        return self.position == self._count
 
     def peek(self) -> float:
         """The value `next` will compute, without computing it (for the quiz).
 
         Every quantity reads only free symbols and earlier quantities of its own
         epoch, so this is right even at an epoch boundary."""
-        return self.program.evaluate(self.position % len(self.quantities), self.values)
+        return self.program.evaluate(self.position % self._count, self.values)
 
     def free_symbols(self) -> list[str]:
         return list(self.program.free)
@@ -279,7 +281,7 @@ class Stepper:
         self._recording = False
         done = 0
         try:
-            if 0 < self.position < len(self.quantities):
+            if 0 < self.position < self._count:
                 self.finish_epoch()
                 done = 1
             fast = epochs - done - 1
@@ -351,9 +353,12 @@ class Stepper:
     # -- whole runs without a cursor -------------------------------------
     def trace(self, epochs: int = 1) -> list[Operation]:
         """Every operation of the next `epochs` epochs."""
-        steps = []
+        return list(self.steps(epochs))
+
+    def steps(self, epochs: int = 1):
+        """Every operation of the next `epochs` epochs, one at a time: a reader that handles each as it
+        comes finds its quantity still built (a large network's epoch is too long to keep them all)."""
         for _ in range(epochs):
-            steps.append(self.next())
+            yield self.next()
             while not self.epoch_done:
-                steps.append(self.next())
-        return steps
+                yield self.next()
