@@ -8,7 +8,6 @@ import os
 import random
 
 import openpyxl
-import pytest
 from hypothesis import given, strategies as st
 
 from sheet_builder import slipped_run
@@ -113,7 +112,8 @@ def test_a_clean_class_passes_and_a_blank_workbook_is_nothing_filled_in(tmp_path
     assert "2 sheets: 1 all right" in out
     with open(returned / "grades" / "class.csv", encoding="utf-8") as stream:
         rows = {row["student"]: row for row in csv.DictReader(stream)}
-    assert rows["Ada Lovelace"]["note"] == "every cell right" and rows["Ada Lovelace"]["cells"] == rows["Ada Lovelace"]["right"]
+    ada = rows["Ada Lovelace"]
+    assert ada["note"] == "every cell right" and ada["cells"] == ada["right"]
     assert rows["Alan Turing"]["note"] == "nothing filled in yet"
 
 

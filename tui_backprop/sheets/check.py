@@ -132,7 +132,8 @@ class Mismatch:
             "epoch": self.epoch, "symbol": self.symbol, "cell": self.cell, "column": self.column,
             "sheet": _json_number(self.sheet), "sheet_text": self.sheet_text, "correct": _json_number(self.correct),
             "formula": self.formula, "substituted": self.substituted(), "starts_here": self.starts_here,
-            "causes": list(self.causes), "rounded": list(self.rounded), "carried": list(self.carried), "follows_epoch": self.follows_epoch,
+            "causes": list(self.causes), "rounded": list(self.rounded), "carried": list(self.carried),
+            "follows_epoch": self.follows_epoch,
             "explanation": self.explanation(),
             "slip": None if self.slip is None else {**self.slip.as_dict(), "group": self.group},
         }

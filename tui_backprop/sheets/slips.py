@@ -22,7 +22,7 @@ from collections import ChainMap
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from ..core.expr import CLIP_PY, RUNTIME, Add, Call, Div, Expr, Mul, Neg, Num, Softmax, Square, Sub, Sym, clipped
+from ..core.expr import Add, Call, Div, Expr, Mul, Neg, Num, Softmax, Square, Sub, Sym, clipped
 from ..core.program import UPDATE, Program, Quantity
 
 _CLIPPED = type(clipped(Num(1.0)))
@@ -93,7 +93,7 @@ class SlipFinder:
         """
         tree, origins = self.written_out(quantity)
         try:
-            right = evaluate(tree, values)
+            right = tree.evaluate(values)
         except (KeyError, ArithmeticError, ValueError):
             return None
         if quantity.symbol not in self._candidates:
@@ -105,7 +105,7 @@ class SlipFinder:
         found = None
         for candidate in tried:
             try:
-                value = evaluate(candidate.tree, self._with_stand_in(candidate, values, before))
+                value = candidate.tree.evaluate(self._with_stand_in(candidate, values, before))
             except (KeyError, ArithmeticError, ValueError, TypeError):
                 continue
             # A change that gives the same number is no slip: (a − t)² is (t − a)².
@@ -129,7 +129,7 @@ class SlipFinder:
             return values
         label, source, symbol = candidate.stand_in
         if source == "new":
-            return ChainMap({label: evaluate(self.updates[symbol].expr, values)}, values)
+            return ChainMap({label: self.updates[symbol].expr.evaluate(values)}, values)
         return ChainMap({label: before[symbol]}, values)  # TypeError without an epoch before: no candidate
 
     def written_out(self, quantity: Quantity) -> tuple[Expr, dict[int, str]]:
@@ -179,7 +179,8 @@ class SlipFinder:
             for symbol in reads:
                 if symbol != "lr":
                     label = f"{symbol} (epoch before)"
-                    yield _Candidate("previous epoch's value", f"the epoch before's {symbol} where this epoch's belongs",
+                    yield _Candidate("previous epoch's value",
+                                     f"the epoch before's {symbol} where this epoch's belongs",
                                      _swap(tree, symbol, Sym(label)), (label, "before", symbol))
         if quantity.phase == UPDATE and isinstance(tree, Sub):
             yield _Candidate("sign error", "a step with the gradient (+ lr·gradient) where gradient descent steps "
@@ -330,45 +331,3 @@ def _places(tree: Expr):
 def _size(tree: Expr) -> int:
     return 1 + sum(_size(child) for child in tree.children())
 
-
-_UNARY: dict[str, Callable[[float], float]] = {}
-
-
-def _unary(template: str) -> Callable[[float], float]:
-    if template not in _UNARY:
-        _UNARY[template] = eval("lambda x: " + template.format(x="x"), dict(RUNTIME))  # noqa: S307 - our own templates
-    return _UNARY[template]
-
-
-def evaluate(node: Expr, values) -> float:
-    """The tree's value from `values` (a walk: the slips are few and small, compiling each would cost more)."""
-    if isinstance(node, Sym):
-        return values[node.name]
-    if isinstance(node, Num):
-        return node.value
-    if isinstance(node, Add):
-        return sum(evaluate(term, values) for term in node.terms)
-    if isinstance(node, Mul):
-        product = 1.0
-        for factor in node.factors:
-            product *= evaluate(factor, values)
-        return product
-    if isinstance(node, Sub):
-        return evaluate(node.left, values) - evaluate(node.right, values)
-    if isinstance(node, Div):
-        return evaluate(node.top, values) / evaluate(node.bottom, values)
-    if isinstance(node, Neg):
-        return -evaluate(node.inner, values)
-    if isinstance(node, Square):
-        inner = evaluate(node.inner, values)
-        return inner * inner
-    if isinstance(node, Call):
-        return _unary(node.template)(evaluate(node.arg, values))
-    if isinstance(node, _CLIPPED):
-        return _unary(CLIP_PY)(evaluate(node.inner, values))
-    if isinstance(node, Softmax):
-        args = [evaluate(arg, values) for arg in node.args]
-        peak = max(args)
-        exps = [math.exp(a - peak) for a in args]
-        return exps[node.index] / sum(exps)
-    raise ValueError(f"cannot evaluate {type(node).__name__}")
