@@ -130,13 +130,13 @@ def read_csv(path: Path, input_columns: list[str], target_columns: list[str], ou
             first, skipped = text.readline(), 0
             while first and not first.strip():  # blank lines above the header
                 first, skipped = text.readline(), skipped + 1
+            if not first:
+                raise _problem(where, "empty: it needs a header row of column names")
             # A spreadsheet set to a decimal comma writes ; between the columns.
             delimiter = ";" if first.count(";") > first.count(",") else ","
             rows = csv.reader(_chain(first, text), delimiter=delimiter)
-            header = next(rows, None)
+            header = next(rows)
             line = 1 + skipped
-            if header is None:
-                raise _problem(where, "empty: it needs a header row of column names")
             names = [name.strip() for name in header]
             input_at = [_column_index(names, name, where) for name in input_columns]
             target_at = [_column_index(names, name, where) for name in target_columns]
