@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import random
 import statistics
 from collections import Counter
 
@@ -241,6 +242,7 @@ BAD_TABLES = {
     "both file and generate": ({"file": "a.csv", "generate": "xor"}, "not both"),
     "unknown key with a file": ({"file": "a.csv", "inputs": ["x", "y"], "targets": "t", "sep": ";"}, "samples.sep"),
     "file that is a number": ({"file": 3, "inputs": ["x", "y"], "targets": "t"}, "samples.file"),
+    "file name with a NUL": ({"file": "a\x00.csv", "inputs": ["x", "y"], "targets": "t"}, "cannot read"),
     "inputs missing": ({"file": "a.csv", "targets": "t"}, "samples.inputs"),
     "targets a number": ({"file": "a.csv", "inputs": ["x", "y"], "targets": 1}, "samples.targets"),
     "standardize text": ({"file": "a.csv", "inputs": ["x", "y"], "targets": "t", "standardize": "yes"}, "samples.standardize"),
@@ -333,6 +335,9 @@ def test_the_split_is_seeded_and_keeps_every_row_once(tmp_path):
     assert sorted(nets[0].samples + nets[0].test_samples, key=rows.index) == rows
     assert nets[0].samples == tuple(sorted(nets[0].samples, key=rows.index))  # the rows keep their order
     assert nets[0].test_samples == nets[1].test_samples
+    order = list(range(20))
+    random.Random(5).shuffle(order)  # the documented rule: the first round(0.25 × 20) rows of a seeded shuffle
+    assert nets[0].test_samples == tuple(rows[n] for n in sorted(order[:5]))
     assert nets[0].test_samples != nets[2].test_samples
 
 
@@ -439,3 +444,19 @@ def test_fuzz_csv_bytes_raise_only_network_errors(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("fuzz")
     (folder / "data.csv").write_bytes(b"x,y,t\n" + data)
     only_network_errors(network_file(folder, {"file": "data.csv", "inputs": ["x", "y"], "targets": "t", "standardize": True}))
+
+
+TABLE_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 300), st.floats(), st.text(max_size=6),
+                         st.sampled_from(list(datasets.GENERATORS) + ["data.csv", ".", "x", "t"]),
+                         st.lists(st.sampled_from(["x", "y", "t", ""]), max_size=3))
+
+
+@settings(max_examples=200)
+@given(spec=st.dictionaries(st.sampled_from(datasets.FILE_KEYS + datasets.GENERATE_KEYS + ("other",)), TABLE_VALUES,
+                            max_size=5),
+       outputs=st.sampled_from([1, 2, 3]), fraction=st.one_of(st.none(), st.floats(-1, 2)))
+def test_fuzz_sample_tables_raise_only_network_errors(tmp_path_factory, spec, outputs, fraction):
+    folder = tmp_path_factory.mktemp("fuzz")
+    csv_file(folder, "x,y,t\n1,2,a\n3,4,b\n5,6,0.5\n")
+    extra = {} if fraction is None else {"test_fraction": fraction}
+    only_network_errors(network_file(folder, spec, layers=(2, outputs), loss="cce" if outputs > 1 else "bce", **extra))

@@ -117,8 +117,8 @@ def read_csv(path: Path, input_columns: list[str], target_columns: list[str], ou
     where = str(path)
     try:
         info = path.stat()
-    except OSError as error:
-        raise _problem(where, f"cannot read: {error.strerror or error}") from None
+    except (OSError, ValueError) as error:  # ValueError: a path with a NUL character
+        raise _problem(where, f"cannot read: {getattr(error, 'strerror', None) or error}") from None
     if not stat.S_ISREG(info.st_mode):
         raise _problem(where, "not a regular file")
     if info.st_size > MAX_BYTES:
