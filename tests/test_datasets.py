@@ -159,7 +159,10 @@ BAD_ROWS = {
     "empty input": ("x,y,t\n1,2,0\n3,,1\n", "row 3, column 'y'", "empty"),
     "infinite input": ("x,y,t\n1,inf,0\n", "row 2, column 'y'", "finite"),
     "short row": ("x,y,t\n1,2,0\n\n4,5\n", "row 4, column 't'", "missing"),
+    "a field beyond the csv module's limit": ("x,y,t\n1,2,0\n1," + "2" * 200_000 + ",0\n", "row 3", "field limit"),
+    "after blank lines above the header": ("\n\nx,y,t\n1,2,0\n3,?,1\n", "row 5, column 'y'", "not a number"),
     "empty class": ("x,y,t\n1,2,a\n3,4,\n", "row 3, column 't'", "empty"),
+    "a field over two lines": ('x,y,t\n1,2,0\n3,"4\n5",1\n', "row 3, column 'y'", "not a number: '4\\n5'"),
 }
 
 
@@ -191,12 +194,14 @@ def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
 def test_text_that_is_not_utf8_names_the_row(tmp_path):
     (tmp_path / "data.csv").write_bytes(b"x,y,t\n1,2,0\n1,\xff,0\n")
     message = one_line_error(network_file(tmp_path, {"file": "data.csv", "inputs": ["x", "y"], "targets": "t"}))
-    assert "UTF-8" in message and "data.csv" in message
+    assert "data.csv: row 3, column 'y': not UTF-8 text" in message
 
 
 def test_class_count_must_match_the_output_layer(tmp_path):
     message = csv_problem(tmp_path, "x,y,t\n1,1,a\n2,2,b\n3,3,c\n", layers=(2, 2), loss="cce")
     assert "3 classes (a, b, c)" in message and "output layer has 2 neurons" in message
+    broken = csv_problem(tmp_path, 'x,y,t\n1,1,"a\nb"\n2,2,c\n')
+    assert "2 classes ('a\\nb', c)" in broken
     typo = csv_problem(tmp_path, "x,y,t\n1,1,0.5\n2,2,O.25\n")
     assert "read as classes because row 3 is not a number" in typo
 
@@ -243,6 +248,7 @@ BAD_TABLES = {
     "unknown key with a file": ({"file": "a.csv", "inputs": ["x", "y"], "targets": "t", "sep": ";"}, "samples.sep"),
     "file that is a number": ({"file": 3, "inputs": ["x", "y"], "targets": "t"}, "samples.file"),
     "file name with a NUL": ({"file": "a\x00.csv", "inputs": ["x", "y"], "targets": "t"}, "cannot read"),
+    "file name with a line break": ({"file": "a\nb.csv", "inputs": ["x", "y"], "targets": "t"}, "a\\nb.csv"),
     "inputs missing": ({"file": "a.csv", "targets": "t"}, "samples.inputs"),
     "targets a number": ({"file": "a.csv", "inputs": ["x", "y"], "targets": 1}, "samples.targets"),
     "standardize text": ({"file": "a.csv", "inputs": ["x", "y"], "targets": "t", "standardize": "yes"}, "samples.standardize"),

@@ -114,7 +114,7 @@ class _Bounded(io.RawIOBase):
 def read_csv(path: Path, input_columns: list[str], target_columns: list[str], outputs: int) -> list[Sample]:
     """Every data row of a CSV file as a Sample: the input columns as numbers, the target columns
     as numbers or, for a class column (one that is not all numbers), one-hot over its sorted classes."""
-    where = str(path)
+    where = _plain(str(path))
     try:
         info = path.stat()
     except (OSError, ValueError) as error:  # ValueError: a path with a NUL character
@@ -123,10 +123,12 @@ def read_csv(path: Path, input_columns: list[str], target_columns: list[str], ou
         raise _problem(where, "not a regular file")
     if info.st_size > MAX_BYTES:
         raise _problem(where, _too_large())
-    line = 1
+    line = 0  # the last row read: a csv.Error is about the one after it
     try:
         with path.open("rb", buffering=0) as raw:
-            text = io.TextIOWrapper(io.BufferedReader(_Bounded(raw, MAX_BYTES)), encoding="utf-8-sig", newline="")
+            # Bytes that are not UTF-8 become lone surrogates, so that the row and column holding them can be named.
+            text = io.TextIOWrapper(io.BufferedReader(_Bounded(raw, MAX_BYTES)), encoding="utf-8-sig",
+                                    errors="surrogateescape", newline="")
             first, skipped = text.readline(), 0
             while first and not first.strip():  # blank lines above the header
                 first, skipped = text.readline(), skipped + 1
@@ -135,15 +137,17 @@ def read_csv(path: Path, input_columns: list[str], target_columns: list[str], ou
             # A spreadsheet set to a decimal comma writes ; between the columns.
             delimiter = ";" if first.count(";") > first.count(",") else ","
             rows = csv.reader(_chain(first, text), delimiter=delimiter)
+            line = skipped
             header = next(rows)
-            line = 1 + skipped
+            line += 1
             names = [name.strip() for name in header]
             input_at = [_column_index(names, name, where) for name in input_columns]
             target_at = [_column_index(names, name, where) for name in target_columns]
-            last = max(input_at + target_at)
+            used = input_at + target_at
+            last = max(used)
             lines, inputs, targets = [], [], []
-            for row in rows:
-                line = rows.line_num + skipped
+            # Rows as a spreadsheet numbers them: blank lines count, a quoted line break does not.
+            for line, row in enumerate(rows, start=line + 1):
                 if not any(cell.strip() for cell in row):
                     continue  # a blank line
                 if len(inputs) == MAX_ROWS:
@@ -151,21 +155,35 @@ def read_csv(path: Path, input_columns: list[str], target_columns: list[str], ou
                 if len(row) <= last:
                     missing = names[last]
                     raise _problem(where, f"row {line}, column {missing!r}: missing (the row has {len(row)} columns)")
+                for at in used:
+                    if not _is_utf8(row[at]):
+                        raise _problem(where, f"row {line}, column {names[at]!r}: not UTF-8 text")
                 inputs.append(tuple(_cell_number(row[at], where, line, names[at]) for at in input_at))
                 targets.append([row[at].strip() for at in target_at])
                 lines.append(line)
     except _TooLarge:
         raise _problem(where, _too_large()) from None
-    except UnicodeDecodeError:
-        raise _problem(where, f"row {line}: not UTF-8 text") from None
     except csv.Error as error:
-        raise _problem(where, f"row {line}: {error}") from None
+        raise _problem(where, f"row {line + 1}: {error}") from None
     except OSError as error:
         raise _problem(where, f"cannot read: {error.strerror or error}") from None
     if not inputs:
         raise _problem(where, "no data rows under the header")
     encoded = _encode_targets(targets, lines, target_columns, outputs, where)
     return [Sample(i, t) for i, t in zip(inputs, encoded)]
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _plain(text: str) -> str:
+    """File text as it can stand in a one-line message: quoted and escaped if it holds a line break or the like."""
+    return text if text.isprintable() else repr(text)
 
 
 def _chain(first: str, rest):
@@ -235,7 +253,7 @@ def _encode_targets(targets: list[list[str]], lines: list[int], columns: list[st
         classes = sorted(set(cells))
         position = {name: k for k, name in enumerate(classes)}
         encoders.append(lambda cell, position=position: tuple(float(k == position[cell]) for k in range(len(position))))
-        shown = ", ".join(classes[:5]) + (", …" if len(classes) > 5 else "")
+        shown = ", ".join(map(_plain, classes[:5])) + (", …" if len(classes) > 5 else "")
         note = f"column {column!r} has {len(classes)} classes ({shown})"
         text_at = next((line for n, line in zip(numbers, lines) if n is None), None)
         if any(n is not None for n in numbers):
