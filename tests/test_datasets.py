@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 import numpy_reference
 from conftest import REPO
 from tui_backprop import cli
-from tui_backprop.core import Network, NetworkError, Sample, build_program, load_network, network_from_dict
+from tui_backprop.core import Network, NetworkError, Sample, Stepper, build_program, load_network, network_from_dict
 from tui_backprop.core import datasets
 from tui_backprop.core.loader import network_to_dict
+from tui_backprop.core.session import load_session, save_session
 
 IRIS_CSV = REPO / "examples" / "iris.csv"
 IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -106,6 +107,16 @@ def test_a_test_set_survives_network_to_dict():
     net = load_network(REPO / "examples" / "iris.toml")
     again = network_from_dict(json.loads(json.dumps(network_to_dict(net))))
     assert again == net and again.test_samples == net.test_samples
+
+
+def test_a_saved_session_keeps_its_test_samples(tmp_path):
+    net = load_network(network_file(tmp_path, {"generate": "gauss", "count": 20, "noise": 0.1, "seed": 4},
+                                    test_fraction=0.25))
+    stepper = Stepper(net)
+    stepper.run(2)
+    save_session(tmp_path / "study.session", stepper)
+    loaded, _ = load_session(tmp_path / "study.session")
+    assert loaded.net == net and len(loaded.net.test_samples) == 5
 
 
 def test_test_samples_are_validated_like_samples():
