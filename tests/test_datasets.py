@@ -92,7 +92,8 @@ def test_iris_inputs_are_standardized_with_the_training_rows_only():
     stds = [statistics.pstdev(c) for c in columns]
     for scaled, plain in zip(net.samples + net.test_samples, unscaled.samples + unscaled.test_samples):
         assert scaled.targets == plain.targets
-        assert scaled.inputs == pytest.approx([(x - m) / s for x, m, s in zip(plain.inputs, means, stds)], rel=1e-12, abs=1e-12)
+        expected = [(x - m) / s for x, m, s in zip(plain.inputs, means, stds)]
+        assert scaled.inputs == pytest.approx(expected, rel=1e-12, abs=1e-12)
     rows = [(s.inputs, s.targets) for s in unscaled.samples + unscaled.test_samples]
     assert Counter(rows) == Counter(iris_rows())
 
@@ -262,7 +263,8 @@ BAD_TABLES = {
     "file name with a line break": ({"file": "a\nb.csv", "inputs": ["x", "y"], "targets": "t"}, "a\\nb.csv"),
     "inputs missing": ({"file": "a.csv", "targets": "t"}, "samples.inputs"),
     "targets a number": ({"file": "a.csv", "inputs": ["x", "y"], "targets": 1}, "samples.targets"),
-    "standardize text": ({"file": "a.csv", "inputs": ["x", "y"], "targets": "t", "standardize": "yes"}, "samples.standardize"),
+    "standardize text": ({"file": "a.csv", "inputs": ["x", "y"], "targets": "t", "standardize": "yes"},
+                         "samples.standardize"),
     "unknown generator": ({"generate": "moons"}, "samples.generate"),
     "unknown key with a generator": ({"generate": "xor", "file_name": "x"}, "samples.file_name"),
     "count too small": ({"generate": "xor", "count": 1}, "samples.count"),
@@ -460,7 +462,8 @@ def test_fuzz_csv_tables_raise_only_network_errors(tmp_path_factory, rows, heade
 def test_fuzz_csv_bytes_raise_only_network_errors(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("fuzz")
     (folder / "data.csv").write_bytes(b"x,y,t\n" + data)
-    only_network_errors(network_file(folder, {"file": "data.csv", "inputs": ["x", "y"], "targets": "t", "standardize": True}))
+    spec = {"file": "data.csv", "inputs": ["x", "y"], "targets": "t", "standardize": True}
+    only_network_errors(network_file(folder, spec))
 
 
 TABLE_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 300), st.floats(), st.text(max_size=6),

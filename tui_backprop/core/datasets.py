@@ -47,7 +47,8 @@ def load_samples(table: dict, base: Path, inputs: int, outputs: int) -> tuple[li
         input_columns = _column_names(table, "inputs")
         target_columns = _column_names(table, "targets")
         if len(input_columns) != inputs:
-            raise NetworkError("samples.inputs", f"{len(input_columns)} columns, but the input layer has {inputs} neurons")
+            raise NetworkError("samples.inputs",
+                               f"{len(input_columns)} columns, but the input layer has {inputs} neurons")
         return read_csv(base / name, input_columns, target_columns, outputs), 0, standardize
     if "generate" in table:
         _known_keys(table, GENERATE_KEYS, "a generated set takes generate, count, noise and seed")
@@ -64,7 +65,8 @@ def load_samples(table: dict, base: Path, inputs: int, outputs: int) -> tuple[li
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise NetworkError("samples.seed", f"must be a whole number, got {seed!r}")
         if inputs != 2:
-            raise NetworkError("samples.generate", f"a generated set has 2 inputs (x and y), but the input layer has {inputs} neurons")
+            raise NetworkError("samples.generate",
+                               f"a generated set has 2 inputs (x and y), but the input layer has {inputs} neurons")
         if outputs not in (1, 2):
             raise NetworkError("samples.generate", f"a generated set has 2 classes: the output layer needs 1 neuron "
                                                    f"(target 0 or 1) or 2 (one-hot), not {outputs}")
@@ -249,7 +251,7 @@ def _encode_targets(targets: list[list[str]], lines: list[int], columns: list[st
             continue
         for cell, line in zip(cells, lines):
             if not cell:
-                raise _problem(where, f"row {line}, column {column!r}: empty (a class column needs a class on every row)")
+                raise _problem(where, f"row {line}, column {column!r}: empty (a class column needs a class on each row)")
         classes = sorted(set(cells))
         position = {name: k for k, name in enumerate(classes)}
         encoders.append(lambda cell, position=position: tuple(float(k == position[cell]) for k in range(len(position))))
