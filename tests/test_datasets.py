@@ -9,6 +9,8 @@ import math
 import os
 import random
 import statistics
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -383,9 +385,11 @@ def reference_test_losses(net: Network, epochs: int) -> list[float]:
     return losses
 
 
-def test_train_prints_train_and_test_error_for_iris(capsys):
-    assert cli.main(["train", "--config", str(REPO / "examples" / "iris.toml"), "--epochs", "5"]) == 0
-    out = capsys.readouterr().out
+def test_train_prints_train_and_test_error_for_iris():
+    command = [sys.executable, "-m", "tui_backprop", "train", "--config", "examples/iris.toml", "--epochs", "5"]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    out = done.stdout
     assert "120 samples + 30 held out for testing" in out
     lines = out.splitlines()
     header = next(line.split() for line in lines if line.startswith("epoch"))
