@@ -405,6 +405,23 @@ def test_train_prints_train_and_test_error_for_iris():
         assert test_value == pytest.approx(test[epoch - 1], rel=1e-9)
 
 
+def test_the_test_error_agrees_on_the_numpy_path(tmp_path):
+    from tui_backprop import bulk
+
+    spec = {"generate": "spiral", "count": 40, "noise": 0.1, "seed": 2}
+    net = load_network(network_file(tmp_path, spec, layers=(2, 20, 20, 1), activations=["tanh", "tanh", "sigmoid"],
+                                    bias="neuron", test_fraction=0.25))
+    program = build_program(net)
+    assert bulk.uses_numpy(program)
+    marks = [1, 10, 20]
+    on_numpy = cli.train_and_test(program, 0.5, marks, bulk.train)
+    in_python = cli.train_and_test(program, 0.5, marks, lambda p, env, epochs, record: p.run(env, epochs, record))
+    assert list(on_numpy[0]) == pytest.approx(list(in_python[0]), rel=1e-12)
+    assert [on_numpy[1][m] for m in marks] == pytest.approx([in_python[1][m] for m in marks], rel=1e-12)
+    reference = reference_test_losses(net, 20)
+    assert [in_python[1][m] for m in marks] == pytest.approx([reference[m - 1] for m in marks], rel=1e-12)
+
+
 def test_train_csv_ends_with_the_test_error(capsys):
     assert cli.main(["train", "--config", str(REPO / "examples" / "iris.toml"), "--epochs", "4", "--csv", "-"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
