@@ -73,9 +73,15 @@ class Operation:
     def substituted(self, digits: int | None = None, most_terms: int | None = None) -> str:
         return self.quantity.substituted(self.inputs, digits, most_terms)
 
+    @property
+    def clamped(self) -> list[str]:
+        """Where a logarithm or division of this operation was clamped at 1e-12, in words (usually none)."""
+        q = self.quantity
+        return q.expr.clamped(self.inputs) if q.kind in CLAMPING_KINDS else []
+
     def as_dict(self) -> dict:
         q = self.quantity
-        return {
+        step = {
             "epoch": self.epoch,
             "phase": q.phase,
             "position": self.position,
@@ -86,8 +92,13 @@ class Operation:
             "reads": list(q.reads),
             "why": q.why,
         }
+        clamped = self.clamped
+        if clamped:
+            step["clamped"] = clamped
+        return step
 
 
+CLAMPING_KINDS = ("error", "loss_slope")  # the only quantities with a logarithm or a clipped division
 MISSING = object()  # in an undo record: the symbol had no value before
 
 
