@@ -182,3 +182,35 @@ def test_the_operation_panel_says_where_a_value_was_clamped():
         assert "clamped: ln(1 − a_o1): 1 − a_o1 is 0, so ln takes 1e-12 instead" in shown
 
     drive(body, network=saturated_network())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_explain_as_python_runs_an_epoch_the_core_agrees_with(seed):
+    """`explain --format python` is the epoch as plain Python: run, it gives the core's numbers."""
+    from tui_backprop.core.compiled import readable_source
+
+    net = random_network(seed)
+    program = build_program(net)
+    namespace: dict = {}
+    exec(readable_source(program), namespace)
+    samples = [tuple(s.inputs) + tuple(s.targets) for s in net.samples]
+    loss, parameters = namespace["epoch"](dict(net.start_env()), samples)
+    env, core = program.run(net.start_env(), 1, "loss")
+    assert relative_gap(loss, core[0]) <= 1e-12
+    assert max(relative_gap(parameters[p], env[p]) for p in program.parameters) <= 1e-12
+
+
+def test_explain_as_python_uses_the_seeds_names():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "tui_backprop", "explain", "--preset", "mazur", "--format", "python"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "    h1 = w1 * i1 + w2 * i2 + b1\n" in done.stdout
+    assert "    dE_total_dw5 = dE_total_da_o1 * da_o1_do1 * a_h1\n" in done.stdout
+    ran = subprocess.run([sys.executable, "-c", done.stdout], capture_output=True, text=True, timeout=60)
+    net = __import__("tui_backprop.core", fromlist=["PRESETS"]).PRESETS["mazur"]()
+    env, core = build_program(net).run(net.start_env(), 1, "loss")
+    loss = float(ran.stdout.split(",")[0].strip("("))
+    assert relative_gap(loss, core[0]) <= 1e-12

@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print the worked solution of the first epochs")
     _network_options(explain)
     explain.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="how many epochs (default 1)")
-    explain.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    explain.add_argument("--format", choices=("text", "markdown", "json", "python"), default="text",
+                         help="python: one epoch as plain Python with the seeds' names, ready to run")
     explain.add_argument("--digits", type=_digits, default=None, metavar="D",
                          help="significant digits in text and markdown (default: full precision)")
     explain.set_defaults(handler=run_explain)
@@ -145,6 +146,11 @@ def load(args) -> Network:
 # -- explain ------------------------------------------------------------------
 
 def run_explain(args) -> int:
+    if args.format == "python":
+        from .core.compiled import readable_source
+
+        print(readable_source(build_program(load(args))), end="")
+        return EXIT_OK
     net = load(args)
     stepper = Stepper(net)
     start = dict(stepper.values)

@@ -370,6 +370,8 @@ class _Clipped(Expr):
         return (self.inner,)
 
     def render(self, show):
+        if getattr(show, "python", False):  # readable Python must still clip, or it computes another number
+            return f"clip({self.inner.render(show)})"
         return self.inner.render(show)
 
     def py(self, name):
