@@ -214,3 +214,14 @@ def test_explain_as_python_uses_the_seeds_names():
     env, core = build_program(net).run(net.start_env(), 1, "loss")
     loss = float(ran.stdout.split(",")[0].strip("("))
     assert relative_gap(loss, core[0]) <= 1e-12
+
+
+def test_predict_works_for_a_network_of_several_samples():
+    from tui_backprop.core import PRESETS
+
+    net = PRESETS["xor"]()
+    program = build_program(net)
+    stepper = Stepper(net)
+    stepper.finish_phase()  # the forward pass: every sample's outputs, by the trace
+    for s, sample in enumerate(net.samples):
+        assert program.predict(stepper.values, sample.inputs) == [stepper.values[f"a_o1[{s + 1}]"]]

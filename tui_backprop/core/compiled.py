@@ -29,7 +29,7 @@ def compile_program(program: Program, what: str):
     namespace = dict(RUNTIME)
     exec(compile(source, f"<backprop {what}>", "exec"), namespace)
     inner = namespace[entry]
-    if not program.names.multi_sample:
+    if not program.names.multi_sample or what == "predict":  # predict takes its one sample's inputs itself
         return inner
     samples = [program.names.input_symbols(s) + program.names.target_symbols(s) for s in range(len(program.net.samples))]
 
