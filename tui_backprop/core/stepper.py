@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from .history import History
 from .network import Network
 from .program import FORWARD, UPDATE, Program, Quantity, build_program
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
+class Operation(NamedTuple):
     """One performed step: what was computed, from what, and why.
 
     It keeps its place in the epoch and the numbers it read, not the Quantity:
     a fully stepped epoch of a large network has hundreds of thousands of
-    operations, and the program builds a quantity again whenever it is asked."""
+    operations (a tuple each, quick to make), and the program builds a quantity
+    again whenever it is asked."""
 
     epoch: int
     position: int  # 1-based place in the epoch
