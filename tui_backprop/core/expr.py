@@ -348,12 +348,7 @@ class _Log(Call):
         super().__init__("ln", "log(" + CLIP_PY + ")", arg)
 
     def clamped(self, values):
-        inner = self.arg.evaluate(values)
-        notes = super().clamped(values)
-        if inner <= EPS:
-            notes.append(f"ln({self.arg.text()}): {self.arg.text()} is {format_number(inner)}, so ln takes 1e-12 instead "
-                         f"(the output is saturated; the value is a bound, not exact)")
-        return notes
+        return super().clamped(values) + _clamp_note(self.arg, values, f"ln({self.arg.text()}): ", "ln takes 1e-12 instead")
 
 
 def clipped(x: Expr) -> Expr:
@@ -381,9 +376,12 @@ class _Clipped(Expr):
         return function_of(CLIP_PY)(self.inner.evaluate(values))
 
     def clamped(self, values):
-        inner = self.inner.evaluate(values)
-        notes = super().clamped(values)
-        if inner <= EPS:
-            notes.append(f"{self.inner.text()} is {format_number(inner)}, so 1e-12 stands in for it "
-                         f"(the output is saturated; the value is a bound, not exact)")
-        return notes
+        return super().clamped(values) + _clamp_note(self.inner, values, "", "1e-12 stands in for it")
+
+
+def _clamp_note(arg: Expr, values: dict[str, float], where: str, what: str) -> list[str]:
+    """A sentence for an argument that fell to 1e-12 or below and was clamped there; none otherwise."""
+    value = arg.evaluate(values)
+    if value > EPS:
+        return []
+    return [f"{where}{arg.text()} is {format_number(value)}, so {what} (the output is saturated; the value is a bound, not exact)"]
