@@ -14,6 +14,7 @@ import gc
 import json
 import math
 import sys
+from array import array
 
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
@@ -93,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print the worked solution of the first epochs")
     _network_options(explain)
     explain.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="how many epochs (default 1)")
-    explain.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    explain.add_argument("--format", choices=("text", "markdown", "json", "python"), default="text",
+                         help="python: one epoch as plain Python with the seeds' names, ready to run")
     explain.add_argument("--digits", type=_digits, default=None, metavar="D",
                          help="significant digits in text and markdown (default: full precision)")
     explain.set_defaults(handler=run_explain)
@@ -166,6 +168,11 @@ def load(args) -> Network:
 # -- explain ------------------------------------------------------------------
 
 def run_explain(args) -> int:
+    if args.format == "python":
+        from .core.compiled import readable_source
+
+        print(readable_source(build_program(load(args))), end="")
+        return EXIT_OK
     net = load(args)
     stepper = Stepper(net)
     start = dict(stepper.values)
@@ -200,9 +207,14 @@ def run_train(args) -> int:
         return EXIT_OK  # stdout is the CSV
     from . import bulk  # numpy, for large networks: after the lines that need no numpy
 
-    curves = sweep(program, rates, args.epochs, train=bulk.train)
+    if net.test_samples:
+        runs = {rate: train_and_test(program, rate, checkpoints(args.epochs), bulk.train) for rate in rates}
+        curves = {rate: curve for rate, (curve, _) in runs.items()}
+        tests = {rate: test for rate, (_, test) in runs.items()}
+    else:
+        curves, tests = sweep(program, rates, args.epochs, train=bulk.train), None
     print(describe(net).rsplit(", lr", 1)[0] + f" — {args.epochs} epochs")
-    print(summary_table(curves, args.epochs))
+    print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
         from .chart import build_chart
 
@@ -210,10 +222,31 @@ def run_train(args) -> int:
     return EXIT_OK
 
 
-def summary_table(curves: dict, epochs: int) -> str:
+def train_and_test(program, rate: float, marks: list[int], train) -> tuple[array, dict[int, float]]:
+    """E_total of every epoch up to the last mark, and the test samples' E_total at each mark,
+    with the parameters that epoch starts with (those its E_total is computed with).
+    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
+    net = program.net
+    env, curve, tests = dict(net.start_env(), lr=float(rate)), array("d"), {}
+    for mark in marks:
+        if mark - 1 > len(curve):
+            env, losses = train(program, env, mark - 1 - len(curve), "loss")
+            curve.extend(losses)
+        tests[mark] = program.loss_on(env, net.test_samples)
+    curve.extend(train(program, env, 1, "loss")[1])
+    return curve, tests
+
+
+def summary_table(curves: dict, epochs: int, tests: dict | None = None) -> str:
+    """E_total at the checkpoints, one column per rate; with `tests`, a train and a test column per rate."""
     marks = checkpoints(epochs)
-    header = ["epoch"] + [f"lr {format_number(rate)}" for rate in curves]
-    rows = [[str(mark)] + [format_number(curve[mark - 1], 10) for curve in curves.values()] for mark in marks]
+    if tests:
+        header = ["epoch"] + [f"lr {format_number(rate)} {part}" for rate in curves for part in ("train", "test")]
+        rows = [[str(mark)] + [format_number(value, 10) for rate, curve in curves.items()
+                               for value in (curve[mark - 1], tests[rate][mark])] for mark in marks]
+    else:
+        header = ["epoch"] + [f"lr {format_number(rate)}" for rate in curves]
+        rows = [[str(mark)] + [format_number(curve[mark - 1], 10) for curve in curves.values()] for mark in marks]
     notes = []
     for rate, curve in curves.items():
         diverged = first_divergence(curve)
@@ -225,8 +258,11 @@ def summary_table(curves: dict, epochs: int) -> str:
 
 
 def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
-    """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients."""
+    """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients,
+    and test_E_total (the test samples' E_total with the epoch's starting parameters) when there are test samples."""
     width = len(program.columns)
+    test = net.test_samples
+    at = [program.columns.index(p) for p in program.parameters]
 
     def rows():
         for rate in rates:
@@ -235,14 +271,18 @@ def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
                 count = min(10_000, epochs - done)
                 env, out = program.run(env, count, "row")
                 for k in range(count):
-                    yield done + k + 1, out[k * width:(k + 1) * width]
+                    row = out[k * width:(k + 1) * width]
+                    if test:
+                        row.append(program.loss_on({p: row[n] for p, n in zip(program.parameters, at)}, test))
+                    yield done + k + 1, row
                 done += count
 
+    columns = [*program.columns, "test_E_total"] if test else program.columns
     if path == "-":
-        write_rows(sys.stdout, program.columns, rows())
+        write_rows(sys.stdout, columns, rows())
         return
     with atomic_writer(path, newline="", encoding="utf-8") as stream:
-        write_rows(stream, program.columns, rows())
+        write_rows(stream, columns, rows())
 
 
 def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:

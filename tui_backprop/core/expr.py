@@ -90,6 +90,14 @@ class Expr:
     def children(self) -> tuple[Expr, ...]:
         return ()
 
+    def clamped(self, values: dict[str, float]) -> list[str]:
+        """Where these numbers hit a clamp: each logarithm or division whose argument was raised to 1e-12
+        (a saturated output), said in words — its result is then a bound, not the exact value."""
+        notes = []
+        for child in self.children():
+            notes += child.clamped(values)
+        return notes
+
     def text(self, most_terms: int | None = None) -> str:
         """In symbols; a sum of more than `most_terms` terms shows its first and last few around "…"."""
         return self.render(_name if most_terms is None else _Shortened(_name, most_terms))
@@ -330,7 +338,17 @@ def sigmoid(x: Expr) -> Expr:
 
 
 def log(x: Expr) -> Expr:
-    return Call("ln", "log(" + CLIP_PY + ")", x)
+    return _Log(x)
+
+
+class _Log(Call):
+    """ln(x) with x kept above 1e-12, so that a saturated output costs a large but finite amount."""
+
+    def __init__(self, arg: Expr):
+        super().__init__("ln", "log(" + CLIP_PY + ")", arg)
+
+    def clamped(self, values):
+        return super().clamped(values) + _clamp_note(self.arg, values, f"ln({self.arg.text()}): ", "ln takes 1e-12 instead")
 
 
 def clipped(x: Expr) -> Expr:
@@ -347,6 +365,8 @@ class _Clipped(Expr):
         return (self.inner,)
 
     def render(self, show):
+        if getattr(show, "python", False):  # readable Python must still clip, or it computes another number
+            return f"clip({self.inner.render(show)})"
         return self.inner.render(show)
 
     def py(self, name):
@@ -354,3 +374,14 @@ class _Clipped(Expr):
 
     def evaluate(self, values):
         return function_of(CLIP_PY)(self.inner.evaluate(values))
+
+    def clamped(self, values):
+        return super().clamped(values) + _clamp_note(self.inner, values, "", "1e-12 stands in for it")
+
+
+def _clamp_note(arg: Expr, values: dict[str, float], where: str, what: str) -> list[str]:
+    """A sentence for an argument that fell to 1e-12 or below and was clamped there; none otherwise."""
+    value = arg.evaluate(values)
+    if value > EPS:
+        return []
+    return [f"{where}{arg.text()} is {format_number(value)}, so {what} (the output is saturated; the value is a bound, not exact)"]
