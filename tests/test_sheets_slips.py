@@ -123,12 +123,13 @@ def test_a_clean_sheet_shown_to_few_digits_passes(tmp_path, digits, suffix):
     assert check_sheet(path, net).ok
 
 
-def test_eta_in_a_title_block_is_read_and_its_slip_named(tmp_path):
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_eta_in_a_title_block_is_read_and_its_slip_named(tmp_path, suffix):
     net = excel()
     rate = net.lr / 10
     program, rows = slipped_run(net.with_changes(lr=rate), 3)
     columns = [c for c in program.columns if c != "lr"]
-    path = write_sheet(tmp_path / "s.csv", columns, rows, title=True, given={"η": rate})
+    path = write_sheet(tmp_path / f"s.{suffix}", columns, rows, title=True, given={"η": rate})
     report = check_sheet(path, net)
     assert report.first.symbol == "lr" and report.first.cell == "B2" and report.first.column == "η"
     assert report.first.slip.kind == "wrong learning rate"
