@@ -215,3 +215,17 @@ def test_any_title_block_is_read_or_refused_in_one_line(title):
     else:
         assert all(symbol in program.free and symbol not in sheet.columns for symbol in sheet.given)
         assert check(sheet, program).rows == len(sheet.rows)
+
+
+def test_eta_written_in_one_cell_above_the_header(tmp_path):
+    net = excel()
+    rate = net.lr / 10
+    program, rows = slipped_run(net.with_changes(lr=rate), 2)
+    columns = [c for c in program.columns if c != "lr"]
+    path = tmp_path / "s.csv"
+    lines = [f"Exercise 3,η = {rate!r}", "", ",".join(columns)]
+    lines += [",".join(repr(row[c]) for c in columns) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = check_sheet(path, net)
+    assert (report.first.symbol, report.first.cell, report.first.sheet) == ("lr", "B1", rate)
+    assert check_sheet(path, net.with_changes(lr=rate)).ok
