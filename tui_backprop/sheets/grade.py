@@ -275,10 +275,11 @@ def render_markdown(report: ClassReport) -> str:
 
 def summary_line(report: ClassReport) -> str:
     graded = [row for row in report.rows if row.graded]
+    blank = sum(1 for row in graded if row.cells <= 0)
     right = sum(1 for row in graded if row.report.ok and row.cells > 0)
     unread = len(report.rows) - len(graded)
-    return (f"{_plural(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right} with a mistake or "
-            f"nothing filled in, {unread} not graded")
+    return (f"{_plural(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
+            f"{blank} with nothing filled in, {unread} not graded")
 
 
 def render_summary(report: ClassReport, paths: list[Path], top: int = 5) -> str:
