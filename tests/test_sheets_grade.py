@@ -109,7 +109,7 @@ def test_a_clean_class_passes_and_a_blank_workbook_is_nothing_filled_in(tmp_path
     capsys.readouterr()
     assert cli.main(["grade", str(returned), "--key", str(course)]) == 0
     out = capsys.readouterr().out
-    assert "2 sheets: 1 all right" in out
+    assert "2 sheets: 1 all right, 0 with mistakes, 1 with nothing filled in, 0 not graded" in out
     with open(returned / "grades" / "class.csv", encoding="utf-8") as stream:
         rows = {row["student"]: row for row in csv.DictReader(stream)}
     ada = rows["Ada Lovelace"]
