@@ -539,7 +539,7 @@ class BackpropApp(App):
             self.screen_stack[0].remove_class("-matrix")
             return
         if "matrix" not in self.panels:
-            # Mounted on first use: it brings numpy, which start-up does without.
+            # Mounted on first use: start-up has less to build and style.
             from .widgets.matrix import MatrixView
 
             view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
