@@ -377,3 +377,49 @@ def test_undo_moves_the_highlight_back():
     stepper.next()
     stepper.previous()
     assert NetworkDiagram(stepper).highlights == {"h1": "current"}
+
+
+# -- structure: every symbol's element from the names alone ------------------------
+
+
+def elements_from_quantities(stepper: Stepper) -> dict[str, tuple[str, bool, bool]]:
+    """Each symbol's element, whether it is a neuron's own backward quantity and whether it trains,
+    read the long way: from every quantity of the epoch."""
+    program, names = stepper.program, stepper.net.names
+    net = stepper.net
+    found = {p: (p, False, p in program.trained) for p in program.parameters}
+    found["lr"] = ("lr", False, False)
+    for s in range(len(net.samples)):
+        for i, symbol in enumerate(names.input_symbols(s)):
+            found[symbol] = (names.neuron(0, i), False, False)
+        for k, symbol in enumerate(names.target_symbols(s)):
+            found[symbol] = (names.neuron(net.depth, k), False, False)
+    for q in program.quantities:
+        if q.phase == "update":
+            continue
+        slope = q.kind in ("loss_slope", "activation_slope", "route")
+        if q.param:
+            found[q.symbol] = (q.param, slope, False)
+        elif q.layer is not None:
+            found[q.symbol] = (names.neuron(q.layer, q.neuron), slope, False)
+        else:
+            found[q.symbol] = (q.symbol, slope, False)
+    return found
+
+
+@pytest.mark.parametrize("sizes, bias, samples", [((2, 2, 2), "shared", 1), ((2, 3, 1), "neuron", 4),
+                                                  ((3, 4, 4, 2), "neuron", 2), ((12, 11, 3), "shared", 3),
+                                                  ((1, 1), "none", 1)])
+def test_the_diagrams_elements_come_from_the_names_and_match_the_quantities(sizes, bias, samples):
+    from tui_backprop.app.widgets.diagram import NetworkFacts
+
+    stepper = Stepper(network(sizes, bias, samples))
+    facts = NetworkFacts(stepper.program)
+    for symbol, (element, slope, trained) in elements_from_quantities(stepper).items():
+        assert facts.element(symbol) == element, symbol
+        assert facts.undrawn(symbol) == slope, symbol
+        if element == symbol:
+            assert facts.trained(symbol) == trained, symbol
+    for n, param in enumerate(stepper.program.trained):
+        position = facts.structure.update_position(param)
+        assert stepper.quantities[position].param == param
