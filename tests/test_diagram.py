@@ -497,3 +497,34 @@ def test_xor_and_a_3_4_2_are_pictures_with_the_operation_in_view(net, size):
         assert any("\u2800" < char <= "\u28ff" for char in text) or "▶" in text, text  # edges drawn
         assert neurons <= words(text), (op.symbol, neurons - words(text))
         neighbourhood_in_view(op, values, text)
+
+
+# -- scrolling what does not fit --------------------------------------------------
+
+
+def test_shift_arrows_scroll_a_cut_list_and_the_next_step_brings_the_operation_back():
+    """An 8-8-8-8-8 net at 80×24 is a list cut to the panel: shift+down shows the lines below,
+    shift+right the next layer's column; n follows the operations again."""
+    from app_driver import drive, press
+
+    net = network((8, 8, 8, 8, 8))
+    texts = {}
+
+    async def body(app, pilot):
+        diagram = app.query_one(NetworkDiagram)
+        await press(pilot, "n")
+        texts["start"] = on_screen(diagram)
+        await press(pilot, "shift+down", "shift+down", "shift+down")
+        texts["down"] = on_screen(diagram)
+        await press(pilot, "shift+right")
+        texts["right"] = on_screen(diagram)
+        await press(pilot, "n")
+        texts["next"] = on_screen(diagram)
+
+    drive(body, network=net, size=(80, 24))
+    assert "more ▲▼" in texts["start"]
+    below = words(texts["down"]) - words(texts["start"])
+    assert {"w5", "w6"} <= below, below  # h1_1's weights further down its column
+    assert "h2_1" in words(texts["right"]) and "i1" not in words(texts["right"])  # a layer further right
+    assert "h2_1" not in words(texts["start"]) and "i1" in words(texts["start"])
+    assert texts["next"].split("\n")[1:4] == texts["start"].split("\n")[1:4]  # back where the operation is

@@ -79,6 +79,15 @@ class BackpropApp(App):
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
         Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
+        Binding("shift+up", "scroll_view(0, -1)", "Scroll up", show=False,
+                tooltip="Scroll the diagram (or the matrix view) up, where it does not fit; the next step brings "
+                        "the current operation back"),
+        Binding("shift+down", "scroll_view(0, 1)", "Scroll down", show=False,
+                tooltip="Scroll the diagram (or the matrix view) down, where it does not fit"),
+        Binding("shift+left", "scroll_view(-1, 0)", "Scroll left", show=False,
+                tooltip="Scroll the diagram (or the matrix view) left, where it does not fit"),
+        Binding("shift+right", "scroll_view(1, 0)", "Scroll right", show=False,
+                tooltip="Scroll the diagram (or the matrix view) right, where it does not fit"),
     ]
 
     # Bumped after every change; the panels are data-bound to it and redraw themselves.
@@ -546,6 +555,12 @@ class BackpropApp(App):
             self._label(view)
             self.query_one("#top").mount(view, before="#operation")
         self.screen_stack[0].add_class("-matrix")
+
+    def action_scroll_view(self, columns: int, rows: int) -> None:
+        if self.matrix_on:
+            self.panels["matrix"].scroll_relative(x=8 * columns, y=3 * rows, animate=False)
+        else:
+            self.panels["diagram"].scroll_by(columns, rows)
 
     def action_cycle_panel(self) -> None:
         self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]

@@ -508,8 +508,9 @@ class Listing:
     def width(self) -> int:
         return sum(self.widths) + 2 * (len(self.widths) - 1)
 
-    def scroll(self, lines: list, height: int) -> int:
-        """First line shown of a column taller than the height: the strongest lit line stays in view."""
+    def scroll(self, lines: list, height: int, pan: int = 0) -> int:
+        """First line shown of a column taller than the height: the strongest lit line stays in view,
+        unless the user moved the view `pan` lines."""
         if len(lines) <= height:
             return 0
         best, focus = 0, 0
@@ -522,15 +523,16 @@ class Listing:
         while block_start > 0 and lines[block_start - 1][0]:
             block_start -= 1
         top = block_start if focus < block_start + height else focus - height // 3
-        return min(max(top, 0), len(lines) - height)
+        return min(max(top + pan, 0), len(lines) - height)
 
-    def draw(self, first: int, last: int, height: int) -> tuple[Canvas, bool]:
-        """Columns first..last, each scrolled to what is lit; also whether any column is cut."""
+    def draw(self, first: int, last: int, height: int, pan: int = 0) -> tuple[Canvas, bool]:
+        """Columns first..last, each scrolled to what is lit (and `pan` lines on); also whether any
+        column is cut."""
         canvas, x, cut = Canvas(), 0, False
         for lines, width in zip(self.columns[first : last + 1], self.widths[first : last + 1]):
             if len(lines) > height:  # the blank lines between neurons give way first
                 lines = [line for line in lines if line[0]]
-            top = self.scroll(lines, height)
+            top = self.scroll(lines, height, pan)
             cut = cut or len(lines) > height
             shown = lines[top : top + height]
             if top > 0 and id(shown[0]) not in self.heads:
@@ -543,13 +545,14 @@ class Listing:
             x += width + 2
         return canvas, cut
 
-    def window(self, width: int) -> tuple[int, int]:
-        """The run of whole layer columns that fits the width, around the most strongly lit one."""
+    def window(self, width: int, pan: int = 0) -> tuple[int, int]:
+        """The run of whole layer columns that fits the width, around the most strongly lit one
+        (or the one `pan` columns from it)."""
         scene = self.scene
         lit = [max((ROLE_ORDER.get(scene.text_role(symbol, scene.elements_of(symbol)), 0)
                     for line, _ in column for _, symbol in line if symbol), default=0)
                for column in self.columns]
-        first = last = lit.index(max(lit))
+        first = last = min(max(lit.index(max(lit)) + pan, 0), len(self.columns) - 1)
         grown = True
         while grown:
             grown = False
@@ -763,8 +766,9 @@ def draw_picture(scene: Scene, width: int, height: int) -> Canvas | None:
 # The summary: too big to draw
 
 
-def draw_summary(scene: Scene, width: int, height: int) -> Canvas:
-    """Layer sizes and counts, then the current operation with every value it reads that fits."""
+def draw_summary(scene: Scene, width: int, height: int, pan: int = 0) -> Canvas:
+    """Layer sizes and counts, then the current operation with the values it reads that fit
+    (`pan` rows on); only those are formatted, however many it reads (E_total: every error)."""
     net, canvas = scene.net, Canvas()
     layers = [f"{net.sizes[0]} inputs"] + [f"{size} {act}" for size, act in zip(net.sizes[1:], net.activations)]
     canvas.text(0, 0, f"{'-'.join(map(str, net.sizes))}: {net.weight_count()} weights, {net.bias_count()} biases,"
@@ -774,23 +778,29 @@ def draw_summary(scene: Scene, width: int, height: int) -> Canvas:
     if op is None:
         return canvas
     canvas.text(0, 3, f"{op.symbol} = {format_number(op.value, DIGITS)}", op.symbol, scene.elements_of(op.symbol))
-    canvas.text(0, 4, "reads:", None)
-    cells = [scene.named(symbol) for symbol in op.reads]
-    cell_width = max((len(text) for text, _ in cells), default=0) + 2
+    reads = op.reads
+    # the widest a cell can be: a name without its sample suffix, and a number in its room
+    cell_width = max((len(symbol) for symbol in reads), default=0) + 1 + VALUE_ROOM + 2
     per_row = max(1, width // cell_width)
     rows = max(1, height - 5)
-    shown = cells if len(cells) <= per_row * rows else cells[: per_row * rows - 1]
-    for n, (text, symbol) in enumerate(shown):
+    total_rows = -(-len(reads) // per_row)
+    start_row = min(max(pan, 0), max(total_rows - rows, 0))
+    canvas.text(0, 4, "reads:" if not start_row else f"reads (from row {start_row + 1}):", None)
+    first = start_row * per_row
+    room = per_row * rows
+    shown = reads[first : first + room] if first + room >= len(reads) else reads[first : first + room - 1]
+    for n, symbol in enumerate(shown):
+        text, symbol = scene.named(symbol)
         canvas.text((n % per_row) * cell_width, 5 + n // per_row, text, symbol, scene.elements_of(symbol))
-    if len(shown) < len(cells):
+    if first + len(shown) < len(reads):
         n = len(shown)
-        canvas.text((n % per_row) * cell_width, 5 + n // per_row, f"… {len(cells) - n} more", None)
+        canvas.text((n % per_row) * cell_width, 5 + n // per_row, f"… {len(reads) - first - n} more", None)
     return canvas
 
 
-def draw_body(scene: Scene, width: int, height: int) -> tuple[Canvas, list[str], bool]:
+def draw_body(scene: Scene, width: int, height: int, pan: tuple[int, int] = (0, 0)) -> tuple[Canvas, list[str], bool]:
     """The picture if it fits, else the list, else the summary; with notes for the header and
-    whether to centre it."""
+    whether to centre it.  `pan` (columns, rows) moves the list and the summary off what is lit."""
     picture = draw_picture(scene, width, height)
     if picture is not None:
         return picture, [], True
@@ -799,15 +809,15 @@ def draw_body(scene: Scene, width: int, height: int) -> tuple[Canvas, list[str],
         return graph, [], False
     net = scene.net
     if max(net.sizes) > MAX_NEURONS or len(net.sizes) > MAX_LAYERS:
-        return draw_summary(scene, width, height), [], False
+        return draw_summary(scene, width, height, pan[1]), [], False
     listing = Listing.best(scene, width)
-    first, last = listing.window(width)
-    body, cut = listing.draw(first, last, height)
+    first, last = listing.window(width, pan[0])
+    body, cut = listing.draw(first, last, height, pan[1])
     notes = []
     if first > 0 or last < len(listing.columns) - 1:
         notes.append(f"columns {first + 1}–{last + 1} of {len(listing.columns)}")
     if cut:
-        notes.append("more ▲▼")
+        notes.append("more ▲▼ (shift+arrows)")
     return body, notes, False
 
 
@@ -872,6 +882,7 @@ class NetworkDiagram(LinePanel):
         self._stepper: Stepper | None = None
         self._facts: NetworkFacts | None = None
         self._clicks: tuple[Canvas, int] | None = None  # the body drawn last, and its first row
+        self._pan = (0, 0)  # the user's scroll off what is lit, in layer columns and lines, until the next step
         if stepper is not None:
             self.stepper = stepper
 
@@ -888,6 +899,18 @@ class NetworkDiagram(LinePanel):
     def scene(self) -> Scene:
         return Scene(self._stepper, self._facts)
 
+    def watch_version(self) -> None:
+        self._pan = (0, 0)  # a step brings the current operation back into view
+        self.redraw()
+
+    def scroll_by(self, columns: int, rows: int) -> None:
+        """Move the view over what does not fit (the list's layer columns and lines, the summary's reads)."""
+        before, pan = self._lines, self._pan
+        self._pan = (pan[0] + columns, pan[1] + rows)
+        self.redraw()
+        if self._lines == before:  # already at the end that way: keep the pan there
+            self._pan = pan
+
     @property
     def highlights(self) -> dict[str, str]:
         """Lit elements (neuron, weight or bias names, E_total, lr) -> 'current', 'read' or 'route'."""
@@ -899,7 +922,7 @@ class NetworkDiagram(LinePanel):
             return []
         scene = self.scene()
         body_height = max(height - 1, 1)
-        body, notes, centred = draw_body(scene, width, body_height)
+        body, notes, centred = draw_body(scene, width, body_height, self._pan)
         header = draw_header(scene, notes, width)
         top = 1 + (max(0, (body_height - body.height) // 2) if centred else 0)
         rows = [(header, 0)] + [(None, 0)] * (top - 1) + [(body, y) for y in range(min(body.height, body_height))]
