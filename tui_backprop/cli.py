@@ -178,7 +178,19 @@ def run_train(args) -> int:
         from .chart import build_chart
 
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
+        if net.sizes[0] == 2:
+            print(plot_boundary(net, rates[0], args.epochs))
     return EXIT_OK
+
+
+def plot_boundary(net: Network, rate: float, epochs: int) -> str:
+    """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped)."""
+    from .app.widgets.boundary import boundary_text
+
+    stepper = Stepper(net.with_changes(lr=rate))
+    stepper.run(epochs)
+    title = f"decision boundary after {epochs:,} epochs at lr {format_number(rate)}"
+    return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
 
 
 def summary_table(curves: dict, epochs: int) -> str:

@@ -79,6 +79,9 @@ class BackpropApp(App):
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
         Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
+        Binding("b", "boundary", "Boundary", show=False,
+                tooltip="The decision boundary (two-input networks): the input plane shaded by the output, "
+                        "the samples on top; redrawn as r runs"),
         Binding("shift+up", "scroll_view(0, -1)", "Scroll up", show=False,
                 tooltip="Scroll the diagram (or the matrix view) up, where it does not fit; the next step brings "
                         "the current operation back"),
@@ -96,6 +99,7 @@ class BackpropApp(App):
     panel = reactive("values")
     quiz_on = reactive(False)
     matrix_on = reactive(False)
+    boundary_on = reactive(False)
 
     def __init__(self, network: Network | None = None, stepper: Stepper | None = None, quiz: Quiz | None = None,
                  session_path: str | None = None):
@@ -167,6 +171,7 @@ class BackpropApp(App):
         return {
             "diagram": (f"{net.name} · {'-'.join(map(str, net.sizes))}", ""),
             "matrix": (f"{net.name} · matrix form", ""),
+            "boundary": (f"{net.name} · decision boundary", f"epoch {stepper.epoch:,}"),
             "operation": ("operation", f"lr {format_number(stepper.values['lr'])}"),
             "values": ("this epoch", ""),
             "chart": ("loss", ""),
@@ -260,11 +265,20 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="run")
     def run_epochs(self, epochs: int, progress: RunScreen) -> None:
         worker = get_current_worker()
+        boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
+
+        def on_progress(count: int) -> None:
+            self.call_from_thread(progress.advance, count)
+            if boundary is not None:  # a copy, taken here between chunks, for the main thread to draw
+                self.call_from_thread(boundary.show_run, dict(self.stepper.values))
+
         try:
             done = self.stepper.run(
                 epochs,
-                on_progress=lambda count: self.call_from_thread(progress.advance, count),
+                on_progress=on_progress,
                 should_stop=lambda: self.stop_requested or worker.is_cancelled,
+                # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
+                **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
             )
         finally:
             self.call_from_thread(self._run_finished, progress)
@@ -543,10 +557,27 @@ class BackpropApp(App):
     def action_matrix(self) -> None:
         self.matrix_on = not self.matrix_on
 
+    def action_boundary(self) -> None:
+        self.boundary_on = not self.boundary_on
+
+    def watch_boundary_on(self, on: bool) -> None:
+        if not on:
+            self.screen_stack[0].remove_class("-boundary")
+            return
+        self.matrix_on = False  # both take the diagram's place
+        if "boundary" not in self.panels:
+            from .widgets.boundary import BoundaryView  # on first use: start-up stays fast
+
+            view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(BackpropApp.version)
+            self._label(view)
+            self.query_one("#top").mount(view, before="#operation")
+        self.screen_stack[0].add_class("-boundary")
+
     def watch_matrix_on(self, on: bool) -> None:
         if not on:
             self.screen_stack[0].remove_class("-matrix")
             return
+        self.boundary_on = False
         if "matrix" not in self.panels:
             # Mounted on first use: start-up has less to build and style.
             from .widgets.matrix import MatrixView
