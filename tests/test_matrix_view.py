@@ -280,3 +280,21 @@ def test_a_3_4_2_update_fits_120_by_40_whole():
     assert "columns h1…h4" in text and "rows o1 o2" in text
     updated = stepper.last
     assert f"{format_number(updated.value, DIGITS)}" in text and f"{format_number(updated.old, DIGITS)}" in text
+
+
+def test_shift_arrows_scroll_the_matrix_view_in_the_app():
+    from app_driver import drive, press
+
+    offsets = []
+
+    async def body(app, pilot):
+        await press(pilot, "m", "f", "n", "n")  # the backward pass: taller than the panel at 80×24
+        view = app.query_one(MatrixView)
+        offsets.append(view.scroll_offset.y)
+        await press(pilot, "shift+down", "shift+down")
+        offsets.append(view.scroll_offset.y)
+        await press(pilot, "shift+up")
+        offsets.append(view.scroll_offset.y)
+
+    drive(body, network=big_network(), size=(80, 24))
+    assert offsets[1] > offsets[0] and offsets[2] < offsets[1]
