@@ -76,7 +76,7 @@ def main() -> None:
     name = "-".join(map(str, sizes))
     print(f"{name} with {samples} samples, {len(stepper.quantities):,} quantities an epoch")
     print(f"  core Stepper set-up          {core:10.1f} ms (baseline)")
-    print(f"  diagram set-up               {setup:10.2f} ms ({setup / core:.2e} of the core's)")
+    print(f"  diagram set-up               {setup:10.2f} ms ({setup / core:.2f}× the core's)")
     print(f"  diagram first drawing        {first:10.2f} ms")
     print(f"  step + diagram redraw        {statistics.median(steps):10.2f} ms median "
           f"({statistics.median(steps) / statistics.median(small_steps):.1f}× the 2-2-2's "

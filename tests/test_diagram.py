@@ -529,3 +529,16 @@ def test_shift_arrows_scroll_a_cut_list_and_the_next_step_brings_the_operation_b
     assert "h2_1" not in words(texts["start"]) and "i1" in words(texts["start"])
     assert "i1" in words(texts["next"]) and "h2_1" not in words(texts["next"])  # back where the operation is
     assert "a_h1_1 ·" not in texts["next"]
+
+
+def test_the_graph_draws_the_current_operations_edges_thick_so_they_show_without_colour():
+    from tui_backprop.app.widgets.diagram import NetworkFacts, Scene, draw_graph
+
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "o1")  # reads w5 (from h1) and w6 (from h2); w7 and w8 go into o2
+    canvas = draw_graph(Scene(stepper, NetworkFacts(stepper.program)), 60, 13)
+
+    def dots(weight: str) -> int:
+        return sum(bin(bits).count("1") for bits, elements in canvas.dots.values() if elements == {weight})
+
+    assert min(dots("w5"), dots("w6")) > 1.5 * max(dots("w7"), dots("w8"))

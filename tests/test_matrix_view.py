@@ -55,6 +55,19 @@ def size_of_terms(expr, values: dict[str, float]) -> float:
     return 0.0
 
 
+def propagated_size(symbol: str, performed: dict, sizes: dict[str, float]) -> float:
+    """size_of_terms of the quantity with every value it read at least that value's own size: an
+    independent implementation agrees to the size of every sum on the way, not only the last one
+    (a gradient whose terms cancel to 1e-17 carries that into its update)."""
+    if symbol not in sizes:
+        op = performed.get(symbol)
+        if op is None:
+            return 0.0
+        reads = {read: max(abs(value), propagated_size(read, performed, sizes)) for read, value in op.inputs.items()}
+        sizes[symbol] = size_of_terms(op.quantity.expr, reads)
+    return sizes[symbol]
+
+
 def agree(numpy_value: float, core_value: float, terms: float) -> bool:
     if math.isnan(core_value):
         return math.isnan(numpy_value)
@@ -85,6 +98,7 @@ def check(stepper: Stepper, entries, expected: dict[str, float] | None = None) -
     else:
         assert current[0].value is None
     assert len({e.symbol for e in entries}) == len(entries), "a symbol shown twice as a result"
+    sizes: dict[str, float] = {}
     for e in entries:
         done = updates.get(e.symbol) if quantity.phase == UPDATE else performed.get(e.symbol)
         if done is None:
@@ -92,7 +106,9 @@ def check(stepper: Stepper, entries, expected: dict[str, float] | None = None) -
             continue
         assert e.value == done.value, e  # the view shows the core's number, bit for bit
         if expected is not None:
-            terms = size_of_terms(done.quantity.expr, done.inputs)
+            reads = {read: max(abs(value), propagated_size(read, performed, sizes))
+                     for read, value in done.inputs.items()}
+            terms = size_of_terms(done.quantity.expr, reads)
             assert agree(expected[e.symbol], e.value, terms), (e, expected[e.symbol], terms)
 
 

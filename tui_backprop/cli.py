@@ -147,10 +147,15 @@ def run_explain(args) -> int:
     net = load(args)
     stepper = Stepper(net)
     start = dict(stepper.values)
-    steps = stepper.trace(args.epochs)
+    steps = stepper.steps(args.epochs)
     if args.format == "json":
-        document = {"network": describe(net), "start": start, "steps": [step.as_dict() for step in steps]}
-        print(json.dumps(document, indent=1, ensure_ascii=False))
+        # One step a line, each by the C encoder: a large network's epoch has hundreds of thousands.
+        head = json.dumps({"network": describe(net), "start": start}, ensure_ascii=False)
+        out = sys.stdout
+        out.write(head[:-1] + ', "steps": [\n')
+        for n, step in enumerate(steps):
+            out.write(("," if n else "") + json.dumps(step.as_dict(), ensure_ascii=False) + "\n")
+        out.write("]}\n")
     else:
         print(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"), end="")
     return EXIT_OK
@@ -171,7 +176,9 @@ def run_train(args) -> int:
         write_csv(program, net, rates, args.epochs, args.csv)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-    curves = sweep(program, rates, args.epochs)
+    from . import bulk  # numpy, for large networks: after the lines that need no numpy
+
+    curves = sweep(program, rates, args.epochs, train=bulk.train)
     print(describe(net).rsplit(", lr", 1)[0] + f" — {args.epochs} epochs")
     print(summary_table(curves, args.epochs))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):

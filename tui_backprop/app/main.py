@@ -264,7 +264,10 @@ class BackpropApp(App):
 
     @work(thread=True, exclusive=True, group="run")
     def run_epochs(self, epochs: int, progress: RunScreen) -> None:
+        from .. import bulk  # numpy, for a large network: imported on the first run, not at start-up
+
         worker = get_current_worker()
+        program = self.stepper.program
         boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
 
         def on_progress(count: int) -> None:
@@ -277,6 +280,7 @@ class BackpropApp(App):
                 epochs,
                 on_progress=on_progress,
                 should_stop=lambda: self.stop_requested or worker.is_cancelled,
+                bulk=lambda env, count: bulk.train(program, env, count, "history"),
                 # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
                 **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
             )
