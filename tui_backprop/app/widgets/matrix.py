@@ -118,6 +118,7 @@ class MatrixForm:
         self.pending = op is None
         q = self.quantity = stepper.upcoming if op is None else op.quantity
         self.reads = set(q.reads)
+        self.read_values = op.inputs if op else {}  # what the operation read, as it was
         self.count = len(net.samples)
         # Operations of no one sample (E_total, sample sums, updates) come after the last sample's.
         self.sample = q.sample if q.sample is not None else self.count - 1
@@ -156,8 +157,8 @@ class MatrixForm:
     def value_of(self, symbol: str) -> float | None:
         """The value an operand had when it was used: what the current operation read, a parameter
         before this epoch's update, else the value now."""
-        if self.op is not None and symbol in self.op.inputs:
-            return self.op.inputs[symbol]
+        if symbol in self.read_values:
+            return self.read_values[symbol]
         if symbol in self.structure.trained:
             update = self.structure.updated(self.stepper, symbol)
             if update is not None:
