@@ -80,17 +80,15 @@ class BackpropApp(App):
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
         Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
         Binding("b", "boundary", "Boundary", show=False,
-                tooltip="The decision boundary (two-input networks): the input plane shaded by the output, "
-                        "the samples on top; redrawn as r runs"),
+                tooltip="Decision boundary (two inputs): the input plane shaded by the output, redrawn as r runs"),
         Binding("shift+up", "scroll_view(0, -1)", "Scroll up", show=False,
-                tooltip="Scroll the diagram (or the matrix view) up, where it does not fit; the next step brings "
-                        "the current operation back"),
+                tooltip="Scroll the diagram or matrix view up (a step brings the operation back)"),
         Binding("shift+down", "scroll_view(0, 1)", "Scroll down", show=False,
-                tooltip="Scroll the diagram (or the matrix view) down, where it does not fit"),
+                tooltip="Scroll the diagram or matrix view down"),
         Binding("shift+left", "scroll_view(-1, 0)", "Scroll left", show=False,
-                tooltip="Scroll the diagram (or the matrix view) left, where it does not fit"),
+                tooltip="Scroll the diagram or matrix view left"),
         Binding("shift+right", "scroll_view(1, 0)", "Scroll right", show=False,
-                tooltip="Scroll the diagram (or the matrix view) right, where it does not fit"),
+                tooltip="Scroll the diagram or matrix view right"),
     ]
 
     # Bumped after every change; the panels are data-bound to it and redraw themselves.
