@@ -9,6 +9,7 @@ import random
 import pytest
 
 from tui_backprop import bulk
+from tui_backprop.bulk_numpy import NumpyEpochs
 from tui_backprop.core import Network, Sample, Stepper, build_program
 from tui_backprop.core.presets import random_weights
 
@@ -106,7 +107,7 @@ def test_numpy_bulk_training_agrees_with_the_core(seed):
     net = random_network(seed)
     program = build_program(net)
     env, core = program.run(net.start_env(), 3, "history")
-    numpy_env, by_numpy = bulk.NumpyEpochs(program, net.start_env()).run(3, "history")
+    numpy_env, by_numpy = NumpyEpochs(program, net.start_env()).run(3, "history")
     assert len(core) == len(by_numpy)
     assert max(map(relative_gap, core, by_numpy)) <= 1e-12
     assert max(relative_gap(env[p], numpy_env[p]) for p in program.parameters) <= 1e-12

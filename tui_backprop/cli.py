@@ -14,6 +14,7 @@ import gc
 import json
 import math
 import sys
+from array import array
 
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
@@ -178,32 +179,59 @@ def run_train(args) -> int:
         return EXIT_OK  # stdout is the CSV
     from . import bulk  # numpy, for large networks: after the lines that need no numpy
 
-    curves = sweep(program, rates, args.epochs, train=bulk.train)
+    if net.test_samples:
+        runs = {rate: train_and_test(program, rate, checkpoints(args.epochs), bulk.train) for rate in rates}
+        curves = {rate: curve for rate, (curve, _) in runs.items()}
+        tests = {rate: test for rate, (_, test) in runs.items()}
+    else:
+        curves, tests = sweep(program, rates, args.epochs, train=bulk.train), None
     print(describe(net).rsplit(", lr", 1)[0] + f" — {args.epochs} epochs")
-    print(summary_table(curves, args.epochs))
+    print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
         from .chart import build_chart
 
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
         if net.sizes[0] == 2:
-            print(plot_boundary(net, rates[0], args.epochs))
+            print(plot_boundary(net, rates[0], args.epochs, bulk.train))
     return EXIT_OK
 
 
-def plot_boundary(net: Network, rate: float, epochs: int) -> str:
-    """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped)."""
+def plot_boundary(net: Network, rate: float, epochs: int, train) -> str:
+    """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped).
+    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
     from .app.widgets.boundary import boundary_text
 
     stepper = Stepper(net.with_changes(lr=rate))
-    stepper.run(epochs)
+    stepper.run(epochs, bulk=lambda env, count: train(stepper.program, env, count, "history"))
     title = f"decision boundary after {epochs:,} epochs at lr {format_number(rate)}"
     return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
 
 
-def summary_table(curves: dict, epochs: int) -> str:
+def train_and_test(program, rate: float, marks: list[int], train) -> tuple[array, dict[int, float]]:
+    """E_total of every epoch up to the last mark, and the test samples' E_total at each mark,
+    with the parameters that epoch starts with (those its E_total is computed with).
+    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
+    net = program.net
+    env, curve, tests = dict(net.start_env(), lr=float(rate)), array("d"), {}
+    for mark in marks:
+        if mark - 1 > len(curve):
+            env, losses = train(program, env, mark - 1 - len(curve), "loss")
+            curve.extend(losses)
+        tests[mark] = program.loss_on(env, net.test_samples)
+    curve.extend(train(program, env, 1, "loss")[1])
+    return curve, tests
+
+
+def summary_table(curves: dict, epochs: int, tests: dict | None = None) -> str:
+    """E_total at the checkpoints, one column per rate; with `tests`, a train and a test column per rate."""
     marks = checkpoints(epochs)
-    header = ["epoch"] + [f"lr {format_number(rate)}" for rate in curves]
-    rows = [[str(mark)] + [format_number(curve[mark - 1], 10) for curve in curves.values()] for mark in marks]
+    if tests:
+        header = ["epoch"] + [f"lr {format_number(rate)} {part}" for rate in curves for part in ("train", "test")]
+        rows = [[str(mark)] + [format_number(value, 10) for rate, curve in curves.items()
+                               for value in (curve[mark - 1], tests[rate][mark])] for mark in marks]
+    else:
+        header = ["epoch"] + [f"lr {format_number(rate)}" for rate in curves]
+        rows = [[str(mark)] + [format_number(curve[mark - 1], 10) for curve in curves.values()] for mark in marks]
     notes = []
     for rate, curve in curves.items():
         diverged = first_divergence(curve)
@@ -215,8 +243,11 @@ def summary_table(curves: dict, epochs: int) -> str:
 
 
 def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
-    """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients."""
+    """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients,
+    and test_E_total (the test samples' E_total with the epoch's starting parameters) when there are test samples."""
     width = len(program.columns)
+    test = net.test_samples
+    at = [program.columns.index(p) for p in program.parameters]
 
     def rows():
         for rate in rates:
@@ -225,14 +256,18 @@ def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
                 count = min(10_000, epochs - done)
                 env, out = program.run(env, count, "row")
                 for k in range(count):
-                    yield done + k + 1, out[k * width:(k + 1) * width]
+                    row = out[k * width:(k + 1) * width]
+                    if test:
+                        row.append(program.loss_on({p: row[n] for p, n in zip(program.parameters, at)}, test))
+                    yield done + k + 1, row
                 done += count
 
+    columns = [*program.columns, "test_E_total"] if test else program.columns
     if path == "-":
-        write_rows(sys.stdout, program.columns, rows())
+        write_rows(sys.stdout, columns, rows())
         return
     with atomic_writer(path, newline="", encoding="utf-8") as stream:
-        write_rows(stream, program.columns, rows())
+        write_rows(stream, columns, rows())
 
 
 def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:

@@ -19,6 +19,8 @@ def describe(net: Network) -> str:
     if net.bias != "none" and not net.train_bias:
         bias += " (frozen)"
     samples = f"{len(net.samples)} samples" if len(net.samples) > 1 else "1 sample"
+    if net.test_samples:
+        samples += f" + {len(net.test_samples)} held out for testing"
     return (f"{net.name}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
             f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.lr)}")
 

@@ -53,6 +53,7 @@ class Network:
     samples: tuple[Sample, ...] = ()
     lr: float = 0.5
     name: str = "network"
+    test_samples: tuple[Sample, ...] = ()  # held out: never trained on, only measured
     names: "Names" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -103,12 +104,13 @@ class Network:
         _check_numbers("biases", self.biases, self.bias_count(), f"bias mode {self.bias!r}")
         if not self.samples:
             raise NetworkError("samples", "needs at least one sample (inputs and targets)")
-        for number, sample in enumerate(self.samples, 1):
-            key = "samples" if len(self.samples) == 1 else f"samples[{number}]"
-            _check_numbers(f"{key}.inputs", sample.inputs, self.sizes[0], "the input layer")
-            _check_numbers(f"{key}.targets", sample.targets, self.sizes[-1], "the output layer")
-            if self.loss in ("bce", "cce") and not all(0.0 <= t <= 1.0 for t in sample.targets):
-                raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
+        for part, samples in (("samples", self.samples), ("test_samples", self.test_samples)):
+            for number, sample in enumerate(samples, 1):
+                key = part if len(samples) == 1 else f"{part}[{number}]"
+                _check_numbers(f"{key}.inputs", sample.inputs, self.sizes[0], "the input layer")
+                _check_numbers(f"{key}.targets", sample.targets, self.sizes[-1], "the output layer")
+                if self.loss in ("bce", "cce") and not all(0.0 <= t <= 1.0 for t in sample.targets):
+                    raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
             raise NetworkError("learning_rate", f"must be a positive finite number, got {self.lr!r}")
 
