@@ -158,3 +158,28 @@ def test_b_shows_the_boundary_at_80x24_and_r_redraws_it_as_it_runs(no_color, mon
     stepper = seen["stepper"]
     boundary = Boundary(stepper, len(seen["after"][0]), len(seen["after"]))
     assert boundary.kinds == seen["after"]  # the last drawing is of the trained network
+
+
+def test_train_plot_marks_the_held_out_test_samples(tmp_path):
+    from tui_backprop.core import load_network
+
+    config = tmp_path / "play.toml"
+    config.write_text('name = "play"\nlayers = [2, 4, 1]\nactivations = ["tanh", "sigmoid"]\nbias = "neuron"\n'
+                      'weights = { seed = 3, scale = 0.8 }\ntest_fraction = 0.25\n'
+                      'samples = { generate = "xor", count = 40, noise = 0.1, seed = 1 }\n')
+    net = load_network(str(config))
+    assert net.test_samples
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["train", "--config", str(config), "--epochs", "50", "--plot"]) == 0
+    plot = out.getvalue().split("decision boundary after 50 epochs at lr 0.5\n", 1)[1].split("\n")
+    stepper = Stepper(net)
+    boundary = Boundary(stepper, 72, 20, net.test_samples)
+    trained_cells = {boundary.plane.cell(*s.inputs) for s in net.samples}
+    shown = 0
+    for sample in net.test_samples:
+        column, row = boundary.plane.cell(*sample.inputs)
+        if (column, row) not in trained_cells:
+            assert plot[row][column] == TEST_MARKS[sample_class(sample.targets)]
+            shown += 1
+    assert shown and "test" in plot[20]
