@@ -3,7 +3,8 @@
 The core (core/compiled.py) runs an epoch as straight-line Python, which beats
 numpy by far on the seeds' 2-2-2 (numpy's call overhead is most of an epoch
 there) and loses by far at 100-100-100.  `train` picks numpy (bulk_numpy.py)
-from NUMPY_FROM weights on (bench/bench_scale.py measures both sides).  Only
+once weights × samples reach NUMPY_FROM: on this project's 2-core machine the
+two cross near 300 (a 10-20-10 net with one sample, or a 4-8-3 with four).  Only
 runs of whole epochs come here — `r`, `train`, the rate sweep — never a step the
 user sees one at a time; numpy's numbers agree with the core's to 1e-12
 relative (it adds each sum in another order), which tests/test_engine_scale.py
@@ -16,12 +17,13 @@ from array import array
 
 from .core.program import Program
 
-# From this many weights on, numpy trains faster than the compiled Python loop (bench/bench_scale.py).
-NUMPY_FROM = 200
+# An epoch's work grows with weights × samples; from here on numpy trains faster than the compiled
+# Python loop (bench/bench_scale.py prints both per epoch for a range of sizes).
+NUMPY_FROM = 300
 
 
 def uses_numpy(program: Program) -> bool:
-    return program.net.weight_count() >= NUMPY_FROM
+    return program.net.weight_count() * len(program.net.samples) >= NUMPY_FROM
 
 
 def train(program: Program, env: dict[str, float], epochs: int, record: str = "loss") -> tuple[dict, array]:

@@ -34,6 +34,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse would print the whole usage; one line is enough
         raise UsageError(f"{message} (see {self.prog} --help)")
 
+    def format_help(self):
+        if callable(self.epilog):  # made only when asked for: start-up stays fast
+            self.epilog = self.epilog()
+        return super().format_help()
+
 
 def _argument(parse, acceptable, wanted: str):
     """An argparse type: `parse` the text, and refuse it unless `acceptable`, saying what is `wanted`."""
@@ -56,16 +61,15 @@ _tolerance = _argument(float, lambda x: math.isfinite(x) and 0 <= x < 1,
                        "a relative tolerance is a number from 0 to below 1")
 
 
-CHECK_EPILOG = """\
-Columns may come in any order, any subset of them.  Case, spaces, _ - . ( ) and
-the marks ∂ 𝟃 δ are ignored, and so is the d of a derivative, so these all work:
-  lr: η, eta, learning rate, alpha      i1: x1      t1: target1      o1: y1
-  a_h1: out_h1, h1out, H1out; a_o1: out_o1, y1out
-  E_total: E, E_tot, Etot, E_Total, loss
-  dE_total/dw1: ∂E/∂w1, dE/dw1, E_total/w1, ∂E_total/∂w1 (and so for every symbol)
-  epoch (or iteration, iter, row, step, #): numbers the rows; without it they are epochs 1, 2, 3, ...
-The header is the first row naming two known columns, so a title may sit above it.
-Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read."""
+def check_epilog() -> str:
+    """`check --help`'s column names, from the one alias table (imported only when help is shown)."""
+    from .sheets.columns import alias_help
+
+    return ("Columns may come in any order, any subset of them.\n" + alias_help() + "\n"
+            "The epoch column numbers the rows; without it they are epochs 1, 2, 3, ...\n"
+            "The header is the first row naming two known columns, so a title, and given numbers such as\n"
+            "'η = 0.05', may sit above it.  Without --preset or --config, the preset the sheet fits is used.\n"
+            "Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read.")
 
 
 def _network_options(parser: argparse.ArgumentParser, several_rates: bool = False) -> None:
@@ -90,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print the worked solution of the first epochs")
     _network_options(explain)
     explain.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="how many epochs (default 1)")
-    explain.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    explain.add_argument("--format", choices=("text", "markdown", "json", "python"), default="text",
+                         help="python: one epoch as plain Python with the seeds' names, ready to run")
     explain.add_argument("--digits", type=_digits, default=None, metavar="D",
                          help="significant digits in text and markdown (default: full precision)")
     explain.set_defaults(handler=run_explain)
@@ -107,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check", help="check a spreadsheet of the exercise: every wrong cell, and where each mistake starts",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_EPILOG)
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=check_epilog)
     _network_options(check)
     check.add_argument("file", metavar="FILE", help="a CSV or XLSX sheet: a header of symbols, one row per epoch")
     check.add_argument("--rel-tol", type=_tolerance, default=None, metavar="T",
@@ -115,6 +120,24 @@ def build_parser() -> argparse.ArgumentParser:
                             "compared at its own precision")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=run_check)
+
+    exercise = commands.add_parser(
+        "exercise", help="one variant of the network per student: workbooks to hand out, the key and solutions")
+    _network_options(exercise)
+    exercise.add_argument("--students", metavar="FILE", required=True, help="the students' names, one a line")
+    exercise.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="epochs to work (default 1)")
+    exercise.add_argument("--seed", metavar="TEXT", help="the course seed (default 'backprop'): the same names and "
+                                                         "seed always give the same numbers")
+    exercise.add_argument("--out", metavar="DIR", required=True, help="the folder to write into (nothing outside it)")
+    exercise.set_defaults(handler=run_exercise)
+
+    grade = commands.add_parser("grade", help="check every sheet in a folder: a class table and the commonest slips")
+    _network_options(grade)
+    grade.add_argument("folder", metavar="DIR", help="the students' sheets (CSV or XLSX), directly in this folder")
+    grade.add_argument("--key", metavar="DIR", help="the folder `exercise` wrote: each sheet is recognised as a "
+                                                    "student's variant by the numbers it gives")
+    grade.add_argument("--out", metavar="DIR", help="where class.csv and class.md go (default DIR/grades)")
+    grade.set_defaults(handler=run_grade)
 
     parser.set_defaults(handler=run_app)
     return parser
@@ -145,6 +168,11 @@ def load(args) -> Network:
 # -- explain ------------------------------------------------------------------
 
 def run_explain(args) -> int:
+    if args.format == "python":
+        from .core.compiled import readable_source
+
+        print(readable_source(build_program(load(args))), end="")
+        return EXIT_OK
     net = load(args)
     stepper = Stepper(net)
     start = dict(stepper.values)
@@ -284,11 +312,16 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
-    from .sheets.check import REL_TOL, SheetError, check_sheet, render_text
+    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text
 
-    net = load(args)
+    rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
+    load(args)  # a bad --preset or --config is refused before the sheet is read
     try:
-        report = check_sheet(args.file, net, REL_TOL if args.rel_tol is None else args.rel_tol)
+        if args.config:
+            report = check_sheet(args.file, load(args), rel_tol)
+        else:  # the sheet may fit another preset than the one named (or the default)
+            presets = {name: load(argparse.Namespace(preset=name, lr=args.lr)) for name in PRESETS}
+            report = check_fitting(args.file, presets, args.preset or "excel", bool(args.preset), rel_tol)
     except SheetError as error:
         raise UsageError(str(error)) from None
     if args.format == "json":
@@ -296,6 +329,49 @@ def run_check(args) -> int:
     else:
         print(render_text(report), end="")
     return EXIT_OK if report.ok else EXIT_MISMATCH
+
+
+# -- exercise and grade -------------------------------------------------------------
+
+def run_exercise(args) -> int:
+    from .sheets.exercise import COURSE_SEED, ExerciseError, read_students, write_exercises
+
+    net = load(args)
+
+    def solution(variant: Network, epochs: int) -> str:
+        stepper = Stepper(variant)
+        start = dict(stepper.values)
+        return render_explanation(variant, start, stepper.trace(epochs), None, markdown=True)
+
+    try:
+        names = read_students(args.students)
+        write_exercises(net, names, args.epochs, args.out, args.seed or COURSE_SEED, solution)
+    except ExerciseError as error:
+        raise UsageError(str(error)) from None
+    print(f"{len(names)} students: their workbooks are in {args.out}/students, the key and the worked "
+          f"solutions in {args.out}/key")
+    return EXIT_OK
+
+
+def run_grade(args) -> int:
+    from pathlib import Path
+
+    from .sheets.grade import GradeError, Key, grade_folder, render_summary, write_table
+
+    if args.key and (args.preset or args.config or args.lr):
+        raise UsageError("--key names each student's network; it cannot be combined with --preset, --config or --lr")
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rgrading {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    try:
+        key = Key(args.key) if args.key else None
+        report = grade_folder(args.folder, None if key else load(args), key, progress if sys.stderr.isatty() else None)
+        paths = write_table(report, args.out or Path(args.folder) / "grades")
+    except GradeError as error:
+        raise UsageError(str(error)) from None
+    print(render_summary(report, paths), end="")
+    return EXIT_OK
 
 
 # -- the app ----------------------------------------------------------------------

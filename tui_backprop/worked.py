@@ -44,12 +44,14 @@ def render_explanation(net: Network, start: dict, steps, digits: int | None, mar
             lines.append(f"{step.phase_position}. `{step.formula}`  ")
             lines.append(f"   `= {step.substituted(digits).split(' = ', 1)[1]}` = **{value}**  ")
             lines.append(f"   {step.why}")
+            lines += [f"   *Clamped:* {note}" for note in step.clamped]
         else:
             indent = " " * (len(str(step.phase_count)) + 2)
             lines.append(f"{step.phase_position:>{len(str(step.phase_count))}}. {step.formula}")
             pad = indent + " " * len(step.symbol) + " "
             lines.append(f"{pad}= {step.substituted(digits).split(' = ', 1)[1]}")
             lines.append(f"{pad}= {value}")
+            lines += [f"{pad}  clamped: {note}" for note in step.clamped]
             lines += textwrap.wrap(step.why, 88, initial_indent=indent, subsequent_indent=indent)
     return "\n".join(lines) + "\n"
 

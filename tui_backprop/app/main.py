@@ -398,7 +398,10 @@ class BackpropApp(App):
         else:
             note = (f"{report.path}: {len(report.mismatches):,} wrong cells. First: epoch {first.epoch}, "
                     f"{first.symbol} (cell {first.cell}) is {first.sheet_text}; correct "
-                    f"{format_number(first.correct, 6)} — {first.explanation()}. Wrong cells are marked in the history.")
+                    f"{format_number(first.correct, 6)} — {first.explanation()}.")
+            if first.slip is not None and first.slip.formula != first.formula:
+                note += f" The sheet computed {first.slip.formula}."
+            note += " Wrong cells are marked in the history."
             self.notify(f"{len(report.mismatches):,} wrong cells; the first mistake starts at epoch {first.epoch}, "
                         f"{first.symbol}.", severity="warning")
         self._replace_stepper(stepper, {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}, note)

@@ -98,6 +98,10 @@ class Network:
         softmax_out = self.activations[-1] == "softmax"
         if softmax_out != (self.loss == "cce"):
             raise NetworkError("loss", "categorical cross-entropy ('cce') goes with a softmax output layer, and only with it")
+        if self.loss == "bce" and self.activations[-1] != "sigmoid":
+            # ln(a) and ln(1 − a) are defined only for outputs between 0 and 1, which only sigmoid promises.
+            raise NetworkError("loss", "binary cross-entropy ('bce') needs a sigmoid output layer, "
+                                       f"not {self.activations[-1]}")
         if self.bias not in BIAS_MODES:
             raise NetworkError("bias", f"unknown bias mode {self.bias!r} (choose from {', '.join(BIAS_MODES)})")
         _check_numbers("weights", self.weights, self.weight_count(), f"layers {list(self.sizes)}")
