@@ -30,7 +30,6 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
-from ...core.program import UPDATE
 from .lines import LinePanel
 from .structure import Structure
 
