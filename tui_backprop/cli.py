@@ -219,7 +219,20 @@ def run_train(args) -> int:
         from .chart import build_chart
 
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
+        if net.sizes[0] == 2:
+            print(plot_boundary(net, rates[0], args.epochs, bulk.train))
     return EXIT_OK
+
+
+def plot_boundary(net: Network, rate: float, epochs: int, train) -> str:
+    """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped).
+    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
+    from .app.widgets.boundary import boundary_text
+
+    stepper = Stepper(net.with_changes(lr=rate))
+    stepper.run(epochs, bulk=lambda env, count: train(stepper.program, env, count, "history"))
+    title = f"decision boundary after {epochs:,} epochs at lr {format_number(rate)}"
+    return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
 
 
 def train_and_test(program, rate: float, marks: list[int], train) -> tuple[array, dict[int, float]]:
