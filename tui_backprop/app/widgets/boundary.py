@@ -12,12 +12,12 @@ training samples filled (● ■ ▲ …), test samples hollow (○ □ △ …)
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from rich.style import Style
 from rich.text import Text
 
-from ...core import Program, Stepper, build_program
+from ...core import Stepper
 from ...core.expr import format_number
 from .lines import LinePanel
 
@@ -68,16 +68,6 @@ class Plane:
         return min(max(column, 0), self.columns - 1), min(max(row, 0), self.rows - 1)
 
 
-@lru_cache(maxsize=4)
-def forward_pass(program: Program) -> Program:
-    """A program of the same network with one sample, whose `predict` is the forward pass at any point.
-
-    Only the parameters matter to a prediction; a one-sample program keeps its compiled forward pass
-    free of the epoch's samples (with several, today's `Program.predict` asks for them too)."""
-    net = program.net
-    return program if len(net.samples) == 1 else build_program(net.with_changes(samples=net.samples[:1]))
-
-
 def sample_class(targets) -> int:
     """A sample's class: its largest target with several outputs, its target's half with one."""
     if len(targets) > 1:
@@ -97,7 +87,7 @@ class Boundary:
         self.plane = plane = Plane.around(points, columns, rows)
         targets = [t for s in self.samples for t in s.targets]
         self.low, self.high = (min(targets), max(targets)) if max(targets) > min(targets) else (0.0, 1.0)
-        self.program, self.env = forward_pass(stepper.program), stepper.values if values is None else values
+        self.program, self.env = stepper.program, stepper.values if values is None else values
 
     def with_rows(self, rows: int) -> "Boundary":
         """The same plane on fewer rows (before any cell is worked out), to leave room for the legend."""
