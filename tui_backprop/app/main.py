@@ -14,11 +14,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
-
-from rich.text import Text
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..core import PRESETS, Network, NetworkError, Stepper
+from ..core.current import current_network, describe_start
 from ..core.expr import format_number
 from ..core.quiz import Quiz, read_number
 from .widgets.diagram import NetworkDiagram
@@ -26,7 +25,7 @@ from .widgets.history_table import HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
-from .widgets.screens import ConfirmScreen, HelpScreen, PromptScreen, RunScreen
+from .widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PromptScreen, RunScreen
 from .widgets.values import ValuesTable
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -45,7 +44,9 @@ to see its formula and value."""
 
 # Actions that change the stepper: refused while a run or a dialog is under way.
 STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", "learning_rate", "edit", "open",
-            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export"}
+            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix"}
+# Workers that hold `running` while they read the stepper.
+BUSY_GROUPS = {"run", "export", "save"}
 
 
 class BackpropApp(App):
@@ -87,6 +88,9 @@ class BackpropApp(App):
     panel = reactive("values")
     quiz_on = reactive(False)
     matrix_on = reactive(False)
+    # A run, an export or a save is reading the stepper: the stepping keys wait (and leave the footer).
+    running = reactive(False, bindings=True)
+    too_small = reactive(False, bindings=True)
 
     def __init__(self, network: Network | None = None, stepper: Stepper | None = None, quiz: Quiz | None = None,
                  session_path: str | None = None):
@@ -95,8 +99,11 @@ class BackpropApp(App):
         self.stepper = stepper or Stepper(network or PRESETS["excel"]())
         self.quiz = quiz or Quiz()
         self.session_path = session_path  # where ctrl+s saves; it asks, offering this
-        self.running = False
         self.stop_requested = False
+        self.saved_version = 0  # `version` when the work on screen was last saved or opened
+        self.quit_after_save = False
+        self.saving_version = 0
+        self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
 
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -125,14 +132,15 @@ class BackpropApp(App):
                 yield panels["history"]
                 yield panels["chart"]
         yield Static(f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}.", id="too-small")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
 
     def _fit(self, width: int, height: int) -> None:
+        self.too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         self._layout_classes({
-            "-too-small": width < MIN_WIDTH or height < MIN_HEIGHT,
+            "-too-small": self.too_small,
             "-compact": width < ROOMY_WIDTH or height < ROOMY_HEIGHT,
         })
 
@@ -182,18 +190,26 @@ class BackpropApp(App):
         self.version += 1
         self._relabel()
         self._update_chart()
-        if self.quiz_on:
-            self._ask()
+
+    def unsaved_work(self) -> str | None:
+        """What would be lost if the session were replaced or left now, in words; None if nothing."""
+        stepper = self.stepper
+        if self.version == self.saved_version or not (stepper.position or len(stepper.history)):
+            return None
+        epochs, steps = len(stepper.history), 0 if stepper.epoch_done else stepper.position
+        parts = [f"{epochs:,} finished epoch{'s' if epochs != 1 else ''}"] if epochs else []
+        parts += [f"{steps} step{'s' if steps != 1 else ''} of epoch {stepper.epoch:,}"] if steps else []
+        return " and ".join(parts)
 
     # -- stepping -------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
-        if action in STEPPING and (self.running or len(self.screen_stack) > 1):
+        if action in STEPPING and (self.running or self.too_small or len(self.screen_stack) > 1):
             return False
         return True
 
     def action_next(self) -> None:
         if self.quiz_on and self.quiz.asks(self.stepper.upcoming):
-            self.notify("Type your value and press enter, or esc to see it.", timeout=2)
+            self.quiz_bar.tell("Type your value and press enter, or esc to see it.")
             return
         self.stepper.next()
         self.changed()
@@ -249,23 +265,42 @@ class BackpropApp(App):
         self.stop_requested = True
 
     @work(thread=True, exclusive=True, group="run")
-    def run_epochs(self, epochs: int, progress: RunScreen) -> None:
+    def run_epochs(self, epochs: int, progress: RunScreen) -> tuple[int, int]:
+        """(epochs done, epochs asked); on_worker_state_changed takes it from there."""
         worker = get_current_worker()
-        try:
-            done = self.stepper.run(
-                epochs,
-                on_progress=lambda count: self.call_from_thread(progress.advance, count),
-                should_stop=lambda: self.stop_requested or worker.is_cancelled,
-            )
-        finally:
-            self.call_from_thread(self._run_finished, progress)
-        if done < epochs:
-            self.call_from_thread(self.notify, f"Stopped after {done:,} of {epochs:,} epochs.")
+        done = self.stepper.run(
+            epochs,
+            on_progress=lambda count: self.call_from_thread(progress.advance, count),
+            should_stop=lambda: self.stop_requested or worker.is_cancelled,
+        )
+        return done, epochs
 
-    def _run_finished(self, progress: RunScreen) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group not in BUSY_GROUPS or not worker.is_finished:
+            return
         self.running = False
-        progress.dismiss()
+        if worker.group == "run":
+            self._run_finished(worker)
+        elif worker.state == WorkerState.SUCCESS:
+            message, severity = worker.result
+            self.notify(message, severity=severity)
+            if worker.group == "export" and severity == "information":
+                self.panels["operation"].note = message
+            if worker.group == "save" and severity == "information":
+                self.saved_version = self.saving_version
+                if self.quit_after_save:
+                    self.exit()
+            self.quit_after_save = False
+
+    def _run_finished(self, worker: Worker) -> None:
+        if isinstance(self.screen, RunScreen):
+            self.screen.dismiss()
         self.changed()
+        if worker.state == WorkerState.SUCCESS:
+            done, epochs = worker.result
+            if done < epochs:
+                self.notify(f"Stopped after {done:,} of {epochs:,} epochs.")
         diverged = self.stepper.history.first_divergence()
         if diverged:
             self.notify(f"E_total stopped being a finite number at epoch {diverged:,}: this learning rate diverges.",
@@ -316,22 +351,21 @@ class BackpropApp(App):
         from ..core.loader import load_network  # on first use: start-up stays fast
         from ..core.session import SESSION_SUFFIX, SessionError, load_study
 
-        opened: list[tuple[Stepper, Quiz | None]] = []
+        opened: list[tuple[Stepper, Quiz | None, str | None]] = []
 
         def check(text: str) -> str | None:
             text = text.strip()
             try:
                 if text in PRESETS:
-                    opened.append((Stepper(PRESETS[text]()), None))
+                    opened.append((Stepper(PRESETS[text]()), None, None))
                 elif text.lower().endswith(SHEET_SUFFIXES):
                     if not Path(text).is_file():
                         return f"{text}: no such file"
                     self.check_sheet(text)
                 elif text.endswith(SESSION_SUFFIX):
-                    opened.append(load_study(text))
-                    self.session_path = text
+                    opened.append(load_study(text) + (text,))
                 else:
-                    opened.append((Stepper(load_network(text)), None))
+                    opened.append((Stepper(load_network(text)), None, None))
             except NetworkError as error:
                 return f"{text}: {error}"
             except SessionError as error:
@@ -340,21 +374,37 @@ class BackpropApp(App):
 
         def done(result: str | None) -> None:
             if result and opened:
-                stepper, quiz = opened[-1]
-                self.quiz = quiz or self.quiz
-                self._replace_stepper(stepper)
+                stepper, quiz, session_path = opened[-1]
+
+                def replace() -> None:
+                    self.quiz = quiz or self.quiz
+                    if session_path:
+                        self.session_path = session_path
+                    self._replace_stepper(stepper)
+
+                self.replace_if_sure(f"open {result.strip()}", replace)
 
         self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json), "
                                       f"a saved session ({SESSION_SUFFIX}) or a spreadsheet to check (.csv, .xlsx)",
                                       "mazur  or  examples/tanh-3-layer.toml", check=check,
                                       suggestions=list(PRESETS)), done)
 
+    def replace_if_sure(self, what: str, replace) -> None:
+        """Call `replace` (which replaces the work on screen) at once, or after a yes if work would be lost."""
+        lost = self.unsaved_work()
+        if not lost:
+            replace()
+            return
+        self.push_screen(ConfirmScreen(f"To {what}, the work on screen goes: {lost}, not saved "
+                                       "(p cannot bring it back). Go on? (esc, then ctrl+s, saves it first)"),
+                         lambda sure: replace() if sure else None)
+
     @work(thread=True, exclusive=True, group="sheet")
     def check_sheet(self, path: str) -> None:
         """Check a student's sheet against the network on screen, then show where it first goes wrong."""
         from ..sheets import SheetError, check_sheet  # on first use: start-up stays fast
 
-        net = self.stepper.net.with_changes(lr=self.stepper.values["lr"])
+        net = current_network(self.stepper)
         try:
             report = check_sheet(path, net)
         except SheetError as error:
@@ -376,40 +426,23 @@ class BackpropApp(App):
                     f"{format_number(first.correct, 6)} — {first.explanation()}. Wrong cells are marked in the history.")
             self.notify(f"{len(report.mismatches):,} wrong cells; the first mistake starts at epoch {first.epoch}, "
                         f"{first.symbol}.", severity="warning")
-        self._replace_stepper(stepper, {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}, note)
+        marks = {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}
+        self.replace_if_sure(f"show {report.path} checked", lambda: self._replace_stepper(stepper, marks, note))
 
     def action_export(self) -> None:
         self.running = True
-        self.export_files(self.stepper.net.name)
+        self.export_files()
 
     @work(thread=True, exclusive=True, group="export")
-    def export_files(self, name: str) -> None:
-        """The history as CSV, a live-formula workbook and the worked solution as Markdown, in this folder."""
-        from ..core.files import atomic_writer  # on first use: start-up stays fast
-        from ..sheets import ExportError, export_xlsx
-        from ..sheets.xlsx import MAX_EPOCHS as XLSX_MAX_EPOCHS
-        from ..worked import render_explanation, write_rows
+    def export_files(self) -> tuple[str, str]:
+        """(message, severity), for on_worker_state_changed."""
+        from ..sheets import ExportError
+        from .files import export_files
 
-        stepper = self.stepper
-        history = stepper.history
-        paths = [f"{name}-history.csv", f"{name}.xlsx", f"{name}-solution.md"]
-        net = stepper.net.with_changes(lr=stepper.values["lr"])
         try:
-            with atomic_writer(paths[0], newline="", encoding="utf-8") as stream:
-                write_rows(stream, history.columns, ((k, history.row(k)) for k in range(1, len(history) + 1)))
-            export_xlsx(net, min(max(len(history), 1), XLSX_MAX_EPOCHS), paths[1])
-            solution = Stepper(net)
-            start = dict(solution.values)
-            with atomic_writer(paths[2], encoding="utf-8") as stream:
-                stream.write(render_explanation(net, start, solution.trace(1), 6, markdown=True))
+            return export_files(self.stepper), "information"
         except (OSError, ExportError) as error:
-            self.call_from_thread(self.notify, f"Export stopped: {error}", severity="error")
-        else:
-            message = "Exported " + ", ".join(paths)
-            self.call_from_thread(self.notify, message)
-            self.call_from_thread(setattr, self.query_one(OperationPanel), "note", message)
-        finally:
-            self.running = False
+            return f"Export stopped: {error}", "error"
 
     def action_save(self) -> None:
         from ..core.session import SESSION_SUFFIX
@@ -418,23 +451,40 @@ class BackpropApp(App):
             if path:
                 self.session_path = path.strip()
                 self.running = True
+                self.saving_version = self.version
                 self.save_session(self.session_path)
+            else:
+                self.quit_after_save = False
 
         suggested = self.session_path or f"{self.stepper.net.name}{SESSION_SUFFIX}"
         self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested), save)
 
     @work(thread=True, exclusive=True, group="save")
-    def save_session(self, path: str) -> None:
+    def save_session(self, path: str) -> tuple[str, str]:
+        """(message, severity), for on_worker_state_changed."""
         from ..core.session import save_study
 
         try:
             save_study(path, self.stepper, self.quiz)
         except OSError as error:
-            self.call_from_thread(self.notify, f"Not saved: {error}", severity="error")
-        else:
-            self.call_from_thread(self.notify, f"Saved to {path}; backprop-tui --resume {path} brings it back.")
-        finally:
-            self.running = False
+            return f"Not saved: {error}", "error"
+        return f"Saved to {path}; backprop-tui --resume {path} brings it back.", "information"
+
+    def action_quit(self) -> None:
+        lost = self.unsaved_work()
+        if not lost or self.running:
+            self.exit()
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "quit":
+                self.exit()
+            elif choice == "save":
+                self.quit_after_save = True
+                self.action_save()
+
+        self.push_screen(ChoiceScreen(f"{lost[0].upper()}{lost[1:]} not saved.",
+                                      [("s", "save, then quit", "save"), ("d", "quit without saving", "quit")]), answer)
 
     def _replace_stepper(self, stepper: Stepper, marks: dict | None = None, note: str | None = None) -> None:
         """Show another stepper; `marks` are a checked sheet's wrong cells, `note` its verdict."""
@@ -442,29 +492,37 @@ class BackpropApp(App):
         for panel in self.panels.values():
             if not isinstance(panel, LossChart):
                 panel.stepper = stepper
-        history = self.query_one(HistoryTable)
+        if self.quiz_bar:
+            self.quiz_bar.stepper, self.quiz_bar.quiz = stepper, self.quiz
+        history = self.panels["history"]
         history.marks = marks or {}
         history.refresh()
-        self.query_one(OperationPanel).note = note
+        self.panels["operation"].note = note
         self.changed()
+        self.saved_version = self.version
 
     # -- quiz -----------------------------------------------------------
     def action_quiz(self) -> None:
         self.quiz_on = not self.quiz_on
 
     async def watch_quiz_on(self, on: bool) -> None:
-        if on and not self.query(QuizBar):  # mounted on first use: start-up has less to style
-            await self.mount(QuizBar(id="quiz"), before="#too-small")
+        if on and not self.quiz_bar:
+            self.quiz_bar = QuizBar(self.stepper, self.quiz, id="quiz").data_bind(BackpropApp.version)
+            await self.mount(self.quiz_bar, before="#too-small")
         self.screen_stack[0].set_class(on, "-quiz")
+        if self.quiz_bar:
+            self.quiz_bar.turn(on)
         if on:
-            self._ask()
-            self.notify(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.", timeout=3)
+            self.quiz_bar.tell(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.")
 
     def action_quiz_phases(self) -> None:
         self.quiz.phases = self.quiz.next_phases()
-        self.notify(f"The quiz asks about: {', '.join(self.quiz.phases)}.", timeout=2)
+        message = f"The quiz asks about: {', '.join(self.quiz.phases)}."
         if self.quiz_on:
-            self._ask()
+            self.quiz_bar.ask()
+            self.quiz_bar.tell(message)
+        else:
+            self.notify(message, timeout=2)
 
     def action_quiz_tolerance(self) -> None:
         def check(text: str) -> str | None:
@@ -480,55 +538,20 @@ class BackpropApp(App):
         self.push_screen(PromptScreen("Quiz tolerance (relative)", "e.g. 0.001", format_number(self.quiz.tolerance),
                                       check))
 
-    def _ask(self) -> None:
-        stepper, bar = self.stepper, self.query_one(QuizBar)
-        q = stepper.upcoming
-        question = Text()
-        start, end = stepper.program.phase_bounds(q.phase)
-        position = stepper.position % len(stepper.quantities)
-        question.append(f"{q.phase} {position - start + 1} / {end - start}  ", style="bold reverse")
-        if self.quiz.asks(q):
-            question.append(f" {q.formula} = ?", style="bold")
-        else:
-            question.append(f" {q.symbol}: not in this quiz ({', '.join(self.quiz.phases)}); n computes it", style="dim")
-        bar.ask(question)
-
-    def on_quiz_bar_answered(self, message: QuizBar.Answered) -> None:
-        stepper = self.stepper
-        if not self.quiz.asks(stepper.upcoming):
-            return
-        try:
-            answer = read_number(message.text)
-        except ValueError:
-            self.query_one(QuizBar).tell(Text("That is not a number; try again, or esc to see the value.", style="bold"))
-            return
-        verdict = self.quiz.judge(answer, stepper.peek(), stepper.upcoming)
-        self._reveal(verdict.right, f"you said {message.text.strip()}")
-
-    def on_quiz_bar_gave_up(self, _message: QuizBar.GaveUp) -> None:
-        if self.quiz.asks(self.stepper.upcoming):
-            self.quiz.give_up(self.stepper.upcoming)
-            self._reveal(False, "given up")
-
-    def _reveal(self, right: bool, said: str) -> None:
+    def on_quiz_bar_step(self, message: QuizBar.Step) -> None:
         op = self.stepper.next()
-        verdict = Text()
-        verdict.append("✓ right  " if right else "✗ " + said + "  ", style="bold green" if right else "bold red")
-        verdict.append(f"{op.substituted(6)} = {format_number(op.value)}")
-        if self.stepper.epoch_done:
-            verdict.append(f"\nepoch {op.epoch} done · score: {self.quiz.summary()}", style="bold")
-        self.query_one(QuizBar).tell(verdict)
         self.changed()
+        self.quiz_bar.reveal(op, message.right, message.said)
 
     # -- views ----------------------------------------------------------
     def action_rates(self) -> None:
         from .rates import RatesScreen
 
-        network = self.stepper.net.with_changes(lr=self.stepper.values["lr"])
+        network, start = current_network(self.stepper), describe_start(self.stepper)
         if self.is_screen_installed("rates"):
-            self.get_screen("rates").show(network)
+            self.get_screen("rates").show(network, start)
         else:
-            self.install_screen(RatesScreen(network), "rates")
+            self.install_screen(RatesScreen(network, start), "rates")
         self.push_screen("rates")
 
     def action_matrix(self) -> None:

@@ -1,4 +1,8 @@
-"""Modal screens: asking for a value, running epochs, and the help page."""
+"""Modal screens: asking for a value or a choice, running epochs, and the help page.
+
+Their text wraps (the dialogs' labels are as wide as the dialog, see app.tcss):
+a message or a path is never cut.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +63,32 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A question with several answers, each on its own key; escape answers None."""
+
+    BINDINGS = [Binding("escape", "answer(None)", "Cancel")]
+
+    def __init__(self, question: str, choices: list[tuple[str, str, str]]):
+        """`choices`: (key, what the key says, the answer it gives)."""
+        super().__init__()
+        self.question, self.choices = question, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title")
+            yield Label(" · ".join(f"{key}: {label}" for key, label, _ in self.choices) + " · esc: cancel",
+                        classes="dim")
+
+    def on_key(self, event) -> None:
+        for key, _, answer in self.choices:
+            if event.key == key:
+                event.stop()
+                self.dismiss(answer)
+
+    def action_answer(self, answer: str | None) -> None:
+        self.dismiss(answer)
 
 
 class RunScreen(ModalScreen[None]):
