@@ -509,8 +509,8 @@ class BackpropApp(App):
         if on and not self.quiz_bar:
             self.quiz_bar = QuizBar(self.stepper, self.quiz, id="quiz").data_bind(BackpropApp.version)
             await self.mount(self.quiz_bar, before="#too-small")
-        self.screen_stack[0].set_class(on, "-quiz")
         if self.quiz_bar:
+            self.quiz_bar.set_class(on, "-on")
             self.quiz_bar.turn(on)
         if on:
             self.quiz_bar.tell(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.")
@@ -558,17 +558,16 @@ class BackpropApp(App):
         self.matrix_on = not self.matrix_on
 
     def watch_matrix_on(self, on: bool) -> None:
-        if not on:
-            self.screen_stack[0].remove_class("-matrix")
-            return
-        if "matrix" not in self.panels:
+        if on and "matrix" not in self.panels:
             # Mounted on first use: it brings numpy, which start-up does without.
             from .widgets.matrix import MatrixView
 
             view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
             self._label(view)
             self.query_one("#top").mount(view, before="#operation")
-        self.screen_stack[0].add_class("-matrix")
+        self.panels["diagram"].set_class(on, "-off")
+        if "matrix" in self.panels:
+            self.panels["matrix"].set_class(on, "-on")
 
     def action_cycle_panel(self) -> None:
         self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]
