@@ -1,4 +1,4 @@
-"""What `x` writes: the history, a live workbook and a worked solution.
+"""What the app writes besides ctrl+s's sessions: the exports of `x`, and where a hang-up saves.
 
 Run in a worker thread; nothing here touches a widget.  The heavy modules are
 imported on first use, so that start-up stays fast.
@@ -15,16 +15,32 @@ from ..core.current import current_network, describe_start
 EXPORT_DIGITS = 6
 
 
-def export_paths(name: str, folder: Path) -> list[Path]:
-    """The three export files, numbered (name-2, name-3, …) past any that already exist:
-    an export never overwrites the student's files."""
-    number = 1
+def first_free(paths_for) -> list[Path]:
+    """`paths_for(number)` for number "", "-2", "-3", …: the first list of which no file exists yet.
+    What the app writes on its own never overwrites the student's files."""
+    count = 1
     while True:
-        stem = name if number == 1 else f"{name}-{number}"
-        paths = [folder / f"{stem}-history.csv", folder / f"{stem}.xlsx", folder / f"{stem}-solution.md"]
+        paths = paths_for("" if count == 1 else f"-{count}")
         if not any(path.exists() for path in paths):
             return paths
-        number += 1
+        count += 1
+
+
+def export_paths(name: str, folder: Path) -> list[Path]:
+    """The three export files: NAME-history.csv, NAME.xlsx, NAME-solution.md (numbered if taken)."""
+    return first_free(lambda number: [folder / f"{name}{number}-history.csv", folder / f"{name}{number}.xlsx",
+                                      folder / f"{name}{number}-solution.md"])
+
+
+def hangup_path(name: str, session_path: str | None) -> Path:
+    """Where the work goes when the terminal hangs up: NAME-hangup.backprop beside the session it came
+    from, or in this folder (numbered if taken)."""
+    from ..core.session import SESSION_SUFFIX
+
+    folder = Path(".")
+    if session_path:
+        folder, name = Path(session_path).parent, Path(session_path).name.removesuffix(SESSION_SUFFIX)
+    return first_free(lambda number: [folder / f"{name}-hangup{number}{SESSION_SUFFIX}"])[0]
 
 
 def export_files(stepper: Stepper, folder: Path = Path(".")) -> str:

@@ -6,6 +6,7 @@ after each change and the widgets, data-bound to it, redraw themselves.
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 from textual import work
@@ -133,6 +134,24 @@ class BackpropApp(App):
                 yield panels["chart"]
         yield Static(f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}.", id="too-small")
         yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        if not self.is_headless:
+            signal.signal(signal.SIGHUP, self._hung_up)
+
+    def _hung_up(self, _signal, _frame) -> None:
+        """The terminal went away (a dropped SSH connection): keep unsaved work in a file of its own, then leave.
+
+        Not while a run or a save is under way in a thread: the stepper is changing under it."""
+        from ..core.session import save_study
+        from .files import hangup_path
+
+        if self.unsaved_work() and not self.running:
+            try:
+                save_study(hangup_path(self.stepper.net.name, self.session_path), self.stepper, self.quiz)
+            except OSError:
+                pass  # nowhere to say so: the terminal is gone
+        self.exit()
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
