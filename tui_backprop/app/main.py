@@ -531,6 +531,7 @@ class BackpropApp(App):
         if self.quiz_bar:
             self.quiz_bar.set_class(on, "-on")
             self.quiz_bar.turn(on)
+        self.screen_stack[0].query("ToastRack").set_class(on, "-quiz")
         if on:
             self.quiz_bar.tell(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.")
 
