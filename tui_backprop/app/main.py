@@ -26,7 +26,7 @@ from .widgets.history_table import HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
-from .widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PromptScreen, RunScreen
+from .widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
 from .widgets.values import ValuesTable
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -406,7 +406,7 @@ class BackpropApp(App):
         self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json), "
                                       f"a saved session ({SESSION_SUFFIX}) or a spreadsheet to check (.csv, .xlsx)",
                                       "mazur  or  examples/tanh-3-layer.toml", check=check,
-                                      suggestions=list(PRESETS)), done)
+                                      suggester=PathSuggester(list(PRESETS))), done)
 
     def replace_if_sure(self, what: str, replace) -> None:
         """Call `replace` (which replaces the work on screen) at once, or after a yes if work would be lost."""

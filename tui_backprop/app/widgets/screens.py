@@ -6,13 +6,42 @@ a message or a path is never cut.
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Input, Label, ProgressBar, Static
+
+
+class PathSuggester(Suggester):
+    """Completes a name from `names` (the presets), else a path: the first entry, in name order, of the
+    folder typed so far that starts with what follows the last '/' (folders get their '/').  → accepts."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(use_cache=False, case_sensitive=True)  # the folder may change while the prompt is open
+        self.names = names
+
+    async def get_suggestion(self, value: str) -> str | None:
+        for name in self.names:
+            if name.startswith(value) and name != value:
+                return name
+        start = value.rpartition("/")[2]
+        typed_folder = value[: len(value) - len(start)]
+        try:
+            with os.scandir(os.path.expanduser(typed_folder) or ".") as entries:
+                found = sorted((entry.name, entry.is_dir()) for entry in entries
+                               if entry.name.startswith(start) and (start or not entry.name.startswith(".")))
+        except OSError:
+            return None
+        for name, is_folder in found:
+            completed = typed_folder + name + ("/" if is_folder else "")
+            if completed != value:
+                return completed
+        return None
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -21,17 +50,21 @@ class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, placeholder: str = "", value: str = "",
-                 check: Callable[[str], str | None] | None = None, suggestions: list[str] | None = None):
+                 check: Callable[[str], str | None] | None = None, suggestions: list[str] | None = None,
+                 suggester: Suggester | None = None):
+        """`suggestions` complete from a list; a `suggester` of one's own replaces them."""
         super().__init__()
         self.title_text, self.placeholder, self.value, self.check = title, placeholder, value, check
-        self.suggestions = suggestions
+        self.suggestions, self.suggester = suggestions, suggester
 
     def compose(self) -> ComposeResult:
         from textual.suggester import SuggestFromList
 
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            suggester = SuggestFromList(self.suggestions, case_sensitive=False) if self.suggestions else None
+            suggester = self.suggester
+            if suggester is None and self.suggestions:
+                suggester = SuggestFromList(self.suggestions, case_sensitive=False)
             yield Input(value=self.value, placeholder=self.placeholder, suggester=suggester)
             yield Label("", id="error", classes="error")
             yield Label("enter to confirm · esc to cancel", classes="dim")
