@@ -112,7 +112,7 @@ class BackpropApp(App):
         # Before the panels exist, so that the first style pass already has the layout's classes.
         self._fit(self.size.width, self.size.height)
         self.watch_panel()
-        # Kept by id: the panels are relabelled after every step, quicker than querying the DOM for them.
+        # Kept by id: quicker than querying the DOM for them.  Each sets its own border titles.
         self.panels = panels = {
             "diagram": NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version),
             "operation": OperationPanel(stepper, id="operation").data_bind(BackpropApp.version),
@@ -120,9 +120,8 @@ class BackpropApp(App):
             "history": HistoryTable(stepper, id="history").data_bind(BackpropApp.version),
             "chart": LossChart(id="chart"),
         }
-        # Labelled and filled before they mount, so that the first frame is the finished one.
-        for panel in panels.values():
-            self._label(panel)
+        panels["chart"].border_title = "loss"
+        # Filled before it mounts, so that the first frame is the finished one.
         self._update_chart()
         with Vertical(id="board"):
             with Horizontal(id="top"):
@@ -177,37 +176,9 @@ class BackpropApp(App):
         history = self.stepper.history
         self.panels["chart"].set_curves({"E_total": history.losses()}, version=(id(history), history.revision))
 
-    def _labels(self) -> dict[str, tuple[str, str]]:
-        """Each panel's border title and subtitle, by its id."""
-        stepper, net = self.stepper, self.stepper.net
-        diverged = stepper.history.first_divergence()
-        epochs = f"{len(stepper.history):,} epochs" + (f" · diverged at epoch {diverged:,}" if diverged else "")
-        return {
-            "diagram": (f"{net.name} · {'-'.join(map(str, net.sizes))}", ""),
-            "matrix": (f"{net.name} · matrix form", ""),
-            "operation": ("operation", f"lr {format_number(stepper.values['lr'])}"),
-            "values": ("this epoch", ""),
-            "chart": ("loss", ""),
-            "history": ("history (one row per epoch)", epochs),
-        }
-
-    def _label(self, panel, labels: dict[str, tuple[str, str]] | None = None) -> None:
-        title, subtitle = (labels or self._labels())[panel.id]
-        # Setting either repaints the panel, even to the same text: only on a change.
-        if (panel.border_title or "") != title:
-            panel.border_title = title
-        if (panel.border_subtitle or "") != subtitle:
-            panel.border_subtitle = subtitle
-
-    def _relabel(self) -> None:
-        labels = self._labels()
-        for panel in self.panels.values():
-            self._label(panel, labels)
-
     def changed(self) -> None:
         """The stepper moved: redraw everything that reads it."""
         self.version += 1
-        self._relabel()
         self._update_chart()
 
     def unsaved_work(self) -> str | None:
@@ -252,13 +223,15 @@ class BackpropApp(App):
             if sure:
                 self.stepper.reset()
                 self._replace_stepper(self.stepper)
-                self.notify("Back to the starting numbers.", timeout=3)
+                self.notify("Back to the network's starting numbers.", timeout=3)
 
-        if not (self.stepper.position or len(self.stepper.history)):
+        stepper = self.stepper
+        if not (stepper.position or len(stepper.history)) and stepper.values == stepper.net.start_env():
             return
         # Reset cannot be undone, so it asks first: a stray 0 must not cost an afternoon's work.
-        self.push_screen(ConfirmScreen(f"Back to the starting numbers? This clears {len(self.stepper.history):,} "
-                                       "finished epochs and cannot be undone (ctrl+s saves them first)."), reset)
+        self.push_screen(ConfirmScreen(f"Back to the network's starting numbers, as it was opened (edits made with "
+                                       f"w and l go too)? This clears {len(stepper.history):,} finished epochs and "
+                                       "cannot be undone (ctrl+s saves them first)."), reset)
 
     def action_run(self) -> None:
         def check(text: str) -> str | None:
@@ -583,7 +556,6 @@ class BackpropApp(App):
             from .widgets.matrix import MatrixView
 
             view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
-            self._label(view)
             self.query_one("#top").mount(view, before="#operation")
         self.panels["diagram"].set_class(on, "-off")
         if "matrix" in self.panels:
@@ -611,5 +583,5 @@ class BackpropApp(App):
                                     lambda action=binding.action: self.run_action(action))
 
     def on_network_diagram_selected(self, message: NetworkDiagram.Selected) -> None:
-        self.query_one(OperationPanel).selected = message.symbol
+        self.panels["operation"].selected = message.symbol
 

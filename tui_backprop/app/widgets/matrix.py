@@ -26,7 +26,7 @@ from textual.geometry import Region
 from ...core import Names, Stepper
 from ...core.expr import EPS, format_number
 from ...core.program import UPDATE
-from .lines import LinePanel
+from .lines import LinePanel, set_border_titles
 
 DIGITS = 4
 BLANK = "·"
@@ -506,12 +506,20 @@ class MatrixView(LinePanel):
         super().__init__(**kwargs)
         self.stepper = stepper
         self.form: MatrixForm | None = None
+        self.retitle()
 
     def watch_version(self) -> None:
         # Hidden (the diagram is on show) it skips its numpy work; shown again, it has a size
         # once more and draws afresh.  numpy is imported on its first showing.
         if self.display:
+            self.retitle()
             self.redraw()
+
+    def on_show(self) -> None:
+        self.retitle()  # another network may have been opened while it was hidden
+
+    def retitle(self) -> None:
+        set_border_titles(self, f"{self.stepper.net.name} · matrix form")
 
     def entries(self) -> list[Entry]:
         """The result entries on show: numpy's value and the core's, by symbol."""

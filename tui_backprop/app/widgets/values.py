@@ -34,6 +34,7 @@ class ValuesTable(LinePanel):
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.stepper = stepper
+        self.border_title = "this epoch"
 
     def cell(self, symbol: str, value: float | None = None) -> Text:
         stepper = self.stepper
