@@ -62,3 +62,35 @@ def test_a_toast_during_the_quiz_leaves_its_verdict_in_sight(size):
         assert toasts and not any(toast.region.overlaps(verdict) for toast in toasts)
 
     drive(body, size=size, toasts=True)
+
+
+def test_each_worker_result_is_told_once(tmp_path, monkeypatch):
+    # A worker's PENDING and RUNNING events can arrive after it has finished; each was once taken for its end.
+    from tui_backprop.core import load_network
+
+    monkeypatch.chdir(tmp_path)
+    line = tmp_path / "line.toml"  # one identity neuron at lr 3: each epoch multiplies the error by −2
+    line.write_text('layers = [1, 1]\nactivations = "identity"\nweights = [0.5]\nlearning_rate = 3\n'
+                    '[[samples]]\ninputs = [1.0]\ntargets = [1.0]\n')
+
+    async def body(app, pilot):
+        await press(pilot, "x")
+        await app.workers.wait_for_complete()
+        await press(pilot, "r")
+        await type_in(pilot, "2000")
+        await app.workers.wait_for_complete()
+        await press(pilot, "x")  # the numbers are not finite any more: said, not crashed
+        await app.workers.wait_for_complete()
+        await press(pilot, "s")
+        assert len(app.screen_stack) == 1
+        await press(pilot, "ctrl+s")
+        await type_in(pilot, "line.backprop")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        told = app.notified
+        assert len(told) == 5, told
+        assert told[0].startswith("Exported") and "diverges" in told[1]
+        assert told[2].startswith("Export stopped: weights: numbers must be finite")
+        assert told[3].startswith("No learning rates to compare from here") and told[4].startswith("Saved")
+
+    drive(body, network=load_network(line), toasts=True)

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..core import PRESETS, Network, NetworkError, Stepper
-from ..core.current import current_network, describe_start
+from ..core.current import current_network, describe_start, starting_network
 from ..core.expr import format_number
 from ..core.quiz import Quiz, read_number
 from .widgets.diagram import NetworkDiagram
@@ -48,6 +48,7 @@ STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", 
             "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix"}
 # Workers that hold `running` while they read the stepper.
 BUSY_GROUPS = {"run", "export", "save"}
+FINISHED = {WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED}
 
 
 class BackpropApp(App):
@@ -267,14 +268,16 @@ class BackpropApp(App):
         )
         return done, epochs
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group not in BUSY_GROUPS or not worker.is_finished:
+        # event.state, not worker.state: by the time the PENDING and RUNNING events arrive, a short
+        # worker has finished, and each of them would be taken for its end.
+        if worker.group not in BUSY_GROUPS or event.state not in FINISHED:
             return
         self.running = False
         if worker.group == "run":
-            self._run_finished(worker)
-        elif worker.state == WorkerState.SUCCESS:
+            await self._run_finished(worker)
+        elif event.state == WorkerState.SUCCESS:
             message, severity = worker.result
             self.notify(message, severity=severity)
             if worker.group == "export" and severity == "information":
@@ -285,9 +288,9 @@ class BackpropApp(App):
                     self.exit()
             self.quit_after_save = False
 
-    def _run_finished(self, worker: Worker) -> None:
+    async def _run_finished(self, worker: Worker) -> None:
         if isinstance(self.screen, RunScreen):
-            self.screen.dismiss()
+            await self.screen.dismiss()
         self.changed()
         if worker.state == WorkerState.SUCCESS:
             done, epochs = worker.result
@@ -396,7 +399,7 @@ class BackpropApp(App):
         """Check a student's sheet against the network on screen, then show where it first goes wrong."""
         from ..sheets import SheetError, check_sheet  # on first use: start-up stays fast
 
-        net = current_network(self.stepper)
+        net = starting_network(self.stepper)
         try:
             report = check_sheet(path, net)
         except SheetError as error:
@@ -433,7 +436,7 @@ class BackpropApp(App):
 
         try:
             return export_files(self.stepper), "information"
-        except (OSError, ExportError) as error:
+        except (OSError, ExportError, NetworkError) as error:  # NetworkError: numbers no longer finite
             return f"Export stopped: {error}", "error"
 
     def action_save(self) -> None:
@@ -540,7 +543,11 @@ class BackpropApp(App):
     def action_rates(self) -> None:
         from .rates import RatesScreen
 
-        network, start = current_network(self.stepper), describe_start(self.stepper)
+        try:
+            network, start = current_network(self.stepper), describe_start(self.stepper)
+        except NetworkError as error:  # a diverged run: there is nothing to sweep from
+            self.notify(f"No learning rates to compare from here: {error} (p takes the run back).", severity="error")
+            return
         if self.is_screen_installed("rates"):
             self.get_screen("rates").show(network, start)
         else:

@@ -39,6 +39,12 @@ def current_network(stepper: Stepper) -> Network:
     )
 
 
+def starting_network(stepper: Stepper) -> Network:
+    """The network as it was opened, with the learning rate now on screen: what a student's sheet,
+    which starts at epoch 1, is checked against."""
+    return stepper.net.with_changes(lr=stepper.values["lr"])
+
+
 def describe_start(stepper: Stepper) -> str:
     """Which numbers `current_network` holds, in words for the screen."""
     if stepper.epoch_done:
