@@ -44,6 +44,7 @@ def test_open_asks_and_yes_replaces():
         await press(pilot, "n")
         await press(pilot, "o")
         await type_in(pilot, "xor")
+        assert isinstance(app.screen, ConfirmScreen) and app.stepper.net.name == "mazur"
         await press(pilot, "y")
         assert app.stepper.net.name == "xor" and app.stepper.position == 0
 
@@ -72,7 +73,9 @@ def test_quit_offers_to_save_unsaved_epochs(tmp_path, monkeypatch):
 
 def test_quit_without_saving_when_asked_to():
     async def body(app, pilot):
-        await press(pilot, "n", "q", "d")
+        await press(pilot, "n", "q")
+        assert isinstance(app.screen, ChoiceScreen)
+        await press(pilot, "d")
         assert not app.is_running
 
     drive(body)

@@ -466,8 +466,11 @@ class BackpropApp(App):
         return f"Saved to {path}; backprop-tui --resume {path} brings it back.", "information"
 
     def action_quit(self) -> None:
+        if self.running:  # the stepper is changing in a thread: it can be neither saved nor left unasked
+            self.notify("A run, an export or a save is under way: esc stops a run; then q.", timeout=3)
+            return
         lost = self.unsaved_work()
-        if not lost or self.running:
+        if not lost:
             self.exit()
             return
 
