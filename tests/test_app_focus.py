@@ -193,28 +193,38 @@ KEYS = {
     "q": quits_after_asking,
 }
 FOOTER = set(KEYS) - {"escape"} | {"right", "left"}
-# Listed by ? only: walked once after each dialog (each pair costs about half a second).
+# Listed by ? only: walked once after each dialog.
 MORE_KEYS = {"l": opens(PromptScreen), "w": opens(PromptScreen), "0": opens(ConfirmScreen),
              "ctrl+s": opens(PromptScreen), "t": opens(PromptScreen), "Z": cycles_the_quiz_phases,
              "v": cycles_the_panel}
 
 
+# The ones issue 12 found broken: the dialog again before each key (a pair costs about half a second).
+PAIRED = {quiz_on_and_off, quiz_then_a_dialog_then_quiz_off, run_of_two_epochs, save}
+
+
 @pytest.mark.parametrize("dialog", DIALOGS, ids=lambda dialog: dialog.__name__)
 def test_after_each_dialog_every_key_does_what_the_footer_says(dialog, tmp_path, monkeypatch):
+    """After the others, the dialog once and then every key in turn: the state a dialog leaves behind
+    (the focus, the footer) holds until a key changes it, and each check is checked again here."""
     monkeypatch.chdir(tmp_path)  # save and export write here
+
+    async def after_the_dialog(app, pilot, key):
+        assert len(app.screen_stack) == 1, key
+        assert app.focused is None, key  # nothing on the main screen takes keys but the app
+        assert footer_keys(app) == FOOTER, key
 
     async def body(app, pilot):
         assert footer_keys(app) == FOOTER
         await press(pilot, "n", "n")  # so that p has something to take back
         await dialog(app, pilot)
         for key, check in MORE_KEYS.items():
+            await after_the_dialog(app, pilot, key)
             await check(app, pilot, key)
-            assert app.focused is None and footer_keys(app) == FOOTER, key
         for key, check in KEYS.items():
-            await dialog(app, pilot)
-            assert len(app.screen_stack) == 1, key
-            assert app.focused is None, key  # nothing on the main screen takes keys but the app
-            assert footer_keys(app) == FOOTER, key
+            if dialog in PAIRED:
+                await dialog(app, pilot)
+            await after_the_dialog(app, pilot, key)
             await check(app, pilot, key)
 
     drive(body)
