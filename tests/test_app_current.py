@@ -7,6 +7,9 @@ from app_driver import drive, notifications, press, screen_text, type_in
 
 from tui_backprop.app.rates import RatesScreen
 from tui_backprop.app.widgets.rate_view import RateView
+from tui_backprop.core import Stepper
+from tui_backprop.core.current import current_network
+from tui_backprop.core.expr import format_number
 from tui_backprop.sheets.xlsx import defined_name
 
 
@@ -44,8 +47,13 @@ def test_export_starts_the_workbook_from_an_edited_weight(tmp_path, monkeypatch)
         await pilot.pause()
         assert "(epoch 1, from the numbers epoch 1 computes with)" in notifications(app)
 
-    drive(body)
+    app = drive(body)
     workbook = openpyxl.load_workbook(tmp_path / "mazur.xlsx")
     sheet_name, cell = next(iter(workbook.defined_names[defined_name("w5")].destinations))
     assert workbook[sheet_name][cell.replace("$", "")].value == 0.42
-    assert "0.42" in (tmp_path / "mazur-solution.md").read_text()
+    solution = (tmp_path / "mazur-solution.md").read_text()
+    assert "| w5 | 0.42 |" in solution
+    # every digit, as `explain` writes it, not the screen's six
+    a_h1 = Stepper(current_network(app.stepper)).trace(1)[1]
+    assert a_h1.symbol == "a_h1" and len(format_number(a_h1.value)) > 8
+    assert f"**{format_number(a_h1.value)}**" in solution

@@ -12,9 +12,6 @@ from pathlib import Path
 from ..core import Stepper
 from ..core.current import current_network, describe_start
 
-EXPORT_DIGITS = 6
-
-
 def first_free(paths_for) -> list[Path]:
     """`paths_for(number)` for number "", "-2", "-3", …: the first list of which no file exists yet.
     What the app writes on its own never overwrites the student's files."""
@@ -62,7 +59,8 @@ def export_files(stepper: Stepper, folder: Path = Path(".")) -> str:
     # The fresh stepper counts from 1; its steps are this session's epoch.
     steps = [dataclasses.replace(op, epoch=epoch) for op in solution.trace(1)]
     with atomic_writer(solution_path, encoding="utf-8") as stream:
-        stream.write(render_explanation(net, start, steps, EXPORT_DIGITS, markdown=True))
+        # digits None: as `explain` writes it by default, not cut to the screen's 6 digits
+        stream.write(render_explanation(net, start, steps, None, markdown=True))
     return (f"Exported {csv_path.name} ({len(history):,} epochs), {xlsx_path.name} and {solution_path.name} "
             f"(epoch {epoch:,}, from {describe_start(stepper)})")
 
