@@ -77,3 +77,19 @@ def test_the_readme_describes_its_sources_instead_of_pointing_at_files_users_lac
     readme = (REPO / "README.md").read_text()
     assert "shared/" not in readme
     assert "Matt Mazur" in readme
+
+
+def test_save_completes_folders(tmp_path, monkeypatch):
+    (tmp_path / "sessions").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    async def body(app, pilot):
+        await press(pilot, "n", "ctrl+s")
+        app.focused.value = ""
+        await press(pilot, "s", "e")
+        await pilot.pause(0.2)  # the suggestion comes from a worker
+        await press(pilot, "right", *"mine.backprop", "enter")
+        await app.workers.wait_for_complete()
+
+    drive(body)
+    assert (tmp_path / "sessions" / "mine.backprop").is_file()

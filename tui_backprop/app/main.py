@@ -452,7 +452,8 @@ class BackpropApp(App):
                 self.quit_after_save = False
 
         suggested = self.session_path or f"{self.stepper.net.name}{SESSION_SUFFIX}"
-        self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested), save)
+        self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested,
+                                      suggester=PathSuggester([])), save)
 
     @work(thread=True, exclusive=True, group="save")
     def save_session(self, path: str) -> tuple[str, str]:
