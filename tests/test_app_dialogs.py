@@ -95,3 +95,19 @@ def test_each_worker_result_is_told_once(tmp_path, monkeypatch):
         assert told[3].startswith("No learning rates to compare from here") and told[4].startswith("Saved")
 
     drive(body, network=load_network(line), toasts=True)
+
+
+@pytest.mark.parametrize("keys, footer", [
+    (["l"], ["esc", "Cancel"]),
+    (["question_mark"], ["esc", "Close"]),
+    (["n", "0"], ["⏎", "Yes", "esc", "No"]),
+    (["n", "q"], ["esc", "Cancel"]),
+])
+def test_an_open_dialog_has_the_footer_of_its_own_keys(keys, footer):
+    # Behind a dialog the main screen's footer showed keys that did something else there (q closes the help).
+    async def body(app, pilot):
+        await press(pilot, *keys)
+        assert len(app.screen_stack) == 2
+        assert screen_text(app).split("\n")[-1].split() == footer
+
+    drive(body, size=(80, 24))

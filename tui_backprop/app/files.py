@@ -6,11 +6,20 @@ imported on first use, so that start-up stays fast.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from ..core import Stepper
 from ..core.current import current_network, describe_start
+
+class InEpoch:
+    """An operation of a fresh stepper, which counts from epoch 1, told as the session's `epoch`."""
+
+    def __init__(self, operation, epoch: int):
+        self.operation, self.epoch = operation, epoch
+
+    def __getattr__(self, name: str):
+        return getattr(self.operation, name)
+
 
 def first_free(paths_for) -> list[Path]:
     """`paths_for(number)` for number "", "-2", "-3", …: the first list of which no file exists yet.
@@ -56,8 +65,7 @@ def export_files(stepper: Stepper, folder: Path = Path(".")) -> str:
     export_xlsx(net, 1, xlsx_path)
     solution = Stepper(net)
     start = dict(solution.values)
-    # The fresh stepper counts from 1; its steps are this session's epoch.
-    steps = [dataclasses.replace(op, epoch=epoch) for op in solution.trace(1)]
+    steps = [InEpoch(op, epoch) for op in solution.trace(1)]
     with atomic_writer(solution_path, encoding="utf-8") as stream:
         # digits None: as `explain` writes it by default, not cut to the screen's 6 digits
         stream.write(render_explanation(net, start, steps, None, markdown=True))

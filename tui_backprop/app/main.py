@@ -36,12 +36,11 @@ PANELS = ("values", "chart", "history")
 MAX_RUN = 10_000_000
 SHEET_SUFFIXES = (".csv", ".xlsx")
 
-HELP_INTRO = """\
-Each epoch is worked the way the examples do it by hand: the forward pass (every
-weighted sum, activation and error), the backward pass (every chain-rule factor
-and gradient) and the update (every parameter, all from the same forward pass).
-n computes the next operation; p takes it back exactly. Click a neuron or an edge
-to see its formula and value."""
+# One paragraph: the help dialog wraps it to its width.
+HELP_INTRO = ("Each epoch is worked the way the examples do it by hand: the forward pass (every weighted sum, "
+              "activation and error), the backward pass (every chain-rule factor and gradient) and the update "
+              "(every parameter, all from the same forward pass). n computes the next operation; p takes it back "
+              "exactly. Click a neuron or an edge to see its formula and value.")
 
 # Actions that change the stepper: refused while a run or a dialog is under way.
 STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", "learning_rate", "edit", "open",
@@ -69,14 +68,15 @@ class BackpropApp(App):
         Binding("s", "rates", "Rates", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
         Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
         Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
-        Binding("q", "quit", "Quit", tooltip="Leave"),
+        Binding("q", "quit", "Quit", tooltip="Leave (offers to save unsaved work first)"),
         # Listed by ? and the command palette.
         Binding("l", "learning_rate", "Rate", show=False, tooltip="Set the learning rate"),
         Binding("w", "edit", "Edit", show=False, tooltip="Edit a weight, bias, input or target"),
-        Binding("0", "reset", "Reset", show=False, tooltip="Back to the starting numbers"),
+        Binding("0", "reset", "Reset", show=False, tooltip="Back to the network's starting numbers, as opened (asks)"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="Save the whole session to a file (o opens it again)"),
-        Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), a live workbook (.xlsx) and "
-                                                             "the worked solution (.md) into this folder"),
+        Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), and the current epoch as a "
+                                                             "live workbook (.xlsx) and a worked solution (.md), into "
+                                                             "this folder (never over a file)"),
         Binding("v", "cycle_panel", "Panel", show=False,
                 tooltip="On terminals smaller than 110×34, switch the bottom panel (values, chart, history)"),
         Binding("Z", "quiz_phases", "Quiz phases", show=False,

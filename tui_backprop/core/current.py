@@ -8,7 +8,6 @@ network" must start from these numbers, or the edits are silently dropped.
 from __future__ import annotations
 
 from .network import Network, Sample
-from .program import UPDATE
 from .stepper import Stepper
 
 
@@ -24,9 +23,10 @@ def current_network(stepper: Stepper) -> Network:
     """
     values = dict(stepper.values)
     if not stepper.epoch_done:
-        for op in stepper.done:
-            if op.quantity.phase == UPDATE and op.old is not None:
-                values[op.symbol] = op.old
+        for parameter in stepper.program.trained:
+            update = stepper.updated(parameter)
+            if update is not None and update.old is not None:
+                values[parameter] = update.old
     names = stepper.net.names
     samples = tuple(Sample(inputs=tuple(values[s] for s in names.input_symbols(k)),
                            targets=tuple(values[s] for s in names.target_symbols(k)))

@@ -1,7 +1,8 @@
 """Modal screens: asking for a value or a choice, running epochs, and the help page.
 
 Their text wraps (the dialogs' labels are as wide as the dialog, see app.tcss):
-a message or a path is never cut.
+a message or a path is never cut.  Each has a footer of its own, over the main
+screen's: the keys it shows are the dialog's, the ones that work while it is open.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Input, Label, ProgressBar, Static
+from textual.widgets import Footer, Input, Label, ProgressBar, Static
+
+
+def dialog_footer() -> Footer:
+    return Footer(compact=True, show_command_palette=False)
 
 
 class PathSuggester(Suggester):
@@ -68,6 +73,7 @@ class PromptScreen(ModalScreen[str | None]):
             yield Input(value=self.value, placeholder=self.placeholder, suggester=suggester)
             yield Label("", id="error", classes="error")
             yield Label("enter to confirm · esc to cancel", classes="dim")
+        yield dialog_footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         error = self.check(event.value) if self.check else None
@@ -93,6 +99,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label(self.question, classes="dialog-title")
             yield Label("enter or y: yes · esc or n: no", classes="dim")
+        yield dialog_footer()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -113,6 +120,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             yield Label(self.question, classes="dialog-title")
             yield Label(" · ".join(f"{key}: {label}" for key, label, _ in self.choices) + " · esc: cancel",
                         classes="dim")
+        yield dialog_footer()
 
     def on_key(self, event) -> None:
         for key, _, answer in self.choices:
@@ -138,6 +146,7 @@ class RunScreen(ModalScreen[None]):
             yield Label(f"Running {self.epochs:,} epochs", classes="dialog-title")
             yield ProgressBar(total=self.epochs, show_eta=False)
             yield Label("esc stops after the current chunk", classes="dim")
+        yield dialog_footer()
 
     def advance(self, done: int) -> None:
         self.query_one(ProgressBar).update(progress=done)
@@ -162,6 +171,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("backprop-tui: keys", classes="dialog-title")
             yield Static("\n".join(lines), markup=False, id="keys")
             yield Label("esc or ? closes · ctrl+p opens the command palette", classes="dim")
+        yield dialog_footer()
 
     def action_close(self) -> None:
         self.dismiss(None)
