@@ -111,3 +111,13 @@ def test_an_open_dialog_has_the_footer_of_its_own_keys(keys, footer):
         assert screen_text(app).split("\n")[-1].split() == footer
 
     drive(body, size=(80, 24))
+
+
+def test_a_typed_path_is_shown_as_typed_not_as_markup():
+    async def body(app, pilot):
+        await press(pilot, "o")
+        app.focused.value = "[bold]no[/bold].toml"
+        await press(pilot, "enter")
+        assert "[bold]no[/bold].toml" in screen_text(app)
+
+    drive(body)

@@ -66,12 +66,12 @@ class PromptScreen(ModalScreen[str | None]):
         from textual.suggester import SuggestFromList
 
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             suggester = self.suggester
             if suggester is None and self.suggestions:
                 suggester = SuggestFromList(self.suggestions, case_sensitive=False)
             yield Input(value=self.value, placeholder=self.placeholder, suggester=suggester)
-            yield Label("", id="error", classes="error")
+            yield Label("", id="error", classes="error", markup=False)  # it quotes what was typed
             yield Label("enter to confirm · esc to cancel", classes="dim")
         yield dialog_footer()
 
@@ -97,7 +97,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(self.question, classes="dialog-title", markup=False)  # questions quote paths
             yield Label("enter or y: yes · esc or n: no", classes="dim")
         yield dialog_footer()
 
@@ -117,7 +117,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(self.question, classes="dialog-title", markup=False)  # questions quote paths
             yield Label(" · ".join(f"{key}: {label}" for key, label, _ in self.choices) + " · esc: cancel",
                         classes="dim")
         yield dialog_footer()
