@@ -22,6 +22,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 
+def set_border_titles(widget, title: str, subtitle: str = "") -> None:
+    """A panel's border title and subtitle; set only on a change, since setting either repaints the panel."""
+    if (widget.border_title or "") != title:
+        widget.border_title = title
+    if (widget.border_subtitle or "") != subtitle:
+        widget.border_subtitle = subtitle
+
+
 class LinePanel(ScrollView, can_focus=False):
     """Subclasses say what to show in `draw`; a `version` bump draws again.
 
