@@ -14,6 +14,7 @@ from conftest import REPO
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, Stepper, build_program, load_network
 from tui_backprop.core.expr import format_number
+from tui_backprop.worked import describe
 
 
 def backprop(*args: str) -> subprocess.CompletedProcess:
@@ -187,6 +188,19 @@ BAD_ARGUMENTS = {
     "csv in a missing directory": ["train", "--epochs", "3", "--csv", "/nonexistent-dir/epochs.csv"],
     "config missing": ["train", "--epochs", "3", "--config", "/nonexistent-dir/net.toml"],
     "preset and config": ["train", "--epochs", "3", "--preset", "excel", "--config", "examples/mazur.json"],
+    # The same, with the network options before the command (the main parser reads them).
+    "unknown preset before train": ["--preset", "nope", "train", "--epochs", "3"],
+    "unknown preset before explain": ["--preset", "nope", "explain"],
+    "unknown preset before check": ["--preset", "nope", "check", "examples/mazur.json"],
+    "lr 0 before train": ["--lr", "0", "train", "--epochs", "3"],
+    "lr nan before explain": ["--lr", "nan", "explain"],
+    "lr text before check": ["--lr", "fast", "check", "examples/mazur.json"],
+    "config missing before train": ["--config", "/nonexistent-dir/net.toml", "train", "--epochs", "3"],
+    "config missing before explain": ["--config", "/nonexistent-dir/net.toml", "explain"],
+    "preset and config before explain": ["--preset", "excel", "--config", "examples/mazur.json", "explain"],
+    "preset before, config after explain": ["--preset", "excel", "explain", "--config", "examples/mazur.json"],
+    "config before, preset after train": ["--config", "examples/mazur.json", "train", "--epochs", "3",
+                                          "--preset", "xor"],
 }
 
 
@@ -200,6 +214,84 @@ def assert_one_line_usage_error(done: subprocess.CompletedProcess) -> None:
 @pytest.mark.parametrize("args", BAD_ARGUMENTS.values(), ids=BAD_ARGUMENTS.keys())
 def test_bad_arguments_give_one_line_and_status_2(args):
     assert_one_line_usage_error(backprop(*args))
+
+
+# -- where the network options go --------------------------------------------------------------
+
+def explained_network(capsys, args: list[str]) -> dict:
+    assert cli.main([*args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+NETWORK_OPTION_ORDERS = {
+    "preset before": (["--preset", "xor", "explain", "--format", "json"], "xor", None),
+    "preset after": (["explain", "--preset", "xor", "--format", "json"], "xor", None),
+    "lr before": (["--lr", "0.3", "explain", "--format", "json"], "excel", 0.3),
+    "lr after": (["explain", "--lr", "0.3", "--format", "json"], "excel", 0.3),
+    "preset before, lr after": (["--preset", "mazur", "explain", "--lr", "0.3", "--format", "json"], "mazur", 0.3),
+    "lr before, preset after": (["--lr", "0.3", "explain", "--preset", "mazur", "--format", "json"], "mazur", 0.3),
+    "config before": (["--config", "examples/mazur.json", "explain", "--format", "json"], "mazur-json", None),
+    "the later preset wins": (["--preset", "xor", "explain", "--preset", "mazur", "--format", "json"], "mazur", None),
+}
+
+
+@pytest.mark.parametrize("args, name, lr", NETWORK_OPTION_ORDERS.values(), ids=NETWORK_OPTION_ORDERS.keys())
+def test_explain_reads_the_network_options_on_either_side_of_the_command(capsys, monkeypatch, args, name, lr):
+    monkeypatch.chdir(REPO)
+    document = explained_network(capsys, args)
+    net = load_network(REPO / "examples" / "mazur.json") if name == "mazur-json" else PRESETS[name]()
+    net = net.with_changes(lr=lr) if lr else net
+    assert document["network"] == describe(net)
+    assert document["start"] == Stepper(net).values
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_train_reads_the_network_options_on_either_side_of_the_command(capsys, before):
+    options = ["--preset", "mazur", "--lr", "0.8"]
+    args = options + ["train", "--epochs", "20"] if before else ["train", "--epochs", "20"] + options
+    assert cli.main(args) == 0
+    rows = summary_rows(capsys.readouterr().out)
+    losses = traced_losses("mazur", 20, lr=0.8)
+    assert rows[20] == [format_number(losses[19], 10)]
+
+
+def test_a_rate_after_train_replaces_the_one_before_it(capsys):
+    assert cli.main(["--lr", "0.3", "train", "--epochs", "10", "--lr", "0.8", "1.0"]) == 0
+    header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch"))
+    assert header.split()[1:] == ["lr", format_number(0.8), "lr", format_number(1.0)]
+
+
+def test_check_reads_the_network_options_before_the_command(tmp_path):
+    sheet = tmp_path / "xor.csv"
+    assert cli.main(["train", "--preset", "xor", "--epochs", "2", "--csv", str(sheet)]) == 0
+    assert backprop("--preset", "xor", "check", str(sheet)).returncode == cli.EXIT_OK
+    assert backprop("check", str(sheet)).returncode != cli.EXIT_OK  # the excel network differs
+
+
+@pytest.mark.parametrize("args, name, lr", [(["--preset", "xor"], "xor", None),
+                                            (["--lr", "0.3"], "excel", 0.3),
+                                            (["--preset", "mazur", "--lr", "0.8"], "mazur", 0.8)])
+def test_without_a_command_the_app_opens_on_the_named_network(monkeypatch, args, name, lr):
+    opened = []
+
+    class RecordingApp:  # stands in for the app, which needs a terminal
+        return_code = 0
+
+        def __init__(self, network, **options):
+            opened.append(network)
+
+        def run(self):
+            pass
+
+    import tui_backprop.app.main
+
+    monkeypatch.setattr(tui_backprop.app.main, "BackpropApp", RecordingApp)
+    assert cli.build_parser().parse_args(args).handler is cli.run_app
+    assert cli.main(args) == 0
+    expected = PRESETS[name]()
+    expected = expected.with_changes(lr=lr) if lr else expected
+    assert [describe(net) for net in opened] == [describe(expected)]
+    assert opened[0].start_env() == expected.start_env()
 
 
 def test_csv_onto_a_directory_is_refused(tmp_path):

@@ -67,22 +67,30 @@ The header is the first row naming two known columns, so a title may sit above i
 Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read."""
 
 
-def _network_options(parser: argparse.ArgumentParser, several_rates: bool = False) -> None:
+def _network_options(parser: argparse.ArgumentParser, several_rates: bool = False, main: bool = False) -> None:
+    """--preset, --config and --lr, on the main parser and again on each command.
+
+    Only the main parser has defaults: a command's copy records an option only when it is
+    given after the command, so `backprop-tui --preset xor explain` keeps xor.
+    """
+    default = None if main else argparse.SUPPRESS
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--preset", metavar="NAME", help=f"a built-in network: {', '.join(PRESETS)} (default: excel)")
-    source.add_argument("--config", metavar="FILE", help="a network file (TOML or JSON, see examples/)")
+    source.add_argument("--preset", metavar="NAME", default=default,
+                        help=f"a built-in network: {', '.join(PRESETS)} (default: excel)")
+    source.add_argument("--config", metavar="FILE", default=default, help="a network file (TOML or JSON, see examples/)")
     if several_rates:
-        parser.add_argument("--lr", metavar="X", type=_positive_rate, nargs="+", action="extend",
+        parser.add_argument("--lr", metavar="X", type=_positive_rate, nargs="+", action="extend", default=default,
                             help="learning rate; several values train one curve each (a sweep)")
     else:
-        parser.add_argument("--lr", metavar="X", type=_positive_rate, help="learning rate (default: the network's)")
+        parser.add_argument("--lr", metavar="X", type=_positive_rate, default=default,
+                            help="learning rate (default: the network's)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Step through backpropagation one operation at a time.",
                      epilog="Without a command, opens the app.  Exit status: 0 ok, 1 check found a mistake, "
                             "2 bad arguments or input, 3 the app crashed.")
-    _network_options(parser)
+    _network_options(parser, main=True)
     parser.add_argument("--resume", metavar="FILE", help="reopen a saved session")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -119,10 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _rates(args) -> list[float]:
+    """Every --lr given, before or after the command (one before it, several after `train`)."""
+    rate = getattr(args, "lr", None)
+    return rate if isinstance(rate, list) else [rate] if rate else []
+
+
 def load(args) -> Network:
     """The network the options name, with --lr applied."""
     preset = getattr(args, "preset", None)
     config = getattr(args, "config", None)
+    if preset and config:  # one on each side of the command: argparse sees each alone
+        raise UsageError("--preset and --config both name a network; give one of them")
     if config:
         from .core.loader import load_network  # here, so that the app starts without a TOML parser
 
@@ -135,10 +151,8 @@ def load(args) -> Network:
         if name not in PRESETS:
             raise UsageError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
         net = PRESETS[name]()
-    rate = getattr(args, "lr", None)
-    if isinstance(rate, list):
-        rate = rate[0] if len(rate) == 1 else None
-    return net.with_changes(lr=rate) if rate else net
+    rates = _rates(args)
+    return net.with_changes(lr=rates[0]) if len(rates) == 1 else net
 
 
 # -- explain ------------------------------------------------------------------
@@ -160,7 +174,7 @@ def run_explain(args) -> int:
 
 def run_train(args) -> int:
     net = load(args)
-    rates = list(args.lr or [])
+    rates = list(_rates(args))
     if args.sweep:
         rates += [rate for rate in SEED_RATES if rate not in rates]
     rates = rates or [net.lr]
