@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -366,3 +367,75 @@ def test_train_and_explain_import_neither_textual_nor_numpy(args):
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# -- digits a person reads ---------------------------------------------------------------------
+
+def noisy_values(name: str) -> list[float]:
+    """Values of the first epoch whose exact binary value needs more than 12 significant digits."""
+    return [op.value for op in Stepper(PRESETS[name]()).trace(1) if float(f"{op.value:.12g}") != op.value]
+
+
+@pytest.mark.parametrize("form", ["text", "markdown"])
+def test_explain_shows_at_most_12_significant_digits_by_default(capsys, form):
+    assert cli.main(["explain", "--preset", "excel", "--format", form]) == 0
+    out = capsys.readouterr().out
+    noisy = noisy_values("excel")
+    assert noisy  # the excel network's first epoch has binary noise to hide (e.g. net_h1)
+    for value in noisy:
+        assert repr(value).lstrip("-") not in out
+        assert format_number(value) in out and float(format_number(value).replace("−", "-")) == float(f"{value:.12g}")
+
+
+def test_explain_digits_17_shows_every_bit(capsys):
+    assert cli.main(["explain", "--digits", "17"]) == 0
+    results = [line.strip()[2:] for line in capsys.readouterr().out.splitlines() if line.strip().startswith("= ")]
+    shown = {float(text.replace("−", "-")) for text in results if re.fullmatch(r"−?[\d.e+-]+", text)}
+    assert set(noisy_values("excel")) <= shown
+
+
+def test_explain_json_keeps_every_bit_of_a_noisy_value(capsys):
+    assert cli.main(["explain", "--format", "json"]) == 0
+    values = [step["value"] for step in json.loads(capsys.readouterr().out)["steps"]]
+    assert set(noisy_values("excel")) <= set(values)
+
+
+RELU = """\
+name = "relu"
+layers = [2, 2, 2]
+activations = ["relu", "sigmoid"]
+loss = "half_sse"
+learning_rate = 0.5
+weights = [-0.15, -0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
+
+[[samples]]
+inputs = [0.05, 0.1]
+targets = [0.01, 0.99]
+"""
+
+
+def test_a_negative_zero_reads_as_zero(tmp_path, capsys):
+    path = tmp_path / "relu.toml"
+    path.write_text(RELU)
+    steps = Stepper(load_network(path)).trace(1)
+    assert any(op.value == 0 and str(op.value) == "-0.0" for op in steps)  # a dead relu's gradient is −0.0
+    for digits in ([], ["--digits", "4"]):  # the app's panels show 4 digits
+        assert cli.main(["explain", "--config", str(path), *digits]) == 0
+        out = capsys.readouterr().out
+        assert re.search(r"−0(?![.\d])", out) is None
+    assert format_number(-0.0, 4) == format_number(0.0, 4) and format_number(-0.0) == format_number(0.0)
+
+
+@pytest.mark.xfail(strict=True, reason="Call.render in core/expr.py brackets a negative argument twice; "
+                                       "the lead applies the fix there (this helper may not edit it)")
+def test_a_negative_argument_is_bracketed_once(tmp_path, capsys):
+    path = tmp_path / "relu.toml"
+    path.write_text(RELU)
+    assert cli.main(["explain", "--config", str(path)]) == 0
+    assert "((−" not in capsys.readouterr().out
+
+
+def test_one_epoch_is_singular(capsys):
+    assert cli.main(["train", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "— 1 epoch\n" in out and "1 epochs" not in out

@@ -19,7 +19,7 @@ from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.files import OutputError, atomic_writer
-from .worked import describe, render_explanation, write_rows
+from .worked import counted, describe, render_explanation, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="how many epochs (default 1)")
     explain.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     explain.add_argument("--digits", type=_digits, default=None, metavar="D",
-                         help="significant digits in text and markdown (default: full precision)")
+                         help="significant digits in text and markdown (default 12; 17 shows every bit)")
     explain.set_defaults(handler=run_explain)
 
     train = commands.add_parser("train", help="train on the fast path; summary, CSV, or a learning-rate sweep")
@@ -186,7 +186,7 @@ def run_train(args) -> int:
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
     curves = sweep(program, rates, args.epochs)
-    print(describe(net).rsplit(", lr", 1)[0] + f" — {args.epochs} epochs")
+    print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
         from .chart import build_chart

@@ -14,6 +14,11 @@ from .core.expr import format_number
 from .core.network import LOSS_NAMES
 
 
+def counted(number: int, noun: str) -> str:
+    """1 epoch, 2 epochs, 1,000 wrong cells."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def describe(net: Network) -> str:
     bias = {"none": "no biases", "shared": "one bias per layer", "neuron": "one bias per neuron"}[net.bias]
     if net.bias != "none" and not net.train_bias:

@@ -21,6 +21,7 @@ from rich.text import Text
 from ..core import PRESETS, Network, NetworkError, Stepper
 from ..core.expr import format_number
 from ..core.quiz import Quiz, read_number
+from ..worked import counted
 from .widgets.diagram import NetworkDiagram
 from .widgets.history_table import HistoryTable
 from .widgets.loss_chart import LossChart
@@ -154,7 +155,7 @@ class BackpropApp(App):
         """Each panel's border title and subtitle, by its id."""
         stepper, net = self.stepper, self.stepper.net
         diverged = stepper.history.first_divergence()
-        epochs = f"{len(stepper.history):,} epochs" + (f" · diverged at epoch {diverged:,}" if diverged else "")
+        epochs = counted(len(stepper.history), "epoch") + (f" · diverged at epoch {diverged:,}" if diverged else "")
         return {
             "diagram": (f"{net.name} · {'-'.join(map(str, net.sizes))}", ""),
             "matrix": (f"{net.name} · matrix form", ""),
@@ -368,13 +369,13 @@ class BackpropApp(App):
     def _show_check(self, report, stepper: Stepper) -> None:
         first = report.first
         if report.ok:
-            note = f"{report.path}: all {report.cells:,} cells are right."
+            note = f"{report.path}: " + ("the one cell is right." if report.cells == 1 else f"all {report.cells:,} cells are right.")
             self.notify(note)
         else:
-            note = (f"{report.path}: {len(report.mismatches):,} wrong cells. First: epoch {first.epoch}, "
+            note = (f"{report.path}: {counted(len(report.mismatches), 'wrong cell')}. First: epoch {first.epoch}, "
                     f"{first.symbol} (cell {first.cell}) is {first.sheet_text}; correct "
                     f"{format_number(first.correct, 6)} — {first.explanation()}. Wrong cells are marked in the history.")
-            self.notify(f"{len(report.mismatches):,} wrong cells; the first mistake starts at epoch {first.epoch}, "
+            self.notify(f"{counted(len(report.mismatches), 'wrong cell')}; the first mistake starts at epoch {first.epoch}, "
                         f"{first.symbol}.", severity="warning")
         self._replace_stepper(stepper, {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}, note)
 

@@ -30,12 +30,14 @@ _SUM, _PRODUCT, _UNARY, _ATOM = 1, 2, 3, 4
 
 
 def format_number(value: float, digits: int | None = None) -> str:
-    """Numbers as a student writes them: full precision or `digits` significant."""
-    value = float(value)
-    if digits is None:
-        text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    else:
-        text = f"{value:.{digits}g}"
+    """A number as a student reads it: at most `digits` significant digits, 12 unless told.
+
+    Twelve is more than any hand calculation carries and few enough to hide the last bits of
+    binary rounding: 0.25·0.05 + 0.3·0.1 + 0.35 is 0.39249999999999996 in floating point, and
+    shows as 0.3925.  Files that keep every bit (JSON, CSV, sessions) write repr, not this.
+    A negative zero shows as 0: "−0" reads as a sign that means something.
+    """
+    text = f"{float(value) + 0.0:.{12 if digits is None else digits}g}"  # + 0.0 turns −0.0 into 0.0
     if text.startswith("-"):
         return "−" + text[1:]
     return text
