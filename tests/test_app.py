@@ -217,12 +217,18 @@ def test_quiz_right_wrong_and_given_up_answers_are_scored():
         assert "✓ right" in screen_text(app)
         await press(pilot, "n")  # the quiz waits for an answer instead
         assert app.stepper.position == 1
+        a_h1 = app.stepper.upcoming
         await press(pilot, *"0.9", "enter")  # a_h1 is 0.59…
+        assert app.stepper.last.symbol == "h1"  # a wrong value is tried again, with the numbers as a hint
+        assert "✗ not 0.9" in screen_text(app)
+        assert a_h1.substituted(app.stepper.values, 6) in screen_text(app)
+        app.query_one("#answer").value = ""
+        await press(pilot, *format_number(app.stepper.peek(), 2), "enter")  # right within its printed precision
         assert app.stepper.last.symbol == "a_h1"
-        assert "✗ you said 0.9" in screen_text(app)
+        assert "✓ right" in screen_text(app)
         await press(pilot, "escape")
         assert app.stepper.last.symbol == "h2"
-        assert app.quiz.score["forward"] == {"right": 1, "wrong": 1, "given up": 1}
+        assert app.quiz.score["forward"] == {"right": 1, "right after a hint": 1, "wrong": 1, "given up": 1}
         await press(pilot, "z")
         await press(pilot, "n")
         assert app.stepper.last.symbol == "a_h2"
@@ -573,6 +579,41 @@ def test_export_writes_csv_workbook_and_worked_solution(tmp_path, monkeypatch):
         solution = (tmp_path / "mazur-solution.md").read_text()
         assert solution.startswith("# Worked solution: mazur") and "dE_total/dw1" in solution
         assert "Exported mazur-history.csv, mazur.xlsx, mazur-solution.md" in notifications(app)
+
+    drive(body)
+
+
+def test_export_writes_the_quiz_score_once_the_quiz_has_asked(tmp_path, monkeypatch):
+    import csv
+
+    monkeypatch.chdir(tmp_path)
+
+    async def body(app, pilot):
+        await press(pilot, "x")
+        await app.workers.wait_for_complete()
+        assert not (tmp_path / "mazur-quiz.csv").exists()  # nothing asked, no score
+        await press(pilot, "z", "escape", "z", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = {row["phase"]: row for row in csv.DictReader((tmp_path / "mazur-quiz.csv").open())}
+        assert rows["forward"]["given up"] == "1" and rows["total"]["asked"] == "1"
+        assert "mazur-quiz.csv" in notifications(app)
+
+    drive(body)
+
+
+def test_the_quiz_shows_a_value_without_binary_noise():
+    async def body(app, pilot):
+        await press(pilot, "z")
+        shown = []
+        while len(shown) < 3 and app.stepper.position < len(app.stepper.quantities):
+            value = app.stepper.peek()
+            await press(pilot, "escape")
+            if float(f"{value:.12g}") != value:  # its exact binary value needs more than 12 digits
+                shown.append((value, screen_text(app)))
+        assert shown  # the mazur epoch has such values
+        for value, text in shown:
+            assert repr(value).lstrip("-") not in text and format_number(value) in text
 
     drive(body)
 

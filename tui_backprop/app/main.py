@@ -20,7 +20,7 @@ from rich.text import Text
 
 from ..core import PRESETS, Network, NetworkError, Stepper
 from ..core.expr import format_number
-from ..core.quiz import Quiz, read_number
+from ..core.quiz import Quiz, read_answer, read_number
 from ..worked import counted
 from .widgets.diagram import NetworkDiagram
 from .widgets.history_table import HistoryTable
@@ -74,7 +74,7 @@ class BackpropApp(App):
         Binding("0", "reset", "Reset", show=False, tooltip="Back to the starting numbers"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="Save the whole session to a file (o opens it again)"),
         Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), a live workbook (.xlsx) and "
-                                                             "the worked solution (.md) into this folder"),
+                                                             "the worked solution (.md), and the quiz score (.csv), into this folder"),
         Binding("v", "cycle_panel", "Panel", show=False,
                 tooltip="On terminals smaller than 110×34, switch the bottom panel (values, chart, history)"),
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
@@ -403,6 +403,10 @@ class BackpropApp(App):
             start = dict(solution.values)
             with atomic_writer(paths[2], encoding="utf-8") as stream:
                 stream.write(render_explanation(net, start, solution.trace(1), 6, markdown=True))
+            if self.quiz.has_score():
+                paths.append(f"{name}-quiz.csv")
+                with atomic_writer(paths[-1], newline="", encoding="utf-8") as stream:
+                    self.quiz.write_score(stream)
         except (OSError, ExportError) as error:
             self.call_from_thread(self.notify, f"Export stopped: {error}", severity="error")
         else:
@@ -499,12 +503,16 @@ class BackpropApp(App):
         if not self.quiz.asks(stepper.upcoming):
             return
         try:
-            answer = read_number(message.text)
+            answer = read_answer(message.text)
         except ValueError:
             self.query_one(QuizBar).tell(Text("That is not a number; try again, or esc to see the value.", style="bold"))
             return
-        verdict = self.quiz.judge(answer, stepper.peek(), stepper.upcoming)
-        self._reveal(verdict.right, f"you said {message.text.strip()}")
+        verdict = self.quiz.judge(answer, stepper.peek(), stepper.upcoming, stepper.values)
+        if verdict.right:
+            self._reveal(True, "")
+        else:  # the student tries again, with the numbers put in the formula
+            self.query_one(QuizBar).tell(Text.assemble((f"✗ not {answer.text}  ", "bold red"), "hint: ", verdict.hint,
+                                                       " — try again, or esc to see the value"))
 
     def on_quiz_bar_gave_up(self, _message: QuizBar.GaveUp) -> None:
         if self.quiz.asks(self.stepper.upcoming):

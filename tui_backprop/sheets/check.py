@@ -42,18 +42,17 @@ from the sheet's values before the gap.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import Network, build_program
 from ..core.expr import format_number
+from ..core.precision import agrees
 from ..core.program import UPDATE, Program, Quantity
 from .columns import Sheet, SheetRow, read_sheet
 from .reader import Number, SheetError
 
 REL_TOL = 1e-4
-_FLOAT_ROUNDING = 4 * sys.float_info.epsilon
 
 __all__ = ["CheckReport", "Mismatch", "REL_TOL", "SheetError", "check", "check_sheet", "render_text"]
 
@@ -249,14 +248,7 @@ class _Checker:
         return found
 
     def close(self, number: Number, reference: float, spread: float = 0.0) -> bool:
-        value = number.value
-        difference = abs(value - reference)
-        # The last term is the float rounding of the subtraction itself: 0.378 − 0.3775 is a hair over 0.0005.
-        slack = _FLOAT_ROUNDING * max(abs(value), abs(reference))
-        if difference < math.inf and difference <= max(self.rel_tol * abs(reference), number.half_unit) + spread + slack:
-            return True
-        # Not finite: right only when the sheet has the same inf, or nan where the run has nan.
-        return value == reference or (math.isnan(value) and math.isnan(reference))
+        return agrees(number.value, reference, self.rel_tol, number.half_unit, spread)
 
     def evaluate(self, n: int, values: dict[str, float], uncertainty: dict[str, float]) -> tuple[float, float]:
         """Quantity n from `values`, and how far the inputs' uncertainty can move it."""
