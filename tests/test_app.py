@@ -146,7 +146,8 @@ def test_run_n_epochs_fills_history_and_chart():
         assert app.stepper.epoch_done and app.stepper.epoch == 250
         table = app.query_one(HistoryTable)
         assert table.virtual_size.height == 251  # a header and every epoch
-        assert table.cells(250)[1:] == [format_number(v, 6) for v in app.stepper.history.row(250)]
+        row = dict(zip(app.stepper.history.columns, app.stepper.history.row(250)))
+        assert table.cells(250)[1:] == [format_number(row[column], 6) for column in table.shown]
         region = table.content_region
         bottom = screen_text(app).split("\n")[region.bottom - 2][region.x:region.right].split()  # above the scrollbar
         assert bottom == table.cells(250)[:len(bottom)]  # the newest epoch is in view

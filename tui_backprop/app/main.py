@@ -23,7 +23,7 @@ from ..core.expr import format_number
 from ..core.quiz import Quiz, read_answer, read_number
 from ..worked import counted
 from .widgets.diagram import NetworkDiagram
-from .widgets.history_table import HistoryTable
+from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
@@ -80,6 +80,12 @@ class BackpropApp(App):
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
         Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
+        Binding("left_square_bracket", "history_sideways(-1)", "History ←", show=False,
+                tooltip="Scroll the history one column left"),
+        Binding("right_square_bracket", "history_sideways(1)", "History →", show=False,
+                tooltip="Scroll the history one column right"),
+        Binding("c", "history_columns", "Columns", show=False, tooltip="Choose the history's columns"),
+        Binding("L", "log_scale", "Log scale", show=False, tooltip="Switch the loss chart between linear and log scale"),
     ]
 
     # Bumped after every change; the panels are data-bound to it and redraw themselves.
@@ -149,7 +155,8 @@ class BackpropApp(App):
 
     def _update_chart(self) -> None:
         history = self.stepper.history
-        self.panels["chart"].set_curves({"E_total": history.losses()}, version=(id(history), history.revision))
+        self.panels["chart"].set_curves({"E_total": history.losses()}, version=(id(history), history.revision),
+                                        mark=self.stepper.epoch)
 
     def _labels(self) -> dict[str, tuple[str, str]]:
         """Each panel's border title and subtitle, by its id."""
@@ -452,6 +459,16 @@ class BackpropApp(App):
         history.refresh()
         self.query_one(OperationPanel).note = note
         self.changed()
+
+    # -- history and chart ----------------------------------------------
+    def action_history_sideways(self, step: int) -> None:
+        self.panels["history"].scroll_columns(step)
+
+    def action_history_columns(self) -> None:
+        self.push_screen(ColumnsScreen(self.panels["history"]))
+
+    def action_log_scale(self) -> None:
+        self.panels["chart"].log_scale = not self.panels["chart"].log_scale
 
     # -- quiz -----------------------------------------------------------
     def action_quiz(self) -> None:
