@@ -10,7 +10,7 @@ from textual import events
 
 from tui_backprop.app.rates import RatesScreen
 from tui_backprop.app.widgets.diagram import NetworkDiagram
-from tui_backprop.app.widgets.history_table import HistoryTable
+from tui_backprop.app.widgets.history_table import HistoryTable, fitted
 from tui_backprop.app.widgets.loss_chart import LossChart
 from tui_backprop.app.widgets.operation import OperationPanel
 from tui_backprop.app.widgets.rate_view import RateView
@@ -147,9 +147,9 @@ def test_run_n_epochs_fills_history_and_chart():
         table = app.query_one(HistoryTable)
         assert table.virtual_size.height == 251  # a header and every epoch
         row = dict(zip(app.stepper.history.columns, app.stepper.history.row(250)))
-        assert table.cells(250)[1:] == [format_number(row[column], 6) for column in table.shown]
+        assert table.cells(250)[1:] == [fitted(row[column], width) for column, width in zip(table.shown, table.widths)]
         region = table.content_region
-        bottom = screen_text(app).split("\n")[region.bottom - 2][region.x:region.right].split()  # above the scrollbar
+        bottom = screen_text(app).split("\n")[region.bottom - 1][region.x:region.right].split()  # sideways is by column: no scrollbar
         assert bottom == table.cells(250)[:len(bottom)]  # the newest epoch is in view
         chart = app.query_one(LossChart)
         (curve,) = chart.curves.values()
@@ -241,7 +241,8 @@ def test_help_lists_every_key_with_its_description():
     async def body(app, pilot):
         await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = widget_text(app, app.screen.query_one("#keys"))  # long lines wrap: joined again
+        # All of it, not only what is on screen: the list is longer than 40 lines and scrolls.
+        text = str(app.screen.query_one("#keys").content)
         for binding in app.BINDINGS:
             assert binding.tooltip in text
         await press(pilot, "escape")

@@ -74,7 +74,7 @@ class BackpropApp(App):
         Binding("0", "reset", "Reset", show=False, tooltip="Back to the starting numbers"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="Save the whole session to a file (o opens it again)"),
         Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), a live workbook (.xlsx) and "
-                                                             "the worked solution (.md), and the quiz score (.csv), into this folder"),
+                                                             "the worked solution (.md) into this folder"),
         Binding("v", "cycle_panel", "Panel", show=False,
                 tooltip="On terminals smaller than 110×34, switch the bottom panel (values, chart, history)"),
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
