@@ -439,3 +439,26 @@ def test_one_epoch_is_singular(capsys):
     assert cli.main(["train", "--epochs", "1"]) == 0
     out = capsys.readouterr().out
     assert "— 1 epoch\n" in out and "1 epochs" not in out
+
+
+# -- large output ---------------------------------------------------------------------------------
+
+def test_explain_refuses_output_of_more_than_100_mb_without_force():
+    one_epoch = len(backprop("explain").stdout.encode())
+    epochs = cli.LARGE_OUTPUT // one_epoch + 1
+    done = backprop("explain", "--epochs", str(epochs))
+    assert_one_line_usage_error(done)
+    assert "--force" in done.stderr and f"{epochs:,} epochs" in done.stderr
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_the_size_explain_warns_of_is_the_size_it_writes(capsys, monkeypatch, form):
+    epochs = 20
+    assert cli.main(["explain", "--epochs", str(epochs), "--format", form]) == 0
+    written = len(capsys.readouterr().out.encode())
+    monkeypatch.setattr(cli, "LARGE_OUTPUT", written // 2)
+    assert cli.main(["explain", "--epochs", str(epochs), "--format", form]) == cli.EXIT_USAGE
+    estimate = float(re.search(r"about ([\d.e+-]+) MB", capsys.readouterr().err)[1]) * 1e6
+    assert abs(estimate - written) <= 0.05 * written
+    assert cli.main(["explain", "--epochs", str(epochs), "--format", form, "--force"]) == 0
+    assert len(capsys.readouterr().out.encode()) == written

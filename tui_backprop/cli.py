@@ -23,6 +23,8 @@ from .worked import counted, describe, render_explanation, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
+# `explain` refuses to write more than this without --force: 100,000 epochs were 889 MB and 3 minutes.
+LARGE_OUTPUT = 100 * 10**6
 
 
 class UsageError(Exception):
@@ -98,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     _network_options(explain)
     explain.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="how many epochs (default 1)")
     explain.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    explain.add_argument("--force", action="store_true",
+                         help=f"write it even when it comes to more than {LARGE_OUTPUT // 10**6} MB")
     explain.add_argument("--digits", type=_digits, default=None, metavar="D",
                          help="significant digits in text and markdown (default 12; 17 shows every bit)")
     explain.set_defaults(handler=run_explain)
@@ -161,13 +165,21 @@ def run_explain(args) -> int:
     net = load(args)
     stepper = Stepper(net)
     start = dict(stepper.values)
-    steps = stepper.trace(args.epochs)
+    if args.epochs > 1 and not args.force:
+        # Every epoch writes about as much as the first: refuse before minutes of work, not after.
+        size = len(_explanation(net, start, Stepper(net).trace(1), args).encode()) * args.epochs
+        if size > LARGE_OUTPUT:
+            raise UsageError(f"{counted(args.epochs, 'epoch')} of explanation come to about {format_number(size / 10**6, 3)} MB; "
+                             "add --force to write them, or ask for fewer --epochs")
+    print(_explanation(net, start, stepper.trace(args.epochs), args), end="")
+    return EXIT_OK
+
+
+def _explanation(net: Network, start: dict, steps, args) -> str:
     if args.format == "json":
         document = {"network": describe(net), "start": start, "steps": [step.as_dict() for step in steps]}
-        print(json.dumps(document, indent=1, ensure_ascii=False))
-    else:
-        print(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"), end="")
-    return EXIT_OK
+        return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    return render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown")
 
 
 # -- train ----------------------------------------------------------------------
