@@ -356,7 +356,8 @@ def test_an_existing_csv_survives_an_interrupted_write(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args", [["train", "--epochs", "100"], ["train", "--epochs", "10", "--sweep"],
-                                  ["explain", "--format", "json"], ["explain", "--format", "markdown"]])
+                                  ["explain", "--format", "json"], ["explain", "--format", "markdown"],
+                                  ["gradcheck", "--epochs", "3"]])
 def test_train_and_explain_import_neither_textual_nor_numpy(args):
     script = (
         "import io, sys, contextlib\n"
@@ -462,3 +463,75 @@ def test_the_size_explain_warns_of_is_the_size_it_writes(capsys, monkeypatch, fo
     assert abs(estimate - written) <= 0.05 * written
     assert cli.main(["explain", "--epochs", str(epochs), "--format", form, "--force"]) == 0
     assert len(capsys.readouterr().out.encode()) == written
+
+
+# -- gradcheck --------------------------------------------------------------------------------------
+
+def table_rows(out: str) -> dict[str, list[str]]:
+    lines = out.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("parameter"))
+    rows = {}
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        cells = line.split()
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_gradcheck_prints_every_trained_parameter_and_passes(capsys, name):
+    from tui_backprop.core import gradient_check
+
+    assert cli.main(["--preset", name, "gradcheck"]) == cli.EXIT_OK
+    rows = table_rows(capsys.readouterr().out)
+    net = PRESETS[name]()
+    program = build_program(net)
+    checks = gradient_check(program, dict(net.start_env(), lr=net.lr))
+    assert list(rows) == program.trained
+    for check in checks:
+        analytic, numeric, error, *verdict = rows[check.parameter]
+        assert (analytic, numeric) == (format_number(check.analytic, 10), format_number(check.numeric, 10))
+        assert error == format_number(check.relative_error, 2) and verdict[0] == "ok"
+
+
+def test_gradcheck_over_several_epochs_reports_each_parameters_worst(capsys):
+    from tui_backprop.core.gradcheck import gradient_check
+
+    assert cli.main(["gradcheck", "--preset", "xor", "--epochs", "5"]) == cli.EXIT_OK
+    rows = table_rows(capsys.readouterr().out)
+    net = PRESETS["xor"]()
+    program = build_program(net)
+    env, worst = dict(net.start_env(), lr=net.lr), {}
+    for epoch in range(1, 6):
+        for check in gradient_check(program, env):
+            if check.relative_error > worst.get(check.parameter, (-1.0,))[0]:
+                worst[check.parameter] = (check.relative_error, epoch)
+        env, _ = program.run(env, 1, "loss")
+    assert {p: (row[2], row[3]) for p, row in rows.items()} == {
+        p: (format_number(error, 2), str(epoch)) for p, (error, epoch) in worst.items()}
+
+
+def test_gradcheck_exits_1_when_a_gradient_is_off(capsys, monkeypatch):
+    from tui_backprop.core import gradcheck
+
+    real = gradcheck.gradient_check
+
+    def one_wrong(program, env, step=gradcheck.DEFAULT_STEP):  # as if the backward pass had a bug in one gradient
+        checks = real(program, env, step)
+        first = checks[0]
+        return [gradcheck.GradientCheck(first.parameter, first.analytic * 1.01, first.numeric), *checks[1:]]
+
+    monkeypatch.setattr(gradcheck, "gradient_check", one_wrong)
+    assert cli.main(["gradcheck"]) == cli.EXIT_MISMATCH
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    first = build_program(PRESETS["excel"]()).trained[0]
+    assert rows[first][-2:] == ["over", format_number(gradcheck.DEFAULT_TOLERANCE)]
+    assert all(row[-1] == "ok" or row[-2:] == ["within", "rounding"] for p, row in rows.items() if p != first)
+    assert "1 gradient off" in out
+
+
+def test_gradcheck_bad_arguments_give_one_line_and_status_2():
+    for args in (["gradcheck", "--epochs", "0"], ["gradcheck", "--tolerance", "-1"], ["--preset", "nope", "gradcheck"]):
+        assert_one_line_usage_error(backprop(*args))

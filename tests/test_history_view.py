@@ -1,4 +1,5 @@
-"""The history table (its columns, sideways scrolling, numbers never cut) and the loss chart's scale and mark."""
+"""The history table (its columns, sideways scrolling, numbers never cut), the loss chart's scale and mark,
+and the gradient check key."""
 
 from __future__ import annotations
 
@@ -103,7 +104,7 @@ def test_history_keys_have_descriptions():
     from tui_backprop.app.main import BackpropApp
 
     actions = {binding.action: binding for binding in BackpropApp.BINDINGS}
-    for action in ("history_sideways(-1)", "history_sideways(1)", "history_columns", "log_scale"):
+    for action in ("history_sideways(-1)", "history_sideways(1)", "history_columns", "log_scale", "gradient_check"):
         assert actions[action].description and actions[action].tooltip
 
 
@@ -145,3 +146,26 @@ def test_a_log_scale_spreads_a_curve_that_a_linear_one_flattens():
 
     assert rows_used(build_chart({"E": curve}, 60, 20, color=False, log=True)) > rows_used(
         build_chart({"E": curve}, 60, 20, color=False))
+
+
+def test_g_checks_this_epochs_gradients_even_once_the_update_has_begun():
+    from tui_backprop.app.widgets.gradcheck_screen import GradientCheckScreen
+    from tui_backprop.core import gradient_check
+
+    async def body(app, pilot):
+        start = {symbol: app.stepper.values[symbol] for symbol in app.stepper.program.free}
+        await press(pilot, "f", "f", "n", "n")  # two parameters already updated
+        assert app.stepper.values["w1"] != start["w1"]
+        await press(pilot, "g")
+        assert isinstance(app.screen, GradientCheckScreen)
+        table = str(app.screen.query_one("#gradients").content)
+        rows = {line.split()[0]: line.split()[1:] for line in table.splitlines()[1:]}
+        checks = gradient_check(app.stepper.program, start)
+        assert list(rows) == [check.parameter for check in checks]
+        for check in checks:
+            assert rows[check.parameter][:2] == [format_number(check.analytic, 10), format_number(check.numeric, 10)]
+            assert rows[check.parameter][-1] == "ok"
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, GradientCheckScreen)
+
+    drive(body)

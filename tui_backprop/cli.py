@@ -1,10 +1,10 @@
-"""The command line: open the app, explain an epoch, train, check a sheet.
+"""The command line: open the app, explain an epoch, train, check a sheet, check the gradients.
 
 `explain`, `train` and `check` never import textual: scripts and tests call them,
 and they should start as fast as Python does.
 
-Exit status: 0 success, 1 `check` found a wrong cell, 2 bad arguments or
-input, 3 the app crashed.
+Exit status: 0 success, 1 `check` found a wrong cell or `gradcheck` a gradient
+off, 2 bad arguments or input, 3 the app crashed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.files import OutputError, atomic_writer
-from .worked import counted, describe, render_explanation, write_rows
+from .worked import counted, describe, gradient_table, render_explanation, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
@@ -90,7 +90,8 @@ def _network_options(parser: argparse.ArgumentParser, several_rates: bool = Fals
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Step through backpropagation one operation at a time.",
-                     epilog="Without a command, opens the app.  Exit status: 0 ok, 1 check found a mistake, "
+                     epilog="Without a command, opens the app.  Exit status: 0 ok, 1 check found a mistake "
+                            "or gradcheck a gradient off, "
                             "2 bad arguments or input, 3 the app crashed.")
     _network_options(parser, main=True)
     parser.add_argument("--resume", metavar="FILE", help="reopen a saved session")
@@ -126,6 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "compared at its own precision")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=run_check)
+
+    gradcheck = commands.add_parser(
+        "gradcheck", help="compare every gradient of the backward pass with central differences of E_total")
+    _network_options(gradcheck)
+    gradcheck.add_argument("--epochs", type=_positive_int, default=1, metavar="N",
+                           help="check at the start of each of the first N epochs (default 1); the table shows "
+                                "each parameter's worst")
+    gradcheck.add_argument("--tolerance", type=_tolerance, default=None, metavar="T",
+                           help="relative error allowed (default 1e-5; a tiny gradient may also differ by rounding)")
+    gradcheck.set_defaults(handler=run_gradcheck)
 
     parser.set_defaults(handler=run_app)
     return parser
@@ -268,6 +279,25 @@ def run_check(args) -> int:
     else:
         print(render_text(report), end="")
     return EXIT_OK if report.ok else EXIT_MISMATCH
+
+
+# -- gradcheck ------------------------------------------------------------------------
+
+def run_gradcheck(args) -> int:
+    from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
+
+    net = load(args)
+    tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+    program = build_program(net)
+    results = check_epochs(program, dict(net.start_env(), lr=float(net.lr)), args.epochs, tolerance)
+    table, ok = gradient_table(results, tolerance, epochs=args.epochs > 1)
+    epochs = "epoch 1" if args.epochs == 1 else f"epochs 1–{args.epochs:,}"
+    print(f"{describe(net)}\nCentral differences (h = {format_number(DEFAULT_STEP)}) at the start of {epochs}:\n")
+    print(table, end="")
+    wrong = sum(not worst.passed for worst in results)
+    print("\nEvery gradient agrees." if ok else f"\n{counted(wrong, 'gradient')} off by more than "
+          f"a relative {format_number(tolerance)}.")
+    return EXIT_OK if ok else EXIT_MISMATCH
 
 
 # -- the app ----------------------------------------------------------------------

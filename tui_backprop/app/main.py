@@ -86,6 +86,8 @@ class BackpropApp(App):
                 tooltip="Scroll the history one column right"),
         Binding("c", "history_columns", "Columns", show=False, tooltip="Choose the history's columns"),
         Binding("L", "log_scale", "Log scale", show=False, tooltip="Switch the loss chart between linear and log scale"),
+        Binding("g", "gradient_check", "Gradcheck", show=False,
+                tooltip="Check this epoch's gradients against central differences of E_total"),
     ]
 
     # Bumped after every change; the panels are data-bound to it and redraw themselves.
@@ -469,6 +471,23 @@ class BackpropApp(App):
 
     def action_log_scale(self) -> None:
         self.panels["chart"].log_scale = not self.panels["chart"].log_scale
+
+    def action_gradient_check(self) -> None:
+        from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
+        from ..worked import gradient_table
+        from .widgets.gradcheck_screen import GradientCheckScreen
+
+        stepper = self.stepper
+        # This epoch's parameters as its forward pass used them: undone where the update has begun.
+        env = {symbol: stepper.values[symbol] for symbol in stepper.program.free}
+        env.update((op.symbol, op.old) for op in stepper.done if op.old is not None)
+        results = check_epochs(stepper.program, env, 1, DEFAULT_TOLERANCE)
+        table, ok = gradient_table(results, DEFAULT_TOLERANCE)
+        wrong = sum(not worst.passed for worst in results)
+        verdict = ("Every gradient agrees." if ok else
+                   f"{counted(wrong, 'gradient')} off by more than a relative {format_number(DEFAULT_TOLERANCE)}.")
+        self.push_screen(GradientCheckScreen(f"Gradient check, epoch {stepper.epoch}: backward pass vs "
+                                             "(E(p+h) − E(p−h)) / 2h", table, verdict, ok))
 
     # -- quiz -----------------------------------------------------------
     def action_quiz(self) -> None:
