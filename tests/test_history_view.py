@@ -169,3 +169,17 @@ def test_g_checks_this_epochs_gradients_even_once_the_update_has_begun():
         assert not isinstance(app.screen, GradientCheckScreen)
 
     drive(body)
+
+
+def test_one_finished_epoch_is_singular_in_the_app():
+    from app_driver import screen_text
+
+    async def body(app, pilot):
+        await press(pilot, "e")
+        assert len(app.stepper.history) == 1
+        assert "1 epoch" in screen_text(app) and "1 epochs" not in screen_text(app)
+        await press(pilot, "0")
+        assert "clears 1 finished epoch and" in screen_text(app)
+        await press(pilot, "escape")
+
+    drive(body)

@@ -232,8 +232,9 @@ class BackpropApp(App):
         if not (self.stepper.position or len(self.stepper.history)):
             return
         # Reset cannot be undone, so it asks first: a stray 0 must not cost an afternoon's work.
-        self.push_screen(ConfirmScreen(f"Back to the starting numbers? This clears {len(self.stepper.history):,} "
-                                       "finished epochs and cannot be undone (ctrl+s saves them first)."), reset)
+        self.push_screen(ConfirmScreen(f"Back to the starting numbers? This clears "
+                                       f"{counted(len(self.stepper.history), 'finished epoch')} "
+                                       "and cannot be undone (ctrl+s saves them first)."), reset)
 
     def action_run(self) -> None:
         def check(text: str) -> str | None:
