@@ -23,7 +23,7 @@ import test_core_properties as properties
 from tui_backprop.core import PHASES, PRESETS, Network, Sample, Stepper
 from tui_backprop.core.loader import network_from_dict, network_to_dict
 from tui_backprop.core.session import HISTORY, STATE, VERSION, SessionError, load_session, save_session
-from tui_backprop.core.stepper import _MISSING
+from tui_backprop.core.stepper import MISSING
 from tui_backprop.core.files import OutputError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,18 +55,18 @@ def undo_record(record) -> tuple:
     if record.kind == "run":
         changes = by_symbol(record.changes)
     else:
-        changes = [(symbol, "missing" if old is _MISSING else bits(old)) for symbol, old in record.changes]
+        changes = [(symbol, "missing" if old is MISSING else bits(old)) for symbol, old in record.changes]
     done = None if record.done is None else [operation(op) for op in record.done]
     return (record.kind, changes, record.epoch, record.position, done, numbers(record.row), record.history_length)
 
 
 def snapshot(stepper: Stepper) -> tuple:
     """Everything a stepper holds, as plain comparable data."""
-    history = stepper.history
+    history, state = stepper.history, stepper.snapshot()
     return (
         stepper.net, by_symbol(stepper.values), stepper.epoch, stepper.position,
-        [operation(op) for op in stepper.done], operation(stepper.last), numbers(stepper._row),
-        [undo_record(r) for r in stepper._undo],
+        [operation(op) for op in stepper.done], operation(stepper.last), numbers(state.row),
+        [undo_record(r) for r in state.undo],
         history.data.tobytes(), sorted((e, numbers(row)) for e, row in history.exact_rows.items()),
         [(first, by_symbol(samples)) for first, samples in history.segments],
     )
@@ -84,7 +84,7 @@ def reloaded(stepper: Stepper, path, extra=None) -> Stepper:
     assert snapshot(loaded) == snapshot(stepper)
     assert got == ({} if extra is None else extra)
     # Operations point at the loaded program's own quantities.
-    assert all(op.quantity is loaded.quantities[op.position - 1] for op in loaded.done)
+    assert all(op.program is loaded.program for op in loaded.done)
     return loaded
 
 
@@ -430,7 +430,7 @@ def test_the_rich_session_round_trips(session_file):
     loaded, extra = load_session(session_file)
     assert snapshot(loaded) == snapshot(rich_stepper())
     assert extra == {"quiz": {"score": 2}}
-    kinds = {record.kind for record in loaded._undo}
+    kinds = {record.kind for record in loaded.snapshot().undo}
     assert kinds == {"op", "rollover", "edit", "run"}
     exercise(session_file, loaded)
     back, _ = load_session(session_file)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import json
 import math
 import sys
@@ -178,19 +179,26 @@ def run_explain(args) -> int:
     start = dict(stepper.values)
     if args.epochs > 1 and not args.force:
         # Every epoch writes about as much as the first: refuse before minutes of work, not after.
-        size = len(_explanation(net, start, Stepper(net).trace(1), args).encode()) * args.epochs
+        first = io.StringIO()
+        _write_explanation(first, net, start, Stepper(net).steps(1), args)
+        size = len(first.getvalue().encode()) * args.epochs
         if size > LARGE_OUTPUT:
-            raise UsageError(f"{counted(args.epochs, 'epoch')} of explanation come to about {format_number(size / 10**6, 3)} MB; "
-                             "add --force to write them, or ask for fewer --epochs")
-    print(_explanation(net, start, stepper.trace(args.epochs), args), end="")
+            raise UsageError(f"{counted(args.epochs, 'epoch')} of explanation come to about "
+                             f"{format_number(size / 10**6, 3)} MB; add --force to write them, or ask for fewer --epochs")
+    _write_explanation(sys.stdout, net, start, stepper.steps(args.epochs), args)
     return EXIT_OK
 
 
-def _explanation(net: Network, start: dict, steps, args) -> str:
+def _write_explanation(out, net: Network, start: dict, steps, args) -> None:
     if args.format == "json":
-        document = {"network": describe(net), "start": start, "steps": [step.as_dict() for step in steps]}
-        return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
-    return render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown")
+        # One step a line, each by the C encoder: a large network's epoch has hundreds of thousands.
+        head = json.dumps({"network": describe(net), "start": start}, ensure_ascii=False)
+        out.write(head[:-1] + ', "steps": [\n')
+        for n, step in enumerate(steps):
+            out.write(("," if n else "") + json.dumps(step.as_dict(), ensure_ascii=False) + "\n")
+        out.write("]}\n")
+    else:
+        out.write(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"))
 
 
 # -- train ----------------------------------------------------------------------
@@ -208,7 +216,9 @@ def run_train(args) -> int:
         write_csv(program, net, rates, args.epochs, args.csv)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-    curves = sweep(program, rates, args.epochs)
+    from . import bulk  # numpy, for large networks: after the lines that need no numpy
+
+    curves = sweep(program, rates, args.epochs, train=bulk.train)
     print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):

@@ -261,12 +261,16 @@ class BackpropApp(App):
 
     @work(thread=True, exclusive=True, group="run")
     def run_epochs(self, epochs: int, progress: RunScreen) -> None:
+        from .. import bulk  # numpy, for a large network: imported on the first run, not at start-up
+
         worker = get_current_worker()
+        program = self.stepper.program
         try:
             done = self.stepper.run(
                 epochs,
                 on_progress=lambda count: self.call_from_thread(progress.advance, count),
                 should_stop=lambda: self.stop_requested or worker.is_cancelled,
+                bulk=lambda env, count: bulk.train(program, env, count, "history"),
             )
         finally:
             self.call_from_thread(self._run_finished, progress)

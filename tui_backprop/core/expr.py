@@ -1,10 +1,11 @@
 """Tiny expression trees: the one description every formula is written in.
 
-Each node can evaluate itself, print itself in symbols, print itself with the
-current numbers substituted, list the symbols it reads, and emit Python source.
-Values are never computed by walking the tree: the tree is turned into Python
-source once, and both the step-by-step trace and the fast path run that same
-source, so the two agree to the last bit.
+Each node can print itself in symbols, print itself with the current numbers
+substituted, list the symbols it reads, evaluate itself, and emit Python source.
+`evaluate` (the step-by-step trace) and `py` (the compiled fast path) do the
+same floating-point operations in the same order, each non-linear piece
+compiled from one source template, so the two agree to the last bit (a test
+holds them to it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ CLIP_PY = "(1e-12 if {x} <= 1e-12 else {x})"
 
 RUNTIME = {"exp": math.exp, "tanh": math.tanh, "log": math.log}
 
+
+def function_of(template: str):
+    """A one-argument Python function from a source template over {x}: the trace's copy of the compiled code."""
+    if template not in _FUNCTIONS:
+        _FUNCTIONS[template] = eval(f"lambda x: {template.format(x='x')}", dict(RUNTIME))
+    return _FUNCTIONS[template]
+
+
+_FUNCTIONS: dict = {}
+
 # Binding strength, used to decide where parentheses are needed.
 _SUM, _PRODUCT, _UNARY, _ATOM = 1, 2, 3, 4
 
@@ -43,37 +54,63 @@ def format_number(value: float, digits: int | None = None) -> str:
     return text
 
 
+def _name(name: str) -> str:
+    return name
+
+
+class _Shortened:
+    """A way to show symbols (`show`) that also shortens sums of more than `most_terms` terms."""
+
+    def __init__(self, show, most_terms: int):
+        self.show, self.most_terms = show, most_terms
+
+    def __call__(self, name: str) -> str:
+        return self.show(name)
+
+
+def _parts(show, parts, render) -> list[str]:
+    """The parts of a sum rendered; when `show` shortens, the first few, "…(n more)…" and the last."""
+    most = getattr(show, "most_terms", None)
+    if most is None or len(parts) <= most:
+        return [render(part) for part in parts]
+    return [render(part) for part in parts[: most - 1]] + [f"…({len(parts) - most} more)…", render(parts[-1])]
+
+
 class Expr:
     precedence = _ATOM
 
     def reads(self) -> list[str]:
         """Symbols this expression reads, in order of first appearance."""
-        seen: list[str] = []
+        seen: dict[str, None] = {}
         self._collect(seen)
-        return seen
+        return list(seen)
 
-    def _collect(self, seen: list[str]) -> None:
+    def _collect(self, seen: dict[str, None]) -> None:
         for child in self.children():
             child._collect(seen)
 
     def children(self) -> tuple[Expr, ...]:
         return ()
 
-    def text(self) -> str:
-        return self.render(lambda name: name)
+    def text(self, most_terms: int | None = None) -> str:
+        """In symbols; a sum of more than `most_terms` terms shows its first and last few around "…"."""
+        return self.render(_name if most_terms is None else _Shortened(_name, most_terms))
 
-    def substituted(self, values: dict[str, float], digits: int | None = None) -> str:
+    def substituted(self, values: dict[str, float], digits: int | None = None, most_terms: int | None = None) -> str:
         def show(name):
             text = format_number(values[name], digits)
             # A negative number in the middle of a formula reads better bracketed: 0.5·(−0.02).
             return f"({text})" if text.startswith("−") else text
 
-        return self.render(show)
+        return self.render(show if most_terms is None else _Shortened(show, most_terms))
 
     def render(self, show) -> str:  # pragma: no cover - every node overrides
         raise NotImplementedError
 
     def py(self, name) -> str:  # pragma: no cover - every node overrides
+        raise NotImplementedError
+
+    def evaluate(self, values: dict[str, float]) -> float:  # pragma: no cover - every node overrides
         raise NotImplementedError
 
     def _wrap(self, child: Expr, show, tighter: bool = False) -> str:
@@ -88,14 +125,16 @@ class Sym(Expr):
         self.name = name
 
     def _collect(self, seen):
-        if self.name not in seen:
-            seen.append(self.name)
+        seen[self.name] = None
 
     def render(self, show):
         return show(self.name)
 
     def py(self, name):
         return name(self.name)
+
+    def evaluate(self, values):
+        return values[self.name]
 
 
 class Num(Expr):
@@ -111,6 +150,9 @@ class Num(Expr):
     def py(self, name):
         return repr(self.value)
 
+    def evaluate(self, values):
+        return self.value
+
 
 class Add(Expr):
     precedence = _SUM
@@ -122,10 +164,17 @@ class Add(Expr):
         return self.terms
 
     def render(self, show):
-        return " + ".join(self._wrap(term, show) for term in self.terms)
+        return " + ".join(_parts(show, self.terms, lambda term: self._wrap(term, show)))
 
     def py(self, name):
         return "(" + " + ".join(term.py(name) for term in self.terms) + ")"
+
+    def evaluate(self, values):
+        terms = iter(self.terms)
+        total = next(terms).evaluate(values)
+        for term in terms:  # left to right, as Python evaluates a + b + c
+            total = total + term.evaluate(values)
+        return total
 
 
 class Sub(Expr):
@@ -143,6 +192,9 @@ class Sub(Expr):
     def py(self, name):
         return f"({self.left.py(name)} - {self.right.py(name)})"
 
+    def evaluate(self, values):
+        return self.left.evaluate(values) - self.right.evaluate(values)
+
 
 class Mul(Expr):
     precedence = _PRODUCT
@@ -158,6 +210,13 @@ class Mul(Expr):
 
     def py(self, name):
         return "(" + "*".join(factor.py(name) for factor in self.factors) + ")"
+
+    def evaluate(self, values):
+        factors = iter(self.factors)
+        product = next(factors).evaluate(values)
+        for factor in factors:
+            product = product * factor.evaluate(values)
+        return product
 
 
 class Div(Expr):
@@ -175,6 +234,9 @@ class Div(Expr):
     def py(self, name):
         return f"({self.top.py(name)} / {self.bottom.py(name)})"
 
+    def evaluate(self, values):
+        return self.top.evaluate(values) / self.bottom.evaluate(values)
+
 
 class Neg(Expr):
     precedence = _UNARY
@@ -190,6 +252,9 @@ class Neg(Expr):
 
     def py(self, name):
         return f"(-{self.inner.py(name)})"
+
+    def evaluate(self, values):
+        return -self.inner.evaluate(values)
 
 
 class Square(Expr):
@@ -210,6 +275,10 @@ class Square(Expr):
         inner = self.inner.py(name)
         return f"({inner}*{inner})"
 
+    def evaluate(self, values):
+        inner = self.inner.evaluate(values)
+        return inner * inner
+
 
 class Call(Expr):
     """A named function of one symbol, e.g. σ(h1); `template` is its Python source."""
@@ -226,6 +295,9 @@ class Call(Expr):
     def py(self, name):
         return self.template.format(x=self.arg.py(name))
 
+    def evaluate(self, values):
+        return function_of(self.template)(self.arg.evaluate(values))
+
 
 class Softmax(Expr):
     """e^(x_k − m) / Σ e^(x_j − m) with m = max x_j, so no exp ever overflows."""
@@ -237,7 +309,7 @@ class Softmax(Expr):
         return tuple(self.args)
 
     def render(self, show):
-        shown = ", ".join(arg.render(show) for arg in self.args)
+        shown = ", ".join(_parts(show, self.args, lambda arg: arg.render(show)))
         return f"softmax({shown})_{self.index + 1}"
 
     def py(self, name):
@@ -245,6 +317,14 @@ class Softmax(Expr):
         peak = f"max({', '.join(names)})" if len(names) > 1 else names[0]  # max() needs two arguments
         total = " + ".join(f"exp({n} - {peak})" for n in names)
         return f"(exp({names[self.index]} - {peak}) / ({total}))"
+
+    def evaluate(self, values):
+        sums = [arg.evaluate(values) for arg in self.args]
+        peak = max(sums) if len(sums) > 1 else sums[0]
+        total = math.exp(sums[0] - peak)
+        for x in sums[1:]:
+            total = total + math.exp(x - peak)
+        return math.exp(sums[self.index] - peak) / total
 
 
 def sigmoid(x: Expr) -> Expr:
@@ -273,3 +353,6 @@ class _Clipped(Expr):
 
     def py(self, name):
         return CLIP_PY.format(x=self.inner.py(name))
+
+    def evaluate(self, values):
+        return function_of(CLIP_PY)(self.inner.evaluate(values))
