@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from array import array
 
 import pytest
@@ -105,3 +106,32 @@ def test_a_session_saved_before_checkpoints_loads_every_epoch_as_its_own_start(t
 def test_an_empty_history():
     history = History(Stepper(PRESETS["excel"]()).program)
     assert len(history) == 0 and history.data.tobytes() == b"" and list(history.chunks()) == []
+
+
+def test_epochs_the_fast_path_does_not_reproduce_are_all_kept():
+    # As numpy's bulk training of a large network gives: the same epochs, other last bits.
+    stepper = Stepper(PRESETS["mazur"]())
+    epochs = 2 * CHECKPOINT_EVERY
+    _, records = stepper.program.run(stepper.values, epochs, "history")
+    stride = stepper.history.stride
+    for k in range(epochs):  # nudge every parameter's last bit
+        for n in range(1, stride - 1):
+            records[k * stride + n] = math.nextafter(records[k * stride + n], math.inf)
+    stepper.history.extend(records, {s: stepper.values[s] for s in ("i1", "i2", "t1", "t2")})
+    history = stepper.history
+    # every epoch kept whole: E_total, and a checkpoint (its epoch, lr and parameters) for each
+    assert history.nbytes == 8 * epochs + (8 + 8 * (stride - 1)) * epochs + 8 * len(history.starts)
+    assert history.data.tobytes() == records.tobytes()
+    for epoch in (1, CHECKPOINT_EVERY + 3, epochs):
+        env = history.start_env(epoch)
+        start = records[(epoch - 1) * stride : epoch * stride - 1]
+        assert bits([env["lr"], *(env[p] for p in stepper.program.parameters)]) == start.tobytes()
+
+
+def test_a_stretch_the_fast_path_reproduces_keeps_only_checkpoints():
+    stepper = Stepper(PRESETS["mazur"]())
+    stepper.run(10 * CHECKPOINT_EVERY + 1)  # one stretch on the fast path, then the traced last epoch
+    history, epochs = stepper.history, 10 * CHECKPOINT_EVERY
+    assert list(history.starts) == [1, epochs + 1]
+    checkpoint = 8 + 8 * (history.stride - 1)
+    assert history.nbytes == 8 * (epochs + 1) + checkpoint * (10 + 1) + 8 * 2
