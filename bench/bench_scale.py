@@ -12,6 +12,8 @@
 5. Bulk training per epoch (`tui_backprop.bulk.train`, which picks numpy there) against a plain
    numpy script of the same network, at 50-50-50 and 100-100-100 with 16 samples, in turns.
    Target: within 2×.  (The 2-2-2 fast path against a hand-unrolled loop: bench/bench_core.py.)
+6. Where numpy starts to win: the compiled Python loop and numpy per epoch over a range of
+   sizes, and which one `bulk.train` picks (NUMPY_FROM in tui_backprop/bulk.py).
 """
 
 from __future__ import annotations
@@ -154,6 +156,31 @@ def bulk_training(folder: Path, epochs: int = 200) -> None:
                   f"{min(ours) / min(theirs):.2f}×   (target ≤ 2×; last E_total agrees to {agree:.0e})")
 
 
+def crossing(folder: Path, epochs: int = 200) -> None:
+    from tui_backprop import bulk
+    from tui_backprop.bulk_numpy import NumpyEpochs
+    from tui_backprop.core import build_program
+    from tui_backprop.core.loader import load_network
+
+    print("6. per epoch, compiled Python loop vs numpy, and the path bulk.train picks:")
+    for sizes, samples in [((2, 2, 2), 1), ((2, 3, 1), 4), ((10, 10, 10), 1), ((10, 20, 10), 1), ((4, 8, 3), 4),
+                           ((10, 10, 10), 4), ((4, 8, 3), 120), ((10, 20, 10), 16)]:
+        program = build_program(load_network(network_file(folder, sizes, samples)))
+        env = program.net.start_env()
+        program.run(env, 1, "history")  # compiled once, outside the timing
+        python, numpy = [], []
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            program.run(env, epochs, "history")
+            python.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            NumpyEpochs(program, env).run(epochs, "history")
+            numpy.append(time.perf_counter() - start)
+        print(f"   {'-'.join(map(str, sizes)):>8} × {samples:<3} (weights × samples {program.net.weight_count() * samples:>5}): "
+              f"Python {min(python) / epochs * 1e6:4.0f} µs, numpy {min(numpy) / epochs * 1e6:4.0f} µs; "
+              f"picks {'numpy' if bulk.uses_numpy(program) else 'Python'}")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -161,6 +188,7 @@ def main() -> None:
         start_up(big)
         explain(big)
         bulk_training(folder)
+        crossing(folder)
         asyncio.run(keypresses(big))
 
 

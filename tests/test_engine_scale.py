@@ -9,6 +9,7 @@ import random
 import pytest
 
 from tui_backprop import bulk
+from tui_backprop.bulk_numpy import NumpyEpochs
 from tui_backprop.core import Network, Sample, Stepper, build_program
 from tui_backprop.core.presets import random_weights
 
@@ -106,7 +107,7 @@ def test_numpy_bulk_training_agrees_with_the_core(seed):
     net = random_network(seed)
     program = build_program(net)
     env, core = program.run(net.start_env(), 3, "history")
-    numpy_env, by_numpy = bulk.NumpyEpochs(program, net.start_env()).run(3, "history")
+    numpy_env, by_numpy = NumpyEpochs(program, net.start_env()).run(3, "history")
     assert len(core) == len(by_numpy)
     assert max(map(relative_gap, core, by_numpy)) <= 1e-12
     assert max(relative_gap(env[p], numpy_env[p]) for p in program.parameters) <= 1e-12
@@ -132,3 +133,95 @@ def test_a_run_on_a_large_network_goes_through_numpy_and_ends_on_core_values():
     assert max(map(relative_gap, stepper.history.losses(), reference.history.losses())) <= 1e-12
     # The last epoch is traced by the core from the parameters numpy reached, so every value on screen is the core's.
     assert stepper.history.exact_rows[10] == list(program.run(stepper.history.start_env(10), 1, "row")[1])
+
+
+def saturated_network() -> Network:
+    """One sigmoid output driven to exactly 1.0 in floating point, while its target is 0."""
+    return Network(sizes=(1, 1), activations=("sigmoid",), loss="bce", weights=(60.0,),
+                   samples=(Sample((1.0,), (0.0,)),), name="saturated")
+
+
+def test_a_clamped_logarithm_is_said_so_in_the_trace():
+    stepper = Stepper(saturated_network())
+    steps = {op.symbol: op for op in stepper.trace(1)}
+    assert steps["a_o1"].value == 1.0  # saturated: 1 − a_o1 is exactly 0, and ln(0) would be −∞
+    (error_note,) = steps["E1"].clamped
+    assert error_note.startswith("ln(1 − a_o1): 1 − a_o1 is 0") and "bound, not exact" in error_note
+    assert steps["dE_total/da_o1"].clamped  # the slope divides by a·(1 − a), clamped the same way
+    assert not steps["o1"].clamped and not steps["a_o1"].clamped
+    assert steps["E1"].as_dict()["clamped"] == [error_note]
+    assert "clamped" not in steps["o1"].as_dict()
+
+
+def test_explain_says_where_a_value_was_clamped(tmp_path):
+    from tui_backprop.core.loader import network_to_dict
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "saturated.json"
+    path.write_text(json.dumps(network_to_dict(saturated_network())))
+    done = subprocess.run([sys.executable, "-m", "tui_backprop", "explain", "--config", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("clamped: ") == 2
+    steps = json.loads(subprocess.run([sys.executable, "-m", "tui_backprop", "explain", "--config", str(path),
+                                       "--format", "json"], capture_output=True, text=True, timeout=60).stdout)["steps"]
+    assert [step["symbol"] for step in steps if "clamped" in step] == ["E1", "dE_total/da_o1"]
+
+
+def test_the_operation_panel_says_where_a_value_was_clamped():
+    from tests.app_driver import drive, press, widget_text
+    from tui_backprop.app.widgets.operation import OperationPanel
+
+    async def body(app, pilot):
+        await press(pilot, "n", "n")
+        assert "clamped" not in widget_text(app, app.query_one(OperationPanel))
+        await press(pilot, "n")  # E1 = −(t1·ln(a_o1) + (1 − t1)·ln(1 − a_o1)) with a_o1 = 1
+        shown = widget_text(app, app.query_one(OperationPanel))
+        assert "clamped: ln(1 − a_o1): 1 − a_o1 is 0, so ln takes 1e-12 instead" in shown
+
+    drive(body, network=saturated_network())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_explain_as_python_runs_an_epoch_the_core_agrees_with(seed):
+    """`explain --format python` is the epoch as plain Python: run, it gives the core's numbers."""
+    from tui_backprop.core.compiled import readable_source
+
+    net = random_network(seed)
+    program = build_program(net)
+    namespace: dict = {}
+    exec(readable_source(program), namespace)
+    samples = [tuple(s.inputs) + tuple(s.targets) for s in net.samples]
+    loss, parameters = namespace["epoch"](dict(net.start_env()), samples)
+    env, core = program.run(net.start_env(), 1, "loss")
+    assert relative_gap(loss, core[0]) <= 1e-12
+    assert max(relative_gap(parameters[p], env[p]) for p in program.parameters) <= 1e-12
+
+
+def test_explain_as_python_uses_the_seeds_names():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "tui_backprop", "explain", "--preset", "mazur", "--format", "python"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "    h1 = w1 * i1 + w2 * i2 + b1\n" in done.stdout
+    assert "    dE_total_dw5 = dE_total_da_o1 * da_o1_do1 * a_h1\n" in done.stdout
+    ran = subprocess.run([sys.executable, "-c", done.stdout], capture_output=True, text=True, timeout=60)
+    net = __import__("tui_backprop.core", fromlist=["PRESETS"]).PRESETS["mazur"]()
+    env, core = build_program(net).run(net.start_env(), 1, "loss")
+    loss = float(ran.stdout.split(",")[0].strip("("))
+    assert relative_gap(loss, core[0]) <= 1e-12
+
+
+def test_predict_works_for_a_network_of_several_samples():
+    from tui_backprop.core import PRESETS
+
+    net = PRESETS["xor"]()
+    program = build_program(net)
+    stepper = Stepper(net)
+    stepper.finish_phase()  # the forward pass: every sample's outputs, by the trace
+    for s, sample in enumerate(net.samples):
+        assert program.predict(stepper.values, sample.inputs) == [stepper.values[f"a_o1[{s + 1}]"]]

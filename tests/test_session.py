@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 import test_core_properties as properties
 from tui_backprop.core import PHASES, PRESETS, Network, Sample, Stepper
 from tui_backprop.core.loader import network_from_dict, network_to_dict
-from tui_backprop.core.session import HISTORY, STATE, VERSION, SessionError, load_session, save_session
+from tui_backprop.core.session import HISTORY, STATE, VERSION, SessionError, load_session, load_study, save_session
 from tui_backprop.core.stepper import MISSING
 from tui_backprop.core.files import OutputError
 
@@ -680,3 +681,38 @@ def test_changes_are_taken_back_in_reverse_order_when_checking(session_file, tmp
     write_members(path, json.dumps(replaced(document, last, [[symbol, old], [symbol, None]])).encode(), history)
     loaded, _ = load_session(path)
     exercise(path, loaded)
+
+
+# A session written by the release before the stepper was rebuilt for large networks (commit 270a090):
+# xor, 20 operations, w3 edited, lr 0.3, a run of 5 epochs, 7 operations, i1[2] edited, 3 operations.
+WRITTEN_BEFORE = Path(__file__).parent / "data" / "xor-v1.backprop"
+
+
+def the_same_actions() -> Stepper:
+    stepper = Stepper(PRESETS["xor"]())
+    for _ in range(20):
+        stepper.next()
+    stepper.set_value("w3", 0.25)
+    stepper.set_lr(0.3)
+    stepper.run(5)
+    for _ in range(7):
+        stepper.next()
+    stepper.set_value("i1[2]", 0.5)
+    for _ in range(3):
+        stepper.next()
+    return stepper
+
+
+def test_a_session_file_written_before_the_new_stepper_still_loads_exactly():
+    loaded, quiz = load_study(WRITTEN_BEFORE)
+    fresh = the_same_actions()
+    assert cursor(loaded) == cursor(fresh)
+    assert loaded.history.data.tobytes() == fresh.history.data.tobytes()
+    # Stepping on, and taking every step back, go the same way as a session that never stopped.
+    for _ in range(40):
+        assert operation(loaded.next()) == operation(fresh.next())
+    while fresh.previous():
+        assert loaded.previous()
+        assert cursor(loaded) == cursor(fresh)
+    assert not loaded.previous()
+    assert cursor(loaded) == cursor(Stepper(PRESETS["xor"]()))

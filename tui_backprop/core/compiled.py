@@ -12,9 +12,10 @@ agree to the last bit.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
-from .expr import RUNTIME, Add, Expr, Mul, Sym
+from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, STEP_PY, Add, Expr, Mul, Sym
 from .program import BACKWARD, FORWARD, UPDATE, Program, Quantity, identifier
 
 # The kinds of quantity that one sample computes for itself.
@@ -28,7 +29,7 @@ def compile_program(program: Program, what: str):
     namespace = dict(RUNTIME)
     exec(compile(source, f"<backprop {what}>", "exec"), namespace)
     inner = namespace[entry]
-    if not program.names.multi_sample:
+    if not program.names.multi_sample or what == "predict":  # predict takes its one sample's inputs itself
         return inner
     samples = [program.names.input_symbols(s) + program.names.target_symbols(s) for s in range(len(program.net.samples))]
 
@@ -176,3 +177,101 @@ def _per_sample_gradients(backward: list[Quantity], trained: list[str]):
     """(parameter, sample 0's gradient quantity) in the order of `trained`."""
     by_param = {q.param: q for q in backward if q.kind == "gradient"}
     return [(p, by_param[p]) for p in trained]
+
+
+# -- one epoch as Python to read (explain --format python) ------------------------------------
+
+# The non-linear pieces, from the same templates the fast path inlines.
+READABLE_HELPERS = f"""from math import exp, log, tanh
+
+
+def sigmoid(x):
+    return {SIGMOID_PY.format(x="x")}
+
+
+def relu(x):
+    return {RELU_PY.format(x="x")}
+
+
+def step(x):
+    return {STEP_PY.format(x="x")}
+
+
+def clip(x):
+    return {CLIP_PY.format(x="x")}
+
+
+def ln(x):
+    return log(clip(x))
+
+
+def softmax(*sums):
+    peak = max(sums)
+    powers = [exp(s - peak) for s in sums]
+    return [p / sum(powers) for p in powers]
+"""
+_GLYPHS = [("·", " * "), ("−", "-"), ("²", "**2"), ("½", "0.5"), ("σ(", "sigmoid(")]
+
+
+class _PythonNames:
+    """Shows a symbol as a Python name: one sample's names without the sample number, except its part
+    of a gradient, which ends in _s beside the sum over samples; `python` asks nodes to write what the
+    screen leaves implicit (a clip)."""
+
+    python = True
+
+    def __init__(self, parameters):
+        self.gradients = {f"dE_total/d{p}" for p in parameters}
+
+    def __call__(self, symbol: str) -> str:
+        base = re.sub(r"\[\d+\]$", "", symbol)
+        return identifier(base) + ("_s" if base != symbol and base in self.gradients else "")
+
+
+def _python(expr: Expr, names: _PythonNames) -> str:
+    text = expr.render(names)
+    for glyph, python in _GLYPHS:
+        text = text.replace(glyph, python)
+    return re.sub(r"softmax\(([^()]*)\)_(\d+)", lambda m: f"softmax({m.group(1)})[{int(m.group(2)) - 1}]", text)
+
+
+def readable_source(program: Program) -> str:
+    """One epoch of the network as plain Python with the seeds' names, in the order the app steps
+    through it: the same formulas the fast path compiles, written to be read (and run)."""
+    template = _Template(program)
+    net = program.net
+    name = _PythonNames(program.parameters)
+    lines = [f'"""One epoch of {net.name}, as backprop-tui computes it: forward, backward, update.', "",
+             "Run it: epoch(parameters, samples) returns E_total (of the forward pass) and the updated parameters.",
+             '"""', "", READABLE_HELPERS, ""]
+    lines.append("def epoch(parameters, samples):")
+    lines += [f"    {name(p)} = parameters[{p!r}]" for p in ["lr", *program.parameters]]
+    inputs = [name(s) for s in template.sample_inputs]
+    body = "    "
+    if template.multi:
+        lines.append("    E_total = 0.0")
+        lines += [f"    {name('dE_total/d' + p)} = 0.0" for p in program.trained]
+        lines.append(f"    for {', '.join(inputs)} in samples:")
+        body = "        "
+    else:
+        lines.append(f"    ({', '.join(inputs)},) = samples[0]")
+    lines.append(f"{body}# forward pass")
+    lines += [f"{body}{name(q.symbol)} = {_python(q.expr, name)}" for q in template.forward]
+    if template.multi:
+        lines += [f"{body}E_total += {name(q.symbol)}" for q in template.forward if q.kind == "error"]
+    else:
+        lines += [f"{body}E_total = {_python(q.expr, name)}" for q in template.total]
+    lines.append(f"{body}# backward pass")
+    lines += [f"{body}{name(q.symbol)} = {_python(q.expr, name)}" for q in template.backward]
+    if template.multi:
+        lines.append(f"{body}# this sample's part of each gradient")
+        lines += [f"{body}{name('dE_total/d' + p)} += {name(q.symbol)}" for p, q in _per_sample_gradients(template.backward, program.trained)]
+    lines.append("    # update")
+    lines += [f"    {name(q.symbol)} = {_python(q.expr, name)}" for q in template.updates]
+    kept = ", ".join(f"{p!r}: {name(p)}" for p in program.parameters)
+    lines += [f"    return E_total, {{{kept}}}", "", "",
+              "if __name__ == \"__main__\":",
+              f"    parameters = {{{', '.join(f'{p!r}: {v!r}' for p, v in net.start_env().items() if p in program.parameters or p == 'lr')}}}",
+              f"    samples = {[tuple(s.inputs) + tuple(s.targets) for s in net.samples]!r}",
+              "    print(epoch(parameters, samples))", ""]
+    return "\n".join(lines)

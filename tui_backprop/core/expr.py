@@ -38,6 +38,12 @@ _FUNCTIONS: dict = {}
 
 # Binding strength, used to decide where parentheses are needed.
 _SUM, _PRODUCT, _UNARY, _ATOM = 1, 2, 3, 4
+# The same in a spreadsheet formula (sheets/xlsx.py), where unary minus binds tighter than ^.
+X_SUM, X_PRODUCT, X_POWER, X_ATOM = 1, 2, 3, 4
+
+
+def spreadsheet_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
 
 
 def format_number(value: float, digits: int | None = None) -> str:
@@ -92,6 +98,14 @@ class Expr:
     def children(self) -> tuple[Expr, ...]:
         return ()
 
+    def clamped(self, values: dict[str, float]) -> list[str]:
+        """Where these numbers hit a clamp: each logarithm or division whose argument was raised to 1e-12
+        (a saturated output), said in words — its result is then a bound, not the exact value."""
+        notes = []
+        for child in self.children():
+            notes += child.clamped(values)
+        return notes
+
     def text(self, most_terms: int | None = None) -> str:
         """In symbols; a sum of more than `most_terms` terms shows its first and last few around "…"."""
         return self.render(_name if most_terms is None else _Shortened(_name, most_terms))
@@ -112,6 +126,15 @@ class Expr:
 
     def evaluate(self, values: dict[str, float]) -> float:  # pragma: no cover - every node overrides
         raise NotImplementedError
+
+    def excel(self, ref) -> tuple[str, int]:
+        """Spreadsheet formula text and its binding strength; `ref(symbol)` gives a symbol's cell or name."""
+        raise NotImplementedError(f"a {type(self).__name__} node has no spreadsheet formula yet")
+
+    @staticmethod
+    def _excel_wrap(child: Expr, ref, weakest: int) -> str:
+        text, strength = child.excel(ref)
+        return f"({text})" if strength < weakest else text
 
     def _wrap(self, child: Expr, show, tighter: bool = False) -> str:
         inner = child.render(show)
@@ -136,6 +159,9 @@ class Sym(Expr):
     def evaluate(self, values):
         return values[self.name]
 
+    def excel(self, ref):
+        return ref(self.name), X_ATOM
+
 
 class Num(Expr):
     """A constant; `label` is how it is written (½, n) when not a plain number."""
@@ -152,6 +178,10 @@ class Num(Expr):
 
     def evaluate(self, values):
         return self.value
+
+    def excel(self, ref):
+        text = spreadsheet_number(self.value)
+        return (f"({text})" if self.value < 0 else text), X_ATOM
 
 
 class Add(Expr):
@@ -176,6 +206,9 @@ class Add(Expr):
             total = total + term.evaluate(values)
         return total
 
+    def excel(self, ref):
+        return "+".join(self._excel_wrap(term, ref, X_SUM) for term in self.terms), X_SUM
+
 
 class Sub(Expr):
     precedence = _SUM
@@ -194,6 +227,9 @@ class Sub(Expr):
 
     def evaluate(self, values):
         return self.left.evaluate(values) - self.right.evaluate(values)
+
+    def excel(self, ref):
+        return f"{self._excel_wrap(self.left, ref, X_SUM)}-{self._excel_wrap(self.right, ref, X_PRODUCT)}", X_SUM
 
 
 class Mul(Expr):
@@ -218,6 +254,9 @@ class Mul(Expr):
             product = product * factor.evaluate(values)
         return product
 
+    def excel(self, ref):
+        return "*".join(self._excel_wrap(factor, ref, X_PRODUCT) for factor in self.factors), X_PRODUCT
+
 
 class Div(Expr):
     precedence = _PRODUCT
@@ -237,6 +276,9 @@ class Div(Expr):
     def evaluate(self, values):
         return self.top.evaluate(values) / self.bottom.evaluate(values)
 
+    def excel(self, ref):
+        return f"{self._excel_wrap(self.top, ref, X_PRODUCT)}/{self._excel_wrap(self.bottom, ref, X_POWER)}", X_PRODUCT
+
 
 class Neg(Expr):
     precedence = _UNARY
@@ -255,6 +297,10 @@ class Neg(Expr):
 
     def evaluate(self, values):
         return -self.inner.evaluate(values)
+
+    def excel(self, ref):
+        # Ranked with sums, so that it is bracketed inside a product: 2*(-x), a-(-x).
+        return "-" + self._excel_wrap(self.inner, ref, X_ATOM), X_SUM
 
 
 class Square(Expr):
@@ -279,12 +325,18 @@ class Square(Expr):
         inner = self.inner.evaluate(values)
         return inner * inner
 
+    def excel(self, ref):
+        # Excel's unary minus binds tighter than ^, so any base but a plain cell is bracketed.
+        return self._excel_wrap(self.inner, ref, X_ATOM) + "^2", X_POWER
+
 
 class Call(Expr):
-    """A named function of one symbol, e.g. σ(h1); `template` is its Python source."""
+    """A named function of one symbol, e.g. σ(h1); `template` is its Python source, `sheet` its
+    spreadsheet formula over {x} (None: a workbook cannot hold it)."""
 
-    def __init__(self, label: str, template: str, arg: Expr):
+    def __init__(self, label: str, template: str, arg: Expr, sheet: str | None = None, sheet_strength: int = X_ATOM):
         self.label, self.template, self.arg = label, template, arg
+        self.sheet, self.sheet_strength = sheet, sheet_strength
 
     def children(self):
         return (self.arg,)
@@ -297,6 +349,13 @@ class Call(Expr):
 
     def evaluate(self, values):
         return function_of(self.template)(self.arg.evaluate(values))
+
+    def excel(self, ref):
+        if self.sheet is None:
+            raise NotImplementedError(f"the function {self.label} has no spreadsheet formula yet")
+        # An argument that is not a single cell is bracketed when the formula negates it: -(x).
+        arg = self._excel_wrap(self.arg, ref, X_ATOM) if "-{x}" in self.sheet else self.arg.excel(ref)[0]
+        return self.sheet.format(x=arg), self.sheet_strength
 
 
 class Softmax(Expr):
@@ -326,13 +385,30 @@ class Softmax(Expr):
             total = total + math.exp(x - peak)
         return math.exp(sums[self.index] - peak) / total
 
+    def excel(self, ref):
+        sums = [arg.excel(ref)[0] for arg in self.args]
+        peak = f"MAX({','.join(sums)})"
+        total = "+".join(f"EXP({x}-{peak})" for x in sums)
+        return f"EXP({sums[self.index]}-{peak})/({total})", X_PRODUCT
+
 
 def sigmoid(x: Expr) -> Expr:
-    return Call("σ", SIGMOID_PY, x)
+    # The workbook keeps the readable 1/(1+EXP(-x)): below x = −708 its EXP overflows to #NUM!.
+    return Call("σ", SIGMOID_PY, x, "1/(1+EXP(-{x}))", X_PRODUCT)
 
 
 def log(x: Expr) -> Expr:
-    return Call("ln", "log(" + CLIP_PY + ")", x)
+    return _Log(x)
+
+
+class _Log(Call):
+    """ln(x) with x kept above 1e-12, so that a saturated output costs a large but finite amount."""
+
+    def __init__(self, arg: Expr):
+        super().__init__("ln", "log(" + CLIP_PY + ")", arg, "LN(MAX({x}," + spreadsheet_number(EPS) + "))")
+
+    def clamped(self, values):
+        return super().clamped(values) + _clamp_note(self.arg, values, f"ln({self.arg.text()}): ", "ln takes 1e-12 instead")
 
 
 def clipped(x: Expr) -> Expr:
@@ -349,6 +425,8 @@ class _Clipped(Expr):
         return (self.inner,)
 
     def render(self, show):
+        if getattr(show, "python", False):  # readable Python must still clip, or it computes another number
+            return f"clip({self.inner.render(show)})"
         return self.inner.render(show)
 
     def py(self, name):
@@ -356,3 +434,17 @@ class _Clipped(Expr):
 
     def evaluate(self, values):
         return function_of(CLIP_PY)(self.inner.evaluate(values))
+
+    def clamped(self, values):
+        return super().clamped(values) + _clamp_note(self.inner, values, "", "1e-12 stands in for it")
+
+    def excel(self, ref):
+        return f"MAX({self.inner.excel(ref)[0]},{spreadsheet_number(EPS)})", X_ATOM
+
+
+def _clamp_note(arg: Expr, values: dict[str, float], where: str, what: str) -> list[str]:
+    """A sentence for an argument that fell to 1e-12 or below and was clamped there; none otherwise."""
+    value = arg.evaluate(values)
+    if value > EPS:
+        return []
+    return [f"{where}{arg.text()} is {format_number(value)}, so {what} (the output is saturated; the value is a bound, not exact)"]

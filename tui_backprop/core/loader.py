@@ -11,13 +11,15 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser, as a backport
     import tomli as tomllib
 
+from . import datasets
 from .network import Network, NetworkError, Sample
 from .presets import random_weights
 
 # Far beyond a network a student steps through by hand, and small enough that a
 # typo such as 1000000 fails at once instead of filling the memory.
 MAX_LAYER_SIZE = 100
-KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples")
+KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples",
+        "test_fraction", "split_seed", "test_samples")
 
 
 def load_network(path: str | Path) -> Network:
@@ -38,10 +40,11 @@ def load_network(path: str | Path) -> Network:
             data = tomllib.loads(text)
         except (ValueError, RecursionError) as error:
             raise NetworkError("file", f"not valid TOML: {error}") from None
-    return network_from_dict(data, default_name=path.stem)
+    return network_from_dict(data, default_name=path.stem, base=path.parent)
 
 
-def network_from_dict(data, default_name: str = "network") -> Network:
+def network_from_dict(data, default_name: str = "network", base: Path = Path()) -> Network:
+    """A network from the keys of a network file; a data file's path is relative to `base`."""
     if not isinstance(data, dict):
         raise NetworkError("file", "the top level must be a table of keys")
     unknown = [key for key in data if key not in KEYS]
@@ -85,27 +88,62 @@ def network_from_dict(data, default_name: str = "network") -> Network:
     if not bias_count and data.get("biases"):
         raise NetworkError("biases", f"given, but bias is {bias!r}; set bias = 'shared' or 'neuron'")
 
-    raw_samples = data["samples"]
-    if not isinstance(raw_samples, list) or not raw_samples:
-        raise NetworkError("samples", "must be a non-empty list of {inputs = [...], targets = [...]}")
-    samples = []
-    for number, raw in enumerate(raw_samples, 1):
-        key = f"samples[{number}]"
-        if not isinstance(raw, dict):
-            raise NetworkError(key, "must be a table with inputs and targets")
-        extra = [k for k in raw if k not in ("inputs", "targets")]
-        if extra:
-            raise NetworkError(f"{key}.{extra[0]}", "unknown key (a sample has inputs and targets)")
-        parts = []
-        for part in ("inputs", "targets"):
-            values = raw.get(part)
-            if not isinstance(values, list):
-                raise NetworkError(f"{key}.{part}", "missing or not a list of numbers")
-            parts.append(tuple(_number(f"{key}.{part}", v) for v in values))
-        samples.append(Sample(*parts))
+    samples, test_samples = _samples(data, base, sizes)
 
     return Network(sizes=tuple(sizes), activations=tuple(activations), loss=loss, bias=bias, train_bias=train_bias,
-                   weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name)
+                   weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name,
+                   test_samples=tuple(test_samples))
+
+
+def _samples(data, base: Path, sizes) -> tuple[list[Sample], list[Sample]]:
+    """The training samples and the held-out test samples."""
+    raw = data["samples"]
+    seed, standardize = 0, False
+    if isinstance(raw, dict):
+        samples, seed, standardize = datasets.load_samples(raw, base, sizes[0], sizes[-1])
+    else:
+        samples = _sample_list(raw, "samples")
+    test_samples = []
+    if "test_samples" in data:
+        if "test_fraction" in data:
+            raise NetworkError("test_samples", "given with test_fraction; keep one of them")
+        test_samples = _sample_list(data["test_samples"], "test_samples")
+    if "split_seed" in data:
+        seed = data["split_seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise NetworkError("split_seed", f"must be a whole number, got {seed!r}")
+        if "test_fraction" not in data:
+            raise NetworkError("split_seed", "seeds the split that test_fraction asks for, and there is none")
+    if "test_fraction" in data:
+        fraction = data["test_fraction"]
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+            raise NetworkError("test_fraction", f"must be a number between 0 and 1 (not 0 or 1), got {fraction!r}")
+        samples, test_samples = datasets.hold_out(samples, fraction, seed)
+    if standardize:
+        samples, test_samples = datasets.standardized(samples, test_samples)
+    return samples, test_samples
+
+
+def _sample_list(raw, key: str) -> list[Sample]:
+    if not isinstance(raw, list) or not raw:
+        raise NetworkError(key, "must be a non-empty list of {inputs = [...], targets = [...]}"
+                                + (", or a table {file = ...} or {generate = ...}" if key == "samples" else ""))
+    samples = []
+    for number, sample in enumerate(raw, 1):
+        where = f"{key}[{number}]"
+        if not isinstance(sample, dict):
+            raise NetworkError(where, "must be a table with inputs and targets")
+        extra = [k for k in sample if k not in ("inputs", "targets")]
+        if extra:
+            raise NetworkError(f"{where}.{extra[0]}", "unknown key (a sample has inputs and targets)")
+        parts = []
+        for part in ("inputs", "targets"):
+            values = sample.get(part)
+            if not isinstance(values, list):
+                raise NetworkError(f"{where}.{part}", "missing or not a list of numbers")
+            parts.append(tuple(_number(f"{where}.{part}", v) for v in values))
+        samples.append(Sample(*parts))
+    return samples
 
 
 def _typed(data, key, kind, default):
@@ -166,4 +204,6 @@ def network_to_dict(net: Network) -> dict:
     }
     if net.biases:
         data["biases"] = list(net.biases)
+    if net.test_samples:
+        data["test_samples"] = [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.test_samples]
     return data

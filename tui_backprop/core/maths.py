@@ -28,9 +28,10 @@ ACTIVATIONS = {
     "sigmoid": Activation("sigmoid", "the sigmoid σ(x) = 1/(1 + e^−x)",
                           sigmoid, lambda a, s: Mul(a, Sub(ONE, a)), through_output=True),
     "tanh": Activation("tanh", "tanh",
-                       lambda s: Call("tanh", TANH_PY, s), lambda a, s: Sub(ONE, Square(a)), through_output=True),
+                       lambda s: Call("tanh", TANH_PY, s, "TANH({x})"), lambda a, s: Sub(ONE, Square(a)),
+                       through_output=True),
     "relu": Activation("relu", "ReLU, max(0, x)",
-                       lambda s: Call("relu", RELU_PY, s), lambda a, s: Call("step", STEP_PY, s)),
+                       lambda s: Call("relu", RELU_PY, s, "MAX(0,{x})"), lambda a, s: Call("step", STEP_PY, s, "IF({x}>0,1,0)")),
     "identity": Activation("identity", "the identity (it passes the sum on unchanged)",
                            lambda s: s, lambda a, s: ONE),
 }

@@ -53,6 +53,7 @@ class Network:
     samples: tuple[Sample, ...] = ()
     lr: float = 0.5
     name: str = "network"
+    test_samples: tuple[Sample, ...] = ()  # held out: never trained on, only measured
     names: "Names" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -97,18 +98,23 @@ class Network:
         softmax_out = self.activations[-1] == "softmax"
         if softmax_out != (self.loss == "cce"):
             raise NetworkError("loss", "categorical cross-entropy ('cce') goes with a softmax output layer, and only with it")
+        if self.loss == "bce" and self.activations[-1] != "sigmoid":
+            # ln(a) and ln(1 − a) are defined only for outputs between 0 and 1, which only sigmoid promises.
+            raise NetworkError("loss", "binary cross-entropy ('bce') needs a sigmoid output layer, "
+                                       f"not {self.activations[-1]}")
         if self.bias not in BIAS_MODES:
             raise NetworkError("bias", f"unknown bias mode {self.bias!r} (choose from {', '.join(BIAS_MODES)})")
         _check_numbers("weights", self.weights, self.weight_count(), f"layers {list(self.sizes)}")
         _check_numbers("biases", self.biases, self.bias_count(), f"bias mode {self.bias!r}")
         if not self.samples:
             raise NetworkError("samples", "needs at least one sample (inputs and targets)")
-        for number, sample in enumerate(self.samples, 1):
-            key = "samples" if len(self.samples) == 1 else f"samples[{number}]"
-            _check_numbers(f"{key}.inputs", sample.inputs, self.sizes[0], "the input layer")
-            _check_numbers(f"{key}.targets", sample.targets, self.sizes[-1], "the output layer")
-            if self.loss in ("bce", "cce") and not all(0.0 <= t <= 1.0 for t in sample.targets):
-                raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
+        for part, samples in (("samples", self.samples), ("test_samples", self.test_samples)):
+            for number, sample in enumerate(samples, 1):
+                key = part if len(samples) == 1 else f"{part}[{number}]"
+                _check_numbers(f"{key}.inputs", sample.inputs, self.sizes[0], "the input layer")
+                _check_numbers(f"{key}.targets", sample.targets, self.sizes[-1], "the output layer")
+                if self.loss in ("bce", "cce") and not all(0.0 <= t <= 1.0 for t in sample.targets):
+                    raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
             raise NetworkError("learning_rate", f"must be a positive finite number, got {self.lr!r}")
 

@@ -135,23 +135,20 @@ class Program:
     def position(self, symbol: str) -> int | None:
         """Where the epoch computes `symbol` (updates excluded: a parameter is computed by its update)."""
         key = self.names.locate(symbol)
-        n = self._by_key.get(key) if key else None
-        if n is None:
-            return None
-        for offset, q in enumerate(self.segment_quantities(n)):
-            if q.symbol == symbol:
-                return self._starts[n] + offset
-        return None
+        return self._find(key, lambda q: q.symbol == symbol) if key else None
 
     def update_position(self, parameter: str) -> int | None:
         """Where the epoch updates `parameter`, if it is trained."""
         group = self.names.parameter_group(parameter)
-        n = self._by_key.get(("update",) + group) if group else None
-        if n is None:
-            return None
-        for offset, q in enumerate(self.segment_quantities(n)):
-            if q.param == parameter:
-                return self._starts[n] + offset
+        return self._find(("update",) + group, lambda q: q.param == parameter) if group else None
+
+    def _find(self, key: tuple, wanted) -> int | None:
+        """The place of the quantity `wanted` picks in the segment `key` names, if both exist."""
+        n = self._by_key.get(key)
+        if n is not None:
+            for offset, q in enumerate(self.segment_quantities(n)):
+                if wanted(q):
+                    return self._starts[n] + offset
         return None
 
     def lineage(self, symbol: str, through: tuple[str, ...] = PHASES) -> list[str]:

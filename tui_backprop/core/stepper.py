@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from .history import History
 from .network import Network
 from .program import FORWARD, UPDATE, Program, Quantity, build_program
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
+class Operation(NamedTuple):
     """One performed step: what was computed, from what, and why.
 
     It keeps its place in the epoch and the numbers it read, not the Quantity:
     a fully stepped epoch of a large network has hundreds of thousands of
-    operations, and the program builds a quantity again whenever it is asked."""
+    operations (a tuple each, quick to make), and the program builds a quantity
+    again whenever it is asked."""
 
     epoch: int
     position: int  # 1-based place in the epoch
@@ -73,9 +73,15 @@ class Operation:
     def substituted(self, digits: int | None = None, most_terms: int | None = None) -> str:
         return self.quantity.substituted(self.inputs, digits, most_terms)
 
+    @property
+    def clamped(self) -> list[str]:
+        """Where a logarithm or division of this operation was clamped at 1e-12, in words (usually none)."""
+        q = self.quantity
+        return q.expr.clamped(self.inputs) if q.kind in CLAMPING_KINDS else []
+
     def as_dict(self) -> dict:
         q = self.quantity
-        return {
+        step = {
             "epoch": self.epoch,
             "phase": q.phase,
             "position": self.position,
@@ -86,8 +92,13 @@ class Operation:
             "reads": list(q.reads),
             "why": q.why,
         }
+        clamped = self.clamped
+        if clamped:
+            step["clamped"] = clamped
+        return step
 
 
+CLAMPING_KINDS = ("error", "loss_slope")  # the only quantities with a logarithm or a clipped division
 MISSING = object()  # in an undo record: the symbol had no value before
 
 

@@ -68,6 +68,8 @@ class OperationPanel(LinePanel):
                 beside = len(EQUALS) + len(value) + 3 + len(was) <= width - len(CONTINUED)
                 text.append(("   " if beside else "\n" + CONTINUED) + was, style="dim")
             text.append("\n")
+            for note in op.clamped:
+                text.append(f"clamped: {note}\n", style="bold")
             text.append(q.why, style="italic")
             if stepper.epoch_done:
                 text.append(f"\nepoch {op.epoch} done: E_total = {format_number(stepper.history.losses()[-1], DIGITS)}",
