@@ -10,7 +10,7 @@ from textual import events
 
 from tui_backprop.app.rates import RatesScreen
 from tui_backprop.app.widgets.diagram import NetworkDiagram
-from tui_backprop.app.widgets.history_table import HistoryTable
+from tui_backprop.app.widgets.history_table import HistoryTable, fitted
 from tui_backprop.app.widgets.loss_chart import LossChart
 from tui_backprop.app.widgets.operation import OperationPanel
 from tui_backprop.app.widgets.rate_view import RateView
@@ -146,9 +146,10 @@ def test_run_n_epochs_fills_history_and_chart():
         assert app.stepper.epoch_done and app.stepper.epoch == 250
         table = app.query_one(HistoryTable)
         assert table.virtual_size.height == 251  # a header and every epoch
-        assert table.cells(250)[1:] == [format_number(v, 6) for v in app.stepper.history.row(250)]
+        row = dict(zip(app.stepper.history.columns, app.stepper.history.row(250)))
+        assert table.cells(250)[1:] == [fitted(row[column], width) for column, width in zip(table.shown, table.widths)]
         region = table.content_region
-        bottom = screen_text(app).split("\n")[region.bottom - 2][region.x:region.right].split()  # above the scrollbar
+        bottom = screen_text(app).split("\n")[region.bottom - 1][region.x:region.right].split()  # sideways is by column: no scrollbar
         assert bottom == table.cells(250)[:len(bottom)]  # the newest epoch is in view
         chart = app.query_one(LossChart)
         (curve,) = chart.curves.values()
@@ -220,12 +221,18 @@ def test_quiz_right_wrong_and_given_up_answers_are_scored():
         assert "✓ right" in screen_text(app)
         await press(pilot, "n")  # the quiz waits for an answer instead
         assert app.stepper.position == 1
+        a_h1 = app.stepper.upcoming
         await press(pilot, *"0.9", "enter")  # a_h1 is 0.59…
+        assert app.stepper.last.symbol == "h1"  # a wrong value is tried again, with the numbers as a hint
+        assert "✗ not 0.9" in screen_text(app)
+        assert a_h1.substituted(app.stepper.values, 6) in screen_text(app)
+        app.query_one("#answer").value = ""
+        await press(pilot, *format_number(app.stepper.peek(), 2), "enter")  # right within its printed precision
         assert app.stepper.last.symbol == "a_h1"
-        assert "✗ you said 0.9" in screen_text(app)
+        assert "✓ right" in screen_text(app)
         await press(pilot, "escape")
         assert app.stepper.last.symbol == "h2"
-        assert app.quiz.score["forward"] == {"right": 1, "wrong": 1, "given up": 1}
+        assert app.quiz.score["forward"] == {"right": 1, "right after a hint": 1, "wrong": 1, "given up": 1}
         await press(pilot, "z")
         await press(pilot, "n")
         assert app.stepper.last.symbol == "a_h2"
@@ -237,7 +244,8 @@ def test_help_lists_every_key_with_its_description():
     async def body(app, pilot):
         await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = widget_text(app, app.screen.query_one("#keys"))  # long lines wrap: joined again
+        # All of it, not only what is on screen: the list is longer than 40 lines and scrolls.
+        text = str(app.screen.query_one("#keys").content)
         for binding in app.BINDINGS:
             assert binding.tooltip in text
         await press(pilot, "escape")
@@ -579,6 +587,41 @@ def test_export_writes_csv_workbook_and_worked_solution(tmp_path, monkeypatch):
         assert "## Epoch 3, forward pass" in solution and "Epoch 1" not in solution
         assert ("Exported mazur-history.csv (2 epochs), mazur.xlsx and mazur-solution.md "
                 "(epoch 3, from the numbers after epoch 2)") in notifications(app)
+
+    drive(body)
+
+
+def test_export_writes_the_quiz_score_once_the_quiz_has_asked(tmp_path, monkeypatch):
+    import csv
+
+    monkeypatch.chdir(tmp_path)
+
+    async def body(app, pilot):
+        await press(pilot, "x")
+        await app.workers.wait_for_complete()
+        assert not (tmp_path / "mazur-quiz.csv").exists()  # nothing asked, no score
+        await press(pilot, "z", "escape", "z", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = {row["phase"]: row for row in csv.DictReader((tmp_path / "mazur-quiz.csv").open())}
+        assert rows["forward"]["given up"] == "1" and rows["total"]["asked"] == "1"
+        assert "mazur-quiz.csv" in notifications(app)
+
+    drive(body)
+
+
+def test_the_quiz_shows_a_value_without_binary_noise():
+    async def body(app, pilot):
+        await press(pilot, "z")
+        shown = []
+        while len(shown) < 3 and app.stepper.position < len(app.stepper.quantities):
+            value = app.stepper.peek()
+            await press(pilot, "escape")
+            if float(f"{value:.12g}") != value:  # its exact binary value needs more than 12 digits
+                shown.append((value, screen_text(app)))
+        assert shown  # the mazur epoch has such values
+        for value, text in shown:
+            assert repr(value).lstrip("-") not in text and format_number(value) in text
 
     drive(body)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ from conftest import REPO
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, Stepper, build_program, load_network
 from tui_backprop.core.expr import format_number
+from tui_backprop.worked import describe
 
 
 def backprop(*args: str) -> subprocess.CompletedProcess:
@@ -187,6 +189,19 @@ BAD_ARGUMENTS = {
     "csv in a missing directory": ["train", "--epochs", "3", "--csv", "/nonexistent-dir/epochs.csv"],
     "config missing": ["train", "--epochs", "3", "--config", "/nonexistent-dir/net.toml"],
     "preset and config": ["train", "--epochs", "3", "--preset", "excel", "--config", "examples/mazur.json"],
+    # The same, with the network options before the command (the main parser reads them).
+    "unknown preset before train": ["--preset", "nope", "train", "--epochs", "3"],
+    "unknown preset before explain": ["--preset", "nope", "explain"],
+    "unknown preset before check": ["--preset", "nope", "check", "examples/mazur.json"],
+    "lr 0 before train": ["--lr", "0", "train", "--epochs", "3"],
+    "lr nan before explain": ["--lr", "nan", "explain"],
+    "lr text before check": ["--lr", "fast", "check", "examples/mazur.json"],
+    "config missing before train": ["--config", "/nonexistent-dir/net.toml", "train", "--epochs", "3"],
+    "config missing before explain": ["--config", "/nonexistent-dir/net.toml", "explain"],
+    "preset and config before explain": ["--preset", "excel", "--config", "examples/mazur.json", "explain"],
+    "preset before, config after explain": ["--preset", "excel", "explain", "--config", "examples/mazur.json"],
+    "config before, preset after train": ["--config", "examples/mazur.json", "train", "--epochs", "3",
+                                          "--preset", "xor"],
 }
 
 
@@ -200,6 +215,84 @@ def assert_one_line_usage_error(done: subprocess.CompletedProcess) -> None:
 @pytest.mark.parametrize("args", BAD_ARGUMENTS.values(), ids=BAD_ARGUMENTS.keys())
 def test_bad_arguments_give_one_line_and_status_2(args):
     assert_one_line_usage_error(backprop(*args))
+
+
+# -- where the network options go --------------------------------------------------------------
+
+def explained_network(capsys, args: list[str]) -> dict:
+    assert cli.main([*args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+NETWORK_OPTION_ORDERS = {
+    "preset before": (["--preset", "xor", "explain", "--format", "json"], "xor", None),
+    "preset after": (["explain", "--preset", "xor", "--format", "json"], "xor", None),
+    "lr before": (["--lr", "0.3", "explain", "--format", "json"], "excel", 0.3),
+    "lr after": (["explain", "--lr", "0.3", "--format", "json"], "excel", 0.3),
+    "preset before, lr after": (["--preset", "mazur", "explain", "--lr", "0.3", "--format", "json"], "mazur", 0.3),
+    "lr before, preset after": (["--lr", "0.3", "explain", "--preset", "mazur", "--format", "json"], "mazur", 0.3),
+    "config before": (["--config", "examples/mazur.json", "explain", "--format", "json"], "mazur-json", None),
+    "the later preset wins": (["--preset", "xor", "explain", "--preset", "mazur", "--format", "json"], "mazur", None),
+}
+
+
+@pytest.mark.parametrize("args, name, lr", NETWORK_OPTION_ORDERS.values(), ids=NETWORK_OPTION_ORDERS.keys())
+def test_explain_reads_the_network_options_on_either_side_of_the_command(capsys, monkeypatch, args, name, lr):
+    monkeypatch.chdir(REPO)
+    document = explained_network(capsys, args)
+    net = load_network(REPO / "examples" / "mazur.json") if name == "mazur-json" else PRESETS[name]()
+    net = net.with_changes(lr=lr) if lr else net
+    assert document["network"] == describe(net)
+    assert document["start"] == Stepper(net).values
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_train_reads_the_network_options_on_either_side_of_the_command(capsys, before):
+    options = ["--preset", "mazur", "--lr", "0.8"]
+    args = options + ["train", "--epochs", "20"] if before else ["train", "--epochs", "20"] + options
+    assert cli.main(args) == 0
+    rows = summary_rows(capsys.readouterr().out)
+    losses = traced_losses("mazur", 20, lr=0.8)
+    assert rows[20] == [format_number(losses[19], 10)]
+
+
+def test_a_rate_after_train_replaces_the_one_before_it(capsys):
+    assert cli.main(["--lr", "0.3", "train", "--epochs", "10", "--lr", "0.8", "1.0"]) == 0
+    header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch"))
+    assert header.split()[1:] == ["lr", format_number(0.8), "lr", format_number(1.0)]
+
+
+def test_check_reads_the_network_options_before_the_command(tmp_path):
+    sheet = tmp_path / "xor.csv"
+    assert cli.main(["train", "--preset", "xor", "--epochs", "2", "--csv", str(sheet)]) == 0
+    assert backprop("--preset", "xor", "check", str(sheet)).returncode == cli.EXIT_OK
+    assert backprop("--preset", "mazur", "check", str(sheet)).returncode != cli.EXIT_OK  # another network
+
+
+@pytest.mark.parametrize("args, name, lr", [(["--preset", "xor"], "xor", None),
+                                            (["--lr", "0.3"], "excel", 0.3),
+                                            (["--preset", "mazur", "--lr", "0.8"], "mazur", 0.8)])
+def test_without_a_command_the_app_opens_on_the_named_network(monkeypatch, args, name, lr):
+    opened = []
+
+    class RecordingApp:  # stands in for the app, which needs a terminal
+        return_code = 0
+
+        def __init__(self, network, **options):
+            opened.append(network)
+
+        def run(self):
+            pass
+
+    import tui_backprop.app.main
+
+    monkeypatch.setattr(tui_backprop.app.main, "BackpropApp", RecordingApp)
+    assert cli.build_parser().parse_args(args).handler is cli.run_app
+    assert cli.main(args) == 0
+    expected = PRESETS[name]()
+    expected = expected.with_changes(lr=lr) if lr else expected
+    assert [describe(net) for net in opened] == [describe(expected)]
+    assert opened[0].start_env() == expected.start_env()
 
 
 def test_csv_onto_a_directory_is_refused(tmp_path):
@@ -263,7 +356,8 @@ def test_an_existing_csv_survives_an_interrupted_write(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args", [["train", "--epochs", "100"], ["train", "--epochs", "10", "--sweep"],
-                                  ["explain", "--format", "json"], ["explain", "--format", "markdown"]])
+                                  ["explain", "--format", "json"], ["explain", "--format", "markdown"],
+                                  ["gradcheck", "--epochs", "3"]])
 def test_train_and_explain_import_neither_textual_nor_numpy(args):
     script = (
         "import io, sys, contextlib\n"
@@ -274,3 +368,168 @@ def test_train_and_explain_import_neither_textual_nor_numpy(args):
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# -- digits a person reads ---------------------------------------------------------------------
+
+def noisy_values(name: str) -> list[float]:
+    """Values of the first epoch whose exact binary value needs more than 12 significant digits."""
+    return [op.value for op in Stepper(PRESETS[name]()).trace(1) if float(f"{op.value:.12g}") != op.value]
+
+
+@pytest.mark.parametrize("form", ["text", "markdown"])
+def test_explain_shows_at_most_12_significant_digits_by_default(capsys, form):
+    assert cli.main(["explain", "--preset", "excel", "--format", form]) == 0
+    out = capsys.readouterr().out
+    noisy = noisy_values("excel")
+    assert noisy  # the excel network's first epoch has binary noise to hide (e.g. net_h1)
+    for value in noisy:
+        assert repr(value).lstrip("-") not in out
+        assert format_number(value) in out and float(format_number(value).replace("−", "-")) == float(f"{value:.12g}")
+
+
+def test_explain_digits_17_shows_every_bit(capsys):
+    assert cli.main(["explain", "--digits", "17"]) == 0
+    results = [line.strip()[2:] for line in capsys.readouterr().out.splitlines() if line.strip().startswith("= ")]
+    shown = {float(text.replace("−", "-")) for text in results if re.fullmatch(r"−?[\d.e+-]+", text)}
+    assert set(noisy_values("excel")) <= shown
+
+
+def test_explain_json_keeps_every_bit_of_a_noisy_value(capsys):
+    assert cli.main(["explain", "--format", "json"]) == 0
+    values = [step["value"] for step in json.loads(capsys.readouterr().out)["steps"]]
+    assert set(noisy_values("excel")) <= set(values)
+
+
+RELU = """\
+name = "relu"
+layers = [2, 2, 2]
+activations = ["relu", "sigmoid"]
+loss = "half_sse"
+learning_rate = 0.5
+weights = [-0.15, -0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
+
+[[samples]]
+inputs = [0.05, 0.1]
+targets = [0.01, 0.99]
+"""
+
+
+def test_a_negative_zero_reads_as_zero(tmp_path, capsys):
+    path = tmp_path / "relu.toml"
+    path.write_text(RELU)
+    steps = Stepper(load_network(path)).trace(1)
+    assert any(op.value == 0 and str(op.value) == "-0.0" for op in steps)  # a dead relu's gradient is −0.0
+    for digits in ([], ["--digits", "4"]):  # the app's panels show 4 digits
+        assert cli.main(["explain", "--config", str(path), *digits]) == 0
+        out = capsys.readouterr().out
+        assert re.search(r"−0(?![.\d])", out) is None
+    assert format_number(-0.0, 4) == format_number(0.0, 4) and format_number(-0.0) == format_number(0.0)
+
+
+def test_a_negative_argument_is_bracketed_once(tmp_path, capsys):
+    path = tmp_path / "relu.toml"
+    path.write_text(RELU)
+    assert cli.main(["explain", "--config", str(path)]) == 0
+    assert "((−" not in capsys.readouterr().out
+
+
+def test_one_epoch_is_singular(capsys):
+    assert cli.main(["train", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "— 1 epoch\n" in out and "1 epochs" not in out
+
+
+# -- large output ---------------------------------------------------------------------------------
+
+def test_explain_refuses_output_of_more_than_100_mb_without_force():
+    one_epoch = len(backprop("explain").stdout.encode())
+    epochs = cli.LARGE_OUTPUT // one_epoch + 1
+    done = backprop("explain", "--epochs", str(epochs))
+    assert_one_line_usage_error(done)
+    assert "--force" in done.stderr and f"{epochs:,} epochs" in done.stderr
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_the_size_explain_warns_of_is_the_size_it_writes(capsys, monkeypatch, form):
+    epochs = 20
+    assert cli.main(["explain", "--epochs", str(epochs), "--format", form]) == 0
+    written = len(capsys.readouterr().out.encode())
+    monkeypatch.setattr(cli, "LARGE_OUTPUT", written // 2)
+    assert cli.main(["explain", "--epochs", str(epochs), "--format", form]) == cli.EXIT_USAGE
+    estimate = float(re.search(r"about ([\d.e+-]+) MB", capsys.readouterr().err)[1]) * 1e6
+    assert abs(estimate - written) <= 0.05 * written
+    assert cli.main(["explain", "--epochs", str(epochs), "--format", form, "--force"]) == 0
+    assert len(capsys.readouterr().out.encode()) == written
+
+
+# -- gradcheck --------------------------------------------------------------------------------------
+
+def table_rows(out: str) -> dict[str, list[str]]:
+    lines = out.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("parameter"))
+    rows = {}
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        cells = line.split()
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_gradcheck_prints_every_trained_parameter_and_passes(capsys, name):
+    from tui_backprop.core import gradient_check
+
+    assert cli.main(["--preset", name, "gradcheck"]) == cli.EXIT_OK
+    rows = table_rows(capsys.readouterr().out)
+    net = PRESETS[name]()
+    program = build_program(net)
+    checks = gradient_check(program, dict(net.start_env(), lr=net.lr))
+    assert list(rows) == program.trained
+    for check in checks:
+        analytic, numeric, error, *verdict = rows[check.parameter]
+        assert (analytic, numeric) == (format_number(check.analytic, 10), format_number(check.numeric, 10))
+        assert error == format_number(check.relative_error, 2) and verdict[0] == "ok"
+
+
+def test_gradcheck_over_several_epochs_reports_each_parameters_worst(capsys):
+    from tui_backprop.core.gradcheck import gradient_check
+
+    assert cli.main(["gradcheck", "--preset", "xor", "--epochs", "5"]) == cli.EXIT_OK
+    rows = table_rows(capsys.readouterr().out)
+    net = PRESETS["xor"]()
+    program = build_program(net)
+    env, worst = dict(net.start_env(), lr=net.lr), {}
+    for epoch in range(1, 6):
+        for check in gradient_check(program, env):
+            if check.relative_error > worst.get(check.parameter, (-1.0,))[0]:
+                worst[check.parameter] = (check.relative_error, epoch)
+        env, _ = program.run(env, 1, "loss")
+    assert {p: (row[2], row[3]) for p, row in rows.items()} == {
+        p: (format_number(error, 2), str(epoch)) for p, (error, epoch) in worst.items()}
+
+
+def test_gradcheck_exits_1_when_a_gradient_is_off(capsys, monkeypatch):
+    from tui_backprop.core import gradcheck
+
+    real = gradcheck.gradient_check
+
+    def one_wrong(program, env, step=gradcheck.DEFAULT_STEP):  # as if the backward pass had a bug in one gradient
+        checks = real(program, env, step)
+        first = checks[0]
+        return [gradcheck.GradientCheck(first.parameter, first.analytic * 1.01, first.numeric), *checks[1:]]
+
+    monkeypatch.setattr(gradcheck, "gradient_check", one_wrong)
+    assert cli.main(["gradcheck"]) == cli.EXIT_MISMATCH
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    first = build_program(PRESETS["excel"]()).trained[0]
+    assert rows[first][-2:] == ["over", format_number(gradcheck.DEFAULT_TOLERANCE)]
+    assert all(row[-1] == "ok" or row[-2:] == ["within", "rounding"] for p, row in rows.items() if p != first)
+    assert "1 gradient off" in out
+
+
+def test_gradcheck_bad_arguments_give_one_line_and_status_2():
+    for args in (["gradcheck", "--epochs", "0"], ["gradcheck", "--tolerance", "-1"], ["--preset", "nope", "gradcheck"]):
+        assert_one_line_usage_error(backprop(*args))

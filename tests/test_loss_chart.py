@@ -54,9 +54,9 @@ def record_builds(monkeypatch) -> list[dict]:
     builds = []
     real_build = loss_chart.build_chart
 
-    def spy(curves, width, height, title, color):
-        builds.append({"curves": curves, "width": width, "height": height, "color": color})
-        return real_build(curves, width, height, title, color)
+    def spy(curves, width, height, title, color, **options):
+        builds.append({"curves": curves, "width": width, "height": height, "color": color, **options})
+        return real_build(curves, width, height, title, color, **options)
 
     monkeypatch.setattr(loss_chart, "build_chart", spy)
     return builds

@@ -268,7 +268,7 @@ class _Crash(Exception):
 
 
 def crashing_history(stepper: Stepper, directory, error: BaseException):
-    """A history array whose writing fails halfway, after checking a temporary file is really being written."""
+    """History.chunks whose writing fails halfway, after checking a temporary file is really being written."""
     base = type(stepper.history.data)
 
     class Crashing(base):
@@ -278,7 +278,8 @@ def crashing_history(stepper: Stepper, directory, error: BaseException):
             assert [name for name in os.listdir(directory) if name.endswith(".tmp")], "no temporary file in use"
             raise error
 
-    return Crashing("d", stepper.history.data)
+    chunk = Crashing("d", stepper.history.data)
+    return lambda: iter([chunk])
 
 
 @pytest.mark.parametrize("error", [_Crash("disk full"), KeyboardInterrupt()])
@@ -291,7 +292,7 @@ def test_a_crash_mid_write_leaves_the_previous_file_intact(tmp_path, error):
 
     second = Stepper(PRESETS["xor"]())
     second.run(1000)
-    second.history.data = crashing_history(second, tmp_path, error)
+    second.history.chunks = crashing_history(second, tmp_path, error)
     with pytest.raises(type(error)):
         save_session(path, second)
     assert path.read_bytes() == before
@@ -303,7 +304,7 @@ def test_a_crash_mid_write_leaves_the_previous_file_intact(tmp_path, error):
 def test_a_crash_on_the_first_write_leaves_no_file(tmp_path):
     stepper = Stepper(PRESETS["excel"]())
     stepper.run(10)
-    stepper.history.data = crashing_history(stepper, tmp_path, _Crash("disk full"))
+    stepper.history.chunks = crashing_history(stepper, tmp_path, _Crash("disk full"))
     with pytest.raises(_Crash):
         save_session(tmp_path / "s.session", stepper)
     assert os.listdir(tmp_path) == []
@@ -321,7 +322,8 @@ class Killed(base):
         stream.write(self[:100].tobytes())
         stream.flush()
         os._exit(9)  # the process dies here: no cleanup, no finally
-stepper.history.data = Killed("d", stepper.history.data)
+chunk = Killed("d", stepper.history.data)
+stepper.history.chunks = lambda: iter([chunk])
 save_session(sys.argv[1], stepper)
 """
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from tui_backprop.core import BACKWARD, FORWARD, PRESETS, UPDATE, Stepper
+from tui_backprop.core.history import CHECKPOINT_EVERY
 
 
 def state(stepper: Stepper):
@@ -257,13 +258,16 @@ def test_history_row_out_of_range():
 
 
 @pytest.mark.parametrize("name", ["excel", "mazur"])
-def test_history_stores_lr_parameters_and_loss_only(name):
+def test_history_stores_the_loss_of_every_epoch_and_checkpoints_of_the_rest(name):
     stepper = Stepper(PRESETS[name]())
-    stepper.run(1000)
+    stepper.run(100_000)
     history = stepper.history
-    bytes_per_epoch = len(history.data) * history.data.itemsize / len(history)
-    # lr, the parameters (8 weights, and 2 biases for mazur) and E_total: one float each.
-    assert bytes_per_epoch == 8 * (1 + len(stepper.program.parameters) + 1)
+    # E_total: one float an epoch; lr and the parameters once every CHECKPOINT_EVERY epochs (and at
+    # the start of each of the run's chunks), with the checkpoint's epoch number.
+    record = 8 * (1 + len(stepper.program.parameters))
+    checkpoints = len(history) / CHECKPOINT_EVERY + len(history.starts)
+    assert history.nbytes <= 8 * len(history) + (record + 8) * checkpoints + 8 * len(history.starts) + 8
+    assert history.nbytes / len(history) < 200e6 / 10_000_000  # 10,000,000 epochs stay under 200 MB
     assert len(history.exact_rows) == 1  # only the traced last epoch keeps its full row
 
 

@@ -21,6 +21,8 @@ PLOTEXT_LIMIT = 1e300
 # teal): each contrasts at least 3.8:1 with both black and white, so the curves read
 # on light and dark themes and look the same in a 256-colour terminal.
 CURVE_COLORS = (32, 166, 28, 160, 98, 30)
+# The current epoch's line: grey, apart from every curve's colour.
+MARK_COLOR = 244
 # Without colour, curves are told apart by their marker.
 MONOCHROME_MARKERS = ("braille", "x", "o", "+", "*", "#")
 
@@ -28,9 +30,10 @@ MONOCHROME_MARKERS = ("braille", "x", "o", "+", "*", "#")
 _plotext_lock = threading.Lock()
 
 
-def thin(values: Sequence[float], points: int) -> tuple[list[int], list[float]]:
+def thin(values: Sequence[float], points: int, log: bool = False) -> tuple[list[int], list[float]]:
     """About `points` (epoch, value) pairs spread evenly over `values`, the last one kept;
-    non-finite values are dropped, since a diverged run has nothing to draw there."""
+    non-finite values are dropped, since a diverged run has nothing to draw there, and so,
+    on a log scale, are values that are not positive."""
     count = len(values)
     step = max(1, math.ceil(count / max(points, 1)))
     epochs = list(range(1, count + 1, step))
@@ -39,28 +42,35 @@ def thin(values: Sequence[float], points: int) -> tuple[list[int], list[float]]:
     xs, ys = [], []
     for epoch in epochs:
         value = values[epoch - 1]
-        if math.isfinite(value):
+        if math.isfinite(value) and (value > 0 or not log):
             xs.append(epoch)
             ys.append(value)
     return xs, ys
 
 
 def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, title: str = "E_total per epoch",
-                color: bool = True) -> str:
+                color: bool = True, log: bool = False, mark: int | None = None) -> str:
     """The chart as `height` lines of text with ANSI colour codes (plain text when color is False).
 
     Background and axes use the terminal's own colours, so it reads on light and dark themes.
     Curves that climb past HEADROOM times the highest starting loss are cut off there.
+    `log` draws E_total on a log scale: after millions of epochs a linear chart is a flat line.
+    `mark` draws a vertical line at that epoch (the one the student is at).
     """
-    thinned = {label: thin(values, 2 * width) for label, values in curves.items()}
+    thinned = {label: thin(values, 2 * width, log) for label, values in curves.items()}
     thinned = {label: (xs, ys) for label, (xs, ys) in thinned.items() if xs}
     highest_start = max((ys[0] for _, ys in thinned.values()), default=0.0)
     ceiling = HEADROOM * highest_start if highest_start > 0 else PLOTEXT_LIMIT
     if any(max(ys) > ceiling for _, ys in thinned.values()):
         thinned = {label: (xs, [min(y, ceiling) for y in ys]) for label, (xs, ys) in thinned.items()}
         title += ", clipped at the top"
-    legend = _legend(list(curves), width, color) if len(curves) > 1 else []
+    if log:
+        title += ", log scale"
     epochs = max((len(values) for values in curves.values()), default=0)
+    mark = mark if thinned and mark and mark >= 1 else None
+    if mark:
+        title += f" · │ epoch {mark:,}"
+    legend = _legend(list(curves), width, color) if len(curves) > 1 else []
     import plotext  # here, not at the top: importing it costs the app's start-up about 35 ms
 
     with _plotext_lock:
@@ -74,10 +84,18 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
             if label in thinned:
                 plotext.plot(*thinned[label], marker=_marker(number, color), color=_color(number))
         if thinned:
-            ticks = sorted({1 + round(n * (epochs - 1) / 4) for n in range(5)})
+            last = max(epochs, mark or 0)  # an epoch under way is one beyond the last finished
+            ticks = sorted({1 + round(n * (last - 1) / 4) for n in range(5)})
             plotext.xticks(ticks, [str(t) for t in ticks])
+            if log:
+                plotext.yscale("log")
+            if mark:
+                if mark > epochs:
+                    plotext.xlim(1, mark)
+                plotext.vline(mark, MARK_COLOR)
         else:
-            plotext.text("no finished epoch yet", 0.5, 0.5, alignment="center")
+            empty = "nothing above 0 for a log scale" if log and epochs else "no finished epoch yet"
+            plotext.text(empty, 0.5, 0.5, alignment="center")
             plotext.xlim(0, 1)
             plotext.ylim(0, 1)
             plotext.xticks([])

@@ -1,16 +1,17 @@
-"""The command line: open the app, explain an epoch, train, check a sheet.
+"""The command line: open the app, explain an epoch, train, check a sheet, check the gradients.
 
 `explain`, `train` and `check` never import textual: scripts and tests call them,
 and they should start as fast as Python does.
 
-Exit status: 0 success, 1 `check` found a wrong cell, 2 bad arguments or
-input, 3 the app crashed.
+Exit status: 0 success, 1 `check` found a wrong cell or `gradcheck` a gradient
+off, 2 bad arguments or input, 3 the app crashed.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import io
 import json
 import math
 import sys
@@ -20,10 +21,12 @@ from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.files import OutputError, atomic_writer
-from .worked import describe, render_explanation, write_rows
+from .worked import counted, describe, gradient_table, render_explanation, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
+# `explain` refuses to write more than this without --force: 100,000 epochs were 889 MB and 3 minutes.
+LARGE_OUTPUT = 100 * 10**6
 
 
 class UsageError(Exception):
@@ -85,22 +88,31 @@ def check_epilog() -> str:
             "Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read.")
 
 
-def _network_options(parser: argparse.ArgumentParser, several_rates: bool = False) -> None:
+def _network_options(parser: argparse.ArgumentParser, several_rates: bool = False, main: bool = False) -> None:
+    """--preset, --config and --lr, on the main parser and again on each command.
+
+    Only the main parser has defaults: a command's copy records an option only when it is
+    given after the command, so `backprop-tui --preset xor explain` keeps xor.
+    """
+    default = None if main else argparse.SUPPRESS
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--preset", metavar="NAME", help=f"a built-in network: {', '.join(PRESETS)} (default: excel)")
-    source.add_argument("--config", metavar="FILE", help="a network file (TOML or JSON, see examples/)")
+    source.add_argument("--preset", metavar="NAME", default=default,
+                        help=f"a built-in network: {', '.join(PRESETS)} (default: excel)")
+    source.add_argument("--config", metavar="FILE", default=default, help="a network file (TOML or JSON, see examples/)")
     if several_rates:
-        parser.add_argument("--lr", metavar="X", type=_positive_rate, nargs="+", action="extend",
+        parser.add_argument("--lr", metavar="X", type=_positive_rate, nargs="+", action="extend", default=default,
                             help="learning rate; several values train one curve each (a sweep)")
     else:
-        parser.add_argument("--lr", metavar="X", type=_positive_rate, help="learning rate (default: the network's)")
+        parser.add_argument("--lr", metavar="X", type=_positive_rate, default=default,
+                            help="learning rate (default: the network's)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Step through backpropagation one operation at a time.",
-                     epilog="Without a command, opens the app.  Exit status: 0 ok, 1 check found a mistake, "
+                     epilog="Without a command, opens the app.  Exit status: 0 ok, 1 check found a mistake "
+                            "or gradcheck a gradient off, "
                             "2 bad arguments or input, 3 the app crashed.")
-    _network_options(parser)
+    _network_options(parser, main=True)
     parser.add_argument("--resume", metavar="FILE", help="reopen a saved session")
     parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -110,8 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="how many epochs (default 1)")
     explain.add_argument("--format", choices=("text", "markdown", "json", "python"), default="text",
                          help="python: one epoch as plain Python with the seeds' names, ready to run")
+    explain.add_argument("--force", action="store_true",
+                         help=f"write it even when it comes to more than {LARGE_OUTPUT // 10**6} MB")
     explain.add_argument("--digits", type=_digits, default=None, metavar="D",
-                         help="significant digits in text and markdown (default: full precision)")
+                         help="significant digits in text and markdown (default 12; 17 shows every bit)")
     explain.set_defaults(handler=run_explain)
 
     train = commands.add_parser("train", help="train on the fast path; summary, CSV, or a learning-rate sweep")
@@ -135,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=run_check)
 
+    gradcheck = commands.add_parser(
+        "gradcheck", help="compare every gradient of the backward pass with central differences of E_total")
+    _network_options(gradcheck)
+    gradcheck.add_argument("--epochs", type=_positive_int, default=1, metavar="N",
+                           help="check at the start of each of the first N epochs (default 1); the table shows "
+                                "each parameter's worst")
+    gradcheck.add_argument("--tolerance", type=_tolerance, default=None, metavar="T",
+                           help="relative error allowed (default 1e-5; a tiny gradient may also differ by rounding)")
+    gradcheck.set_defaults(handler=run_gradcheck)
+
     exercise = commands.add_parser(
         "exercise", help="one variant of the network per student: workbooks to hand out, the key and solutions")
     _network_options(exercise)
@@ -157,10 +181,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _rates(args) -> list[float]:
+    """Every --lr given, before or after the command (one before it, several after `train`)."""
+    rate = getattr(args, "lr", None)
+    return rate if isinstance(rate, list) else [rate] if rate else []
+
+
 def load(args) -> Network:
     """The network the options name, with --lr applied."""
     preset = getattr(args, "preset", None)
     config = getattr(args, "config", None)
+    if preset and config:  # one on each side of the command: argparse sees each alone
+        raise UsageError("--preset and --config both name a network; give one of them")
     if config:
         from .core.loader import load_network  # here, so that the app starts without a TOML parser
 
@@ -173,10 +205,8 @@ def load(args) -> Network:
         if name not in PRESETS:
             raise UsageError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
         net = PRESETS[name]()
-    rate = getattr(args, "lr", None)
-    if isinstance(rate, list):
-        rate = rate[0] if len(rate) == 1 else None
-    return net.with_changes(lr=rate) if rate else net
+    rates = _rates(args)
+    return net.with_changes(lr=rates[0]) if len(rates) == 1 else net
 
 
 # -- explain ------------------------------------------------------------------
@@ -190,25 +220,35 @@ def run_explain(args) -> int:
     net = load(args)
     stepper = Stepper(net)
     start = dict(stepper.values)
-    steps = stepper.steps(args.epochs)
+    if args.epochs > 1 and not args.force:
+        # Every epoch writes about as much as the first: refuse before minutes of work, not after.
+        first = io.StringIO()
+        _write_explanation(first, net, start, Stepper(net).steps(1), args)
+        size = len(first.getvalue().encode()) * args.epochs
+        if size > LARGE_OUTPUT:
+            raise UsageError(f"{counted(args.epochs, 'epoch')} of explanation come to about "
+                             f"{format_number(size / 10**6, 3)} MB; add --force to write them, or ask for fewer --epochs")
+    _write_explanation(sys.stdout, net, start, stepper.steps(args.epochs), args)
+    return EXIT_OK
+
+
+def _write_explanation(out, net: Network, start: dict, steps, args) -> None:
     if args.format == "json":
         # One step a line, each by the C encoder: a large network's epoch has hundreds of thousands.
         head = json.dumps({"network": describe(net), "start": start}, ensure_ascii=False)
-        out = sys.stdout
         out.write(head[:-1] + ', "steps": [\n')
         for n, step in enumerate(steps):
             out.write(("," if n else "") + json.dumps(step.as_dict(), ensure_ascii=False) + "\n")
         out.write("]}\n")
     else:
-        print(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"), end="")
-    return EXIT_OK
+        out.write(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"))
 
 
 # -- train ----------------------------------------------------------------------
 
 def run_train(args) -> int:
     net = load(args)
-    rates = list(args.lr or [])
+    rates = list(_rates(args))
     if args.sweep:
         rates += [rate for rate in SEED_RATES if rate not in rates]
     rates = rates or [net.lr]
@@ -227,7 +267,7 @@ def run_train(args) -> int:
         tests = {rate: test for rate, (_, test) in runs.items()}
     else:
         curves, tests = sweep(program, rates, args.epochs, train=bulk.train), None
-    print(describe(net).rsplit(", lr", 1)[0] + f" — {args.epochs} epochs")
+    print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
         from .chart import build_chart
@@ -343,6 +383,25 @@ def run_check(args) -> int:
     else:
         print(render_text(report), end="")
     return EXIT_OK if report.ok else EXIT_MISMATCH
+
+
+# -- gradcheck ------------------------------------------------------------------------
+
+def run_gradcheck(args) -> int:
+    from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
+
+    net = load(args)
+    tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+    program = build_program(net)
+    results = check_epochs(program, dict(net.start_env(), lr=float(net.lr)), args.epochs, tolerance)
+    table, ok = gradient_table(results, tolerance, epochs=args.epochs > 1)
+    epochs = "epoch 1" if args.epochs == 1 else f"epochs 1–{args.epochs:,}"
+    print(f"{describe(net)}\nCentral differences (h = {format_number(DEFAULT_STEP)}) at the start of {epochs}:\n")
+    print(table, end="")
+    wrong = sum(not worst.passed for worst in results)
+    print("\nEvery gradient agrees." if ok else f"\n{counted(wrong, 'gradient')} off by more than "
+          f"a relative {format_number(tolerance)}.")
+    return EXIT_OK if ok else EXIT_MISMATCH
 
 
 # -- exercise and grade -------------------------------------------------------------

@@ -14,6 +14,11 @@ from .core.expr import format_number
 from .core.network import LOSS_NAMES
 
 
+def counted(number: int, noun: str) -> str:
+    """1 epoch, 2 epochs, 1,000 wrong cells."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def describe(net: Network) -> str:
     bias = {"none": "no biases", "shared": "one bias per layer", "neuron": "one bias per neuron"}[net.bias]
     if net.bias != "none" and not net.train_bias:
@@ -62,3 +67,25 @@ def write_rows(stream, columns: Sequence[str], rows: Iterable[tuple[int, Sequenc
     writer.writerow(["epoch", *columns])
     for epoch, values in rows:
         writer.writerow([epoch, *map(repr, values)])
+
+
+def gradient_table(results, tolerance: float, epochs: bool = False) -> tuple[str, bool]:
+    """`check_epochs`' results as a table, one parameter a line (with the epoch of its worst error when
+    several were checked), and whether every gradient passed."""
+    header = ["parameter", "analytic ∂E/∂p", "central difference", "relative error"] + ["epoch"] * epochs + [""]
+    rows = [[worst.check.parameter, format_number(worst.check.analytic, 10), format_number(worst.check.numeric, 10),
+             format_number(worst.check.relative_error, 2)] + [str(worst.epoch)] * epochs
+            + [_verdict(worst, tolerance)] for worst in results]
+    widths = [max(len(row[n]) for row in [header] + rows) for n in range(len(header))]
+    last = len(header) - 1
+    lines = ["  ".join(cell.ljust(width) if n in (0, last) else cell.rjust(width)
+                       for n, (cell, width) in enumerate(zip(row, widths))).rstrip() for row in [header] + rows]
+    return "\n".join(lines) + "\n", all(worst.passed for worst in results)
+
+
+def _verdict(worst, tolerance: float) -> str:
+    if not worst.passed:
+        return f"over {format_number(tolerance)}"
+    # A tiny gradient: the central difference cannot resolve it better than rounding allows.
+    return "ok" if worst.check.relative_error <= tolerance else "ok, within rounding"
+

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..core import Stepper
 from ..core.current import current_network, describe_start
+from ..core.quiz import Quiz
 
 class InEpoch:
     """An operation of a fresh stepper, which counts from epoch 1, told as the session's `epoch`."""
@@ -49,12 +50,13 @@ def hangup_path(name: str, session_path: str | None) -> Path:
     return first_free(lambda number: [folder / f"{name}-hangup{number}{SESSION_SUFFIX}"])[0]
 
 
-def export_files(stepper: Stepper, folder: Path = Path(".")) -> str:
+def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None = None) -> str:
     """Write the whole history as CSV, and the current epoch as a live workbook and a worked
-    solution in Markdown; returns one line saying what went where.  OSError or ExportError on failure."""
+    solution in Markdown, and the quiz's score once it has asked something; returns one line
+    saying what went where.  OSError or ExportError on failure."""
     from ..core.files import atomic_writer
     from ..sheets import export_xlsx
-    from ..worked import render_explanation, write_rows
+    from ..worked import counted, render_explanation, write_rows
 
     history = stepper.history
     net = current_network(stepper)
@@ -69,6 +71,12 @@ def export_files(stepper: Stepper, folder: Path = Path(".")) -> str:
     with atomic_writer(solution_path, encoding="utf-8") as stream:
         # digits None: as `explain` writes it by default, not cut to the screen's 6 digits
         stream.write(render_explanation(net, start, steps, None, markdown=True))
-    return (f"Exported {csv_path.name} ({len(history):,} epochs), {xlsx_path.name} and {solution_path.name} "
-            f"(epoch {epoch:,}, from {describe_start(stepper)})")
+    quiz_note = ""
+    if quiz is not None and quiz.has_score():
+        quiz_path = csv_path.with_name(csv_path.name.removesuffix("-history.csv") + "-quiz.csv")
+        with atomic_writer(quiz_path, newline="", encoding="utf-8") as stream:
+            quiz.write_score(stream)
+        quiz_note = f"; the quiz's score in {quiz_path.name}"
+    return (f"Exported {csv_path.name} ({counted(len(history), 'epoch')}), {xlsx_path.name} and {solution_path.name} "
+            f"(epoch {epoch:,}, from {describe_start(stepper)}){quiz_note}")
 

@@ -21,8 +21,9 @@ from ..core import PRESETS, Network, NetworkError, Stepper
 from ..core.current import current_network, describe_start, starting_network
 from ..core.expr import format_number
 from ..core.quiz import Quiz, read_number
+from ..worked import counted
 from .widgets.diagram import NetworkDiagram
-from .widgets.history_table import HistoryTable
+from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
@@ -82,6 +83,14 @@ class BackpropApp(App):
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
         Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
+        Binding("left_square_bracket", "history_sideways(-1)", "History ←", show=False,
+                tooltip="Scroll the history one column left"),
+        Binding("right_square_bracket", "history_sideways(1)", "History →", show=False,
+                tooltip="Scroll the history one column right"),
+        Binding("c", "history_columns", "Columns", show=False, tooltip="Choose the history's columns"),
+        Binding("L", "log_scale", "Log scale", show=False, tooltip="Switch the loss chart between linear and log scale"),
+        Binding("g", "gradient_check", "Gradcheck", show=False,
+                tooltip="Check this epoch's gradients against central differences of E_total"),
         Binding("b", "boundary", "Boundary", show=False,
                 tooltip="Decision boundary (two inputs): the input plane shaded by the output, redrawn as r runs"),
         Binding("shift+up", "scroll_view(0, -1)", "Scroll up", show=False,
@@ -186,7 +195,8 @@ class BackpropApp(App):
 
     def _update_chart(self) -> None:
         history = self.stepper.history
-        self.panels["chart"].set_curves({"E_total": history.losses()}, version=(id(history), history.revision))
+        self.panels["chart"].set_curves({"E_total": history.losses()}, version=(id(history), history.revision),
+                                        mark=self.stepper.epoch)
 
     def changed(self) -> None:
         """The stepper moved: redraw everything that reads it."""
@@ -242,8 +252,8 @@ class BackpropApp(App):
             return
         # Reset cannot be undone, so it asks first: a stray 0 must not cost an afternoon's work.
         self.push_screen(ConfirmScreen(f"Back to the network's starting numbers, as it was opened (edits made with "
-                                       f"w and l go too)? This clears {len(stepper.history):,} finished epochs and "
-                                       "cannot be undone (ctrl+s saves them first)."), reset)
+                                       f"w and l go too)? This clears {counted(len(stepper.history), 'finished epoch')} "
+                                       "and cannot be undone (ctrl+s saves them first)."), reset)
 
     def action_run(self) -> None:
         def check(text: str) -> str | None:
@@ -437,16 +447,16 @@ class BackpropApp(App):
     def _show_check(self, report, stepper: Stepper) -> None:
         first = report.first
         if report.ok:
-            note = f"{report.path}: all {report.cells:,} cells are right."
+            note = f"{report.path}: " + ("the one cell is right." if report.cells == 1 else f"all {report.cells:,} cells are right.")
             self.notify(note)
         else:
-            note = (f"{report.path}: {len(report.mismatches):,} wrong cells. First: epoch {first.epoch}, "
+            note = (f"{report.path}: {counted(len(report.mismatches), 'wrong cell')}. First: epoch {first.epoch}, "
                     f"{first.symbol} (cell {first.cell}) is {first.sheet_text}; correct "
                     f"{format_number(first.correct, 6)} — {first.explanation()}.")
             if first.slip is not None and first.slip.formula != first.formula:
                 note += f" The sheet computed {first.slip.formula}."
             note += " Wrong cells are marked in the history."
-            self.notify(f"{len(report.mismatches):,} wrong cells; the first mistake starts at epoch {first.epoch}, "
+            self.notify(f"{counted(len(report.mismatches), 'wrong cell')}; the first mistake starts at epoch {first.epoch}, "
                         f"{first.symbol}.", severity="warning")
         marks = {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}
         self.replace_if_sure(f"show {report.path} checked", lambda: self._replace_stepper(stepper, marks, note))
@@ -462,7 +472,7 @@ class BackpropApp(App):
         from .files import export_files
 
         try:
-            return export_files(self.stepper), "information"
+            return export_files(self.stepper, quiz=self.quiz), "information"
         except (OSError, ExportError, NetworkError) as error:  # NetworkError: numbers no longer finite
             return f"Export stopped: {error}", "error"
 
@@ -526,6 +536,33 @@ class BackpropApp(App):
         self.panels["operation"].note = note
         self.changed()
         self.saved_version = self.version
+
+    # -- history and chart ----------------------------------------------
+    def action_history_sideways(self, step: int) -> None:
+        self.panels["history"].scroll_columns(step)
+
+    def action_history_columns(self) -> None:
+        self.push_screen(ColumnsScreen(self.panels["history"]))
+
+    def action_log_scale(self) -> None:
+        self.panels["chart"].log_scale = not self.panels["chart"].log_scale
+
+    def action_gradient_check(self) -> None:
+        from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
+        from ..worked import gradient_table
+        from .widgets.gradcheck_screen import GradientCheckScreen
+
+        stepper = self.stepper
+        # This epoch's parameters as its forward pass used them: undone where the update has begun.
+        env = {symbol: stepper.values[symbol] for symbol in stepper.program.free}
+        env.update((op.symbol, op.old) for op in stepper.done if op.old is not None)
+        results = check_epochs(stepper.program, env, 1, DEFAULT_TOLERANCE)
+        table, ok = gradient_table(results, DEFAULT_TOLERANCE)
+        wrong = sum(not worst.passed for worst in results)
+        verdict = ("Every gradient agrees." if ok else
+                   f"{counted(wrong, 'gradient')} off by more than a relative {format_number(DEFAULT_TOLERANCE)}.")
+        self.push_screen(GradientCheckScreen(f"Gradient check, epoch {stepper.epoch}: backward pass vs "
+                                             "(E(p+h) − E(p−h)) / 2h", table, verdict, ok))
 
     # -- quiz -----------------------------------------------------------
     def action_quiz(self) -> None:

@@ -47,14 +47,23 @@ def spreadsheet_number(value: float) -> str:
 
 
 def format_number(value: float, digits: int | None = None) -> str:
-    """Numbers as a student writes them: full precision or `digits` significant."""
-    value = float(value)
-    if digits is None:
-        text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    else:
-        text = f"{value:.{digits}g}"
+    """A number as a student reads it: at most `digits` significant digits, 12 unless told.
+
+    Twelve is more than any hand calculation carries and few enough to hide the last bits of
+    binary rounding: 0.25·0.05 + 0.3·0.1 + 0.35 is 0.39249999999999996 in floating point, and
+    shows as 0.3925.  Files that keep every bit (JSON, CSV, sessions) write repr, not this.
+    A negative zero shows as 0: "−0" reads as a sign that means something.
+    """
+    text = f"{float(value) + 0.0:.{12 if digits is None else digits}g}"  # + 0.0 turns −0.0 into 0.0
     if text.startswith("-"):
         return "−" + text[1:]
+    return text
+
+
+def _unbracketed(text: str) -> str:
+    """A bracketed negative number alone between a function's own brackets needs no second pair: relu(−0.2)."""
+    if text.startswith("(−") and text.endswith(")") and text.count("(") == 1:
+        return text[1:-1]
     return text
 
 
@@ -340,7 +349,7 @@ class Call(Expr):
         return (self.arg,)
 
     def render(self, show):
-        return f"{self.label}({self.arg.render(show)})"
+        return f"{self.label}({_unbracketed(self.arg.render(show))})"
 
     def py(self, name):
         return self.template.format(x=self.arg.py(name))
@@ -366,7 +375,7 @@ class Softmax(Expr):
         return tuple(self.args)
 
     def render(self, show):
-        shown = ", ".join(_parts(show, self.args, lambda arg: arg.render(show)))
+        shown = ", ".join(_parts(show, self.args, lambda arg: _unbracketed(arg.render(show))))
         return f"softmax({shown})_{self.index + 1}"
 
     def py(self, name):

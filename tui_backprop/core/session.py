@@ -6,8 +6,12 @@ session.json  the format name and version, the network (the keys a network
               file uses), the position in the trace, the values, the
               operations of the current epoch, the undo stack, the exact rows
               and sample segments of the history, and the app's own state.
-history.bin   History.data as raw doubles, in the byte order session.json
-              names: a million epochs are 80 MB, far too much for JSON text.
+history.bin   lr, the parameters and E_total of every epoch as raw doubles, in
+              the byte order session.json names: a million epochs are 80 MB,
+              far too much for JSON text.  session.json lists the epochs where
+              a stretch of continuous fast-path epochs starts ("starts"), so
+              that the history can keep only checkpoints of it in memory; a
+              file without the list makes every epoch a start.
 
 In session.json a finite float is a JSON number (Python writes the shortest
 text that reads back to the same bits); any other float is the 16 hex digits
@@ -98,6 +102,7 @@ def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) 
             "byte_order": sys.byteorder,
             "exact_rows": [[epoch, _numbers(row)] for epoch, row in history.exact_rows.items()],
             "segments": [[first, _numbers_by_symbol(samples)] for first, samples in history.segments],
+            "starts": list(history.starts),
         },
         "extra": {} if extra is None else extra,
     }
@@ -106,7 +111,8 @@ def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) 
         archive.writestr(STATE, text, compress_type=zipfile.ZIP_DEFLATED)
         # Stored as is: doubles hardly compress, and deflating 80 MB would take seconds.
         with archive.open(HISTORY, "w", force_zip64=True) as member:
-            history.data.tofile(member)
+            for chunk in history.chunks():
+                chunk.tofile(member)
 
 
 def _number(value: float):
@@ -324,11 +330,12 @@ class _Reader:
         byte_order = value.get("byte_order")
         if byte_order not in ("little", "big"):
             raise _Damaged("history.byte_order: expected little or big")
-        if len(data) != epochs * history.stride * history.data.itemsize:
+        records = array("d")
+        if len(data) != epochs * history.stride * records.itemsize:
             raise _Damaged(f"{HISTORY} has {len(data)} bytes, not the {epochs * history.stride * 8} of {epochs} epochs")
-        history.data.frombytes(data)
+        records.frombytes(data)
         if byte_order != sys.byteorder:
-            history.data.byteswap()
+            records.byteswap()
         for pair in _list(value.get("exact_rows"), "history.exact_rows"):
             epoch, row = _list(pair, "history.exact_rows", 2)
             epoch = _int(epoch, "history.exact_rows", 1, epochs)
@@ -336,7 +343,7 @@ class _Reader:
                 raise _Damaged(f"history.exact_rows: epoch {epoch} twice")
             row = self.full_row(row, "history.exact_rows")
             # The stored part of an exact row is the row's own lr, parameters and E_total, to the bit.
-            stored = history.data[(epoch - 1) * history.stride : epoch * history.stride]
+            stored = records[(epoch - 1) * history.stride : epoch * history.stride]
             if array("d", row[: history.stride - 1] + [row[self.loss_column]]).tobytes() != stored.tobytes():
                 raise _Damaged(f"history.exact_rows: epoch {epoch} does not match {HISTORY}")
             history.exact_rows[epoch] = row
@@ -351,7 +358,12 @@ class _Reader:
             previous = first
         if epochs and not history.segments:
             raise _Damaged("history.segments: missing")
-        history._changed()  # filled behind its back: a new revision, so no cache keyed on it stays
+        starts = set(range(1, epochs + 1)) if "starts" not in value else {
+            _int(first, "history.starts", 1, epochs) for first in _list(value["starts"], "history.starts")}
+        # A stepped epoch is a stretch of its own: it may have had a value edited halfway through;
+        starts |= {e for e in history.exact_rows} | {e + 1 for e in history.exact_rows if e < epochs}
+        starts |= {first for first, _ in history.segments}  # and so is every change of the samples
+        history.load(records, sorted(starts | {1}) if epochs else [])
         return history
 
     # -- the undo stack, walked back ---------------------------------------------

@@ -46,13 +46,13 @@ group in the report.
 from __future__ import annotations
 
 import math
-import sys
 from collections import ChainMap
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core import Network, build_program
 from ..core.expr import format_number
+from ..core.precision import agrees
 from ..core.program import UPDATE, Program, Quantity
 from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table
 from .reader import Number, SheetError, read_table
@@ -61,7 +61,6 @@ from .slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 REL_TOL = 1e-4
 # Cells of one sheet for which every slip is tried; after these, only slips already found are (bounded work).
 MAX_SLIP_SEARCHES = 5_000
-_FLOAT_ROUNDING = 4 * sys.float_info.epsilon
 
 __all__ = ["CheckReport", "Mismatch", "REL_TOL", "SheetError", "Slip", "SlipGroup", "check", "check_sheet",
            "render_text"]
@@ -367,14 +366,7 @@ class _Checker:
         return found
 
     def close(self, number: Number, reference: float, spread: float = 0.0) -> bool:
-        value = number.value
-        difference = abs(value - reference)
-        # The last term is the float rounding of the subtraction itself: 0.378 − 0.3775 is a hair over 0.0005.
-        slack = _FLOAT_ROUNDING * max(abs(value), abs(reference))
-        if difference < math.inf and difference <= max(self.rel_tol * abs(reference), number.half_unit) + spread + slack:
-            return True
-        # Not finite: right only when the sheet has the same inf, or nan where the run has nan.
-        return value == reference or (math.isnan(value) and math.isnan(reference))
+        return agrees(number.value, reference, self.rel_tol, number.half_unit, spread)
 
     def evaluate(self, n: int, values: dict[str, float], uncertainty: dict[str, float]) -> tuple[float, float]:
         """Quantity n from `values`, and how far the inputs' uncertainty can move it."""

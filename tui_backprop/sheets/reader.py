@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from ..core.precision import NUMBER, half_unit
+
 # A class's sheet is a few hundred rows; these keep a wrong file (a log, a
 # database dump) from filling the memory or the afternoon.
 MAX_BYTES = 64 * 1024 * 1024
@@ -165,7 +167,6 @@ def _one_line(error: Exception) -> str:
 # -- numbers ---------------------------------------------------------------------
 
 # whole digits, decimals, exponent
-_NUMBER = re.compile(r"[+-]?(\d+)?(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 _NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
 
 
@@ -184,7 +185,7 @@ def parse_number(cell: str | float | None, decimal_comma: bool = False) -> Numbe
     text = shown.replace("\u2212", "-")  # − as our own explanations print it
     if decimal_comma:
         text = text.replace(",", ".")
-    match = _NUMBER.fullmatch(text)
+    match = NUMBER.fullmatch(text)
     if match is None or not (match[1] or match[2]):
         if _NOT_FINITE.fullmatch(text):  # what `train --csv` writes once a run diverges
             return Number(float(text), shown, 0.0)
@@ -195,11 +196,7 @@ def parse_number(cell: str | float | None, decimal_comma: bool = False) -> Numbe
     if value in (math.inf, -math.inf):
         raise ValueError(f"{shown!r} is too large a number")
     _, decimals, exponent = match.groups()
-    if exponent is None and not decimals:
-        return Number(value, shown, 0.0)
-    # float(), not int(): an exponent of thousands of digits is legal text; 10.0 ** 400 would overflow.
-    last_digit = min(float(exponent or 0) - len(decimals or ""), 300.0)
-    return Number(value, shown, 0.5 * 10.0 ** last_digit)
+    return Number(value, shown, half_unit(decimals, exponent))
 
 
 def _shown(value: float) -> str:

@@ -1,4 +1,9 @@
-"""One row per finished epoch, in the spreadsheet layout of `train --csv`.
+"""One row per finished epoch: the epoch, then the columns the student chose.
+
+By default E_total, then each parameter with its gradient beside it; `c` opens a list
+of every column of `train --csv` to choose from. The view moves sideways a whole
+column at a time, so a number is never cut at the panel's edge, and a number too
+long for its column is rounded to fewer digits, never cut.
 
 A scroll view that draws only the rows on screen, each recomputed from the
 compact history when it comes into view: a million epochs scroll as smoothly as
@@ -8,18 +13,51 @@ ten, and an empty history costs start-up nothing (a DataTable cost about 80 ms).
 from __future__ import annotations
 
 from rich.segment import Segment
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
 from textual.geometry import Size
 from textual.reactive import reactive
+from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import Label, SelectionList
 
-from ...core import Stepper
+from ...core import Names, Program, Stepper
 from ...core.expr import format_number
+from ...worked import counted
 from .lines import set_border_titles
 
 DIGITS = 6
 NUMBER_WIDTH = len(format_number(-0.0123456, DIGITS))
 GAP = 2
+# In the header: columns hidden to the left, and to the right.
+MORE_LEFT, MORE_RIGHT = " ‹", " ›"
+GRADIENT = Names.grad("")  # how a gradient column's name starts: dE_total/d
+
+
+def default_columns(program: Program) -> list[str]:
+    """E_total, then each parameter with its gradient beside it."""
+    columns = ["E_total"]
+    for parameter in program.parameters:
+        columns.append(parameter)
+        if parameter in program.trained:
+            columns.append(Names.grad(parameter))
+    return [column for column in columns if column in program.columns]
+
+
+def heading(column: str) -> str:
+    """A column's header: dE_total/dw1 is written ∂E/∂w1, to leave room for the numbers."""
+    return "∂E/∂" + column[len(GRADIENT):] if column.startswith(GRADIENT) else column
+
+
+def fitted(value: float, width: int) -> str:
+    """`value` to 6 significant digits, or rounded to fewer until it fits `width`; marked … if even 1 does not."""
+    for digits in range(DIGITS, 0, -1):
+        text = format_number(value, digits)
+        if len(text) <= width:
+            return text
+    return text[: width - 1] + "…"
 
 
 class HistoryTable(ScrollView, can_focus=False):
@@ -33,11 +71,12 @@ class HistoryTable(ScrollView, can_focus=False):
 
     # Bumped on every step, but most steps finish no epoch: watch_version repaints only on a change.
     version = reactive(0, repaint=False)
+    # The first chosen column in view (the epoch always is): sideways moves a column at a time.
+    first_column = reactive(0)
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
-        # (epoch, column) → explanation, for cells a checked sheet got wrong
-        self.marks: dict[tuple[int, str], str] = {}
+        self._marks: dict[tuple[int, str], str] = {}
         self.stepper = stepper
 
     @property
@@ -47,10 +86,32 @@ class HistoryTable(ScrollView, can_focus=False):
     @stepper.setter
     def stepper(self, stepper: Stepper) -> None:
         self._stepper = stepper
-        columns = stepper.history.columns
-        self.widths = [max(len(column), NUMBER_WIDTH) for column in columns]
+        self.position = {column: n for n, column in enumerate(stepper.history.columns)}
+        self.shown = default_columns(stepper.program)
         self.drawn: tuple[int, int] | None = None  # the history and revision on screen
         self.watch_version()
+
+    @property
+    def marks(self) -> dict[tuple[int, str], str]:
+        """(epoch, column) → explanation, for cells a checked sheet got wrong."""
+        return self._marks
+
+    @marks.setter
+    def marks(self, marks: dict[tuple[int, str], str]) -> None:
+        self._marks = marks
+        marked = {column for _, column in marks}
+        if not marked <= set(self.shown):  # a wrong cell is always in a column on show
+            self.show_columns(self.shown + [c for c in self._stepper.history.columns if c in marked - set(self.shown)])
+
+    def show_columns(self, columns: list[str]) -> None:
+        """Show these columns of `train --csv`, in this order."""
+        self.shown = [column for column in columns if column in self.position]
+        self.first_column = min(self.first_column, max(len(self.shown) - 1, 0))
+        self.refresh()
+
+    @property
+    def widths(self) -> list[int]:
+        return [max(len(heading(column)), NUMBER_WIDTH) for column in self.shown]
 
     @property
     def epoch_width(self) -> int:
@@ -62,27 +123,43 @@ class HistoryTable(ScrollView, can_focus=False):
             return
         self.drawn = (id(history), history.revision)
         diverged = history.first_divergence()
-        epochs = f"{len(history):,} epochs" + (f" · diverged at epoch {diverged:,}" if diverged else "")
+        epochs = counted(len(history), "epoch") + (f" · diverged at epoch {diverged:,}" if diverged else "")
         set_border_titles(self, "history (one row per epoch)", epochs)
-        width = self.epoch_width + sum(GAP + width for width in self.widths)
-        self.virtual_size = Size(width, len(history) + 1)  # the header is row 0
+        # Only as wide as the epoch column: sideways is by whole columns (first_column), not by cells.
+        self.virtual_size = Size(self.epoch_width, len(history) + 1)  # the header is row 0
         self.refresh()
 
     def on_mount(self) -> None:
         # Follow the newest epoch, as a spreadsheet being filled in does, until the student scrolls up.
         self.anchor()
 
+    def scroll_columns(self, step: int) -> None:
+        """Move sideways by `step` columns."""
+        self.first_column = max(0, min(self.first_column + step, len(self.shown) - 1))
+
+    def in_view(self, width: int) -> tuple[range, bool]:
+        """The chosen columns that fit whole in `width` from first_column on, and whether more follow."""
+        widths, used = self.widths, self.epoch_width + len(MORE_LEFT)
+        last = self.first_column
+        while last < len(widths) and used + GAP + widths[last] <= width - (len(MORE_RIGHT) if last + 1 < len(widths) else 0):
+            used += GAP + widths[last]
+            last += 1
+        return range(self.first_column, last), last < len(widths)
+
     def cells(self, epoch: int) -> list[str]:
-        """An epoch's row as it is shown: the epoch, then every column to 6 significant digits."""
-        return [str(epoch)] + [format_number(value, DIGITS) for value in self._stepper.history.row(epoch)]
+        """An epoch's row as it is shown: the epoch, then each chosen column to 6 significant digits
+        (fewer where the column is too narrow)."""
+        row = self._stepper.history.row(epoch)
+        return [str(epoch)] + [fitted(row[self.position[column]], width)
+                               for column, width in zip(self.shown, self.widths)]
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
+        scroll_y = self.scroll_offset.y
         width = self.scrollable_content_region.width
         base = self.rich_style
-        columns = self._stepper.history.columns
+        columns, more_right = self.in_view(width)
         if y == 0:  # the header stays put while the rows scroll under it
-            texts, epoch = ["epoch", *columns], None
+            texts, epoch = ["epoch", *map(heading, self.shown)], None
             style = base + self.get_component_rich_style("history--header")
         else:
             epoch = scroll_y + y
@@ -91,18 +168,49 @@ class HistoryTable(ScrollView, can_focus=False):
             texts = self.cells(epoch)
             newest = epoch == len(self._stepper.history)
             style = base + self.get_component_rich_style("history--newest") if newest else base
-        segments = []
-        for n, (text, cell_width) in enumerate(zip(texts, [self.epoch_width, *self.widths])):
+        header = epoch is None
+        segments = [Segment(texts[0].ljust(self.epoch_width),
+                            style if header else style + self.get_component_rich_style("history--epoch", partial=True)),
+                    # partial: only its boldness, so that the newest row's background runs under it too
+                    Segment(MORE_LEFT if header and self.first_column else " " * len(MORE_LEFT), style)]
+        widths = self.widths
+        for n in columns:
             cell_style = style
-            if epoch is not None and n and (epoch, columns[n - 1]) in self.marks:
+            if not header and (epoch, self.shown[n]) in self._marks:
                 cell_style = style + self.get_component_rich_style("history--wrong")
-            elif n == 0 and epoch is not None:
-                # partial: only its boldness, so that the newest row's background runs under it too
-                cell_style = style + self.get_component_rich_style("history--epoch", partial=True)
-            if n:
-                segments.append(Segment(" " * GAP, style))
-                segments.append(Segment(text.rjust(cell_width), cell_style))
-            else:
-                segments.append(Segment(text.ljust(cell_width), cell_style))
-        line = Strip(segments).crop(scroll_x, scroll_x + width)
-        return line.extend_cell_length(width, style)
+            segments.append(Segment(" " * GAP, style))
+            segments.append(Segment(texts[n + 1].rjust(widths[n]), cell_style))
+        if header and more_right:
+            segments.append(Segment(MORE_RIGHT, style))
+        return Strip(segments).crop(0, width).extend_cell_length(width, style)
+
+
+class ColumnsScreen(ModalScreen[None]):
+    """Every column of the history, the shown ones ticked: space or enter shows or hides one."""
+
+    BINDINGS = [Binding("escape,c", "close", "Close", tooltip="Close the list of columns")]
+    DEFAULT_CSS = """
+    ColumnsScreen { align: center middle; }
+    ColumnsScreen SelectionList { height: auto; max-height: 20; }
+    """
+
+    def __init__(self, table: HistoryTable):
+        super().__init__()
+        self.table = table
+
+    def compose(self) -> ComposeResult:
+        shown = self.table.shown
+        # The shown ones first, in their order, then the others in the order of `train --csv`.
+        columns = shown + [c for c in self.table.stepper.history.columns if c not in shown]
+        with Vertical(classes="dialog"):
+            yield Label("History columns", classes="dialog-title")
+            yield SelectionList[str](*((column, column, column in shown) for column in columns))
+            yield Label("space or enter shows or hides a column · esc closes", classes="dim")
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        ticked = set(event.selection_list.selected)
+        order = [event.selection_list.get_option_at_index(n).value for n in range(event.selection_list.option_count)]
+        self.table.show_columns([column for column in order if column in ticked])
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widget import Widget
 
 from ...chart import build_chart
@@ -18,6 +19,8 @@ class LossChart(Widget):
     }
     """
 
+    log_scale = reactive(False)  # a key toggles it: after millions of epochs a linear chart is a flat line
+
     def __init__(self, title: str = "E_total per epoch", **kwargs) -> None:
         super().__init__(**kwargs)
         self.chart_title = title
@@ -25,16 +28,17 @@ class LossChart(Widget):
         self._version: Hashable = None  # no data yet: any version the caller starts from is new
         self._built_key: tuple | None = None
         self._built = Text()
+        self._mark: int | None = None
 
     @property
     def curves(self) -> dict[str, Sequence[float]]:
         """The curves on show."""
         return self._curves
 
-    def set_curves(self, curves: dict[str, Sequence[float]], version: Hashable) -> None:
-        """Show these curves; `version` must change whenever their data changes."""
-        if version != self._version:  # the app calls this on every step; most steps finish no epoch
-            self._curves, self._version = curves, version
+    def set_curves(self, curves: dict[str, Sequence[float]], version: Hashable, mark: int | None = None) -> None:
+        """Show these curves, with a line at epoch `mark`; `version` must change whenever their data changes."""
+        if (version, mark) != (self._version, self._mark):  # the app calls this on every step
+            self._curves, self._version, self._mark = curves, version, mark
             self.refresh()
 
     def render(self) -> Text:
@@ -43,9 +47,10 @@ class LossChart(Widget):
             # Drawn without plotext, so that start-up need not import it (about 35 ms).
             return Text("\n" * (height // 2) + "no finished epoch yet".center(width), style="dim")
         color = not self.app.no_color
-        key = (self._version, width, height, color)
+        key = (self._version, self._mark, self.log_scale, width, height, color)
         if key != self._built_key:
-            chart = build_chart(self._curves, width, height, self.chart_title, color)
+            chart = build_chart(self._curves, width, height, self.chart_title, color,
+                                log=self.log_scale, mark=self._mark)
             self._built = Text.from_ansi(chart, no_wrap=True, overflow="crop", end="")
             self._built_key = key
         return self._built

@@ -72,8 +72,8 @@ class OperationPanel(LinePanel):
             text.append(value, style="bold underline")
             if op.old is not None:
                 was = f"(was {format_number(op.old)})"
-                # beside the new value where it fits, else whole beneath it
-                beside = len(EQUALS) + len(value) + 3 + len(was) <= width
+                # beside the new value where it fits (draw wraps an "=" line CONTINUED short), else whole beneath it
+                beside = len(EQUALS) + len(value) + 3 + len(was) <= width - len(CONTINUED)
                 text.append(("   " if beside else "\n" + CONTINUED) + was, style="dim")
             text.append("\n")
             for note in op.clamped:

@@ -16,7 +16,7 @@ from textual.widgets import Input, Static
 
 from ...core import Operation, Stepper
 from ...core.expr import format_number
-from ...core.quiz import Quiz, read_number
+from ...core.quiz import Quiz, read_answer
 
 NUMBER_CHARACTERS = "0123456789.-+eE−"
 
@@ -95,9 +95,9 @@ class QuizBar(Widget):
         self.query_one("#question", Static).update(question)
         self.query_one(AnswerInput).value = ""
 
-    def tell(self, text: str) -> None:
+    def tell(self, text: str | Text) -> None:
         """A line for the student, where they are looking (a toast would cover the verdict)."""
-        self.query_one("#verdict", Static).update(Text(text, style="bold"))
+        self.query_one("#verdict", Static).update(Text(text, style="bold") if isinstance(text, str) else text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -105,12 +105,16 @@ class QuizBar(Widget):
         if not self.quiz.asks(upcoming):
             return
         try:
-            answer = read_number(event.value)
+            answer = read_answer(event.value)
         except ValueError:
             self.tell("That is not a number; try again, or esc to see the value.")
             return
-        verdict = self.quiz.judge(answer, self.stepper.peek(), upcoming)
-        self.post_message(self.Step(verdict.right, f"you said {event.value.strip()}"))
+        verdict = self.quiz.judge(answer, self.stepper.peek(), upcoming, self.stepper.values)
+        if verdict.right:
+            self.post_message(self.Step(True, ""))
+        else:  # the student tries again, with the numbers put in the formula
+            self.tell(Text.assemble((f"✗ not {answer.text}  ", "bold red"), "hint: ", verdict.hint,
+                                    " — try again, or esc to see the value"))
 
     def on_quiz_bar_gave_up(self, message: GaveUp) -> None:
         message.stop()

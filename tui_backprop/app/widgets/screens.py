@@ -48,6 +48,8 @@ class PathSuggester(Suggester):
                 return completed
         return None
 
+from ...worked import counted
+
 
 class PromptScreen(ModalScreen[str | None]):
     """One line of input; `check` returns an error message or None, and the screen stays open on error."""
@@ -143,7 +145,7 @@ class RunScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Running {self.epochs:,} epochs", classes="dialog-title")
+            yield Label(f"Running {counted(self.epochs, 'epoch')}", classes="dialog-title")
             yield ProgressBar(total=self.epochs, show_eta=False)
             yield Label("esc stops after the current chunk", classes="dim")
         yield dialog_footer()

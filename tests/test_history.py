@@ -1,0 +1,137 @@
+"""The compact history gives back exactly the bits a history of every record would."""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+import pytest
+
+from tui_backprop.core import PRESETS, Stepper
+from tui_backprop.core.history import CHECKPOINT_EVERY, History
+from tui_backprop.core.session import load_session, save_session
+
+
+
+
+def bits(values) -> bytes:
+    return array("d", values).tobytes()
+
+
+def one_go(net, epochs: int) -> array:
+    """The records of `epochs` fast-path epochs from the network's start, in one call."""
+    stepper = Stepper(net)
+    _, records = stepper.program.run(stepper.values, epochs, "history")
+    return records
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_start_env_and_row_are_the_bits_of_one_continuous_run(name):
+    net = PRESETS[name]()
+    epochs = 3 * CHECKPOINT_EVERY + 5
+    records = one_go(net, epochs)
+    stepper = Stepper(net)
+    stepper.run(epochs + 1)  # the last one traced: every other epoch came from the fast path
+    history, program, stride = stepper.history, stepper.program, stepper.history.stride
+    assert len(history) == epochs + 1
+    for epoch in range(1, epochs + 1):
+        record = records[(epoch - 1) * stride : epoch * stride]
+        env = history.start_env(epoch)
+        assert bits([env["lr"], *(env[p] for p in program.parameters)]) == record[:-1].tobytes()
+        assert bits([history.losses()[epoch - 1]]) == record[-1:].tobytes()
+        _, row = program.run(env, 1, "row")
+        assert bits(history.row(epoch)) == row.tobytes()
+    assert history.data[: epochs * stride].tobytes() == records.tobytes()
+
+
+def test_edits_between_runs_start_a_new_stretch_and_keep_every_bit():
+    stepper = Stepper(PRESETS["mazur"]())
+    expected = array("d")
+    for edit in [None, ("lr", 0.8), ("w1", 0.3), ("i1", 0.2)]:
+        if edit:
+            stepper.set_value(*edit)
+        start = dict(stepper.values)
+        _, records = stepper.program.run(start, CHECKPOINT_EVERY + 7, "history")
+        expected.extend(records)
+        stepper.run(CHECKPOINT_EVERY + 7)  # the last epoch traced, the same numbers
+    assert stepper.history.data.tobytes() == expected.tobytes()
+    assert len(stepper.history.segments) == 2  # the inputs changed once
+
+
+def test_undo_of_a_run_truncates_to_the_exact_bits_before():
+    stepper = Stepper(PRESETS["excel"]())
+    stepper.run(CHECKPOINT_EVERY * 2 + 3)
+    before = (stepper.history.data.tobytes(), stepper.history.losses().tobytes(), stepper.history.nbytes)
+    stepper.run(CHECKPOINT_EVERY * 5)
+    stepper.previous()
+    after = (stepper.history.data.tobytes(), stepper.history.losses().tobytes(), stepper.history.nbytes)
+    assert after == before
+
+
+def test_a_session_keeps_the_stretches_and_reads_back_the_same_bits(tmp_path):
+    stepper = Stepper(PRESETS["mazur"]())
+    stepper.run(CHECKPOINT_EVERY * 3)
+    stepper.set_value("w2", 0.1)
+    stepper.run(CHECKPOINT_EVERY + 1)
+    path = tmp_path / "s.backprop"
+    save_session(path, stepper)
+    loaded, _ = load_session(path)
+    assert list(loaded.history.starts) == list(stepper.history.starts)
+    assert loaded.history.nbytes == stepper.history.nbytes
+    assert loaded.history.data.tobytes() == stepper.history.data.tobytes()
+    for epoch in range(1, len(stepper.history) + 1):
+        assert bits(loaded.history.row(epoch)) == bits(stepper.history.row(epoch))
+
+
+def test_a_session_saved_before_checkpoints_loads_every_epoch_as_its_own_start(tmp_path):
+    import json
+    import zipfile
+
+    stepper = Stepper(PRESETS["excel"]())
+    stepper.run(CHECKPOINT_EVERY + 3)
+    path = tmp_path / "s.backprop"
+    save_session(path, stepper)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    document = json.loads(members["session.json"])
+    del document["history"]["starts"]  # as written before this format had it
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("session.json", json.dumps(document))
+        archive.writestr("history.bin", members["history.bin"])
+    loaded, _ = load_session(path)
+    assert list(loaded.history.starts) == list(range(1, len(stepper.history) + 1))
+    assert loaded.history.data.tobytes() == stepper.history.data.tobytes()
+
+
+def test_an_empty_history():
+    history = History(Stepper(PRESETS["excel"]()).program)
+    assert len(history) == 0 and history.data.tobytes() == b"" and list(history.chunks()) == []
+
+
+def test_epochs_the_fast_path_does_not_reproduce_are_all_kept():
+    # As numpy's bulk training of a large network gives: the same epochs, other last bits.
+    stepper = Stepper(PRESETS["mazur"]())
+    epochs = 2 * CHECKPOINT_EVERY
+    _, records = stepper.program.run(stepper.values, epochs, "history")
+    stride = stepper.history.stride
+    for k in range(epochs):  # nudge every parameter's last bit
+        for n in range(1, stride - 1):
+            records[k * stride + n] = math.nextafter(records[k * stride + n], math.inf)
+    stepper.history.extend(records, {s: stepper.values[s] for s in ("i1", "i2", "t1", "t2")})
+    history = stepper.history
+    # every epoch kept whole: E_total, and a checkpoint (its epoch, lr and parameters) for each
+    assert history.nbytes == 8 * epochs + (8 + 8 * (stride - 1)) * epochs + 8 * len(history.starts)
+    assert history.data.tobytes() == records.tobytes()
+    for epoch in (1, CHECKPOINT_EVERY + 3, epochs):
+        env = history.start_env(epoch)
+        start = records[(epoch - 1) * stride : epoch * stride - 1]
+        assert bits([env["lr"], *(env[p] for p in stepper.program.parameters)]) == start.tobytes()
+
+
+def test_a_stretch_the_fast_path_reproduces_keeps_only_checkpoints():
+    stepper = Stepper(PRESETS["mazur"]())
+    stepper.run(10 * CHECKPOINT_EVERY + 1)  # one stretch on the fast path, then the traced last epoch
+    history, epochs = stepper.history, 10 * CHECKPOINT_EVERY
+    assert list(history.starts) == [1, epochs + 1]
+    checkpoint = 8 + 8 * (history.stride - 1)
+    assert history.nbytes == 8 * (epochs + 1) + checkpoint * (10 + 1) + 8 * 2
