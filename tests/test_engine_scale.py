@@ -125,9 +125,9 @@ def test_bulk_training_picks_numpy_only_for_large_networks():
 
 def test_a_run_on_a_large_network_goes_through_numpy_and_ends_on_core_values():
     net = wide_network((20, 20, 20), 2)
-    stepper, reference = Stepper(net), Stepper(net)
+    stepper, reference = Stepper(net, trainer=bulk.train), Stepper(net)
     program = stepper.program
-    stepper.run(10, bulk=lambda env, count: bulk.train(program, env, count, "history"))
+    stepper.run(10)
     reference.run(10)
     assert len(stepper.history) == 10 and stepper.epoch_done
     assert max(map(relative_gap, stepper.history.losses(), reference.history.losses())) <= 1e-12
@@ -225,3 +225,22 @@ def test_predict_works_for_a_network_of_several_samples():
     stepper.finish_phase()  # the forward pass: every sample's outputs, by the trace
     for s, sample in enumerate(net.samples):
         assert program.predict(stepper.values, sample.inputs) == [stepper.values[f"a_o1[{s + 1}]"]]
+
+
+def test_a_large_networks_history_keeps_checkpoints_re_derived_by_numpy_itself():
+    """numpy trained the run, so numpy re-derives the epochs between checkpoints: the same bits, and the
+    history keeps the parameters only at checkpoints, as it does for a small network."""
+    from tui_backprop.core.history import CHECKPOINT_EVERY
+
+    net = wide_network((20, 20, 20), 2)
+    stepper = Stepper(net, trainer=bulk.train)
+    epochs = 3 * CHECKPOINT_EVERY
+    stepper.run(epochs)
+    program = stepper.program
+    _, records = NumpyEpochs(program, net.start_env()).run(epochs - 1, "history")
+    stride = len(program.parameters) + 2
+    for epoch in (2, CHECKPOINT_EVERY + 5, epochs - 1):
+        start = stepper.history.start_env(epoch)
+        assert [start["lr"], *(start[p] for p in program.parameters)] == list(records[(epoch - 1) * stride: epoch * stride - 1])
+    every_epoch = (epochs - 1) * (stride - 1) * 8
+    assert stepper.history.nbytes < every_epoch / 10

@@ -283,8 +283,8 @@ def plot_boundary(net: Network, rate: float, epochs: int, train) -> str:
     `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
     from .app.widgets.boundary import boundary_text
 
-    stepper = Stepper(net.with_changes(lr=rate))
-    stepper.run(epochs, bulk=lambda env, count: train(stepper.program, env, count, "history"))
+    stepper = Stepper(net.with_changes(lr=rate), trainer=train)
+    stepper.run(epochs)
     title = f"decision boundary after {epochs:,} epochs at lr {format_number(rate)}"
     return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
 
@@ -454,10 +454,11 @@ def run_app(args) -> int:
         raise UsageError("--resume brings back a whole session; it cannot be combined with --preset, --config or --lr")
     stepper = quiz = None
     if args.resume:
+        from . import bulk
         from .core.session import SessionError, load_study
 
         try:
-            stepper, quiz = load_study(args.resume)
+            stepper, quiz = load_study(args.resume, bulk.train)
         except SessionError as error:
             raise UsageError(str(error)) from None
     network = None if stepper else load(args)

@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from .. import bulk
 from ..core import PRESETS, Network, NetworkError, Stepper
 from ..core.current import current_network, describe_start, starting_network
 from ..core.expr import format_number
@@ -118,7 +119,7 @@ class BackpropApp(App):
                  session_path: str | None = None):
         """Open `network` (default: the excel preset), or a resumed session's stepper and quiz."""
         super().__init__()
-        self.stepper = stepper or Stepper(network or PRESETS["excel"]())
+        self.stepper = stepper or Stepper(network or PRESETS["excel"](), trainer=bulk.train)
         self.quiz = quiz or Quiz()
         self.session_path = session_path  # where ctrl+s saves; it asks, offering this
         self.stop_requested = False
@@ -281,10 +282,7 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="run")
     def run_epochs(self, epochs: int, progress: RunScreen) -> tuple[int, int]:
         """(epochs done, epochs asked); on_worker_state_changed takes it from there."""
-        from .. import bulk  # numpy, for a large network: imported on the first run, not at start-up
-
         worker = get_current_worker()
-        program = self.stepper.program
         boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
 
         def on_progress(count: int) -> None:
@@ -296,7 +294,6 @@ class BackpropApp(App):
             epochs,
             on_progress=on_progress,
             should_stop=lambda: self.stop_requested or worker.is_cancelled,
-            bulk=lambda env, count: bulk.train(program, env, count, "history"),
             # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
             **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
         )
@@ -386,15 +383,15 @@ class BackpropApp(App):
             text = text.strip()
             try:
                 if text in PRESETS:
-                    opened.append((Stepper(PRESETS[text]()), None, None))
+                    opened.append((Stepper(PRESETS[text](), trainer=bulk.train), None, None))
                 elif text.lower().endswith(SHEET_SUFFIXES):
                     if not Path(text).is_file():
                         return f"{text}: no such file"
                     self.check_sheet(text)
                 elif text.endswith(SESSION_SUFFIX):
-                    opened.append(load_study(text) + (text,))
+                    opened.append(load_study(text, bulk.train) + (text,))
                 else:
-                    opened.append((Stepper(load_network(text)), None, None))
+                    opened.append((Stepper(load_network(text), trainer=bulk.train), None, None))
             except NetworkError as error:
                 return f"{text}: {error}"
             except SessionError as error:
@@ -439,7 +436,7 @@ class BackpropApp(App):
         except SheetError as error:
             self.call_from_thread(self.notify, str(error), severity="error")
             return
-        stepper = Stepper(net)
+        stepper = Stepper(net, trainer=bulk.train)
         if report.first:
             stepper.go_to(report.first.epoch, report.first.symbol)
         self.call_from_thread(self._show_check, report, stepper)

@@ -26,8 +26,12 @@ CHECKPOINT_EVERY = 64
 
 
 class History:
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, train=None):
+        """`train(env, epochs)` -> (env, records of lr, parameters, E_total) is how runs were trained and
+        how the epochs between checkpoints are re-derived: the same path gives the same bits (numpy's,
+        for a large network; by default the program's own compiled loop)."""
         self.program = program
+        self.train = train or (lambda env, epochs: program.run(env, epochs, "history"))
         self.stride = len(program.parameters) + 2  # a record: lr, parameters, E_total
         self._losses = array("d")
         # The first epoch of each checkpoint, and its lr and parameters (stride - 1 numbers each).
@@ -79,7 +83,7 @@ class History:
         env["lr"] = records[0]
         env.update(zip(self.program.parameters, records[1 : stride - 1]))
         for k in range(count):
-            env, record = self.program.run(env, 1, "history")
+            env, record = self.train(env, 1)
             if record.tobytes() != records[k * stride : (k + 1) * stride].tobytes():
                 return False
         return True
@@ -148,7 +152,7 @@ class History:
                 records = array("d", start)
                 records.append(self._losses[first - 1])
             else:
-                _, records = self.program.run(env, count, "history")
+                _, records = self.train(env, count)
             block = self._block = (first, records)
         return block
 

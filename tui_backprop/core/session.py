@@ -146,11 +146,13 @@ def _undo_out(record: UndoRecord, row_ref) -> list:
 # -- loading --------------------------------------------------------------------
 
 
-def load_session(path: str | Path) -> tuple[Stepper, dict]:
-    """The stepper exactly as it was saved, and the app's `extra` state; SessionError if the file is not right."""
+def load_session(path: str | Path, trainer=None) -> tuple[Stepper, dict]:
+    """The stepper exactly as it was saved, and the app's `extra` state; SessionError if the file is not right.
+
+    `trainer` is the stepper's (see Stepper): the path its runs were trained on re-derives its history."""
     document, data = _read(path)
     try:
-        return _build(document, data)
+        return _build(document, data, trainer)
     except _Damaged as error:
         raise SessionError(path, f"truncated or corrupt ({error})") from None
 
@@ -195,15 +197,16 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _build(document: dict, data: bytes) -> tuple[Stepper, dict]:
+def _build(document: dict, data: bytes, trainer=None) -> tuple[Stepper, dict]:
     try:
         net = network_from_dict(_dict(document.get("network"), "network"))
     except NetworkError as error:
         raise _Damaged(f"network: {error}") from None
-    program = Stepper(net).program  # only for its program until everything has passed
+    scratch = Stepper(net, trainer=trainer)  # only for its program and trainer until everything has passed
+    program = scratch.program
     if document.get("quantities") != [q.symbol for q in program.quantities]:
         raise _Damaged("the operations listed do not match the network")
-    reader = _Reader(program, document.get("rows"))
+    reader = _Reader(program, document.get("rows"), scratch.train)
     epoch = _int(document.get("epoch"), "epoch", 1)
     position = _int(document.get("position"), "position", 0, reader.count)
     values = reader.by_symbol(document.get("values"), "values")
@@ -215,7 +218,7 @@ def _build(document: dict, data: bytes) -> tuple[Stepper, dict]:
     if not isinstance(extra, dict):
         raise _Damaged("extra: expected a table")
     reader.check_trail(epoch, position, values, done, row, undo, len(history))
-    return Stepper.restore(program, Snapshot(epoch, position, values, done, row, undo), history), extra
+    return Stepper.restore(program, Snapshot(epoch, position, values, done, row, undo), history, trainer), extra
 
 
 def _dict(value, where: str) -> dict:
@@ -251,8 +254,8 @@ def _floats(value, where: str, length: int) -> list[float]:
 class _Reader:
     """Turns session.json back into stepper state, checking every piece against the program."""
 
-    def __init__(self, program: Program, rows):
-        self.program = program
+    def __init__(self, program: Program, rows, train):
+        self.program, self.train = program, train
         self.quantities = program.quantities
         self.count = len(program.quantities)
         self.free = set(program.free)
@@ -325,7 +328,7 @@ class _Reader:
 
     def history(self, value, data: bytes) -> History:
         value = _dict(value, "history")
-        history = History(self.program)
+        history = History(self.program, self.train)
         epochs = _int(value.get("epochs"), "history.epochs", 0)
         byte_order = value.get("byte_order")
         if byte_order not in ("little", "big"):
@@ -450,9 +453,9 @@ def save_study(path: str | Path, stepper: Stepper, quiz: Quiz) -> None:
     save_session(path, stepper, {"quiz": quiz.as_dict()})
 
 
-def load_study(path: str | Path) -> tuple[Stepper, Quiz]:
+def load_study(path: str | Path, trainer=None) -> tuple[Stepper, Quiz]:
     """A saved session with its quiz score; SessionError (one line) for anything damaged."""
-    stepper, extra = load_session(path)
+    stepper, extra = load_session(path, trainer)
     try:
         quiz = Quiz.from_dict(extra["quiz"]) if "quiz" in extra else Quiz()
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -138,9 +138,13 @@ class Snapshot:
 
 
 class Stepper:
-    def __init__(self, net: Network, program: Program | None = None):
+    def __init__(self, net: Network, program: Program | None = None, trainer=None):
+        """`trainer(program, env, epochs, record)` runs whole epochs (`r`, and the history's re-derived
+        rows); by default the program's own compiled loop — tui_backprop.bulk.train picks numpy for a
+        large network."""
         self.net = net
         self.program: Program = program or build_program(net)
+        self.trainer = trainer or (lambda program, env, epochs, record: program.run(env, epochs, record))
         self.reset()
 
     def reset(self) -> None:
@@ -149,7 +153,7 @@ class Stepper:
         self.epoch = 1
         self.position = 0  # operations done in the current epoch
         self.done: list[Operation] = []  # those operations, in order
-        self.history = History(self.program)
+        self.history = History(self.program, self.train)
         self._row: list[float] | None = None
         self._undo: list[UndoRecord] = []
         self._recording = True
@@ -161,10 +165,14 @@ class Stepper:
     def snapshot(self) -> Snapshot:
         return Snapshot(self.epoch, self.position, dict(self.values), list(self.done), self._row, list(self._undo))
 
+    def train(self, env: dict[str, float], epochs: int):
+        """Whole epochs on the fast path: (env after them, records of lr, parameters and E_total)."""
+        return self.trainer(self.program, env, epochs, "history")
+
     @classmethod
-    def restore(cls, program: Program, snapshot: Snapshot, history: History) -> "Stepper":
+    def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer=None) -> "Stepper":
         """A stepper over `program` in the state of `snapshot` (which the caller has checked: see core/session.py)."""
-        stepper = cls(program.net, program)
+        stepper = cls(program.net, program, trainer)
         stepper.values, stepper.epoch, stepper.position = dict(snapshot.values), snapshot.epoch, snapshot.position
         stepper.done, stepper._row, stepper._undo = list(snapshot.done), snapshot.row, list(snapshot.undo)
         stepper.history = history
@@ -277,15 +285,12 @@ class Stepper:
             self.next()
 
     def run(self, epochs: int, on_progress: Callable[[int], None] | None = None,
-            should_stop: Callable[[], bool] | None = None, chunk: int = 20_000, bulk=None) -> int:
+            should_stop: Callable[[], bool] | None = None, chunk: int = 20_000) -> int:
         """Complete `epochs` more epochs; the last one is traced so its values stay on screen.
 
-        The epochs between run on the fast path: `bulk(env, epochs)` -> (env, records of lr,
-        parameters and E_total), by default the program's own compiled loop (tui_backprop.bulk
-        chooses numpy for large networks).  The whole run is one undo step.  Returns how many
-        epochs were completed (fewer if `should_stop` said so between chunks).
+        The epochs between run on the fast path (`train`).  The whole run is one undo step.
+        Returns how many epochs were completed (fewer if `should_stop` said so between chunks).
         """
-        bulk = bulk or (lambda env, count: self.program.run(env, count, "history"))
         if epochs < 1:
             return 0
         before = UndoRecord("run", dict(self.values), self.epoch, self.position, list(self.done), self._row, len(self.history))
@@ -301,7 +306,7 @@ class Stepper:
                     self._rollover()
                 while fast > 0 and not (should_stop and should_stop()):
                     count = min(chunk, fast)
-                    env, records = bulk(self.values, count)
+                    env, records = self.train(self.values, count)
                     self.history.extend(records, self._samples())
                     self.values = env
                     self.epoch += count
