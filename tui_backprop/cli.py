@@ -13,16 +13,22 @@ import argparse
 import gc
 import json
 import math
+import os
 import sys
 
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
-from .core.files import OutputError, atomic_writer
-from .worked import describe, render_explanation, write_rows
+from .core.files import OutputError, atomic_writer, clean_up_on_signals
+from .worked import describe, render_explanation, step_document, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
+# A run of train is refused past this: 10 million epochs of a small network take minutes already.
+MAX_TRAIN_EPOCHS = 10_000_000
+# explain prints every operation, some 250-450 bytes each and an object per operation held until printed:
+# past this the output would reach a hundred MB and the process several hundred.
+MAX_EXPLAIN_OPERATIONS = 250_000
 
 
 class UsageError(Exception):
@@ -146,11 +152,16 @@ def load(args) -> Network:
 def run_explain(args) -> int:
     net = load(args)
     stepper = Stepper(net)
+    per_epoch = len(stepper.quantities)
+    if per_epoch * args.epochs > MAX_EXPLAIN_OPERATIONS:
+        raise UsageError(f"explain --epochs {args.epochs:,} would print {per_epoch * args.epochs:,} operations "
+                         f"({per_epoch:,} an epoch); it prints at most {MAX_EXPLAIN_OPERATIONS:,} "
+                         f"(train --csv writes one row per epoch instead)")
     start = dict(stepper.values)
     steps = stepper.trace(args.epochs)
     if args.format == "json":
-        document = {"network": describe(net), "start": start, "steps": [step.as_dict() for step in steps]}
-        print(json.dumps(document, indent=1, ensure_ascii=False))
+        document = {"network": describe(net), "start": start, "steps": [step_document(step) for step in steps]}
+        print(json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False))
     else:
         print(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"), end="")
     return EXIT_OK
@@ -159,15 +170,17 @@ def run_explain(args) -> int:
 # -- train ----------------------------------------------------------------------
 
 def run_train(args) -> int:
+    if args.epochs > MAX_TRAIN_EPOCHS:
+        raise UsageError(f"train runs at most {MAX_TRAIN_EPOCHS:,} epochs at a time, not {args.epochs:,}")
     net = load(args)
     rates = list(args.lr or [])
     if args.sweep:
         rates += [rate for rate in SEED_RATES if rate not in rates]
     rates = rates or [net.lr]
     program = build_program(net)
-    if args.xlsx:
+    if args.xlsx is not None:
         write_xlsx(net, rates, args.epochs, args.xlsx)
-    if args.csv:
+    if args.csv is not None:
         write_csv(program, net, rates, args.epochs, args.csv)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
@@ -275,15 +288,42 @@ def run_app(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    clean_up_on_signals()  # a SIGTERM or SIGHUP mid-write leaves no temporary file behind
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        return args.handler(args)
+        if args.command and sys.stdout is None:
+            raise UsageError("standard output is closed: there is nowhere to write")
+        status = args.handler(args)
+        if args.command:
+            sys.stdout.flush()  # here, where a full disk can still be reported, not at exit
+        return status
     except (UsageError, OutputError) as error:
-        print(f"{PROG}: {error}", file=sys.stderr)
+        _say(str(error))
         return EXIT_USAGE
     except BrokenPipeError:  # `backprop-tui explain | head` is fine
-        sys.stderr.close()
+        _silence_stdout()
         return EXIT_OK
+    except OSError as error:  # only writing to standard output is left to fail: a full disk
+        _silence_stdout()
+        _say(f"cannot write to standard output: {error.strerror or error}")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _say(message: str) -> None:
+    """One line on stderr, whatever the message quotes: a control character is shown as its escape."""
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    if sys.stderr is not None:
+        print(f"{PROG}: {line}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the flush at exit has nothing to fail on."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass

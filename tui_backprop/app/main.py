@@ -11,7 +11,9 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -129,6 +131,16 @@ class BackpropApp(App):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        # The command palette cannot draw its list in a few columns (rich's chop_cells divides by the width).
+        if self._too_small() and isinstance(self.screen, CommandPalette):
+            self.pop_screen()
+
+    def _too_small(self) -> bool:
+        return self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:
+        """As App.notify, but plain text: every message here may quote a file name or a file's content."""
+        super().notify(message, markup=markup, **options)
 
     def _fit(self, width: int, height: int) -> None:
         self._layout_classes({
@@ -166,10 +178,12 @@ class BackpropApp(App):
 
     def _label(self, panel, labels: dict[str, tuple[str, str]] | None = None) -> None:
         title, subtitle = (labels or self._labels())[panel.id]
-        # Setting either repaints the panel, even to the same text: only on a change.
-        if (panel.border_title or "") != title:
+        # As Content, never markup: the title holds the network's name, which comes from a file.
+        title, subtitle = Content(title), Content(subtitle)
+        # Setting either repaints the panel, even to the same text: only on a change (they read back as markup).
+        if (panel.border_title or "") != title.markup:
             panel.border_title = title
-        if (panel.border_subtitle or "") != subtitle:
+        if (panel.border_subtitle or "") != subtitle.markup:
             panel.border_subtitle = subtitle
 
     def _relabel(self) -> None:
@@ -187,6 +201,9 @@ class BackpropApp(App):
 
     # -- stepping -------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
+        # Below the smallest size only the note asking for more room is drawn: nothing else may open.
+        if action != "quit" and self._too_small():
+            return False
         if action in STEPPING and (self.running or len(self.screen_stack) > 1):
             return False
         return True
@@ -385,14 +402,15 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="export")
     def export_files(self, name: str) -> None:
         """The history as CSV, a live-formula workbook and the worked solution as Markdown, in this folder."""
-        from ..core.files import atomic_writer  # on first use: start-up stays fast
+        from ..core.files import atomic_writer, safe_file_name  # on first use: start-up stays fast
         from ..sheets import ExportError, export_xlsx
         from ..sheets.xlsx import MAX_EPOCHS as XLSX_MAX_EPOCHS
         from ..worked import render_explanation, write_rows
 
         stepper = self.stepper
         history = stepper.history
-        paths = [f"{name}-history.csv", f"{name}.xlsx", f"{name}-solution.md"]
+        # The name comes from a file: reduced to a plain name, so that every export lands in this folder.
+        paths = [safe_file_name(name, suffix) for suffix in ("-history.csv", ".xlsx", "-solution.md")]
         net = stepper.net.with_changes(lr=stepper.values["lr"])
         try:
             with atomic_writer(paths[0], newline="", encoding="utf-8") as stream:
@@ -412,6 +430,7 @@ class BackpropApp(App):
             self.running = False
 
     def action_save(self) -> None:
+        from ..core.files import safe_file_name
         from ..core.session import SESSION_SUFFIX
 
         def save(path: str | None) -> None:
@@ -420,7 +439,7 @@ class BackpropApp(App):
                 self.running = True
                 self.save_session(self.session_path)
 
-        suggested = self.session_path or f"{self.stepper.net.name}{SESSION_SUFFIX}"
+        suggested = self.session_path or safe_file_name(self.stepper.net.name, SESSION_SUFFIX)
         self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested), save)
 
     @work(thread=True, exclusive=True, group="save")

@@ -44,7 +44,7 @@ def safe_file_name(name: str, suffix: str = "", fallback: str = "network") -> st
     gets a `_`.  A name with nothing left becomes `fallback`.
     """
     text = unicodedata.normalize("NFKC", str(name))
-    stem = _UNSAFE.sub("-", text).strip(".-")[:MAX_STEM].rstrip(".-")
+    stem = re.sub(r"-{2,}", "-", re.sub(r"\.{2,}", "-", _UNSAFE.sub("-", text))).strip(".-")[:MAX_STEM].rstrip(".-")
     if not stem:
         stem = fallback
     if _RESERVED.fullmatch(stem):

@@ -85,7 +85,9 @@ def build_workbook(program: Program, epochs: int):
     sheet.freeze_panes = f"B{header_line + 1}"
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["C"].width = 40
-    sheet.append([heading(f"backprop-tui: {net.name}, {'-'.join(map(str, net.sizes))}, "
+    # A cell cannot hold control characters (openpyxl refuses them), and a name may come with some.
+    name = "".join(c if c.isprintable() else " " for c in net.name)
+    sheet.append([heading(f"backprop-tui: {name}, {'-'.join(map(str, net.sizes))}, "
                           f"{' → '.join(net.activations)}, loss {net.loss}")])
     sheet.append(["Change a starting value or the learning rate in column B: every epoch below recomputes."])
     sheet.append([heading("symbol"), heading("value"), heading("what it is")])

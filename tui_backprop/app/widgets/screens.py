@@ -26,10 +26,11 @@ class PromptScreen(ModalScreen[str | None]):
         from textual.suggester import SuggestFromList
 
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            # Every label here may quote what the user typed or a file held: plain text, never markup.
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             suggester = SuggestFromList(self.suggestions, case_sensitive=False) if self.suggestions else None
             yield Input(value=self.value, placeholder=self.placeholder, suggester=suggester)
-            yield Label("", id="error", classes="error")
+            yield Label("", id="error", classes="error", markup=False)
             yield Label("enter to confirm · esc to cancel", classes="dim")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -54,7 +55,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(self.question, classes="dialog-title", markup=False)
             yield Label("enter or y: yes · esc or n: no", classes="dim")
 
     def action_answer(self, yes: bool) -> None:
