@@ -132,7 +132,7 @@ class BackpropApp(App):
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
         # The command palette cannot draw its list in a few columns (rich's chop_cells divides by the width).
-        if self._too_small() and isinstance(self.screen, CommandPalette):
+        if (event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT) and isinstance(self.screen, CommandPalette):
             self.pop_screen()
 
     def _too_small(self) -> bool:
