@@ -106,7 +106,9 @@ def _megabytes(size: int) -> str:
 
 # Our temporaries are `.NAME.backprop-tui-PID-RANDOM.tmp`: the process id says whether its writer still lives.
 _TEMPORARY = re.compile(r"\..*\.backprop-tui-(\d+)-[^.]*\.tmp")
-_live_temporaries: set[str] = set()
+# The (folder, prefix) of every temporary being written: a signal handler removes what matches,
+# even a file mkstemp has made but not yet named to us.
+_being_written: set[tuple[str, str]] = set()
 _lock = threading.Lock()
 
 
@@ -143,13 +145,16 @@ def atomic_writer(path: str | Path, mode: str = "w", **open_args):
         raise OutputError(f"cannot write {text}: it is read-only")
     folder = target.parent if str(target.parent) else Path(".")
     sweep_stale_temporaries(folder)
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name[:MAX_STEM]}.backprop-tui-{os.getpid()}-",
-                                             suffix=".tmp")
-    except OSError as error:
-        raise OutputError(f"cannot write {text}: {error.strerror or error}") from None
+    prefix = f".{target.name[:MAX_STEM]}.backprop-tui-{os.getpid()}-"
+    writing = (str(folder), prefix)
     with _lock:
-        _live_temporaries.add(temporary)
+        _being_written.add(writing)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+    except OSError as error:
+        with _lock:
+            _being_written.discard(writing)
+        raise OutputError(f"cannot write {text}: {error.strerror or error}") from None
     try:
         with _output_errors(text):
             with os.fdopen(handle, mode, **open_args) as stream:
@@ -171,7 +176,7 @@ def atomic_writer(path: str | Path, mode: str = "w", **open_args):
         raise
     finally:
         with _lock:
-            _live_temporaries.discard(temporary)
+            _being_written.discard(writing)
 
 
 @contextmanager
@@ -226,9 +231,11 @@ def clean_up_on_signals() -> None:
 
 
 def _remove_and_die(number, _frame) -> None:
-    for temporary in list(_live_temporaries):
+    for folder, prefix in list(_being_written):
         try:
-            os.unlink(temporary)
+            names = [name for name in os.listdir(folder) if name.startswith(prefix) and name.endswith(".tmp")]
+            for name in names:
+                os.unlink(os.path.join(folder, name))
         except OSError:
             pass
     signal.signal(number, signal.SIG_DFL)
