@@ -47,8 +47,14 @@ class ExportError(ValueError):
 
 def export_xlsx(net: Network, epochs: int, path: str | Path) -> None:
     """Write `epochs` epochs of `net` as a live workbook; the old file stays until the new one is complete."""
+    import io
+
     with atomic_writer(path, "wb") as stream:  # first, so that a bad path fails before any work
-        build_workbook(build_program(net), epochs).save(stream)
+        # Made in memory, then written: when the disk fills, openpyxl's own writer would leave its zip
+        # archive and worksheet half open, to fail again when collected (messages on stderr after ours).
+        workbook = io.BytesIO()
+        build_workbook(build_program(net), epochs).save(workbook)
+        stream.write(workbook.getbuffer())
 
 
 def defined_name(symbol: str) -> str:
