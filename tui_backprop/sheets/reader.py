@@ -175,6 +175,7 @@ def _read_xlsx(path: Path) -> Table:
     # A damaged or hostile archive can fail inside zipfile, the XML parser or
     # openpyxl in many ways; for the user each is the same: not a workbook.
     except Exception as error:  # noqa: BLE001
+        _refuse_entities(path, error)
         raise SheetError(f"{path} is not a readable XLSX workbook ({_one_line(error)})") from None
     try:
         # The sheet the workbook opens on is the one the student worked in last.
@@ -202,6 +203,7 @@ def _read_xlsx(path: Path) -> Table:
     except SheetError:
         raise
     except Exception as error:  # noqa: BLE001 - as above, a damaged sheet inside a valid archive
+        _refuse_entities(path, error)
         raise SheetError(f"{path}: cannot read its worksheet ({_one_line(error)})") from None
     finally:
         workbook.close()
@@ -211,6 +213,16 @@ def _read_xlsx(path: Path) -> Table:
         raise SheetError(f"{path}: its worksheet {quote_cell(sheet.title)} is empty")
     width = max(map(len, rows))
     return Table("xlsx", [tuple(row) + (None,) * (width - len(row)) for row in rows])
+
+
+def _refuse_entities(path: Path, error: BaseException) -> None:
+    """Name the refusal when defusedxml (which openpyxl parses with) found a DTD or an entity, however wrapped."""
+    seen = 0
+    while error is not None and seen < 10:
+        if type(error).__name__ in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
+            raise SheetError(f"{path} declares XML entities, which a spreadsheet never writes; "
+                             "they are refused (billion laughs, external files)") from None
+        error, seen = error.__cause__ or error.__context__, seen + 1
 
 
 def _xlsx_cell(value):
