@@ -12,7 +12,7 @@ import re
 import pytest
 from textual.app import App
 
-from tui_backprop.app.widgets.diagram import NetworkDiagram
+from tui_backprop.app.widgets.diagram import NetworkDiagram, short_name
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.network import Network, Sample
 from tui_backprop.core.presets import PRESETS, random_weights
@@ -87,13 +87,16 @@ def words(text: str) -> set[str]:
     return set(re.findall(r"[\w/\[\]]+", text))
 
 
-def assert_shows(text: str, name: str, value: float) -> None:
+def shows(text: str, name: str, value: float) -> bool:
     """`name` is drawn followed by `value` (after `old→` while being updated) to at most 4
     significant digits: the picture uses fewer where a number would not fit its room."""
     number = r"[−\d.e+-]+"
     numbers = re.findall(rf"(?<![\w/]){re.escape(name)} (?:{number}→)?({number})", text)
-    assert any(number in {format_number(value, digits) for digits in (4, 3, 2, 1)} for number in numbers), \
-        (name, value, numbers)
+    return any(number in {format_number(value, digits) for digits in (4, 3, 2, 1)} for number in numbers)
+
+
+def assert_shows(text: str, name: str, value: float) -> None:
+    assert shows(text, name, value), (name, value, text)
 
 
 # -- values --------------------------------------------------------------
@@ -253,17 +256,27 @@ def test_clicks_post_the_symbol_under_the_mouse(size):
 # -- sizes and forms --------------------------------------------------------
 
 
-def test_two_two_two_is_a_picture_at_70_and_a_full_list_at_60():
+def test_two_two_two_is_a_labelled_picture_at_70_and_a_drawn_one_at_60():
+    """At 70 columns every edge carries its weight's label; at 60 the edges are drawn without
+    labels (issue 12.4: a picture, not a list), each edge still its weight's (a click shows it),
+    and the current operation's weight is named with its value under the drawing."""
+    from tui_backprop.app.widgets.diagram import NetworkFacts, Scene, draw_graph
+
     stepper = Stepper(PRESETS["mazur"]())
     step_to(stepper, "dE_total/dw3")
     names = stepper.net.names.weights + stepper.net.names.biases
     diagram = NetworkDiagram(stepper)
     picture = draw_text(diagram, 70, 20)
-    listing = draw_text(diagram, 60, 14)
+    drawn = draw_text(diagram, 60, 14)
     assert "▶" in picture and "┬" in picture
-    assert "▶" not in listing and "more" not in listing
-    for text in (picture, listing):
-        assert set(names) <= words(text)
+    assert set(names) <= words(picture)
+    assert "▶" not in drawn and "more" not in drawn
+    assert any("\u2800" < char <= "\u28ff" for char in drawn)  # edges in braille dots
+    assert {"i1", "i2", "h1", "h2", "o1", "o2", "b1", "b2"} <= words(drawn)
+    assert f"w3 {shown(stepper, 'w3')} ∂{shown(stepper, 'dE_total/dw3')}" in drawn
+    canvas = draw_graph(Scene(stepper, NetworkFacts(stepper.program)), 60, 13)
+    clickable = {canvas.symbol_at(x, y) for x in range(canvas.width) for y in range(canvas.height)}
+    assert set(stepper.net.names.weights) <= clickable
 
 
 SHAPES = [(1, 1), (2, 1), (1, 2), (2, 2, 2), (3, 3, 3), (2, 3, 3, 2), (4, 4, 4), (1, 8, 1), (5, 5, 5, 5),
@@ -377,3 +390,155 @@ def test_undo_moves_the_highlight_back():
     stepper.next()
     stepper.previous()
     assert NetworkDiagram(stepper).highlights == {"h1": "current"}
+
+
+# -- structure: every symbol's element from the names alone ------------------------
+
+
+def elements_from_quantities(stepper: Stepper) -> dict[str, tuple[str, bool, bool]]:
+    """Each symbol's element, whether it is a neuron's own backward quantity and whether it trains,
+    read the long way: from every quantity of the epoch."""
+    program, names = stepper.program, stepper.net.names
+    net = stepper.net
+    found = {p: (p, False, p in program.trained) for p in program.parameters}
+    found["lr"] = ("lr", False, False)
+    for s in range(len(net.samples)):
+        for i, symbol in enumerate(names.input_symbols(s)):
+            found[symbol] = (names.neuron(0, i), False, False)
+        for k, symbol in enumerate(names.target_symbols(s)):
+            found[symbol] = (names.neuron(net.depth, k), False, False)
+    for q in program.quantities:
+        if q.phase == "update":
+            continue
+        slope = q.kind in ("loss_slope", "activation_slope", "route")
+        if q.param:
+            found[q.symbol] = (q.param, slope, False)
+        elif q.layer is not None:
+            found[q.symbol] = (names.neuron(q.layer, q.neuron), slope, False)
+        else:
+            found[q.symbol] = (q.symbol, slope, False)
+    return found
+
+
+@pytest.mark.parametrize("sizes, bias, samples", [((2, 2, 2), "shared", 1), ((2, 3, 1), "neuron", 4),
+                                                  ((3, 4, 4, 2), "neuron", 2), ((12, 11, 3), "shared", 3),
+                                                  ((1, 1), "none", 1)])
+def test_the_diagrams_elements_come_from_the_names_and_match_the_quantities(sizes, bias, samples):
+    from tui_backprop.app.widgets.diagram import NetworkFacts
+
+    stepper = Stepper(network(sizes, bias, samples))
+    facts = NetworkFacts(stepper.program)
+    for symbol, (element, slope, trained) in elements_from_quantities(stepper).items():
+        assert facts.element(symbol) == element, symbol
+        assert facts.undrawn(symbol) == slope, symbol
+        if element == symbol:
+            assert facts.trained(symbol) == trained, symbol
+    for n, param in enumerate(stepper.program.trained):
+        position = facts.structure.update_position(param)
+        assert stepper.quantities[position].param == param
+
+
+# -- pictures in the app (issue 12.4) ------------------------------------------------
+
+
+def app_diagram_texts(net: Network, size: tuple[int, int], keys: list[str]):
+    """Press `keys` in the real app, returning after each the stepper's last operation, its values
+    and the diagram as it is on screen."""
+    from app_driver import drive, press
+
+    seen = []
+
+    async def body(app, pilot):
+        diagram = app.query_one(NetworkDiagram)
+        for key in keys:
+            await press(pilot, key)
+            seen.append((app.stepper.last, dict(app.stepper.values), on_screen(diagram)))
+
+    drive(body, network=net, size=size)
+    return seen
+
+
+def neighbourhood_in_view(op, values: dict[str, float], text: str) -> None:
+    """The operation's own number is on screen, and every element it reads is named there
+    (lr is the operation panel's)."""
+    q = op.quantity
+    if q.phase == "update":
+        assert f"{q.param} {format_number(op.old, 4)}→{format_number(op.value, 4)}" in text
+    elif q.param:
+        assert f"{q.param} {format_number(values[q.param], 4)}" in text
+        assert f"∂{format_number(op.value, 4)}" in text
+    elif f"{q.symbol} = {format_number(op.value, 4)}" not in text:  # not in the header: in the drawing
+        bare = q.symbol.split("[")[0]
+        names = {bare, short_name(bare)}  # the legend writes ∂E/∂a_o1 for dE_total/da_o1
+        assert any(shows(text, name, op.value) for name in names), (q.symbol, text)
+    for read in q.reads:
+        if read == "lr":
+            continue
+        element = read.split("[")[0]
+        for prefix in ("dE_total/da_", "dE_total/d", "da_", "a_"):
+            element = element.removeprefix(prefix)
+        element = element.split("/")[0]
+        if element[0] in "tE" and element[1:].isdigit():
+            element = "o" + element[1:]
+        assert element in words(text), (q.symbol, read)
+
+
+XOR = PRESETS["xor"]()
+NET_342 = network((3, 4, 2))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 60), (80, 24)], ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize("net", [XOR, NET_342], ids=["xor", "3-4-2"])
+def test_xor_and_a_3_4_2_are_pictures_with_the_operation_in_view(net, size):
+    # the first operations of each phase, one at a time
+    seen = app_diagram_texts(net, size, ["n"] * 14 + ["f"] + ["n"] * 14 + ["f"] + ["n"] * 4)
+    neurons = {net.names.neuron(layer, j) for layer in range(net.depth + 1) for j in range(net.sizes[layer])}
+    for op, values, text in seen:
+        assert any("\u2800" < char <= "\u28ff" for char in text) or "▶" in text, text  # edges drawn
+        assert neurons <= words(text), (op.symbol, neurons - words(text))
+        neighbourhood_in_view(op, values, text)
+
+
+# -- scrolling what does not fit --------------------------------------------------
+
+
+def test_shift_arrows_scroll_a_cut_list_and_the_next_step_brings_the_operation_back():
+    """An 8-8-8-8-8 net at 80×24 is a list cut to the panel: shift+down shows the lines below,
+    shift+right the next layer's column; n follows the operations again."""
+    from app_driver import drive, press
+
+    net = network((8, 8, 8, 8, 8))
+    texts = {}
+
+    async def body(app, pilot):
+        diagram = app.query_one(NetworkDiagram)
+        await press(pilot, "n")
+        texts["start"] = on_screen(diagram)
+        await press(pilot, "shift+down", "shift+down", "shift+down")
+        texts["down"] = on_screen(diagram)
+        await press(pilot, "shift+right")
+        texts["right"] = on_screen(diagram)
+        await press(pilot, "n")
+        texts["next"] = on_screen(diagram)
+
+    drive(body, network=net, size=(80, 24))
+    assert "more ▲▼" in texts["start"]
+    below = words(texts["down"]) - words(texts["start"])
+    assert {"w5", "w6"} <= below, below  # h1_1's weights further down its column
+    assert "h2_1" in words(texts["right"]) and "i1" not in words(texts["right"])  # a layer further right
+    assert "h2_1" not in words(texts["start"]) and "i1" in words(texts["start"])
+    assert "i1" in words(texts["next"]) and "h2_1" not in words(texts["next"])  # back where the operation is
+    assert "a_h1_1 ·" not in texts["next"]
+
+
+def test_the_graph_draws_the_current_operations_edges_thick_so_they_show_without_colour():
+    from tui_backprop.app.widgets.diagram import NetworkFacts, Scene, draw_graph
+
+    stepper = Stepper(PRESETS["mazur"]())
+    step_to(stepper, "o1")  # reads w5 (from h1) and w6 (from h2); w7 and w8 go into o2
+    canvas = draw_graph(Scene(stepper, NetworkFacts(stepper.program)), 60, 13)
+
+    def dots(weight: str) -> int:
+        return sum(bin(bits).count("1") for bits, elements in canvas.dots.values() if elements == {weight})
+
+    assert min(dots("w5"), dots("w6")) > 1.5 * max(dots("w7"), dots("w8"))

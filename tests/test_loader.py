@@ -199,7 +199,10 @@ def test_unreadable_files(tmp_path):
     assert "cannot read" in one_line_error(binary)
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "examples").iterdir()), ids=lambda p: p.name)
+NETWORK_FILES = sorted(p for p in (REPO / "examples").iterdir() if p.suffix in (".toml", ".json"))  # not their data
+
+
+@pytest.mark.parametrize("path", NETWORK_FILES, ids=lambda p: p.name)
 def test_shipped_examples_load_and_train(path):
     net = load_network(path)
     stepper = Stepper(net)

@@ -125,11 +125,11 @@ def test_a_late_result_of_an_older_request_is_dropped(monkeypatch):
     real_sweep = rate_view.sweep
     slow_one_done = threading.Event()
 
-    def slow_for_rate_3(program, rates, epochs):
+    def slow_for_rate_3(program, rates, epochs, **options):
         if 3.0 not in rates:
-            return real_sweep(program, rates, epochs)
+            return real_sweep(program, rates, epochs, **options)
         time.sleep(0.3)  # finishes after the newer request below
-        curves = real_sweep(program, rates, epochs)
+        curves = real_sweep(program, rates, epochs, **options)
         slow_one_done.set()
         return curves
 
@@ -155,10 +155,10 @@ def test_closing_the_view_during_a_sweep_is_harmless(monkeypatch):
     real_sweep = rate_view.sweep
     started, finished = threading.Event(), threading.Event()
 
-    def slow(program, rates, epochs):
+    def slow(program, rates, epochs, **options):
         started.set()
         time.sleep(0.3)
-        curves = real_sweep(program, rates, epochs)
+        curves = real_sweep(program, rates, epochs, **options)
         finished.set()
         return curves
 

@@ -322,3 +322,37 @@ def test_check_imports_no_textual_and_a_csv_needs_no_openpyxl_or_numpy(tmp_path)
     done = subprocess.run([sys.executable, "-c", probe, str(sheet)], cwd=REPO, capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.splitlines()[-1] == "1", done.stdout + done.stderr
+
+
+# -- the preset a sheet fits (issue 12.9) ----------------------------------------------------------
+
+
+def test_a_mazur_sheet_without_a_preset_is_checked_against_mazur_and_says_so(tmp_path, capsys):
+    sheet = seed_003_sheet(tmp_path / "003.csv")
+    against_excel = len(check_sheet(sheet, PRESETS["excel"]()).mismatches)
+    assert cli.main(["check", str(sheet)]) == 1
+    out = capsys.readouterr().out
+    assert (f"checked against mazur: the sheet fits --preset mazur (2 wrong cells; {against_excel} wrong cells "
+            "against excel)") in out.splitlines()[0]
+    assert "epoch 1, dE_total/da_h1" in out
+
+
+def test_a_sheet_with_mazurs_names_and_biases_fits_mazur(tmp_path, capsys):
+    net = PRESETS["mazur"]()
+    rows = student_rows(net, 3)
+    columns = ["b1", "b2", "w1", "h1", "a_h1", "o1", "E_total"]
+    spelled = {"h1": "net h1", "o1": "net o1", "a_h1": "out h1"}
+    sheet = tmp_path / "mazur.csv"
+    with open(sheet, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow([spelled.get(c, c) for c in columns])
+        writer.writerows([[repr(row[c]) for c in columns] for row in rows])
+    assert cli.main(["check", str(sheet)]) == 0
+    assert "checked against mazur" in capsys.readouterr().out
+    assert check_sheet(sheet, net).ok
+
+
+def test_a_named_preset_is_kept_and_the_better_fit_named(tmp_path, capsys):
+    assert cli.main(["check", str(seed_003_sheet(tmp_path / "003.csv")), "--preset", "excel"]) == 1
+    out = capsys.readouterr().out
+    assert "the sheet fits --preset mazur" in out.splitlines()[0] and "checked against excel" in out

@@ -62,3 +62,48 @@ def test_every_symbol_names_itself_and_no_spelling_names_another(name):
         assert names.symbol(f"  {symbol} ") == symbol
         for spelling in spellings(symbol):
             assert names.symbol(spelling) in (symbol, None), (symbol, spelling)
+
+
+# -- one alias table (issue 11.7) and Mazur's own names (issue 12.9) ---------------------------------
+
+
+def test_the_readme_table_of_column_names_is_the_one_made_from_the_alias_table():
+    from tui_backprop.sheets.columns import alias_markdown
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- column names:")
+    start = readme.index("\n", start) + 1
+    end = readme.index("<!-- end of column names -->")
+    assert readme[start:end] == alias_markdown()
+
+
+def test_check_help_lists_the_alias_table(capsys):
+    from tui_backprop import cli
+    from tui_backprop.sheets.columns import alias_help
+
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--help"])
+    assert alias_help() in capsys.readouterr().out
+
+
+def test_every_documented_spelling_names_its_symbol():
+    from tui_backprop.sheets.columns import DERIVATIVE_EXAMPLES, alias_rows
+
+    names = columns("mazur")
+    for symbol, forms in alias_rows():
+        groups = forms.split("; ")
+        targets = symbol.split(", ")
+        for target, group in zip(targets, groups):
+            for spelling in group.split(", "):
+                expected = EPOCH if target == "(the epoch)" else target
+                if target == "dE_total/dw1":
+                    assert names.symbol(spelling) is not None and "/" in names.symbol(spelling), spelling
+                else:
+                    assert names.symbol(spelling) == expected, (spelling, expected)
+    assert [names.symbol(s) for s in DERIVATIVE_EXAMPLES[-2:]] == ["dE_total/da_h1", "da_h1/dh1"]
+
+
+@pytest.mark.parametrize(("spelling", "symbol"), [("net h1", "h1"), ("net o1", "o1"), ("net_h2", "h2"),
+                                                  ("∂out o1/∂net o1", "da_o1/do1"), ("out h2", "a_h2")])
+def test_mazurs_own_names(spelling, symbol):
+    assert columns().symbol(spelling) == symbol

@@ -47,3 +47,11 @@ def test_resumed_session_120x40(snap_compare, tmp_path):
     save_study(tmp_path / "mazur.backprop", stepper, Quiz())
     resumed, quiz = load_study(tmp_path / "mazur.backprop")
     assert snap_compare(BackpropApp(stepper=resumed, quiz=quiz), terminal_size=(120, 40), press=["n"])
+
+
+def test_xor_picture_120x40(snap_compare):
+    assert snap_compare(BackpropApp(PRESETS["xor"]()), terminal_size=(120, 40), press=["f", *"n" * 10])
+
+
+def test_decision_boundary_80x24(snap_compare):
+    assert snap_compare(BackpropApp(PRESETS["xor"]()), terminal_size=(80, 24), press=["b"])

@@ -79,12 +79,19 @@ def test_previous_after_run_restores_the_state_before_it(name, before, epochs):
     assert state(stepper) == start
 
 
-def test_previous_also_undoes_edits_made_after_the_operation():
+def test_each_edit_is_a_step_of_its_own():
+    """p right after an edit takes back the edit alone, then the operation before it (issue 12.10)."""
     stepper = stepped("excel", 3)
     before = state(stepper)
     stepper.next()
+    after_op = state(stepper)
     stepper.set_value("w1", 0.9)
+    after_edit = state(stepper)
     stepper.set_lr(0.1)
+    assert stepper.previous()
+    assert state(stepper) == after_edit
+    assert stepper.previous()
+    assert state(stepper) == after_op
     assert stepper.previous()
     assert state(stepper) == before
 

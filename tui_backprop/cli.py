@@ -15,6 +15,7 @@ import json
 import math
 import os
 import sys
+from array import array
 
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
@@ -39,6 +40,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse would print the whole usage; one line is enough
         raise UsageError(f"{message} (see {self.prog} --help)")
 
+    def format_help(self):
+        if callable(self.epilog):  # made only when asked for: start-up stays fast
+            self.epilog = self.epilog()
+        return super().format_help()
+
 
 def _argument(parse, acceptable, wanted: str):
     """An argparse type: `parse` the text, and refuse it unless `acceptable`, saying what is `wanted`."""
@@ -61,16 +67,15 @@ _tolerance = _argument(float, lambda x: math.isfinite(x) and 0 <= x < 1,
                        "a relative tolerance is a number from 0 to below 1")
 
 
-CHECK_EPILOG = """\
-Columns may come in any order, any subset of them.  Case, spaces, _ - . ( ) and
-the marks ∂ 𝟃 δ are ignored, and so is the d of a derivative, so these all work:
-  lr: η, eta, learning rate, alpha      i1: x1      t1: target1      o1: y1
-  a_h1: out_h1, h1out, H1out; a_o1: out_o1, y1out
-  E_total: E, E_tot, Etot, E_Total, loss
-  dE_total/dw1: ∂E/∂w1, dE/dw1, E_total/w1, ∂E_total/∂w1 (and so for every symbol)
-  epoch (or iteration, iter, row, step, #): numbers the rows; without it they are epochs 1, 2, 3, ...
-The header is the first row naming two known columns, so a title may sit above it.
-Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read."""
+def check_epilog() -> str:
+    """`check --help`'s column names, from the one alias table (imported only when help is shown)."""
+    from .sheets.columns import alias_help
+
+    return ("Columns may come in any order, any subset of them.\n" + alias_help() + "\n"
+            "The epoch column numbers the rows; without it they are epochs 1, 2, 3, ...\n"
+            "The header is the first row naming two known columns, so a title, and given numbers such as\n"
+            "'η = 0.05', may sit above it.  Without --preset or --config, the preset the sheet fits is used.\n"
+            "Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read.")
 
 
 def _network_options(parser: argparse.ArgumentParser, several_rates: bool = False) -> None:
@@ -95,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print the worked solution of the first epochs")
     _network_options(explain)
     explain.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="how many epochs (default 1)")
-    explain.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    explain.add_argument("--format", choices=("text", "markdown", "json", "python"), default="text",
+                         help="python: one epoch as plain Python with the seeds' names, ready to run")
     explain.add_argument("--digits", type=_digits, default=None, metavar="D",
                          help="significant digits in text and markdown (default: full precision)")
     explain.set_defaults(handler=run_explain)
@@ -112,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check", help="check a spreadsheet of the exercise: every wrong cell, and where each mistake starts",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_EPILOG)
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=check_epilog)
     _network_options(check)
     check.add_argument("file", metavar="FILE", help="a CSV or XLSX sheet: a header of symbols, one row per epoch")
     check.add_argument("--rel-tol", type=_tolerance, default=None, metavar="T",
@@ -120,6 +126,24 @@ def build_parser() -> argparse.ArgumentParser:
                             "compared at its own precision")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=run_check)
+
+    exercise = commands.add_parser(
+        "exercise", help="one variant of the network per student: workbooks to hand out, the key and solutions")
+    _network_options(exercise)
+    exercise.add_argument("--students", metavar="FILE", required=True, help="the students' names, one a line")
+    exercise.add_argument("--epochs", type=_positive_int, default=1, metavar="N", help="epochs to work (default 1)")
+    exercise.add_argument("--seed", metavar="TEXT", help="the course seed (default 'backprop'): the same names and "
+                                                         "seed always give the same numbers")
+    exercise.add_argument("--out", metavar="DIR", required=True, help="the folder to write into (nothing outside it)")
+    exercise.set_defaults(handler=run_exercise)
+
+    grade = commands.add_parser("grade", help="check every sheet in a folder: a class table and the commonest slips")
+    _network_options(grade)
+    grade.add_argument("folder", metavar="DIR", help="the students' sheets (CSV or XLSX), directly in this folder")
+    grade.add_argument("--key", metavar="DIR", help="the folder `exercise` wrote: each sheet is recognised as a "
+                                                    "student's variant by the numbers it gives")
+    grade.add_argument("--out", metavar="DIR", help="where class.csv and class.md go (default DIR/grades)")
+    grade.set_defaults(handler=run_grade)
 
     parser.set_defaults(handler=run_app)
     return parser
@@ -150,6 +174,11 @@ def load(args) -> Network:
 # -- explain ------------------------------------------------------------------
 
 def run_explain(args) -> int:
+    if args.format == "python":
+        from .core.compiled import readable_source
+
+        print(readable_source(build_program(load(args))), end="")
+        return EXIT_OK
     net = load(args)
     stepper = Stepper(net)
     per_epoch = len(stepper.quantities)
@@ -158,10 +187,15 @@ def run_explain(args) -> int:
                          f"({per_epoch:,} an epoch); it prints at most {MAX_EXPLAIN_OPERATIONS:,} "
                          f"(train --csv writes one row per epoch instead)")
     start = dict(stepper.values)
-    steps = stepper.trace(args.epochs)
+    steps = stepper.steps(args.epochs)
     if args.format == "json":
-        document = {"network": describe(net), "start": start, "steps": [step_document(step) for step in steps]}
-        print(json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False))
+        # One step a line, each by the C encoder: a large network's epoch has hundreds of thousands.
+        head = json.dumps({"network": describe(net), "start": start}, ensure_ascii=False)
+        out = sys.stdout
+        out.write(head[:-1] + ', "steps": [\n')
+        for n, step in enumerate(steps):
+            out.write(("," if n else "") + json.dumps(step_document(step), ensure_ascii=False, allow_nan=False) + "\n")
+        out.write("]}\n")
     else:
         print(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"), end="")
     return EXIT_OK
@@ -184,20 +218,61 @@ def run_train(args) -> int:
         write_csv(program, net, rates, args.epochs, args.csv)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-    curves = sweep(program, rates, args.epochs)
+    from . import bulk  # numpy, for large networks: after the lines that need no numpy
+
+    if net.test_samples:
+        runs = {rate: train_and_test(program, rate, checkpoints(args.epochs), bulk.train) for rate in rates}
+        curves = {rate: curve for rate, (curve, _) in runs.items()}
+        tests = {rate: test for rate, (_, test) in runs.items()}
+    else:
+        curves, tests = sweep(program, rates, args.epochs, train=bulk.train), None
     print(describe(net).rsplit(", lr", 1)[0] + f" — {args.epochs} epochs")
-    print(summary_table(curves, args.epochs))
+    print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
         from .chart import build_chart
 
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
+        if net.sizes[0] == 2:
+            print(plot_boundary(net, rates[0], args.epochs, bulk.train))
     return EXIT_OK
 
 
-def summary_table(curves: dict, epochs: int) -> str:
+def plot_boundary(net: Network, rate: float, epochs: int, train) -> str:
+    """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped).
+    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
+    from .app.widgets.boundary import boundary_text
+
+    stepper = Stepper(net.with_changes(lr=rate))
+    stepper.run(epochs, bulk=lambda env, count: train(stepper.program, env, count, "history"))
+    title = f"decision boundary after {epochs:,} epochs at lr {format_number(rate)}"
+    return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
+
+
+def train_and_test(program, rate: float, marks: list[int], train) -> tuple[array, dict[int, float]]:
+    """E_total of every epoch up to the last mark, and the test samples' E_total at each mark,
+    with the parameters that epoch starts with (those its E_total is computed with).
+    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
+    net = program.net
+    env, curve, tests = dict(net.start_env(), lr=float(rate)), array("d"), {}
+    for mark in marks:
+        if mark - 1 > len(curve):
+            env, losses = train(program, env, mark - 1 - len(curve), "loss")
+            curve.extend(losses)
+        tests[mark] = program.loss_on(env, net.test_samples)
+    curve.extend(train(program, env, 1, "loss")[1])
+    return curve, tests
+
+
+def summary_table(curves: dict, epochs: int, tests: dict | None = None) -> str:
+    """E_total at the checkpoints, one column per rate; with `tests`, a train and a test column per rate."""
     marks = checkpoints(epochs)
-    header = ["epoch"] + [f"lr {format_number(rate)}" for rate in curves]
-    rows = [[str(mark)] + [format_number(curve[mark - 1], 10) for curve in curves.values()] for mark in marks]
+    if tests:
+        header = ["epoch"] + [f"lr {format_number(rate)} {part}" for rate in curves for part in ("train", "test")]
+        rows = [[str(mark)] + [format_number(value, 10) for rate, curve in curves.items()
+                               for value in (curve[mark - 1], tests[rate][mark])] for mark in marks]
+    else:
+        header = ["epoch"] + [f"lr {format_number(rate)}" for rate in curves]
+        rows = [[str(mark)] + [format_number(curve[mark - 1], 10) for curve in curves.values()] for mark in marks]
     notes = []
     for rate, curve in curves.items():
         diverged = first_divergence(curve)
@@ -209,8 +284,11 @@ def summary_table(curves: dict, epochs: int) -> str:
 
 
 def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
-    """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients."""
+    """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients,
+    and test_E_total (the test samples' E_total with the epoch's starting parameters) when there are test samples."""
     width = len(program.columns)
+    test = net.test_samples
+    at = [program.columns.index(p) for p in program.parameters]
 
     def rows():
         for rate in rates:
@@ -219,14 +297,18 @@ def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
                 count = min(10_000, epochs - done)
                 env, out = program.run(env, count, "row")
                 for k in range(count):
-                    yield done + k + 1, out[k * width:(k + 1) * width]
+                    row = out[k * width:(k + 1) * width]
+                    if test:
+                        row.append(program.loss_on({p: row[n] for p, n in zip(program.parameters, at)}, test))
+                    yield done + k + 1, row
                 done += count
 
+    columns = [*program.columns, "test_E_total"] if test else program.columns
     if path == "-":
-        write_rows(sys.stdout, program.columns, rows())
+        write_rows(sys.stdout, columns, rows())
         return
     with atomic_writer(path, newline="", encoding="utf-8") as stream:
-        write_rows(stream, program.columns, rows())
+        write_rows(stream, columns, rows())
 
 
 def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
@@ -243,11 +325,16 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
-    from .sheets.check import REL_TOL, SheetError, check_sheet, render_text
+    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text
 
-    net = load(args)
+    rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
+    load(args)  # a bad --preset or --config is refused before the sheet is read
     try:
-        report = check_sheet(args.file, net, REL_TOL if args.rel_tol is None else args.rel_tol)
+        if args.config:
+            report = check_sheet(args.file, load(args), rel_tol)
+        else:  # the sheet may fit another preset than the one named (or the default)
+            presets = {name: load(argparse.Namespace(preset=name, lr=args.lr)) for name in PRESETS}
+            report = check_fitting(args.file, presets, args.preset or "excel", bool(args.preset), rel_tol)
     except SheetError as error:
         raise UsageError(str(error)) from None
     if args.format == "json":
@@ -255,6 +342,49 @@ def run_check(args) -> int:
     else:
         print(render_text(report), end="")
     return EXIT_OK if report.ok else EXIT_MISMATCH
+
+
+# -- exercise and grade -------------------------------------------------------------
+
+def run_exercise(args) -> int:
+    from .sheets.exercise import COURSE_SEED, ExerciseError, read_students, write_exercises
+
+    net = load(args)
+
+    def solution(variant: Network, epochs: int) -> str:
+        stepper = Stepper(variant)
+        start = dict(stepper.values)
+        return render_explanation(variant, start, stepper.trace(epochs), None, markdown=True)
+
+    try:
+        names = read_students(args.students)
+        write_exercises(net, names, args.epochs, args.out, args.seed or COURSE_SEED, solution)
+    except ExerciseError as error:
+        raise UsageError(str(error)) from None
+    print(f"{len(names)} students: their workbooks are in {args.out}/students, the key and the worked "
+          f"solutions in {args.out}/key")
+    return EXIT_OK
+
+
+def run_grade(args) -> int:
+    from pathlib import Path
+
+    from .sheets.grade import GradeError, Key, grade_folder, render_summary, write_table
+
+    if args.key and (args.preset or args.config or args.lr):
+        raise UsageError("--key names each student's network; it cannot be combined with --preset, --config or --lr")
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rgrading {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    try:
+        key = Key(args.key) if args.key else None
+        report = grade_folder(args.folder, None if key else load(args), key, progress if sys.stderr.isatty() else None)
+        paths = write_table(report, args.out or Path(args.folder) / "grades")
+    except GradeError as error:
+        raise UsageError(str(error)) from None
+    print(render_summary(report, paths), end="")
+    return EXIT_OK
 
 
 # -- the app ----------------------------------------------------------------------

@@ -20,6 +20,8 @@ def describe(net: Network) -> str:
     if net.bias != "none" and not net.train_bias:
         bias += " (frozen)"
     samples = f"{len(net.samples)} samples" if len(net.samples) > 1 else "1 sample"
+    if net.test_samples:
+        samples += f" + {len(net.test_samples)} held out for testing"
     return (f"{net.name}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
             f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.lr)}")
 
@@ -59,12 +61,14 @@ def render_explanation(net: Network, start: dict, steps, digits: int | None, mar
             lines.append(f"{step.phase_position}. `{step.formula}`  ")
             lines.append(f"   `= {step.substituted(digits).split(' = ', 1)[1]}` = **{value}**  ")
             lines.append(f"   {step.why}")
+            lines += [f"   *Clamped:* {note}" for note in step.clamped]
         else:
             indent = " " * (len(str(step.phase_count)) + 2)
             lines.append(f"{step.phase_position:>{len(str(step.phase_count))}}. {step.formula}")
             pad = indent + " " * len(step.symbol) + " "
             lines.append(f"{pad}= {step.substituted(digits).split(' = ', 1)[1]}")
             lines.append(f"{pad}= {value}")
+            lines += [f"{pad}  clamped: {note}" for note in step.clamped]
             lines += textwrap.wrap(step.why, 88, initial_indent=indent, subsequent_indent=indent)
         if finite and not math.isfinite(step.value):
             finite = False

@@ -81,6 +81,16 @@ class BackpropApp(App):
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
         Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
+        Binding("b", "boundary", "Boundary", show=False,
+                tooltip="Decision boundary (two inputs): the input plane shaded by the output, redrawn as r runs"),
+        Binding("shift+up", "scroll_view(0, -1)", "Scroll up", show=False,
+                tooltip="Scroll the diagram or matrix view up (a step brings the operation back)"),
+        Binding("shift+down", "scroll_view(0, 1)", "Scroll down", show=False,
+                tooltip="Scroll the diagram or matrix view down"),
+        Binding("shift+left", "scroll_view(-1, 0)", "Scroll left", show=False,
+                tooltip="Scroll the diagram or matrix view left"),
+        Binding("shift+right", "scroll_view(1, 0)", "Scroll right", show=False,
+                tooltip="Scroll the diagram or matrix view right"),
     ]
 
     # Bumped after every change; the panels are data-bound to it and redraw themselves.
@@ -89,6 +99,7 @@ class BackpropApp(App):
     panel = reactive("values")
     quiz_on = reactive(False)
     matrix_on = reactive(False)
+    boundary_on = reactive(False)
 
     def __init__(self, network: Network | None = None, stepper: Stepper | None = None, quiz: Quiz | None = None,
                  session_path: str | None = None):
@@ -170,6 +181,7 @@ class BackpropApp(App):
         return {
             "diagram": (f"{net.name} · {'-'.join(map(str, net.sizes))}", ""),
             "matrix": (f"{net.name} · matrix form", ""),
+            "boundary": (f"{net.name} · decision boundary", f"epoch {stepper.epoch:,}"),
             "operation": ("operation", f"lr {format_number(stepper.values['lr'])}"),
             "values": ("this epoch", ""),
             "chart": ("loss", ""),
@@ -267,12 +279,25 @@ class BackpropApp(App):
 
     @work(thread=True, exclusive=True, group="run")
     def run_epochs(self, epochs: int, progress: RunScreen) -> None:
+        from .. import bulk  # numpy, for a large network: imported on the first run, not at start-up
+
         worker = get_current_worker()
+        program = self.stepper.program
+        boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
+
+        def on_progress(count: int) -> None:
+            self.call_from_thread(progress.advance, count)
+            if boundary is not None:  # a copy, taken here between chunks, for the main thread to draw
+                self.call_from_thread(boundary.show_run, dict(self.stepper.values))
+
         try:
             done = self.stepper.run(
                 epochs,
-                on_progress=lambda count: self.call_from_thread(progress.advance, count),
+                on_progress=on_progress,
                 should_stop=lambda: self.stop_requested or worker.is_cancelled,
+                bulk=lambda env, count: bulk.train(program, env, count, "history"),
+                # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
+                **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
             )
         finally:
             self.call_from_thread(self._run_finished, progress)
@@ -390,7 +415,10 @@ class BackpropApp(App):
         else:
             note = (f"{report.path}: {len(report.mismatches):,} wrong cells. First: epoch {first.epoch}, "
                     f"{first.symbol} (cell {first.cell}) is {first.sheet_text}; correct "
-                    f"{format_number(first.correct, 6)} — {first.explanation()}. Wrong cells are marked in the history.")
+                    f"{format_number(first.correct, 6)} — {first.explanation()}.")
+            if first.slip is not None and first.slip.formula != first.formula:
+                note += f" The sheet computed {first.slip.formula}."
+            note += " Wrong cells are marked in the history."
             self.notify(f"{len(report.mismatches):,} wrong cells; the first mistake starts at epoch {first.epoch}, "
                         f"{first.symbol}.", severity="warning")
         self._replace_stepper(stepper, {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}, note)
@@ -553,18 +581,41 @@ class BackpropApp(App):
     def action_matrix(self) -> None:
         self.matrix_on = not self.matrix_on
 
+    def action_boundary(self) -> None:
+        self.boundary_on = not self.boundary_on
+
+    def watch_boundary_on(self, on: bool) -> None:
+        if not on:
+            self.screen_stack[0].remove_class("-boundary")
+            return
+        self.matrix_on = False  # both take the diagram's place
+        if "boundary" not in self.panels:
+            from .widgets.boundary import BoundaryView  # on first use: start-up stays fast
+
+            view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(BackpropApp.version)
+            self._label(view)
+            self.query_one("#top").mount(view, before="#operation")
+        self.screen_stack[0].add_class("-boundary")
+
     def watch_matrix_on(self, on: bool) -> None:
         if not on:
             self.screen_stack[0].remove_class("-matrix")
             return
+        self.boundary_on = False
         if "matrix" not in self.panels:
-            # Mounted on first use: it brings numpy, which start-up does without.
+            # Mounted on first use: start-up has less to build and style.
             from .widgets.matrix import MatrixView
 
             view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
             self._label(view)
             self.query_one("#top").mount(view, before="#operation")
         self.screen_stack[0].add_class("-matrix")
+
+    def action_scroll_view(self, columns: int, rows: int) -> None:
+        if self.matrix_on:
+            self.panels["matrix"].scroll_relative(x=8 * columns, y=3 * rows, animate=False)
+        else:
+            self.panels["diagram"].scroll_by(columns, rows)
 
     def action_cycle_panel(self) -> None:
         self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]

@@ -1,10 +1,11 @@
 """Tiny expression trees: the one description every formula is written in.
 
-Each node can evaluate itself, print itself in symbols, print itself with the
-current numbers substituted, list the symbols it reads, and emit Python source.
-Values are never computed by walking the tree: the tree is turned into Python
-source once, and both the step-by-step trace and the fast path run that same
-source, so the two agree to the last bit.
+Each node can print itself in symbols, print itself with the current numbers
+substituted, list the symbols it reads, evaluate itself, and emit Python source.
+`evaluate` (the step-by-step trace) and `py` (the compiled fast path) do the
+same floating-point operations in the same order, each non-linear piece
+compiled from one source template, so the two agree to the last bit (a test
+holds them to it).
 """
 
 from __future__ import annotations
@@ -25,8 +26,24 @@ CLIP_PY = "(1e-12 if {x} <= 1e-12 else {x})"
 
 RUNTIME = {"exp": math.exp, "tanh": math.tanh, "log": math.log}
 
+
+def function_of(template: str):
+    """A one-argument Python function from a source template over {x}: the trace's copy of the compiled code."""
+    if template not in _FUNCTIONS:
+        _FUNCTIONS[template] = eval(f"lambda x: {template.format(x='x')}", dict(RUNTIME))
+    return _FUNCTIONS[template]
+
+
+_FUNCTIONS: dict = {}
+
 # Binding strength, used to decide where parentheses are needed.
 _SUM, _PRODUCT, _UNARY, _ATOM = 1, 2, 3, 4
+# The same in a spreadsheet formula (sheets/xlsx.py), where unary minus binds tighter than ^.
+X_SUM, X_PRODUCT, X_POWER, X_ATOM = 1, 2, 3, 4
+
+
+def spreadsheet_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
 
 
 def format_number(value: float, digits: int | None = None) -> str:
@@ -41,38 +58,81 @@ def format_number(value: float, digits: int | None = None) -> str:
     return text
 
 
+def _name(name: str) -> str:
+    return name
+
+
+class _Shortened:
+    """A way to show symbols (`show`) that also shortens sums of more than `most_terms` terms."""
+
+    def __init__(self, show, most_terms: int):
+        self.show, self.most_terms = show, most_terms
+
+    def __call__(self, name: str) -> str:
+        return self.show(name)
+
+
+def _parts(show, parts, render) -> list[str]:
+    """The parts of a sum rendered; when `show` shortens, the first few, "…(n more)…" and the last."""
+    most = getattr(show, "most_terms", None)
+    if most is None or len(parts) <= most:
+        return [render(part) for part in parts]
+    return [render(part) for part in parts[: most - 1]] + [f"…({len(parts) - most} more)…", render(parts[-1])]
+
+
 class Expr:
     precedence = _ATOM
 
     def reads(self) -> list[str]:
         """Symbols this expression reads, in order of first appearance."""
-        seen: list[str] = []
+        seen: dict[str, None] = {}
         self._collect(seen)
-        return seen
+        return list(seen)
 
-    def _collect(self, seen: list[str]) -> None:
+    def _collect(self, seen: dict[str, None]) -> None:
         for child in self.children():
             child._collect(seen)
 
     def children(self) -> tuple[Expr, ...]:
         return ()
 
-    def text(self) -> str:
-        return self.render(lambda name: name)
+    def clamped(self, values: dict[str, float]) -> list[str]:
+        """Where these numbers hit a clamp: each logarithm or division whose argument was raised to 1e-12
+        (a saturated output), said in words — its result is then a bound, not the exact value."""
+        notes = []
+        for child in self.children():
+            notes += child.clamped(values)
+        return notes
 
-    def substituted(self, values: dict[str, float], digits: int | None = None) -> str:
+    def text(self, most_terms: int | None = None) -> str:
+        """In symbols; a sum of more than `most_terms` terms shows its first and last few around "…"."""
+        return self.render(_name if most_terms is None else _Shortened(_name, most_terms))
+
+    def substituted(self, values: dict[str, float], digits: int | None = None, most_terms: int | None = None) -> str:
         def show(name):
             text = format_number(values[name], digits)
             # A negative number in the middle of a formula reads better bracketed: 0.5·(−0.02).
             return f"({text})" if text.startswith("−") else text
 
-        return self.render(show)
+        return self.render(show if most_terms is None else _Shortened(show, most_terms))
 
     def render(self, show) -> str:  # pragma: no cover - every node overrides
         raise NotImplementedError
 
     def py(self, name) -> str:  # pragma: no cover - every node overrides
         raise NotImplementedError
+
+    def evaluate(self, values: dict[str, float]) -> float:  # pragma: no cover - every node overrides
+        raise NotImplementedError
+
+    def excel(self, ref) -> tuple[str, int]:
+        """Spreadsheet formula text and its binding strength; `ref(symbol)` gives a symbol's cell or name."""
+        raise NotImplementedError(f"a {type(self).__name__} node has no spreadsheet formula yet")
+
+    @staticmethod
+    def _excel_wrap(child: Expr, ref, weakest: int) -> str:
+        text, strength = child.excel(ref)
+        return f"({text})" if strength < weakest else text
 
     def _wrap(self, child: Expr, show, tighter: bool = False) -> str:
         inner = child.render(show)
@@ -86,14 +146,19 @@ class Sym(Expr):
         self.name = name
 
     def _collect(self, seen):
-        if self.name not in seen:
-            seen.append(self.name)
+        seen[self.name] = None
 
     def render(self, show):
         return show(self.name)
 
     def py(self, name):
         return name(self.name)
+
+    def evaluate(self, values):
+        return values[self.name]
+
+    def excel(self, ref):
+        return ref(self.name), X_ATOM
 
 
 class Num(Expr):
@@ -109,6 +174,13 @@ class Num(Expr):
     def py(self, name):
         return repr(self.value)
 
+    def evaluate(self, values):
+        return self.value
+
+    def excel(self, ref):
+        text = spreadsheet_number(self.value)
+        return (f"({text})" if self.value < 0 else text), X_ATOM
+
 
 class Add(Expr):
     precedence = _SUM
@@ -120,10 +192,20 @@ class Add(Expr):
         return self.terms
 
     def render(self, show):
-        return " + ".join(self._wrap(term, show) for term in self.terms)
+        return " + ".join(_parts(show, self.terms, lambda term: self._wrap(term, show)))
 
     def py(self, name):
         return "(" + " + ".join(term.py(name) for term in self.terms) + ")"
+
+    def evaluate(self, values):
+        terms = iter(self.terms)
+        total = next(terms).evaluate(values)
+        for term in terms:  # left to right, as Python evaluates a + b + c
+            total = total + term.evaluate(values)
+        return total
+
+    def excel(self, ref):
+        return "+".join(self._excel_wrap(term, ref, X_SUM) for term in self.terms), X_SUM
 
 
 class Sub(Expr):
@@ -141,6 +223,12 @@ class Sub(Expr):
     def py(self, name):
         return f"({self.left.py(name)} - {self.right.py(name)})"
 
+    def evaluate(self, values):
+        return self.left.evaluate(values) - self.right.evaluate(values)
+
+    def excel(self, ref):
+        return f"{self._excel_wrap(self.left, ref, X_SUM)}-{self._excel_wrap(self.right, ref, X_PRODUCT)}", X_SUM
+
 
 class Mul(Expr):
     precedence = _PRODUCT
@@ -156,6 +244,16 @@ class Mul(Expr):
 
     def py(self, name):
         return "(" + "*".join(factor.py(name) for factor in self.factors) + ")"
+
+    def evaluate(self, values):
+        factors = iter(self.factors)
+        product = next(factors).evaluate(values)
+        for factor in factors:
+            product = product * factor.evaluate(values)
+        return product
+
+    def excel(self, ref):
+        return "*".join(self._excel_wrap(factor, ref, X_PRODUCT) for factor in self.factors), X_PRODUCT
 
 
 class Div(Expr):
@@ -173,6 +271,12 @@ class Div(Expr):
     def py(self, name):
         return f"({self.top.py(name)} / {self.bottom.py(name)})"
 
+    def evaluate(self, values):
+        return self.top.evaluate(values) / self.bottom.evaluate(values)
+
+    def excel(self, ref):
+        return f"{self._excel_wrap(self.top, ref, X_PRODUCT)}/{self._excel_wrap(self.bottom, ref, X_POWER)}", X_PRODUCT
+
 
 class Neg(Expr):
     precedence = _UNARY
@@ -188,6 +292,13 @@ class Neg(Expr):
 
     def py(self, name):
         return f"(-{self.inner.py(name)})"
+
+    def evaluate(self, values):
+        return -self.inner.evaluate(values)
+
+    def excel(self, ref):
+        # Ranked with sums, so that it is bracketed inside a product: 2*(-x), a-(-x).
+        return "-" + self._excel_wrap(self.inner, ref, X_ATOM), X_SUM
 
 
 class Square(Expr):
@@ -208,12 +319,22 @@ class Square(Expr):
         inner = self.inner.py(name)
         return f"({inner}*{inner})"
 
+    def evaluate(self, values):
+        inner = self.inner.evaluate(values)
+        return inner * inner
+
+    def excel(self, ref):
+        # Excel's unary minus binds tighter than ^, so any base but a plain cell is bracketed.
+        return self._excel_wrap(self.inner, ref, X_ATOM) + "^2", X_POWER
+
 
 class Call(Expr):
-    """A named function of one symbol, e.g. σ(h1); `template` is its Python source."""
+    """A named function of one symbol, e.g. σ(h1); `template` is its Python source, `sheet` its
+    spreadsheet formula over {x} (None: a workbook cannot hold it)."""
 
-    def __init__(self, label: str, template: str, arg: Expr):
+    def __init__(self, label: str, template: str, arg: Expr, sheet: str | None = None, sheet_strength: int = X_ATOM):
         self.label, self.template, self.arg = label, template, arg
+        self.sheet, self.sheet_strength = sheet, sheet_strength
 
     def children(self):
         return (self.arg,)
@@ -223,6 +344,16 @@ class Call(Expr):
 
     def py(self, name):
         return self.template.format(x=self.arg.py(name))
+
+    def evaluate(self, values):
+        return function_of(self.template)(self.arg.evaluate(values))
+
+    def excel(self, ref):
+        if self.sheet is None:
+            raise NotImplementedError(f"the function {self.label} has no spreadsheet formula yet")
+        # An argument that is not a single cell is bracketed when the formula negates it: -(x).
+        arg = self._excel_wrap(self.arg, ref, X_ATOM) if "-{x}" in self.sheet else self.arg.excel(ref)[0]
+        return self.sheet.format(x=arg), self.sheet_strength
 
 
 class Softmax(Expr):
@@ -235,7 +366,7 @@ class Softmax(Expr):
         return tuple(self.args)
 
     def render(self, show):
-        shown = ", ".join(arg.render(show) for arg in self.args)
+        shown = ", ".join(_parts(show, self.args, lambda arg: arg.render(show)))
         return f"softmax({shown})_{self.index + 1}"
 
     def py(self, name):
@@ -244,13 +375,38 @@ class Softmax(Expr):
         total = " + ".join(f"exp({n} - {peak})" for n in names)
         return f"(exp({names[self.index]} - {peak}) / ({total}))"
 
+    def evaluate(self, values):
+        sums = [arg.evaluate(values) for arg in self.args]
+        peak = max(sums) if len(sums) > 1 else sums[0]
+        total = math.exp(sums[0] - peak)
+        for x in sums[1:]:
+            total = total + math.exp(x - peak)
+        return math.exp(sums[self.index] - peak) / total
+
+    def excel(self, ref):
+        sums = [arg.excel(ref)[0] for arg in self.args]
+        peak = f"MAX({','.join(sums)})"
+        total = "+".join(f"EXP({x}-{peak})" for x in sums)
+        return f"EXP({sums[self.index]}-{peak})/({total})", X_PRODUCT
+
 
 def sigmoid(x: Expr) -> Expr:
-    return Call("σ", SIGMOID_PY, x)
+    # The workbook keeps the readable 1/(1+EXP(-x)): below x = −708 its EXP overflows to #NUM!.
+    return Call("σ", SIGMOID_PY, x, "1/(1+EXP(-{x}))", X_PRODUCT)
 
 
 def log(x: Expr) -> Expr:
-    return Call("ln", "log(" + CLIP_PY + ")", x)
+    return _Log(x)
+
+
+class _Log(Call):
+    """ln(x) with x kept above 1e-12, so that a saturated output costs a large but finite amount."""
+
+    def __init__(self, arg: Expr):
+        super().__init__("ln", "log(" + CLIP_PY + ")", arg, "LN(MAX({x}," + spreadsheet_number(EPS) + "))")
+
+    def clamped(self, values):
+        return super().clamped(values) + _clamp_note(self.arg, values, f"ln({self.arg.text()}): ", "ln takes 1e-12 instead")
 
 
 def clipped(x: Expr) -> Expr:
@@ -267,7 +423,26 @@ class _Clipped(Expr):
         return (self.inner,)
 
     def render(self, show):
+        if getattr(show, "python", False):  # readable Python must still clip, or it computes another number
+            return f"clip({self.inner.render(show)})"
         return self.inner.render(show)
 
     def py(self, name):
         return CLIP_PY.format(x=self.inner.py(name))
+
+    def evaluate(self, values):
+        return function_of(CLIP_PY)(self.inner.evaluate(values))
+
+    def clamped(self, values):
+        return super().clamped(values) + _clamp_note(self.inner, values, "", "1e-12 stands in for it")
+
+    def excel(self, ref):
+        return f"MAX({self.inner.excel(ref)[0]},{spreadsheet_number(EPS)})", X_ATOM
+
+
+def _clamp_note(arg: Expr, values: dict[str, float], where: str, what: str) -> list[str]:
+    """A sentence for an argument that fell to 1e-12 or below and was clamped there; none otherwise."""
+    value = arg.evaluate(values)
+    if value > EPS:
+        return []
+    return [f"{where}{arg.text()} is {format_number(value)}, so {what} (the output is saturated; the value is a bound, not exact)"]

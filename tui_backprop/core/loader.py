@@ -11,6 +11,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser, as a backport
     import tomli as tomllib
 
+from . import datasets
 from .files import read_regular
 from .network import MAX_LAYERS, Network, NetworkError, Sample
 from .presets import random_weights
@@ -24,7 +25,8 @@ MAX_SAMPLES = 100_000
 # 100,000 samples of 100 inputs and targets written out in full fit easily; a bigger file is not a network.
 MAX_FILE_BYTES = 64 * 2**20
 MAX_NAME = 200
-KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples")
+KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples",
+        "test_fraction", "split_seed", "test_samples")
 
 
 def load_network(path: str | Path) -> Network:
@@ -45,10 +47,11 @@ def load_network(path: str | Path) -> Network:
             data = tomllib.loads(text)
         except (ValueError, RecursionError) as error:
             raise NetworkError("file", f"not valid TOML: {error}") from None
-    return network_from_dict(data, default_name=path.stem)
+    return network_from_dict(data, default_name=path.stem, base=path.parent)
 
 
-def network_from_dict(data, default_name: str = "network") -> Network:
+def network_from_dict(data, default_name: str = "network", base: Path = Path()) -> Network:
+    """A network from the keys of a network file; a data file's path is relative to `base`."""
     if not isinstance(data, dict):
         raise NetworkError("file", "the top level must be a table of keys")
     unknown = [key for key in data if key not in KEYS]
@@ -96,29 +99,64 @@ def network_from_dict(data, default_name: str = "network") -> Network:
     if not bias_count and data.get("biases"):
         raise NetworkError("biases", f"given, but bias is {bias!r}; set bias = 'shared' or 'neuron'")
 
-    raw_samples = data["samples"]
-    if not isinstance(raw_samples, list) or not raw_samples:
-        raise NetworkError("samples", "must be a non-empty list of {inputs = [...], targets = [...]}")
-    if len(raw_samples) > MAX_SAMPLES:
-        raise NetworkError("samples", f"at most {MAX_SAMPLES:,} samples, got {len(raw_samples):,}")
-    samples = []
-    for number, raw in enumerate(raw_samples, 1):
-        key = f"samples[{number}]"
-        if not isinstance(raw, dict):
-            raise NetworkError(key, "must be a table with inputs and targets")
-        extra = [k for k in raw if k not in ("inputs", "targets")]
-        if extra:
-            raise NetworkError(f"{key}.{_key_text(extra[0])}", "unknown key (a sample has inputs and targets)")
-        parts = []
-        for part in ("inputs", "targets"):
-            values = raw.get(part)
-            if not isinstance(values, list):
-                raise NetworkError(f"{key}.{part}", "missing or not a list of numbers")
-            parts.append(tuple(_number(f"{key}.{part}", v) for v in values))
-        samples.append(Sample(*parts))
+    samples, test_samples = _samples(data, base, sizes)
 
     return Network(sizes=tuple(sizes), activations=tuple(activations), loss=loss, bias=bias, train_bias=train_bias,
-                   weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name)
+                   weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name,
+                   test_samples=tuple(test_samples))
+
+
+def _samples(data, base: Path, sizes) -> tuple[list[Sample], list[Sample]]:
+    """The training samples and the held-out test samples."""
+    raw = data["samples"]
+    seed, standardize = 0, False
+    if isinstance(raw, dict):
+        samples, seed, standardize = datasets.load_samples(raw, base, sizes[0], sizes[-1])
+    else:
+        samples = _sample_list(raw, "samples")
+    test_samples = []
+    if "test_samples" in data:
+        if "test_fraction" in data:
+            raise NetworkError("test_samples", "given with test_fraction; keep one of them")
+        test_samples = _sample_list(data["test_samples"], "test_samples")
+    if "split_seed" in data:
+        seed = data["split_seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise NetworkError("split_seed", f"must be a whole number, got {seed!r}")
+        if "test_fraction" not in data:
+            raise NetworkError("split_seed", "seeds the split that test_fraction asks for, and there is none")
+    if "test_fraction" in data:
+        fraction = data["test_fraction"]
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+            raise NetworkError("test_fraction", f"must be a number between 0 and 1 (not 0 or 1), got {fraction!r}")
+        samples, test_samples = datasets.hold_out(samples, fraction, seed)
+    if standardize:
+        samples, test_samples = datasets.standardized(samples, test_samples)
+    return samples, test_samples
+
+
+def _sample_list(raw, key: str) -> list[Sample]:
+    if not isinstance(raw, list) or not raw:
+        raise NetworkError(key, "must be a non-empty list of {inputs = [...], targets = [...]}"
+                                + (", or a table {file = ...} or {generate = ...}" if key == "samples" else ""))
+    if len(raw) > MAX_SAMPLES:
+        raise NetworkError(key, f"at most {MAX_SAMPLES:,} samples, got {len(raw):,}")
+    samples = []
+    for number, sample in enumerate(raw, 1):
+        where = f"{key}[{number}]"
+        if not isinstance(sample, dict):
+            raise NetworkError(where, "must be a table with inputs and targets")
+        extra = [k for k in sample if k not in ("inputs", "targets")]
+        if extra:
+            raise NetworkError(f"{where}.{_key_text(extra[0])}", "unknown key (a sample has inputs and targets)")
+        parts = []
+        for part in ("inputs", "targets"):
+            values = sample.get(part)
+            if not isinstance(values, list):
+                raise NetworkError(f"{where}.{part}", "missing or not a list of numbers")
+            parts.append(tuple(_number(f"{where}.{part}", v) for v in values))
+        samples.append(Sample(*parts))
+    return samples
 
 
 def _key_text(key) -> str:
@@ -190,4 +228,6 @@ def network_to_dict(net: Network) -> dict:
     }
     if net.biases:
         data["biases"] = list(net.biases)
+    if net.test_samples:
+        data["test_samples"] = [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.test_samples]
     return data

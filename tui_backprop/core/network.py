@@ -11,6 +11,8 @@ samples every per-sample name gets the sample number in brackets: h1[3].
 from __future__ import annotations
 
 import math
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
@@ -53,6 +55,7 @@ class Network:
     samples: tuple[Sample, ...] = ()
     lr: float = 0.5
     name: str = "network"
+    test_samples: tuple[Sample, ...] = ()  # held out: never trained on, only measured
     names: "Names" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -99,18 +102,23 @@ class Network:
         softmax_out = self.activations[-1] == "softmax"
         if softmax_out != (self.loss == "cce"):
             raise NetworkError("loss", "categorical cross-entropy ('cce') goes with a softmax output layer, and only with it")
+        if self.loss == "bce" and self.activations[-1] != "sigmoid":
+            # ln(a) and ln(1 − a) are defined only for outputs between 0 and 1, which only sigmoid promises.
+            raise NetworkError("loss", "binary cross-entropy ('bce') needs a sigmoid output layer, "
+                                       f"not {self.activations[-1]}")
         if self.bias not in BIAS_MODES:
             raise NetworkError("bias", f"unknown bias mode {self.bias!r} (choose from {', '.join(BIAS_MODES)})")
         _check_numbers("weights", self.weights, self.weight_count(), f"layers {list(self.sizes)}")
         _check_numbers("biases", self.biases, self.bias_count(), f"bias mode {self.bias!r}")
         if not self.samples:
             raise NetworkError("samples", "needs at least one sample (inputs and targets)")
-        for number, sample in enumerate(self.samples, 1):
-            key = "samples" if len(self.samples) == 1 else f"samples[{number}]"
-            _check_numbers(f"{key}.inputs", sample.inputs, self.sizes[0], "the input layer")
-            _check_numbers(f"{key}.targets", sample.targets, self.sizes[-1], "the output layer")
-            if self.loss in ("bce", "cce") and not all(0.0 <= t <= 1.0 for t in sample.targets):
-                raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
+        for part, samples in (("samples", self.samples), ("test_samples", self.test_samples)):
+            for number, sample in enumerate(samples, 1):
+                key = part if len(samples) == 1 else f"{part}[{number}]"
+                _check_numbers(f"{key}.inputs", sample.inputs, self.sizes[0], "the input layer")
+                _check_numbers(f"{key}.targets", sample.targets, self.sizes[-1], "the output layer")
+                if self.loss in ("bce", "cce") and not all(0.0 <= t <= 1.0 for t in sample.targets):
+                    raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
             raise NetworkError("learning_rate", f"must be a positive finite number, got {self.lr!r}")
 
@@ -174,6 +182,10 @@ class Names:
             else:
                 row = [None] * net.sizes[layer]
             self.bias_at.append(row)
+        self._neuron_at = {self.neuron(layer, j): (layer, j) for layer in range(net.depth + 1) for j in range(net.sizes[layer])}
+        self._first_weight = [1]  # the number of each layer's first weight, then one past the last
+        for layer in range(1, net.depth + 1):
+            self._first_weight.append(self._first_weight[-1] + net.sizes[layer] * net.sizes[layer - 1])
 
     def suffix(self, sample: int) -> str:
         return f"[{sample + 1}]" if self.multi_sample else ""
@@ -213,3 +225,69 @@ class Names:
     @staticmethod
     def grad(of: str, sample_suffix: str = "") -> str:
         return f"dE_total/d{of}{sample_suffix}"
+
+    # -- from a name back to its place ---------------------------------------
+    def neuron_at(self, name: str) -> tuple[int, int] | None:
+        """(layer, j) of a neuron's name (i1, h2, h2_1, o1), or None."""
+        return self._neuron_at.get(name)
+
+    def parameter_group(self, name: str) -> tuple | None:
+        """Which gradients a parameter's belongs with: ("gradient", layer, j) for a weight into neuron j,
+        ("bias gradient", layer) for a bias; None for anything else."""
+        match = _WEIGHT.fullmatch(name)
+        if match:
+            number = int(match.group(1))
+            if not 1 <= number < self._first_weight[-1]:
+                return None
+            layer = bisect_right(self._first_weight, number)
+            return ("gradient", layer, (number - self._first_weight[layer - 1]) // self.net.sizes[layer - 1])
+        if self.net.bias == "shared" and _SHARED_BIAS.fullmatch(name) and 1 <= int(name[1:]) <= self.net.depth:
+            return ("bias gradient", int(name[1:]))
+        if self.net.bias == "neuron" and name.startswith("b_"):
+            where = self.neuron_at(name[2:])
+            return ("bias gradient", where[0]) if where and where[0] >= 1 else None
+        return None
+
+    def locate(self, symbol: str) -> tuple | None:
+        """The key of the program segment that computes `symbol` (see program.py), from its name alone."""
+        base, sample = symbol, None
+        match = _SUFFIXED.fullmatch(symbol)
+        if self.multi_sample and match:
+            base, sample = match.group(1), int(match.group(2)) - 1
+            if not 0 <= sample < len(self.net.samples):
+                return None
+        elif not self.multi_sample:
+            sample = 0
+        # sample is None only for a name without a sample number, in a network with several samples.
+        if base == "E_total":
+            return ("total",) if symbol == "E_total" else None
+        if base.startswith("dE_total/d"):
+            of = base[len("dE_total/d"):]
+            group = self.parameter_group(of)
+            if group is not None:
+                if sample is None:
+                    return ("sample sum",) + group
+                return (group[0], sample) + group[1:]
+            where = self.neuron_at(of[2:] if of.startswith("a_") else of)
+            return ("slope", sample) + where if sample is not None and where and where[0] >= 1 else None
+        if sample is None:
+            return None
+        if base.startswith("da_"):
+            neuron, _, wrt = base[3:].partition("/d")
+            where = self.neuron_at(neuron)
+            return ("slope", sample) + where if where and where[0] >= 1 and wrt == neuron else None
+        if _ERROR.fullmatch(base):
+            return ("errors", sample)
+        where = self.neuron_at(base[2:] if base.startswith("a_") else base)
+        if where is None or where[0] < 1:
+            return None
+        layer, j = where
+        if self.net.activations[layer - 1] == "softmax" and not base.startswith("a_"):
+            return ("sum", sample, layer, j)
+        return ("neuron", sample, layer, j)
+
+
+_SUFFIXED = re.compile(r"(.+)\[(\d+)\]")
+_WEIGHT = re.compile(r"w([1-9]\d*)")
+_SHARED_BIAS = re.compile(r"b[1-9]\d*")
+_ERROR = re.compile(r"E[1-9]\d*")

@@ -1,33 +1,37 @@
-"""The epoch as a list of quantities, each written once, and its compiled forms.
+"""The epoch as a list of quantities, each written once, built only when asked for.
 
-`build_program(net)` lists every quantity of one epoch in the order a student
-works it by hand.  A Quantity is a symbol, the expression that defines it and
-one sentence of why.  From that single description come the trace (values with
-formulas and substitutions), the fast path (all quantities compiled into one
-straight-line Python loop) and the gradient check.
+`build_program(net)` lays out every quantity of one epoch in the order a student
+works it by hand.  A Quantity is a symbol, the expression that defines it (from
+maths.py) and one sentence of why.  From that single description come the trace
+(values with formulas and substitutions), the compiled fast path (compiled.py)
+and the gradient check.
+
+A 100-100-100 network with 16 samples has about 370,000 quantities, so the
+program never holds them all: it plans the epoch as small segments (a neuron's
+sum and output, one neuron's incoming gradients, ...) whose lengths are known
+from the shape alone, and builds a segment's quantities when one of them is
+asked for, keeping the most recent few.  Set-up costs what the shape costs to
+describe; a step costs one segment at most.
 """
 
 from __future__ import annotations
 
 import re
-from array import array
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
+from typing import Callable
 
-from .expr import RUNTIME, Add, Call, Div, Expr, Mul, Neg, Num, Softmax, Square, Sub, Sym, STEP_PY, TANH_PY, RELU_PY
-from .expr import clipped, log, sigmoid
+from .expr import Add, Expr, Mul, Softmax, Sub, Sym
+from .maths import ACTIVATIONS, LOSSES, SOFTMAX_CCE_WHY, SOFTMAX_WORDS, softmax_cce_slope
 from .network import Names, Network
 
 FORWARD, BACKWARD, UPDATE = "forward", "backward", "update"
 PHASES = (FORWARD, BACKWARD, UPDATE)
-
-_ACTIVATION_WORDS = {
-    "sigmoid": "the sigmoid σ(x) = 1/(1 + e^−x)",
-    "tanh": "tanh",
-    "relu": "ReLU, max(0, x)",
-    "identity": "the identity (it passes the sum on unchanged)",
-    "softmax": "softmax, which turns all output sums into probabilities that add up to 1",
-}
+SEGMENTS_KEPT = 256  # built segments kept: a few hundred small lists, whatever the network's size
+ROUTES_NAMED = 6  # a sentence of why names each route up to this many, and counts them beyond
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,15 @@ class Quantity:
     def formula(self) -> str:
         return f"{self.symbol} = {self.expr.text()}"
 
-    def substituted(self, values: dict[str, float], digits: int | None = None) -> str:
-        return f"{self.symbol} = {self.expr.substituted(values, digits)}"
+    def substituted(self, values: dict[str, float], digits: int | None = None, most_terms: int | None = None) -> str:
+        return f"{self.symbol} = {self.expr.substituted(values, digits, most_terms)}"
+
+    def shortened(self, most_terms: int) -> str:
+        """The formula, a long sum shown by its first and last terms (a screen has no room for 100)."""
+        return f"{self.symbol} = {self.expr.text(most_terms)}"
+
+    def evaluate(self, values: dict[str, float]) -> float:
+        return self.expr.evaluate(values)
 
 
 def identifier(symbol: str) -> str:
@@ -59,34 +70,86 @@ def identifier(symbol: str) -> str:
     return re.sub(r"\W", "_", symbol.replace("[", "_s").replace("]", ""))
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A run of quantities built together; `key` says whose they are, for finding a symbol."""
+
+    start: int
+    length: int
+    phase: str
+    key: tuple
+    build: Callable[[], list[Quantity]]
+    symbols: tuple[str, ...] = ()  # forward segments name their symbols without building anything
+
+
 class Program:
-    def __init__(self, net: Network, quantities: list[Quantity]):
+    def __init__(self, net: Network):
         self.net = net
         self.names: Names = net.names
-        self.quantities = quantities
-        self.index = {q.symbol: n for n, q in enumerate(quantities) if q.phase != UPDATE}
-        self.parameters = list(net.parameters())
-        self.trained = [q.param for q in quantities if q.phase == UPDATE]
-        forward = [q for q in quantities if q.phase == FORWARD]
-        # The spreadsheet layout of the worked examples: one row per epoch.
-        self.columns = ["lr", *self.parameters, *(q.symbol for q in forward), *(Names.grad(p) for p in self.trained)]
+        builder = _Builder(net)
+        self.segments: list[Segment] = builder.plan()
+        self._starts = [segment.start for segment in self.segments]
+        self._by_key = {segment.key: n for n, segment in enumerate(self.segments)}
+        self._built: OrderedDict[int, list[Quantity]] = OrderedDict()
+        self.quantities = Quantities(self)
+        self.index = SymbolIndex(self)
+        self.parameters = self.names.weights + self.names.biases
+        self.trained = builder.trained_parameters()
         self.free = list(net.start_env())
-        symbols = self.free + [q.symbol for q in quantities if q.phase != UPDATE]
-        ids = {s: identifier(s) for s in symbols}
-        if len(set(ids.values())) != len(ids):  # pragma: no cover - guards the naming scheme
-            raise AssertionError("two symbols share a Python name")
-        self.ids = ids
-        self._runners: dict[str, object] = {}
-        self._other_sets: dict[tuple, Program] = {}
+        self._bounds = {phase: (min((s.start for s in self.segments if s.phase == phase), default=0),
+                                max((s.start + s.length for s in self.segments if s.phase == phase), default=0))
+                        for phase in PHASES}
+        self.forward_symbols = [symbol for segment in self.segments for symbol in segment.symbols]
+        # The spreadsheet layout of the worked examples: one row per epoch.
+        self.columns = ["lr", *self.parameters, *self.forward_symbols, *(Names.grad(p) for p in self.trained)]
+        self._compiled: dict[str, object] = {}
+
+    def __len__(self) -> int:
+        return self.segments[-1].start + self.segments[-1].length
+
+    # -- the quantities, built on demand ------------------------------------
+    def segment_quantities(self, n: int) -> list[Quantity]:
+        built = self._built.get(n)
+        if built is None:
+            built = self._built[n] = self.segments[n].build()
+            if len(self._built) > SEGMENTS_KEPT:
+                self._built.popitem(last=False)
+        else:
+            self._built.move_to_end(n)
+        return built
+
+    def quantity(self, n: int) -> Quantity:
+        segment = bisect_right(self._starts, n) - 1
+        return self.segment_quantities(segment)[n - self._starts[segment]]
+
+    def evaluate(self, n: int, values: dict[str, float]) -> float:
+        return self.quantity(n).expr.evaluate(values)
+
+    @property
+    def evaluators(self) -> "Evaluators":
+        return Evaluators(self)
 
     def phase_bounds(self, phase: str) -> tuple[int, int]:
-        positions = [n for n, q in enumerate(self.quantities) if q.phase == phase]
-        return (positions[0], positions[-1] + 1) if positions else (0, 0)
+        return self._bounds[phase]
 
-    @cached_property
-    def evaluators(self):
-        """One compiled function per quantity, reading a dict of values."""
-        return [_compile(f"lambda v: {q.expr.py(lambda s: f'v[{s!r}]')}") for q in self.quantities]
+    def position(self, symbol: str) -> int | None:
+        """Where the epoch computes `symbol` (updates excluded: a parameter is computed by its update)."""
+        key = self.names.locate(symbol)
+        return self._find(key, lambda q: q.symbol == symbol) if key else None
+
+    def update_position(self, parameter: str) -> int | None:
+        """Where the epoch updates `parameter`, if it is trained."""
+        group = self.names.parameter_group(parameter)
+        return self._find(("update",) + group, lambda q: q.param == parameter) if group else None
+
+    def _find(self, key: tuple, wanted) -> int | None:
+        """The place of the quantity `wanted` picks in the segment `key` names, if both exist."""
+        n = self._by_key.get(key)
+        if n is not None:
+            for offset, q in enumerate(self.segment_quantities(n)):
+                if wanted(q):
+                    return self._starts[n] + offset
+        return None
 
     def lineage(self, symbol: str, through: tuple[str, ...] = PHASES) -> list[str]:
         """Every symbol `symbol` depends on, following the quantities of the phases `through`.
@@ -96,14 +159,21 @@ class Program:
         seen: list[str] = []
         stack = [symbol]
         while stack:
-            n = self.index.get(stack.pop())
-            if n is None or self.quantities[n].phase not in through:
+            n = self.position(stack.pop())
+            if n is None or self.quantity(n).phase not in through:
                 continue
-            for read in self.quantities[n].reads:
+            for read in self.quantity(n).reads:
                 if read not in seen:
                     seen.append(read)
                     stack.append(read)
         return seen
+
+    # -- compiled forms (compiled.py) -----------------------------------------
+    def compiled(self, what: str):
+        if what not in self._compiled:
+            from .compiled import compile_program
+            self._compiled[what] = compile_program(self, what)
+        return self._compiled[what]
 
     def runner(self, record: str):
         """The fast path: `run(env, epochs, out)` runs whole epochs with no objects or strings.
@@ -113,80 +183,88 @@ class Program:
         "row": extends `out` with every column of `self.columns`.
         Returns the env after the last update.
         """
-        if record not in self._runners:
-            self._runners[record] = _compile(self._runner_source(record), name="run")
-        return self._runners[record]
+        return self.compiled(record)
 
-    def _runner_source(self, record: str) -> str:
-        name = self.ids.__getitem__
-        lines = ["def run(env, epochs, out):"]
-        lines += [f"    {name(s)} = env[{s!r}]" for s in self.free]
-        recorded = {
-            "loss": ["E_total"],
-            "history": ["lr", *self.parameters, "E_total"],
-            "row": self.columns,
-        }[record]
-        lines.append("    keep = out.append" if len(recorded) == 1 else "    keep = out.extend")
-        lines.append("    for _ in range(epochs):")
-        for q in self.quantities:
-            if q.phase == UPDATE:
-                if recorded:
-                    kept = ", ".join(name(s) for s in recorded)
-                    lines.append(f"        keep({kept})" if len(recorded) == 1 else f"        keep(({kept}))")
-                    recorded = []
-                lines.append(f"        {name(q.symbol)} = {q.expr.py(name)}")
-            else:
-                lines.append(f"        {name(q.symbol)} = {q.expr.py(name)}")
-        if recorded:  # nothing trains: the row is complete after the backward pass
-            kept = ", ".join(name(s) for s in recorded)
-            lines.append(f"        keep({kept})" if len(recorded) == 1 else f"        keep(({kept}))")
-        lines.append("    env = dict(env)")
-        lines += [f"    env[{s!r}] = {name(s)}" for s in self.parameters]
-        lines.append("    return env")
-        return "\n".join(lines)
+    def run(self, env: dict[str, float], epochs: int, record: str = "loss"):
+        from array import array
+        out = array("d")
+        return self.runner(record)(env, epochs, out), out
 
-    @cached_property
+    @property
     def loss_function(self):
         """E_total as a function of the free symbols: forward pass only, for gradient checks."""
-        name = self.ids.__getitem__
-        lines = ["def loss(env):"]
-        lines += [f"    {name(s)} = env[{s!r}]" for s in self.free]
-        lines += [f"    {name(q.symbol)} = {q.expr.py(name)}" for q in self.quantities if q.phase == FORWARD]
-        lines.append("    return E_total")
-        return _compile("\n".join(lines), name="loss")
+        return self.compiled("loss_only")
 
     def predict(self, env: dict[str, float], inputs) -> list[float]:
         """The network's outputs for one input vector, with the parameters of `env` (a forward pass)."""
-        names, net = self.names, self.net
-        values = dict(env)
-        values.update(zip(names.input_symbols(0), inputs))
-        for n, q in enumerate(self.quantities):
-            if q.phase == FORWARD and q.sample == 0 and q.kind in ("sum", "activation"):
-                values[q.symbol] = self.evaluators[n](values)
-        return [values[names.output(net.depth, k, 0)] for k in range(net.sizes[-1])]
+        return self.compiled("predict")(env, inputs)
 
     def loss_on(self, env: dict[str, float], samples) -> float:
         """E_total, as this network's loss defines it, over other samples (a held-out test set)
         with the parameters of `env`: a forward pass, no update."""
         samples = tuple(samples)
-        if samples not in self._other_sets:
-            self._other_sets[samples] = build_program(self.net.with_changes(samples=samples))
-        other = self._other_sets[samples]
+        other = self._compiled.setdefault(("other", samples), None)
+        if other is None:
+            other = self._compiled[("other", samples)] = build_program(self.net.with_changes(samples=samples))
         values = other.net.start_env()
         values.update((p, env[p]) for p in self.parameters)
         return other.loss_function(values)
 
-    def run(self, env: dict[str, float], epochs: int, record: str = "loss"):
-        out = array("d")
-        return self.runner(record)(env, epochs, out), out
+
+class Quantities(Sequence):
+    """The epoch's quantities as a list that builds each one when it is read."""
+
+    def __init__(self, program: Program):
+        self.program = program
+
+    def __len__(self) -> int:
+        return len(self.program)
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return [self.program.quantity(k) for k in range(*n.indices(len(self)))]
+        if n < 0:
+            n += len(self)
+        if not 0 <= n < len(self):
+            raise IndexError(n)
+        return self.program.quantity(n)
+
+    def __iter__(self):
+        for n in range(len(self.program.segments)):
+            yield from self.program.segment_quantities(n)
 
 
-def _compile(source: str, name: str | None = None):
-    namespace = dict(RUNTIME)
-    if name is None:
-        return eval(compile(source, "<backprop formula>", "eval"), namespace)
-    exec(compile(source, f"<backprop {name}>", "exec"), namespace)
-    return namespace[name]
+class SymbolIndex:
+    """symbol -> its place in the epoch, found from the symbol's name (updates excluded)."""
+
+    def __init__(self, program: Program):
+        self.program = program
+
+    def get(self, symbol: str, default=None):
+        n = self.program.position(symbol) if isinstance(symbol, str) else None
+        return default if n is None else n
+
+    def __contains__(self, symbol) -> bool:
+        return self.get(symbol) is not None
+
+    def __getitem__(self, symbol: str) -> int:
+        n = self.get(symbol)
+        if n is None:
+            raise KeyError(symbol)
+        return n
+
+
+class Evaluators:
+    """evaluators[n](values): the value of quantity n from the values it reads."""
+
+    def __init__(self, program: Program):
+        self.program = program
+
+    def __getitem__(self, n: int):
+        return self.program.quantities[n].evaluate
+
+    def __len__(self) -> int:
+        return len(self.program)
 
 
 # ---------------------------------------------------------------------------
@@ -194,88 +272,112 @@ def _compile(source: str, name: str | None = None):
 
 
 def build_program(net: Network) -> Program:
-    return Program(net, _Builder(net).build())
+    return Program(net)
 
 
 class _Builder:
+    """Plans the epoch as segments, and builds each segment's quantities when asked."""
+
     def __init__(self, net: Network):
         self.net = net
         self.n = net.names
         self.samples = range(len(net.samples))
         self.out_layer = net.depth
-        self.quantities: list[Quantity] = []
+        self.loss = LOSSES[net.loss]
+        self.segments: list[Segment] = []
+        self.at = 0
 
-    def add(self, symbol, phase, expr, why, kind, **where):
-        self.quantities.append(Quantity(symbol, phase, expr, why, kind, **where))
+    def segment(self, phase: str, key: tuple, length: int, build, *args, symbols: tuple[str, ...] = ()) -> None:
+        self.segments.append(Segment(self.at, length, phase, key, partial(build, *args), symbols))
+        self.at += length
 
-    def build(self) -> list[Quantity]:
+    def plan(self) -> list[Segment]:
+        net, n = self.net, self.n
+        sizes, depth = net.sizes, net.depth
         for s in self.samples:
-            self.forward(s)
-        self.total()
+            for layer in range(1, depth + 1):
+                for j in range(sizes[layer]):
+                    if net.activations[layer - 1] == "softmax":
+                        self.segment(FORWARD, ("sum", s, layer, j), 1, self.softmax_sum, s, layer, j,
+                                     symbols=(n.total(layer, j, s),))
+                    else:
+                        self.segment(FORWARD, ("neuron", s, layer, j), 2, self.neuron_forward, s, layer, j,
+                                     symbols=(n.total(layer, j, s), n.output(layer, j, s)))
+                if net.activations[layer - 1] == "softmax":
+                    for j in range(sizes[layer]):
+                        self.segment(FORWARD, ("neuron", s, layer, j), 1, self.softmax_output, s, layer, j,
+                                     symbols=(n.output(layer, j, s),))
+            self.segment(FORWARD, ("errors", s), sizes[-1], self.errors, s,
+                         symbols=tuple(n.error(k, s) for k in range(sizes[-1])))
+        self.segment(FORWARD, ("total",), 1, self.total, symbols=("E_total",))
+        trains_bias = net.train_bias and net.bias != "none"
         for s in self.samples:
-            self.backward(s)
+            for layer in range(depth, 0, -1):
+                slopes = 1 if net.activations[layer - 1] == "softmax" else 2
+                for j in range(sizes[layer]):
+                    self.segment(BACKWARD, ("slope", s, layer, j), slopes, self.neuron_backward, s, layer, j)
+                for j in range(sizes[layer]):
+                    self.segment(BACKWARD, ("gradient", s, layer, j), sizes[layer - 1], self.weight_gradients, s, layer, j)
+                if trains_bias:
+                    count = 1 if net.bias == "shared" else sizes[layer]
+                    self.segment(BACKWARD, ("bias gradient", s, layer), count, self.bias_gradients, s, layer)
+        groups = [(("gradient", layer, j), sizes[layer - 1]) for layer in range(1, depth + 1) for j in range(sizes[layer])]
+        if trains_bias:
+            groups += [(("bias gradient", layer), 1 if net.bias == "shared" else sizes[layer]) for layer in range(1, depth + 1)]
         if self.n.multi_sample:
-            self.sample_sums()
-        self.updates()
-        return self.quantities
+            for key, length in groups:
+                self.segment(BACKWARD, ("sample sum",) + key, length, self.sample_sums, key)
+        for key, length in groups:
+            self.segment(UPDATE, ("update",) + key, length, self.updates, key)
+        return self.segments
 
     # -- forward ----------------------------------------------------------
-    def forward(self, s: int) -> None:
+    def weighted_sum(self, s: int, layer: int, j: int) -> Quantity:
         net, n = self.net, self.n
-        for layer in range(1, net.depth + 1):
-            act = net.activations[layer - 1]
-            sums = [Sym(n.total(layer, j, s)) for j in range(net.sizes[layer])]
-            for j in range(net.sizes[layer]):
-                terms = [
-                    Mul(Sym(n.weight_at[layer][j][i]), Sym(n.output(layer - 1, i, s)))
-                    for i in range(net.sizes[layer - 1])
-                ]
-                bias = n.bias_at[layer][j]
-                if bias:
-                    terms.append(Sym(bias))
-                name = n.neuron(layer, j)
-                self.add(
-                    sums[j].name, FORWARD, Add(*terms) if len(terms) > 1 else terms[0],
-                    f"{name} adds up what flows into it: every incoming value times the weight on its edge"
-                    + (f", plus the bias {bias}." if bias else "."),
-                    "sum", layer=layer, neuron=j, sample=s,
-                )
-                if act != "softmax":
-                    self.add(
-                        n.output(layer, j, s), FORWARD, _activation(act, sums[j]),
-                        f"The neuron's output is its sum {sums[j].name} passed through {_ACTIVATION_WORDS[act]}.",
-                        "activation", layer=layer, neuron=j, sample=s,
-                    )
-            if act == "softmax":
-                for j in range(net.sizes[layer]):
-                    self.add(
-                        n.output(layer, j, s), FORWARD, Softmax(j, sums),
-                        f"The output is {_ACTIVATION_WORDS['softmax']}.",
-                        "activation", layer=layer, neuron=j, sample=s,
-                    )
+        terms = [Mul(Sym(n.weight_at[layer][j][i]), Sym(n.output(layer - 1, i, s))) for i in range(net.sizes[layer - 1])]
+        bias = n.bias_at[layer][j]
+        if bias:
+            terms.append(Sym(bias))
+        return Quantity(
+            n.total(layer, j, s), FORWARD, Add(*terms) if len(terms) > 1 else terms[0],
+            f"{n.neuron(layer, j)} adds up what flows into it: every incoming value times the weight on its edge"
+            + (f", plus the bias {bias}." if bias else "."),
+            "sum", layer=layer, neuron=j, sample=s)
+
+    def neuron_forward(self, s: int, layer: int, j: int) -> list[Quantity]:
+        n = self.n
+        activation = ACTIVATIONS[self.net.activations[layer - 1]]
+        total = Sym(n.total(layer, j, s))
+        return [self.weighted_sum(s, layer, j), Quantity(
+            n.output(layer, j, s), FORWARD, activation.output(total),
+            f"The neuron's output is its sum {total.name} passed through {activation.words}.",
+            "activation", layer=layer, neuron=j, sample=s)]
+
+    def softmax_sum(self, s: int, layer: int, j: int) -> list[Quantity]:
+        return [self.weighted_sum(s, layer, j)]
+
+    def softmax_output(self, s: int, layer: int, j: int) -> list[Quantity]:
+        n = self.n
+        sums = [Sym(n.total(layer, k, s)) for k in range(self.net.sizes[layer])]
+        return [Quantity(n.output(layer, j, s), FORWARD, Softmax(j, sums), f"The output is {SOFTMAX_WORDS}.",
+                         "activation", layer=layer, neuron=j, sample=s)]
+
+    def errors(self, s: int) -> list[Quantity]:
+        n, net, loss = self.n, self.net, self.loss
+        count = loss.count(net.sizes[-1], len(net.samples))
+        out = []
         for k in range(net.sizes[-1]):
-            expr, why = self.error_term(k, s)
-            self.add(n.error(k, s), FORWARD, expr, why, "error", layer=self.out_layer, neuron=k, sample=s)
+            t, a = Sym(n.target(k, s)), Sym(n.output(self.out_layer, k, s))
+            out.append(Quantity(n.error(k, s), FORWARD, loss.error(t, a, count),
+                                loss.error_why.format(k=k + 1, a=a.name, t=t.name, count=count),
+                                "error", layer=self.out_layer, neuron=k, sample=s))
+        return out
 
-    def error_term(self, k: int, s: int) -> tuple[Expr, str]:
-        net, n = self.net, self.n
-        t, a = Sym(n.target(k, s)), Sym(n.output(self.out_layer, k, s))
-        outputs, count = net.sizes[-1], len(net.samples)
-        if net.loss == "half_sse":
-            return Mul(Num(0.5, "½"), Square(Sub(t, a))), f"E{k + 1} is half the squared distance between the output {a.name} and its target {t.name}."
-        if net.loss == "mse":
-            return _over(Square(Sub(t, a)), outputs * count), f"E{k + 1} is this output's share of the mean squared error over all {outputs * count} outputs."
-        if net.loss == "bce":
-            one = Num(1)
-            expr = Neg(Add(Mul(t, log(a)), Mul(Sub(one, t), log(Sub(one, a)))))
-            return _over(expr, outputs * count), f"E{k + 1} is the binary cross-entropy of {a.name} against {t.name}: large when a confident output is wrong."
-        return _over(Neg(Mul(t, log(a))), count), f"E{k + 1} is −t·ln(a): only the classes the target puts weight on cost anything."
-
-    def total(self) -> None:
+    def total(self) -> list[Quantity]:
         errors = [Sym(self.n.error(k, s)) for s in self.samples for k in range(self.net.sizes[-1])]
         what = "every output" + (" of every sample" if self.n.multi_sample else "")
-        self.add("E_total", FORWARD, Add(*errors) if len(errors) > 1 else errors[0],
-                 f"E_total adds up the errors of {what}: it is the one number training makes small.", "total")
+        return [Quantity("E_total", FORWARD, Add(*errors) if len(errors) > 1 else errors[0],
+                         f"E_total adds up the errors of {what}: it is the one number training makes small.", "total")]
 
     # -- backward ---------------------------------------------------------
     def delta(self, layer: int, j: int, s: int) -> list[Sym]:
@@ -286,109 +388,101 @@ class _Builder:
         out = "a_" + n.neuron(layer, j)
         return [Sym(Names.grad(out, suffix)), Sym(f"d{out}/d{n.neuron(layer, j)}{suffix}")]
 
-    def backward(self, s: int) -> None:
-        net, n = self.net, self.n
-        suffix = n.suffix(s)
-        for layer in range(net.depth, 0, -1):
-            act = net.activations[layer - 1]
-            for j in range(net.sizes[layer]):
-                name, out = n.neuron(layer, j), n.output(layer, j, s)
-                if layer == net.depth:
-                    self.loss_slope(j, s)
-                else:
-                    self.route_sum(layer, j, s)
-                if act != "softmax":
-                    self.add(
-                        f"da_{name}/d{name}{suffix}", BACKWARD, _slope(act, Sym(out), Sym(n.total(layer, j, s))),
-                        f"How fast {out} changes with {n.total(layer, j, s)}: the slope of {act} at that point"
-                        + (", written through its output." if act in ("sigmoid", "tanh") else "."),
-                        "activation_slope", layer=layer, neuron=j, sample=s,
-                    )
-            self.layer_gradients(layer, s)
+    def neuron_backward(self, s: int, layer: int, j: int) -> list[Quantity]:
+        """How E_total changes with the neuron's output, then with its sum (the slope of its activation)."""
+        n = self.n
+        first = self.loss_slope(j, s) if layer == self.net.depth else self.route_sum(layer, j, s)
+        name = self.net.activations[layer - 1]
+        if name == "softmax":
+            return [first]
+        activation, neuron, out = ACTIVATIONS[name], n.neuron(layer, j), n.output(layer, j, s)
+        total = n.total(layer, j, s)
+        return [first, Quantity(
+            f"da_{neuron}/d{neuron}{n.suffix(s)}", BACKWARD, activation.slope(Sym(out), Sym(total)),
+            f"How fast {out} changes with {total}: the slope of {name} at that point"
+            + (", written through its output." if activation.through_output else "."),
+            "activation_slope", layer=layer, neuron=j, sample=s)]
 
-    def loss_slope(self, k: int, s: int) -> None:
-        net, n = self.net, self.n
+    def loss_slope(self, k: int, s: int) -> Quantity:
+        net, n, loss = self.net, self.n, self.loss
         suffix = n.suffix(s)
         t, a = Sym(n.target(k, s)), Sym(n.output(self.out_layer, k, s))
-        error, outputs, count = n.error(k, s), net.sizes[-1], len(net.samples)
-        others = [n.error(j, s) for j in range(outputs) if j != k]
-        dropped = f" ({', '.join(others)} {'does' if len(others) == 1 else 'do'} not)" if others else ""
-        if net.loss == "cce":
-            symbol = Names.grad(n.neuron(self.out_layer, k), suffix)
-            # a·Σt − t is exact for any targets; it is the familiar a − t only when they add up to 1.
+        outputs = net.sizes[-1]
+        count = loss.count(outputs, len(net.samples))
+        if loss.slope is None:  # cce, through softmax
             targets = [Sym(n.target(j, s)) for j in range(outputs)]
-            expr = Sub(Mul(a, Add(*targets) if outputs > 1 else targets[0]), t)
-            self.add(symbol, BACKWARD, _over(expr, count),
-                     "Softmax and cross-entropy together have the slope a·(sum of the targets) − t for each output sum, which is a − t when the targets add up to 1: every E depends on every o through softmax, and the terms collapse.",
-                     "loss_slope", layer=self.out_layer, neuron=k, sample=s)
-            return
-        if net.loss == "half_sse":
-            expr, how = Sub(a, t), f"d/d{a.name} of ½({t.name} − {a.name})² is {a.name} − {t.name}"
-        elif net.loss == "mse":
-            expr, how = _over(Mul(Num(2), Sub(a, t)), outputs * count), "the derivative of the squared difference, divided by the count"
-        else:
-            one = Num(1)
-            expr = Div(Sub(a, t), _times(outputs * count, clipped(Mul(a, Sub(one, a)))))
-            how = "the derivative of the cross-entropy"
-        self.add(Names.grad(a.name), BACKWARD, expr,
-                 f"How E_total changes as {a.name} moves: only {error} depends on {a.name}{dropped}, and {how}.",
-                 "loss_slope", layer=self.out_layer, neuron=k, sample=s)
+            return Quantity(Names.grad(n.neuron(self.out_layer, k), suffix), BACKWARD,
+                            softmax_cce_slope(a, t, targets, count), SOFTMAX_CCE_WHY,
+                            "loss_slope", layer=self.out_layer, neuron=k, sample=s)
+        dropped = _others(n.error(k, s), [n.error(j, s) for j in range(outputs) if j != k], "does not", "do not")
+        dropped = f" ({dropped})" if dropped else ""
+        how = loss.slope_how.format(a=a.name, t=t.name)
+        return Quantity(Names.grad(a.name), BACKWARD, loss.slope(t, a, count),
+                        f"How E_total changes as {a.name} moves: only {n.error(k, s)} depends on {a.name}{dropped}, and {how}.",
+                        "loss_slope", layer=self.out_layer, neuron=k, sample=s)
 
-    def route_sum(self, layer: int, j: int, s: int) -> None:
+    def route_sum(self, layer: int, j: int, s: int) -> Quantity:
         net, n = self.net, self.n
         out = n.output(layer, j, s)
         routes = [Mul(*self.delta(layer + 1, k, s), Sym(n.weight_at[layer + 1][k][j])) for k in range(net.sizes[layer + 1])]
         nexts = [n.neuron(layer + 1, k) for k in range(net.sizes[layer + 1])]
         if len(routes) == 1:
             why = f"{out} reaches E_total only through {nexts[0]}, along the weight {n.weight_at[layer + 1][0][j]}."
+        elif len(routes) > ROUTES_NAMED:
+            why = (f"{out} feeds every neuron of the next layer, {nexts[0]} to {nexts[-1]}, so its effect on E_total "
+                   f"is the sum over all {len(routes)} routes, each through its weight into one of them.")
         else:
             via = ", ".join(f"through {n.weight_at[layer + 1][k][j]} into {nexts[k]}" for k in range(len(nexts)))
             why = f"{out} feeds {', '.join(nexts[:-1])} and {nexts[-1]}, so its effect on E_total is the sum over every route: {via}."
-        self.add(Names.grad(out), BACKWARD, Add(*routes) if len(routes) > 1 else routes[0], why,
-                 "route", layer=layer, neuron=j, sample=s)
+        return Quantity(Names.grad(out), BACKWARD, Add(*routes) if len(routes) > 1 else routes[0], why,
+                        "route", layer=layer, neuron=j, sample=s)
 
-    def layer_gradients(self, layer: int, s: int) -> None:
+    def weight_gradients(self, s: int, layer: int, j: int) -> list[Quantity]:
+        net, n = self.net, self.n
+        suffix, name = n.suffix(s), n.neuron(layer, j)
+        delta = self.delta(layer, j, s)
+        if layer == net.depth and net.loss != "cce":
+            others = _others(n.error(j, s), [n.error(k, s) for k in range(net.sizes[-1]) if k != j], "drops out", "drop out")
+            reach = f" reaches E_total only through {name}" + (f", so {others}" if others else "")
+        elif layer == net.depth:
+            reach = f" reaches E_total through {name}"
+        else:
+            reach = f" reaches E_total through {name} and then every route out of a_{name}, already summed in {Names.grad('a_' + name)}"
+        sources = [n.output(layer - 1, i, s) for i in range(net.sizes[layer - 1])]
+        return [Quantity(f"dE_total/d{weight}{suffix}", BACKWARD, Mul(*delta, Sym(source)),
+                         f"{weight}{reach}; d{name}/d{weight} = {source}.",
+                         "gradient", layer, j, s, weight)
+                for weight, source in zip(n.weight_at[layer][j], sources)]
+
+    def bias_gradients(self, s: int, layer: int) -> list[Quantity]:
         net, n = self.net, self.n
         suffix = n.suffix(s)
-        out_errors = [n.error(k, s) for k in range(net.sizes[-1])]
-        for j in range(net.sizes[layer]):
-            name = n.neuron(layer, j)
-            for i in range(net.sizes[layer - 1]):
-                weight, source = n.weight_at[layer][j][i], n.output(layer - 1, i, s)
-                if layer == net.depth and net.loss != "cce":
-                    others = [e for k, e in enumerate(out_errors) if k != j]
-                    reach = f"{weight} reaches E_total only through {name}" + (
-                        f", so {', '.join(others)} {'drops' if len(others) == 1 else 'drop'} out" if others else "")
-                elif layer == net.depth:
-                    reach = f"{weight} reaches E_total through {name}"
-                else:
-                    reach = f"{weight} reaches E_total through {name} and then every route out of a_{name}, already summed in {Names.grad('a_' + name)}"
-                self.add(Names.grad(weight, suffix), BACKWARD, Mul(*self.delta(layer, j, s), Sym(source)),
-                         f"{reach}; d{name}/d{weight} = {source}.",
-                         "gradient", layer=layer, neuron=j, sample=s, param=weight)
-        if not (net.train_bias and net.bias != "none"):
-            return
         if net.bias == "shared":
             bias = n.bias_at[layer][0]
             parts = [Mul(*self.delta(layer, j, s)) for j in range(net.sizes[layer])]
             fed = [n.neuron(layer, j) for j in range(net.sizes[layer])]
-            self.add(Names.grad(bias, suffix), BACKWARD, Add(*parts) if len(parts) > 1 else parts[0],
-                     f"{bias} is added into {', '.join(fed)} with slope 1, so its gradient sums what reaches each of them.",
-                     "gradient", layer=layer, sample=s, param=bias)
-        else:
-            for j in range(net.sizes[layer]):
-                bias = n.bias_at[layer][j]
-                self.add(Names.grad(bias, suffix), BACKWARD, Mul(*self.delta(layer, j, s)),
-                         f"{bias} is added into {n.neuron(layer, j)} with slope 1, so its gradient is what reaches that sum.",
-                         "gradient", layer=layer, neuron=j, sample=s, param=bias)
+            return [Quantity(Names.grad(bias, suffix), BACKWARD, Add(*parts) if len(parts) > 1 else parts[0],
+                             f"{bias} is added into {', '.join(fed)} with slope 1, so its gradient sums what reaches each of them.",
+                             "gradient", layer=layer, sample=s, param=bias)]
+        return [Quantity(Names.grad(n.bias_at[layer][j], suffix), BACKWARD, Mul(*self.delta(layer, j, s)),
+                         f"{n.bias_at[layer][j]} is added into {n.neuron(layer, j)} with slope 1, so its gradient is what reaches that sum.",
+                         "gradient", layer=layer, neuron=j, sample=s, param=n.bias_at[layer][j])
+                for j in range(net.sizes[layer])]
 
-    def sample_sums(self) -> None:
+    def group_parameters(self, key: tuple) -> list[str]:
+        """The parameters of a gradient group: one neuron's incoming weights, or a layer's trained biases."""
+        n = self.n
+        if key[0] == "gradient":
+            return list(n.weight_at[key[1]][key[2]])
+        layer = key[1]
+        return [n.bias_at[layer][0]] if self.net.bias == "shared" else list(n.bias_at[layer])
+
+    def sample_sums(self, key: tuple) -> list[Quantity]:
         count = len(self.net.samples)
-        for param in self.trained_parameters():
-            parts = [Sym(Names.grad(param, self.n.suffix(s))) for s in self.samples]
-            self.add(Names.grad(param), BACKWARD, Add(*parts),
-                     f"E_total sums over all {count} samples, so its gradient is the sum of each sample's part.",
-                     "sample_sum", param=param)
+        return [Quantity(Names.grad(param), BACKWARD, Add(*(Sym(Names.grad(param, self.n.suffix(s))) for s in self.samples)),
+                         f"E_total sums over all {count} samples, so its gradient is the sum of each sample's part.",
+                         "sample_sum", param=param)
+                for param in self.group_parameters(key)]
 
     # -- update -----------------------------------------------------------
     def trained_parameters(self) -> list[str]:
@@ -397,37 +491,17 @@ class _Builder:
             trained += self.n.biases
         return trained
 
-    def updates(self) -> None:
-        for param in self.trained_parameters():
-            self.add(param, UPDATE, Sub(Sym(param), Mul(Sym("lr"), Sym(Names.grad(param)))),
-                     f"Gradient descent moves {param} a step of lr against its gradient; every gradient came from the same forward pass, so all parameters update together.",
-                     "update", param=param)
+    def updates(self, key: tuple) -> list[Quantity]:
+        return [Quantity(param, UPDATE, Sub(Sym(param), Mul(Sym("lr"), Sym(Names.grad(param)))),
+                         f"Gradient descent moves {param} a step of lr against its gradient; every gradient came from the same forward pass, so all parameters update together.",
+                         "update", param=param)
+                for param in self.group_parameters(key)]
 
 
-def _activation(act: str, total: Sym) -> Expr:
-    if act == "sigmoid":
-        return sigmoid(total)
-    if act == "tanh":
-        return Call("tanh", TANH_PY, total)
-    if act == "relu":
-        return Call("relu", RELU_PY, total)
-    return total
-
-
-def _slope(act: str, out: Sym, total: Sym) -> Expr:
-    one = Num(1)
-    if act == "sigmoid":
-        return Mul(out, Sub(one, out))
-    if act == "tanh":
-        return Sub(one, Square(out))
-    if act == "relu":
-        return Call("step", STEP_PY, total)
-    return one
-
-
-def _over(expr: Expr, count: int) -> Expr:
-    return expr if count == 1 else Div(expr, Num(count))
-
-
-def _times(count: int, expr: Expr) -> Expr:
-    return expr if count == 1 else Mul(Num(count), expr)
+def _others(mine: str, others: list[str], one: str, several: str) -> str:
+    """"E2 does not", or for many outputs "the 99 errors besides E1 do not": a sentence stays readable."""
+    if not others:
+        return ""
+    if len(others) > ROUTES_NAMED:
+        return f"the {len(others)} errors besides {mine} {several}"
+    return f"{', '.join(others)} {one if len(others) == 1 else several}"

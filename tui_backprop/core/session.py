@@ -14,7 +14,7 @@ text that reads back to the same bits); any other float is the 16 hex digits
 of its IEEE bits, so the -nan of a diverged run comes back as -nan and not as
 some other NaN.  An operation is [quantity index, epoch, value, inputs in the
 order the quantity reads them, old value or null]; an undo record is the
-fields of stepper._Undo in order, null standing for a symbol that did not
+fields of stepper.UndoRecord in order, null standing for a symbol that did not
 exist, and its update row a place in the shared "rows" table.
 
 `load_session` checks everything, down to every state `previous` can lead back
@@ -39,13 +39,12 @@ from .loader import network_from_dict, network_to_dict
 from .network import NetworkError
 from .program import PHASES, UPDATE, Program
 from .quiz import Quiz
-from .stepper import _MISSING, Operation, Stepper, _Undo
+from .stepper import MISSING, UNDO_KINDS, Operation, Snapshot, Stepper, UndoRecord
 
 FORMAT = "backprop-tui session"
 VERSION = 1
 STATE, HISTORY = "session.json", "history.bin"
 ZIP_MAGIC = b"PK\x03\x04"
-UNDO_KINDS = ("op", "rollover", "edit", "run")
 _BITS = re.compile(r"[0-9a-f]{16}")
 # session.json holds the undo stack, one short list per step taken: a year of stepping by hand is a
 # few MB.  The history's doubles are in history.bin, whose size the epoch count fixes.
@@ -72,6 +71,7 @@ def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) 
     A path that cannot be written raises OutputError (one line).
     """
     history = stepper.history
+    state = stepper.snapshot()
     # Every undo record of an update phase holds the same row list: write each row once, refer to it by place.
     rows: dict[int, int] = {}
     table: list[list] = []
@@ -89,12 +89,12 @@ def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) 
         "version": VERSION,
         "network": network_to_dict(stepper.net),
         "quantities": [q.symbol for q in stepper.quantities],
-        "epoch": stepper.epoch,
-        "position": stepper.position,
-        "values": _numbers_by_symbol(stepper.values),
-        "done": [_operation_out(op) for op in stepper.done],
-        "row": row_ref(stepper._row),
-        "undo": [_undo_out(record, row_ref) for record in stepper._undo],
+        "epoch": state.epoch,
+        "position": state.position,
+        "values": _numbers_by_symbol(state.values),
+        "done": [_operation_out(op) for op in state.done],
+        "row": row_ref(state.row),
+        "undo": [_undo_out(record, row_ref) for record in state.undo],
         "rows": table,
         "history": {
             "epochs": len(history),
@@ -127,14 +127,14 @@ def _numbers_by_symbol(values: dict[str, float]) -> dict:
 
 def _operation_out(op: Operation) -> list:
     old = None if op.old is None else _number(op.old)
-    return [op.position - 1, op.epoch, _number(op.value), _numbers(op.inputs.values()), old]
+    return [op.position - 1, op.epoch, _number(op.value), _numbers(op.read_values), old]
 
 
-def _undo_out(record: _Undo, row_ref) -> list:
+def _undo_out(record: UndoRecord, row_ref) -> list:
     if record.kind == "run":
         changes = _numbers_by_symbol(record.changes)
     else:
-        changes = [[symbol, None if old is _MISSING else _number(old)] for symbol, old in record.changes]
+        changes = [[symbol, None if old is MISSING else _number(old)] for symbol, old in record.changes]
     done = None if record.done is None else [_operation_out(op) for op in record.done]
     # A list, not a table: a long session has one record per operation, and the keys would be most of the file.
     return [record.kind, changes, record.epoch, record.position, done, row_ref(record.row), record.history_length]
@@ -233,10 +233,10 @@ def _build(document: dict, data: _Member) -> tuple[Stepper, dict]:
         net = network_from_dict(_dict(document.get("network"), "network"))
     except NetworkError as error:
         raise _Damaged(f"network: {error}") from None
-    stepper = Stepper(net)  # only for its program until everything has passed
-    if document.get("quantities") != [q.symbol for q in stepper.quantities]:
+    program = Stepper(net).program  # only for its program until everything has passed
+    if document.get("quantities") != [q.symbol for q in program.quantities]:
         raise _Damaged("the operations listed do not match the network")
-    reader = _Reader(stepper.program, document.get("rows"))
+    reader = _Reader(program, document.get("rows"))
     epoch = _int(document.get("epoch"), "epoch", 1)
     position = _int(document.get("position"), "position", 0, reader.count)
     values = reader.by_symbol(document.get("values"), "values")
@@ -248,9 +248,7 @@ def _build(document: dict, data: _Member) -> tuple[Stepper, dict]:
     if not isinstance(extra, dict):
         raise _Damaged("extra: expected a table")
     reader.check_trail(epoch, position, values, done, row, undo, len(history))
-    stepper.values, stepper.epoch, stepper.position, stepper.done = values, epoch, position, done
-    stepper._row, stepper._undo, stepper.history = row, undo, history
-    return stepper, extra
+    return Stepper.restore(program, Snapshot(epoch, position, values, done, row, undo), history), extra
 
 
 def _dict(value, where: str) -> dict:
@@ -331,9 +329,8 @@ class _Reader:
             old = _float(old, where)
         elif old is not None:
             raise _Damaged(f"{where}: only an update replaces an old value")
-        start, end = self.ranges[q.phase]
-        return Operation(_int(epoch, where, 1), index + 1, index - start + 1, end - start, q, _float(result, where),
-                         dict(zip(q.reads, _floats(inputs, where, len(q.reads)))), old)
+        return Operation(_int(epoch, where, 1), index + 1, self.program, _float(result, where),
+                         tuple(_floats(inputs, where, len(q.reads))), old)
 
     def operations(self, value, where: str) -> list[Operation]:
         ops = [self.operation(item, where) for item in _list(value, where)]
@@ -341,7 +338,7 @@ class _Reader:
             raise _Damaged(f"{where}: not the first operations of one epoch, in order")
         return ops
 
-    def record(self, value, where: str) -> _Undo:
+    def record(self, value, where: str) -> UndoRecord:
         kind, changes, epoch, position, done, row, history_length = _list(value, where, 7)
         if kind not in UNDO_KINDS:
             raise _Damaged(f"{where}: unknown kind of step")
@@ -349,7 +346,7 @@ class _Reader:
             changes = self.by_symbol(changes, where)
         else:
             changes = [self.change(pair, where) for pair in _list(changes, where)]
-        return _Undo(kind, changes, _int(epoch, where, 1), _int(position, where, 0, self.count),
+        return UndoRecord(kind, changes, _int(epoch, where, 1), _int(position, where, 0, self.count),
                      None if done is None else self.operations(done, where), self.row(row, where),
                      _int(history_length, where, 0))
 
@@ -357,7 +354,7 @@ class _Reader:
         symbol, old = _list(value, where, 2)
         if not self.known(symbol):
             raise _Damaged(f"{where}: unknown symbol {symbol!r}")
-        return symbol, _MISSING if old is None else _float(old, where)
+        return symbol, MISSING if old is None else _float(old, where)
 
     def history(self, value, data: _Member) -> History:
         value = _dict(value, "history")
@@ -410,7 +407,7 @@ class _Reader:
                 keys.replace(record.changes)
             else:
                 for symbol, old in reversed(record.changes):
-                    keys.set(symbol, old is not _MISSING)
+                    keys.set(symbol, old is not MISSING)
             if record.kind == "op":
                 if not done:
                     raise _Damaged(f"undo[{n}]: takes back an operation the epoch does not have")

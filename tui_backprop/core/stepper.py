@@ -10,31 +10,45 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from .history import History
 from .network import Network
 from .program import FORWARD, UPDATE, Program, Quantity, build_program
 
-_MISSING = object()
 
+class Operation(NamedTuple):
+    """One performed step: what was computed, from what, and why.
 
-@dataclass(frozen=True)
-class Operation:
-    """One performed step: what was computed, from what, and why."""
+    It keeps its place in the epoch and the numbers it read, not the Quantity:
+    a fully stepped epoch of a large network has hundreds of thousands of
+    operations (a tuple each, quick to make), and the program builds a quantity
+    again whenever it is asked."""
 
     epoch: int
     position: int  # 1-based place in the epoch
-    phase_position: int  # 1-based place in its phase
-    phase_count: int
-    quantity: Quantity
+    program: Program
     value: float
-    inputs: dict[str, float]  # the values it read, as they were
+    read_values: tuple[float, ...]  # the values it read, as they were, in the order of quantity.reads
     old: float | None  # the value it replaced (an update's old weight)
+
+    @property
+    def quantity(self) -> Quantity:
+        return self.program.quantity(self.position - 1)
 
     @property
     def phase(self) -> str:
         return self.quantity.phase
+
+    @property
+    def phase_position(self) -> int:
+        """1-based place in its phase."""
+        return self.position - self.program.phase_bounds(self.phase)[0]
+
+    @property
+    def phase_count(self) -> int:
+        start, end = self.program.phase_bounds(self.phase)
+        return end - start
 
     @property
     def symbol(self) -> str:
@@ -52,27 +66,52 @@ class Operation:
     def reads(self) -> tuple[str, ...]:
         return self.quantity.reads
 
-    def substituted(self, digits: int | None = None) -> str:
-        return self.quantity.substituted(self.inputs, digits)
+    @property
+    def inputs(self) -> dict[str, float]:
+        return dict(zip(self.reads, self.read_values))
+
+    def substituted(self, digits: int | None = None, most_terms: int | None = None) -> str:
+        return self.quantity.substituted(self.inputs, digits, most_terms)
+
+    @property
+    def clamped(self) -> list[str]:
+        """Where a logarithm or division of this operation was clamped at 1e-12, in words (usually none)."""
+        q = self.quantity
+        return q.expr.clamped(self.inputs) if q.kind in CLAMPING_KINDS else []
 
     def as_dict(self) -> dict:
-        return {
+        q = self.quantity
+        step = {
             "epoch": self.epoch,
-            "phase": self.phase,
+            "phase": q.phase,
             "position": self.position,
-            "symbol": self.symbol,
-            "formula": self.formula,
-            "substituted": self.substituted(),
+            "symbol": q.symbol,
+            "formula": q.formula,
+            "substituted": q.substituted(dict(zip(q.reads, self.read_values))),
             "value": self.value,
-            "reads": list(self.reads),
-            "why": self.why,
+            "reads": list(q.reads),
+            "why": q.why,
         }
+        clamped = self.clamped
+        if clamped:
+            step["clamped"] = clamped
+        return step
 
 
-@dataclass
-class _Undo:
-    kind: str  # op, rollover, edit, run
-    changes: list  # (symbol, old value or _MISSING); for a run, the whole old dict
+CLAMPING_KINDS = ("error", "loss_slope")  # the only quantities with a logarithm or a clipped division
+MISSING = object()  # in an undo record: the symbol had no value before
+
+
+@dataclass(slots=True)
+class UndoRecord:
+    """How to take one step back: the values it changed and the cursor before it.
+
+    kind is "op" (one operation), "rollover" (the move into a new epoch, which
+    clears the computed values), "edit" (a value typed in) or "run" (a whole
+    run of epochs, whose changes are the entire old values)."""
+
+    kind: str
+    changes: object  # [(symbol, old value or MISSING)], or for a run the whole old dict
     epoch: int
     position: int
     done: list[Operation] | None  # the epoch's operations, kept where the record replaces them
@@ -80,10 +119,28 @@ class _Undo:
     history_length: int
 
 
+UNDO_KINDS = ("op", "rollover", "edit", "run")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a stepper is, as plain data: what a saved session holds (core/session.py).
+
+    Versioned, so that a session file outlives changes to the stepper's insides."""
+
+    epoch: int
+    position: int
+    values: dict[str, float]
+    done: list[Operation]
+    row: list[float] | None
+    undo: list[UndoRecord]
+    version: int = 1
+
+
 class Stepper:
-    def __init__(self, net: Network):
+    def __init__(self, net: Network, program: Program | None = None):
         self.net = net
-        self.program: Program = build_program(net)
+        self.program: Program = program or build_program(net)
         self.reset()
 
     def reset(self) -> None:
@@ -94,9 +151,24 @@ class Stepper:
         self.done: list[Operation] = []  # those operations, in order
         self.history = History(self.program)
         self._row: list[float] | None = None
-        self._undo: list[_Undo] = []
+        self._undo: list[UndoRecord] = []
         self._recording = True
-        self._phase_ranges = {q.phase: self.program.phase_bounds(q.phase) for q in self.program.quantities}
+        self._free = set(self.program.free)
+        self._count = len(self.program)  # operations in an epoch
+        self._first_update = self.program.phase_bounds(UPDATE)[0]
+
+    # -- the whole state, for saving ---------------------------------------
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.epoch, self.position, dict(self.values), list(self.done), self._row, list(self._undo))
+
+    @classmethod
+    def restore(cls, program: Program, snapshot: Snapshot, history: History) -> "Stepper":
+        """A stepper over `program` in the state of `snapshot` (which the caller has checked: see core/session.py)."""
+        stepper = cls(program.net, program)
+        stepper.values, stepper.epoch, stepper.position = dict(snapshot.values), snapshot.epoch, snapshot.position
+        stepper.done, stepper._row, stepper._undo = list(snapshot.done), snapshot.row, list(snapshot.undo)
+        stepper.history = history
+        return stepper
 
     # -- reading --------------------------------------------------------
     @property
@@ -106,7 +178,7 @@ class Stepper:
     @property
     def upcoming(self) -> Quantity:
         """The operation `next` will perform."""
-        return self.quantities[self.position % len(self.quantities)]
+        return self.quantities[self.position % self._count]
 
     @property
     def last(self) -> Operation | None:
@@ -115,21 +187,19 @@ class Stepper:
 
     def updated(self, parameter: str) -> Operation | None:
         """The update operation of `parameter` in this epoch, once it has run."""
-        for op in reversed(self.done):
-            if op.quantity.phase == UPDATE and op.quantity.param == parameter:
-                return op
-        return None
+        n = self.program.update_position(parameter)
+        return self.done[n] if n is not None and n < len(self.done) else None
 
     @property
     def epoch_done(self) -> bool:
-        return self.position == len(self.quantities)
+        return self.position == self._count
 
     def peek(self) -> float:
         """The value `next` will compute, without computing it (for the quiz).
 
         Every quantity reads only free symbols and earlier quantities of its own
         epoch, so this is right even at an epoch boundary."""
-        return self.program.evaluators[self.position % len(self.quantities)](self.values)
+        return self.program.evaluate(self.position % self._count, self.values)
 
     def free_symbols(self) -> list[str]:
         return list(self.program.free)
@@ -138,10 +208,12 @@ class Stepper:
     def _remember(self, kind: str, changes, keep_done: bool = False) -> None:
         if self._recording:
             done = list(self.done) if keep_done else None
-            self._undo.append(_Undo(kind, changes, self.epoch, self.position, done, self._row, len(self.history)))
+            self._undo.append(UndoRecord(kind, changes, self.epoch, self.position, done, self._row, len(self.history)))
 
     def _rollover(self) -> None:
-        computed = [(q.symbol, self.values.pop(q.symbol)) for q in self.quantities if q.phase != UPDATE and q.symbol in self.values]
+        free = self._free
+        computed = [(symbol, value) for symbol, value in self.values.items() if symbol not in free]
+        self.values = {symbol: value for symbol, value in self.values.items() if symbol in free}
         self._remember("rollover", computed, keep_done=True)
         self.epoch += 1
         self.position = 0
@@ -152,39 +224,37 @@ class Stepper:
         if self.epoch_done:
             self._rollover()
         n = self.position
-        q = self.quantities[n]
-        inputs = {symbol: self.values[symbol] for symbol in q.reads}
-        value = self.program.evaluators[n](self.values)
-        old = self.values.get(q.symbol, _MISSING)
-        self._remember("op", [(q.symbol, old)])
-        if q.phase == UPDATE and self._row is None:
+        q = self.program.quantity(n)
+        values = self.values
+        read_values = tuple(values[symbol] for symbol in q.reads)
+        value = q.expr.evaluate(values)
+        old = values.get(q.symbol, MISSING)
+        self._remember("op", ((q.symbol, old),))
+        if n == self._first_update and self._row is None:
             self._row = self._current_row()
-        self.values[q.symbol] = value
-        start, end = self._phase_ranges[q.phase]
-        self.done.append(Operation(self.epoch, n + 1, n - start + 1, end - start, q, value, inputs,
-                                   old if q.phase == UPDATE else None))
+        values[q.symbol] = value
+        self.done.append(Operation(self.epoch, n + 1, self.program, value, read_values, None if old is MISSING else old))
         self.position += 1
         if self.epoch_done:
             self.history.append_row(self._row or self._current_row(), self._samples())
         return self.done[-1]
 
     def previous(self) -> bool:
-        """Undo the last operation (and any edits made after it); False at the very start."""
-        while self._undo:
-            record = self._undo.pop()
-            self._restore(record)
-            if record.kind in ("op", "run"):
-                if record.kind == "op" and self._undo and self._undo[-1].kind == "rollover":
-                    self._restore(self._undo.pop())
-                return True
-        return False
+        """Undo the last step: an operation, an edit or a whole run; False at the very start."""
+        if not self._undo:
+            return False
+        record = self._undo.pop()
+        self._restore(record)
+        if record.kind == "op" and self._undo and self._undo[-1].kind == "rollover":
+            self._restore(self._undo.pop())
+        return True
 
-    def _restore(self, record: _Undo) -> None:
+    def _restore(self, record: UndoRecord) -> None:
         if record.kind == "run":
             self.values = record.changes
         else:
             for symbol, old in reversed(record.changes):
-                if old is _MISSING:
+                if old is MISSING:
                     self.values.pop(symbol, None)
                 else:
                     self.values[symbol] = old
@@ -207,19 +277,22 @@ class Stepper:
             self.next()
 
     def run(self, epochs: int, on_progress: Callable[[int], None] | None = None,
-            should_stop: Callable[[], bool] | None = None, chunk: int = 20_000) -> int:
+            should_stop: Callable[[], bool] | None = None, chunk: int = 20_000, bulk=None) -> int:
         """Complete `epochs` more epochs; the last one is traced so its values stay on screen.
 
-        The whole run is one undo step.  Returns how many epochs were completed
-        (fewer if `should_stop` said so between chunks).
+        The epochs between run on the fast path: `bulk(env, epochs)` -> (env, records of lr,
+        parameters and E_total), by default the program's own compiled loop (tui_backprop.bulk
+        chooses numpy for large networks).  The whole run is one undo step.  Returns how many
+        epochs were completed (fewer if `should_stop` said so between chunks).
         """
+        bulk = bulk or (lambda env, count: self.program.run(env, count, "history"))
         if epochs < 1:
             return 0
-        before = _Undo("run", dict(self.values), self.epoch, self.position, list(self.done), self._row, len(self.history))
+        before = UndoRecord("run", dict(self.values), self.epoch, self.position, list(self.done), self._row, len(self.history))
         self._recording = False
         done = 0
         try:
-            if 0 < self.position < len(self.quantities):
+            if 0 < self.position < self._count:
                 self.finish_epoch()
                 done = 1
             fast = epochs - done - 1
@@ -228,7 +301,7 @@ class Stepper:
                     self._rollover()
                 while fast > 0 and not (should_stop and should_stop()):
                     count = min(chunk, fast)
-                    env, records = self.program.run(self.values, count, "history")
+                    env, records = bulk(self.values, count)
                     self.history.extend(records, self._samples())
                     self.values = env
                     self.epoch += count
@@ -256,8 +329,9 @@ class Stepper:
     # -- editing --------------------------------------------------------
     def set_value(self, symbol: str, value: float) -> None:
         """Change lr, a parameter, an input or a target; it applies from the next operation that reads it."""
-        if symbol not in self.program.free:
-            raise KeyError(f"{symbol} cannot be edited (editable: {', '.join(self.program.free)})")
+        if symbol not in self._free:
+            free = self.program.free
+            raise KeyError(f"{symbol} cannot be edited (editable: {', '.join(free[:12])}{' …' if len(free) > 12 else ''})")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"{symbol} must be a finite number")
         if symbol == "lr" and value <= 0:
@@ -290,9 +364,12 @@ class Stepper:
     # -- whole runs without a cursor -------------------------------------
     def trace(self, epochs: int = 1) -> list[Operation]:
         """Every operation of the next `epochs` epochs."""
-        steps = []
+        return list(self.steps(epochs))
+
+    def steps(self, epochs: int = 1):
+        """Every operation of the next `epochs` epochs, one at a time: a reader that handles each as it
+        comes finds its quantity still built (a large network's epoch is too long to keep them all)."""
         for _ in range(epochs):
-            steps.append(self.next())
+            yield self.next()
             while not self.epoch_done:
-                steps.append(self.next())
-        return steps
+                yield self.next()

@@ -10,13 +10,16 @@ from .program import Program
 SEED_RATES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0)  # the rates seeds 000 and 004 compare
 
 
-def sweep(program: Program, rates, epochs: int) -> dict[float, array]:
-    """E_total per epoch for each learning rate, all from the network's starting numbers."""
+def sweep(program: Program, rates, epochs: int, start: dict[str, float] | None = None, train=None) -> dict[float, array]:
+    """E_total per epoch for each learning rate, all from `start` (default: the network's starting numbers).
+
+    `train(program, env, epochs, record)` runs the epochs; by default the program's own fast path
+    (tui_backprop.bulk.train picks numpy for large networks)."""
     curves = {}
-    start = program.net.start_env()
+    start = start or program.net.start_env()
     for rate in rates:
         env = dict(start, lr=float(rate))
-        curves[rate] = program.run(env, epochs, "loss")[1]
+        curves[rate] = (train(program, env, epochs, "loss") if train else program.run(env, epochs, "loss"))[1]
     return curves
 
 

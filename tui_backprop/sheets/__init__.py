@@ -3,6 +3,9 @@
 reader.py   CSV and XLSX files into rows of cells, and numbers with their printed precision
 columns.py  header spellings mapped to our symbols; a sheet's rows numbered by epoch
 check.py    the checker: every wrong cell, and where its mistake starts
+slips.py    which common slip gives a wrong cell's number, from the quantity's expression tree
+exercise.py each student's variant of the network, the workbook to fill and the key
+grade.py    a folder of students' sheets into a class table and the commonest slips
 xlsx.py     the run as a workbook of live formulas
 
 Nothing here imports textual or numpy; openpyxl is imported only when an XLSX

@@ -37,25 +37,34 @@ decide the origin; a right value a hair off (an earlier mistake within the
 tolerance) passes its origin on only when no input is wrong.  When the sheet
 skips epochs, the skipped ones are run as a correct student would run them,
 from the sheet's values before the gap.
+
+Where a mistake starts, slips.py names the common slip that gives the sheet's
+number, if one does; the cells of one slip (a formula filled down) form one
+group in the report.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field
+from collections import ChainMap
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core import Network, build_program
 from ..core.expr import format_number
 from ..core.program import UPDATE, Program, Quantity
-from .columns import Sheet, SheetRow, read_sheet
-from .reader import Number, SheetError
+from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table
+from .reader import Number, SheetError, read_table
+from .slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 
 REL_TOL = 1e-4
+# Cells of one sheet for which every slip is tried; after these, only slips already found are (bounded work).
+MAX_SLIP_SEARCHES = 5_000
 _FLOAT_ROUNDING = 4 * sys.float_info.epsilon
 
-__all__ = ["CheckReport", "Mismatch", "REL_TOL", "SheetError", "check", "check_sheet", "render_text"]
+__all__ = ["CheckReport", "Mismatch", "REL_TOL", "SheetError", "Slip", "SlipGroup", "check", "check_sheet",
+           "render_text"]
 
 
 @dataclass(frozen=True)
@@ -75,8 +84,12 @@ class Mismatch:
     origin: int  # the epoch where the mistake behind this cell started
     # Inputs the sheet shows right but rounded, from which this cell was rightly computed and came out wrong.
     rounded: tuple[str, ...] = ()
+    # Inputs right at the digits the sheet shows, but computed from an earlier mistake that this cell magnifies.
+    carried: tuple[str, ...] = ()
     quantity: Quantity | None = field(default=None, repr=False, compare=False)
     inputs: dict = field(default_factory=dict, repr=False, compare=False)  # the correct values the formula reads
+    slip: Slip | None = None  # the common slip that reproduces the sheet's number, where a mistake starts
+    group: int | None = None  # which of the report's slip groups this cell belongs to
 
     @property
     def follows_epoch(self) -> int | None:
@@ -93,26 +106,66 @@ class Mismatch:
         causes = ", ".join(self.causes)
         were = "was" if len(self.causes) == 1 else "were"
         if self.starts_here:
-            if self.rounded:
+            if self.rounded and (self.slip is None or self.slip.kind == ROUNDING):
                 return (f"the mistake starts here: it is computed from {', '.join(self.rounded)} as rounded on the "
                         "sheet; keep more digits")
-            return "the mistake starts here" + (f" ({causes} {were} also wrong)" if causes else "")
+            also = f" ({causes} {were} also wrong)" if causes else ""
+            if self.slip is not None:
+                return f"the mistake starts here{also}; the slip: {self.slip.words}"
+            return "the mistake starts here" + also
         if self.follows_epoch:
             if not causes:
                 return f"follows from epoch {self.origin}"
             if self.quantity is not None and self.quantity.phase == UPDATE:  # its inputs are the epoch before's
                 return f"follows from epoch {self.origin}; in epoch {self.epoch - 1}, {causes} {were} wrong"
             return f"follows from epoch {self.origin}: {causes} {were} already wrong"
-        return f"wrong because {causes} {were} already wrong"
+        if causes:
+            return f"wrong because {causes} {were} already wrong"
+        if self.carried:
+            carried = ", ".join(self.carried)
+            return (f"wrong because {carried} {'was' if len(self.carried) == 1 else 'were'} already off: right at the "
+                    "digits the sheet shows, but computed from an earlier wrong value")
+        return "wrong because values before it in this epoch were already off"
 
     def as_dict(self) -> dict:
         return {
             "epoch": self.epoch, "symbol": self.symbol, "cell": self.cell, "column": self.column,
             "sheet": _json_number(self.sheet), "sheet_text": self.sheet_text, "correct": _json_number(self.correct),
             "formula": self.formula, "substituted": self.substituted(), "starts_here": self.starts_here,
-            "causes": list(self.causes), "rounded": list(self.rounded), "follows_epoch": self.follows_epoch,
+            "causes": list(self.causes), "rounded": list(self.rounded), "carried": list(self.carried),
+            "follows_epoch": self.follows_epoch,
             "explanation": self.explanation(),
+            "slip": None if self.slip is None else {**self.slip.as_dict(), "group": self.group},
         }
+
+
+@dataclass(frozen=True)
+class SlipGroup:
+    """One slip repeated: a formula filled down makes the same slip in every row."""
+
+    slip: Slip  # as in its first cell
+    cells: list[Mismatch]
+
+    @property
+    def epochs(self) -> tuple[int, int]:
+        return self.cells[0].epoch, self.cells[-1].epoch
+
+    @property
+    def symbols(self) -> list[str]:
+        return list(dict.fromkeys(m.symbol for m in self.cells))
+
+    def describe(self) -> str:
+        first, last = self.epochs
+        where = f"epoch {first}" if first == last else f"epochs {first}–{last}"
+        count = len(self.cells)
+        return f"the same slip in {where}: {_count(count, 'cell')} ({', '.join(self.symbols)})"
+
+    def as_dict(self) -> dict:
+        formulas = {}
+        for m in self.cells:
+            formulas.setdefault(m.symbol, m.slip.formula)
+        return {**self.slip.as_dict(), "formulas": formulas, "epochs": list(self.epochs), "count": len(self.cells),
+                "cells": [m.cell for m in self.cells]}
 
 
 @dataclass(frozen=True)
@@ -124,6 +177,8 @@ class CheckReport:
     cells: int
     columns: dict[str, str]  # symbol -> the header that named it
     mismatches: list[Mismatch]
+    slips: list[SlipGroup] = field(default_factory=list)  # the named slips, each with every cell it explains
+    note: str | None = None  # which preset the sheet fits, when that is not the one asked for
 
     @property
     def ok(self) -> bool:
@@ -143,7 +198,8 @@ class CheckReport:
         return {
             "file": self.path, "network": self.network, "rel_tol": self.rel_tol, "rows": self.rows,
             "cells": self.cells, "ok": self.ok, "wrong": len(self.mismatches), "mistakes_start": len(self.starts),
-            "columns": self.columns, "mismatches": [m.as_dict() for m in self.mismatches],
+            "columns": self.columns, "note": self.note, "slips": [group.as_dict() for group in self.slips],
+            "mismatches": [m.as_dict() for m in self.mismatches],
         }
 
 
@@ -157,16 +213,74 @@ def check_sheet(path: str | Path, net: Network, rel_tol: float = REL_TOL) -> Che
     return check(read_sheet(path, program), program, rel_tol)
 
 
-def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL) -> CheckReport:
-    checker = _Checker(program, rel_tol)
-    mismatches = []
-    for row in sheet.rows:
+def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, explicit: bool,
+                  rel_tol: float = REL_TOL) -> CheckReport:
+    """Check a sheet against the network `asked` for, or, unless it was `explicit`, the one it fits.
+
+    A sheet fits the network whose starting values it gives (lr, weights, biases, inputs, targets)
+    with the fewest wrong, then with the fewest wrong cells in all; a sheet with bias columns fits
+    only a network with biases.  The report's note says when another network fits better.
+    """
+    table = read_table(path)
+    reports, errors = {}, {}
+    for name, net in networks.items():
+        program = build_program(net)
+        try:
+            reports[name] = check(sheet_from_table(str(path), table, Columns(program)), program, rel_tol)
+        except SheetError as error:
+            errors[name] = error
+    if not reports:
+        raise errors[asked]
+
+    def misfit(name: str) -> tuple[int, int, bool]:
+        report = reports[name]
+        givens = sum(1 for m in report.mismatches if m.epoch == 1 and m.quantity is None)
+        return givens, len(report.mismatches), name != asked
+
+    best = min(reports, key=misfit)
+    if best == asked or (asked in reports and misfit(best)[:2] == misfit(asked)[:2]):
+        return reports[asked]
+    against = (f"{_count(len(reports[asked].mismatches), 'wrong cell')} against {asked}" if asked in reports
+               else f"its columns are not all {asked}'s")
+    fits = f"the sheet fits --preset {best} ({_count(len(reports[best].mismatches), 'wrong cell')}; {against})"
+    if explicit:
+        if asked not in reports:
+            raise SheetError(f"{errors[asked]}; {fits}")
+        return replace(reports[asked], note=fits)
+    return replace(reports[best], note=f"checked against {best}: {fits}")
+
+
+def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipFinder | None = None) -> CheckReport:
+    """Check every cell of `sheet`; `slips` may be shared by sheets of one shape with the same columns."""
+    checker = _Checker(program, rel_tol, slips or SlipFinder(program, set(sheet.columns)))
+    mismatches, cells = [], 0
+    for n, row in enumerate(sheet.rows):
+        if n == 0 and row.epoch == 1 and sheet.given:  # starting values given above the header
+            row = SheetRow(row.epoch, row.line, {**{s: g[0] for s, g in sheet.given.items()}, **row.cells})
         mismatches += checker.check_row(sheet, row)
+        cells += len(row.cells)
+    mismatches, groups = _group_slips(mismatches)
     return CheckReport(
         path=sheet.path, network=program.net.name, rel_tol=rel_tol, rows=len(sheet.rows),
-        cells=sum(len(row.cells) for row in sheet.rows),
+        cells=cells,
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
+        slips=groups,
     )
+
+
+def _group_slips(mismatches: list[Mismatch]) -> tuple[list[Mismatch], list[SlipGroup]]:
+    """The cells of each slip together: a slip filled down a column is one slip, not one per row."""
+    at: dict[tuple, list[int]] = {}
+    for n, m in enumerate(mismatches):
+        if m.slip is not None:
+            at.setdefault(m.slip.key, []).append(n)
+    mismatches = list(mismatches)
+    groups = []
+    for number, positions in enumerate(at.values()):
+        for n in positions:
+            mismatches[n] = replace(mismatches[n], group=number)
+        groups.append(SlipGroup(mismatches[positions[0]].slip, [mismatches[n] for n in positions]))
+    return mismatches, groups
 
 
 @dataclass
@@ -180,6 +294,7 @@ class _Held:
     tainted: set[str] = field(default_factory=set)  # values that are wrong, or computed from wrong ones
     wrong: frozenset = frozenset()  # the cells of this row that are wrong on the sheet
     rounded: set[str] = field(default_factory=set)  # wrong cells computed rightly from values printed too short
+    spread: dict[str, float] = field(default_factory=dict)  # how far the inputs' uncertainty moves a wrong cell
 
     def origin_of(self, reads) -> tuple[int | None, bool]:
         """Where the mistakes in these inputs started, and whether any input is wrong.
@@ -194,8 +309,10 @@ class _Held:
 
 
 class _Checker:
-    def __init__(self, program: Program, rel_tol: float):
+    def __init__(self, program: Program, rel_tol: float, slips: SlipFinder):
         self.program = program
+        self.slips = slips
+        self.searches = 0
         self.rel_tol = rel_tol
         self.quantities = program.quantities
         self.evaluators = program.evaluators
@@ -242,6 +359,7 @@ class _Checker:
             held, starts = self.trace_student(row, correct, wrong)
             found = sorted((self.mismatch(sheet, row, s, correct, held, starts) for s in wrong),
                            key=lambda m: self.order[m.symbol])
+            found = self.name_slips(row, found, held, correct)
         else:
             held = _Held(row.epoch, correct)
         self.held = held
@@ -318,6 +436,7 @@ class _Checker:
                 held.values[symbol], held.uncertainty[symbol] = value, spread
             elif symbol in wrong:
                 held.values[symbol], held.uncertainty[symbol] = number.value, number.half_unit
+                held.spread[symbol] = spread
                 consistent = self.close(number, value, spread)
                 if origin is None or not consistent:
                     starts.add(symbol)
@@ -346,12 +465,14 @@ class _Checker:
         return held, starts
 
     def mismatch(self, sheet: Sheet, row: SheetRow, symbol: str, correct, held: _Held, starts) -> Mismatch:
-        quantity, inputs, causes, rounded = None, {}, (), ()
+        quantity, inputs, causes, rounded, carried = None, {}, (), (), ()
         if symbol in self.program.index:
             quantity = self.quantities[self.program.index[symbol]]
             inputs = {read: correct[read] for read in quantity.reads}
             on_sheet = self.nearest_on_sheet(symbol, row)
             causes = tuple(read for read in on_sheet if read in held.wrong)
+            if not causes and symbol not in starts:  # its inputs are right at their digits, yet carry a mistake
+                carried = tuple(read for read in on_sheet if read in held.origin)
             if symbol in held.rounded:
                 rounded = tuple(read for read in on_sheet
                                 if read not in held.wrong and row.cells[read].value != correct[read])
@@ -363,12 +484,73 @@ class _Checker:
                 causes = tuple(read for read in quantity.reads if read in last.wrong)
         number = row.cells[symbol]
         return Mismatch(
-            epoch=row.epoch, symbol=symbol, cell=sheet.cell(symbol, row.line), column=sheet.columns[symbol][1],
+            epoch=row.epoch, symbol=symbol, cell=sheet.cell(symbol, row.line), column=sheet.header(symbol),
             sheet=number.value, sheet_text=number.text, correct=correct[symbol],
             formula=quantity.formula if quantity is not None else self.describe_free(symbol, row.epoch),
-            starts_here=symbol in starts, causes=causes, origin=held.origin[symbol], rounded=rounded,
+            starts_here=symbol in starts, causes=causes, origin=held.origin[symbol], rounded=rounded, carried=carried,
             quantity=quantity, inputs=inputs,
         )
+
+    def name_slips(self, row: SheetRow, found: list[Mismatch], held: _Held, correct) -> list[Mismatch]:
+        """Each cell where a mistake starts with the slip that reproduces its number, where one does."""
+        last = self.held if self.held is not None and self.held.epoch == row.epoch - 1 else None
+        by_rate = self.rate_slips(row, found, held, last)
+        named = []
+        for m in found:
+            slip = None
+            number = row.cells[m.symbol]
+            if not m.starts_here:
+                pass
+            elif m.rounded:
+                # Right from the sheet's rounded numbers, but a slip that needs no rounding to explain it is nearer.
+                slip = self.slips.find(m.quantity, held.values, None if last is None else last.values, number.value,
+                                       lambda value: self.close(number, value)) if m.quantity is not None else None
+                slip = slip or Slip(ROUNDING, f"computed from {', '.join(m.rounded)} as rounded on the sheet",
+                                    m.formula)
+            elif m.symbol == "lr":
+                slip = Slip("wrong learning rate", f"a learning rate of {m.sheet_text} where lr is "
+                            f"{format_number(m.correct)}", f"lr = {m.sheet_text}")
+            elif m.symbol in by_rate:
+                slip = by_rate[m.symbol]
+            elif m.quantity is not None and (m.quantity.phase != UPDATE or last is not None):
+                update = m.quantity.phase == UPDATE
+                spread = held.spread.get(m.symbol, 0.0)
+                self.searches += 1
+                slip = self.slips.find(m.quantity, last.values if update else held.values,
+                                       None if update or last is None else last.values, number.value,
+                                       lambda value: self.close(number, value, spread),
+                                       search=self.searches <= MAX_SLIP_SEARCHES)
+            else:
+                slip = self.swapped_start(m, number, correct)
+            named.append(m if slip is None else replace(m, slip=slip))
+        return named
+
+    def rate_slips(self, row: SheetRow, found: list[Mismatch], held: _Held, last: _Held | None) -> dict[str, Slip]:
+        """The row's updates computed with another learning rate: one rate must give every wrong weight."""
+        updates = [m for m in found if m.starts_here and m.quantity is not None and m.quantity.phase == UPDATE]
+        if last is None or len(updates) < 2:  # one weight alone cannot tell a rate from any other slip
+            return {}
+        first = updates[0]
+        rate = implied_rate(first.quantity, last.values, first.sheet)
+        if rate is None or not math.isfinite(rate) or rate <= 0:
+            return {}
+        for digits in range(1, 5):
+            guess = float(f"{rate:.{digits}g}")
+            if guess == last.values["lr"]:
+                continue
+            env = ChainMap({"lr": guess}, last.values)
+            if all(self.close(row.cells[m.symbol], self.evaluators[self.updates[m.symbol]](env),
+                              held.spread.get(m.symbol, 0.0)) for m in updates):
+                return {m.symbol: rate_slip(m.quantity, last.values, guess) for m in updates}
+        return {}
+
+    def swapped_start(self, m: Mismatch, number: Number, correct) -> Slip | None:
+        """A starting value copied from its neighbour (w3's number where w2 belongs)."""
+        for other in self.slips.neighbours.get(m.symbol, ()):
+            if other in correct and other in self.free and self.close(number, correct[other]):
+                return Slip("neighbouring symbol", f"{other}'s value where {m.symbol}'s belongs",
+                            f"{m.symbol} = {other}")
+        return None
 
     def nearest_on_sheet(self, symbol: str, row: SheetRow) -> list[str]:
         """The inputs of `symbol` the sheet shows, looking through those it does not, in computed order."""
@@ -407,6 +589,8 @@ MAX_LINES = 40
 
 def render_text(report: CheckReport, digits: int = 6) -> str:
     cells = f"{_count(report.rows, 'row')}, {_count(report.cells, 'cell')}"
+    if report.note:
+        return f"{report.path}: {report.note}.\n" + render_text(replace(report, note=None), digits)
     if report.ok:
         return (f"{report.path}: every cell is right ({cells} checked against {report.network}, "
                 f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)\n")
@@ -429,10 +613,18 @@ def render_text(report: CheckReport, digits: int = 6) -> str:
         if first.quantity.phase == UPDATE:
             lines[-1] += f"  (epoch {first.epoch - 1}'s numbers)"
     explanation = first.explanation()
-    lines += [f"  {explanation[0].upper()}{explanation[1:]}.", ""]
+    lines.append(f"  {explanation[0].upper()}{explanation[1:]}.")
+    if first.slip is not None and first.slip.kind != ROUNDING and first.slip.formula != first.formula:
+        lines.append(f"  The sheet's number comes from {first.slip.formula}")
+    elif first.starts_here and first.slip is None and first.quantity is not None:
+        lines.append("  No single common slip gives the sheet's number.")
+    repeated = [group for group in report.slips if len(group.cells) > 1]
+    if first.group is not None and len(report.slips[first.group].cells) > 1:
+        lines.append(f"  One slip: {report.slips[first.group].describe()}.")
+    lines.append("")
     if count > 1:
         lines.append("Every wrong cell, in the order they are computed:")
-        lines += _compact(report.mismatches, digits)
+        lines += _compact(report.mismatches, digits, repeated)
     return "\n".join(lines) + "\n"
 
 
@@ -445,12 +637,19 @@ def _two_numbers(mismatch: Mismatch, digits: int) -> tuple[str, str]:
     return mismatch.sheet_text, correct
 
 
-def _compact(mismatches: list[Mismatch], digits: int) -> list[str]:
+def _compact(mismatches: list[Mismatch], digits: int, repeated: list[SlipGroup] = ()) -> list[str]:
+    # A slip made in many cells is one line; the cells that follow from it are listed as ever.
+    lines = [f"  {group.slip.words}: {group.describe()}" for group in repeated]
+    grouped = {id(m) for group in repeated for m in group.cells}
     by_epoch: dict[int, list[Mismatch]] = {}
     for m in mismatches:
-        by_epoch.setdefault(m.epoch, []).append(m)
-    lines, run = [], None  # run: [first epoch, last epoch, origin, cells] of rows that only follow from one epoch
+        by_epoch.setdefault(m.epoch, [])
+        if id(m) not in grouped:
+            by_epoch[m.epoch].append(m)
+    run = None  # run: [first epoch, last epoch, origin, cells] of rows that only follow from one epoch
     for epoch, found in by_epoch.items():
+        if not found:
+            continue
         origins = {m.follows_epoch for m in found}
         if len(origins) == 1 and None not in origins:
             origin = origins.pop()

@@ -34,7 +34,7 @@ sit above it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.program import UPDATE, Program
@@ -43,12 +43,28 @@ from .reader import Number, SheetError, Table, parse_number, quote_cell, read_ta
 EPOCH = "epoch"  # stands for the epoch column in a header's mapping
 MAX_EPOCH = 1_000_000  # the checker runs the network up to the last epoch named
 
-E_TOTAL_SPELLINGS = ("E_total", "E", "E_tot", "Etot", "total error", "error", "loss")
-# ղ is seed 004's way of writing η.
-LR_SPELLINGS = ("lr", "η", "eta", "learning rate", "alpha", "α", "ղ")
-EPOCH_SPELLINGS = ("epoch", "epochs", "iteration", "iter", "row", "step", "#")
+# The one table of column names: `check --help` and the README's table are made from it (a test
+# keeps the README in step).  {n} is a neuron's number (2_1 in deeper networks), {name} any
+# neuron's name.  Every spelling also works inside a derivative and for one sample (h1[2]).
+ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("lr", ("η", "eta", "learning rate", "alpha", "α", "ղ")),  # ղ is seed 004's way of writing η
+    ("i{n}", ("x{n}",)),
+    ("t{n}", ("target{n}",)),
+    ("h{n}", ("net_h{n}",)),  # net h1, net o1: Matt Mazur's names for the sums
+    ("o{n}", ("y{n}", "net_o{n}", "net_y{n}")),
+    ("a_{name}", ("out_{name}", "{name}_out")),
+    ("E_total", ("E", "E_tot", "Etot", "total error", "error", "loss")),
+    (EPOCH, ("epochs", "iteration", "iter", "row", "step", "#")),
+)
+# How a derivative may be written: any of these forms, with any spelling above on either side.
+DERIVATIVE_EXAMPLES = ("∂E/∂w1", "dE/dw1", "E_total/w1", "∂E_total/∂w1", "∂E/∂out_h1", "∂out_h1/∂net_h1")
+IGNORED_MARKS = "_-.()*'∂𝟃δ"
+_ALIAS = dict(ALIASES)
+E_TOTAL_SPELLINGS = ("E_total", *_ALIAS["E_total"])
+LR_SPELLINGS = ("lr", *_ALIAS["lr"])
+EPOCH_SPELLINGS = (EPOCH, *_ALIAS[EPOCH])
 
-_IGNORED = str.maketrans("", "", "_-.()*'∂𝟃δ")
+_IGNORED = str.maketrans("", "", IGNORED_MARKS)
 
 
 def spelling_key(text: str) -> str:
@@ -70,11 +86,51 @@ def _term_spellings(term: str) -> set[str]:
         return set(E_TOTAL_SPELLINGS)
     output = re.fullmatch(r"a_(.+)", term)
     if output:
-        return {form for name in _term_spellings(output[1]) for form in (f"a_{name}", f"out_{name}", f"{name}_out")}
-    letter = re.fullmatch(r"([iot])(\d+)", term)
-    if letter:
-        return {term, {"i": "x", "o": "y", "t": "target"}[letter[1]] + letter[2]}
+        return {form.format(name=name) for name in _term_spellings(output[1])
+                for form in ("a_{name}", *_ALIAS["a_{name}"])}
+    numbered = re.fullmatch(r"([a-z])(\d+(?:_\d+)*)", term)
+    if numbered and f"{numbered[1]}{{n}}" in _ALIAS:
+        return {term} | {form.format(n=numbered[2]) for form in _ALIAS[f"{numbered[1]}{{n}}"]}
     return {term}
+
+
+def alias_rows() -> list[tuple[str, str]]:
+    """The alias table for people: each symbol as the first neuron writes it, and its other spellings."""
+    rows = []
+    for symbol, others in ALIASES:
+        if symbol == "a_{name}":
+            shown = "a_h1, a_o1"
+            forms = "; ".join(", ".join(form.format(name=name) for form in others) for name in ("h1", "o1"))
+        else:
+            shown = "(the epoch)" if symbol == EPOCH else symbol.format(n=1)
+            forms = ", ".join(form.format(n=1) for form in ((EPOCH, *others) if symbol == EPOCH else others))
+        rows.append((shown, forms))
+        if symbol == "E_total":
+            rows.append(("dE_total/dw1", ", ".join(DERIVATIVE_EXAMPLES)))
+    return rows
+
+
+def ignored_marks_text() -> str:
+    return " ".join(IGNORED_MARKS)
+
+
+def alias_markdown() -> str:
+    """The README's section on column names, made from the table above."""
+    lines = [f"Column names: case, spaces and the marks `{ignored_marks_text()}` are ignored (so `H1out` is",
+             "`h1_out`), and so is the d of a derivative. Every name below works for every neuron, weight and",
+             "sample (`net_h2`, `∂E/∂w7`, `h1[2]`); without an epoch column, the rows are epochs 1, 2, 3, …", "",
+             "| symbol | also written |", "|---|---|"]
+    lines += [f"| {symbol} | {forms} |" for symbol, forms in alias_rows()]
+    return "\n".join(lines) + "\n"
+
+
+def alias_help() -> str:
+    """The same for `check --help`."""
+    lines = [f"Case, spaces and the marks {ignored_marks_text()} are ignored (so H1out is h1_out), and so is",
+             "the d of a derivative;",
+             "every name works for every neuron, weight and sample (net_h2, ∂E/∂w7, h1[2]):"]
+    lines += [f"  {symbol}: {forms}" for symbol, forms in alias_rows()]
+    return "\n".join(lines)
 
 
 def spellings(symbol: str) -> set[str]:
@@ -103,6 +159,7 @@ class Columns:
         for spelling in EPOCH_SPELLINGS:
             meanings.setdefault(spelling_key(spelling), set()).add(EPOCH)
         self.by_key = {key: next(iter(found)) for key, found in meanings.items() if len(found) == 1}
+        self.free = list(program.free)
 
     def symbol(self, text: str) -> str | None:
         """The symbol `text` names, EPOCH for the epoch column, None if it names nothing known."""
@@ -126,10 +183,18 @@ class Sheet:
     header_line: int
     columns: dict[str, tuple[int, str]]  # symbol -> (column index, header as written)
     rows: list[SheetRow]
+    # Starting values given above the header (η = 0.05): symbol -> (number, its cell, its label)
+    given: dict[str, tuple[Number, str, str]] = field(default_factory=dict)
 
     def cell(self, symbol: str, line: int) -> str:
         """A cell's address, as a spreadsheet writes it: C7."""
+        if symbol not in self.columns:
+            return self.given[symbol][1]
         return cell_address(self.columns[symbol][0], line)
+
+    def header(self, symbol: str) -> str:
+        """How the sheet names `symbol`: its column's header, or its label above the header."""
+        return self.columns[symbol][1] if symbol in self.columns else self.given[symbol][2]
 
 
 def cell_address(column: int, line: int) -> str:
@@ -179,18 +244,57 @@ def sheet_from_table(path: str, table: Table, names: Columns) -> Sheet:
         hint = ("; if a program wrote this workbook, open it in Excel or LibreOffice and save it, "
                 "so that its formulas get values" if table.kind == "xlsx" else "")
         raise SheetError(f"{path}: no numbers under the header in row {at + 1}{hint}")
-    return Sheet(path, table.kind, at + 1, columns, sheet_rows)
+    given = _given(rows[:at], table.decimal_comma, names, set(names.free) - set(columns))
+    return Sheet(path, table.kind, at + 1, columns, sheet_rows, given)
+
+
+_LABELLED = re.compile(r"\s*(.+?)\s*[=:]\s*(\S+)\s*")
+
+
+def _given(rows, decimal_comma: bool, names: Columns, wanted: set[str]) -> dict[str, tuple[Number, str, str]]:
+    """Starting values in a title block: a label and its number side by side, or `η = 0.05` in one cell.
+
+    Only the network's starting values (lr, weights, biases, inputs, targets) are read, and only those
+    the table has no column for; anything else above the header is a title and is left alone.
+    """
+    given = {}
+    for n, row in enumerate(rows):
+        for column, cell in enumerate(row):
+            if not isinstance(cell, str):
+                continue
+            label, text = cell, row[column + 1] if column + 1 < len(row) else None
+            where = cell_address(column + 1, n + 1)
+            match = _LABELLED.fullmatch(cell)
+            if names.symbol(cell) is None and match:
+                label, text, where = match[1], match[2], cell_address(column, n + 1)
+            symbol = names.symbol(label)
+            if symbol not in wanted or symbol in given:
+                continue
+            try:
+                number = parse_number(text, decimal_comma)
+            except ValueError:
+                continue
+            if number is not None:
+                given[symbol] = (number, where, label.strip())
+    return given
 
 
 def _find_header(rows, names: Columns) -> int | None:
     first_with_one = None
     for n, row in enumerate(rows):
         known = sum(1 for cell in row if isinstance(cell, str) and names.symbol(cell) is not None)
-        if known >= 2:
+        if known >= 2 and not any(_is_number(cell) for cell in row):  # not a row of given values: lr, 0.5, …
             return n
         if known == 1 and first_with_one is None:
             first_with_one = n
     return first_with_one
+
+
+def _is_number(cell) -> bool:
+    try:
+        return parse_number(cell) is not None
+    except ValueError:
+        return False
 
 
 def _name_columns(path: str, header, line: int, names: Columns):

@@ -30,15 +30,13 @@ import re
 from pathlib import Path
 
 from ..core import Network, build_program
-from ..core.expr import EPS, Add, Call, Div, Expr, Mul, Neg, Num, Softmax, Square, Sub, Sym, _Clipped
+from ..core.expr import Expr
 from ..core.program import UPDATE, Program, identifier
 from ..core.files import atomic_writer
 
 SHEET = "backprop"
 # Every epoch is a row of live formulas; past this a spreadsheet crawls.
 MAX_EPOCHS = 100_000
-
-_SUM, _PRODUCT, _POWER, _ATOM = 1, 2, 3, 4
 
 
 class ExportError(ValueError):
@@ -150,53 +148,12 @@ def _starting_values(program: Program) -> list[tuple[str, float, str]]:
 
 
 def excel_formula(expr: Expr, ref) -> str:
-    """An expression tree as spreadsheet formula text; `ref(symbol)` gives a symbol's cell or name."""
-    return _excel(expr, ref)[0]
+    """An expression tree as spreadsheet formula text; `ref(symbol)` gives a symbol's cell or name.
 
+    Each node writes its own (core/expr.py), beside its Python source: the workbook computes
+    what the app computes."""
+    try:
+        return expr.excel(ref)[0]
+    except NotImplementedError as error:
+        raise ExportError(str(error)) from None
 
-def _excel(expr: Expr, ref) -> tuple[str, int]:
-    if isinstance(expr, Sym):
-        return ref(expr.name), _ATOM
-    if isinstance(expr, Num):
-        text = _number(expr.value)
-        return (f"({text})", _ATOM) if expr.value < 0 else (text, _ATOM)
-    if isinstance(expr, Add):
-        return "+".join(_wrap(term, ref, _SUM) for term in expr.terms), _SUM
-    if isinstance(expr, Sub):
-        return f"{_wrap(expr.left, ref, _SUM)}-{_wrap(expr.right, ref, _PRODUCT)}", _SUM
-    if isinstance(expr, Mul):
-        return "*".join(_wrap(factor, ref, _PRODUCT) for factor in expr.factors), _PRODUCT
-    if isinstance(expr, Div):
-        return f"{_wrap(expr.top, ref, _PRODUCT)}/{_wrap(expr.bottom, ref, _POWER)}", _PRODUCT
-    if isinstance(expr, Neg):
-        # Ranked with sums, so that it is bracketed inside a product: 2*(-x), a-(-x).
-        return "-" + _wrap(expr.inner, ref, _ATOM), _SUM
-    if isinstance(expr, Square):
-        # Excel's unary minus binds tighter than ^, so any base but a plain cell is bracketed.
-        return _wrap(expr.inner, ref, _ATOM) + "^2", _POWER
-    if isinstance(expr, _Clipped):
-        return f"MAX({_excel(expr.inner, ref)[0]},{_number(EPS)})", _ATOM
-    if isinstance(expr, Softmax):
-        sums = [_excel(arg, ref)[0] for arg in expr.args]
-        peak = f"MAX({','.join(sums)})"
-        total = "+".join(f"EXP({x}-{peak})" for x in sums)
-        return f"EXP({sums[expr.index]}-{peak})/({total})", _PRODUCT
-    if isinstance(expr, Call):
-        x = _excel(expr.arg, ref)[0]
-        if expr.label == "σ":
-            return f"1/(1+EXP(-{_wrap(expr.arg, ref, _ATOM)}))", _PRODUCT
-        functions = {"tanh": f"TANH({x})", "relu": f"MAX(0,{x})", "step": f"IF({x}>0,1,0)",
-                     "ln": f"LN(MAX({x},{_number(EPS)}))"}
-        if expr.label in functions:
-            return functions[expr.label], _ATOM
-        raise ExportError(f"the function {expr.label} has no spreadsheet formula yet")
-    raise ExportError(f"a {type(expr).__name__} node has no spreadsheet formula yet")
-
-
-def _wrap(expr: Expr, ref, weakest: int) -> str:
-    text, strength = _excel(expr, ref)
-    return f"({text})" if strength < weakest else text
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))

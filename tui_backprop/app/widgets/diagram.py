@@ -1,16 +1,21 @@
 """The network diagram: neurons, weights and the current operation, drawn in text.
 
-Three forms, chosen by what fits:
+Four forms, the first that fits:
 - the picture: layers as columns joined by real edges, every edge labelled with
   its weight (the drawing students know from the worked examples);
+- the graph, up to 6 neurons a layer and 5 layers: the edges drawn in braille
+  dots without labels, each neuron with its values (or its name alone), and under
+  it the current operation with everything it reads and their numbers;
 - the list: layers as columns, each neuron with its incoming weights listed
-  under it, shown through a window that follows the current operation;
+  under it, shown through a window that follows the current operation (and that
+  the user can move with shift+arrows until the next step);
 - the summary, for networks beyond 8 neurons a layer or 6 layers.
 
 Everything is drawn on a grid of cells; each cell remembers the symbol it shows
 (for clicks) and the elements it belongs to (neurons, weights, biases), so the
 highlight of the current operation is decided per element, never by parsing
-text.  Every number comes from the stepper.
+text.  Every number comes from the stepper, and what a symbol belongs to comes
+from the names (structure.py), so a 100-100-100 net costs what is on screen.
 """
 
 from __future__ import annotations
@@ -24,11 +29,15 @@ from ...core.network import Names
 from ...core.program import BACKWARD, UPDATE, Program
 from ...core.stepper import Stepper
 from .lines import LinePanel
+from .structure import Structure
 
 DIGITS = 4
 MAX_NEURONS, MAX_LAYERS = 8, 6
-# Bigger layers make the picture's edges a thicket; they get the list instead.
+# Bigger layers make the labelled picture's edges a thicket; they get the graph (edges
+# without labels, values on demand) up to GRAPH_MAX_NEURONS and GRAPH_MAX_LAYERS (the
+# inputs count as a layer), and the list beyond.
 PICTURE_MAX_NEURONS = 4
+GRAPH_MAX_NEURONS, GRAPH_MAX_LAYERS = 6, 5
 BLANK = "·"
 # The picture keeps a fixed room for each number, so it never shifts as values
 # appear or change: a value like −0.5933, a gradient like ∂0.0004386; a longer
@@ -37,9 +46,6 @@ BLANK = "·"
 VALUE_ROOM, GRADIENT_ROOM = 7, 10
 
 ROLE_ORDER = {"current": 3, "read": 2, "route": 1}
-# The backward quantities that belong to a neuron but have no place of their own
-# in the drawing: while one is current, its neuron is lit as current.
-NEURON_BACKWARD_KINDS = ("loss_slope", "activation_slope", "route")
 
 # Styles by highlight role.  The colours are theme variables in DEFAULT_CSS; the
 # current operation is also reversed, which survives NO_COLOR (and component
@@ -49,6 +55,10 @@ TEXT_STYLES = {"current": ("diagram--current", "reverse"), "read": ("diagram--re
 LINE_STYLES = {"current": ("diagram--current-line",), "read": ("diagram--read-line",),
                "route": ("diagram--route-line",), None: ("diagram--line",)}
 BLANK_STYLE = ("diagram--blank",)
+
+# (dot column, dot row) in a cell -> its bit in the braille block U+2800
+BRAILLE = {(0, 0): 0x01, (0, 1): 0x02, (0, 2): 0x04, (1, 0): 0x08, (1, 1): 0x10, (1, 2): 0x20,
+           (0, 3): 0x40, (1, 3): 0x80}
 
 # (up, down, left, right) -> box-drawing character
 BOX = {
@@ -63,42 +73,36 @@ BOX = {
 # What to show, read from the stepper
 
 
-def element_map(program: Program) -> dict[str, str]:
-    """Symbol -> the drawn element it belongs to: a neuron (i1, h1, o1), a weight, a bias, E_total or lr."""
-    net, names = program.net, program.names
-    elements = {p: p for p in program.parameters}
-    elements["lr"] = "lr"
-    for s in range(len(net.samples)):
-        for i, symbol in enumerate(names.input_symbols(s)):
-            elements[symbol] = names.neuron(0, i)
-        for k, symbol in enumerate(names.target_symbols(s)):
-            elements[symbol] = names.neuron(net.depth, k)
-    for q in program.quantities:
-        if q.param:
-            elements[q.symbol] = q.param
-        elif q.layer is not None:
-            elements[q.symbol] = names.neuron(q.layer, q.neuron)
-        else:
-            elements[q.symbol] = q.symbol
-    return elements
-
-
 def raise_role(roles: dict[str, str], key: str, role: str) -> None:
     if ROLE_ORDER[role] > ROLE_ORDER.get(roles.get(key), 0):
         roles[key] = role
 
 
 class NetworkFacts:
-    """What the drawing needs to know about one stepper's network, worked out once."""
+    """What the drawing needs to know about one stepper's network.
+
+    Worked out from the names, per symbol asked (structure.py): setting up costs the same for a
+    100-100-100 net with 16 samples (about 370,000 quantities an epoch) as for the 2-2-2."""
 
     def __init__(self, program: Program):
         self.program = program
-        self.elements = element_map(program)
-        self.update_position = {q.param: n for n, q in enumerate(program.quantities) if q.phase == UPDATE}
-        # Backward quantities of a neuron (dE_total/da_h1, da_h1/dh1) have no label of their own.
-        self.undrawn = {q.symbol for q in program.quantities if q.kind in NEURON_BACKWARD_KINDS}
+        self.structure = Structure(program)
         self.free = set(program.free)
         self.routes: dict[str, list[str]] = {}
+        self._elements: dict[str, str | None] = {}
+
+    def element(self, symbol: str) -> str | None:
+        """The drawn element a symbol belongs to: a neuron (i1, h1, o1), a weight, a bias, E_total or lr."""
+        if symbol not in self._elements:
+            self._elements[symbol] = self.structure.element(symbol)
+        return self._elements[symbol]
+
+    def trained(self, param: str) -> bool:
+        return param in self.structure.trained
+
+    def undrawn(self, symbol: str) -> bool:
+        """Backward quantities of a neuron (dE_total/da_h1, da_h1/dh1) have no label of their own."""
+        return self.structure.is_neuron_slope(symbol)
 
     def route(self, symbol: str) -> list[str]:
         if symbol not in self.routes:
@@ -138,16 +142,17 @@ class Scene:
         named_roles[q.symbol] = "current"
         if q.phase == BACKWARD:
             for symbol in facts.route(q.symbol):
-                raise_role(self.highlights, facts.elements[symbol], "route")
-                raise_role(self.element_roles, facts.elements[symbol], "route")
+                element = facts.element(symbol)
+                raise_role(self.highlights, element, "route")
+                raise_role(self.element_roles, element, "route")
         for symbol, role in named_roles.items():
-            raise_role(self.highlights, facts.elements[symbol], role)
-            if symbol in facts.undrawn:
-                raise_role(self.element_roles, facts.elements[symbol], role)
+            raise_role(self.highlights, facts.element(symbol), role)
+            if facts.undrawn(symbol):
+                raise_role(self.element_roles, facts.element(symbol), role)
         self.symbol_roles = named_roles
 
     def elements_of(self, symbol: str) -> tuple[str, ...]:
-        element = self.facts.elements.get(symbol)
+        element = self.facts.element(symbol)
         return (element,) if element else ()
 
     def text_role(self, symbol: str | None, elements) -> str | None:
@@ -195,7 +200,7 @@ class Scene:
 
     def updated(self, param: str) -> bool:
         """Has this epoch's update phase already replaced the parameter?"""
-        n = self.facts.update_position.get(param)
+        n = self.facts.structure.update_position(param)
         return n is not None and self.stepper.position > n
 
     def gradient_label(self, param: str, room: int | None = None) -> tuple[str, str] | None:
@@ -244,23 +249,28 @@ def strongest(roles: dict[str, str], elements) -> str | None:
 
 
 class Canvas:
-    """Cells of text (each naming a symbol) and of lines (each joining elements)."""
+    """Cells of text (each naming a symbol), of lines (each joining elements) and of dots
+    (braille: 2×4 dots a cell, for edges at any slope)."""
 
     def __init__(self):
         self.texts: dict[tuple[int, int], tuple[str, int]] = {}
-        self.items: list[tuple[str | None, tuple[str, ...]]] = []
+        # (symbol, elements, whole): a whole item is lit as its element is (a neuron's bare name)
+        self.items: list[tuple[str | None, tuple[str, ...], bool]] = []
         # (x, y) -> [up, down, left, right, elements]
         self.lines: dict[tuple[int, int], list] = {}
+        # (x, y) -> [dot bits, elements]
+        self.dots: dict[tuple[int, int], list] = {}
         self.width = self.height = 0
 
     def _grow(self, x: int, y: int) -> None:
         self.width = max(self.width, x + 1)
         self.height = max(self.height, y + 1)
 
-    def text(self, x: int, y: int, text: str, symbol: str | None, elements: tuple[str, ...] = ()) -> int:
+    def text(self, x: int, y: int, text: str, symbol: str | None, elements: tuple[str, ...] = (),
+             whole: bool = False) -> int:
         """Write text; returns the column after it."""
         item = len(self.items)
-        self.items.append((symbol, elements))
+        self.items.append((symbol, elements, whole))
         for k, char in enumerate(text):
             self.texts[(x + k, y)] = (char, item)
         self._grow(x + len(text) - 1, y)
@@ -286,14 +296,27 @@ class Canvas:
                 state[4].update(elements)
                 self._grow(*cell)
 
+    def edge(self, start: tuple[int, int], end: tuple[int, int], elements: tuple[str, ...]) -> None:
+        """A straight line of dots between two dot positions (2 a cell across, 4 down)."""
+        (x0, y0), (x1, y1) = start, end
+        steps = max(abs(x1 - x0), abs(y1 - y0), 1)
+        for n in range(steps + 1):
+            x, y = x0 + round((x1 - x0) * n / steps), y0 + round((y1 - y0) * n / steps)
+            cell = (x // 2, y // 4)
+            state = self.dots.setdefault(cell, [0, set()])
+            state[0] |= BRAILLE[(x % 2, y % 4)]
+            state[1].update(elements)
+            self._grow(*cell)
+
     def symbol_at(self, x: int, y: int) -> str | None:
-        """The symbol drawn at a cell; on a line, the weight it carries if it carries only one."""
+        """The symbol drawn at a cell; on a line or an edge, the weight it carries if it carries only one."""
         cell = self.texts.get((x, y))
         if cell is not None:
             return self.items[cell[1]][0]
-        line = self.lines.get((x, y))
-        if line is not None and len(line[4]) == 1:
-            return next(iter(line[4]))
+        for drawn, elements in ((self.lines, 4), (self.dots, 1)):
+            state = drawn.get((x, y))
+            if state is not None and len(state[elements]) == 1:
+                return next(iter(state[elements]))
         return None
 
 
@@ -344,7 +367,7 @@ class Picture:
         return max(top, GRADIENT_ROOM) if self.rows_per_edge == 2 else top + 1 + GRADIENT_ROOM
 
     def trained(self, param: str) -> bool:
-        return param in self.scene.facts.update_position
+        return self.scene.facts.trained(param)
 
     def block_layout(self, layer: int, j: int) -> tuple[list[int], int, int]:
         """Offsets in the block of each incoming line, of the neuron's box, and the block's height."""
@@ -467,7 +490,7 @@ class Listing:
     def parameter_lines(self, param: str) -> list[tuple[list, int]]:
         label = self.scene.parameter_label(param, self.long_update)
         gradient = self.scene.gradient_label(param)
-        trained = param in self.scene.facts.update_position
+        trained = self.scene.facts.trained(param)
         line = [(" ", None), label]
         if not trained:
             return [(line, len(label[0]) + 1)]
@@ -490,8 +513,9 @@ class Listing:
     def width(self) -> int:
         return sum(self.widths) + 2 * (len(self.widths) - 1)
 
-    def scroll(self, lines: list, height: int) -> int:
-        """First line shown of a column taller than the height: the strongest lit line stays in view."""
+    def scroll(self, lines: list, height: int, pan: int = 0) -> int:
+        """First line shown of a column taller than the height: the strongest lit line stays in view,
+        unless the user moved the view `pan` lines."""
         if len(lines) <= height:
             return 0
         best, focus = 0, 0
@@ -504,15 +528,16 @@ class Listing:
         while block_start > 0 and lines[block_start - 1][0]:
             block_start -= 1
         top = block_start if focus < block_start + height else focus - height // 3
-        return min(max(top, 0), len(lines) - height)
+        return min(max(top + pan, 0), len(lines) - height)
 
-    def draw(self, first: int, last: int, height: int) -> tuple[Canvas, bool]:
-        """Columns first..last, each scrolled to what is lit; also whether any column is cut."""
+    def draw(self, first: int, last: int, height: int, pan: int = 0) -> tuple[Canvas, bool]:
+        """Columns first..last, each scrolled to what is lit (and `pan` lines on); also whether any
+        column is cut."""
         canvas, x, cut = Canvas(), 0, False
         for lines, width in zip(self.columns[first : last + 1], self.widths[first : last + 1]):
             if len(lines) > height:  # the blank lines between neurons give way first
                 lines = [line for line in lines if line[0]]
-            top = self.scroll(lines, height)
+            top = self.scroll(lines, height, pan)
             cut = cut or len(lines) > height
             shown = lines[top : top + height]
             if top > 0 and id(shown[0]) not in self.heads:
@@ -525,13 +550,14 @@ class Listing:
             x += width + 2
         return canvas, cut
 
-    def window(self, width: int) -> tuple[int, int]:
-        """The run of whole layer columns that fits the width, around the most strongly lit one."""
+    def window(self, width: int, pan: int = 0) -> tuple[int, int]:
+        """The run of whole layer columns that fits the width, around the most strongly lit one
+        (or the one `pan` columns from it)."""
         scene = self.scene
         lit = [max((ROLE_ORDER.get(scene.text_role(symbol, scene.elements_of(symbol)), 0)
                     for line, _ in column for _, symbol in line if symbol), default=0)
                for column in self.columns]
-        first = last = lit.index(max(lit))
+        first = last = min(max(lit.index(max(lit)) + pan, 0), len(self.columns) - 1)
         grown = True
         while grown:
             grown = False
@@ -540,6 +566,195 @@ class Listing:
             if last < len(self.columns) - 1 and sum(self.widths[first : last + 2]) + 2 * (last - first + 1) <= width:
                 last, grown = last + 1, True
         return first, last
+
+
+# ---------------------------------------------------------------------------
+# The graph: every edge drawn, values on demand
+
+
+def short_name(symbol: str) -> str:
+    """A symbol as the legend writes it: ∂E/∂w5 for dE_total/dw5, ∂a_h1/∂h1 for da_h1/dh1."""
+    if symbol.startswith("dE_total/d"):
+        return "∂E/∂" + symbol[len("dE_total/d"):]
+    if symbol.startswith("da_"):
+        top, _, bottom = symbol.partition("/")
+        return f"∂{top[1:]}/∂{bottom[1:]}"
+    return symbol
+
+
+class Graph:
+    """Layers as columns of neurons, every weight an edge drawn in dots; edges of the current
+    operation are lit and drawn thick (so they show without colour too).
+
+    The weights' numbers are on demand: the legend under the drawing holds the current operation
+    and what it reads (weights with their values and gradients), and clicking an edge shows its
+    weight.  `detail` says how much each neuron shows: its sum and output (and target and error),
+    its output, or its name only.
+    """
+
+    DETAILS = ("full", "values", "outputs", "names")
+    MIN_GAP, MAX_GAP = 6, 16
+    MAX_SPACE = 3  # rows between neurons, at most
+
+    def __init__(self, scene: Scene, detail: str):
+        self.scene, self.detail = scene, detail
+        net = scene.net
+        self.nodes = [[self.node_lines(layer, j) for j in range(size)] for layer, size in enumerate(net.sizes)]
+        self.node_height = max(len(lines) for column in self.nodes for lines in column)
+        # shared biases sit above their layer's column
+        self.bias_labels = [None] + [scene.parameter_label(scene.names.bias_at[layer][0], True)
+                                     if net.bias == "shared" else None for layer in range(1, net.depth + 1)]
+        self.widths = [max([self.line_room(line) for lines in column for line in lines]
+                           + ([len(self.bias_labels[layer][0])] if self.bias_labels[layer] else []))
+                       for layer, column in enumerate(self.nodes)]
+        self.legend = self.legend_pieces()
+
+    def node_lines(self, layer: int, j: int) -> list[list[tuple[str, str]]]:
+        scene, names, s = self.scene, self.scene.names, self.scene.sample
+        total, output = names.total(layer, j, s), names.output(layer, j, s)
+        if self.detail == "names":
+            return [[(names.neuron(layer, j), total)]]
+        if layer == 0:
+            return [[scene.named(total)]]
+        out = scene.named(output)
+        if layer < scene.net.depth:
+            return [[scene.named(total)], [out]] if self.detail == "full" else [[out]]
+        target, error = scene.named(names.target(j, s)), scene.named(names.error(j, s))
+        if self.detail == "full":
+            return [[scene.named(total), target], [out, error]]
+        return [[out, target, error]] if self.detail == "values" else [[out]]
+
+    def room(self, text: str, symbol: str) -> int:
+        return len(text) if self.detail == "names" else self.scene.room(text, symbol)
+
+    def line_room(self, line: list[tuple[str, str]]) -> int:
+        return sum(self.room(text, symbol) for text, symbol in line) + 2 * (len(line) - 1)
+
+    def legend_pieces(self) -> list[tuple[str, str]]:
+        """The current operation and what it read, each with its value."""
+        scene, op = self.scene, self.scene.op
+        if op is None:
+            return []
+        q = op.quantity
+        if q.phase == UPDATE:
+            pieces = [scene.parameter_label(q.param)]
+        elif q.param:
+            pieces = [scene.parameter_label(q.param, False), scene.gradient_label(q.param) or scene.named(q.symbol)]
+        else:
+            pieces = [self.short(q.symbol)]
+        pieces.append(("←", None))
+        for read in q.reads:
+            if read == q.param:
+                continue
+            pieces.append(scene.parameter_label(read, False) if scene.facts.structure.is_parameter(read)
+                          else self.short(read))
+        return pieces
+
+    def short(self, symbol: str) -> tuple[str, str]:
+        text, symbol = self.scene.named(symbol)
+        name, _, number = text.rpartition(" ")
+        return f"{short_name(name)} {number}", symbol
+
+    def legend_lines(self, width: int, rows: int) -> list[list[tuple[str, str | None]]]:
+        lines: list[list] = [[]]
+        used = 0
+        for n, piece in enumerate(self.legend):
+            size = len(piece[0]) + (1 if lines[-1] else 0)
+            if used + size > width:
+                if len(lines) == rows:
+                    more = ("…", None)
+                    while lines[-1] and used + 2 > width:
+                        used -= len(lines[-1].pop()[0]) + 1
+                    lines[-1].append(more)
+                    return lines
+                lines.append([])
+                used, size = 0, len(piece[0])
+            lines[-1].append(piece)
+            used += size
+        return lines
+
+    def layout(self, width: int, height: int) -> tuple[int, int, int] | None:
+        """(gap between columns, rows above the neurons, legend rows) if the graph fits, else None."""
+        net = self.scene.net
+        gap = min((width - sum(self.widths)) // max(net.depth, 1), self.MAX_GAP)
+        # room for the fan of edges to spread, or it is a solid block of dots
+        if gap < max(self.MIN_GAP, 2 * max(net.sizes)):
+            return None
+        top = 1 if any(self.bias_labels) else 0
+        tallest = max(net.sizes) * self.node_height
+        spare = height - top - tallest
+        if spare < (1 if self.legend else 0):
+            return None
+        # the legend takes the rows it needs, and the neurons spread over the rest
+        return gap, top, min(len(self.legend_lines(width, spare)), spare) if self.legend else 0
+
+    def draw(self, width: int, height: int, gap: int, top: int, legend_rows: int) -> Canvas:
+        scene, net, canvas = self.scene, self.scene.net, Canvas()
+        area = height - top - legend_rows
+        x_of = [0]
+        for column_width in self.widths[:-1]:
+            x_of.append(x_of[-1] + column_width + gap)
+        # rows where each neuron's edges leave (its output) and arrive (its sum)
+        leave: list[list[int]] = []
+        arrive: list[list[int]] = []
+        for layer, column in enumerate(self.nodes):
+            leave.append([])
+            arrive.append([])
+            # spread over the whole height, so that the edges fan out as far as they can
+            spread = min(area - self.node_height, (len(column) - 1) * (self.node_height + self.MAX_SPACE))
+            first = top + (area - self.node_height - spread) // 2
+            for j, lines in enumerate(column):
+                step = spread / (len(column) - 1) if len(column) > 1 else 0
+                row = first + round(j * step) + (self.node_height - len(lines)) // 2
+                x = x_of[layer]
+                for k, line in enumerate(lines):
+                    cx = x
+                    for text, symbol in line:
+                        whole = self.detail == "names"
+                        elements = (scene.names.neuron(layer, j),) if whole else scene.elements_of(symbol)
+                        end = canvas.text(cx, row + k, text, symbol, elements, whole)
+                        cx = max(end, cx + self.room(text, symbol)) + 2
+                leave[-1].append(row + len(lines) - 1)
+                arrive[-1].append(row)
+            label = self.bias_labels[layer]
+            if label:
+                canvas.text(x_of[layer], 0, label[0], label[1], scene.elements_of(label[1]))
+        for layer in range(1, net.depth + 1):
+            self.draw_edges(canvas, layer, x_of, leave[layer - 1], arrive[layer])
+        legend_top = height - legend_rows
+        for y, line in enumerate(self.legend_lines(width, legend_rows)):
+            x = 0
+            for text, symbol in line:
+                x = canvas.text(x, legend_top + y, text, symbol, scene.elements_of(symbol) if symbol else ()) + 1
+        return canvas
+
+    def draw_edges(self, canvas: Canvas, layer: int, x_of: list[int], sources: list[int], targets: list[int]) -> None:
+        """Each source's output runs to the column's edge, then straight to every target's sum."""
+        scene, names = self.scene, self.scene.names
+        start_x = 2 * (x_of[layer - 1] + self.widths[layer - 1] + 1)
+        end_x = 2 * (x_of[layer] - 1) - 1
+        for i, source_row in enumerate(sources):
+            text_end = max(x for (x, y) in canvas.texts if y == source_row and x_of[layer - 1] <= x < x_of[layer - 1]
+                           + self.widths[layer - 1]) + 2
+            weights = tuple(names.weight_at[layer][j][i] for j in range(len(targets)))
+            canvas.edge((2 * text_end, 4 * source_row + 1), (start_x, 4 * source_row + 1), weights)
+            for j, target_row in enumerate(targets):
+                weight = weights[j]
+                lit = scene.line_role((weight,)) in ("current", "read")
+                for thick in ((0, 1) if lit else (0,)):
+                    canvas.edge((start_x, 4 * source_row + 1 + thick), (end_x, 4 * target_row + 1 + thick), (weight,))
+
+
+def draw_graph(scene: Scene, width: int, height: int) -> Canvas | None:
+    net = scene.net
+    if max(net.sizes) > GRAPH_MAX_NEURONS or len(net.sizes) > GRAPH_MAX_LAYERS:
+        return None
+    for detail in Graph.DETAILS:
+        graph = Graph(scene, detail)
+        fitted_layout = graph.layout(width, height)
+        if fitted_layout:
+            return graph.draw(width, height, *fitted_layout)
+    return None
 
 
 def draw_picture(scene: Scene, width: int, height: int) -> Canvas | None:
@@ -556,8 +771,9 @@ def draw_picture(scene: Scene, width: int, height: int) -> Canvas | None:
 # The summary: too big to draw
 
 
-def draw_summary(scene: Scene, width: int, height: int) -> Canvas:
-    """Layer sizes and counts, then the current operation with every value it reads that fits."""
+def draw_summary(scene: Scene, width: int, height: int, pan: int = 0) -> Canvas:
+    """Layer sizes and counts, then the current operation with the values it reads that fit
+    (`pan` rows on); only those are formatted, however many it reads (E_total: every error)."""
     net, canvas = scene.net, Canvas()
     layers = [f"{net.sizes[0]} inputs"] + [f"{size} {act}" for size, act in zip(net.sizes[1:], net.activations)]
     canvas.text(0, 0, f"{'-'.join(map(str, net.sizes))}: {net.weight_count()} weights, {net.bias_count()} biases,"
@@ -567,37 +783,46 @@ def draw_summary(scene: Scene, width: int, height: int) -> Canvas:
     if op is None:
         return canvas
     canvas.text(0, 3, f"{op.symbol} = {format_number(op.value, DIGITS)}", op.symbol, scene.elements_of(op.symbol))
-    canvas.text(0, 4, "reads:", None)
-    cells = [scene.named(symbol) for symbol in op.reads]
-    cell_width = max((len(text) for text, _ in cells), default=0) + 2
+    reads = op.reads
+    # the widest a cell can be: a name without its sample suffix, and a number in its room
+    cell_width = max((len(symbol) for symbol in reads), default=0) + 1 + VALUE_ROOM + 2
     per_row = max(1, width // cell_width)
     rows = max(1, height - 5)
-    shown = cells if len(cells) <= per_row * rows else cells[: per_row * rows - 1]
-    for n, (text, symbol) in enumerate(shown):
+    total_rows = -(-len(reads) // per_row)
+    start_row = min(max(pan, 0), max(total_rows - rows, 0))
+    canvas.text(0, 4, "reads:" if not start_row else f"reads (from row {start_row + 1}):", None)
+    first = start_row * per_row
+    room = per_row * rows
+    shown = reads[first : first + room] if first + room >= len(reads) else reads[first : first + room - 1]
+    for n, symbol in enumerate(shown):
+        text, symbol = scene.named(symbol)
         canvas.text((n % per_row) * cell_width, 5 + n // per_row, text, symbol, scene.elements_of(symbol))
-    if len(shown) < len(cells):
+    if first + len(shown) < len(reads):
         n = len(shown)
-        canvas.text((n % per_row) * cell_width, 5 + n // per_row, f"… {len(cells) - n} more", None)
+        canvas.text((n % per_row) * cell_width, 5 + n // per_row, f"… {len(reads) - first - n} more", None)
     return canvas
 
 
-def draw_body(scene: Scene, width: int, height: int) -> tuple[Canvas, list[str], bool]:
+def draw_body(scene: Scene, width: int, height: int, pan: tuple[int, int] = (0, 0)) -> tuple[Canvas, list[str], bool]:
     """The picture if it fits, else the list, else the summary; with notes for the header and
-    whether to centre it."""
+    whether to centre it.  `pan` (columns, rows) moves the list and the summary off what is lit."""
     picture = draw_picture(scene, width, height)
     if picture is not None:
         return picture, [], True
+    graph = draw_graph(scene, width, height)
+    if graph is not None:
+        return graph, [], False
     net = scene.net
     if max(net.sizes) > MAX_NEURONS or len(net.sizes) > MAX_LAYERS:
-        return draw_summary(scene, width, height), [], False
+        return draw_summary(scene, width, height, pan[1]), [], False
     listing = Listing.best(scene, width)
-    first, last = listing.window(width)
-    body, cut = listing.draw(first, last, height)
+    first, last = listing.window(width, pan[0])
+    body, cut = listing.draw(first, last, height, pan[1])
     notes = []
     if first > 0 or last < len(listing.columns) - 1:
         notes.append(f"columns {first + 1}–{last + 1} of {len(listing.columns)}")
     if cut:
-        notes.append("more ▲▼")
+        notes.append("more ▲▼ (shift+arrows)")
     return body, notes, False
 
 
@@ -662,6 +887,7 @@ class NetworkDiagram(LinePanel):
         self._stepper: Stepper | None = None
         self._facts: NetworkFacts | None = None
         self._clicks: tuple[Canvas, int] | None = None  # the body drawn last, and its first row
+        self._pan = (0, 0)  # the user's scroll off what is lit, in layer columns and lines, until the next step
         if stepper is not None:
             self.stepper = stepper
 
@@ -678,6 +904,18 @@ class NetworkDiagram(LinePanel):
     def scene(self) -> Scene:
         return Scene(self._stepper, self._facts)
 
+    def watch_version(self) -> None:
+        self._pan = (0, 0)  # a step brings the current operation back into view
+        self.redraw()
+
+    def scroll_by(self, columns: int, rows: int) -> None:
+        """Move the view over what does not fit (the list's layer columns and lines, the summary's reads)."""
+        before, pan = self._lines, self._pan
+        self._pan = (pan[0] + columns, pan[1] + rows)
+        self.redraw()
+        if self._lines == before:  # already at the end that way: keep the pan there
+            self._pan = pan
+
     @property
     def highlights(self) -> dict[str, str]:
         """Lit elements (neuron, weight or bias names, E_total, lr) -> 'current', 'read' or 'route'."""
@@ -689,18 +927,17 @@ class NetworkDiagram(LinePanel):
             return []
         scene = self.scene()
         body_height = max(height - 1, 1)
-        body, notes, centred = draw_body(scene, width, body_height)
+        body, notes, centred = draw_body(scene, width, body_height, self._pan)
         header = draw_header(scene, notes, width)
         top = 1 + (max(0, (body_height - body.height) // 2) if centred else 0)
         rows = [(header, 0)] + [(None, 0)] * (top - 1) + [(body, y) for y in range(min(body.height, body_height))]
-        styles = {id(canvas): [self.item_style(scene, symbol, elements) for symbol, elements in canvas.items]
-                  for canvas in (header, body)}
+        styles = {id(canvas): [self.item_style(scene, *item) for item in canvas.items] for canvas in (header, body)}
         self._clicks = (body, top)
         return [self.row(canvas, scene, styles[id(canvas)], y, width) if canvas else Text() for canvas, y in rows]
 
     @staticmethod
-    def item_style(scene: Scene, symbol: str | None, elements) -> tuple[str, ...]:
-        role = scene.text_role(symbol, elements)
+    def item_style(scene: Scene, symbol: str | None, elements, whole: bool = False) -> tuple[str, ...]:
+        role = scene.line_role(elements) if whole else scene.text_role(symbol, elements)
         if role is None and symbol is not None and symbol not in scene.values:
             return BLANK_STYLE  # not computed yet this epoch
         return TEXT_STYLES[role]
@@ -717,6 +954,10 @@ class NetworkDiagram(LinePanel):
             elif (x, y) in canvas.lines:
                 up, down, left, right, elements = canvas.lines[(x, y)]
                 char = BOX[(up, down, left, right)]
+                style = LINE_STYLES[scene.line_role(elements)]
+            elif (x, y) in canvas.dots:
+                bits, elements = canvas.dots[(x, y)]
+                char = chr(0x2800 + bits)
                 style = LINE_STYLES[scene.line_role(elements)]
             else:
                 char, style = " ", ()

@@ -10,6 +10,7 @@ line with the one on screen, and refresh only the lines that differ.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import groupby
 
 from rich.segment import Segment
@@ -48,8 +49,11 @@ class LinePanel(ScrollView, can_focus=False):
         # What to keep in sight, in lines and columns: the current entry, with what heads it if that fits.
         self.spot: Region | None = None
 
-    def draw(self, width: int, height: int) -> list[Text]:
-        """The panel's lines for a viewport of this size; more than `height` lines scroll."""
+    def draw(self, width: int, height: int) -> Sequence[Text]:
+        """The panel's lines for a viewport of this size; more than `height` lines scroll.
+
+        A list, or for a long panel a sequence that lays out each line when it is read and
+        says its `width`: the panel reads only the lines in view."""
         raise NotImplementedError
 
     def style(self, style: str | Style) -> Style:
@@ -102,7 +106,13 @@ class LinePanel(ScrollView, can_focus=False):
             return
         old = self._draw()
         new = self._lines
-        changed = [y for y in range(max(len(old), len(new))) if y >= len(old) or y >= len(new) or old[y] != new[y]]
+        # Only the lines in view are compared (and so drawn): the others lose their rendering and
+        # are drawn afresh if they come into view.
+        top = self.scroll_offset.y
+        bottom = top + self.scrollable_content_region.height
+        self._strips = {y: strip for y, strip in self._strips.items() if top <= y < bottom}
+        changed = [y for y in range(top, min(bottom, max(len(old), len(new))))
+                   if y >= len(old) or y >= len(new) or old[y] != new[y]]
         for y in changed:
             self._strips.pop(y, None)
         # one refresh per run of consecutive changed lines
@@ -118,7 +128,9 @@ class LinePanel(ScrollView, can_focus=False):
         self._drawn_for = size
         # Setting the virtual size lays the whole screen out again, and only a size beyond the
         # viewport matters (it brings the scrollbars): lines that fit leave it alone.
-        widest = max((line.cell_len for line in self._lines), default=0)
+        widest = getattr(self._lines, "width", None)
+        if widest is None:
+            widest = max((line.cell_len for line in self._lines), default=0)
         beyond = widest > size.width or len(self._lines) > size.height
         self.virtual_size = Size(max(widest, size.width), max(len(self._lines), size.height)) if beyond else Size(0, 0)
         return old

@@ -1,32 +1,37 @@
 """The matrix view: the current step as vectors and matrices, in the form of seed 002.
 
-For the layer (and sample) of the current operation it shows
+For the layer (and sample) of the current operation it arranges the core's own
+values into blocks:
     forward   s⁽ℓ⁾ = W⁽ℓ⁾·a⁽ℓ⁻¹⁾ + b⁽ℓ⁾ and a⁽ℓ⁾ = g(s⁽ℓ⁾)
     loss      E = loss(t, a) and E_total = ΣE
-    backward  ∂E/∂a⁽ℓ⁾ (from the loss, or W⁽ℓ⁺¹⁾ᵀ·δ⁽ℓ⁺¹⁾), δ⁽ℓ⁾ = ∂E/∂a⁽ℓ⁾ ⊙ g'(s⁽ℓ⁾),
+    backward  ∂E/∂a⁽ℓ⁾ (from the loss, or W⁽ℓ⁺¹⁾ᵀ·δ⁽ℓ⁺¹⁾), g'(s⁽ℓ⁾), and with δ⁽ℓ⁾ = ∂E/∂a⁽ℓ⁾ ⊙ g'(s⁽ℓ⁾)
               ∂E/∂W⁽ℓ⁾ = δ⁽ℓ⁾·a⁽ℓ⁻¹⁾ᵀ and ∂E/∂b⁽ℓ⁾, per sample; then summed over the samples
     update    W⁽ℓ⁾ ← W⁽ℓ⁾ − η·∂E/∂W⁽ℓ⁾ (and b)
 
-The operands are the scalar core's own values, as its operations read them;
-every result is computed here by numpy from those operands and shown where the
-core has computed the same entry, so the view is an independent check of the
-core (`MatrixForm.entries` lets the tests compare the two).  An entry the core
-has not computed yet this epoch shows as "·"; the entry of the current scalar
-operation is reversed, the entries it read are underlined.
+It computes nothing: every number is a value of the stepper, and the formula of
+an entry is its quantity's own (`Quantity.formula`).  δ, which the core never
+names (it multiplies the two chain-rule factors inside each gradient), is shown
+as those two factors, (∂E/∂a ⊙ g').  An entry not computed yet this epoch shows
+as "·"; the entry of the current operation is reversed, what it read underlined.
+
+Blocks are drawn through a window: a layer of 100 neurons shows the few rows and
+columns around the current entry, with ⋮ and … for the rest, so the cost of a
+redraw follows what is on screen, not the size of the network.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region
 
 from ...core import Names, Stepper
-from ...core.expr import EPS, format_number
-from ...core.program import UPDATE
+from ...core.expr import format_number
 from .lines import LinePanel
+from .structure import Structure
 
 DIGITS = 4
 BLANK = "·"
@@ -35,20 +40,50 @@ FUNCTION = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "identity": "id", "
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 FORWARD_KINDS, LOSS_KINDS = ("sum", "activation"), ("error", "total")
 BACKWARD_KINDS = ("loss_slope", "route", "activation_slope", "gradient")
+# The most rows and columns of a block on show; beyond them a window around the current entry.
+MAX_ROWS, MAX_COLUMNS = 7, 5
+# The most per-sample blocks in a sum over the samples: the first ones, …, the last one.
+MAX_PARTS = 3
 
 
 def sup(layer: int) -> str:
     return f"⁽{str(layer).translate(SUPERSCRIPT)}⁾"
 
 
+def window(size: int, focus: int | None, limit: int) -> list[int | None]:
+    """The indices on show out of `size`, around `focus`; None marks the ones left out (⋮ or …)."""
+    if size <= limit:
+        return list(range(size))
+    room = limit - 2
+    start = 0 if focus is None else min(max(focus - room // 2, 0), size - room)
+    shown: list[int | None] = list(range(start, start + room))
+    if start > 0:
+        shown.insert(0, None)
+    else:
+        shown.append(start + room)  # no gap above: one more entry instead
+    if shown[-1] is not None and shown[-1] < size - 1:
+        shown.append(None)
+    return shown
+
+
+@dataclass(frozen=True)
+class Axis:
+    """What a block's rows or columns run over: the neurons of a layer, the samples, or one."""
+
+    name: str  # blocks on the same axis share one window, so their rows line up
+    size: int
+
+
+ONE = Axis("one", 1)
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One result entry: where it sits, the core symbol it stands for, numpy's value and the core's."""
+    """One result entry: where it sits, the core symbol it stands for and the core's value."""
 
     label: str  # "row 2 of s⁽¹⁾", "(1,2) of ∂E/∂W⁽²⁾"
-    symbol: str | None  # None for δ, which the core never names
-    value: float  # numpy's
-    core: float | None  # None until the core computes it this epoch
+    symbol: str
+    value: float | None  # None until the core computes it this epoch
     current: bool
 
 
@@ -56,7 +91,7 @@ class Entry:
 class Cell:
     text: str
     style: str
-    entry: Entry | None = None  # results only; operands are the core's values as they are
+    entry: Entry | None = None  # results only
 
 
 @dataclass(frozen=True)
@@ -66,226 +101,168 @@ class Block:
 
 
 # ---------------------------------------------------------------------------
-# numpy forms of the network's functions (imported lazily: the app starts without numpy)
-
-
-def activate(act: str, s):
-    import numpy as np
-
-    if act == "sigmoid":
-        return np.exp(-np.logaddexp(0.0, -s))  # σ without overflow for any s, like the core's stable form
-    if act == "tanh":
-        return np.tanh(s)
-    if act == "relu":
-        return np.where(s <= 0.0, 0.0, s)
-    if act == "identity":
-        return s.copy()
-    shifted = np.exp(s - s.max())
-    return shifted / shifted.sum()
-
-
-def slope(act: str, s, a):
-    import numpy as np
-
-    if act == "sigmoid":
-        return a * (1.0 - a)
-    if act == "tanh":
-        return 1.0 - a * a
-    if act == "relu":
-        return np.where(s > 0.0, 1.0, 0.0)
-    return np.ones_like(s)
-
-
-def clip(x):
-    """Kept above the core's EPS, as its logs and divisions are."""
-    import numpy as np
-
-    return np.where(x <= EPS, EPS, x)
-
-
-def errors(loss: str, t, a, count: int):
-    """Each output's share of E_total for one sample; `count` is the number of samples."""
-    import numpy as np
-
-    n = t.size * count
-    if loss == "half_sse":
-        return 0.5 * (t - a) ** 2
-    if loss == "mse":
-        return (t - a) ** 2 / n
-    if loss == "bce":
-        return -(t * np.log(clip(a)) + (1.0 - t) * np.log(clip(1.0 - a))) / n
-    return -(t * np.log(clip(a))) / count
-
-
-def loss_slope(loss: str, t, a, count: int):
-    """dE_total/da of the output layer; for softmax with cce, dE_total/ds."""
-    n = t.size * count
-    if loss == "half_sse":
-        return a - t
-    if loss == "mse":
-        return 2.0 * (a - t) / n
-    if loss == "bce":
-        return (a - t) / (n * clip(a * (1.0 - a)))
-    return (a * t.sum() - t) / count
-
-
-def loss_pieces(loss: str, n: int, count: int, targets: Block, outputs: Block) -> list:
-    over = f"/{n}" if n > 1 else ""
-    if loss == "half_sse":
-        return ["= ½(", targets, "−", outputs, ")²"]
-    if loss == "mse":
-        return ["= (", targets, "−", outputs, ")²" + over]
-    if loss == "bce":
-        return ["= −[", targets, "⊙ln", outputs, f"+ (1−t)⊙ln(1−a)]{over}"]
-    return ["= −", targets, "⊙ln", outputs] + ([f"/{count}"] if count > 1 else [])
-
-
-def slope_pieces(loss: str, n: int, count: int, outputs: Block, targets: Block) -> list:
-    over = f"/{n}" if n > 1 else ""
-    if loss == "half_sse":
-        return ["=", outputs, "−", targets]
-    if loss == "mse":
-        return ["= 2(", outputs, "−", targets, ")" + over]
-    if loss == "bce":
-        return ["= (", outputs, "−", targets, f")/({n}·a⊙(1−a))" if n > 1 else ")/(a⊙(1−a))"]
-    return ["= (", outputs, "·Σt −", targets, ")" + (f"/{count}" if count > 1 else "")]
-
-
-# ---------------------------------------------------------------------------
 # The equations of one step
 
 
 class MatrixForm:
-    """The equations of the stepper's current operation: built once, rendered, and checked by the tests."""
+    """The equations of the stepper's current operation, laid out from the core's values."""
 
-    def __init__(self, stepper: Stepper):
-        import numpy as np
-
-        self.np = np
+    def __init__(self, stepper: Stepper, structure: Structure | None = None):
+        self.stepper = stepper
+        self.structure = structure or Structure(stepper.program)
         net = self.net = stepper.net
         self.names: Names = net.names
         self.values = stepper.values
-        op = stepper.last
+        op = self.op = stepper.last
         self.pending = op is None
         q = self.quantity = stepper.upcoming if op is None else op.quantity
         self.reads = set(q.reads)
-        # The numbers the core computed with: the first value each operation of this
-        # epoch read, so an edit made after a value was used does not rewrite the past.
-        self.read: dict[str, float] = {}
-        for done in reversed(stepper.done):
-            self.read.update(done.inputs)
-        self.updates = {done.quantity.param: done for done in stepper.done if done.phase == UPDATE}
+        self.read_values = op.inputs if op else {}  # what the operation read, as it was
         self.count = len(net.samples)
         # Operations of no one sample (E_total, sample sums, updates) come after the last sample's.
         self.sample = q.sample if q.sample is not None else self.count - 1
-        self.layer = q.layer if q.layer is not None else self.param_layer(q.param)
+        self.focus: dict[str, int] = {"samples": self.sample}
+        place = self.structure.param_place(q.param) if q.param else None
+        if place:
+            self.layer, j, i = place
+            if j is not None:
+                self.focus[f"L{self.layer}"] = j
+            if i is not None:
+                self.focus[f"L{self.layer - 1}"] = i
+        else:
+            self.layer = q.layer if q.layer is not None else net.depth  # E_total sits on the output layer
+            if q.neuron is not None:
+                self.focus[f"L{self.layer}"] = q.neuron
         self.rows: list[list] = []
-        with np.errstate(all="ignore"):  # a diverging network shows inf and nan, as the core does
-            if q.kind in FORWARD_KINDS:
-                self.forward()
-            elif q.kind in LOSS_KINDS:
-                self.loss()
-            elif q.kind in BACKWARD_KINDS:
-                self.backward()
-            elif q.kind == "sample_sum":
-                self.sample_sums()
-            else:
-                self.update()
-        self.current = next(e for e in self.entries() if e.current)
+        if q.kind in FORWARD_KINDS:
+            self.forward()
+        elif q.kind in LOSS_KINDS:
+            self.loss()
+        elif q.kind in BACKWARD_KINDS:
+            self.backward()
+        elif q.kind == "sample_sum":
+            self.sample_sums()
+        else:
+            self.update()
+        self.current = next((e for e in self.entries() if e.current), None)
 
-    def param_layer(self, param: str | None) -> int:
-        names = self.names
-        for layer in range(1, self.net.depth + 1):
-            if any(param in row for row in names.weight_at[layer]) or param in names.bias_at[layer]:
-                return layer
-        return self.net.depth  # E_total: the loss sits on the output layer
+    # -- axes and symbols ---------------------------------------------------
+    def neurons(self, layer: int) -> Axis:
+        return Axis(f"L{layer}", self.net.sizes[layer])
 
-    # -- the symbols of a layer, as columns -------------------------------
-    def sums(self, layer: int, s: int) -> list[list[str]]:
-        return [[self.names.total(layer, j, s)] for j in range(self.net.sizes[layer])]
+    def shown(self, axis: Axis, limit: int) -> list[int | None]:
+        return window(axis.size, self.focus.get(axis.name), limit)
 
-    def outputs(self, layer: int, s: int) -> list[list[str]]:
-        return [[self.names.output(layer, j, s)] for j in range(self.net.sizes[layer])]
-
-    def targets(self, s: int) -> list[list[str]]:
-        return [[self.names.target(k, s)] for k in range(self.net.sizes[-1])]
-
-    def output_slopes(self, layer: int, s: int) -> list[list[str]]:
-        """dE_total/da of each neuron."""
-        return [[Names.grad(self.names.output(layer, j, s))] for j in range(self.net.sizes[layer])]
-
-    def activation_slopes(self, layer: int, s: int) -> list[list[str]]:
-        """da/ds of each neuron: g'(s)."""
-        names = self.names
-        return [[f"da_{names.neuron(layer, j)}/d{names.neuron(layer, j)}{names.suffix(s)}"]
-                for j in range(self.net.sizes[layer])]
-
-    def sum_slopes(self, layer: int, s: int) -> list[list[str]]:
-        """dE_total/ds of each neuron: the core names δ itself only for softmax."""
-        names = self.names
-        return [[Names.grad(names.neuron(layer, j), names.suffix(s))] for j in range(self.net.sizes[layer])]
-
-    # -- blocks -----------------------------------------------------------
     def value_of(self, symbol: str) -> float | None:
-        return self.read.get(symbol, self.values.get(symbol))
+        """The value an operand had when it was used: what the current operation read, a parameter
+        before this epoch's update, else the value now."""
+        if symbol in self.read_values:
+            return self.read_values[symbol]
+        if symbol in self.structure.trained:
+            update = self.structure.updated(self.stepper, symbol)
+            if update is not None:
+                return update.old
+        return self.values.get(symbol)
 
     def number(self, value: float | None) -> str:
         # + 0.0 turns −0 (a zero input times a negative δ) into the 0 a student would write
         return BLANK if value is None else format_number(value + 0.0, DIGITS)
 
-    def operand(self, title: str, symbols: list[list[str]], values: list[list[float | None]] | None = None):
-        """A block of the core's values, and them as an array (nan where not computed yet)."""
-        if values is None:
-            values = [[self.value_of(symbol) for symbol in row] for row in symbols]
-        cells = [[Cell(self.number(v), READ if symbol in self.reads else "" if v is not None else DIM)
-                  for symbol, v in zip(row, row_values)] for row, row_values in zip(symbols, values)]
-        array = self.np.array([[float("nan") if v is None else v for v in row] for row in values], dtype=float)
-        return Block(title, cells), array
+    # -- blocks -------------------------------------------------------------
+    def block(self, title: str, rows: Axis, columns: Axis, symbol: Callable[[int, int], str],
+              result: Callable[[str], float | None] | None = None) -> Block:
+        """A block of `rows` × `columns`, drawn through its window.  An operand shows what was used
+        (`value_of`); a result (`result` gives its value, None if not computed) carries an Entry."""
+        row_window, column_window = self.shown(rows, MAX_ROWS), self.shown(columns, MAX_COLUMNS)
+        cells = []
+        for r in row_window:
+            line = []
+            for c in column_window:
+                if r is None:
+                    line.append(Cell("⋮", DIM))
+                    continue
+                if c is None:
+                    line.append(Cell("…", DIM))
+                    continue
+                name = symbol(r, c)
+                if result is None:
+                    value = self.value_of(name)
+                    style = READ if name in self.reads else "" if value is not None else DIM
+                    line.append(Cell(self.number(value), style))
+                    continue
+                value = result(name)
+                current = name == self.quantity.symbol
+                entry = Entry(place(title, r, c, rows.size, columns.size), name, value, current)
+                style = CURRENT if current else READ if name in self.reads else "" if value is not None else DIM
+                line.append(Cell(self.number(value), style, entry))
+            cells.append(line)
+        return Block(title, cells)
 
-    def result(self, title: str, symbols: list[list[str]], array, core: list[list[float | None]] | None = None):
-        """numpy's `array`, shown where the core has computed the same entry (`core`, by default its values)."""
-        if core is None:
-            core = [[self.values.get(symbol) for symbol in row] for row in symbols]
-        rows = []
-        for r, row in enumerate(symbols):
-            cells = []
-            for c, symbol in enumerate(row):
-                value, shown = float(array[r, c]), core[r][c] is not None
-                current = symbol == self.quantity.symbol
-                entry = Entry(place(title, r, c, len(symbols), len(row)), symbol, value, core[r][c], current)
-                style = CURRENT if current else READ if symbol in self.reads else "" if shown else DIM
-                cells.append(Cell(self.number(value) if shown else BLANK, style, entry))
-            rows.append(cells)
-        return Block(title, rows)
+    def computed(self, symbol: str) -> float | None:
+        """A quantity's value once the core has computed it this epoch."""
+        return self.values.get(symbol)
 
-    def delta(self, layer: int, s: int, as_result: bool = False):
-        """δ⁽ℓ⁾ = dE_total/ds⁽ℓ⁾: the core's two chain-rule factors multiplied by numpy (softmax: the core's own)."""
-        title = f"δ{sup(layer)}"
+    def column(self, title: str, layer: int, symbol: Callable[[int], str], result: bool = False) -> Block:
+        return self.block(title, self.neurons(layer), ONE, lambda r, _: symbol(r),
+                          self.computed if result else None)
+
+    def sums(self, layer: int, s: int, title: str = "", result: bool = False) -> Block:
+        return self.column(title or f"s{sup(layer)}", layer, lambda j: self.names.total(layer, j, s), result)
+
+    def outputs(self, layer: int, s: int, title: str = "", result: bool = False) -> Block:
+        return self.column(title or f"a{sup(layer)}", layer, lambda j: self.names.output(layer, j, s), result)
+
+    def output_slopes(self, layer: int, s: int, result: bool = False) -> Block:
+        """dE_total/da of each neuron (for softmax the core's dE_total/ds: that is δ)."""
         if self.net.activations[layer - 1] == "softmax":
-            return self.operand(title, self.sum_slopes(layer, s))
-        outs, slopes = self.output_slopes(layer, s), self.activation_slopes(layer, s)
-        _, out_slope = self.operand("", outs)
-        _, act_slope = self.operand("", slopes)
-        array = out_slope * act_slope
-        rows = []
-        for j, (out, slope_symbol) in enumerate(zip(outs, slopes)):
-            known = not self.np.isnan(out_slope[j, 0]) and not self.np.isnan(act_slope[j, 0])
-            style = READ if {out[0], slope_symbol[0]} & self.reads else "" if known else DIM
-            value = float(array[j, 0])
-            entry = Entry(place(title, j, 0, len(outs), 1), None, value, None, False) if as_result else None
-            rows.append([Cell(self.number(value) if known else BLANK, style, entry)])
-        return Block(title, rows), array
+            return self.column(f"δ{sup(layer)}", layer, lambda j: self.sum_slope(layer, j, s), result)
+        return self.column(f"∂E/∂a{sup(layer)}", layer,
+                           lambda j: Names.grad(self.names.output(layer, j, s)), result)
 
-    def trained_biases(self, layer: int) -> list[list[str]]:
-        """The layer's trained biases as a column: one shared, one per neuron, or none."""
+    def sum_slope(self, layer: int, j: int, s: int) -> str:
+        return Names.grad(self.names.neuron(layer, j), self.names.suffix(s))
+
+    def activation_slope(self, layer: int, j: int, s: int) -> str:
+        name = self.names.neuron(layer, j)
+        return f"da_{name}/d{name}{self.names.suffix(s)}"
+
+    def delta(self, layer: int, s: int) -> list:
+        """δ⁽ℓ⁾ = dE_total/ds⁽ℓ⁾, which the core never names: its two factors, (∂E/∂a⁽ℓ⁾ ⊙ g'(s⁽ℓ⁾)).
+        For softmax the core's own δ."""
+        if self.net.activations[layer - 1] == "softmax":
+            return [self.output_slopes(layer, s)]
+        return ["(", self.output_slopes(layer, s), "⊙", self.slopes(layer, s), ")"]
+
+    def slopes(self, layer: int, s: int, result: bool = False) -> Block:
+        """g'(s⁽ℓ⁾): da/ds of each neuron."""
+        title = f"{FUNCTION[self.net.activations[layer - 1]]}'(s{sup(layer)})"
+        return self.column(title, layer, lambda j: self.activation_slope(layer, j, s), result)
+
+    def weights(self, layer: int, title: str = "", transposed: bool = False) -> Block:
+        at = self.names.weight_at[layer]
+        if transposed:
+            return self.block(title or f"W{sup(layer)}ᵀ", self.neurons(layer - 1), self.neurons(layer),
+                              lambda i, j: at[j][i])
+        return self.block(title or f"W{sup(layer)}", self.neurons(layer), self.neurons(layer - 1),
+                          lambda j, i: at[j][i])
+
+    def trained_biases(self, layer: int) -> list[str]:
+        """The layer's trained biases: one shared, one per neuron, or none."""
         net = self.net
         if net.bias == "none" or not net.train_bias:
             return []
         if net.bias == "shared":
-            return [[self.names.bias_at[layer][0]]]
-        return [[bias] for bias in self.names.bias_at[layer]]
+            return [self.names.bias_at[layer][0]]
+        return list(self.names.bias_at[layer])
 
-    # -- words ------------------------------------------------------------
+    def bias_axis(self, layer: int, biases: list[str]) -> Axis:
+        return self.neurons(layer) if len(biases) > 1 or self.net.bias == "neuron" else ONE
+
+    def formula_of(self, symbol: str) -> str | None:
+        n = self.stepper.program.index.get(symbol)
+        return None if n is None else self.stepper.program.quantities[n].formula
+
+    # -- words --------------------------------------------------------------
     def header(self) -> str:
         q = self.quantity
         if q.kind in FORWARD_KINDS:
@@ -300,140 +277,154 @@ class MatrixForm:
             where = f"update · layer {self.layer}"
         if self.count > 1 and q.kind in FORWARD_KINDS + LOSS_KINDS + BACKWARD_KINDS:
             where += f" · sample {self.sample + 1}/{self.count}"
-        return f"{where}  ▸ {'next: ' if self.pending else ''}{q.symbol}: {self.current.label}"
+        label = self.current.label if self.current else q.symbol
+        return f"{where}  ▸ {'next: ' if self.pending else ''}{q.symbol}: {label}"
 
     def legend(self) -> str:
         names, net = self.names, self.net
-        if self.quantity.kind in LOSS_KINDS:
-            return f"rows {' '.join(names.neuron(net.depth, k) for k in range(net.sizes[-1]))}"
-        layer = self.layer
-        matrix = "; ".join(" ".join(row) for row in names.weight_at[layer])
-        rows = " ".join(names.neuron(layer, j) for j in range(net.sizes[layer]))
-        columns = " ".join(names.neuron(layer - 1, i) for i in range(net.sizes[layer - 1]))
-        return f"W{sup(layer)} = [{matrix}]: rows {rows}, columns {columns}"
+        depth = net.depth
 
-    # -- the views --------------------------------------------------------
+        def run(layer: int) -> str:
+            size = net.sizes[layer]
+            first, last = names.neuron(layer, 0), names.neuron(layer, size - 1)
+            return first if size == 1 else f"{first} {last}" if size == 2 else f"{first}…{last}"
+
+        if self.quantity.kind in LOSS_KINDS:
+            return f"rows {run(depth)}" + (f", a column per sample 1…{self.count}" if self.count > 1 else "")
+        layer = self.layer
+        at = names.weight_at[layer]
+        weights = f"{at[0][0]}…{at[-1][-1]}" if len(at) * len(at[0]) > 1 else at[0][0]
+        return (f"W{sup(layer)} = [{weights}] row by row: rows {run(layer)}, columns {run(layer - 1)}")
+
+    # -- the views ------------------------------------------------------------
     def forward(self) -> None:
         net, layer, s = self.net, self.layer, self.sample
-        weights, w = self.operand(f"W{sup(layer)}", self.names.weight_at[layer])
-        inputs, a = self.operand(f"a{sup(layer - 1)}", self.outputs(layer - 1, s))
-        total, pieces = w @ a, ["=", weights, "·", inputs]
+        pieces = ["=", self.weights(layer), "·", self.outputs(layer - 1, s)]
         if net.bias != "none":
-            biases, b = self.operand(f"b{sup(layer)}", [[bias] for bias in self.names.bias_at[layer]])
-            total, pieces = total + b, pieces + ["+", biases]
-        self.rows.append([self.result(f"s{sup(layer)}", self.sums(layer, s), total), *pieces])
-        act = net.activations[layer - 1]
-        sums, s_values = self.operand(f"s{sup(layer)}", self.sums(layer, s))
-        outputs = self.result(f"a{sup(layer)}", self.outputs(layer, s), activate(act, s_values))
-        self.rows.append([outputs, f"= {FUNCTION[act]}(", sums, ")"])
+            biases = self.names.bias_at[layer]
+            pieces += ["+", self.column(f"b{sup(layer)}", layer, lambda j: biases[j])]
+        self.rows.append([self.sums(layer, s, result=True), *pieces])
+        act = FUNCTION[net.activations[layer - 1]]
+        self.rows.append([self.outputs(layer, s, result=True), f"= {act}(", self.sums(layer, s), ")"])
 
     def loss(self) -> None:
         net, names, s = self.net, self.names, self.sample
-        size, n = net.sizes[-1], net.sizes[-1] * self.count
-        targets, t = self.operand("t", self.targets(s))
-        outputs, a = self.operand(f"a{sup(net.depth)}", self.outputs(net.depth, s))
-        shares = self.result("E", [[names.error(k, s)] for k in range(size)], errors(net.loss, t, a, self.count))
-        self.rows.append([shares, *loss_pieces(net.loss, n, self.count, targets, outputs)])
-        every = [[names.error(k, sample) for sample in range(self.count)] for k in range(size)]
-        all_errors, e = self.operand("E, a column per sample" if self.count > 1 else "E", every)
-        self.rows.append([self.result("E_total", [["E_total"]], self.np.array([[e.sum()]])), "= Σ", all_errors])
+        depth = net.depth
+        targets = self.column("t", depth, lambda k: names.target(k, s))
+        shares = self.column("E", depth, lambda k: names.error(k, s), result=True)
+        self.rows.append([shares, "= loss(", targets, ",", self.outputs(depth, s), ")"])
+        self.rows.append([self.formula_of(names.error(self.focus.get(f"L{depth}", 0), s)) or ""])
+        every = self.block("E, a column per sample" if self.count > 1 else "E", self.neurons(depth),
+                           Axis("samples", self.count), lambda k, sample: names.error(k, sample))
+        total = self.block("E_total", ONE, ONE, lambda r, c: "E_total", self.computed)
+        self.rows.append([total, "= Σ", every])
 
     def backward(self) -> None:
-        net, layer, s = self.net, self.layer, self.sample
+        net, layer, s, names = self.net, self.layer, self.sample, self.names
         act = net.activations[layer - 1]
+        focus = self.focus.get(f"L{layer}", 0)
         if layer == net.depth:
-            targets, t = self.operand("t", self.targets(s))
-            outputs, a = self.operand(f"a{sup(layer)}", self.outputs(layer, s))
-            if act == "softmax":  # the core goes straight to dE_total/ds: that is δ
-                title, symbols = f"δ{sup(layer)}", self.sum_slopes(layer, s)
-            else:
-                title, symbols = f"∂E/∂a{sup(layer)}", self.output_slopes(layer, s)
-            slopes = self.result(title, symbols, loss_slope(net.loss, t, a, self.count))
-            n = net.sizes[-1] * self.count
-            self.rows.append([slopes, *slope_pieces(net.loss, n, self.count, outputs, targets)])
+            targets = self.column("t", layer, lambda k: names.target(k, s))
+            slopes = self.output_slopes(layer, s, result=True)
+            self.rows.append([slopes, "= ∂E/∂a(", targets, ",", self.outputs(layer, s), ")"])
+            first = self.sum_slope(layer, focus, s) if act == "softmax" else Names.grad(names.output(layer, focus, s))
+            self.rows.append([self.formula_of(first) or ""])
         else:
-            after = self.names.weight_at[layer + 1]
-            transposed = [[after[k][j] for k in range(len(after))] for j in range(net.sizes[layer])]
-            weights, w = self.operand(f"W{sup(layer + 1)}ᵀ", transposed)
-            deltas, d = self.delta(layer + 1, s)
-            routes = self.result(f"∂E/∂a{sup(layer)}", self.output_slopes(layer, s), w @ d)
-            self.rows.append([routes, "=", weights, "·", deltas])
+            routes = self.output_slopes(layer, s, result=True)
+            self.rows.append([routes, "=", self.weights(layer + 1, transposed=True), "·", *self.delta(layer + 1, s)])
         if act != "softmax":
-            out_slopes, _ = self.operand(f"∂E/∂a{sup(layer)}", self.output_slopes(layer, s))
-            _, sums = self.operand("", self.sums(layer, s))
-            _, outs = self.operand("", self.outputs(layer, s))
-            slopes = self.result(f"{FUNCTION[act]}'(s{sup(layer)})", self.activation_slopes(layer, s),
-                                 slope(act, sums, outs))
-            self.rows.append([self.delta(layer, s, as_result=True)[0], "=", out_slopes, "⊙", slopes])
-        self.rows.append(self.gradients(layer, s))
+            slope_formula = self.formula_of(self.activation_slope(layer, focus, s)) or ""
+            self.rows.append([self.slopes(layer, s, result=True), f"  {slope_formula}"])
+        self.gradients(layer, s)
 
-    def gradients(self, layer: int, s: int) -> list:
+    def gradients(self, layer: int, s: int) -> None:
         """∂E/∂W⁽ℓ⁾ = δ⁽ℓ⁾·a⁽ℓ⁻¹⁾ᵀ for one sample, and ∂E/∂b⁽ℓ⁾ beside it."""
         names, suffix = self.names, self.names.suffix(s)
-        deltas, d = self.delta(layer, s)
-        inputs, a = self.operand(f"a{sup(layer - 1)}ᵀ", [[row[0] for row in self.outputs(layer - 1, s)]])
-        grads = [[Names.grad(w, suffix) for w in row] for row in names.weight_at[layer]]
-        row = [self.result(f"∂E/∂W{sup(layer)}{suffix}", grads, d @ a), "=", deltas, "·", inputs]
+        at = names.weight_at[layer]
+        grads = self.block(f"∂E/∂W{sup(layer)}{suffix}", self.neurons(layer), self.neurons(layer - 1),
+                           lambda j, i: Names.grad(at[j][i], suffix), self.computed)
+        inputs = self.block(f"a{sup(layer - 1)}ᵀ", ONE, self.neurons(layer - 1),
+                            lambda _, i: names.output(layer - 1, i, s))
+        row = [grads, "=", *self.delta(layer, s), "·", inputs]
         biases = self.trained_biases(layer)
         if biases:
-            symbols = [[Names.grad(bias[0], suffix)] for bias in biases]
-            shared = len(biases) == 1 and self.net.bias == "shared"
-            values = self.np.array([[d.sum()]]) if shared else d
-            row += ["  ", self.result(f"∂E/∂b{sup(layer)}{suffix}", symbols, values),
-                    f"= {'Σ' if shared else ''}δ{sup(layer)}"]
-        return row
+            shared = self.net.bias == "shared"
+            block = self.block(f"∂E/∂b{sup(layer)}{suffix}", self.bias_axis(layer, biases), ONE,
+                               lambda j, _: Names.grad(biases[j], suffix), self.computed)
+            act = self.net.activations[layer - 1]
+            delta = "δ" if act == "softmax" else f"(∂E/∂a ⊙ {FUNCTION[act]}')"
+            row += ["  ", block, f"= {'Σ' if shared else ''}{delta}"]
+        self.rows.append(row)
+        if self.quantity.kind == "gradient":  # the entry as the core writes it: δ's factors times the input
+            self.rows.append([self.quantity.formula])
+
+    def parameter_blocks(self, layer: int) -> list[tuple[str, Axis, Axis, Callable[[int, int], str]]]:
+        """The layer's trained weights and biases: (letter, rows, columns, symbol)."""
+        at = self.names.weight_at[layer]
+        blocks = [("W", self.neurons(layer), self.neurons(layer - 1), lambda j, i: at[j][i])]
+        biases = self.trained_biases(layer)
+        if biases:
+            blocks.append(("b", self.bias_axis(layer, biases), ONE, lambda j, _: biases[j]))
+        return blocks
 
     def sample_sums(self) -> None:
-        layer = self.layer
-        for params, letter in ((self.names.weight_at[layer], "W"), (self.trained_biases(layer), "b")):
-            if not params:
-                continue
-            parts = []
-            for s in range(self.count):
-                suffix = self.names.suffix(s)
-                part_symbols = [[Names.grad(p, suffix) for p in row] for row in params]
-                parts.append(self.operand(f"∂E/∂{letter}{sup(layer)}{suffix}", part_symbols))
-            total = sum(array for _, array in parts)  # left to right, as the core adds them
+        layer, names = self.layer, self.names
+        parts = list(range(self.count))
+        if len(parts) > MAX_PARTS + 1:
+            parts = parts[:MAX_PARTS] + [None, parts[-1]]
+        for letter, rows, columns, symbol in self.parameter_blocks(layer):
             pieces: list = []
-            for block, _ in parts:
-                pieces += ["+", block]
+            for s in parts:
+                if s is None:
+                    pieces += ["+ … +"]
+                    continue
+                suffix = names.suffix(s)
+                pieces += ["+", self.block(f"∂E/∂{letter}{sup(layer)}{suffix}", rows, columns,
+                                           lambda r, c, suffix=suffix: Names.grad(symbol(r, c), suffix))]
             pieces[0] = "="
-            totals = [[Names.grad(p) for p in row] for row in params]
-            self.rows.append([self.result(f"∂E/∂{letter}{sup(layer)}", totals, total), *pieces])
+            total = self.block(f"∂E/∂{letter}{sup(layer)}", rows, columns, lambda r, c: Names.grad(symbol(r, c)),
+                               self.computed)
+            self.rows.append([total, *pieces])
 
     def update(self) -> None:
         layer = self.layer
-        rate, lr = self.operand("η", [["lr"]])
-        for params, letter in ((self.names.weight_at[layer], "W"), (self.trained_biases(layer), "b")):
-            if not params:
-                continue
-            done = [[self.updates.get(p) for p in row] for row in params]
-            # Before its update a parameter holds its old value; after it, the update remembers it.
-            old = [[op.old if op else self.values[p] for p, op in zip(row, ops)] for row, ops in zip(params, done)]
-            new = [[op.value if op else None for op in ops] for ops in done]
-            before, p = self.operand(f"{letter}{sup(layer)}", params, old)
-            grads, g = self.operand(f"∂E/∂{letter}{sup(layer)}", [[Names.grad(q) for q in row] for row in params])
-            self.rows.append([self.result(f"new {letter}{sup(layer)}", params, p - lr * g, new),
+        rate = self.block("η", ONE, ONE, lambda r, c: "lr")
+
+        def new(param: str) -> float | None:
+            update = self.structure.updated(self.stepper, param)
+            return None if update is None else update.value
+
+        for letter, rows, columns, symbol in self.parameter_blocks(layer):
+            before = self.block(f"{letter}{sup(layer)}", rows, columns, symbol)
+            grads = self.block(f"∂E/∂{letter}{sup(layer)}", rows, columns, lambda r, c: Names.grad(symbol(r, c)))
+            self.rows.append([self.block(f"new {letter}{sup(layer)}", rows, columns, symbol, new),
                               "=", before, "−", rate, "·", grads])
 
-    # -- reading it ---------------------------------------------------------
+    # -- reading it -----------------------------------------------------------
     def entries(self) -> list[Entry]:
-        """Every result entry of the view, in reading order."""
+        """Every result entry on show, in reading order."""
         return [cell.entry for row in self.rows for item in row if isinstance(item, Block)
                 for cells in item.cells for cell in cells if cell.entry]
 
-    def render(self) -> tuple[Text, Region]:
-        """The view as text, and where the current entry sits in it."""
-        lines = [Text(self.header(), style=TITLE)]
+    def render(self, width: int = 10_000) -> tuple[Text, Region]:
+        """The view as lines no wider than `width` where it can, and where the current entry sits."""
+        lines = [Text(cut(self.header(), width), style=TITLE)]
         spot = Region()
         for row in self.rows:
-            drawn, found = draw_equation(row)
+            if all(isinstance(item, str) for item in row):  # a line of words: an entry's formula
+                lines.append(Text(cut("  " + "".join(row).strip(), width), style=DIM))
+                continue
+            drawn, found = draw_equation(row, width)
             if found:
-                x, y, width = found
-                spot = Region(x, len(lines) + y, width, 1)
+                x, y, span = found
+                spot = Region(x, len(lines) + y, span, 1)
             lines += drawn
-        lines.append(Text(self.legend(), style=DIM))
+        lines.append(Text(cut(self.legend(), width), style=DIM))
         return Text("\n", no_wrap=True).join(lines), spot
+
+
+def cut(text: str, width: int) -> str:
+    return text if cell_len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
 def place(title: str, r: int, c: int, rows: int, columns: int) -> str:
@@ -442,6 +433,8 @@ def place(title: str, r: int, c: int, rows: int, columns: int) -> str:
         return title
     if columns == 1:
         return f"row {r + 1} of {title}"
+    if rows == 1:
+        return f"column {c + 1} of {title}"
     return f"({r + 1},{c + 1}) of {title}"
 
 
@@ -455,18 +448,54 @@ def brackets(rows: int, r: int) -> tuple[str, str]:
     return "│", "│"
 
 
-def draw_equation(items: list) -> tuple[list[Text], tuple[int, int, int] | None]:
-    """A title line over a line of blocks and operators, the operators on the middle row.
+def block_width(block: Block) -> int:
+    widths = [max(cell_len(row[c].text) for row in block.cells) for c in range(len(block.cells[0]))]
+    return max(sum(widths) + len(widths) - 1 + 2, cell_len(block.title))
+
+
+def draw_equation(items: list, width: int) -> tuple[list[Text], tuple[int, int, int] | None]:
+    """The equation on as many lines of blocks as its width needs, each a title line over the
+    blocks and operators (the operators on the middle row); continued lines are indented.
 
     Returns the lines and (x, y, width) of the current entry, if the equation has it.
     """
-    height = max(len(item.cells) for item in items if isinstance(item, Block))
+    # Pieces that stay together: the operators before a block, and the block.
+    pieces, group = [], []
+    for item in items:
+        group.append(item)
+        if isinstance(item, Block):
+            pieces.append(group)
+            group = []
+    if group and pieces:  # words after the last block stay with it
+        pieces[-1] += group
+    elif group:
+        pieces.append(group)
+    lines_of: list[list] = [[]]
+    used = 0
+    for piece in pieces:
+        size = sum(cell_len(f" {item} ") if isinstance(item, str) else block_width(item) for item in piece)
+        if lines_of[-1] and used + size > width:
+            lines_of.append(["  "])
+            used = 2
+        lines_of[-1] += piece
+        used += size
+    drawn, found = [], None
+    for part in lines_of:
+        lines, spot = draw_line(part)
+        if spot:
+            found = (spot[0], spot[1] + len(drawn), spot[2])
+        drawn += lines
+    return drawn, found
+
+
+def draw_line(items: list) -> tuple[list[Text], tuple[int, int, int] | None]:
+    height = max((len(item.cells) for item in items if isinstance(item, Block)), default=1)
     middle = (height - 1) // 2
     lines = [Text() for _ in range(height + 1)]
     found = None
-    for item in items:
+    for n, item in enumerate(items):
         if isinstance(item, str):
-            piece = f" {item} "
+            piece = item if n == 0 else f" {item} "
             for r, line in enumerate(lines):
                 line.append(piece if r == middle + 1 else " " * cell_len(piece))
             continue
@@ -504,20 +533,30 @@ class MatrixView(LinePanel):
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
+        self._structure: Structure | None = None
         self.stepper = stepper
         self.form: MatrixForm | None = None
 
+    @property
+    def stepper(self) -> Stepper:
+        return self._stepper
+
+    @stepper.setter
+    def stepper(self, stepper: Stepper) -> None:
+        self._stepper = stepper
+        self._structure = Structure(stepper.program)
+
     def watch_version(self) -> None:
-        # Hidden (the diagram is on show) it skips its numpy work; shown again, it has a size
-        # once more and draws afresh.  numpy is imported on its first showing.
+        # Hidden (the diagram is on show) it skips its work; shown again, it has a size
+        # once more and draws afresh.
         if self.display:
             self.redraw()
 
     def entries(self) -> list[Entry]:
-        """The result entries on show: numpy's value and the core's, by symbol."""
-        return (self.form or MatrixForm(self.stepper)).entries()
+        """The result entries on show, with the core's values, by symbol."""
+        return (self.form or MatrixForm(self._stepper, self._structure)).entries()
 
     def draw(self, width: int, height: int) -> list[Text]:
-        self.form = MatrixForm(self.stepper)
-        text, self.spot = self.form.render()
+        self.form = MatrixForm(self._stepper, self._structure)
+        text, self.spot = self.form.render(width)
         return list(text.split("\n", allow_blank=True))

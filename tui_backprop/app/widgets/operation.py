@@ -11,6 +11,7 @@ from .lines import LinePanel
 
 DIGITS = 6
 EQUALS, CONTINUED = "  = ", "    "
+MOST_TERMS = 8  # a longer sum shows its first terms, "…(n more)…" and its last: a large network's sums have 100
 
 
 class OperationPanel(LinePanel):
@@ -49,15 +50,15 @@ class OperationPanel(LinePanel):
             position = stepper.position % len(stepper.quantities)
             text.append(f"epoch {stepper.epoch + (1 if stepper.epoch_done else 0)} · ready\n", style="bold")
             text.append(f"next: {q.phase} {position - start + 1}/{end - start}\n", style="dim")
-            text.append(q.formula + "\n", style="bold")
+            text.append(q.shortened(MOST_TERMS) + "\n", style="bold")
             text.append("press n (or →) to compute it", style="italic dim")
         else:
             q = op.quantity
             text.append(f"{op.phase} {op.phase_position}/{op.phase_count}", style="bold reverse")
             text.append(f"  epoch {op.epoch} · step {op.position}/{len(stepper.quantities)}\n", style="bold")
-            text.append(op.formula + "\n", style="bold")
+            text.append(q.shortened(MOST_TERMS) + "\n", style="bold")
             # Written as by hand: the symbol once, then "= numbers" and "= value" beneath it.
-            text.append(EQUALS + op.substituted(DIGITS).split(" = ", 1)[1] + "\n")
+            text.append(EQUALS + op.substituted(DIGITS, MOST_TERMS).split(" = ", 1)[1] + "\n")
             value = format_number(op.value)
             text.append(EQUALS)
             text.append(value, style="bold underline")
@@ -67,6 +68,8 @@ class OperationPanel(LinePanel):
                 beside = len(EQUALS) + len(value) + 3 + len(was) <= width
                 text.append(("   " if beside else "\n" + CONTINUED) + was, style="dim")
             text.append("\n")
+            for note in op.clamped:
+                text.append(f"clamped: {note}\n", style="bold")
             text.append(q.why, style="italic")
             if stepper.epoch_done:
                 text.append(f"\nepoch {op.epoch} done: E_total = {format_number(stepper.history.losses()[-1], DIGITS)}",
@@ -86,11 +89,11 @@ def describe_symbol(stepper: Stepper, symbol: str) -> Text:
     shown = format_number(value, DIGITS) if value is not None else "not computed yet this epoch"
     index = stepper.program.index.get(symbol)
     text.append("◆ ", style="bold")
-    performed = next((op for op in reversed(stepper.done) if op.symbol == symbol and op.old is None), None)
+    performed = stepper.done[index] if index is not None and index < len(stepper.done) else None
     if index is not None:
-        text.append(stepper.quantities[index].formula, style="bold")
+        text.append(stepper.quantities[index].shortened(MOST_TERMS), style="bold")
         if performed:  # the numbers it was computed from, even if a weight has been updated since
-            text.append("\n  " + performed.substituted(DIGITS))
+            text.append("\n  " + performed.substituted(DIGITS, MOST_TERMS))
     else:
         text.append(symbol, style="bold")
         text.append(" (a starting value; w edits it)", style="dim")

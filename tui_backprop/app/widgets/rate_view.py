@@ -141,11 +141,13 @@ class RateView(Widget):
 
     @work(thread=True, exclusive=True, group="rate-sweep")
     def _sweep(self, network: Network, rates: list[float], epochs: int, request: int) -> None:
+        from ... import bulk  # numpy, for a large network: imported in the worker, not at start-up
+
         worker = get_current_worker()
         program = build_program(network)
         curves = {}
         for rate in rates:
-            curves.update(sweep(program, [rate], epochs))
+            curves.update(sweep(program, [rate], epochs, train=bulk.train))
             if worker.is_cancelled:  # a newer request, or the view closed: stop between rates
                 return
         self.app.call_from_thread(self._show, curves, epochs, request)

@@ -2,11 +2,15 @@
 
 Two tables side by side (stacked when narrow): one row per neuron — its sum,
 output, error, and the two chain-rule factors of the backward pass — and one row
-per parameter — its value, gradient and new value.  The table is laid out from
-the quantities' own `kind`, `layer`, `neuron` and `sample`, so it fits any network.
+per parameter — its value, gradient and new value.  Every row and its symbols
+follow from the network's shape and names, so a line is drawn only when it is
+on screen: a 100-100-100 network with 16 samples has 4,800 neuron rows and
+20,000 parameter rows, and a keypress draws the forty or so in view.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.geometry import Region
@@ -18,12 +22,75 @@ from .lines import LinePanel
 DIGITS = 6
 JUST_COMPUTED = "bold reverse"
 READ_BY_IT = "underline"
-# Neuron-table columns, by the kind of quantity that fills them.
-# A hidden neuron's dE_total/da is a route sum, an output's comes from the loss: one column.
-NEURON_COLUMNS = (("sum", "sum"), ("activation", "output"), ("error", "error"),
-                  ("loss_slope", "dE_total/d·"), ("activation_slope", "slope"))
+NEURON_TITLES = ("sum", "output", "error", "dE_total/d·", "slope", "target")
+PARAMETER_TITLES = ("value", "gradient", "new")
 GAP = 3  # between the two tables side by side
-NUMBER_WIDTH = len(format_number(-0.0123456, DIGITS))  # most values; rarer longer ones widen their column
+NUMBER_WIDTH = len(format_number(-0.0123456, DIGITS))  # a number too long for it is rounded to fit, never cut
+
+
+def fitted_number(value: float, width: int = NUMBER_WIDTH) -> str:
+    """The value to DIGITS significant digits, or fewer when that is too wide: rounded honestly, never cut."""
+    for digits in range(DIGITS, 0, -1):
+        text = format_number(value, digits)
+        if len(text) <= width:
+            return text
+    return text
+
+
+class Rows:
+    """The two tables' rows, worked out from the network's shape: row n's label and symbols."""
+
+    def __init__(self, stepper: Stepper):
+        net = stepper.net
+        self.names, self.net = net.names, net
+        self.per_sample = sum(net.sizes)
+        self.layer_first = [sum(net.sizes[:layer]) for layer in range(len(net.sizes))]
+        self.samples = len(net.samples)
+        self.neuron_count = 1 + self.samples * self.per_sample + 1  # header, neurons, E_total
+        self.parameters = stepper.program.parameters
+        self.trained = set(stepper.program.trained)
+        self.parameter_count = 1 + len(self.parameters) + 1  # header, parameters, lr
+        self.parameter_row = {}  # built when first asked: a large network has 20,000 parameters
+        last_sample = self.names.suffix(self.samples - 1)
+        longest_neuron = max(len(self.names.neuron(layer, size - 1)) for layer, size in enumerate(net.sizes))
+        self.neuron_label_width = max(len("E_total"), longest_neuron + len(last_sample))
+        self.parameter_label_width = max([len("lr")] + [len(p) for p in (self.parameters[-1:] + self.names.biases[-1:])])
+
+    def neuron(self, row: int) -> tuple[int, int, int]:
+        """(sample, layer, j) of neuron row `row` (1-based, after the header)."""
+        sample, rest = divmod(row - 1, self.per_sample)
+        layer = max(layer for layer, first in enumerate(self.layer_first) if first <= rest)
+        return sample, layer, rest - self.layer_first[layer]
+
+    def neuron_symbols(self, sample: int, layer: int, j: int) -> list[str | None]:
+        """The symbols of a neuron's row, in the order of NEURON_TITLES (None: no such cell)."""
+        names, net = self.names, self.net
+        if layer == 0:
+            return [None, names.total(0, j, sample), None, None, None, None]
+        out_layer = layer == net.depth
+        softmax = net.activations[layer - 1] == "softmax"
+        neuron, suffix = names.neuron(layer, j), names.suffix(sample)
+        return [
+            names.total(layer, j, sample), names.output(layer, j, sample),
+            names.error(j, sample) if out_layer else None,
+            Names.grad(neuron, suffix) if softmax else Names.grad(names.output(layer, j, sample)),
+            None if softmax else f"da_{neuron}/d{neuron}{suffix}",
+            names.target(j, sample) if out_layer else None,
+        ]
+
+    def spot_of(self, stepper: Stepper) -> tuple[str, int] | None:
+        """Which table and row hold the cell just computed."""
+        last = stepper.last
+        if last is None:
+            return None
+        q = last.quantity
+        if q.param is not None:
+            if not self.parameter_row:
+                self.parameter_row = {p: n for n, p in enumerate(self.parameters, 1)}
+            return "parameters", self.parameter_row[q.param]
+        if q.kind == "total":
+            return "neurons", self.neuron_count - 1
+        return "neurons", 1 + (q.sample or 0) * self.per_sample + self.layer_first[q.layer] + q.neuron
 
 
 class ValuesTable(LinePanel):
@@ -35,7 +102,18 @@ class ValuesTable(LinePanel):
         super().__init__(**kwargs)
         self.stepper = stepper
 
-    def cell(self, symbol: str, value: float | None = None) -> Text:
+    @property
+    def stepper(self) -> Stepper:
+        return self._stepper
+
+    @stepper.setter
+    def stepper(self, stepper: Stepper) -> None:
+        self._stepper = stepper
+        self.rows = Rows(stepper)
+
+    def cell(self, symbol: str | None, value: float | None = None, reads: frozenset = frozenset()) -> Text:
+        if symbol is None:
+            return Text("")
         stepper = self.stepper
         if value is None:
             value = stepper.values.get(symbol)
@@ -43,104 +121,112 @@ class ValuesTable(LinePanel):
         style = ""
         if last is not None and symbol == last.symbol:
             style = JUST_COMPUTED
-        elif last is not None and symbol in last.reads:
+        elif symbol in reads or (not reads and last is not None and symbol in last.reads):
             style = READ_BY_IT
-        return Text("" if value is None else format_number(value, DIGITS), style=style)
+        return Text("" if value is None else fitted_number(value), style=style)
 
-    def holds_last(self, symbols) -> bool:
-        """Whether the cell just computed is among these symbols."""
+    def neuron_line(self, row: int, reads: frozenset) -> list[Text]:
+        rows = self.rows
+        if row == 0:
+            return [Text("")] + [Text(title, style="bold") for title in NEURON_TITLES]
+        if row == rows.neuron_count - 1:
+            return [Text("E_total", style="bold"), Text(""), Text(""), self.cell("E_total", reads=reads)]
+        sample, layer, j = rows.neuron(row)
+        label = Text(rows.names.neuron(layer, j) + rows.names.suffix(sample), style="bold")
+        return [label] + [self.cell(symbol, reads=reads) for symbol in rows.neuron_symbols(sample, layer, j)]
+
+    def parameter_line(self, row: int, reads: frozenset) -> list[Text]:
+        rows = self.rows
+        if row == 0:
+            return [Text("")] + [Text(title, style="bold") for title in PARAMETER_TITLES]
+        if row == rows.parameter_count - 1:
+            return [Text("lr", style="bold"), self.cell("lr", reads=reads)]
+        param = rows.parameters[row - 1]
+        update = self.stepper.updated(param)
+        return [
+            Text(param, style="bold"),
+            self.cell(param, update.old, reads) if update else self.cell(param, reads=reads),
+            self.cell(Names.grad(param), reads=reads) if param in rows.trained else Text("frozen", style="dim"),
+            self.cell(param, reads=reads) if update else Text(""),
+        ]
+
+    def draw(self, width: int, height: int) -> "TableLines":
+        rows = self.rows
+        neuron_width = _width(rows.neuron_label_width, NEURON_WIDTHS)
+        parameter_width = _width(rows.parameter_label_width, PARAMETER_WIDTHS)
+        side_by_side = neuron_width + GAP + parameter_width <= width
+        spot = rows.spot_of(self.stepper)
+        if spot is None:
+            self.spot = None
+        else:
+            table, row = spot
+            header = 0 if table == "neurons" or side_by_side else rows.neuron_count + 1
+            self.spot = Region(0, header, 1, row + 1)
         last = self.stepper.last
-        return last is not None and last.symbol in symbols
-
-    def neuron_table(self) -> tuple[list[Text], int | None]:
-        """The table's lines, and which of them holds the cell just computed."""
-        stepper = self.stepper
-        net, names = stepper.net, stepper.net.names
-        # Rows keyed by (sample, layer, neuron); columns by the quantity's kind.
-        rows: dict[tuple[int, int, int], dict[str, str]] = {}
-        for s in range(len(net.samples)):
-            for j in range(net.sizes[0]):
-                rows[(s, 0, j)] = {"activation": names.total(0, j, s)}
-        for q in stepper.quantities:
-            if q.layer is not None and q.neuron is not None and q.kind != "gradient":
-                column = "loss_slope" if q.kind == "route" else q.kind
-                rows.setdefault((q.sample or 0, q.layer, q.neuron), {})[column] = q.symbol
-        table = [[Text("")] + [Text(title, style="bold") for _, title in NEURON_COLUMNS] + [Text("target", style="bold")]]
-        out_layer, spot = net.depth, None
-        for (s, layer, j), symbols in sorted(rows.items()):
-            if self.holds_last(symbols.values()):
-                spot = len(table)
-            label = names.neuron(layer, j) + names.suffix(s)
-            cells = [Text(label, style="bold")]
-            cells += [self.cell(symbols[kind]) if kind in symbols else Text("") for kind, _ in NEURON_COLUMNS]
-            cells.append(self.cell(names.target(j, s)) if layer == out_layer else Text(""))
-            table.append(cells)
-        if self.holds_last(["E_total"]):
-            spot = len(table)
-        table.append([Text("E_total", style="bold"), Text(""), Text(""), self.cell("E_total")])
-        return _lay_out(table), spot
-
-    def parameter_table(self) -> tuple[list[Text], int | None]:
-        """The table's lines, and which of them holds the cell just computed."""
-        stepper = self.stepper
-        program = stepper.program
-        table = [[Text("")] + [Text(title, style="bold") for title in ("value", "gradient", "new")]]
-        spot = None
-        for param in program.parameters:
-            if self.holds_last([param, Names.grad(param)]):
-                spot = len(table)
-            update = stepper.updated(param)
-            table.append([
-                Text(param, style="bold"),
-                self.cell(param, update.old) if update else self.cell(param),
-                self.cell(Names.grad(param)) if param in program.trained else Text("frozen", style="dim"),
-                self.cell(param) if update else Text(""),
-            ])
-        table.append([Text("lr", style="bold"), self.cell("lr")])
-        return _lay_out(table), spot
-
-    def draw(self, width: int, height: int) -> list[Text]:
-        (neurons, neuron_spot), (parameters, parameter_spot) = self.neuron_table(), self.parameter_table()
-        neuron_width = max(line.cell_len for line in neurons)
-        if neuron_width + GAP + max(line.cell_len for line in parameters) > width:  # one above the other
-            below = len(neurons) + 1
-            self.spot = (_rows(0, neuron_spot) if neuron_spot is not None else
-                         _rows(below, below + parameter_spot) if parameter_spot is not None else None)
-            return neurons + [Text("")] + parameters
-        spot = neuron_spot if neuron_spot is not None else parameter_spot
-        self.spot = _rows(0, spot) if spot is not None else None
-        blank = Text(" " * neuron_width)
-        lines = []
-        for n in range(max(len(neurons), len(parameters))):
-            line = (neurons[n] if n < len(neurons) else blank).copy()
-            line.append(" " * (neuron_width - line.cell_len + GAP))
-            if n < len(parameters):
-                line.append_text(parameters[n])
-            lines.append(line)
-        return lines
+        reads = frozenset(last.reads) if last is not None else frozenset()
+        return TableLines(self, side_by_side, neuron_width, parameter_width, reads)
 
 
-def _rows(header: int, row: int) -> Region:
-    """The lines from a table's header to one of its rows, at the row labels."""
-    return Region(0, header, 1, row - header + 1)
+NEURON_WIDTHS = [max(NUMBER_WIDTH, len(title)) for title in NEURON_TITLES]
+PARAMETER_WIDTHS = [max(NUMBER_WIDTH, len(title)) for title in PARAMETER_TITLES]
 
 
-def _lay_out(rows: list[list[Text]]) -> list[Text]:
-    """Rows of cells as lines of text: the first column left-aligned, the rest right-aligned.
+def _width(label_width: int, widths: list[int]) -> int:
+    return label_width + sum(width + 1 for width in widths)
 
-    Written out by hand because a rich Table measures every cell on every render,
+
+class TableLines(Sequence):
+    """The panel's lines, each laid out when first read (the panel reads only those in view)."""
+
+    def __init__(self, table: ValuesTable, side_by_side: bool, neuron_width: int, parameter_width: int, reads):
+        self.table, self.side_by_side, self.reads = table, side_by_side, reads
+        rows = table.rows
+        self.neuron_width = neuron_width
+        if side_by_side:
+            self.count = max(rows.neuron_count, rows.parameter_count)
+            self.width = neuron_width + GAP + parameter_width
+        else:
+            self.count = rows.neuron_count + 1 + rows.parameter_count
+            self.width = max(neuron_width, parameter_width)
+        self.cache: dict[int, Text] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, y: int) -> Text:
+        if y < 0:
+            y += self.count
+        if not 0 <= y < self.count:
+            raise IndexError(y)
+        if y not in self.cache:
+            self.cache[y] = self.line(y)
+        return self.cache[y]
+
+    def line(self, y: int) -> Text:
+        table, rows, reads = self.table, self.table.rows, self.reads
+        if not self.side_by_side:
+            if y < rows.neuron_count:
+                return _lay_out(table.neuron_line(y, reads), rows.neuron_label_width, NEURON_WIDTHS)
+            if y == rows.neuron_count:
+                return Text("")
+            return _lay_out(table.parameter_line(y - rows.neuron_count - 1, reads), rows.parameter_label_width, PARAMETER_WIDTHS)
+        line = (_lay_out(table.neuron_line(y, reads), rows.neuron_label_width, NEURON_WIDTHS) if y < rows.neuron_count
+                else Text(""))
+        if y < rows.parameter_count:
+            line.append(" " * (self.neuron_width - line.cell_len + GAP))
+            line.append_text(_lay_out(table.parameter_line(y, reads), rows.parameter_label_width, PARAMETER_WIDTHS))
+        return line
+
+
+def _lay_out(cells: list[Text], label_width: int, widths: list[int]) -> Text:
+    """A row of cells as a line: the label left-aligned, the numbers right-aligned in fixed columns.
+
+    Laid out by hand because a rich Table measures every cell on every render,
     and this redraws on every keypress."""
-    columns = max(len(row) for row in rows)
-    rows = [row + [Text("")] * (columns - len(row)) for row in rows]
-    # Number columns as wide as a number can be, so they do not shift as cells fill in.
-    widths = [max([row[n].cell_len for row in rows] + [NUMBER_WIDTH if n else 0]) for n in range(columns)]
-    lines = []
-    for row in rows:
-        line = Text()  # not a copy of the label: its style would spread over the whole row
-        line.append_text(row[0])
-        line.append(" " * (widths[0] - row[0].cell_len))
-        for cell, width in zip(row[1:], widths[1:]):
-            line.append(" " * (width - cell.cell_len + 1))
-            line.append_text(cell)
-        lines.append(line)
-    return lines
+    line = Text()  # not a copy of the label: its style would spread over the whole row
+    line.append_text(cells[0])
+    line.append(" " * (label_width - cells[0].cell_len))
+    for cell, width in zip(cells[1:], widths):
+        line.append(" " * max(1, width - cell.cell_len + 1))
+        line.append_text(cell)
+    return line

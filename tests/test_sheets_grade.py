@@ -1,0 +1,218 @@
+"""`exercise` and `grade`: a class's variants out, their filled sheets back, each student's slip named."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+
+import openpyxl
+from hypothesis import given, strategies as st
+
+from sheet_builder import slipped_run
+from tui_backprop import cli
+from tui_backprop.core import PRESETS, load_network
+from tui_backprop.sheets.exercise import MAX_NAME, file_names, safe_name
+
+
+def make_exercise(tmp_path, names, *options):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    roster = tmp_path / "names.txt"
+    roster.write_text("\n".join(names) + "\n", encoding="utf-8")
+    course = tmp_path / "course"
+    assert cli.main(["exercise", "--students", str(roster), "--out", str(course), *options]) == 0
+    with open(course / "key" / "students.csv", encoding="utf-8") as stream:
+        stems = {name: stem for name, stem in list(csv.reader(stream))[1:]}
+    return course, stems
+
+
+def fill(workbook_path, rows, out_path):
+    """The student's workbook with every blank cell under the header filled from `rows`, saved as out_path."""
+    workbook = openpyxl.load_workbook(workbook_path)
+    sheet = workbook.active
+    header_row = next(row for row in sheet.iter_rows() if row[0].value == "epoch")
+    columns = {cell.column: cell.value for cell in header_row}
+    for row in sheet.iter_rows(min_row=header_row[0].row + 1):
+        epoch = row[0].value
+        for cell in row[1:]:
+            if cell.value is None:
+                cell.value = rows[epoch - 1][columns[cell.column]]
+    if str(out_path).endswith(".csv"):
+        with open(out_path, "w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            for row in sheet.iter_rows(values_only=True):
+                writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
+    else:
+        workbook.save(out_path)
+
+
+# Slips that need nothing but the student's own values; (slip, where, words the grade names it by).
+PLANTED = [
+    ({(1, "da_h2/dh2"): lambda c, v, b: v["da_h1/dh1"]}, (1, "dE_total/dw3"), "a_h1 where a_h2 belongs"),
+    ({(1, "E2"): lambda c, v, b: c({"t2": v["t1"]})}, (1, "E2"), "t1 where t2 belongs"),
+    ({(1, "h2"): lambda c, v, b: c({"w4": v["w2"]})}, (1, "h2"), "w2 where w4 belongs"),
+    ({(1, "E2"): lambda c, v, b: c({"a_o2": v["a_o1"]})}, (1, "E2"), "a_o1 where a_o2 belongs"),
+    ({(1, "dE_total/dw5"): lambda c, v, b: c({"da_o1/do1": 1.0})}, (1, "dE_total/dw5"), "σ′ forgotten"),
+    ({(1, "dE_total/da_o1"): lambda c, v, b: -c({})}, (1, "dE_total/dw5"), "t1 − a_o1 where a_o1 − t1 belongs"),
+    ({(1, "E1"): lambda c, v, b: 2 * c({})}, (1, "E1"), "the factor ½ left out"),
+    ({(2, "o1"): lambda c, v, b: c({"w5": b["w5"]})}, (2, "o1"), "the epoch before's w5"),
+    ({(1, w): (lambda c, v, b: c({"lr": v["lr"] / 10})) for w in ("w1", "w2", "w6")}, (2, "w1"),
+     "a learning rate of"),
+]
+
+
+def visible(net, planted) -> bool:
+    """Whether this variant's numbers let the slip show: its first cell moves by more than 1%."""
+    slips, (epoch, symbol), _ = planted
+    _, right = slipped_run(net, 2)
+    _, wrong = slipped_run(net, 2, slips)
+    return abs(wrong[epoch - 1][symbol] - right[epoch - 1][symbol]) > 0.01 * abs(right[epoch - 1][symbol])
+
+
+def test_thirty_students_round_trip_each_slip_named(tmp_path):
+    names = [f"Student {chr(65 + n % 26)}{n // 26} Müller" for n in range(30)]
+    course, stems = make_exercise(tmp_path, names, "--epochs", "2", "--seed", "autumn")
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    expected = {}
+    order = list(range(30))
+    random.Random(7).shuffle(order)  # files named by arrival, not by student: the numbers must tell
+    for position, n in enumerate(order):
+        name = names[n]
+        net = load_network(course / "key" / f"{stems[name]}.json")
+        planted = next(p for k in range(len(PLANTED)) if visible(net, p := PLANTED[(n + k) % len(PLANTED)]))
+        _, rows = slipped_run(net, 2, planted[0])
+        suffix = "csv" if position % 3 == 0 else "xlsx"
+        fill(course / "students" / f"{stems[name]}.xlsx", rows, returned / f"sheet-{position:02}.{suffix}")
+        expected[name] = planted
+    assert cli.main(["grade", str(returned), "--key", str(course)]) == 0
+    with open(returned / "grades" / "class.csv", encoding="utf-8") as stream:
+        table = list(csv.DictReader(stream))
+    assert len(table) == 30 and {row["student"] for row in table} == set(names)
+    for row in table:
+        _, (epoch, symbol), words = expected[row["student"]]
+        assert row["first mistake"].startswith(f"epoch {epoch}, {symbol} ("), row
+        assert words in row["slip"], row
+    markdown = (returned / "grades" / "class.md").read_text(encoding="utf-8")
+    assert "## The slips made most often" in markdown
+
+
+def test_a_clean_class_passes_and_a_blank_workbook_is_nothing_filled_in(tmp_path, capsys):
+    names = ["Ada Lovelace", "Alan Turing"]
+    course, stems = make_exercise(tmp_path, names)
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    net = load_network(course / "key" / f"{stems['Ada Lovelace']}.json")
+    fill(course / "students" / f"{stems['Ada Lovelace']}.xlsx", slipped_run(net, 1)[1], returned / "a.xlsx")
+    (returned / "b.xlsx").write_bytes((course / "students" / f"{stems['Alan Turing']}.xlsx").read_bytes())
+    capsys.readouterr()
+    assert cli.main(["grade", str(returned), "--key", str(course)]) == 0
+    out = capsys.readouterr().out
+    assert "2 sheets: 1 all right, 0 with mistakes, 1 with nothing filled in, 0 not graded" in out
+    with open(returned / "grades" / "class.csv", encoding="utf-8") as stream:
+        rows = {row["student"]: row for row in csv.DictReader(stream)}
+    ada = rows["Ada Lovelace"]
+    assert ada["note"] == "every cell right" and ada["cells"] == ada["right"]
+    assert rows["Alan Turing"]["note"] == "nothing filled in yet"
+
+
+def test_without_a_key_each_sheet_is_checked_with_the_numbers_it_gives(tmp_path):
+    course, stems = make_exercise(tmp_path, ["Grace Hopper"])
+    net = load_network(course / "key" / f"{stems['Grace Hopper']}.json")
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    fill(course / "students" / f"{stems['Grace Hopper']}.xlsx", slipped_run(net, 1)[1], returned / "g.xlsx")
+    assert net.weights != PRESETS["excel"]().weights
+    assert cli.main(["grade", str(returned), "--out", str(tmp_path / "grades")]) == 0
+    with open(tmp_path / "grades" / "class.csv", encoding="utf-8") as stream:
+        (row,) = csv.DictReader(stream)
+    assert row["note"] == "every cell right"
+
+
+def test_bad_files_are_one_row_each_and_nothing_is_written_outside_the_output(tmp_path, capsys):
+    course, stems = make_exercise(tmp_path, ["Ada Lovelace"])
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    net = load_network(course / "key" / f"{stems['Ada Lovelace']}.json")
+    fill(course / "students" / f"{stems['Ada Lovelace']}.xlsx", slipped_run(net, 1)[1], returned / "good.xlsx")
+    (returned / "empty.csv").write_bytes(b"")
+    (returned / "notes.txt").write_text("shopping list: milk, eggs\n", encoding="utf-8")
+    (returned / "photo.xlsx").write_bytes(bytes(range(256)) * 4)
+    (returned / "foreign.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with open(returned / "huge.csv", "wb") as stream:  # sparse: large to the reader, not to the disk
+        stream.truncate(65 * 1024 * 1024)
+    other = PRESETS["excel"]().with_changes(weights=tuple(w + 0.01 for w in PRESETS["excel"]().weights))
+    from sheet_builder import write_sheet
+    from tui_backprop.core import build_program
+
+    write_sheet(returned / "stranger.xlsx", build_program(other).columns, slipped_run(other, 1)[1])
+    before = {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*")}
+    capsys.readouterr()
+    assert cli.main(["grade", str(returned), "--key", str(course), "--out", str(tmp_path / "out")]) == 0
+    after = {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*")}
+    changed = {path for path in after if before.get(path) != after[path]}
+    assert changed == {tmp_path / "out", tmp_path / "out" / "class.csv", tmp_path / "out" / "class.md"}
+    with open(tmp_path / "out" / "class.csv", encoding="utf-8") as stream:
+        rows = {row["file"]: row for row in csv.DictReader(stream)}
+    assert len(rows) == 7
+    assert rows["good.xlsx"]["note"] == "every cell right"
+    assert "empty" in rows["empty.csv"]["note"]
+    assert "MB" in rows["huge.csv"]["note"]
+    assert "not an XLSX workbook" in rows["photo.xlsx"]["note"]
+    assert "no header row" in rows["notes.txt"]["note"] and "no header row" in rows["foreign.csv"]["note"]
+    assert rows["stranger.xlsx"]["note"] == "its given numbers are no student's variant in the key"
+    assert capsys.readouterr().err == ""
+
+
+def test_grade_refuses_what_it_cannot_do_in_one_line(tmp_path, capsys):
+    assert cli.main(["grade", str(tmp_path / "missing")]) == 2
+    assert cli.main(["grade", str(tmp_path), "--key", str(tmp_path)]) == 2
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    assert cli.main(["grade", str(tmp_path), "--out", str(blocked / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 3 and "Traceback" not in err
+    assert not any(name.endswith(".tmp") for name in os.listdir(tmp_path))
+
+
+def test_exercise_is_reproducible_and_differs_per_student(tmp_path):
+    names = ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
+    first, stems = make_exercise(tmp_path / "a", names)
+    again, _ = make_exercise(tmp_path / "b", names)
+    starts = []
+    for name in names:
+        one = json.loads((first / "key" / f"{stems[name]}.json").read_text(encoding="utf-8"))
+        two = json.loads((again / "key" / f"{stems[name]}.json").read_text(encoding="utf-8"))
+        assert one == two
+        starts.append((tuple(one["weights"]), tuple(map(tuple, (s["inputs"] for s in one["samples"])))))
+        # numbers worked by hand: two decimals at most
+        assert all(round(w, 2) == w for w in one["weights"])
+    assert len(set(starts)) == len(names)
+
+
+@given(st.text(max_size=300))
+def test_safe_file_names(name):
+    stem = safe_name(name)
+    assert stem and len(stem) <= MAX_NAME and not stem.startswith(".")
+    assert all(c.isascii() and (c.isalnum() or c in "._-") for c in stem)
+
+
+def test_names_that_reduce_alike_get_their_own_files():
+    files = file_names(["Zoë", "Zoe", "zoe", "../..", "..", ".bashrc"])
+    assert len(set(map(str.casefold, files.values()))) == 6
+    assert files["../.."] == "student" and files[".bashrc"] == "bashrc"
+
+
+@given(st.binary(max_size=2000))
+def test_any_list_of_names_is_read_or_refused_in_one_line(tmp_path_factory, data):
+    from tui_backprop.sheets.exercise import ExerciseError, read_students
+
+    path = tmp_path_factory.mktemp("names") / "names.txt"
+    path.write_bytes(data)
+    try:
+        names = read_students(path)
+    except ExerciseError as error:
+        assert "\n" not in str(error)
+    else:
+        assert names and all(name.strip() == name and "\n" not in name for name in names)

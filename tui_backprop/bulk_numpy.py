@@ -1,0 +1,142 @@
+"""Whole epochs as numpy matrix products, for large networks (chosen by bulk.py).
+
+The same formulas as core/maths.py, written for a batch of samples at once:
+each layer's sums are one product of its inputs with its weight matrix.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+from .core.program import Program
+
+CLIP = 1e-12  # the core's clip of a logarithm's argument (core/expr.py)
+
+
+class NumpyEpochs:
+    """The network's parameters as one vector (in the order of program.parameters), seen as a matrix
+    and a bias vector per layer, trained whole epochs at a time."""
+
+    def __init__(self, program: Program, env: dict[str, float]):
+        net = self.net = program.net
+        self.program, self.env = program, env
+        self.lr = env["lr"]
+        names = net.names
+        self.flat = np.array([env[p] for p in program.parameters])
+        self.weights, at = [], 0
+        for fan_in, fan_out in zip(net.sizes, net.sizes[1:]):
+            self.weights.append(self.flat[at: at + fan_in * fan_out].reshape(fan_out, fan_in))
+            at += fan_in * fan_out
+        self.biases = []
+        for layer in range(1, net.depth + 1):
+            count = {"none": 0, "shared": 1, "neuron": net.sizes[layer]}[net.bias]
+            self.biases.append(self.flat[at: at + count] if count else None)
+            at += count
+        samples = range(len(net.samples))
+        self.inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
+        self.targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
+        outputs, count = net.sizes[-1], len(net.samples)
+        self.count = {"half_sse": 1, "mse": outputs * count, "bce": outputs * count, "cce": count}[net.loss]
+        self.trains_bias = net.train_bias and net.bias != "none"
+
+    def run(self, epochs: int, record: str) -> tuple[dict, array]:
+        stride = 1 if record == "loss" else len(self.program.parameters) + 2
+        out = np.empty(epochs * stride)
+        for epoch in range(epochs):
+            loss, gradients, bias_gradients = self.gradients()
+            if record == "loss":
+                out[epoch] = loss
+            else:
+                row = out[epoch * stride:(epoch + 1) * stride]
+                row[0], row[1:-1], row[-1] = self.lr, self.flat, loss
+            self.update(gradients, bias_gradients)
+        env = dict(self.env)
+        env.update(zip(self.program.parameters, self.flat.tolist()))
+        records = array("d")
+        records.frombytes(memoryview(out).cast("B"))  # one copy, straight from numpy's buffer
+        return env, records
+
+    def gradients(self):
+        """Forward, E_total and backward: E_total (of the forward pass) and every gradient."""
+        net = self.net
+        activations = [self.inputs]
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases), 1):
+            total = activations[-1] @ w.T
+            if b is not None:
+                total += b
+            activations.append(_activate(net.activations[layer - 1], total))
+        a, t = activations[-1], self.targets
+        loss = float(_error(net.loss, a, t, self.count).sum())
+        if net.loss == "cce":
+            delta = (a * t.sum(axis=1, keepdims=True) - t) / self.count
+        else:
+            delta = _loss_slope(net.loss, a, t, self.count) * _slope(net.activations[-1], a)
+        gradients, bias_gradients = [None] * net.depth, [None] * net.depth
+        for layer in range(net.depth, 0, -1):
+            gradients[layer - 1] = delta.T @ activations[layer - 1]
+            if self.trains_bias:
+                bias_gradients[layer - 1] = delta.sum(axis=0)
+            if layer > 1:
+                delta = (delta @ self.weights[layer - 1]) * _slope(net.activations[layer - 2], activations[layer - 1])
+        return loss, gradients, bias_gradients
+
+    def update(self, gradients, bias_gradients) -> None:
+        for layer, gradient in enumerate(gradients):
+            self.weights[layer] -= self.lr * gradient
+            if self.trains_bias:
+                step = bias_gradients[layer]
+                self.biases[layer] -= self.lr * (step.sum() if self.net.bias == "shared" else step)
+
+
+def _activate(name: str, total: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        if name == "sigmoid":
+            out = 1.0 / (1.0 + np.exp(-total))
+            deep = total <= -708.0  # where the core takes e^x itself, as 1/(1 + e^−x) would overflow
+            if deep.any():
+                out[deep] = np.exp(total[deep])
+            return out
+        if name == "tanh":
+            return np.tanh(total)
+        if name == "relu":
+            return np.where(total <= 0.0, 0.0, total)
+        if name == "softmax":
+            shifted = np.exp(total - total.max(axis=1, keepdims=True))
+            return shifted / shifted.sum(axis=1, keepdims=True)
+        return total
+
+
+def _slope(name: str, out: np.ndarray) -> np.ndarray | float:
+    """da/ds through the output, as the core writes it (relu's step: a > 0 exactly when s > 0)."""
+    if name == "sigmoid":
+        return out * (1.0 - out)
+    if name == "tanh":
+        return 1.0 - out * out
+    if name == "relu":
+        return np.where(out > 0.0, 1.0, 0.0)
+    return 1.0
+
+
+def _clip(x: np.ndarray) -> np.ndarray:
+    return np.where(x <= CLIP, CLIP, x)
+
+
+def _error(loss: str, a: np.ndarray, t: np.ndarray, count: int) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        if loss == "half_sse":
+            return 0.5 * (t - a) * (t - a)
+        if loss == "mse":
+            return (t - a) * (t - a) / count
+        if loss == "bce":
+            return -(t * np.log(_clip(a)) + (1.0 - t) * np.log(_clip(1.0 - a))) / count
+        return -(t * np.log(_clip(a))) / count
+
+
+def _loss_slope(loss: str, a: np.ndarray, t: np.ndarray, count: int) -> np.ndarray:
+    if loss == "half_sse":
+        return a - t
+    if loss == "mse":
+        return 2.0 * (a - t) / count
+    return (a - t) / (count * _clip(a * (1.0 - a)))

@@ -1,0 +1,277 @@
+"""The program turned into Python source and compiled: the fast path.
+
+One sample's quantities are written out once as straight-line code, and the
+epoch loops over the samples with it, adding each sample's errors and gradients
+into E_total and the gradient sums in the order the trace adds them.  A product
+the epoch uses more than once (dE_total/da·da/ds, which every gradient into a
+neuron and every route through it starts with) is computed once and kept.
+Each line is the expression's own `py()`, which does the same floating-point
+operations as its `evaluate()`, so the fast path and the step-by-step trace
+agree to the last bit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, STEP_PY, Add, Expr, Mul, Sym
+from .program import BACKWARD, FORWARD, UPDATE, Program, Quantity, identifier
+
+# The kinds of quantity that one sample computes for itself.
+PER_SAMPLE_KEYS = ("neuron", "sum", "errors", "slope", "gradient", "bias gradient")
+INDENT = "    "
+
+
+def compile_program(program: Program, what: str):
+    """what: "loss", "history" or "row" (run(env, epochs, out)), "loss_only" (loss(env)) or "predict"."""
+    source, entry = epoch_source(program, what)
+    namespace = dict(RUNTIME)
+    exec(compile(source, f"<backprop {what}>", "exec"), namespace)
+    inner = namespace[entry]
+    if not program.names.multi_sample or what == "predict":  # predict takes its one sample's inputs itself
+        return inner
+    samples = [program.names.input_symbols(s) + program.names.target_symbols(s) for s in range(len(program.net.samples))]
+
+    def with_samples(env, *args):
+        return inner(env, *args, [tuple(env[symbol] for symbol in symbols) for symbols in samples])
+
+    return with_samples
+
+
+class _Template:
+    """One sample's quantities (sample 0's names stand for every sample), and the epoch's others."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self.multi = program.names.multi_sample
+        per_sample, shared = [], []
+        for n, segment in enumerate(program.segments):
+            mine = segment.key[0] in PER_SAMPLE_KEYS and segment.key[1] == 0
+            if mine or (not self.multi and segment.key[0] in ("total",)) or segment.phase == UPDATE:
+                (per_sample if mine else shared).extend(program.segment_quantities(n))
+        self.forward = [q for q in per_sample if q.phase == FORWARD]
+        self.backward = [q for q in per_sample if q.phase == BACKWARD]
+        self.total = [q for q in shared if q.kind == "total"]
+        self.updates = [q for q in shared if q.phase == UPDATE]
+        names = program.names
+        self.sample_inputs = names.input_symbols(0) + names.target_symbols(0)
+
+
+class _Emitter:
+    """Python lines for quantities, keeping each repeated leading product of two symbols in a variable."""
+
+    def __init__(self, quantities: list[Quantity]):
+        counts = Counter(pair for q in quantities for pair in _leading_pairs(q.expr))
+        self.shared = {pair for pair, count in counts.items() if count > 1}
+        self.kept: dict[tuple[str, str], str] = {}
+        self.lines: list[str] = []
+
+    def name(self, symbol: str) -> str:
+        return identifier(symbol)
+
+    def assign(self, target: str, expr: Expr, depth: int) -> None:
+        source = self.source(expr, depth)
+        self.lines.append(f"{INDENT * depth}{self.name(target)} = {source}")
+
+    def source(self, expr: Expr, depth: int) -> str:
+        if isinstance(expr, Add):
+            return "(" + " + ".join(self.source(term, depth) for term in expr.terms) + ")"
+        pair = _pair(expr)
+        if pair is None or pair not in self.shared:
+            return expr.py(self.name)
+        if pair not in self.kept:
+            kept = self.kept[pair] = f"_{len(self.kept)}"
+            self.lines.append(f"{INDENT * depth}{kept} = ({self.name(pair[0])}*{self.name(pair[1])})")
+        rest = [factor.py(self.name) for factor in expr.factors[2:]]
+        # (a*b*c) is (a*b)*c in Python: the kept product gives the same bits.
+        return "(" + "*".join([self.kept[pair], *rest]) + ")" if rest else self.kept[pair]
+
+
+def _pair(expr: Expr) -> tuple[str, str] | None:
+    if isinstance(expr, Mul) and len(expr.factors) >= 2 and all(isinstance(f, Sym) for f in expr.factors[:2]):
+        return expr.factors[0].name, expr.factors[1].name
+    return None
+
+
+def _leading_pairs(expr: Expr):
+    if isinstance(expr, Add):
+        for term in expr.terms:
+            yield from _leading_pairs(term)
+    elif _pair(expr) is not None:
+        yield _pair(expr)
+
+
+def epoch_source(program: Program, what: str) -> tuple[str, str]:
+    """The source of one compiled form, and the name of its function."""
+    template = _Template(program)
+    name = identifier
+    multi = template.multi
+    parameters = ["lr", *program.parameters]
+    if what == "predict":
+        emit = _Emitter(template.forward)
+        inputs = program.names.input_symbols(0)
+        lines = ["def predict(env, inputs):", *(f"{INDENT}{name(p)} = env[{p!r}]" for p in program.parameters),
+                 f"{INDENT}({', '.join(map(name, inputs))},) = inputs"]
+        for q in template.forward:
+            if q.kind in ("sum", "activation"):
+                emit.assign(q.symbol, q.expr, 1)
+        outputs = [program.names.output(program.net.depth, k, 0) for k in range(program.net.sizes[-1])]
+        return "\n".join(lines + emit.lines + [f"{INDENT}return [{', '.join(map(name, outputs))}]"]), "predict"
+
+    signature = "env, epochs, out" if what != "loss_only" else "env"
+    lines = [f"def run({signature}{', samples' if multi else ''}):"]
+    bound = parameters if multi else program.free
+    lines += [f"{INDENT}{name(s)} = env[{s!r}]" for s in bound]
+    body = 1 if what == "loss_only" else 2
+    if what != "loss_only":
+        recorded = {"loss": ["E_total"], "history": ["lr", *program.parameters, "E_total"], "row": None}[what]
+        lines.append(f"{INDENT}keep = out.append" if recorded and len(recorded) == 1 else f"{INDENT}keep = out.extend")
+        lines.append(f"{INDENT}for _ in range(epochs):")
+    quantities = template.forward + ([] if what == "loss_only" else template.backward)
+    emit = _Emitter(quantities + template.total)
+    trained = [q.param for q in template.updates]
+    if multi:
+        # Sums start from −0.0, which adds nothing to any number, not even the sign of a −0.0.
+        accumulate = ["E_total"] + ([] if what == "loss_only" else [f"dE_total/d{p}" for p in trained])
+        emit.lines += [f"{INDENT * body}{name(s)} = -0.0" for s in accumulate]
+        if what == "row":
+            emit.lines.append(f"{INDENT * body}forward = []")
+        emit.lines.append(f"{INDENT * body}for {', '.join(map(name, template.sample_inputs))} in samples:")
+        for q in template.forward:
+            emit.assign(q.symbol, q.expr, body + 1)
+        if what == "row":
+            emit.lines.append(f"{INDENT * (body + 1)}forward.extend(({', '.join(name(q.symbol) for q in template.forward)},))")
+        errors = [q.symbol for q in template.forward if q.kind == "error"]
+        emit.lines += [f"{INDENT * (body + 1)}{name('E_total')} = {name('E_total')} + {name(e)}" for e in errors]
+        if what != "loss_only":
+            for q in template.backward:
+                emit.assign(q.symbol, q.expr, body + 1)
+            emit.lines += [f"{INDENT * (body + 1)}{name(f'dE_total/d{p}')} = {name(f'dE_total/d{p}')} + "
+                           f"{name(q.symbol)}" for p, q in _per_sample_gradients(template.backward, trained)]
+    else:
+        for q in template.forward + template.total:
+            emit.assign(q.symbol, q.expr, body)
+        if what != "loss_only":
+            for q in template.backward:
+                emit.assign(q.symbol, q.expr, body)
+    lines += emit.lines
+    if what == "loss_only":
+        return "\n".join(lines + [f"{INDENT}return {name('E_total')}"]), "run"
+    if what == "row":
+        forward = "*forward, E_total" if multi else ", ".join(map(name, program.forward_symbols))
+        grads = [name(f"dE_total/d{p}") for p in trained]
+        lines.append(f"{INDENT * 2}keep(({', '.join(map(name, parameters))}, {forward}{''.join(', ' + g for g in grads)}))")
+    else:
+        kept = ", ".join(map(name, recorded))
+        lines.append(f"{INDENT * 2}keep({kept})" if len(recorded) == 1 else f"{INDENT * 2}keep(({kept}))")
+    for q in template.updates:
+        lines.append(f"{INDENT * 2}{name(q.symbol)} = {q.expr.py(name)}")
+    lines.append(f"{INDENT}env = dict(env)")
+    lines += [f"{INDENT}env[{p!r}] = {name(p)}" for p in program.parameters]
+    lines.append(f"{INDENT}return env")
+    return "\n".join(lines), "run"
+
+
+def _per_sample_gradients(backward: list[Quantity], trained: list[str]):
+    """(parameter, sample 0's gradient quantity) in the order of `trained`."""
+    by_param = {q.param: q for q in backward if q.kind == "gradient"}
+    return [(p, by_param[p]) for p in trained]
+
+
+# -- one epoch as Python to read (explain --format python) ------------------------------------
+
+# The non-linear pieces, from the same templates the fast path inlines.
+READABLE_HELPERS = f"""from math import exp, log, tanh
+
+
+def sigmoid(x):
+    return {SIGMOID_PY.format(x="x")}
+
+
+def relu(x):
+    return {RELU_PY.format(x="x")}
+
+
+def step(x):
+    return {STEP_PY.format(x="x")}
+
+
+def clip(x):
+    return {CLIP_PY.format(x="x")}
+
+
+def ln(x):
+    return log(clip(x))
+
+
+def softmax(*sums):
+    peak = max(sums)
+    powers = [exp(s - peak) for s in sums]
+    return [p / sum(powers) for p in powers]
+"""
+_GLYPHS = [("·", " * "), ("−", "-"), ("²", "**2"), ("½", "0.5"), ("σ(", "sigmoid(")]
+
+
+class _PythonNames:
+    """Shows a symbol as a Python name: one sample's names without the sample number, except its part
+    of a gradient, which ends in _s beside the sum over samples; `python` asks nodes to write what the
+    screen leaves implicit (a clip)."""
+
+    python = True
+
+    def __init__(self, parameters):
+        self.gradients = {f"dE_total/d{p}" for p in parameters}
+
+    def __call__(self, symbol: str) -> str:
+        base = re.sub(r"\[\d+\]$", "", symbol)
+        return identifier(base) + ("_s" if base != symbol and base in self.gradients else "")
+
+
+def _python(expr: Expr, names: _PythonNames) -> str:
+    text = expr.render(names)
+    for glyph, python in _GLYPHS:
+        text = text.replace(glyph, python)
+    return re.sub(r"softmax\(([^()]*)\)_(\d+)", lambda m: f"softmax({m.group(1)})[{int(m.group(2)) - 1}]", text)
+
+
+def readable_source(program: Program) -> str:
+    """One epoch of the network as plain Python with the seeds' names, in the order the app steps
+    through it: the same formulas the fast path compiles, written to be read (and run)."""
+    template = _Template(program)
+    net = program.net
+    name = _PythonNames(program.parameters)
+    lines = [f'"""One epoch of {net.name}, as backprop-tui computes it: forward, backward, update.', "",
+             "Run it: epoch(parameters, samples) returns E_total (of the forward pass) and the updated parameters.",
+             '"""', "", READABLE_HELPERS, ""]
+    lines.append("def epoch(parameters, samples):")
+    lines += [f"    {name(p)} = parameters[{p!r}]" for p in ["lr", *program.parameters]]
+    inputs = [name(s) for s in template.sample_inputs]
+    body = "    "
+    if template.multi:
+        lines.append("    E_total = 0.0")
+        lines += [f"    {name('dE_total/d' + p)} = 0.0" for p in program.trained]
+        lines.append(f"    for {', '.join(inputs)} in samples:")
+        body = "        "
+    else:
+        lines.append(f"    ({', '.join(inputs)},) = samples[0]")
+    lines.append(f"{body}# forward pass")
+    lines += [f"{body}{name(q.symbol)} = {_python(q.expr, name)}" for q in template.forward]
+    if template.multi:
+        lines += [f"{body}E_total += {name(q.symbol)}" for q in template.forward if q.kind == "error"]
+    else:
+        lines += [f"{body}E_total = {_python(q.expr, name)}" for q in template.total]
+    lines.append(f"{body}# backward pass")
+    lines += [f"{body}{name(q.symbol)} = {_python(q.expr, name)}" for q in template.backward]
+    if template.multi:
+        lines.append(f"{body}# this sample's part of each gradient")
+        lines += [f"{body}{name('dE_total/d' + p)} += {name(q.symbol)}" for p, q in _per_sample_gradients(template.backward, program.trained)]
+    lines.append("    # update")
+    lines += [f"    {name(q.symbol)} = {_python(q.expr, name)}" for q in template.updates]
+    kept = ", ".join(f"{p!r}: {name(p)}" for p in program.parameters)
+    lines += [f"    return E_total, {{{kept}}}", "", "",
+              "if __name__ == \"__main__\":",
+              f"    parameters = {{{', '.join(f'{p!r}: {v!r}' for p, v in net.start_env().items() if p in program.parameters or p == 'lr')}}}",
+              f"    samples = {[tuple(s.inputs) + tuple(s.targets) for s in net.samples]!r}",
+              "    print(epoch(parameters, samples))", ""]
+    return "\n".join(lines)

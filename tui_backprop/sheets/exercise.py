@@ -1,0 +1,227 @@
+"""Exercises for a class: each student's own variant of the network, a workbook to fill, and the key.
+
+A variant keeps the network's shape and learning rate and gets its own starting
+numbers, derived from the student's name and a course seed (the same name and
+seed always give the same numbers, so a lost file can be made again).  They are
+numbers a student works by hand: weights, biases and inputs in steps of 0.05,
+targets in steps of 0.01.
+
+For every student, inside the output folder and nowhere else:
+
+    students/NAME.xlsx        the workbook to hand out: the given numbers filled in above the
+                              table, the cells to compute left blank under their labels
+    key/NAME-key.csv          the answer key: the same table with every cell filled in
+    key/NAME-solution.md      the worked solution (the caller renders it)
+    key/NAME.json             the variant as a network file (`check --config key/NAME.json`)
+    key/students.csv          each student's name and file name
+
+Every file is written to a temporary file and renamed into place.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import unicodedata
+from pathlib import Path
+from typing import Callable
+
+from ..core import Network, Sample, build_program
+from ..core.files import atomic_writer
+from ..core.loader import network_to_dict
+from ..core.program import Program
+
+COURSE_SEED = "backprop"
+MAX_STUDENTS = 2_000
+MAX_NAME = 60  # characters of a file name made from a student's name
+MAX_EPOCHS = 100  # an exercise is worked by hand
+STUDENTS, KEY, ROSTER = "students", "key", "students.csv"
+TITLE = "Backpropagation exercise"
+
+
+class ExerciseError(ValueError):
+    """Bad input for an exercise; str() is one line for the user."""
+
+
+def safe_name(name: str) -> str:
+    """A file name for a student: letters, digits, . _ - only, no leading dot, at most MAX_NAME characters."""
+    ascii_only = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_only).strip("._-")
+    return text[:MAX_NAME].rstrip("._-") or "student"
+
+
+def read_students(path: str | Path) -> list[str]:
+    """One name a line; blank lines and lines starting with # are skipped, and so is a repeated name."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ExerciseError(f"cannot read {path}: {error.strerror or error}") from None
+    if len(data) > 1_000_000:
+        raise ExerciseError(f"{path} is too large for a list of names")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ExerciseError(f"{path} is not UTF-8 text") from None
+    names = []
+    for line in text.splitlines():
+        name = " ".join(line.split())
+        if name and not name.startswith("#") and name not in names:
+            names.append(name)
+    if not names:
+        raise ExerciseError(f"{path} names no student")
+    if len(names) > MAX_STUDENTS:
+        raise ExerciseError(f"{path} names {len(names):,} students; at most {MAX_STUDENTS:,} are supported")
+    return names
+
+
+def file_names(names: list[str]) -> dict[str, str]:
+    """Each student's file name, made unique with -2, -3, … where two names reduce to the same."""
+    taken: set[str] = set()
+    files = {}
+    for name in names:
+        base = safe_name(name)
+        candidate, number = base, 2
+        while candidate.casefold() in taken:
+            candidate = f"{base}-{number}"
+            number += 1
+        taken.add(candidate.casefold())
+        files[name] = candidate
+    return files
+
+
+def variant(net: Network, name: str, seed: str = COURSE_SEED, attempt: int = 0) -> Network:
+    """The network with the student's own starting numbers; the same name and seed give the same numbers."""
+    rng = random.Random(f"{seed}\n{name}\n{attempt}")  # a str seed is hashed with SHA-512: stable everywhere
+
+    def numbers(count: int, steps: int, unit: float, sign: bool = False) -> tuple[float, ...]:
+        # Different numbers where there are enough: a slip that reads w2 for w4 must change the result.
+        grid = list(range(1, steps + 1))
+        picked = rng.sample(grid, count) if count <= len(grid) else [rng.choice(grid) for _ in range(count)]
+        return tuple(round(-k * unit if sign and rng.random() < 0.5 else k * unit, 2) for k in picked)
+
+    weights = numbers(len(net.weights), 19, 0.05, sign=any(w < 0 for w in net.weights))
+    biases = numbers(len(net.biases), 19, 0.05)
+    samples = net.samples
+    if len(samples) == 1 and net.loss != "cce":  # several samples are a data set (xor's), kept as it is
+        sample = samples[0]
+        samples = (Sample(numbers(len(sample.inputs), 19, 0.05), numbers(len(sample.targets), 99, 0.01)),)
+    return net.with_changes(weights=weights, biases=biases, samples=samples, name=safe_name(name))
+
+
+def variants(net: Network, names: list[str], seed: str = COURSE_SEED) -> dict[str, Network]:
+    """Every student's variant; no two students share the same starting numbers."""
+    seen: set[tuple] = set()
+    found = {}
+    for name in names:
+        for attempt in range(100):
+            candidate = variant(net, name, seed, attempt)
+            numbers = tuple(candidate.start_env().values())
+            if numbers not in seen:
+                break
+        seen.add(numbers)
+        found[name] = candidate
+    return found
+
+
+def table_columns(program: Program) -> list[str]:
+    """The columns a student fills: the parameters of each epoch, then its forward values and gradients."""
+    return [column for column in program.columns if column != "lr"]
+
+
+def given_numbers(program: Program) -> list[tuple[str, float]]:
+    """The numbers an exercise gives: the learning rate and every starting value."""
+    return list(program.net.start_env().items())
+
+
+def write_exercises(net: Network, names: list[str], epochs: int, out: str | Path, seed: str = COURSE_SEED,
+                    solution: Callable[[Network, int], str] | None = None) -> list[Path]:
+    """Write every student's workbook and the teacher's key into `out`; returns the files written."""
+    if not 1 <= epochs <= MAX_EPOCHS:
+        raise ExerciseError(f"an exercise has 1 to {MAX_EPOCHS} epochs, got {epochs}")
+    out = Path(out)
+    files = file_names(names)
+    written = []
+    try:
+        (out / STUDENTS).mkdir(parents=True, exist_ok=True)
+        (out / KEY).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExerciseError(f"cannot write into {out}: {error.strerror or error}") from None
+    for name, student_net in variants(net, names, seed).items():
+        program = build_program(student_net)
+        stem = files[name]
+        written.append(_write_workbook(out / STUDENTS / f"{stem}.xlsx", program, name, epochs))
+        written.append(_write_key(out / KEY / f"{stem}-key.csv", program, name, epochs))
+        data = network_to_dict(student_net)
+        with atomic_writer(out / KEY / f"{stem}.json", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=1, ensure_ascii=False)
+        written.append(out / KEY / f"{stem}.json")
+        if solution is not None:
+            with atomic_writer(out / KEY / f"{stem}-solution.md", encoding="utf-8") as stream:
+                stream.write(solution(student_net, epochs))
+            written.append(out / KEY / f"{stem}-solution.md")
+    with atomic_writer(out / KEY / ROSTER, newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["student", "file"])
+        writer.writerows([name, files[name]] for name in names)
+    written.append(out / KEY / ROSTER)
+    return written
+
+
+def _header_block(program: Program, name: str) -> list[list]:
+    net = program.net
+    given = []
+    for symbol, value in given_numbers(program):
+        given += [symbol, value]
+    shape = f"{'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, loss {net.loss}"
+    return [
+        [TITLE, name],
+        ["network", shape],
+        given,
+        ["Fill in every blank cell below, one row per epoch; each weight of an epoch after the first "
+         "is the one its update gives."],
+        [],
+    ]
+
+
+def _write_workbook(path: Path, program: Program, name: str, epochs: int) -> Path:
+    import openpyxl  # only exercises and XLSX files need it
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "exercise"
+    for line in _header_block(program, name):
+        sheet.append(line)
+    columns = table_columns(program)
+    sheet.append(["epoch", *columns])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    start = program.net.start_env()
+    for epoch in range(1, epochs + 1):
+        given = [start[c] if epoch == 1 and c in program.parameters else None for c in columns]
+        sheet.append([epoch, *given])
+    with atomic_writer(path, "wb") as stream:
+        workbook.save(stream)
+    return path
+
+
+def key_rows(program: Program, epochs: int) -> list[dict[str, float]]:
+    """Every value of every epoch, by the core's fast path: the answer key."""
+    env, out = program.run(program.net.start_env(), epochs, "row")
+    width = len(program.columns)
+    return [dict(zip(program.columns, out[k * width:(k + 1) * width])) for k in range(epochs)]
+
+
+def _write_key(path: Path, program: Program, name: str, epochs: int) -> Path:
+    columns = table_columns(program)
+    with atomic_writer(path, newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        for line in _header_block(program, name):
+            writer.writerow([repr(cell) if isinstance(cell, float) else cell for cell in line])
+        writer.writerow(["epoch", *columns])
+        for epoch, row in enumerate(key_rows(program, epochs), start=1):
+            writer.writerow([epoch, *(repr(row[c]) for c in columns)])
+    return path
+
