@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 
 from tui_backprop.app.main import BackpropApp
 from tui_backprop.core import PRESETS
 
 
-def drive(body, preset: str = "mazur", size=(120, 40), network=None, **app_args):
+def drive(body, preset: str = "mazur", size=(120, 40), network=None, toasts: bool = False, **app_args):
     """Run `await body(app, pilot)` inside the real app; returns the app afterwards.
+    `toasts` shows notifications on screen (run_test leaves them out unless asked).
 
     run_test re-raises any exception the app met, so a crash fails the test."""
     app = BackpropApp(network or (None if app_args else PRESETS[preset]()), **app_args)
+    record_notifications(app)
 
     async def main():
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=toasts) as pilot:
             await pilot.pause()
             await body(app, pilot)
 
@@ -23,9 +27,22 @@ def drive(body, preset: str = "mazur", size=(120, 40), network=None, **app_args)
     return app
 
 
+# Rich's SVG export: one <text> per run of like-styled characters, placed by x (12.2 px a column) and clipped to its line.
+SVG_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+                      r'clip-path="url\(#[\w-]*-line-(\d+)\)">([^<]*)</text>')
+SVG_COLUMN_WIDTH = 12.2
+
+
 def screen_text(app) -> str:
-    """The whole screen as plain text, as a person would read it."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    """The whole screen as plain text, as a person would read it (from Textual's public screenshot)."""
+    width, height = app.size
+    rows = [[" "] * width for _ in range(height)]
+    for x, line, text in SVG_TEXT.findall(app.export_screenshot()):
+        column = round(float(x) / SVG_COLUMN_WIDTH)
+        for offset, character in enumerate(html.unescape(text).replace("\xa0", " ")):
+            if column + offset < width:
+                rows[int(line)][column + offset] = character
+    return "\n".join("".join(row) for row in rows)
 
 
 async def press(pilot, *keys: str) -> None:
@@ -49,5 +66,17 @@ def widget_text(app, widget) -> str:
 
 
 def notifications(app) -> str:
-    """Every message the app has shown as a toast (toasts sit on a layer of their own)."""
-    return "\n".join(notification.message for notification in app._notifications)
+    """Every message the app has shown as a toast, as recorded by `drive` from the public `notify`."""
+    return "\n".join(app.notified)
+
+
+def record_notifications(app) -> None:
+    """Keep every message given to `app.notify` in `app.notified`."""
+    app.notified = []
+    shown = app.notify
+
+    def notify(message, *args, **kwargs):
+        app.notified.append(str(message))
+        return shown(message, *args, **kwargs)
+
+    app.notify = notify

@@ -192,6 +192,9 @@ def test_open_a_preset_and_a_network_file():
         await press(pilot, "n")
         await press(pilot, "o")
         await type_in(pilot, "xor")
+        # one unsaved step would be lost: it asks first (tests/test_app_work.py covers the answers)
+        assert app.stepper.net.name == "mazur" and "1 step of epoch 1" in screen_text(app)
+        await press(pilot, "enter")
         assert app.stepper.net.name == "xor" and app.stepper.position == 0
         await press(pilot, "o")
         await type_in(pilot, "no/such/file.toml")
@@ -572,7 +575,10 @@ def test_export_writes_csv_workbook_and_worked_solution(tmp_path, monkeypatch):
         assert "lr" in workbook.defined_names
         solution = (tmp_path / "mazur-solution.md").read_text()
         assert solution.startswith("# Worked solution: mazur") and "dE_total/dw1" in solution
-        assert "Exported mazur-history.csv, mazur.xlsx, mazur-solution.md" in notifications(app)
+        # the whole history, and the current epoch (the third: two are done) as workbook and solution
+        assert "## Epoch 3, forward pass" in solution and "Epoch 1" not in solution
+        assert ("Exported mazur-history.csv (2 epochs), mazur.xlsx and mazur-solution.md "
+                "(epoch 3, from the numbers after epoch 2)") in notifications(app)
 
     drive(body)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tui_backprop.app.main import BackpropApp
 from tui_backprop.core import PRESETS
 
@@ -55,3 +57,65 @@ def test_xor_picture_120x40(snap_compare):
 
 def test_decision_boundary_80x24(snap_compare):
     assert snap_compare(BackpropApp(PRESETS["xor"]()), terminal_size=(80, 24), press=["b"])
+
+
+# -- each screen and layout at 80×24 and 120×40 -------------------------------
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@SIZES
+def test_help_screen(snap_compare, size):
+    assert snap_compare(mazur(), terminal_size=size, press=["question_mark"])
+
+
+@SIZES
+def test_light_theme(snap_compare, size):
+    async def light(pilot):
+        pilot.app.theme = "textual-light"
+
+    assert snap_compare(mazur(), terminal_size=size, run_before=light, press=["e", "f", "n"])
+
+
+@SIZES
+def test_a_checked_sheet_with_a_mistake(snap_compare, size, tmp_path, monkeypatch):
+    import csv
+
+    from tui_backprop.cli import main
+
+    monkeypatch.chdir(tmp_path)  # the app shows the path as typed: relative, the same every run
+    assert main(["train", "--preset", "mazur", "--epochs", "3", "--csv", "student.csv"]) == 0
+    rows = list(csv.reader(open("student.csv")))
+    rows[2][rows[0].index("a_h1")] = "0.61234"
+    with open("student.csv", "w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+
+    async def check(pilot):
+        await pilot.press("o")
+        pilot.app.focused.value = ""
+        await pilot.press(*"student.csv", "enter")
+        await settle(pilot)
+
+    assert snap_compare(mazur(), terminal_size=size, run_before=check)
+
+
+@SIZES
+def test_a_diverged_run(snap_compare, size, tmp_path):
+    from tui_backprop.core import load_network
+
+    # One identity neuron, E = ½(t − w·i)²: each epoch multiplies the error by (1 − lr), so lr 3 blows up.
+    line = tmp_path / "line.toml"
+    line.write_text('layers = [1, 1]\nactivations = "identity"\nweights = [0.5]\nlearning_rate = 3\n'
+                    '[[samples]]\ninputs = [1.0]\ntargets = [1.0]\n')
+
+    async def run(pilot):
+        await pilot.press("r")
+        pilot.app.focused.value = ""
+        await pilot.press(*"2000", "enter")
+        await settle(pilot)
+
+    assert snap_compare(BackpropApp(load_network(line)), terminal_size=size, run_before=run)

@@ -75,6 +75,8 @@ def test_installed_app_steps_and_quits_in_a_real_terminal(session):
     tmux("send-keys", "-t", name, "p")
     wait_for(name, "forward 1/11")
     tmux("send-keys", "-t", name, "q")
+    wait_for(name, "1 step of epoch 1 not saved")  # q offers to save first; d quits without
+    tmux("send-keys", "-t", name, "d")
     assert exit_status(status) == 0
 
 
@@ -91,6 +93,8 @@ def test_a_256_colour_terminal_gets_256_colours_and_a_reversed_current_operation
     # the diagram's header: the operation just computed, reversed (SGR 7) right before its text
     assert re.search(r"\x1b\[[0-9;]*\b7m(\x1b\[[0-9;]*m)*h1 = ", header), header
     tmux("send-keys", "-t", name, "q")
+    wait_for(name, "not saved")
+    tmux("send-keys", "-t", name, "d")  # quit without saving the one step
     assert exit_status(status) == 0
 
 

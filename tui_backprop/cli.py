@@ -46,6 +46,19 @@ class _Parser(argparse.ArgumentParser):
         return super().format_help()
 
 
+class _Version(argparse.Action):
+    """--version: the installed package's version, looked up only when asked (start-up stays fast)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import version
+
+        print(f"{parser.prog} {version('backprop-tui')}")
+        parser.exit()
+
+
 def _argument(parse, acceptable, wanted: str):
     """An argparse type: `parse` the text, and refuse it unless `acceptable`, saying what is `wanted`."""
     def convert(text: str):
@@ -95,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "2 bad arguments or input, 3 the app crashed.")
     _network_options(parser)
     parser.add_argument("--resume", metavar="FILE", help="reopen a saved session")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     explain = commands.add_parser("explain", help="print the worked solution of the first epochs")

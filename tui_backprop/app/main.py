@@ -6,6 +6,7 @@ after each change and the widgets, data-bound to it, redraw themselves.
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 from textual import work
@@ -13,14 +14,12 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
-
-from rich.text import Text
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..core import PRESETS, Network, NetworkError, Stepper
+from ..core.current import current_network, describe_start, starting_network
 from ..core.expr import format_number
 from ..core.quiz import Quiz, read_number
 from .widgets.diagram import NetworkDiagram
@@ -28,7 +27,7 @@ from .widgets.history_table import HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
-from .widgets.screens import ConfirmScreen, HelpScreen, PromptScreen, RunScreen
+from .widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
 from .widgets.values import ValuesTable
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -38,16 +37,18 @@ PANELS = ("values", "chart", "history")
 MAX_RUN = 10_000_000
 SHEET_SUFFIXES = (".csv", ".xlsx")
 
-HELP_INTRO = """\
-Each epoch is worked the way the examples do it by hand: the forward pass (every
-weighted sum, activation and error), the backward pass (every chain-rule factor
-and gradient) and the update (every parameter, all from the same forward pass).
-n computes the next operation; p takes it back exactly. Click a neuron or an edge
-to see its formula and value."""
+# One paragraph: the help dialog wraps it to its width.
+HELP_INTRO = ("Each epoch is worked the way the examples do it by hand: the forward pass (every weighted sum, "
+              "activation and error), the backward pass (every chain-rule factor and gradient) and the update "
+              "(every parameter, all from the same forward pass). n computes the next operation; p takes it back "
+              "exactly. Click a neuron or an edge to see its formula and value.")
 
 # Actions that change the stepper: refused while a run or a dialog is under way.
 STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", "learning_rate", "edit", "open",
-            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export"}
+            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix"}
+# Workers that hold `running` while they read the stepper.
+BUSY_GROUPS = {"run", "export", "save"}
+FINISHED = {WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED}
 
 
 class BackpropApp(App):
@@ -68,14 +69,15 @@ class BackpropApp(App):
         Binding("s", "rates", "Rates", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
         Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
         Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
-        Binding("q", "quit", "Quit", tooltip="Leave"),
+        Binding("q", "quit", "Quit", tooltip="Leave (offers to save unsaved work first)"),
         # Listed by ? and the command palette.
         Binding("l", "learning_rate", "Rate", show=False, tooltip="Set the learning rate"),
         Binding("w", "edit", "Edit", show=False, tooltip="Edit a weight, bias, input or target"),
-        Binding("0", "reset", "Reset", show=False, tooltip="Back to the starting numbers"),
+        Binding("0", "reset", "Reset", show=False, tooltip="Back to the network's starting numbers, as opened (asks)"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="Save the whole session to a file (o opens it again)"),
-        Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), a live workbook (.xlsx) and "
-                                                             "the worked solution (.md) into this folder"),
+        Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), and the current epoch as a "
+                                                             "live workbook (.xlsx) and a worked solution (.md), into "
+                                                             "this folder (never over a file)"),
         Binding("v", "cycle_panel", "Panel", show=False,
                 tooltip="On terminals smaller than 110×34, switch the bottom panel (values, chart, history)"),
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
@@ -100,6 +102,9 @@ class BackpropApp(App):
     quiz_on = reactive(False)
     matrix_on = reactive(False)
     boundary_on = reactive(False)
+    # A run, an export or a save is reading the stepper: the stepping keys wait (and leave the footer).
+    running = reactive(False, bindings=True)
+    too_small = reactive(False, bindings=True)
 
     def __init__(self, network: Network | None = None, stepper: Stepper | None = None, quiz: Quiz | None = None,
                  session_path: str | None = None):
@@ -108,8 +113,11 @@ class BackpropApp(App):
         self.stepper = stepper or Stepper(network or PRESETS["excel"]())
         self.quiz = quiz or Quiz()
         self.session_path = session_path  # where ctrl+s saves; it asks, offering this
-        self.running = False
         self.stop_requested = False
+        self.saved_version = 0  # `version` when the work on screen was last saved or opened
+        self.quit_after_save = False
+        self.saving_version = 0
+        self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
 
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -117,7 +125,7 @@ class BackpropApp(App):
         # Before the panels exist, so that the first style pass already has the layout's classes.
         self._fit(self.size.width, self.size.height)
         self.watch_panel()
-        # Kept by id: the panels are relabelled after every step, quicker than querying the DOM for them.
+        # Kept by id: quicker than querying the DOM for them.  Each sets its own border titles.
         self.panels = panels = {
             "diagram": NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version),
             "operation": OperationPanel(stepper, id="operation").data_bind(BackpropApp.version),
@@ -125,9 +133,8 @@ class BackpropApp(App):
             "history": HistoryTable(stepper, id="history").data_bind(BackpropApp.version),
             "chart": LossChart(id="chart"),
         }
-        # Labelled and filled before they mount, so that the first frame is the finished one.
-        for panel in panels.values():
-            self._label(panel)
+        panels["chart"].border_title = "loss"
+        # Filled before it mounts, so that the first frame is the finished one.
         self._update_chart()
         with Vertical(id="board"):
             with Horizontal(id="top"):
@@ -138,7 +145,25 @@ class BackpropApp(App):
                 yield panels["history"]
                 yield panels["chart"]
         yield Static(f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}.", id="too-small")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        if not self.is_headless:
+            signal.signal(signal.SIGHUP, self._hung_up)
+
+    def _hung_up(self, _signal, _frame) -> None:
+        """The terminal went away (a dropped SSH connection): keep unsaved work in a file of its own, then leave.
+
+        Not while a run or a save is under way in a thread: the stepper is changing under it."""
+        from ..core.session import save_study
+        from .files import hangup_path
+
+        if self.unsaved_work() and not self.running:
+            try:
+                save_study(hangup_path(self.stepper.net.name, self.session_path), self.stepper, self.quiz)
+            except OSError:
+                pass  # nowhere to say so: the terminal is gone
+        self.exit()
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
@@ -146,16 +171,14 @@ class BackpropApp(App):
         if (event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT) and isinstance(self.screen, CommandPalette):
             self.pop_screen()
 
-    def _too_small(self) -> bool:
-        return self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
-
     def notify(self, message: str, *, markup: bool = False, **options) -> None:
         """As App.notify, but plain text: every message here may quote a file name or a file's content."""
         super().notify(message, markup=markup, **options)
 
     def _fit(self, width: int, height: int) -> None:
+        self.too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         self._layout_classes({
-            "-too-small": width < MIN_WIDTH or height < MIN_HEIGHT,
+            "-too-small": self.too_small,
             "-compact": width < ROOMY_WIDTH or height < ROOMY_HEIGHT,
         })
 
@@ -173,48 +196,26 @@ class BackpropApp(App):
         history = self.stepper.history
         self.panels["chart"].set_curves({"E_total": history.losses()}, version=(id(history), history.revision))
 
-    def _labels(self) -> dict[str, tuple[str, str]]:
-        """Each panel's border title and subtitle, by its id."""
-        stepper, net = self.stepper, self.stepper.net
-        diverged = stepper.history.first_divergence()
-        epochs = f"{len(stepper.history):,} epochs" + (f" · diverged at epoch {diverged:,}" if diverged else "")
-        return {
-            "diagram": (f"{net.name} · {'-'.join(map(str, net.sizes))}", ""),
-            "matrix": (f"{net.name} · matrix form", ""),
-            "boundary": (f"{net.name} · decision boundary", f"epoch {stepper.epoch:,}"),
-            "operation": ("operation", f"lr {format_number(stepper.values['lr'])}"),
-            "values": ("this epoch", ""),
-            "chart": ("loss", ""),
-            "history": ("history (one row per epoch)", epochs),
-        }
-
-    def _label(self, panel, labels: dict[str, tuple[str, str]] | None = None) -> None:
-        title, subtitle = (labels or self._labels())[panel.id]
-        # As Content, never markup: the title holds the network's name, which comes from a file.
-        title, subtitle = Content(title), Content(subtitle)
-        # Setting either repaints the panel, even to the same text: only on a change (they read back as markup).
-        if (panel.border_title or "") != title.markup:
-            panel.border_title = title
-        if (panel.border_subtitle or "") != subtitle.markup:
-            panel.border_subtitle = subtitle
-
-    def _relabel(self) -> None:
-        labels = self._labels()
-        for panel in self.panels.values():
-            self._label(panel, labels)
-
     def changed(self) -> None:
         """The stepper moved: redraw everything that reads it."""
         self.version += 1
-        self._relabel()
         self._update_chart()
-        if self.quiz_on:
-            self._ask()
+
+    def unsaved_work(self) -> str | None:
+        """What would be lost if the session were replaced or left now, in words; None if nothing."""
+        stepper = self.stepper
+        if self.version == self.saved_version or not (stepper.position or len(stepper.history)):
+            return None
+        epochs, steps = len(stepper.history), 0 if stepper.epoch_done else stepper.position
+        parts = [f"{epochs:,} finished epoch{'s' if epochs != 1 else ''}"] if epochs else []
+        parts += [f"{steps} step{'s' if steps != 1 else ''} of epoch {stepper.epoch:,}"] if steps else []
+        return " and ".join(parts)
 
     # -- stepping -------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
-        # Below the smallest size only the note asking for more room is drawn: nothing else may open.
-        if action != "quit" and self._too_small():
+        # Below the smallest size only the note asking for more room is drawn: nothing else may open
+        # (the command palette cannot even draw its list in a few columns).
+        if action != "quit" and self.too_small:
             return False
         if action in STEPPING and (self.running or len(self.screen_stack) > 1):
             return False
@@ -222,7 +223,7 @@ class BackpropApp(App):
 
     def action_next(self) -> None:
         if self.quiz_on and self.quiz.asks(self.stepper.upcoming):
-            self.notify("Type your value and press enter, or esc to see it.", timeout=2)
+            self.quiz_bar.tell("Type your value and press enter, or esc to see it.")
             return
         self.stepper.next()
         self.changed()
@@ -246,13 +247,15 @@ class BackpropApp(App):
             if sure:
                 self.stepper.reset()
                 self._replace_stepper(self.stepper)
-                self.notify("Back to the starting numbers.", timeout=3)
+                self.notify("Back to the network's starting numbers.", timeout=3)
 
-        if not (self.stepper.position or len(self.stepper.history)):
+        stepper = self.stepper
+        if not (stepper.position or len(stepper.history)) and stepper.values == stepper.net.start_env():
             return
         # Reset cannot be undone, so it asks first: a stray 0 must not cost an afternoon's work.
-        self.push_screen(ConfirmScreen(f"Back to the starting numbers? This clears {len(self.stepper.history):,} "
-                                       "finished epochs and cannot be undone (ctrl+s saves them first)."), reset)
+        self.push_screen(ConfirmScreen(f"Back to the network's starting numbers, as it was opened (edits made with "
+                                       f"w and l go too)? This clears {len(stepper.history):,} finished epochs and "
+                                       "cannot be undone (ctrl+s saves them first)."), reset)
 
     def action_run(self) -> None:
         def check(text: str) -> str | None:
@@ -278,7 +281,8 @@ class BackpropApp(App):
         self.stop_requested = True
 
     @work(thread=True, exclusive=True, group="run")
-    def run_epochs(self, epochs: int, progress: RunScreen) -> None:
+    def run_epochs(self, epochs: int, progress: RunScreen) -> tuple[int, int]:
+        """(epochs done, epochs asked); on_worker_state_changed takes it from there."""
         from .. import bulk  # numpy, for a large network: imported on the first run, not at start-up
 
         worker = get_current_worker()
@@ -290,24 +294,44 @@ class BackpropApp(App):
             if boundary is not None:  # a copy, taken here between chunks, for the main thread to draw
                 self.call_from_thread(boundary.show_run, dict(self.stepper.values))
 
-        try:
-            done = self.stepper.run(
-                epochs,
-                on_progress=on_progress,
-                should_stop=lambda: self.stop_requested or worker.is_cancelled,
-                bulk=lambda env, count: bulk.train(program, env, count, "history"),
-                # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
-                **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
-            )
-        finally:
-            self.call_from_thread(self._run_finished, progress)
-        if done < epochs:
-            self.call_from_thread(self.notify, f"Stopped after {done:,} of {epochs:,} epochs.")
+        done = self.stepper.run(
+            epochs,
+            on_progress=on_progress,
+            should_stop=lambda: self.stop_requested or worker.is_cancelled,
+            bulk=lambda env, count: bulk.train(program, env, count, "history"),
+            # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
+            **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
+        )
+        return done, epochs
 
-    def _run_finished(self, progress: RunScreen) -> None:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        # event.state, not worker.state: by the time the PENDING and RUNNING events arrive, a short
+        # worker has finished, and each of them would be taken for its end.
+        if worker.group not in BUSY_GROUPS or event.state not in FINISHED:
+            return
         self.running = False
-        progress.dismiss()
+        if worker.group == "run":
+            await self._run_finished(worker)
+        elif event.state == WorkerState.SUCCESS:
+            message, severity = worker.result
+            self.notify(message, severity=severity)
+            if worker.group == "export" and severity == "information":
+                self.panels["operation"].note = message
+            if worker.group == "save" and severity == "information":
+                self.saved_version = self.saving_version
+                if self.quit_after_save:
+                    self.exit()
+            self.quit_after_save = False
+
+    async def _run_finished(self, worker: Worker) -> None:
+        if isinstance(self.screen, RunScreen):
+            await self.screen.dismiss()
         self.changed()
+        if worker.state == WorkerState.SUCCESS:
+            done, epochs = worker.result
+            if done < epochs:
+                self.notify(f"Stopped after {done:,} of {epochs:,} epochs.")
         diverged = self.stepper.history.first_divergence()
         if diverged:
             self.notify(f"E_total stopped being a finite number at epoch {diverged:,}: this learning rate diverges.",
@@ -358,22 +382,21 @@ class BackpropApp(App):
         from ..core.loader import load_network  # on first use: start-up stays fast
         from ..core.session import SESSION_SUFFIX, SessionError, load_study
 
-        opened: list[tuple[Stepper, Quiz | None]] = []
+        opened: list[tuple[Stepper, Quiz | None, str | None]] = []
 
         def check(text: str) -> str | None:
             text = text.strip()
             try:
                 if text in PRESETS:
-                    opened.append((Stepper(PRESETS[text]()), None))
+                    opened.append((Stepper(PRESETS[text]()), None, None))
                 elif text.lower().endswith(SHEET_SUFFIXES):
                     if not Path(text).is_file():
                         return f"{text}: no such file"
                     self.check_sheet(text)
                 elif text.endswith(SESSION_SUFFIX):
-                    opened.append(load_study(text))
-                    self.session_path = text
+                    opened.append(load_study(text) + (text,))
                 else:
-                    opened.append((Stepper(load_network(text)), None))
+                    opened.append((Stepper(load_network(text)), None, None))
             except NetworkError as error:
                 return f"{text}: {error}"
             except SessionError as error:
@@ -382,21 +405,37 @@ class BackpropApp(App):
 
         def done(result: str | None) -> None:
             if result and opened:
-                stepper, quiz = opened[-1]
-                self.quiz = quiz or self.quiz
-                self._replace_stepper(stepper)
+                stepper, quiz, session_path = opened[-1]
+
+                def replace() -> None:
+                    self.quiz = quiz or self.quiz
+                    if session_path:
+                        self.session_path = session_path
+                    self._replace_stepper(stepper)
+
+                self.replace_if_sure(f"open {result.strip()}", replace)
 
         self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json), "
                                       f"a saved session ({SESSION_SUFFIX}) or a spreadsheet to check (.csv, .xlsx)",
                                       "mazur  or  examples/tanh-3-layer.toml", check=check,
-                                      suggestions=list(PRESETS)), done)
+                                      suggester=PathSuggester(list(PRESETS))), done)
+
+    def replace_if_sure(self, what: str, replace) -> None:
+        """Call `replace` (which replaces the work on screen) at once, or after a yes if work would be lost."""
+        lost = self.unsaved_work()
+        if not lost:
+            replace()
+            return
+        self.push_screen(ConfirmScreen(f"To {what}, the work on screen goes: {lost}, not saved "
+                                       "(p cannot bring it back). Go on? (esc, then ctrl+s, saves it first)"),
+                         lambda sure: replace() if sure else None)
 
     @work(thread=True, exclusive=True, group="sheet")
     def check_sheet(self, path: str) -> None:
         """Check a student's sheet against the network on screen, then show where it first goes wrong."""
         from ..sheets import SheetError, check_sheet  # on first use: start-up stays fast
 
-        net = self.stepper.net.with_changes(lr=self.stepper.values["lr"])
+        net = starting_network(self.stepper)
         try:
             report = check_sheet(path, net)
         except SheetError as error:
@@ -421,41 +460,23 @@ class BackpropApp(App):
             note += " Wrong cells are marked in the history."
             self.notify(f"{len(report.mismatches):,} wrong cells; the first mistake starts at epoch {first.epoch}, "
                         f"{first.symbol}.", severity="warning")
-        self._replace_stepper(stepper, {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}, note)
+        marks = {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}
+        self.replace_if_sure(f"show {report.path} checked", lambda: self._replace_stepper(stepper, marks, note))
 
     def action_export(self) -> None:
         self.running = True
-        self.export_files(self.stepper.net.name)
+        self.export_files()
 
     @work(thread=True, exclusive=True, group="export")
-    def export_files(self, name: str) -> None:
-        """The history as CSV, a live-formula workbook and the worked solution as Markdown, in this folder."""
-        from ..core.files import atomic_writer, safe_file_name  # on first use: start-up stays fast
-        from ..sheets import ExportError, export_xlsx
-        from ..sheets.xlsx import MAX_EPOCHS as XLSX_MAX_EPOCHS
-        from ..worked import render_explanation, write_rows
+    def export_files(self) -> tuple[str, str]:
+        """(message, severity), for on_worker_state_changed."""
+        from ..sheets import ExportError
+        from .files import export_files
 
-        stepper = self.stepper
-        history = stepper.history
-        # The name comes from a file: reduced to a plain name, so that every export lands in this folder.
-        paths = [safe_file_name(name, suffix) for suffix in ("-history.csv", ".xlsx", "-solution.md")]
-        net = stepper.net.with_changes(lr=stepper.values["lr"])
         try:
-            with atomic_writer(paths[0], newline="", encoding="utf-8") as stream:
-                write_rows(stream, history.columns, ((k, history.row(k)) for k in range(1, len(history) + 1)))
-            export_xlsx(net, min(max(len(history), 1), XLSX_MAX_EPOCHS), paths[1])
-            solution = Stepper(net)
-            start = dict(solution.values)
-            with atomic_writer(paths[2], encoding="utf-8") as stream:
-                stream.write(render_explanation(net, start, solution.trace(1), 6, markdown=True))
-        except (OSError, ExportError) as error:
-            self.call_from_thread(self.notify, f"Export stopped: {error}", severity="error")
-        else:
-            message = "Exported " + ", ".join(paths)
-            self.call_from_thread(self.notify, message)
-            self.call_from_thread(setattr, self.query_one(OperationPanel), "note", message)
-        finally:
-            self.running = False
+            return export_files(self.stepper), "information"
+        except (OSError, ExportError, NetworkError) as error:  # NetworkError: numbers no longer finite
+            return f"Export stopped: {error}", "error"
 
     def action_save(self) -> None:
         from ..core.files import safe_file_name
@@ -465,23 +486,44 @@ class BackpropApp(App):
             if path:
                 self.session_path = path.strip()
                 self.running = True
+                self.saving_version = self.version
                 self.save_session(self.session_path)
+            else:
+                self.quit_after_save = False
 
         suggested = self.session_path or safe_file_name(self.stepper.net.name, SESSION_SUFFIX)
-        self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested), save)
+        self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested,
+                                      suggester=PathSuggester([])), save)
 
     @work(thread=True, exclusive=True, group="save")
-    def save_session(self, path: str) -> None:
+    def save_session(self, path: str) -> tuple[str, str]:
+        """(message, severity), for on_worker_state_changed."""
         from ..core.session import save_study
 
         try:
             save_study(path, self.stepper, self.quiz)
         except OSError as error:
-            self.call_from_thread(self.notify, f"Not saved: {error}", severity="error")
-        else:
-            self.call_from_thread(self.notify, f"Saved to {path}; backprop-tui --resume {path} brings it back.")
-        finally:
-            self.running = False
+            return f"Not saved: {error}", "error"
+        return f"Saved to {path}; backprop-tui --resume {path} brings it back.", "information"
+
+    def action_quit(self) -> None:
+        if self.running:  # the stepper is changing in a thread: it can be neither saved nor left unasked
+            self.notify("A run, an export or a save is under way: esc stops a run; then q.", timeout=3)
+            return
+        lost = self.unsaved_work()
+        if not lost:
+            self.exit()
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "quit":
+                self.exit()
+            elif choice == "save":
+                self.quit_after_save = True
+                self.action_save()
+
+        self.push_screen(ChoiceScreen(f"{lost[0].upper()}{lost[1:]} not saved.",
+                                      [("s", "save, then quit", "save"), ("d", "quit without saving", "quit")]), answer)
 
     def _replace_stepper(self, stepper: Stepper, marks: dict | None = None, note: str | None = None) -> None:
         """Show another stepper; `marks` are a checked sheet's wrong cells, `note` its verdict."""
@@ -489,29 +531,38 @@ class BackpropApp(App):
         for panel in self.panels.values():
             if not isinstance(panel, LossChart):
                 panel.stepper = stepper
-        history = self.query_one(HistoryTable)
+        if self.quiz_bar:
+            self.quiz_bar.stepper, self.quiz_bar.quiz = stepper, self.quiz
+        history = self.panels["history"]
         history.marks = marks or {}
         history.refresh()
-        self.query_one(OperationPanel).note = note
+        self.panels["operation"].note = note
         self.changed()
+        self.saved_version = self.version
 
     # -- quiz -----------------------------------------------------------
     def action_quiz(self) -> None:
         self.quiz_on = not self.quiz_on
 
     async def watch_quiz_on(self, on: bool) -> None:
-        if on and not self.query(QuizBar):  # mounted on first use: start-up has less to style
-            await self.mount(QuizBar(id="quiz"), before="#too-small")
-        self.screen_stack[0].set_class(on, "-quiz")
+        if on and not self.quiz_bar:
+            self.quiz_bar = QuizBar(self.stepper, self.quiz, id="quiz").data_bind(BackpropApp.version)
+            await self.mount(self.quiz_bar, before="#too-small")
+        if self.quiz_bar:
+            self.quiz_bar.set_class(on, "-on")
+            self.quiz_bar.turn(on)
+        self.screen_stack[0].query("ToastRack").set_class(on, "-quiz")
         if on:
-            self._ask()
-            self.notify(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.", timeout=3)
+            self.quiz_bar.tell(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.")
 
     def action_quiz_phases(self) -> None:
         self.quiz.phases = self.quiz.next_phases()
-        self.notify(f"The quiz asks about: {', '.join(self.quiz.phases)}.", timeout=2)
+        message = f"The quiz asks about: {', '.join(self.quiz.phases)}."
         if self.quiz_on:
-            self._ask()
+            self.quiz_bar.ask()
+            self.quiz_bar.tell(message)
+        else:
+            self.notify(message, timeout=2)
 
     def action_quiz_tolerance(self) -> None:
         def check(text: str) -> str | None:
@@ -527,55 +578,24 @@ class BackpropApp(App):
         self.push_screen(PromptScreen("Quiz tolerance (relative)", "e.g. 0.001", format_number(self.quiz.tolerance),
                                       check))
 
-    def _ask(self) -> None:
-        stepper, bar = self.stepper, self.query_one(QuizBar)
-        q = stepper.upcoming
-        question = Text()
-        start, end = stepper.program.phase_bounds(q.phase)
-        position = stepper.position % len(stepper.quantities)
-        question.append(f"{q.phase} {position - start + 1} / {end - start}  ", style="bold reverse")
-        if self.quiz.asks(q):
-            question.append(f" {q.formula} = ?", style="bold")
-        else:
-            question.append(f" {q.symbol}: not in this quiz ({', '.join(self.quiz.phases)}); n computes it", style="dim")
-        bar.ask(question)
-
-    def on_quiz_bar_answered(self, message: QuizBar.Answered) -> None:
-        stepper = self.stepper
-        if not self.quiz.asks(stepper.upcoming):
-            return
-        try:
-            answer = read_number(message.text)
-        except ValueError:
-            self.query_one(QuizBar).tell(Text("That is not a number; try again, or esc to see the value.", style="bold"))
-            return
-        verdict = self.quiz.judge(answer, stepper.peek(), stepper.upcoming)
-        self._reveal(verdict.right, f"you said {message.text.strip()}")
-
-    def on_quiz_bar_gave_up(self, _message: QuizBar.GaveUp) -> None:
-        if self.quiz.asks(self.stepper.upcoming):
-            self.quiz.give_up(self.stepper.upcoming)
-            self._reveal(False, "given up")
-
-    def _reveal(self, right: bool, said: str) -> None:
+    def on_quiz_bar_step(self, message: QuizBar.Step) -> None:
         op = self.stepper.next()
-        verdict = Text()
-        verdict.append("✓ right  " if right else "✗ " + said + "  ", style="bold green" if right else "bold red")
-        verdict.append(f"{op.substituted(6)} = {format_number(op.value)}")
-        if self.stepper.epoch_done:
-            verdict.append(f"\nepoch {op.epoch} done · score: {self.quiz.summary()}", style="bold")
-        self.query_one(QuizBar).tell(verdict)
         self.changed()
+        self.quiz_bar.reveal(op, message.right, message.said)
 
     # -- views ----------------------------------------------------------
     def action_rates(self) -> None:
         from .rates import RatesScreen
 
-        network = self.stepper.net.with_changes(lr=self.stepper.values["lr"])
+        try:
+            network, start = current_network(self.stepper), describe_start(self.stepper)
+        except NetworkError as error:  # a diverged run: there is nothing to sweep from
+            self.notify(f"No learning rates to compare from here: {error} (p takes the run back).", severity="error")
+            return
         if self.is_screen_installed("rates"):
-            self.get_screen("rates").show(network)
+            self.get_screen("rates").show(network, start)
         else:
-            self.install_screen(RatesScreen(network), "rates")
+            self.install_screen(RatesScreen(network, start), "rates")
         self.push_screen("rates")
 
     def action_matrix(self) -> None:
@@ -585,31 +605,32 @@ class BackpropApp(App):
         self.boundary_on = not self.boundary_on
 
     def watch_boundary_on(self, on: bool) -> None:
-        if not on:
-            self.screen_stack[0].remove_class("-boundary")
-            return
-        self.matrix_on = False  # both take the diagram's place
-        if "boundary" not in self.panels:
+        if on:
+            self.matrix_on = False  # both take the diagram's place
+        if on and "boundary" not in self.panels:
             from .widgets.boundary import BoundaryView  # on first use: start-up stays fast
 
             view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(BackpropApp.version)
-            self._label(view)
             self.query_one("#top").mount(view, before="#operation")
-        self.screen_stack[0].add_class("-boundary")
+        self._swap_diagram()
 
     def watch_matrix_on(self, on: bool) -> None:
-        if not on:
-            self.screen_stack[0].remove_class("-matrix")
-            return
-        self.boundary_on = False
-        if "matrix" not in self.panels:
+        if on:
+            self.boundary_on = False
+        if on and "matrix" not in self.panels:
             # Mounted on first use: start-up has less to build and style.
             from .widgets.matrix import MatrixView
 
             view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
-            self._label(view)
             self.query_one("#top").mount(view, before="#operation")
-        self.screen_stack[0].add_class("-matrix")
+        self._swap_diagram()
+
+    def _swap_diagram(self) -> None:
+        """The matrix view or the decision boundary in the diagram's place, or the diagram itself."""
+        self.panels["diagram"].set_class(self.matrix_on or self.boundary_on, "-off")
+        for name, on in (("matrix", self.matrix_on), ("boundary", self.boundary_on)):
+            if name in self.panels:
+                self.panels[name].set_class(on, "-on")
 
     def action_scroll_view(self, columns: int, rows: int) -> None:
         if self.matrix_on:
@@ -639,5 +660,5 @@ class BackpropApp(App):
                                     lambda action=binding.action: self.run_action(action))
 
     def on_network_diagram_selected(self, message: NetworkDiagram.Selected) -> None:
-        self.query_one(OperationPanel).selected = message.symbol
+        self.panels["operation"].selected = message.symbol
 

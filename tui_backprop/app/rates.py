@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from ..core import Network
 from .widgets.rate_view import RateView
@@ -16,16 +16,23 @@ class RatesScreen(Screen[None]):
 
     BINDINGS = [Binding("escape", "close", "Back to the stepper", tooltip="Back to the stepper")]
 
-    def __init__(self, network: Network):
+    def __init__(self, network: Network, start: str):
+        """`start` says in words which numbers `network` holds (see core.current.describe_start)."""
         super().__init__()
-        self.network = network
+        self.network, self.start = network, start
 
     def compose(self) -> ComposeResult:
+        yield Static(self.starts_from(), id="rates-start", markup=False)
         yield RateView(self.network, id="rates")
         yield Footer()
 
-    def show(self, network: Network) -> None:
-        """Sweep `network` if it is not the one on show (another was opened, or lr changed)."""
+    def starts_from(self) -> str:
+        return f"Every rate starts from {self.start}."
+
+    def show(self, network: Network, start: str) -> None:
+        """Sweep `network` if it is not the one on show (another was opened, or it was edited or trained)."""
+        self.start = start
+        self.query_one("#rates-start", Static).update(self.starts_from())
         if network != self.network:
             self.network = network
             self.query_one(RateView).set_network(network)

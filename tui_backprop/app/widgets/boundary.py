@@ -19,7 +19,7 @@ from rich.text import Text
 
 from ...core import Stepper
 from ...core.expr import format_number
-from .lines import LinePanel
+from .lines import LinePanel, set_border_titles
 
 # One output: from the lowest target (blank) to the highest (full).
 SHADES = " ░▒▓█"
@@ -189,7 +189,15 @@ class BoundaryView(LinePanel):
     def watch_version(self) -> None:
         self._running_values = None
         if self.display:  # hidden, it skips its forward passes
+            self.retitle()
             self.redraw()
+
+    def on_show(self) -> None:
+        self.retitle()  # another network may have been opened while it was hidden
+
+    def retitle(self) -> None:
+        stepper = self.stepper
+        set_border_titles(self, f"{stepper.net.name} · decision boundary", f"epoch {stepper.epoch:,}")
 
     def show_run(self, values: dict[str, float]) -> None:
         """Redraw with the parameters a run has reached (a copy taken between its chunks)."""

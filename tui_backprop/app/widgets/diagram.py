@@ -28,7 +28,7 @@ from ...core.expr import format_number
 from ...core.network import Names
 from ...core.program import BACKWARD, UPDATE, Program
 from ...core.stepper import Stepper
-from .lines import LinePanel
+from .lines import LinePanel, set_border_titles
 from .structure import Structure
 
 DIGITS = 4
@@ -899,6 +899,7 @@ class NetworkDiagram(LinePanel):
     def stepper(self, stepper: Stepper) -> None:
         self._stepper = stepper
         self._facts = NetworkFacts(stepper.program)
+        set_border_titles(self, f"{stepper.net.name} · {'-'.join(map(str, stepper.net.sizes))}")
         self.redraw()
 
     def scene(self) -> Scene:

@@ -15,6 +15,7 @@ from textual.strip import Strip
 
 from ...core import Stepper
 from ...core.expr import format_number
+from .lines import set_border_titles
 
 DIGITS = 6
 NUMBER_WIDTH = len(format_number(-0.0123456, DIGITS))
@@ -60,6 +61,9 @@ class HistoryTable(ScrollView, can_focus=False):
         if (id(history), history.revision) == self.drawn:
             return
         self.drawn = (id(history), history.revision)
+        diverged = history.first_divergence()
+        epochs = f"{len(history):,} epochs" + (f" · diverged at epoch {diverged:,}" if diverged else "")
+        set_border_titles(self, "history (one row per epoch)", epochs)
         width = self.epoch_width + sum(GAP + width for width in self.widths)
         self.virtual_size = Size(width, len(history) + 1)  # the header is row 0
         self.refresh()

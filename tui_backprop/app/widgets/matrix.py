@@ -30,7 +30,7 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
-from .lines import LinePanel
+from .lines import LinePanel, set_border_titles
 from .structure import Structure
 
 DIGITS = 4
@@ -536,6 +536,7 @@ class MatrixView(LinePanel):
         self._structure: Structure | None = None
         self.stepper = stepper
         self.form: MatrixForm | None = None
+        self.retitle()
 
     @property
     def stepper(self) -> Stepper:
@@ -550,7 +551,14 @@ class MatrixView(LinePanel):
         # Hidden (the diagram is on show) it skips its work; shown again, it has a size
         # once more and draws afresh.
         if self.display:
+            self.retitle()
             self.redraw()
+
+    def on_show(self) -> None:
+        self.retitle()  # another network may have been opened while it was hidden
+
+    def retitle(self) -> None:
+        set_border_titles(self, f"{self.stepper.net.name} · matrix form")
 
     def entries(self) -> list[Entry]:
         """The result entries on show, with the core's values, by symbol."""

@@ -7,7 +7,7 @@ from textual.reactive import reactive
 
 from ...core import Stepper
 from ...core.expr import format_number
-from .lines import LinePanel
+from .lines import LinePanel, set_border_titles
 
 DIGITS = 6
 EQUALS, CONTINUED = "  = ", "    "
@@ -24,6 +24,14 @@ class OperationPanel(LinePanel):
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.stepper = stepper
+        self.retitle()
+
+    def watch_version(self) -> None:
+        self.retitle()
+        self.redraw()
+
+    def retitle(self) -> None:
+        set_border_titles(self, "operation", f"lr {format_number(self.stepper.values['lr'])}")
 
     def watch_selected(self) -> None:
         self.redraw()

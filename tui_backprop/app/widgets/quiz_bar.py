@@ -1,4 +1,8 @@
-"""The quiz bar: the next operation's formula, a box for the student's answer, and the verdict."""
+"""The quiz bar: the next operation's formula, a box for the student's answer, and the verdict.
+
+It asks and judges; the app, which owns the stepper, takes the step when the
+bar posts `Step` and hands the performed operation back to `reveal`.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static
+
+from ...core import Operation, Stepper
+from ...core.expr import format_number
+from ...core.quiz import Quiz, read_number
 
 NUMBER_CHARACTERS = "0123456789.-+eE−"
 
@@ -16,7 +25,9 @@ class AnswerInput(Input):
     """An Input that keeps only what can be part of a number; any other letter goes on
     to the app's keys, so n, p, z and q still work while the quiz is on."""
 
-    BINDINGS = [Binding("escape", "give_up", "Show the answer", tooltip="Give up on this operation and see its value")]
+    # Not in the footer, which has no room for it at 80 columns: the box itself says "esc shows the answer".
+    BINDINGS = [Binding("escape", "give_up", "Show the answer", show=False,
+                        tooltip="Give up on this operation and see its value")]
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return character is not None and character in NUMBER_CHARACTERS
@@ -30,28 +41,88 @@ class AnswerInput(Input):
 
 
 class QuizBar(Widget):
-    class GaveUp(Message):
-        """The student asked to see the answer."""
+    """Shown while the quiz is on.  Off, its answer box is disabled: a hidden box that
+    kept the focus would swallow e, 0 and esc (and a dialog closing would hand it the focus again)."""
 
-    class Answered(Message):
-        def __init__(self, text: str):
+    # Data-bound to the app's: every change of the stepper asks the next question.
+    version = reactive(0, repaint=False)
+
+    class GaveUp(Message):
+        """The student asked to see the answer (posted by the answer box)."""
+
+    class Step(Message):
+        """Judged: the app should take the step and hand the operation to `reveal`."""
+
+        def __init__(self, right: bool, said: str):
             super().__init__()
-            self.text = text
+            self.right, self.said = right, said
+
+    def __init__(self, stepper: Stepper, quiz: Quiz, **kwargs):
+        super().__init__(**kwargs)
+        self.stepper, self.quiz = stepper, quiz
 
     def compose(self) -> ComposeResult:
         yield Static(id="question")
-        yield AnswerInput(placeholder="your value, then enter · esc shows the answer", id="answer")
+        yield AnswerInput(placeholder="your value, then enter · esc shows the answer", id="answer", disabled=True)
         yield Static(id="verdict")
+
+    @property
+    def on(self) -> bool:
+        return not self.query_one(AnswerInput).disabled
+
+    def turn(self, on: bool) -> None:
+        answer = self.query_one(AnswerInput)
+        answer.disabled = not on
+        if on:
+            self.ask()
+            answer.focus()
+
+    def watch_version(self) -> None:
+        if self.is_mounted and self.on:
+            self.ask()
+
+    def ask(self) -> None:
+        stepper, quiz = self.stepper, self.quiz
+        q = stepper.upcoming
+        question = Text()
+        start, end = stepper.program.phase_bounds(q.phase)
+        position = stepper.position % len(stepper.quantities)
+        question.append(f"{q.phase} {position - start + 1} / {end - start}  ", style="bold reverse")
+        if quiz.asks(q):
+            question.append(f" {q.formula} = ?", style="bold")
+        else:
+            question.append(f" {q.symbol}: not in this quiz ({', '.join(quiz.phases)}); n computes it", style="dim")
+        self.query_one("#question", Static).update(question)
+        self.query_one(AnswerInput).value = ""
+
+    def tell(self, text: str) -> None:
+        """A line for the student, where they are looking (a toast would cover the verdict)."""
+        self.query_one("#verdict", Static).update(Text(text, style="bold"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.Answered(event.value))
+        upcoming = self.stepper.upcoming
+        if not self.quiz.asks(upcoming):
+            return
+        try:
+            answer = read_number(event.value)
+        except ValueError:
+            self.tell("That is not a number; try again, or esc to see the value.")
+            return
+        verdict = self.quiz.judge(answer, self.stepper.peek(), upcoming)
+        self.post_message(self.Step(verdict.right, f"you said {event.value.strip()}"))
 
-    def ask(self, question: Text) -> None:
-        self.query_one("#question", Static).update(question)
-        answer = self.query_one(AnswerInput)
-        answer.value = ""
-        answer.focus()
+    def on_quiz_bar_gave_up(self, message: GaveUp) -> None:
+        message.stop()
+        upcoming = self.stepper.upcoming
+        if self.on and self.quiz.asks(upcoming):
+            self.quiz.give_up(upcoming)
+            self.post_message(self.Step(False, "given up"))
 
-    def tell(self, verdict: Text) -> None:
+    def reveal(self, op: Operation, right: bool, said: str) -> None:
+        verdict = Text()
+        verdict.append("✓ right  " if right else "✗ " + said + "  ", style="bold green" if right else "bold red")
+        verdict.append(f"{op.substituted(6)} = {format_number(op.value)}")
+        if self.stepper.epoch_done:
+            verdict.append(f"\nepoch {op.epoch} done · score: {self.quiz.summary()}", style="bold")
         self.query_one("#verdict", Static).update(verdict)

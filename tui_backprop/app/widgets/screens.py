@@ -1,14 +1,52 @@
-"""Modal screens: asking for a value, running epochs, and the help page."""
+"""Modal screens: asking for a value or a choice, running epochs, and the help page.
+
+Their text wraps (the dialogs' labels are as wide as the dialog, see app.tcss):
+a message or a path is never cut.  Each has a footer of its own, over the main
+screen's: the keys it shows are the dialog's, the ones that work while it is open.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, ProgressBar, Static
+from textual.suggester import Suggester
+from textual.widgets import Footer, Input, Label, ProgressBar, Static
+
+
+def dialog_footer() -> Footer:
+    return Footer(compact=True, show_command_palette=False)
+
+
+class PathSuggester(Suggester):
+    """Completes a name from `names` (the presets), else a path: the first entry, in name order, of the
+    folder typed so far that starts with what follows the last '/' (folders get their '/').  → accepts."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(use_cache=False, case_sensitive=True)  # the folder may change while the prompt is open
+        self.names = names
+
+    async def get_suggestion(self, value: str) -> str | None:
+        for name in self.names:
+            if name.startswith(value) and name != value:
+                return name
+        start = value.rpartition("/")[2]
+        typed_folder = value[: len(value) - len(start)]
+        try:
+            with os.scandir(os.path.expanduser(typed_folder) or ".") as entries:
+                found = sorted((entry.name, entry.is_dir()) for entry in entries
+                               if entry.name.startswith(start) and (start or not entry.name.startswith(".")))
+        except OSError:
+            return None
+        for name, is_folder in found:
+            completed = typed_folder + name + ("/" if is_folder else "")
+            if completed != value:
+                return completed
+        return None
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -17,21 +55,25 @@ class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, placeholder: str = "", value: str = "",
-                 check: Callable[[str], str | None] | None = None, suggestions: list[str] | None = None):
+                 check: Callable[[str], str | None] | None = None, suggestions: list[str] | None = None,
+                 suggester: Suggester | None = None):
+        """`suggestions` complete from a list; a `suggester` of one's own replaces them."""
         super().__init__()
         self.title_text, self.placeholder, self.value, self.check = title, placeholder, value, check
-        self.suggestions = suggestions
+        self.suggestions, self.suggester = suggestions, suggester
 
     def compose(self) -> ComposeResult:
         from textual.suggester import SuggestFromList
 
         with Vertical(classes="dialog"):
-            # Every label here may quote what the user typed or a file held: plain text, never markup.
             yield Label(self.title_text, classes="dialog-title", markup=False)
-            suggester = SuggestFromList(self.suggestions, case_sensitive=False) if self.suggestions else None
+            suggester = self.suggester
+            if suggester is None and self.suggestions:
+                suggester = SuggestFromList(self.suggestions, case_sensitive=False)
             yield Input(value=self.value, placeholder=self.placeholder, suggester=suggester)
-            yield Label("", id="error", classes="error", markup=False)
+            yield Label("", id="error", classes="error", markup=False)  # it quotes what was typed
             yield Label("enter to confirm · esc to cancel", classes="dim")
+        yield dialog_footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         error = self.check(event.value) if self.check else None
@@ -55,11 +97,39 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title", markup=False)
+            yield Label(self.question, classes="dialog-title", markup=False)  # questions quote paths
             yield Label("enter or y: yes · esc or n: no", classes="dim")
+        yield dialog_footer()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A question with several answers, each on its own key; escape answers None."""
+
+    BINDINGS = [Binding("escape", "answer(None)", "Cancel")]
+
+    def __init__(self, question: str, choices: list[tuple[str, str, str]]):
+        """`choices`: (key, what the key says, the answer it gives)."""
+        super().__init__()
+        self.question, self.choices = question, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title", markup=False)  # questions quote paths
+            yield Label(" · ".join(f"{key}: {label}" for key, label, _ in self.choices) + " · esc: cancel",
+                        classes="dim")
+        yield dialog_footer()
+
+    def on_key(self, event) -> None:
+        for key, _, answer in self.choices:
+            if event.key == key:
+                event.stop()
+                self.dismiss(answer)
+
+    def action_answer(self, answer: str | None) -> None:
+        self.dismiss(answer)
 
 
 class RunScreen(ModalScreen[None]):
@@ -76,6 +146,7 @@ class RunScreen(ModalScreen[None]):
             yield Label(f"Running {self.epochs:,} epochs", classes="dialog-title")
             yield ProgressBar(total=self.epochs, show_eta=False)
             yield Label("esc stops after the current chunk", classes="dim")
+        yield dialog_footer()
 
     def advance(self, done: int) -> None:
         self.query_one(ProgressBar).update(progress=done)
@@ -100,6 +171,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("backprop-tui: keys", classes="dialog-title")
             yield Static("\n".join(lines), markup=False, id="keys")
             yield Label("esc or ? closes · ctrl+p opens the command palette", classes="dim")
+        yield dialog_footer()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -101,6 +101,7 @@ class ValuesTable(LinePanel):
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.stepper = stepper
+        self.border_title = "this epoch"
 
     @property
     def stepper(self) -> Stepper:

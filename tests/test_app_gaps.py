@@ -1,0 +1,95 @@
+"""Smaller gaps: --version, path completion in o, the footer at 80 and 100 columns, the README's sources."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from app_driver import drive, press, screen_text
+from conftest import REPO
+
+from tui_backprop import cli
+from tui_backprop.core import load_network
+
+
+def test_version_prints_the_installed_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as leaving:
+        cli.main(["--version"])
+    assert leaving.value.code == 0
+    assert capsys.readouterr().out == f"backprop-tui {version('backprop-tui')}\n"
+
+
+def test_open_completes_folders_and_files(tmp_path, monkeypatch):
+    (tmp_path / "nets").mkdir()
+    shutil.copy(REPO / "examples" / "tanh-3-layer.toml", tmp_path / "nets" / "tiny.toml")
+    monkeypatch.chdir(tmp_path)
+
+    async def body(app, pilot):
+        await press(pilot, "o")
+        app.focused.value = ""
+        await press(pilot, "n", "e")
+        await pilot.pause(0.2)  # the suggestion comes from a worker
+        await press(pilot, "right")  # takes the suggestion
+        assert app.focused.value == "nets/"
+        await press(pilot, "t")
+        await pilot.pause(0.2)
+        await press(pilot, "right", "enter")
+        assert app.stepper.net.sizes == load_network(tmp_path / "nets" / "tiny.toml").sizes
+
+    drive(body)
+
+
+def test_open_completes_preset_names():
+    async def body(app, pilot):
+        await press(pilot, "o")
+        app.focused.value = ""
+        await press(pilot, "x")
+        await pilot.pause(0.2)
+        await press(pilot, "right", "enter")
+        assert app.stepper.net.name == "xor"
+
+    drive(body)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_the_footer_shows_every_key_whole(size):
+    async def body(app, pilot):
+        footer = screen_text(app).split("\n")[-1]
+        assert footer.split() == ["n", "Next", "p", "Back", "f", "Phase", "e", "Epoch", "r", "Run", "?", "Help",
+                                  "o", "Open", "s", "Rates", "m", "Matrix", "z", "Quiz", "q", "Quit"]
+
+    drive(body, size=size)
+
+
+def test_nothing_steps_behind_the_please_enlarge_note():
+    async def body(app, pilot):
+        await pilot.resize_terminal(70, 20)
+        await press(pilot, "n", "f", "e", "right")
+        assert "Please enlarge" in screen_text(app)
+        assert app.stepper.position == 0 and len(app.screen_stack) == 1
+
+    drive(body)
+
+
+def test_the_readme_describes_its_sources_instead_of_pointing_at_files_users_lack():
+    readme = (REPO / "README.md").read_text()
+    assert "shared/" not in readme
+    assert "Matt Mazur" in readme
+
+
+def test_save_completes_folders(tmp_path, monkeypatch):
+    (tmp_path / "sessions").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    async def body(app, pilot):
+        await press(pilot, "n", "ctrl+s")
+        app.focused.value = ""
+        await press(pilot, "s", "e")
+        await pilot.pause(0.2)  # the suggestion comes from a worker
+        await press(pilot, "right", *"mine.backprop", "enter")
+        await app.workers.wait_for_complete()
+
+    drive(body)
+    assert (tmp_path / "sessions" / "mine.backprop").is_file()

@@ -1,0 +1,139 @@
+"""No work is lost without a word: o and q ask, x never overwrites, a hang-up saves."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from app_driver import drive, notifications, press, type_in
+
+from tui_backprop.app.widgets.screens import ChoiceScreen, ConfirmScreen
+from tui_backprop.core.session import load_study
+
+
+def test_open_asks_before_unsaved_steps_go_and_not_otherwise(tmp_path):
+    async def body(app, pilot):
+        await press(pilot, "o")
+        await type_in(pilot, "xor")  # nothing done yet: no question
+        assert app.stepper.net.name == "xor" and len(app.screen_stack) == 1
+        await press(pilot, "e", "e", "n", "n")
+        await press(pilot, "o")
+        await type_in(pilot, "mazur")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "2 finished epochs and 2 steps of epoch 3, not saved" in app.screen.question
+        await press(pilot, "escape")  # no: everything stays
+        assert app.stepper.net.name == "xor" and len(app.stepper.history) == 2 and app.stepper.position == 2
+        await press(pilot, "ctrl+s")
+        await type_in(pilot, str(tmp_path / "xor.backprop"))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await press(pilot, "o")
+        await type_in(pilot, "mazur")  # saved: no question
+        assert app.stepper.net.name == "mazur" and len(app.screen_stack) == 1
+
+    drive(body)
+
+
+def test_open_asks_and_yes_replaces():
+    async def body(app, pilot):
+        await press(pilot, "n")
+        await press(pilot, "o")
+        await type_in(pilot, "xor")
+        assert isinstance(app.screen, ConfirmScreen) and app.stepper.net.name == "mazur"
+        await press(pilot, "y")
+        assert app.stepper.net.name == "xor" and app.stepper.position == 0
+
+    drive(body)
+
+
+def test_quit_offers_to_save_unsaved_epochs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def body(app, pilot):
+        await press(pilot, "e", "e")
+        await press(pilot, "q")
+        assert isinstance(app.screen, ChoiceScreen) and "2 finished epochs not saved" in app.screen.question
+        await press(pilot, "escape")
+        assert app.is_running and len(app.screen_stack) == 1
+        await press(pilot, "q", "s")  # save, then quit: the save prompt offers mazur.backprop
+        await press(pilot, "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.is_running
+
+    app = drive(body)
+    stepper, _ = load_study(tmp_path / "mazur.backprop")
+    assert stepper.values == app.stepper.values and len(stepper.history) == 2
+
+
+def test_quit_without_saving_when_asked_to():
+    async def body(app, pilot):
+        await press(pilot, "n", "q")
+        assert isinstance(app.screen, ChoiceScreen)
+        await press(pilot, "d")
+        assert not app.is_running
+
+    drive(body)
+
+
+def test_quit_with_nothing_unsaved_just_quits():
+    async def body(app, pilot):
+        await press(pilot, "q")
+        assert not app.is_running
+
+    drive(body)
+
+
+def test_export_never_overwrites_it_numbers_the_new_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mazur-solution.md"
+    mine.write_text("my own notes")
+
+    async def body(app, pilot):
+        await press(pilot, "e", "x")
+        await app.workers.wait_for_complete()
+        await press(pilot, "e", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Exported mazur-2-history.csv (1 epochs), mazur-2.xlsx and mazur-2-solution.md" in notifications(app)
+        assert "Exported mazur-3-history.csv (2 epochs)" in notifications(app)
+
+    drive(body)
+    assert mine.read_text() == "my own notes"
+    assert not (tmp_path / "mazur-history.csv").exists()  # taken as a set: its solution name was taken
+    assert len((tmp_path / "mazur-3-history.csv").read_text().splitlines()) == 3  # header and 2 epochs
+
+
+TMUX = shutil.which("tmux")
+COMMAND = Path(sys.executable).parent / "backprop-tui"
+
+
+@pytest.mark.skipif(TMUX is None or not COMMAND.exists(), reason="needs tmux and the installed backprop-tui")
+def test_a_hang_up_saves_the_unsaved_work_beside_it(tmp_path):
+    name = f"backprop-hangup-{os.getpid()}-{time.monotonic_ns()}"
+    subprocess.run([TMUX, "new-session", "-d", "-x", "120", "-y", "40", "-s", name, "-c", str(tmp_path),
+                    f"{COMMAND} --preset mazur"], check=True)
+    try:
+        deadline = time.monotonic() + 20
+        while "press n" not in subprocess.run([TMUX, "capture-pane", "-p", "-t", name], capture_output=True,
+                                              text=True).stdout:
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.1)
+        for key in "nnn":
+            subprocess.run([TMUX, "send-keys", "-t", name, key], check=True)
+            time.sleep(0.2)
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", name], capture_output=True)  # the terminal hangs up
+    saved = tmp_path / "mazur-hangup.backprop"
+    deadline = time.monotonic() + 20
+    while not saved.exists():
+        assert time.monotonic() < deadline, "nothing was saved on hang-up"
+        time.sleep(0.1)
+    time.sleep(0.5)  # the rename is the last step of the save: the file is whole once it exists
+    stepper, _ = load_study(saved)
+    assert stepper.position == 3

@@ -1,0 +1,79 @@
+"""What the app writes besides ctrl+s's sessions: the exports of `x`, and where a hang-up saves.
+
+Run in a worker thread; nothing here touches a widget.  The heavy modules are
+imported on first use, so that start-up stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core import Stepper
+from ..core.current import current_network, describe_start
+
+class InEpoch:
+    """An operation of a fresh stepper, which counts from epoch 1, told as the session's `epoch`."""
+
+    def __init__(self, operation, epoch: int):
+        self.operation, self.epoch = operation, epoch
+
+    def __getattr__(self, name: str):
+        return getattr(self.operation, name)
+
+
+def first_free(paths_for) -> list[Path]:
+    """`paths_for(number)` for number "", "-2", "-3", …: the first list of which no file exists yet.
+    What the app writes on its own never overwrites the student's files."""
+    count = 1
+    while True:
+        paths = paths_for("" if count == 1 else f"-{count}")
+        if not any(path.exists() for path in paths):
+            return paths
+        count += 1
+
+
+def export_paths(name: str, folder: Path) -> list[Path]:
+    """The three export files: NAME-history.csv, NAME.xlsx, NAME-solution.md (numbered if taken)."""
+    from ..core.files import safe_file_name
+
+    name = safe_file_name(name)  # it comes from a file: a plain name, so that every export lands in `folder`
+    return first_free(lambda number: [folder / f"{name}{number}-history.csv", folder / f"{name}{number}.xlsx",
+                                      folder / f"{name}{number}-solution.md"])
+
+
+def hangup_path(name: str, session_path: str | None) -> Path:
+    """Where the work goes when the terminal hangs up: NAME-hangup.backprop beside the session it came
+    from, or in this folder (numbered if taken)."""
+    from ..core.session import SESSION_SUFFIX
+
+    from ..core.files import safe_file_name
+
+    folder, name = Path("."), safe_file_name(name)
+    if session_path:
+        folder, name = Path(session_path).parent, Path(session_path).name.removesuffix(SESSION_SUFFIX)
+    return first_free(lambda number: [folder / f"{name}-hangup{number}{SESSION_SUFFIX}"])[0]
+
+
+def export_files(stepper: Stepper, folder: Path = Path(".")) -> str:
+    """Write the whole history as CSV, and the current epoch as a live workbook and a worked
+    solution in Markdown; returns one line saying what went where.  OSError or ExportError on failure."""
+    from ..core.files import atomic_writer
+    from ..sheets import export_xlsx
+    from ..worked import render_explanation, write_rows
+
+    history = stepper.history
+    net = current_network(stepper)
+    epoch = stepper.epoch + 1 if stepper.epoch_done else stepper.epoch
+    csv_path, xlsx_path, solution_path = export_paths(stepper.net.name, folder)
+    with atomic_writer(csv_path, newline="", encoding="utf-8") as stream:
+        write_rows(stream, history.columns, ((k, history.row(k)) for k in range(1, len(history) + 1)))
+    export_xlsx(net, 1, xlsx_path)
+    solution = Stepper(net)
+    start = dict(solution.values)
+    steps = [InEpoch(op, epoch) for op in solution.trace(1)]
+    with atomic_writer(solution_path, encoding="utf-8") as stream:
+        # digits None: as `explain` writes it by default, not cut to the screen's 6 digits
+        stream.write(render_explanation(net, start, steps, None, markdown=True))
+    return (f"Exported {csv_path.name} ({len(history):,} epochs), {xlsx_path.name} and {solution_path.name} "
+            f"(epoch {epoch:,}, from {describe_start(stepper)})")
+
