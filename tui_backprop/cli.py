@@ -14,19 +14,25 @@ import gc
 import io
 import json
 import math
+import os
 import sys
 from array import array
 
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.expr import format_number
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
-from .core.files import OutputError, atomic_writer
-from .worked import counted, describe, gradient_table, render_explanation, write_rows
+from .core.files import OutputError, atomic_writer, clean_up_on_signals
+from .worked import counted, describe, gradient_table, render_explanation, step_document, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
 # `explain` refuses to write more than this without --force: 100,000 epochs were 889 MB and 3 minutes.
 LARGE_OUTPUT = 100 * 10**6
+# A run of train is refused past this: 10 million epochs of a small network take minutes already.
+MAX_TRAIN_EPOCHS = 10_000_000
+# explain prints every operation, some 250-650 bytes each (streamed, one at a time): past this even one
+# epoch would be most of a GB.  One epoch of a 100-100-100 network with 16 samples is 374,401.
+MAX_EXPLAIN_OPERATIONS = 1_000_000
 
 
 class UsageError(Exception):
@@ -219,6 +225,11 @@ def run_explain(args) -> int:
         return EXIT_OK
     net = load(args)
     stepper = Stepper(net)
+    per_epoch = len(stepper.quantities)
+    if per_epoch * args.epochs > MAX_EXPLAIN_OPERATIONS:
+        raise UsageError(f"explain --epochs {args.epochs:,} would print {per_epoch * args.epochs:,} operations "
+                         f"({per_epoch:,} an epoch); it prints at most {MAX_EXPLAIN_OPERATIONS:,} "
+                         f"(train --csv writes one row per epoch instead)")
     start = dict(stepper.values)
     if args.epochs > 1 and not args.force:
         # Every epoch writes about as much as the first: refuse before minutes of work, not after.
@@ -238,7 +249,7 @@ def _write_explanation(out, net: Network, start: dict, steps, args) -> None:
         head = json.dumps({"network": describe(net), "start": start}, ensure_ascii=False)
         out.write(head[:-1] + ', "steps": [\n')
         for n, step in enumerate(steps):
-            out.write(("," if n else "") + json.dumps(step.as_dict(), ensure_ascii=False) + "\n")
+            out.write(("," if n else "") + json.dumps(step_document(step), ensure_ascii=False, allow_nan=False) + "\n")
         out.write("]}\n")
     else:
         out.write(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"))
@@ -247,15 +258,17 @@ def _write_explanation(out, net: Network, start: dict, steps, args) -> None:
 # -- train ----------------------------------------------------------------------
 
 def run_train(args) -> int:
+    if args.epochs > MAX_TRAIN_EPOCHS:
+        raise UsageError(f"train runs at most {MAX_TRAIN_EPOCHS:,} epochs at a time, not {args.epochs:,}")
     net = load(args)
     rates = list(_rates(args))
     if args.sweep:
         rates += [rate for rate in SEED_RATES if rate not in rates]
     rates = rates or [net.lr]
     program = build_program(net)
-    if args.xlsx:
+    if args.xlsx is not None:
         write_xlsx(net, rates, args.epochs, args.xlsx)
-    if args.csv:
+    if args.csv is not None:
         write_csv(program, net, rates, args.epochs, args.csv)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
@@ -479,15 +492,42 @@ def run_app(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    clean_up_on_signals()  # a SIGTERM or SIGHUP mid-write leaves no temporary file behind
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        return args.handler(args)
+        if args.command and sys.stdout is None:
+            raise UsageError("standard output is closed: there is nowhere to write")
+        status = args.handler(args)
+        if args.command:
+            sys.stdout.flush()  # here, where a full disk can still be reported, not at exit
+        return status
     except (UsageError, OutputError) as error:
-        print(f"{PROG}: {error}", file=sys.stderr)
+        _say(str(error))
         return EXIT_USAGE
     except BrokenPipeError:  # `backprop-tui explain | head` is fine
-        sys.stderr.close()
+        _silence_stdout()
         return EXIT_OK
+    except OSError as error:  # only writing to standard output is left to fail: a full disk
+        _silence_stdout()
+        _say(f"cannot write to standard output: {error.strerror or error}")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _say(message: str) -> None:
+    """One line on stderr, whatever the message quotes: a control character is shown as its escape."""
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    if sys.stderr is not None:
+        print(f"{PROG}: {line}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the flush at exit has nothing to fail on."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass

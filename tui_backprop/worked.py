@@ -6,6 +6,7 @@ The command line (`explain`, `train --csv`) and the app's export key share these
 from __future__ import annotations
 
 import csv
+import math
 import textwrap
 from collections.abc import Iterable, Sequence
 
@@ -30,6 +31,21 @@ def describe(net: Network) -> str:
             f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.lr)}")
 
 
+def step_document(step) -> dict:
+    """One operation for `explain --format json`.
+
+    Strict JSON has no Infinity or NaN: a value that is no longer a finite
+    number is written as null, with `"not_finite"` saying which it was
+    ("Infinity", "-Infinity" or "NaN").
+    """
+    document = step.as_dict()
+    value = document["value"]
+    if not math.isfinite(value):
+        document["value"] = None
+        document["not_finite"] = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return document
+
+
 def render_explanation(net: Network, start: dict, steps, digits: int | None, markdown: bool) -> str:
     number = lambda value: format_number(value, digits)  # noqa: E731
     lines = []
@@ -39,6 +55,7 @@ def render_explanation(net: Network, start: dict, steps, digits: int | None, mar
     else:
         lines += [describe(net), "", "Starting values: " + ", ".join(f"{s} = {number(v)}" for s, v in start.items())]
     section = None
+    finite = True
     for step in steps:
         if (step.epoch, step.phase) != section:
             section = (step.epoch, step.phase)
@@ -58,6 +75,12 @@ def render_explanation(net: Network, start: dict, steps, digits: int | None, mar
             lines.append(f"{pad}= {value}")
             lines += [f"{pad}  clamped: {note}" for note in step.clamped]
             lines += textwrap.wrap(step.why, 88, initial_indent=indent, subsequent_indent=indent)
+        if finite and not math.isfinite(step.value):
+            finite = False
+            note = (f"Here {step.symbol} stopped being a finite number: every value computed from it is infinite "
+                    "or not a number too.")
+            lines += [f"   **{note}**"] if markdown else textwrap.wrap(note, 88, initial_indent=indent,
+                                                                      subsequent_indent=indent)
     return "\n".join(lines) + "\n"
 
 

@@ -35,6 +35,9 @@ def first_free(paths_for) -> list[Path]:
 
 def export_paths(name: str, folder: Path) -> list[Path]:
     """The three export files: NAME-history.csv, NAME.xlsx, NAME-solution.md (numbered if taken)."""
+    from ..core.files import safe_file_name
+
+    name = safe_file_name(name)  # it comes from a file: a plain name, so that every export lands in `folder`
     return first_free(lambda number: [folder / f"{name}{number}-history.csv", folder / f"{name}{number}.xlsx",
                                       folder / f"{name}{number}-solution.md"])
 
@@ -44,7 +47,9 @@ def hangup_path(name: str, session_path: str | None) -> Path:
     from, or in this folder (numbered if taken)."""
     from ..core.session import SESSION_SUFFIX
 
-    folder = Path(".")
+    from ..core.files import safe_file_name
+
+    folder, name = Path("."), safe_file_name(name)
     if session_path:
         folder, name = Path(session_path).parent, Path(session_path).name.removesuffix(SESSION_SUFFIX)
     return first_free(lambda number: [folder / f"{name}-hangup{number}{SESSION_SUFFIX}"])[0]

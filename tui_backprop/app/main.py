@@ -12,6 +12,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
@@ -176,6 +177,13 @@ class BackpropApp(App):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        # The command palette cannot draw its list in a few columns (rich's chop_cells divides by the width).
+        if (event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT) and isinstance(self.screen, CommandPalette):
+            self.pop_screen()
+
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:
+        """As App.notify, but plain text: every message here may quote a file name or a file's content."""
+        super().notify(message, markup=markup, **options)
 
     def _fit(self, width: int, height: int) -> None:
         self.too_small = width < MIN_WIDTH or height < MIN_HEIGHT
@@ -216,7 +224,11 @@ class BackpropApp(App):
 
     # -- stepping -------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
-        if action in STEPPING and (self.running or self.too_small or len(self.screen_stack) > 1):
+        # Below the smallest size only the note asking for more room is drawn: nothing else may open
+        # (the command palette cannot even draw its list in a few columns).
+        if action != "quit" and self.too_small:
+            return False
+        if action in STEPPING and (self.running or len(self.screen_stack) > 1):
             return False
         return True
 
@@ -474,6 +486,7 @@ class BackpropApp(App):
             return f"Export stopped: {error}", "error"
 
     def action_save(self) -> None:
+        from ..core.files import safe_file_name
         from ..core.session import SESSION_SUFFIX
 
         def save(path: str | None) -> None:
@@ -485,7 +498,7 @@ class BackpropApp(App):
             else:
                 self.quit_after_save = False
 
-        suggested = self.session_path or f"{self.stepper.net.name}{SESSION_SUFFIX}"
+        suggested = self.session_path or safe_file_name(self.stepper.net.name, SESSION_SUFFIX)
         self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested,
                                       suggester=PathSuggester([])), save)
 

@@ -12,12 +12,19 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, as a backport
     import tomli as tomllib
 
 from . import datasets
-from .network import Network, NetworkError, Sample
+from .files import read_regular
+from .network import MAX_LAYERS, Network, NetworkError, Sample
 from .presets import random_weights
 
 # Far beyond a network a student steps through by hand, and small enough that a
 # typo such as 1000000 fails at once instead of filling the memory.
 MAX_LAYER_SIZE = 100
+# MAX_LAYERS (network.py) layers, the input layer included: each one more multiplies the
+# backward pass's work, and [100] * 20 took 25 s and 4.4 GB an epoch.
+MAX_SAMPLES = 100_000
+# 100,000 samples of 100 inputs and targets written out in full fit easily; a bigger file is not a network.
+MAX_FILE_BYTES = 64 * 2**20
+MAX_NAME = 200
 KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples",
         "test_fraction", "split_seed", "test_samples")
 
@@ -26,7 +33,7 @@ def load_network(path: str | Path) -> Network:
     """Read a network file; every problem raises NetworkError with one line that names the key."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_FILE_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise NetworkError("file", f"cannot read: {getattr(error, 'strerror', None) or error}") from None
     if path.suffix.lower() == ".json":
@@ -49,7 +56,7 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
         raise NetworkError("file", "the top level must be a table of keys")
     unknown = [key for key in data if key not in KEYS]
     if unknown:
-        raise NetworkError(str(unknown[0]), f"unknown key (known keys: {', '.join(KEYS)})")
+        raise NetworkError(_key_text(unknown[0]), f"unknown key (known keys: {', '.join(KEYS)})")
     for key in ("layers", "samples"):
         if key not in data:
             raise NetworkError(key, "missing")
@@ -62,6 +69,8 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
             raise NetworkError("layers", f"every layer needs a whole number of neurons, 1 to {MAX_LAYER_SIZE}; got {size!r}")
     if len(sizes) < 2:
         raise NetworkError("layers", "needs at least an input and an output layer")
+    if len(sizes) > MAX_LAYERS:
+        raise NetworkError("layers", f"at most {MAX_LAYERS} layers (the input layer included), got {len(sizes)}")
     depth = len(sizes) - 1
 
     activations = data.get("activations", "sigmoid")
@@ -70,7 +79,9 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
     if not isinstance(activations, list) or not all(isinstance(a, str) for a in activations):
         raise NetworkError("activations", "must be a name or a list of names")
 
-    name = _typed(data, "name", str, default_name)
+    name = _typed(data, "name", str, default_name if default_name.isprintable() else "network")
+    if not name.isprintable() or len(name) > MAX_NAME:
+        raise NetworkError("name", f"must be printable text of up to {MAX_NAME} characters on one line, got {_quoted(name)}")
     loss = _typed(data, "loss", str, "half_sse")
     bias = _typed(data, "bias", str, "none")
     train_bias = _typed(data, "train_bias", bool, True)
@@ -128,6 +139,8 @@ def _sample_list(raw, key: str) -> list[Sample]:
     if not isinstance(raw, list) or not raw:
         raise NetworkError(key, "must be a non-empty list of {inputs = [...], targets = [...]}"
                                 + (", or a table {file = ...} or {generate = ...}" if key == "samples" else ""))
+    if len(raw) > MAX_SAMPLES:
+        raise NetworkError(key, f"at most {MAX_SAMPLES:,} samples, got {len(raw):,}")
     samples = []
     for number, sample in enumerate(raw, 1):
         where = f"{key}[{number}]"
@@ -135,7 +148,7 @@ def _sample_list(raw, key: str) -> list[Sample]:
             raise NetworkError(where, "must be a table with inputs and targets")
         extra = [k for k in sample if k not in ("inputs", "targets")]
         if extra:
-            raise NetworkError(f"{where}.{extra[0]}", "unknown key (a sample has inputs and targets)")
+            raise NetworkError(f"{where}.{_key_text(extra[0])}", "unknown key (a sample has inputs and targets)")
         parts = []
         for part in ("inputs", "targets"):
             values = sample.get(part)
@@ -144,6 +157,17 @@ def _sample_list(raw, key: str) -> list[Sample]:
             parts.append(tuple(_number(f"{where}.{part}", v) for v in values))
         samples.append(Sample(*parts))
     return samples
+
+
+def _key_text(key) -> str:
+    """A key as it may appear in a one-line message: quoted if it holds a newline or other control character."""
+    key = str(key)
+    return key if key.isprintable() and len(key) <= 40 else _quoted(key)
+
+
+def _quoted(text: str) -> str:
+    """repr() of text, cut to a few dozen characters: a message quotes a value, it does not reproduce it."""
+    return repr(text) if len(text) <= 40 else repr(text[:40]) + f"… ({len(text):,} characters)"
 
 
 def _typed(data, key, kind, default):
@@ -175,7 +199,7 @@ def _numbers(data, key: str, count: int, default_seed: int | None) -> tuple[floa
     if isinstance(value, dict):
         unknown = [k for k in value if k not in ("seed", "scale")]
         if unknown:
-            raise NetworkError(f"{key}.{unknown[0]}", "unknown key (random values take seed and scale)")
+            raise NetworkError(f"{key}.{_key_text(unknown[0])}", "unknown key (random values take seed and scale)")
         seed, scale = value.get("seed", 0), value.get("scale", 0.5)
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise NetworkError(f"{key}.seed", f"must be a whole number, got {seed!r}")

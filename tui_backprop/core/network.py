@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
 LOSSES = ("half_sse", "mse", "bce", "cce")
 BIAS_MODES = ("none", "shared", "neuron")
+# The input layer included: every layer more lengthens the chain rule of every weight before it.
+MAX_LAYERS = 10
 
 LOSS_NAMES = {
     "half_sse": "half sum of squares, E = Σ ½(t − a)²",
@@ -81,6 +83,8 @@ class Network:
     def validate(self) -> None:
         if len(self.sizes) < 2:
             raise NetworkError("layers", "needs at least an input and an output layer")
+        if len(self.sizes) > MAX_LAYERS:
+            raise NetworkError("layers", f"at most {MAX_LAYERS} layers (the input layer included), got {len(self.sizes)}")
         for size in self.sizes:
             if not isinstance(size, int) or isinstance(size, bool) or size < 1:
                 raise NetworkError("layers", f"every layer needs at least one neuron, got {size!r}")

@@ -37,7 +37,7 @@ import zipfile
 from array import array
 from pathlib import Path
 
-from .files import atomic_writer
+from .files import atomic_writer, open_regular
 from .history import History
 from .loader import network_from_dict, network_to_dict
 from .network import NetworkError
@@ -50,6 +50,9 @@ VERSION = 1
 STATE, HISTORY = "session.json", "history.bin"
 ZIP_MAGIC = b"PK\x03\x04"
 _BITS = re.compile(r"[0-9a-f]{16}")
+# session.json holds the undo stack, one short list per step taken: a year of stepping by hand is a
+# few MB.  The history's doubles are in history.bin, whose size the epoch count fixes.
+MAX_STATE_BYTES = 32 * 2**20
 
 
 class SessionError(ValueError):
@@ -157,17 +160,19 @@ def load_session(path: str | Path, trainer=None) -> tuple[Stepper, dict]:
         raise SessionError(path, f"truncated or corrupt ({error})") from None
 
 
-def _read(path) -> tuple[dict, bytes]:
+def _read(path) -> tuple[dict, "_Member"]:
+    """session.json, parsed, and the history member, not yet read: its size is checked against the network first."""
     try:
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             head = stream.read(len(ZIP_MAGIC))
             stream.seek(0)
             try:
                 with zipfile.ZipFile(stream) as archive:
-                    names = set(archive.namelist())
-                    state = archive.read(STATE) if STATE in names else None
-                    data = archive.read(HISTORY) if HISTORY in names else None
+                    members = {info.filename: info for info in archive.infolist()}
+                    state = _read_state(path, archive, members.get(STATE))
             # A damaged archive raises any of BadZipFile, zlib.error, EOFError, NotImplementedError, …
+            except SessionError:
+                raise
             except Exception as error:
                 if head != ZIP_MAGIC:
                     raise SessionError(path, "not a backprop-tui session") from None
@@ -188,16 +193,50 @@ def _read(path) -> tuple[dict, bytes]:
         raise SessionError(path, "truncated or corrupt (no format version)")
     if version > VERSION:
         raise SessionError(path, f"saved by a newer version of backprop-tui (session format {version}; this one reads {VERSION})")
-    if data is None:
+    if HISTORY not in members:
         raise SessionError(path, f"truncated or corrupt ({HISTORY} is missing)")
-    return document, data
+    return document, _Member(path, members[HISTORY])
+
+
+def _read_state(path, archive: zipfile.ZipFile, info: zipfile.ZipInfo | None) -> bytes | None:
+    """session.json, refused unread if it claims more than MAX_STATE_BYTES, and read no further than it claims."""
+    if info is None:
+        return None
+    if info.file_size > MAX_STATE_BYTES:
+        raise SessionError(path, f"truncated or corrupt ({STATE} claims {info.file_size:,} bytes; "
+                                 f"a session's is at most {MAX_STATE_BYTES:,})")
+    with archive.open(info) as member:
+        return member.read(MAX_STATE_BYTES + 1)  # zipfile stops at the declared size and checks the CRC
+
+
+class _Member:
+    """history.bin, read only once its declared size is the one the network and the epoch count need."""
+
+    def __init__(self, path, info: zipfile.ZipInfo):
+        self.path, self.info = path, info
+
+    def read(self, expected: int) -> bytes:
+        info = self.info
+        if info.file_size != expected:
+            raise _Damaged(f"{HISTORY} has {info.file_size} bytes, not the {expected} the history needs")
+        # We store it as is: a deflated one could inflate a small file into gigabytes.
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+            raise _Damaged(f"{HISTORY} is compressed; a session stores it as is")
+        try:
+            with open_regular(self.path) as stream, zipfile.ZipFile(stream) as archive, archive.open(info) as member:
+                data = member.read(expected + 1)
+        except Exception as error:  # noqa: BLE001 - as in _read: every failure is a damaged file
+            raise _Damaged(f"{HISTORY}: {str(error) or type(error).__name__}") from None
+        if len(data) != expected:
+            raise _Damaged(f"{HISTORY} has {len(data)} bytes, not the {expected} the history needs")
+        return data
 
 
 def _no_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _build(document: dict, data: bytes, trainer=None) -> tuple[Stepper, dict]:
+def _build(document: dict, data: _Member, trainer=None) -> tuple[Stepper, dict]:
     try:
         net = network_from_dict(_dict(document.get("network"), "network"))
     except NetworkError as error:
@@ -326,7 +365,7 @@ class _Reader:
             raise _Damaged(f"{where}: unknown symbol {symbol!r}")
         return symbol, MISSING if old is None else _float(old, where)
 
-    def history(self, value, data: bytes) -> History:
+    def history(self, value, data: _Member) -> History:
         value = _dict(value, "history")
         history = History(self.program, self.train)
         epochs = _int(value.get("epochs"), "history.epochs", 0)
@@ -334,9 +373,7 @@ class _Reader:
         if byte_order not in ("little", "big"):
             raise _Damaged("history.byte_order: expected little or big")
         records = array("d")
-        if len(data) != epochs * history.stride * records.itemsize:
-            raise _Damaged(f"{HISTORY} has {len(data)} bytes, not the {epochs * history.stride * 8} of {epochs} epochs")
-        records.frombytes(data)
+        records.frombytes(data.read(epochs * history.stride * records.itemsize))
         if byte_order != sys.byteorder:
             records.byteswap()
         for pair in _list(value.get("exact_rows"), "history.exact_rows"):
@@ -458,6 +495,6 @@ def load_study(path: str | Path, trainer=None) -> tuple[Stepper, Quiz]:
     stepper, extra = load_session(path, trainer)
     try:
         quiz = Quiz.from_dict(extra["quiz"]) if "quiz" in extra else Quiz()
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise SessionError(f"{path}: truncated or corrupt (the quiz score is damaged)") from None
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        raise SessionError(path, "truncated or corrupt (the quiz score is damaged)") from None
     return stepper, quiz

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.program import UPDATE, Program
-from .reader import Number, SheetError, Table, parse_number, read_table
+from .reader import Number, SheetError, Table, parse_number, quote_cell, read_table
 
 EPOCH = "epoch"  # stands for the epoch column in a header's mapping
 MAX_EPOCH = 1_000_000  # the checker runs the network up to the last epoch named
@@ -232,7 +232,7 @@ def sheet_from_table(path: str, table: Table, names: Columns) -> Sheet:
             raise SheetError(f"{path}: row {line} has {len(row)} cells, the header has {width}")
         stray = next((c for c, cell in enumerate(row) if cell is not None and (c >= width or header[c] is None)), None)
         if stray is not None:
-            raise SheetError(f"{path}: cell {cell_address(stray, line)} holds {row[stray]!r} but its column has no name")
+            raise SheetError(f"{path}: cell {cell_address(stray, line)} holds {quote_cell(row[stray])} but its column has no name")
         cells = {}
         for symbol, (column, _) in columns.items():
             number = _number(path, row[column], table.decimal_comma, column, line, symbol)
@@ -308,7 +308,7 @@ def _name_columns(path: str, header, line: int, names: Columns):
             raise SheetError(f"{path}: header cell {where} holds the number {cell!r}; expected a column name")
         symbol = names.symbol(cell)
         if symbol is None:
-            raise SheetError(f"{path}: unknown column {cell.strip()!r} in {where}; "
+            raise SheetError(f"{path}: unknown column {quote_cell(cell.strip())} in {where}; "
                              "see `backprop-tui check --help` for the names a column may have")
         if symbol == EPOCH:
             if epoch_column is not None:
@@ -316,7 +316,7 @@ def _name_columns(path: str, header, line: int, names: Columns):
             epoch_column = column
         elif symbol in columns:
             other, text = columns[symbol]
-            raise SheetError(f"{path}: columns {cell_address(other, line)} ({text!r}) and {where} ({cell.strip()!r}) "
+            raise SheetError(f"{path}: columns {cell_address(other, line)} ({quote_cell(text)}) and {where} ({quote_cell(cell.strip())}) "
                              f"both mean {symbol}")
         else:
             columns[symbol] = (column, cell.strip())

@@ -26,6 +26,15 @@ from ..core.precision import NUMBER, half_unit
 MAX_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLUMNS = 1_000
+# An XLSX is a zip of XML: what its parts unpack to is bounded before any is read (a 1.5 MB
+# workbook can hold a 1.5 GB cell), and so are the cells the rows hold, whatever size the
+# sheet claims for itself (a stray cell at XFD1048576 claims a billion).
+MAX_UNPACKED_BYTES = 128 * 1024 * 1024
+MAX_CELLS = 20_000_000
+# A message quotes a cell, it does not reproduce it.
+QUOTE_LENGTH = 40
+# No number a student writes is longer; a longer "number" is a pasted mistake.
+MAX_NUMBER_TEXT = 100
 
 
 class SheetError(ValueError):
@@ -111,18 +120,64 @@ def _read_csv(path: Path) -> Table:
             rows.append(tuple(cell if cell.strip() else None for cell in record))
     except csv.Error as error:
         raise SheetError(f"{path}: malformed CSV in row {len(rows) + 1}: {error}") from None
-    return Table("csv", rows, decimal_comma=delimiter != ",")
+    return Table("csv", rows, decimal_comma=delimiter != "," or _quoted_decimal_commas(rows))
+
+
+_COMMA_NUMBER = re.compile(r"[+\-−]?\d*,\d+(?:[eE][+-]?\d+)?")
+_POINT_NUMBER = re.compile(r"[+\-−]?\d*\.\d+(?:[eE][+-]?\d+)?")
+
+
+def _quoted_decimal_commas(rows) -> bool:
+    """Whether a comma-separated file writes its numbers quoted with decimal commas ("0,5"), as European
+    spreadsheets export CSV.  One number with a decimal point says it does not (then "1,234" is a thousand)."""
+    commas = False
+    for row in rows:
+        for cell in row:
+            if cell is None:
+                continue
+            if "," in cell:
+                commas = commas or _COMMA_NUMBER.fullmatch(cell.strip()) is not None
+            elif "." in cell and _POINT_NUMBER.fullmatch(cell.strip()):
+                return False
+    return commas
+
+
+def quote_cell(cell) -> str:
+    """A cell as a message quotes it: repr(), cut to QUOTE_LENGTH characters."""
+    text = cell if isinstance(cell, str) else str(cell)
+    if len(text) <= QUOTE_LENGTH:
+        return repr(text)
+    return repr(text[:QUOTE_LENGTH]) + f"… ({len(text):,} characters)"
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to more than MAX_UNPACKED_BYTES, before any is read."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise SheetError(f"{path} is not a readable XLSX workbook ({_one_line(error)})") from None
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        biggest = max(members, key=lambda member: member.file_size)
+        raise SheetError(f"{path} would unpack to {unpacked / 2**20:,.0f} MB ({quote_cell(biggest.filename)} alone "
+                         f"{biggest.file_size / 2**20:,.0f} MB); workbooks of up to {MAX_UNPACKED_BYTES // 2**20} MB "
+                         "unpacked are checked")
 
 
 def _read_xlsx(path: Path) -> Table:
     import openpyxl  # only XLSX needs it, so `check sheet.csv` starts fast
 
+    _check_archive(path)
     rows = []
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     # A damaged or hostile archive can fail inside zipfile, the XML parser or
     # openpyxl in many ways; for the user each is the same: not a workbook.
     except Exception as error:  # noqa: BLE001
+        _refuse_entities(path, error)
         raise SheetError(f"{path} is not a readable XLSX workbook ({_one_line(error)})") from None
     try:
         # The sheet the workbook opens on is the one the student worked in last.
@@ -130,24 +185,46 @@ def _read_xlsx(path: Path) -> Table:
         sheet = workbook.active if workbook.active in sheets else (sheets[0] if sheets else None)
         if sheet is None:
             raise SheetError(f"{path} has no worksheet")
-        width = sheet.max_column
-        bound = MAX_COLUMNS + 1 if width is None or width > MAX_COLUMNS else None
-        for values in sheet.iter_rows(max_col=bound, values_only=True):
+        # The size a sheet claims (its <dimension>) is not trusted: openpyxl would pad every row to
+        # it.  Without it, each row is as long as its last cell, and a missing row costs nothing.
+        sheet.reset_dimensions()
+        cells = 0
+        for values in sheet.iter_rows(values_only=True):
             if len(rows) == MAX_ROWS:
                 raise SheetError(f"{path} has more than {MAX_ROWS:,} rows; that many are not checked")
-            if len(values) > MAX_COLUMNS and values[MAX_COLUMNS] is not None:
+            cells += len(values)
+            if cells > MAX_CELLS:
+                raise SheetError(f"{path} has more than {MAX_CELLS:,} cells; that many are not checked")
+            if len(values) > MAX_COLUMNS and any(value is not None for value in values[MAX_COLUMNS:]):
                 raise SheetError(f"{path}: row {len(rows) + 1} has cells beyond column {MAX_COLUMNS:,}; "
                                  "that many are not checked")
-            rows.append(tuple(_xlsx_cell(value) for value in values[:MAX_COLUMNS]))
+            row = [_xlsx_cell(value) for value in values[:MAX_COLUMNS]]
+            while row and row[-1] is None:
+                row.pop()
+            rows.append(row)
     except SheetError:
         raise
     except Exception as error:  # noqa: BLE001 - as above, a damaged sheet inside a valid archive
+        _refuse_entities(path, error)
         raise SheetError(f"{path}: cannot read its worksheet ({_one_line(error)})") from None
     finally:
         workbook.close()
-    if not any(any(cell is not None for cell in row) for row in rows):
-        raise SheetError(f"{path}: its worksheet {sheet.title!r} is empty")
-    return Table("xlsx", rows)
+    while rows and not rows[-1]:
+        rows.pop()
+    if not rows:
+        raise SheetError(f"{path}: its worksheet {quote_cell(sheet.title)} is empty")
+    width = max(map(len, rows))
+    return Table("xlsx", [tuple(row) + (None,) * (width - len(row)) for row in rows])
+
+
+def _refuse_entities(path: Path, error: BaseException) -> None:
+    """Name the refusal when defusedxml (which openpyxl parses with) found a DTD or an entity, however wrapped."""
+    seen = 0
+    while error is not None and seen < 10:
+        if type(error).__name__ in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
+            raise SheetError(f"{path} declares XML entities, which a spreadsheet never writes; "
+                             "they are refused (billion laughs, external files)") from None
+        error, seen = error.__cause__ or error.__context__, seen + 1
 
 
 def _xlsx_cell(value):
@@ -182,6 +259,8 @@ def parse_number(cell: str | float | None, decimal_comma: bool = False) -> Numbe
     if isinstance(cell, float):
         return Number(cell, _shown(cell), 0.0)
     shown = cell.strip()
+    if len(shown) > MAX_NUMBER_TEXT:
+        raise ValueError(f"{quote_cell(shown)} is not a number")
     text = shown.replace("\u2212", "-")  # − as our own explanations print it
     if decimal_comma:
         text = text.replace(",", ".")
@@ -191,10 +270,10 @@ def parse_number(cell: str | float | None, decimal_comma: bool = False) -> Numbe
             return Number(float(text), shown, 0.0)
         if not text:
             return None
-        raise ValueError(f"{shown!r} is not a number")
+        raise ValueError(f"{quote_cell(shown)} is not a number")
     value = float(text)
     if value in (math.inf, -math.inf):
-        raise ValueError(f"{shown!r} is too large a number")
+        raise ValueError(f"{quote_cell(shown)} is too large a number")
     _, decimals, exponent = match.groups()
     return Number(value, shown, half_unit(decimals, exponent))
 

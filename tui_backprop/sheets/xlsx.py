@@ -45,8 +45,14 @@ class ExportError(ValueError):
 
 def export_xlsx(net: Network, epochs: int, path: str | Path) -> None:
     """Write `epochs` epochs of `net` as a live workbook; the old file stays until the new one is complete."""
+    import io
+
     with atomic_writer(path, "wb") as stream:  # first, so that a bad path fails before any work
-        build_workbook(build_program(net), epochs).save(stream)
+        # Made in memory, then written: when the disk fills, openpyxl's own writer would leave its zip
+        # archive and worksheet half open, to fail again when collected (messages on stderr after ours).
+        workbook = io.BytesIO()
+        build_workbook(build_program(net), epochs).save(workbook)
+        stream.write(workbook.getbuffer())
 
 
 def defined_name(symbol: str) -> str:
@@ -83,7 +89,9 @@ def build_workbook(program: Program, epochs: int):
     sheet.freeze_panes = f"B{header_line + 1}"
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["C"].width = 40
-    sheet.append([heading(f"backprop-tui: {net.name}, {'-'.join(map(str, net.sizes))}, "
+    # A cell cannot hold control characters (openpyxl refuses them), and a name may come with some.
+    name = "".join(c if c.isprintable() else " " for c in net.name)
+    sheet.append([heading(f"backprop-tui: {name}, {'-'.join(map(str, net.sizes))}, "
                           f"{' → '.join(net.activations)}, loss {net.loss}")])
     sheet.append(["Change a starting value or the learning rate in column B: every epoch below recomputes."])
     sheet.append([heading("symbol"), heading("value"), heading("what it is")])

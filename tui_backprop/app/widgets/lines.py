@@ -16,6 +16,7 @@ from itertools import groupby
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -23,10 +24,14 @@ from textual.strip import Strip
 
 
 def set_border_titles(widget, title: str, subtitle: str = "") -> None:
-    """A panel's border title and subtitle; set only on a change, since setting either repaints the panel."""
-    if (widget.border_title or "") != title:
+    """A panel's border title and subtitle; set only on a change, since setting either repaints the panel.
+
+    As Content, never markup: a title holds the network's name, which comes from a file
+    (they read back as markup, hence the comparison with .markup)."""
+    title, subtitle = Content(title), Content(subtitle)
+    if (widget.border_title or "") != title.markup:
         widget.border_title = title
-    if (widget.border_subtitle or "") != subtitle:
+    if (widget.border_subtitle or "") != subtitle.markup:
         widget.border_subtitle = subtitle
 
 

@@ -95,7 +95,7 @@ class RateView(Widget):
             yield Input(" ".join(format_number(rate) for rate in self.rates), id="sweep-rates", compact=True)
             yield Label("epochs")
             yield Input(str(self.epochs), id="sweep-epochs", compact=True)
-        yield Static(id="sweep-status")
+        yield Static(id="sweep-status", markup=False)  # it names the network, whose name comes from a file
         yield LossChart(id="sweep-chart")
         yield DataTable(id="sweep-table", cursor_type="row", zebra_stripes=True)
 
