@@ -100,7 +100,7 @@ def test_export_never_overwrites_it_numbers_the_new_files(tmp_path, monkeypatch)
         await press(pilot, "e", "x")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "Exported mazur-2-history.csv (1 epochs), mazur-2.xlsx and mazur-2-solution.md" in notifications(app)
+        assert "Exported mazur-2-history.csv (1 epoch), mazur-2.xlsx and mazur-2-solution.md" in notifications(app)
         assert "Exported mazur-3-history.csv (2 epochs)" in notifications(app)
 
     drive(body)
