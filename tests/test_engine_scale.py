@@ -244,3 +244,28 @@ def test_a_large_networks_history_keeps_checkpoints_re_derived_by_numpy_itself()
         assert [start["lr"], *(start[p] for p in program.parameters)] == list(records[(epoch - 1) * stride: epoch * stride - 1])
     every_epoch = (epochs - 1) * (stride - 1) * 8
     assert stepper.history.nbytes < every_epoch / 10
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_an_epochs_operations_are_counted_from_the_shape(seed):
+    net = random_network(seed)
+    assert net.epoch_operations() == len(build_program(net).quantities)
+
+
+def test_a_network_whose_epoch_is_too_long_to_step_is_refused_in_one_line(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from tui_backprop.core.network import MAX_EPOCH_OPERATIONS, NetworkError
+
+    per_sample = wide_network((100, 100, 100), 3).epoch_operations() - wide_network((100, 100, 100), 2).epoch_operations()
+    too_many = MAX_EPOCH_OPERATIONS // per_sample + 1
+    with pytest.raises(NetworkError, match="operations; at most"):
+        wide_network((100, 100, 100), too_many)
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps({"layers": [100, 100, 100], "samples": [
+        {"inputs": [0.5] * 100, "targets": [0.5] * 100}] * too_many}))
+    done = subprocess.run([sys.executable, "-m", "tui_backprop", "train", "--config", str(path), "--epochs", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and "at most" in done.stderr

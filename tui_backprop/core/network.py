@@ -20,6 +20,10 @@ LOSSES = ("half_sse", "mse", "bce", "cce")
 BIAS_MODES = ("none", "shared", "neuron")
 # The input layer included: every layer more lengthens the chain rule of every weight before it.
 MAX_LAYERS = 10
+# Operations in one epoch (every sample's forward and backward pass, the sums and the updates): the
+# step-by-step trace, explain and the app's tables work through them one by one.  A 100-100-100
+# network with 16 samples has 374,401; past this, fewer samples or smaller layers.
+MAX_EPOCH_OPERATIONS = 2_000_000
 
 LOSS_NAMES = {
     "half_sse": "half sum of squares, E = Σ ½(t − a)²",
@@ -121,6 +125,20 @@ class Network:
                     raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
             raise NetworkError("learning_rate", f"must be a positive finite number, got {self.lr!r}")
+        if self.epoch_operations() > MAX_EPOCH_OPERATIONS:
+            raise NetworkError("samples", f"one epoch of {len(self.samples):,} samples through layers {list(self.sizes)} is "
+                                          f"{self.epoch_operations():,} operations; at most {MAX_EPOCH_OPERATIONS:,} "
+                                          "(use fewer samples, smaller layers, or hold rows out with test_fraction)")
+
+    def epoch_operations(self) -> int:
+        """How many operations one epoch has, from the shape alone (program.py lays them out)."""
+        samples, trained = len(self.samples), self.weight_count() + (self.bias_count() if self.train_bias else 0)
+        forward = sum(2 * size for size in self.sizes[1:]) + self.sizes[-1]
+        backward = self.weight_count() + sum(size * (1 if act == "softmax" else 2)
+                                             for size, act in zip(self.sizes[1:], self.activations))
+        if self.train_bias:
+            backward += self.bias_count()
+        return samples * (forward + backward) + 1 + (trained if samples > 1 else 0) + trained
 
     def parameters(self) -> dict[str, float]:
         """Trainable and frozen parameters by symbol: w1..wN then the biases."""
