@@ -38,12 +38,13 @@ GRADIENT = Names.grad("")  # how a gradient column's name starts: dE_total/d
 
 def default_columns(program: Program) -> list[str]:
     """E_total, then each parameter with its gradient beside it."""
+    trained, known = set(program.trained), set(program.columns)  # sets: a large network has 20,000 of each
     columns = ["E_total"]
     for parameter in program.parameters:
         columns.append(parameter)
-        if parameter in program.trained:
+        if parameter in trained:
             columns.append(Names.grad(parameter))
-    return [column for column in columns if column in program.columns]
+    return [column for column in columns if column in known]
 
 
 def heading(column: str) -> str:
@@ -87,7 +88,7 @@ class HistoryTable(ScrollView, can_focus=False):
     def stepper(self, stepper: Stepper) -> None:
         self._stepper = stepper
         self.position = {column: n for n, column in enumerate(stepper.history.columns)}
-        self.shown = default_columns(stepper.program)
+        self.show_columns(default_columns(stepper.program))
         self.drawn: tuple[int, int] | None = None  # the history and revision on screen
         self.watch_version()
 
@@ -106,12 +107,9 @@ class HistoryTable(ScrollView, can_focus=False):
     def show_columns(self, columns: list[str]) -> None:
         """Show these columns of `train --csv`, in this order."""
         self.shown = [column for column in columns if column in self.position]
+        self.widths = [max(len(heading(column)), NUMBER_WIDTH) for column in self.shown]
         self.first_column = min(self.first_column, max(len(self.shown) - 1, 0))
         self.refresh()
-
-    @property
-    def widths(self) -> list[int]:
-        return [max(len(heading(column)), NUMBER_WIDTH) for column in self.shown]
 
     @property
     def epoch_width(self) -> int:
@@ -146,12 +144,12 @@ class HistoryTable(ScrollView, can_focus=False):
             last += 1
         return range(self.first_column, last), last < len(widths)
 
-    def cells(self, epoch: int) -> list[str]:
-        """An epoch's row as it is shown: the epoch, then each chosen column to 6 significant digits
-        (fewer where the column is too narrow)."""
+    def cells(self, epoch: int, columns: range | None = None) -> list[str]:
+        """An epoch's row as it is shown: the epoch, then each chosen column (those in `columns`, by
+        default all) to 6 significant digits (fewer where the column is too narrow)."""
         row = self._stepper.history.row(epoch)
-        return [str(epoch)] + [fitted(row[self.position[column]], width)
-                               for column, width in zip(self.shown, self.widths)]
+        columns = range(len(self.shown)) if columns is None else columns
+        return [str(epoch)] + [fitted(row[self.position[self.shown[n]]], self.widths[n]) for n in columns]
 
     def render_line(self, y: int) -> Strip:
         scroll_y = self.scroll_offset.y
@@ -159,13 +157,13 @@ class HistoryTable(ScrollView, can_focus=False):
         base = self.rich_style
         columns, more_right = self.in_view(width)
         if y == 0:  # the header stays put while the rows scroll under it
-            texts, epoch = ["epoch", *map(heading, self.shown)], None
+            texts, epoch = ["epoch", *(heading(self.shown[n]) for n in columns)], None
             style = base + self.get_component_rich_style("history--header")
         else:
             epoch = scroll_y + y
             if epoch > len(self._stepper.history):
                 return Strip.blank(width, base)
-            texts = self.cells(epoch)
+            texts = self.cells(epoch, columns)  # only those in view: a large network has 40,000
             newest = epoch == len(self._stepper.history)
             style = base + self.get_component_rich_style("history--newest") if newest else base
         header = epoch is None
@@ -174,12 +172,12 @@ class HistoryTable(ScrollView, can_focus=False):
                     # partial: only its boldness, so that the newest row's background runs under it too
                     Segment(MORE_LEFT if header and self.first_column else " " * len(MORE_LEFT), style)]
         widths = self.widths
-        for n in columns:
+        for k, n in enumerate(columns, 1):
             cell_style = style
             if not header and (epoch, self.shown[n]) in self._marks:
                 cell_style = style + self.get_component_rich_style("history--wrong")
             segments.append(Segment(" " * GAP, style))
-            segments.append(Segment(texts[n + 1].rjust(widths[n]), cell_style))
+            segments.append(Segment(texts[k].rjust(widths[n]), cell_style))
         if header and more_right:
             segments.append(Segment(MORE_RIGHT, style))
         return Strip(segments).crop(0, width).extend_cell_length(width, style)
