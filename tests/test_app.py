@@ -679,3 +679,18 @@ def test_reset_asks_first_and_escape_keeps_everything():
         assert app.stepper.values == app.stepper.net.start_env()
 
     drive(body)
+
+
+def test_export_says_which_epochs_mix_values_edited_midway(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def body(app, pilot):
+        await press(pilot, "n")  # h1 has read w1
+        await press(pilot, "w")
+        await type_in(pilot, "w1 = 1")
+        await press(pilot, "e", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "epoch 1's row mixes numbers from before and after w1 was edited midway" in notifications(app)
+
+    drive(body)

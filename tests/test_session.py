@@ -69,6 +69,7 @@ def snapshot(stepper: Stepper) -> tuple:
         [operation(op) for op in stepper.done], operation(stepper.last), numbers(state.row),
         [undo_record(r) for r in state.undo],
         history.data.tobytes(), sorted((e, numbers(row)) for e, row in history.exact_rows.items()),
+        sorted(history.mixed.items()),
         [(first, by_symbol(samples)) for first, samples in history.segments],
     )
 

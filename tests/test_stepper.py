@@ -289,3 +289,30 @@ def test_a_million_epochs_of_the_2_2_2_net_fit_well_under_200_mb():
     epochs, peak_kb = map(int, done.stdout.split())
     assert epochs == 1_000_000
     assert peak_kb * 1024 < 150e6
+
+
+def test_an_epoch_edited_midway_is_noted_as_mixed_and_an_edit_before_it_is_not():
+    """Issue 12.10: a row of an epoch with a value edited midway mixes numbers from before and after."""
+    stepper = stepped("excel", 0)
+    stepper.set_value("w1", 0.2)  # before the epoch's first operation: its row is consistent
+    stepper.finish_epoch()
+    stepper.next()
+    stepper.set_value("w1", 1.0)  # after h1 read w1 = 0.2 ... (the update row will hold w1 = 1.0)
+    stepper.set_lr(0.3)
+    stepper.finish_epoch()
+    assert stepper.history.mixed == {2: ("w1", "lr")}
+    columns = stepper.program.columns
+    before = stepped("excel", 0)
+    before.set_value("w1", 0.2)
+    before.finish_epoch()
+    before.next()  # h1 of epoch 2, from the w1 of before the edit
+    assert stepper.history.exact_rows[2][columns.index("w1")] == 1.0
+    assert stepper.history.exact_rows[2][columns.index("h1")] == before.values["h1"]
+    stepper.previous()  # the last operation: the epoch is no longer finished, nor noted
+    assert 2 not in stepper.history.mixed
+    while stepper.position > 1:
+        stepper.previous()
+    stepper.previous()  # the lr edit
+    stepper.previous()  # the w1 edit
+    stepper.finish_epoch()
+    assert 2 not in stepper.history.mixed

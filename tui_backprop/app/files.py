@@ -82,6 +82,9 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
         with atomic_writer(quiz_path, newline="", encoding="utf-8") as stream:
             quiz.write_score(stream)
         quiz_note = f"; the quiz's score in {quiz_path.name}"
+    mixed = "".join(f"; epoch {epoch:,}'s row mixes numbers from before and after {', '.join(symbols)} "
+                    f"{'was' if len(symbols) == 1 else 'were'} edited midway"
+                    for epoch, symbols in sorted(history.mixed.items()))
     return (f"Exported {csv_path.name} ({counted(len(history), 'epoch')}), {xlsx_path.name} and {solution_path.name} "
-            f"(epoch {epoch:,}, from {describe_start(stepper)}){quiz_note}")
+            f"(epoch {epoch:,}, from {describe_start(stepper)}){quiz_note}{mixed}")
 

@@ -40,6 +40,8 @@ class History:
         # The epochs where a stretch of continuous fast-path epochs starts (a subset of the checkpoints).
         self.starts = array("q")
         self.exact_rows: dict[int, list[float]] = {}
+        # Stepped epochs in which a value was edited midway: their rows mix numbers from before and after.
+        self.mixed: dict[int, tuple[str, ...]] = {}
         # (first epoch, inputs and targets) whenever the samples were edited
         self.segments: list[tuple[int, dict[str, float]]] = []
         self._block: tuple[int, array] | None = None  # the last stretch re-derived: (first epoch, records)
@@ -88,12 +90,14 @@ class History:
                 return False
         return True
 
-    def append_row(self, row: list[float], samples: dict[str, float]) -> None:
-        """A stepped epoch: its full row in the order of `columns`."""
+    def append_row(self, row: list[float], samples: dict[str, float], edited: tuple[str, ...] = ()) -> None:
+        """A stepped epoch: its full row in the order of `columns`; `edited`, the values edited midway."""
         epoch = len(self) + 1
         self._note_samples(epoch, samples)
         self._store(array("d", row[: self.stride - 1] + [row[self.columns.index("E_total")]]))
         self.exact_rows[epoch] = list(row)
+        if edited:
+            self.mixed[epoch] = tuple(edited)
         self._changed()
 
     def extend(self, records: array, samples: dict[str, float]) -> None:
@@ -120,6 +124,7 @@ class History:
         del self.starts[bisect_right(self.starts, epochs):]
         for epoch in [e for e in self.exact_rows if e > epochs]:
             del self.exact_rows[epoch]
+            self.mixed.pop(epoch, None)
         while self.segments and self.segments[-1][0] > epochs:
             self.segments.pop()
         self._changed()

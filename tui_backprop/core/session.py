@@ -104,6 +104,7 @@ def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) 
             "epochs": len(history),
             "byte_order": sys.byteorder,
             "exact_rows": [[epoch, _numbers(row)] for epoch, row in history.exact_rows.items()],
+            "mixed": [[epoch, list(symbols)] for epoch, symbols in history.mixed.items()],
             "segments": [[first, _numbers_by_symbol(samples)] for first, samples in history.segments],
             "starts": list(history.starts),
         },
@@ -387,6 +388,13 @@ class _Reader:
             if array("d", row[: history.stride - 1] + [row[self.loss_column]]).tobytes() != stored.tobytes():
                 raise _Damaged(f"history.exact_rows: epoch {epoch} does not match {HISTORY}")
             history.exact_rows[epoch] = row
+        # Written since edits midway are noted; a file from before has none.
+        for pair in _list(value.get("mixed", []), "history.mixed"):
+            epoch, symbols = _list(pair, "history.mixed", 2)
+            epoch = _int(epoch, "history.mixed", 1, epochs)
+            if epoch not in history.exact_rows or not all(self.known(s) for s in _list(symbols, "history.mixed")):
+                raise _Damaged("history.mixed: an epoch stepped by hand, and the symbols edited in it")
+            history.mixed[epoch] = tuple(symbols)
         previous = 0
         for pair in _list(value.get("segments"), "history.segments"):
             first, samples = _list(pair, "history.segments", 2)

@@ -244,7 +244,7 @@ class Stepper:
         self.done.append(Operation(self.epoch, n + 1, self.program, value, read_values, None if old is MISSING else old))
         self.position += 1
         if self.epoch_done:
-            self.history.append_row(self._row or self._current_row(), self._samples())
+            self.history.append_row(self._row or self._current_row(), self._samples(), self._edited_midway())
         return self.done[-1]
 
     def previous(self) -> bool:
@@ -323,6 +323,17 @@ class Stepper:
         if on_progress:
             on_progress(done)
         return done
+
+    def _edited_midway(self) -> tuple[str, ...]:
+        """The values edited while this epoch was under way (after its first operation, before its last):
+        its row then mixes numbers computed before the edit with numbers computed after."""
+        edited = []
+        for record in reversed(self._undo):
+            if record.kind in ("rollover", "run"):
+                break
+            if record.kind == "edit" and record.position > 0:
+                edited.append(record.changes[0][0])
+        return tuple(dict.fromkeys(reversed(edited)))
 
     def _current_row(self) -> list[float]:
         return [self.values[c] for c in self.program.columns]
