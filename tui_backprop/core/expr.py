@@ -105,6 +105,10 @@ class Expr:
     def children(self) -> tuple[Expr, ...]:
         return ()
 
+    def with_children(self, children) -> Expr:
+        """The same node over other children (in the order of `children()`): for trees built from trees."""
+        return self
+
     def clamped(self, values: dict[str, float]) -> list[str]:
         """Where these numbers hit a clamp: each logarithm or division whose argument was raised to 1e-12
         (a saturated output), said in words — its result is then a bound, not the exact value."""
@@ -200,6 +204,9 @@ class Add(Expr):
     def children(self):
         return self.terms
 
+    def with_children(self, children):
+        return Add(*children)
+
     def render(self, show):
         return " + ".join(_parts(show, self.terms, lambda term: self._wrap(term, show)))
 
@@ -226,6 +233,9 @@ class Sub(Expr):
     def children(self):
         return (self.left, self.right)
 
+    def with_children(self, children):
+        return Sub(*children)
+
     def render(self, show):
         return f"{self._wrap(self.left, show)} − {self._wrap(self.right, show, tighter=True)}"
 
@@ -247,6 +257,9 @@ class Mul(Expr):
 
     def children(self):
         return self.factors
+
+    def with_children(self, children):
+        return Mul(*children)
 
     def render(self, show):
         return "·".join(self._wrap(factor, show) for factor in self.factors)
@@ -274,6 +287,9 @@ class Div(Expr):
     def children(self):
         return (self.top, self.bottom)
 
+    def with_children(self, children):
+        return Div(*children)
+
     def render(self, show):
         return f"{self._wrap(self.top, show)} / {self._wrap(self.bottom, show, tighter=True)}"
 
@@ -295,6 +311,9 @@ class Neg(Expr):
 
     def children(self):
         return (self.inner,)
+
+    def with_children(self, children):
+        return Neg(*children)
 
     def render(self, show):
         return "−" + self._wrap(self.inner, show, tighter=True)
@@ -318,6 +337,9 @@ class Square(Expr):
 
     def children(self):
         return (self.inner,)
+
+    def with_children(self, children):
+        return Square(*children)
 
     def render(self, show):
         inner = self.inner.render(show)
@@ -348,6 +370,9 @@ class Call(Expr):
     def children(self):
         return (self.arg,)
 
+    def with_children(self, children):
+        return Call(self.label, self.template, *children, self.sheet, self.sheet_strength)
+
     def render(self, show):
         return f"{self.label}({_unbracketed(self.arg.render(show))})"
 
@@ -373,6 +398,9 @@ class Softmax(Expr):
 
     def children(self):
         return tuple(self.args)
+
+    def with_children(self, children):
+        return Softmax(self.index, list(children))
 
     def render(self, show):
         shown = ", ".join(_parts(show, self.args, lambda arg: _unbracketed(arg.render(show))))
@@ -414,6 +442,9 @@ class _Log(Call):
     def __init__(self, arg: Expr):
         super().__init__("ln", "log(" + CLIP_PY + ")", arg, "LN(MAX({x}," + spreadsheet_number(EPS) + "))")
 
+    def with_children(self, children):
+        return _Log(*children)
+
     def clamped(self, values):
         return super().clamped(values) + _clamp_note(self.arg, values, f"ln({self.arg.text()}): ", "ln takes 1e-12 instead")
 
@@ -430,6 +461,9 @@ class _Clipped(Expr):
 
     def children(self):
         return (self.inner,)
+
+    def with_children(self, children):
+        return _Clipped(*children)
 
     def render(self, show):
         if getattr(show, "python", False):  # readable Python must still clip, or it computes another number

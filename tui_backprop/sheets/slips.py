@@ -22,10 +22,9 @@ from collections import ChainMap
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from ..core.expr import Add, Call, Div, Expr, Mul, Neg, Num, Softmax, Square, Sub, Sym, clipped
+from ..core.expr import Add, Expr, Mul, Neg, Num, Sub, Sym
 from ..core.program import UPDATE, Program, Quantity
 
-_CLIPPED = type(clipped(Num(1.0)))
 # Writing out symbols the sheet does not show stops here, so a formula stays readable.
 MAX_NODES = 40
 
@@ -288,27 +287,7 @@ def rebuild(node: Expr, replace: Callable[[Expr], Expr | None]) -> Expr:
     rebuilt = [rebuild(child, replace) for child in children]
     if all(a is b for a, b in zip(rebuilt, children)):
         return node
-    again = dict(zip(map(id, children), rebuilt)).__getitem__
-    again = lambda child, at=again: at(id(child))  # noqa: E731
-    if isinstance(node, Add):
-        return Add(*map(again, node.terms))
-    if isinstance(node, Mul):
-        return Mul(*map(again, node.factors))
-    if isinstance(node, Sub):
-        return Sub(again(node.left), again(node.right))
-    if isinstance(node, Div):
-        return Div(again(node.top), again(node.bottom))
-    if isinstance(node, Neg):
-        return Neg(again(node.inner))
-    if isinstance(node, Square):
-        return Square(again(node.inner))
-    if isinstance(node, Call):
-        return Call(node.label, node.template, again(node.arg))
-    if isinstance(node, _CLIPPED):
-        return clipped(again(node.inner))
-    if isinstance(node, Softmax):
-        return Softmax(node.index, [again(arg) for arg in node.args])
-    return node
+    return node.with_children(rebuilt)
 
 
 def _swap(tree: Expr, symbol: str, by: Expr) -> Expr:
