@@ -58,7 +58,7 @@ def undo_record(record) -> tuple:
     else:
         changes = [(symbol, "missing" if old is MISSING else bits(old)) for symbol, old in record.changes]
     done = None if record.done is None else [operation(op) for op in record.done]
-    return (record.kind, changes, record.epoch, record.position, done, numbers(record.row), record.history_length)
+    return (record.kind, changes, record.step, record.position, done, numbers(record.row), record.history_length)
 
 
 def snapshot(stepper: Stepper) -> tuple:

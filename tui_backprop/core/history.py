@@ -1,5 +1,8 @@
 """Every finished epoch, stored compactly and re-derived on demand.
 
+With batches (batches.py) the history holds a row per update step, and
+`epoch_losses` gives the epochs' E_total from them; without, a step is an epoch.
+
 E_total is kept for every epoch (the loss chart needs them all); lr and the
 parameters only at checkpoints: the first epoch of each stretch the fast path ran
 in one go, then every CHECKPOINT_EVERY epochs of it.  The start of any other epoch
@@ -17,6 +20,9 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
 
+import math
+
+from .batches import Schedule
 from .program import Program
 from .sweep import first_divergence
 
@@ -26,12 +32,15 @@ CHECKPOINT_EVERY = 64
 
 
 class History:
-    def __init__(self, program: Program, train=None):
-        """`train(env, epochs)` -> (env, records of lr, parameters, E_total) is how runs were trained and
-        how the epochs between checkpoints are re-derived: the same path gives the same bits (numpy's,
-        for a large network; by default the program's own compiled loop)."""
+    def __init__(self, program: Program, train=None, schedule: Schedule | None = None):
+        """`train(env, steps, first)` -> (env, records of lr, parameters, E_total) is how runs were trained
+        and how the steps between checkpoints are re-derived: the same path gives the same bits (numpy's,
+        for a large network; by default the program's own compiled loop).  `program` is the program of a
+        full batch: its columns are the history's."""
         self.program = program
-        self.train = train or (lambda env, epochs: program.run(env, epochs, "history"))
+        self.schedule = schedule or Schedule(program.net, program)
+        self.train = train or (lambda env, steps, first: self.schedule.train(
+            lambda p, e, n, r: p.run(e, n, r), env, first, steps, "history"))
         self.stride = len(program.parameters) + 2  # a record: lr, parameters, E_total
         self._losses = array("d")
         # The first epoch of each checkpoint, and its lr and parameters (stride - 1 numbers each).
@@ -47,6 +56,7 @@ class History:
         self._block: tuple[int, array] | None = None  # the last stretch re-derived: (first epoch, records)
         self.revision = 0  # changes whenever the stored epochs do: a cache key for charts
         self._divergence: tuple[int, int | None] = (-1, None)
+        self._epoch_losses: tuple[int, array] = (-1, array("d"))
 
     def __len__(self) -> int:
         return len(self._losses)
@@ -85,7 +95,7 @@ class History:
         env["lr"] = records[0]
         env.update(zip(self.program.parameters, records[1 : stride - 1]))
         for k in range(count):
-            env, record = self.train(env, 1)
+            env, record = self.train(env, 1, first + k)
             if record.tobytes() != records[k * stride : (k + 1) * stride].tobytes():
                 return False
         return True
@@ -157,7 +167,7 @@ class History:
                 records = array("d", start)
                 records.append(self._losses[first - 1])
             else:
-                _, records = self.train(env, count)
+                _, records = self.train(env, count, first)
             block = self._block = (first, records)
         return block
 
@@ -168,6 +178,8 @@ class History:
         env = self._samples(epoch)
         env["lr"] = records[base]
         env.update(zip(self.program.parameters, records[base + 1 : base + self.stride - 1]))
+        if self.schedule.batched:
+            env.update(self.schedule.samples_env(epoch))
         return env
 
     def row(self, epoch: int) -> list[float]:
@@ -176,8 +188,24 @@ class History:
             raise IndexError(f"epoch {epoch} is not in the history (1..{len(self)})")
         if epoch in self.exact_rows:
             return self.exact_rows[epoch]
-        _, out = self.program.run(self.start_env(epoch), 1, "row")
-        return list(out)
+        program = self.schedule.program(epoch)
+        _, out = program.run(self.start_env(epoch), 1, "row")
+        return self.aligned(program, out)
+
+    def aligned(self, program: Program, row) -> list[float]:
+        """A row of `program`'s columns in the history's columns: a smaller last batch lacks some (nan)."""
+        if program is self.program:
+            return list(row)
+        by_column = dict(zip(program.columns, row))
+        return [by_column.get(column, math.nan) for column in self.columns]
+
+    def epoch_losses(self) -> array:
+        """E_total of every finished epoch (batches.py); without batches, `losses()` itself."""
+        if not self.schedule.batched:
+            return self._losses
+        if self._epoch_losses[0] != self.revision:
+            self._epoch_losses = (self.revision, self.schedule.epoch_losses(self._losses))
+        return self._epoch_losses[1]
 
     def chunks(self, epochs: int = 65_536) -> Iterator[array]:
         """Every epoch's record (lr, parameters, E_total), a stretch at a time: what a saved session holds."""

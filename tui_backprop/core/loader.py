@@ -26,7 +26,7 @@ MAX_SAMPLES = 100_000
 MAX_FILE_BYTES = 64 * 2**20
 MAX_NAME = 200
 KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples",
-        "test_fraction", "split_seed", "test_samples")
+        "test_fraction", "split_seed", "test_samples", "batch", "shuffle_seed")
 
 
 def load_network(path: str | Path) -> Network:
@@ -100,10 +100,18 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
         raise NetworkError("biases", f"given, but bias is {bias!r}; set bias = 'shared' or 'neuron'")
 
     samples, test_samples = _samples(data, base, sizes)
+    batch = data.get("batch", "full")
+    if batch != "full" and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+        raise NetworkError("batch", f'must be "full" or a whole number of samples of at least 1, got {batch!r}')
+    shuffle_seed = data.get("shuffle_seed", 0)
+    if isinstance(shuffle_seed, bool) or not isinstance(shuffle_seed, int) or abs(shuffle_seed) > 2**63:
+        raise NetworkError("shuffle_seed", f"must be a whole number, got {shuffle_seed!r}")
+    if "shuffle_seed" in data and (batch == "full" or batch >= len(samples)):
+        raise NetworkError("shuffle_seed", "seeds the order of mini-batches, and one batch holds every sample")
 
     return Network(sizes=tuple(sizes), activations=tuple(activations), loss=loss, bias=bias, train_bias=train_bias,
                    weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name,
-                   test_samples=tuple(test_samples))
+                   test_samples=tuple(test_samples), batch=0 if batch == "full" else batch, shuffle_seed=shuffle_seed)
 
 
 def _samples(data, base: Path, sizes) -> tuple[list[Sample], list[Sample]]:
@@ -228,6 +236,10 @@ def network_to_dict(net: Network) -> dict:
     }
     if net.biases:
         data["biases"] = list(net.biases)
+    if net.batch:
+        data["batch"] = net.batch
+        if net.batch < len(net.samples):
+            data["shuffle_seed"] = net.shuffle_seed
     if net.test_samples:
         data["test_samples"] = [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.test_samples]
     return data

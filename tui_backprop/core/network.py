@@ -60,6 +60,8 @@ class Network:
     lr: float = 0.5
     name: str = "network"
     test_samples: tuple[Sample, ...] = ()  # held out: never trained on, only measured
+    batch: int = 0  # samples per update step; 0 is every sample ("full"): see batches.py
+    shuffle_seed: int = 0  # seeds each epoch's order of the samples, when there are batches
     names: "Names" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -125,6 +127,9 @@ class Network:
                     raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
             raise NetworkError("learning_rate", f"must be a positive finite number, got {self.lr!r}")
+        for key, value, low in (("batch", self.batch, 0), ("shuffle_seed", self.shuffle_seed, None)):
+            if isinstance(value, bool) or not isinstance(value, int) or (low is not None and value < low):
+                raise NetworkError(key, f"must be a whole number{'' if low is None else ' of at least 1'}, got {value!r}")
         if self.epoch_operations() > MAX_EPOCH_OPERATIONS:
             raise NetworkError("samples", f"one epoch of {len(self.samples):,} samples through layers {list(self.sizes)} is "
                                           f"{self.epoch_operations():,} operations; at most {MAX_EPOCH_OPERATIONS:,} "
@@ -133,12 +138,16 @@ class Network:
     def epoch_operations(self) -> int:
         """How many operations one epoch has, from the shape alone (program.py lays them out)."""
         samples, trained = len(self.samples), self.weight_count() + (self.bias_count() if self.train_bias else 0)
+        size = self.batch if 0 < self.batch < samples else samples
+        steps = -(-samples // size)
         forward = sum(2 * size for size in self.sizes[1:]) + self.sizes[-1]
         backward = self.weight_count() + sum(size * (1 if act == "softmax" else 2)
                                              for size, act in zip(self.sizes[1:], self.activations))
         if self.train_bias:
             backward += self.bias_count()
-        return samples * (forward + backward) + 1 + (trained if samples > 1 else 0) + trained
+        # Each step adds up its E_total and, over several samples, each gradient; then updates.
+        sums = steps * (trained if size > 1 else 0) - (trained if size > 1 and samples % size == 1 else 0)
+        return samples * (forward + backward) + steps * (1 + trained) + sums
 
     def parameters(self) -> dict[str, float]:
         """Trainable and frozen parameters by symbol: w1..wN then the biases."""

@@ -21,6 +21,11 @@ order the quantity reads them, old value or null]; an undo record is the
 fields of stepper.UndoRecord in order, null standing for a symbol that did not
 exist, and its update row a place in the shared "rows" table.
 
+With batches (core/batches.py) "epoch" everywhere means the update step, and
+the history holds a record per step; the undo stack is saved back to the start
+of the current step, so after resuming, `previous` goes back as far as the
+start of the batch under way.
+
 `load_session` checks everything, down to every state `previous` can lead back
 to, before it builds the stepper: a damaged or doctored file is refused with
 one line, never half loaded.
@@ -93,12 +98,12 @@ def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) 
         "version": VERSION,
         "network": network_to_dict(stepper.net),
         "quantities": [q.symbol for q in stepper.quantities],
-        "epoch": state.epoch,
+        "epoch": state.step,
         "position": state.position,
         "values": _numbers_by_symbol(state.values),
         "done": [_operation_out(op) for op in state.done],
         "row": row_ref(state.row),
-        "undo": [_undo_out(record, row_ref) for record in state.undo],
+        "undo": [_undo_out(record, row_ref) for record in _saved_undo(stepper, state)],
         "rows": table,
         "history": {
             "epochs": len(history),
@@ -134,7 +139,17 @@ def _numbers_by_symbol(values: dict[str, float]) -> dict:
 
 def _operation_out(op: Operation) -> list:
     old = None if op.old is None else _number(op.old)
-    return [op.position - 1, op.epoch, _number(op.value), _numbers(op.read_values), old]
+    return [op.position - 1, op.step, _number(op.value), _numbers(op.read_values), old]
+
+
+def _saved_undo(stepper: Stepper, state) -> list[UndoRecord]:
+    """The undo stack, or with batches its part within the current step: a file holds one program's trail."""
+    if not stepper.schedule.batched:
+        return state.undo
+    kept = len(state.undo)
+    while kept and state.undo[kept - 1].step == state.step:
+        kept -= 1
+    return state.undo[kept:]
 
 
 def _undo_out(record: UndoRecord, row_ref) -> list:
@@ -144,7 +159,7 @@ def _undo_out(record: UndoRecord, row_ref) -> list:
         changes = [[symbol, None if old is MISSING else _number(old)] for symbol, old in record.changes]
     done = None if record.done is None else [_operation_out(op) for op in record.done]
     # A list, not a table: a long session has one record per operation, and the keys would be most of the file.
-    return [record.kind, changes, record.epoch, record.position, done, row_ref(record.row), record.history_length]
+    return [record.kind, changes, record.step, record.position, done, row_ref(record.row), record.history_length]
 
 
 # -- loading --------------------------------------------------------------------
@@ -243,11 +258,11 @@ def _build(document: dict, data: _Member, trainer=None) -> tuple[Stepper, dict]:
     except NetworkError as error:
         raise _Damaged(f"network: {error}") from None
     scratch = Stepper(net, trainer=trainer)  # only for its program and trainer until everything has passed
-    program = scratch.program
+    epoch = _int(document.get("epoch"), "epoch", 1)
+    program = scratch.schedule.program(epoch)
     if document.get("quantities") != [q.symbol for q in program.quantities]:
         raise _Damaged("the operations listed do not match the network")
-    reader = _Reader(program, document.get("rows"), scratch.train)
-    epoch = _int(document.get("epoch"), "epoch", 1)
+    reader = _Reader(program, document.get("rows"), scratch)
     position = _int(document.get("position"), "position", 0, reader.count)
     values = reader.by_symbol(document.get("values"), "values")
     done = reader.operations(document.get("done"), "done")
@@ -294,8 +309,9 @@ def _floats(value, where: str, length: int) -> list[float]:
 class _Reader:
     """Turns session.json back into stepper state, checking every piece against the program."""
 
-    def __init__(self, program: Program, rows, train):
-        self.program, self.train = program, train
+    def __init__(self, program: Program, rows, stepper: Stepper):
+        self.program, self.train, self.schedule = program, stepper.train, stepper.schedule
+        self.columns = stepper.history.columns
         self.quantities = program.quantities
         self.count = len(program.quantities)
         self.free = set(program.free)
@@ -307,8 +323,9 @@ class _Reader:
         for q in self.quantities:
             self.computed_before.append(self.computed_before[-1] + (q.phase != UPDATE))
         names, net = program.net.names, program.net
-        self.sample_symbols = {s for k in range(len(net.samples)) for s in names.input_symbols(k) + names.target_symbols(k)}
-        self.loss_column = program.columns.index("E_total")
+        self.sample_symbols = set() if self.schedule.batched else {
+            s for k in range(len(net.samples)) for s in names.input_symbols(k) + names.target_symbols(k)}
+        self.loss_column = self.columns.index("E_total")
         # The update rows, which the state and the undo records name by their place here.
         self.rows = [self.full_row(row, "rows") for row in _list(rows, "rows")]
 
@@ -326,7 +343,7 @@ class _Reader:
         return {symbol: _float(v, where) for symbol, v in value.items()}
 
     def full_row(self, value, where: str) -> list[float]:
-        return _floats(value, where, len(self.program.columns))
+        return _floats(value, where, len(self.columns))
 
     def row(self, value, where: str) -> list[float] | None:
         """The update row a place in `rows` names, or None."""
@@ -339,12 +356,14 @@ class _Reader:
             old = _float(old, where)
         elif old is not None:
             raise _Damaged(f"{where}: only an update replaces an old value")
-        return Operation(_int(epoch, where, 1), index + 1, self.program, _float(result, where),
-                         tuple(_floats(inputs, where, len(q.reads))), old)
+        step = _int(epoch, where, 1)
+        return Operation(self.schedule.place(step)[0], index + 1, self.program, _float(result, where),
+                         tuple(_floats(inputs, where, len(q.reads))), old, step,
+                         self.schedule.place(step)[1] if self.schedule.batched else 0)
 
     def operations(self, value, where: str) -> list[Operation]:
         ops = [self.operation(item, where) for item in _list(value, where)]
-        if [op.position for op in ops] != list(range(1, len(ops) + 1)) or len({op.epoch for op in ops}) > 1:
+        if [op.position for op in ops] != list(range(1, len(ops) + 1)) or len({op.step for op in ops}) > 1:
             raise _Damaged(f"{where}: not the first operations of one epoch, in order")
         return ops
 
@@ -368,7 +387,7 @@ class _Reader:
 
     def history(self, value, data: _Member) -> History:
         value = _dict(value, "history")
-        history = History(self.program, self.train)
+        history = History(self.schedule.program(1), self.train, self.schedule)
         epochs = _int(value.get("epochs"), "history.epochs", 0)
         byte_order = value.get("byte_order")
         if byte_order not in ("little", "big"):
@@ -439,14 +458,14 @@ class _Reader:
                 done = list(record.done)
             keys.move(record.position)
             length = min(length, record.history_length)
-            self.check_state(f"undo[{n}]", record.epoch, record.position, done, keys, record.row, length)
+            self.check_state(f"undo[{n}]", record.step, record.position, done, keys, record.row, length)
 
     def check_state(self, where, epoch, position, done, keys: _Keys, row, length) -> None:
         if length != epoch - 1 + (position == self.count):
             raise _Damaged(f"{where}: epoch {epoch} does not follow {length} finished epochs")
         if keys.wrong:
             raise _Damaged(f"{where}: the values do not match operation {position} of the epoch")
-        if len(done) != position or (done and done[0].epoch != epoch):
+        if len(done) != position or (done and done[0].step != epoch):
             raise _Damaged(f"{where}: the operations done do not match operation {position} of epoch {epoch}")
         if (row is None) == (position > self.first_update):
             raise _Damaged(f"{where}: the update row does not match operation {position} of the epoch")

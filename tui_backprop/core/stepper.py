@@ -1,5 +1,8 @@
 """A cursor over the trace: next, previous (exact undo), finish, run, edit.
 
+The trace is a run of update steps: one an epoch, or with batches (batches.py)
+one a batch, each the full-batch program of its batch's samples.
+
 The stepper holds one dict of values: the free symbols (parameters, lr,
 inputs, targets) and whatever the current epoch has computed so far.  Every
 change pushes an undo record of the old values, so `previous` restores the
@@ -14,7 +17,8 @@ from typing import Callable, NamedTuple
 
 from .history import History
 from .network import Network
-from .program import FORWARD, UPDATE, Program, Quantity, build_program
+from .batches import Schedule
+from .program import UPDATE, Program, Quantity
 
 
 class Operation(NamedTuple):
@@ -26,11 +30,13 @@ class Operation(NamedTuple):
     again whenever it is asked."""
 
     epoch: int
-    position: int  # 1-based place in the epoch
-    program: Program
+    position: int  # 1-based place in its step (in the epoch, without batches)
+    program: Program  # the program of its step
     value: float
     read_values: tuple[float, ...]  # the values it read, as they were, in the order of quantity.reads
     old: float | None  # the value it replaced (an update's old weight)
+    step: int  # the update step it belongs to (its epoch, without batches)
+    batch: int = 0  # its batch in the epoch, 1-based; 0 when every sample is one batch
 
     @property
     def quantity(self) -> Quantity:
@@ -83,6 +89,7 @@ class Operation(NamedTuple):
         q = self.quantity
         step = {
             "epoch": self.epoch,
+            **({"batch": self.batch} if self.batch else {}),
             "phase": q.phase,
             "position": self.position,
             "symbol": q.symbol,
@@ -106,13 +113,14 @@ MISSING = object()  # in an undo record: the symbol had no value before
 class UndoRecord:
     """How to take one step back: the values it changed and the cursor before it.
 
-    kind is "op" (one operation), "rollover" (the move into a new epoch, which
-    clears the computed values), "edit" (a value typed in) or "run" (a whole
-    run of epochs, whose changes are the entire old values)."""
+    kind is "op" (one operation), "rollover" (the move into a new step, which
+    clears the computed values and brings in the next batch's samples), "edit"
+    (a value typed in) or "run" (a whole run of epochs, whose changes are the
+    entire old values)."""
 
     kind: str
     changes: object  # [(symbol, old value or MISSING)], or for a run the whole old dict
-    epoch: int
+    step: int  # the update step (the epoch, without batches)
     position: int
     done: list[Operation] | None  # the epoch's operations, kept where the record replaces them
     row: list | None
@@ -128,54 +136,97 @@ class Snapshot:
 
     Versioned, so that a session file outlives changes to the stepper's insides."""
 
-    epoch: int
+    step: int  # the update step (the epoch, without batches)
     position: int
     values: dict[str, float]
     done: list[Operation]
     row: list[float] | None
     undo: list[UndoRecord]
-    version: int = 1
+    version: int = 2
 
 
 class Stepper:
     def __init__(self, net: Network, program: Program | None = None, trainer=None):
-        """`trainer(program, env, epochs, record)` runs whole epochs (`r`, and the history's re-derived
-        rows); by default the program's own compiled loop — tui_backprop.bulk.train picks numpy for a
-        large network."""
+        """`trainer(program, env, epochs, record)` runs whole epochs of a program (`r`, and the history's
+        re-derived rows); by default the program's own compiled loop — tui_backprop.bulk.train picks numpy
+        for a large network.  With batches (batches.py) each update step is one epoch of its batch's program."""
         self.net = net
-        self.program: Program = program or build_program(net)
+        self.schedule = Schedule(net, program)
         self.trainer = trainer or (lambda program, env, epochs, record: program.run(env, epochs, record))
         self.reset()
 
     def reset(self) -> None:
         """Back to the network's starting numbers, with no history."""
-        self.values: dict[str, float] = self.net.start_env()
-        self.epoch = 1
-        self.position = 0  # operations done in the current epoch
+        self.step = 1  # the update step under way or just finished: the epoch, without batches
+        self.program: Program = self.schedule.program(1)
+        self.values: dict[str, float] = self.net.start_env() if not self.schedule.batched else self._step_env(1, {
+            "lr": float(self.net.lr), **self.net.parameters()})
+        self.position = 0  # operations done in the current step
         self.done: list[Operation] = []  # those operations, in order
-        self.history = History(self.program, self.train)
+        self.history = History(self.program, self.train, self.schedule)
         self._row: list[float] | None = None
         self._undo: list[UndoRecord] = []
         self._recording = True
+        self._enter_program()
+
+    def _enter_program(self) -> None:
         self._free = set(self.program.free)
-        self._count = len(self.program)  # operations in an epoch
+        self._count = len(self.program)  # operations in a step
         self._first_update = self.program.phase_bounds(UPDATE)[0]
+
+    def _step_env(self, step: int, values: dict[str, float]) -> dict[str, float]:
+        """lr and the parameters of `values`, with the samples of `step`'s batch."""
+        env = {key: values[key] for key in ("lr", *self.program.parameters)}
+        env.update(self.schedule.samples_env(step))
+        return env
+
+    # -- where the trace is ----------------------------------------------
+    @property
+    def epoch(self) -> int:
+        return self.schedule.place(self.step)[0]
+
+    @property
+    def batch(self) -> int:
+        """The batch under way or just finished, 1-based; 0 when every sample is one batch."""
+        return self.schedule.place(self.step)[1] if self.schedule.batched else 0
+
+    @property
+    def where(self) -> str:
+        """"epoch 3", or with batches "epoch 3 · batch 2 of 8": the step under way or just finished."""
+        return self.schedule.describe(self.step)
+
+    @property
+    def step_done(self) -> bool:
+        return self.position == self._count
+
+    @property
+    def epoch_done(self) -> bool:
+        """The last step of the epoch is done (with batches, its last batch)."""
+        return self.step_done and self.step % self.schedule.steps_per_epoch == 0
 
     # -- the whole state, for saving ---------------------------------------
     def snapshot(self) -> Snapshot:
-        return Snapshot(self.epoch, self.position, dict(self.values), list(self.done), self._row, list(self._undo))
+        return Snapshot(self.step, self.position, dict(self.values), list(self.done), self._row, list(self._undo))
 
-    def train(self, env: dict[str, float], epochs: int):
-        """Whole epochs on the fast path: (env after them, records of lr, parameters and E_total)."""
-        return self.trainer(self.program, env, epochs, "history")
+    def train(self, env: dict[str, float], steps: int, first: int | None = None):
+        """Whole steps on the fast path from step `first` (the next one by default): (env after them,
+        records of lr, parameters and E_total, a record a step)."""
+        first = len(self.history) + 1 if first is None else first
+        return self.schedule.train(self.trainer, env, first, steps, "history")
 
     @classmethod
     def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer=None) -> "Stepper":
-        """A stepper over `program` in the state of `snapshot` (which the caller has checked: see core/session.py)."""
-        stepper = cls(program.net, program, trainer)
-        stepper.values, stepper.epoch, stepper.position = dict(snapshot.values), snapshot.epoch, snapshot.position
+        """A stepper over `program` (the program of the snapshot's step) in the state of `snapshot`
+        (which the caller has checked: see core/session.py)."""
+        stepper = cls(history.schedule.net, history.schedule.program(1), trainer)
+        stepper.schedule = history.schedule
+        stepper.step, stepper.position = snapshot.step, snapshot.position
+        stepper.program = program
+        stepper.values = dict(snapshot.values)
         stepper.done, stepper._row, stepper._undo = list(snapshot.done), snapshot.row, list(snapshot.undo)
         stepper.history = history
+        history.train = stepper.train
+        stepper._enter_program()
         return stepper
 
     # -- reading --------------------------------------------------------
@@ -186,28 +237,29 @@ class Stepper:
     @property
     def upcoming(self) -> Quantity:
         """The operation `next` will perform."""
-        return self.quantities[self.position % self._count]
+        if self.step_done:
+            return self.schedule.program(self.step + 1).quantity(0)
+        return self.program.quantity(self.position)
 
     @property
     def last(self) -> Operation | None:
-        """The operation performed most recently, if the epoch has one."""
+        """The operation performed most recently, if the step has one."""
         return self.done[-1] if self.done else None
 
     def updated(self, parameter: str) -> Operation | None:
-        """The update operation of `parameter` in this epoch, once it has run."""
+        """The update operation of `parameter` in this step, once it has run."""
         n = self.program.update_position(parameter)
         return self.done[n] if n is not None and n < len(self.done) else None
-
-    @property
-    def epoch_done(self) -> bool:
-        return self.position == self._count
 
     def peek(self) -> float:
         """The value `next` will compute, without computing it (for the quiz).
 
         Every quantity reads only free symbols and earlier quantities of its own
-        epoch, so this is right even at an epoch boundary."""
-        return self.program.evaluate(self.position % self._count, self.values)
+        step; a new step's first one reads the next batch's samples."""
+        if not self.step_done:
+            return self.program.evaluate(self.position, self.values)
+        program = self.schedule.program(self.step + 1)
+        return program.evaluate(0, self._step_env(self.step + 1, self.values) if self.schedule.batched else self.values)
 
     def free_symbols(self) -> list[str]:
         return list(self.program.free)
@@ -216,20 +268,30 @@ class Stepper:
     def _remember(self, kind: str, changes, keep_done: bool = False) -> None:
         if self._recording:
             done = list(self.done) if keep_done else None
-            self._undo.append(UndoRecord(kind, changes, self.epoch, self.position, done, self._row, len(self.history)))
+            self._undo.append(UndoRecord(kind, changes, self.step, self.position, done, self._row, len(self.history)))
 
     def _rollover(self) -> None:
-        free = self._free
-        computed = [(symbol, value) for symbol, value in self.values.items() if symbol not in free]
-        self.values = {symbol: value for symbol, value in self.values.items() if symbol in free}
-        self._remember("rollover", computed, keep_done=True)
-        self.epoch += 1
+        """Into the next step: the computed values go, and with batches the next batch's samples come in."""
+        old = self.values
+        self.step += 1
+        if self.schedule.batched:
+            self.program = self.schedule.program(self.step)
+            new = self._step_env(self.step, old)
+            self._enter_program()
+        else:
+            new = {symbol: value for symbol, value in old.items() if symbol in self._free}
+        changes = [(symbol, value) for symbol, value in old.items() if new.get(symbol, MISSING) != value]
+        changes += [(symbol, MISSING) for symbol in new if symbol not in old]
+        self.values = new
+        self.step -= 1  # the record keeps the step it leaves
+        self._remember("rollover", changes, keep_done=True)
+        self.step += 1
         self.position = 0
         self.done = []
         self._row = None
 
     def next(self) -> Operation:
-        if self.epoch_done:
+        if self.step_done:
             self._rollover()
         n = self.position
         q = self.program.quantity(n)
@@ -241,9 +303,10 @@ class Stepper:
         if n == self._first_update and self._row is None:
             self._row = self._current_row()
         values[q.symbol] = value
-        self.done.append(Operation(self.epoch, n + 1, self.program, value, read_values, None if old is MISSING else old))
+        self.done.append(Operation(self.epoch, n + 1, self.program, value, read_values,
+                                   None if old is MISSING else old, self.step, self.batch))
         self.position += 1
-        if self.epoch_done:
+        if self.step_done:
             self.history.append_row(self._row or self._current_row(), self._samples(), self._edited_midway())
         return self.done[-1]
 
@@ -270,59 +333,81 @@ class Stepper:
             self.done.pop()
         elif record.done is not None:
             self.done = record.done
-        self.epoch, self.position, self._row = record.epoch, record.position, record.row
+        if record.step != self.step:
+            self.program = self.schedule.program(record.step)
+            self._enter_program()
+        self.step, self.position, self._row = record.step, record.position, record.row
         self.history.truncate(record.history_length)
 
     def finish_phase(self) -> None:
-        phase = self.upcoming.phase if not self.epoch_done else FORWARD
+        phase = self.upcoming.phase
         self.next()
-        while not self.epoch_done and self.upcoming.phase == phase:
+        while not self.step_done and self.upcoming.phase == phase:
+            self.next()
+
+    def finish_step(self) -> None:
+        self.next()
+        while not self.step_done:
             self.next()
 
     def finish_epoch(self) -> None:
-        self.next()
+        self.finish_step()
         while not self.epoch_done:
-            self.next()
+            self.finish_step()
 
     def run(self, epochs: int, on_progress: Callable[[int], None] | None = None,
             should_stop: Callable[[], bool] | None = None, chunk: int = 20_000) -> int:
-        """Complete `epochs` more epochs; the last one is traced so its values stay on screen.
+        """Complete `epochs` more epochs (the one under way counts as the first); the last step is traced
+        so its values stay on screen.
 
-        The epochs between run on the fast path (`train`).  The whole run is one undo step.
+        The steps between run on the fast path (`train`).  The whole run is one undo step.
         Returns how many epochs were completed (fewer if `should_stop` said so between chunks).
         """
         if epochs < 1:
             return 0
-        before = UndoRecord("run", dict(self.values), self.epoch, self.position, list(self.done), self._row, len(self.history))
+        per = self.schedule.steps_per_epoch
+        first_epoch = self.schedule.place(self.step + 1 if self.step_done else self.step)[0]
+        last_step = (first_epoch + epochs - 1) * per
+        before = UndoRecord("run", dict(self.values), self.step, self.position, list(self.done), self._row, len(self.history))
         self._recording = False
-        done = 0
         try:
             if 0 < self.position < self._count:
-                self.finish_epoch()
-                done = 1
-            fast = epochs - done - 1
-            if fast > 0:
-                if self.epoch_done:
-                    self._rollover()
-                while fast > 0 and not (should_stop and should_stop()):
-                    count = min(chunk, fast)
-                    env, records = self.train(self.values, count)
-                    self.history.extend(records, self._samples())
-                    self.values = env
-                    self.epoch += count
-                    fast -= count
-                    done += count
-                    if on_progress:
-                        on_progress(done)
-            if done < epochs and not (should_stop and should_stop()):
-                self.finish_epoch()
-                done += 1
+                self.finish_step()
+            if self.step_done and self.step < last_step - 1:
+                self._rollover()
+            fast = last_step - self.step  # steps before the traced last one
+            chunk = max(per, chunk // per * per)
+            while self.position == 0 and fast > 0 and not (should_stop and should_stop()):
+                count = min(chunk, fast)
+                env, records = self.train(self.values, count, self.step)
+                self.history.extend(records, self._samples())
+                self._start_step(self.step + count, env)
+                fast -= count
+                if on_progress:
+                    on_progress(self._epochs_since(first_epoch))
+            if len(self.history) == last_step - 1 and not (should_stop and should_stop()):
+                self.finish_step()
         finally:
             self._recording = True
         self._undo.append(before)
+        done = self._epochs_since(first_epoch)
         if on_progress:
             on_progress(done)
         return done
+
+    def _start_step(self, step: int, env: dict[str, float]) -> None:
+        """At the start of `step`, with lr and the parameters of `env` (nothing computed yet)."""
+        self.step, self.position, self.done, self._row = step, 0, [], None
+        if self.schedule.batched:
+            self.program = self.schedule.program(step)
+            self._enter_program()
+            self.values = self._step_env(step, env)
+        else:
+            self.values = env
+
+    def _epochs_since(self, first_epoch: int) -> int:
+        """Epochs completed from the start of `first_epoch` up to now."""
+        return len(self.history) // self.schedule.steps_per_epoch - (first_epoch - 1)
 
     def _edited_midway(self) -> tuple[str, ...]:
         """The values edited while this epoch was under way (after its first operation, before its last):
@@ -336,9 +421,12 @@ class Stepper:
         return tuple(dict.fromkeys(reversed(edited)))
 
     def _current_row(self) -> list[float]:
-        return [self.values[c] for c in self.program.columns]
+        return self.history.aligned(self.program, [self.values[c] for c in self.program.columns])
 
     def _samples(self) -> dict[str, float]:
+        """The samples as edited, for the history; with batches they come from the data set, step by step."""
+        if self.schedule.batched:
+            return {}
         names = self.net.names
         return {s: self.values[s] for k in range(len(self.net.samples)) for s in names.input_symbols(k) + names.target_symbols(k)}
 
@@ -348,6 +436,8 @@ class Stepper:
         if symbol not in self._free:
             free = self.program.free
             raise KeyError(f"{symbol} cannot be edited (editable: {', '.join(free[:12])}{' …' if len(free) > 12 else ''})")
+        if self.schedule.batched and symbol != "lr" and symbol not in self.program.parameters:
+            raise KeyError(f"{symbol} comes from the data set, a batch at a time: edit the samples in the network file")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"{symbol} must be a finite number")
         if symbol == "lr" and value <= 0:
@@ -360,21 +450,23 @@ class Stepper:
     def set_lr(self, value: float) -> None:
         self.set_value("lr", value)
 
-    def go_to(self, epoch: int, symbol: str) -> None:
-        """Step on to the operation that computes `symbol` in `epoch` (1-based).
+    def go_to(self, step: int, symbol: str) -> None:
+        """Step on to the operation that computes `symbol` in `step` (1-based; the epoch, without batches).
 
-        A parameter's value in epoch k was computed by its update in epoch k − 1;
-        a symbol nothing computes (lr, an input) is reached at the start of its epoch."""
+        A parameter's value in step k was computed by its update in step k − 1;
+        a symbol nothing computes (lr, an input) is reached at the start of its step."""
         if symbol in self.program.parameters:
-            epoch -= 1
+            step -= 1
             symbol = symbol if symbol in self.program.trained else ""
         elif symbol not in self.program.index:
             symbol = ""
-        if epoch < 1:
+        if step < 1:
             return
-        if epoch > self.epoch:
-            self.run(epoch - self.epoch)
-        while symbol and self.epoch <= epoch and not (self.last and self.last.epoch == epoch and self.last.symbol == symbol):
+        if not self.schedule.batched:
+            self.run(step - 1 - len(self.history))
+        while len(self.history) < step - 1:
+            self.finish_step()
+        while symbol and self.step <= step and not (self.last and self.last.step == step and self.last.symbol == symbol):
             self.next()
 
     # -- whole runs without a cursor -------------------------------------

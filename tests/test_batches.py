@@ -1,0 +1,197 @@
+"""Mini-batches (core/batches.py): the trace, the fast path, undo, sessions and files understand them,
+and they agree with an independent numpy implementation."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+import numpy_reference
+from test_engine_scale import random_network
+from tui_backprop import bulk
+from tui_backprop.core.batches import SEED_STRIDE, Schedule
+from tui_backprop.core.loader import network_from_dict, network_to_dict
+from tui_backprop.core.network import NetworkError, Sample
+from tui_backprop.core.session import load_session, save_session
+from tui_backprop.core.stepper import Stepper
+
+EPOCHS = 3
+
+
+def batched(seed: int, batch: int, max_samples: int = 7):
+    net = random_network(seed, max_samples=max_samples)
+    return net.with_changes(batch=batch, shuffle_seed=seed)
+
+
+def reference_steps(net, epochs: int):
+    """E_total of every update step and the parameters after them, from numpy and the README's rule alone:
+    each epoch the samples are shuffled by random.Random(shuffle_seed * 1,000,003 + epoch) and cut into
+    batches of `batch` in that order, the last one holding what is left."""
+    count = len(net.samples)
+    size = net.batch if 0 < net.batch < count else count
+    params = {"lr": net.lr, **net.parameters()}
+    losses = []
+    for epoch in range(1, epochs + 1):
+        order = list(range(count))
+        if size < count:
+            random.Random(net.shuffle_seed * 1_000_003 + epoch).shuffle(order)
+        for first in range(0, count, size):
+            part = net.with_changes(samples=tuple(net.samples[k] for k in order[first : first + size]), batch=0)
+            env = dict(part.start_env(), **params)
+            result = numpy_reference.epoch(part, env)
+            losses.append(result.total)
+            params.update(numpy_reference.updated(part, result))
+    return losses, params
+
+
+def many(seed: int, batch: int, count: int = 10):
+    """A random network with `count` distinct samples."""
+    net = random_network(seed)
+    r = random.Random(seed)
+    samples = tuple(Sample(tuple(r.uniform(-1, 1) for _ in net.samples[0].inputs), tuple(r.uniform(0, 1) for _ in net.samples[0].targets))
+                    for _ in range(count))
+    return net.with_changes(samples=samples, batch=batch, shuffle_seed=seed)
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_the_documented_shuffle_rule_is_the_one_used():
+    assert SEED_STRIDE == 1_000_003  # the README and reference_steps state this number
+
+
+@pytest.mark.parametrize("batch", [0, 1, 2, 3])
+@pytest.mark.parametrize("seed", range(25))
+def test_batches_agree_with_an_independent_numpy_implementation(seed, batch):
+    net = batched(seed, batch)
+    losses, params = reference_steps(net, EPOCHS)
+    for trainer in (None, bulk.train):
+        stepper = Stepper(net, trainer=trainer)
+        stepper.run(EPOCHS)
+        assert len(stepper.history) == len(losses) == EPOCHS * stepper.schedule.steps_per_epoch
+        assert all(close(a, b) for a, b in zip(stepper.history.losses(), losses))
+        assert all(close(stepper.values[p], params[p]) for p in stepper.program.parameters)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_stepped_batch_and_the_fast_path_agree_bit_for_bit(seed):
+    net = batched(seed, 2)
+    fast, stepped = Stepper(net), Stepper(net)
+    fast.run(EPOCHS)
+    for _ in range(EPOCHS):
+        stepped.finish_epoch()
+    assert fast.history.data.tobytes() == stepped.history.data.tobytes()
+    assert fast.values == stepped.values
+    # a row re-derived on the fast path is the row the trace made
+    for step in range(1, len(stepped.history) + 1):
+        assert [float.hex(v) for v in fast.history.row(step)] == [float.hex(v) for v in stepped.history.row(step)]
+
+
+def test_an_epoch_learns_from_every_sample_once_in_batches_of_the_size_asked():
+    net = many(3, 3)
+    schedule = Schedule(net)
+    count = len(net.samples)
+    assert schedule.steps_per_epoch == -(-count // 3)
+    for epoch in (1, 2, 7):
+        steps = [schedule.step(epoch, b) for b in range(1, schedule.steps_per_epoch + 1)]
+        members = [k for step in steps for k in schedule.members(step)]
+        assert sorted(members) == list(range(count))
+        assert [len(schedule.members(step)) for step in steps[:-1]] == [3] * (len(steps) - 1)
+    assert schedule.members(schedule.step(1, 1)) != schedule.members(schedule.step(2, 1))
+
+
+def test_the_same_seed_repeats_a_run_exactly_and_another_seed_does_not():
+    net = many(9, 1)
+    runs = [Stepper(net.with_changes(shuffle_seed=seed)) for seed in (1, 1, 2)]
+    for stepper in runs:
+        stepper.run(4)
+    assert runs[0].history.data.tobytes() == runs[1].history.data.tobytes()
+    assert runs[0].history.data.tobytes() != runs[2].history.data.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_undo_walks_back_across_batches_to_the_very_start(seed):
+    net = batched(seed, 2)
+    stepper = Stepper(net)
+    start = dict(stepper.values)
+    for _ in range(2 * len(stepper.program) + 3):
+        stepper.next()
+    stepper.run(2)
+    while stepper.previous():
+        pass
+    assert stepper.values == start and (stepper.step, stepper.position, len(stepper.history)) == (1, 0, 0)
+
+
+def test_a_batch_names_its_samples_and_its_place_in_the_epoch():
+    net = many(2, 2)
+    stepper = Stepper(net)
+    stepper.finish_step()
+    stepper.next()
+    assert stepper.where == f"epoch 1 · batch 2 of {stepper.schedule.steps_per_epoch}"
+    members = stepper.schedule.members(2)
+    assert stepper.schedule.samples_text(2) == f"samples {members[0] + 1} and {members[1] + 1}"
+    assert stepper.last.as_dict()["batch"] == 2
+    # the batch's samples are its program's inputs
+    inputs = stepper.program.names.input_symbols(0)
+    assert [stepper.values[s] for s in inputs] == list(net.samples[members[0]].inputs)
+
+
+def test_the_samples_of_a_batch_are_not_edited_by_hand():
+    stepper = Stepper(many(9, 1))
+    with pytest.raises(KeyError, match="data set"):
+        stepper.set_value(stepper.program.names.input_symbols(0)[0], 0.5)
+    stepper.set_value("lr", 0.25)
+    assert stepper.values["lr"] == 0.25
+
+
+def test_an_epochs_loss_weighs_each_batch_by_its_share_of_the_samples():
+    net = many(9, 3).with_changes(loss="mse", activations=("sigmoid",) * random_network(9).depth)
+    stepper = Stepper(net)
+    stepper.run(2)
+    per = stepper.schedule.steps_per_epoch
+    steps = stepper.history.losses()
+    sizes = [len(stepper.schedule.members(k)) for k in range(1, per + 1)]
+    expected = math.fsum(loss * size / len(net.samples) for loss, size in zip(steps[:per], sizes))
+    assert stepper.history.epoch_losses()[0] == expected
+    assert len(stepper.history.epoch_losses()) == 2
+
+
+@pytest.mark.parametrize("moves", [0, 5, 40, 61])
+def test_a_batched_session_comes_back_exactly(tmp_path, moves):
+    net = batched(1, 2)
+    stepper = Stepper(net)
+    stepper.run(2)
+    for _ in range(moves):
+        stepper.next()
+    path = tmp_path / "batched.backprop"
+    save_session(path, stepper)
+    saved = (stepper.step, stepper.position)
+    loaded, _ = load_session(path)
+    assert (loaded.step, loaded.position, loaded.where) == (stepper.step, stepper.position, stepper.where)
+    assert loaded.values == stepper.values
+    assert loaded.history.data.tobytes() == stepper.history.data.tobytes()
+    for one in (loaded, stepper):
+        one.run(1)
+    assert loaded.values == stepper.values
+    # undo reaches back to the start of the batch under way
+    while loaded.previous():
+        pass
+    assert (loaded.step, loaded.position) == (saved if saved[1] == len(loaded.program) else (saved[0], 0))
+
+
+def test_the_network_file_takes_batch_and_shuffle_seed():
+    base = network_to_dict(many(2, 0))
+    assert network_from_dict({**base, "batch": "full"}).batch == 0
+    net = network_from_dict({**base, "batch": 2, "shuffle_seed": 9})
+    assert (net.batch, net.shuffle_seed) == (2, 9)
+    assert network_from_dict(network_to_dict(net)) == net
+    for bad, message in [(0, "batch"), (-1, "batch"), ("2", "batch"), (True, "batch"), (1.5, "batch")]:
+        with pytest.raises(NetworkError, match=message):
+            network_from_dict({**base, "batch": bad})
+    with pytest.raises(NetworkError, match="shuffle_seed"):
+        network_from_dict({**base, "batch": 2, "shuffle_seed": "x"})
+    with pytest.raises(NetworkError, match="shuffle_seed"):
+        network_from_dict({**base, "shuffle_seed": 3})

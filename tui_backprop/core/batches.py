@@ -1,0 +1,138 @@
+"""Mini-batches: which samples each update step learns from.
+
+A network file's `batch` says how many samples one update step learns from:
+"full" (all of them, the default and the worked examples' way), 1 (online
+learning: a step after every sample) or N (mini-batches).  An epoch is one pass
+over the training samples, so it has ceil(samples / N) update steps; the last
+holds the samples left over when N does not divide them.
+
+With batches the samples are shuffled at the start of every epoch, by
+random.Random(shuffle_seed * SEED_STRIDE + epoch): a run repeats exactly, and any
+epoch's order is found without replaying the ones before it.
+
+A step is one full-batch program over the step's samples (program.py): the
+samples of batch b are the free symbols i1[1], t1[1], ... of a program built for
+a batch of that size, so one program serves every batch of its size, and the
+trace of a batch reads exactly like the worked examples' epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from array import array
+from functools import lru_cache
+
+from .maths import LOSSES
+from .network import Network
+from .program import Program, build_program
+
+SEED_STRIDE = 1_000_003  # a prime: the orders of seed s and seed s + 1 never share an epoch's seed
+
+
+class Schedule:
+    """The update steps of a network's epochs, numbered 1, 2, ... across epochs."""
+
+    def __init__(self, net: Network, program: Program | None = None):
+        self.net = net
+        self.count = len(net.samples)
+        self.size = net.batch if 0 < net.batch < self.count else self.count
+        self.batched = self.size < self.count
+        self.steps_per_epoch = -(-self.count // self.size)
+        self._programs: dict[int, Program] = {}
+        if program is not None:
+            self._programs[self.size if self.batched else self.count] = program
+
+    # -- where a step is ------------------------------------------------------
+    def place(self, step: int) -> tuple[int, int]:
+        """(epoch, batch), both 1-based, of the 1-based `step`."""
+        epoch, batch = divmod(step - 1, self.steps_per_epoch)
+        return epoch + 1, batch + 1
+
+    def step(self, epoch: int, batch: int = 1) -> int:
+        return (epoch - 1) * self.steps_per_epoch + batch
+
+    def members(self, step: int) -> tuple[int, ...]:
+        """The 0-based numbers of the samples `step` learns from, in the order it adds them."""
+        if not self.batched:
+            return tuple(range(self.count))
+        epoch, batch = self.place(step)
+        order = _order(self.count, self.net.shuffle_seed, epoch)
+        return order[(batch - 1) * self.size : batch * self.size]
+
+    def batch_size(self, step: int) -> int:
+        if not self.batched:
+            return self.count
+        batch = self.place(step)[1]
+        return min(self.size, self.count - (batch - 1) * self.size)
+
+    def describe(self, step: int) -> str:
+        """"epoch 3", or "epoch 3 · batch 2 of 8": how a step is named on screen and in files."""
+        epoch, batch = self.place(step)
+        if not self.batched:
+            return f"epoch {epoch:,}"
+        return f"epoch {epoch:,} · batch {batch} of {self.steps_per_epoch}"
+
+    def samples_text(self, step: int, most: int = 8) -> str:
+        """The data's numbers of a batch's samples, in the batch's order: "samples 7, 2, 11 and 5"."""
+        numbers = [str(k + 1) for k in self.members(step)]
+        if len(numbers) == 1:
+            return f"sample {numbers[0]}"
+        shown = numbers if len(numbers) <= most else numbers[: most - 1] + [f"… ({len(numbers) - most + 1} more)"]
+        return f"samples {', '.join(shown[:-1])} and {shown[-1]}"
+
+    # -- the programs and their free symbols ----------------------------------
+    def program(self, step: int) -> Program:
+        size = self.batch_size(step)
+        if size not in self._programs:
+            net = self.net if size == self.count else self.net.with_changes(
+                samples=self.net.samples[:size], test_samples=(), batch=0)
+            self._programs[size] = build_program(net)
+        return self._programs[size]
+
+    def samples_env(self, step: int) -> dict[str, float]:
+        """The inputs and targets of the step's samples, under the names its program gives them."""
+        names, samples, env = self.program(step).names, self.net.samples, {}
+        for k, member in enumerate(self.members(step)):
+            env.update(zip(names.input_symbols(k), samples[member].inputs))
+            env.update(zip(names.target_symbols(k), samples[member].targets))
+        return env
+
+    # -- whole steps on the fast path ------------------------------------------
+    def train(self, trainer, env: dict[str, float], first: int, count: int, record: str):
+        """Run `count` steps from step `first` with `trainer(program, env, epochs, record)` (one step is
+        one "epoch" of the step's program): (the env after them, the records one after another)."""
+        if not self.batched:
+            return trainer(self.program(first), env, count, record)
+        env, out = dict(env), array("d")
+        parameters = self.program(first).parameters
+        for step in range(first, first + count):
+            env.update(self.samples_env(step))
+            env, records = trainer(self.program(step), env, 1, record)
+            out.extend(records)
+        return {key: env[key] for key in ("lr", *parameters)}, out
+
+    # -- an epoch's E_total from its steps ----------------------------------------
+    def epoch_losses(self, step_losses) -> array:
+        """E_total of each finished epoch: the loss over every training sample, each sample's error
+        taken when its batch was computed (the steps' E_total weighted by their share of the samples,
+        as Keras reports an epoch's loss).  Without batches these are the steps' own numbers."""
+        if not self.batched:
+            return step_losses
+        per, out = self.steps_per_epoch, array("d")
+        weights = [self._share(self.batch_size(b)) for b in range(1, per + 1)]
+        for start in range(0, len(step_losses) - per + 1, per):
+            out.append(math.fsum(loss * weight for loss, weight in zip(step_losses[start : start + per], weights)))
+        return out
+
+    def _share(self, size: int) -> float:
+        count = LOSSES[self.net.loss].count
+        outputs = self.net.sizes[-1]
+        return count(outputs, size) / count(outputs, self.count)
+
+
+@lru_cache(maxsize=4)
+def _order(count: int, seed: int, epoch: int) -> tuple[int, ...]:
+    order = list(range(count))
+    random.Random(seed * SEED_STRIDE + epoch).shuffle(order)
+    return tuple(order)
