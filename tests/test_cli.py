@@ -13,6 +13,7 @@ import pytest
 
 from conftest import REPO
 from tui_backprop import cli
+from tui_backprop.core import batches
 from tui_backprop.core import PRESETS, Stepper, build_program, load_network
 from tui_backprop.core.expr import format_number
 from tui_backprop.worked import describe
@@ -345,7 +346,7 @@ def test_an_existing_csv_survives_an_interrupted_write(tmp_path, monkeypatch):
         program.run = run
         return program
 
-    monkeypatch.setattr(cli, "build_program", interrupted_program)
+    monkeypatch.setattr(batches, "build_program", interrupted_program)  # the schedule builds train's program
     assert cli.main(["train", "--epochs", "25000", "--csv", str(path)]) == 130
     assert len(calls) == 2
     assert path.read_text() == "precious\n"

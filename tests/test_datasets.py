@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import numpy_reference
 from conftest import REPO
+from tui_backprop.core.batches import Schedule
 from tui_backprop import cli
 from tui_backprop.core import Network, NetworkError, Sample, Stepper, build_program, load_network, network_from_dict
 from tui_backprop.core import datasets
@@ -414,8 +415,9 @@ def test_the_test_error_agrees_on_the_numpy_path(tmp_path):
     program = build_program(net)
     assert bulk.uses_numpy(program)
     marks = [1, 10, 20]
-    on_numpy = cli.train_and_test(program, 0.5, marks, bulk.train)
-    in_python = cli.train_and_test(program, 0.5, marks, lambda p, env, epochs, record: p.run(env, epochs, record))
+    schedule = Schedule(net, program)
+    on_numpy = cli.train_and_test(schedule, 0.5, marks, bulk.train)
+    in_python = cli.train_and_test(schedule, 0.5, marks, lambda p, env, epochs, record: p.run(env, epochs, record))
     assert list(on_numpy[0]) == pytest.approx(list(in_python[0]), rel=1e-12)
     assert [on_numpy[1][m] for m in marks] == pytest.approx([in_python[1][m] for m in marks], rel=1e-12)
     reference = reference_test_losses(net, 20)

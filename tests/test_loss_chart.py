@@ -9,6 +9,7 @@ import plotext
 from rich.color import Color
 from textual.app import App
 
+from tui_backprop.core.batches import Schedule
 from tui_backprop import chart
 from tui_backprop.app.widgets import loss_chart
 from tui_backprop.app.widgets.loss_chart import LossChart
@@ -31,7 +32,7 @@ def straight_line_net() -> Network:
 
 
 def diverging_curves() -> dict[str, list[float]]:
-    curves = sweep(build_program(straight_line_net()), [0.5, 3.0], 1000)
+    curves = sweep(Schedule(straight_line_net()), [0.5, 3.0], 1000)
     assert all(math.isfinite(loss) for loss in curves[0.5])
     assert not all(math.isfinite(loss) for loss in curves[3.0])
     return {"lr 0.5": list(curves[0.5]), "lr 3": list(curves[3.0])}

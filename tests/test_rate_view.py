@@ -10,6 +10,7 @@ import time
 from textual.app import App
 from textual.widgets import DataTable, Input, Static
 
+from tui_backprop.core.batches import Schedule
 from tui_backprop.app.widgets import loss_chart, rate_view
 from tui_backprop.app.widgets.loss_chart import LossChart
 from tui_backprop.app.widgets.rate_view import RateView
@@ -85,7 +86,7 @@ def status(app) -> Static:
 
 def assert_shows(app, builds, network: Network, rates, epochs: int = EPOCHS) -> None:
     """The last chart and the table hold exactly the core's sweep of `network`."""
-    expected = sweep(build_program(network), rates, epochs)
+    expected = sweep(Schedule(network), rates, epochs)
     assert builds[-1] == {f"lr {format_number(rate)}": curve for rate, curve in expected.items()}
     marks = checkpoints(epochs)
     headers = [str(column.label) for column in app.query_one(DataTable).ordered_columns]
@@ -205,7 +206,7 @@ def test_bad_input_shows_one_line_and_keeps_the_last_result(monkeypatch):
 
 
 def test_a_diverging_rate_is_marked():
-    curves = sweep(build_program(straight_line_net()), [0.5, 3.0], EPOCHS)
+    curves = sweep(Schedule(straight_line_net()), [0.5, 3.0], EPOCHS)
     assert all(math.isfinite(loss) for loss in curves[0.5])
     diverged_at = next(epoch for epoch, loss in enumerate(curves[3.0], 1) if not math.isfinite(loss))
 

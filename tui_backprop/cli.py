@@ -19,6 +19,7 @@ import sys
 from array import array
 
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
+from .core.batches import Schedule
 from .core.expr import format_number
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.files import OutputError, atomic_writer, clean_up_on_signals
@@ -225,7 +226,7 @@ def run_explain(args) -> int:
         return EXIT_OK
     net = load(args)
     stepper = Stepper(net)
-    per_epoch = len(stepper.quantities)
+    per_epoch = net.epoch_operations()
     if per_epoch * args.epochs > MAX_EXPLAIN_OPERATIONS:
         raise UsageError(f"explain --epochs {args.epochs:,} would print {per_epoch * args.epochs:,} operations "
                          f"({per_epoch:,} an epoch); it prints at most {MAX_EXPLAIN_OPERATIONS:,} "
@@ -265,21 +266,21 @@ def run_train(args) -> int:
     if args.sweep:
         rates += [rate for rate in SEED_RATES if rate not in rates]
     rates = rates or [net.lr]
-    program = build_program(net)
+    schedule = Schedule(net)
     if args.xlsx is not None:
         write_xlsx(net, rates, args.epochs, args.xlsx)
     if args.csv is not None:
-        write_csv(program, net, rates, args.epochs, args.csv)
+        write_csv(schedule, rates, args.epochs, args.csv)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
     from . import bulk  # numpy, for large networks: after the lines that need no numpy
 
     if net.test_samples:
-        runs = {rate: train_and_test(program, rate, checkpoints(args.epochs), bulk.train) for rate in rates}
+        runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.train) for rate in rates}
         curves = {rate: curve for rate, (curve, _) in runs.items()}
         tests = {rate: test for rate, (_, test) in runs.items()}
     else:
-        curves, tests = sweep(program, rates, args.epochs, train=bulk.train), None
+        curves, tests = sweep(schedule, rates, args.epochs, train=bulk.train), None
     print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
@@ -302,18 +303,18 @@ def plot_boundary(net: Network, rate: float, epochs: int, train) -> str:
     return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
 
 
-def train_and_test(program, rate: float, marks: list[int], train) -> tuple[array, dict[int, float]]:
+def train_and_test(schedule: Schedule, rate: float, marks: list[int], train) -> tuple[array, dict[int, float]]:
     """E_total of every epoch up to the last mark, and the test samples' E_total at each mark,
-    with the parameters that epoch starts with (those its E_total is computed with).
+    with the parameters that epoch starts with (those its E_total is computed with, without batches).
     `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
-    net = program.net
+    net, program = schedule.net, schedule.program(1)
     env, curve, tests = dict(net.start_env(), lr=float(rate)), array("d"), {}
     for mark in marks:
         if mark - 1 > len(curve):
-            env, losses = train(program, env, mark - 1 - len(curve), "loss")
+            env, losses = schedule.train_epochs(train, env, mark - 1 - len(curve), len(curve) + 1)
             curve.extend(losses)
         tests[mark] = program.loss_on(env, net.test_samples)
-    curve.extend(train(program, env, 1, "loss")[1])
+    curve.extend(schedule.train_epochs(train, env, 1, len(curve) + 1)[1])
     return curve, tests
 
 
@@ -337,27 +338,25 @@ def summary_table(curves: dict, epochs: int, tests: dict | None = None) -> str:
     return "\n".join(text + notes)
 
 
-def write_csv(program, net: Network, rates, epochs: int, path: str) -> None:
+def write_csv(schedule: Schedule, rates, epochs: int, path: str) -> None:
     """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients,
-    and test_E_total (the test samples' E_total with the epoch's starting parameters) when there are test samples."""
-    width = len(program.columns)
+    and test_E_total (the test samples' E_total with the epoch's starting parameters) when there are test samples.
+    With batches, one row per update step, its batch in a column after the epoch (forward values and
+    E_total are the batch's; a smaller last batch has nan for the samples it lacks)."""
+    net, program = schedule.net, schedule.program(1)
     test = net.test_samples
     at = [program.columns.index(p) for p in program.parameters]
 
     def rows():
         for rate in rates:
-            env, done = dict(net.start_env(), lr=float(rate)), 0
-            while done < epochs:
-                count = min(10_000, epochs - done)
-                env, out = program.run(env, count, "row")
-                for k in range(count):
-                    row = out[k * width:(k + 1) * width]
-                    if test:
-                        row.append(program.loss_on({p: row[n] for p, n in zip(program.parameters, at)}, test))
-                    yield done + k + 1, row
-                done += count
+            for step, row in schedule.rows(dict(net.start_env(), lr=float(rate)), epochs * schedule.steps_per_epoch):
+                epoch, batch = schedule.place(step)
+                row = [batch, *row] if schedule.batched else list(row)
+                if test:
+                    row.append(program.loss_on({p: row[n + schedule.batched] for p, n in zip(program.parameters, at)}, test))
+                yield epoch, row
 
-    columns = [*program.columns, "test_E_total"] if test else program.columns
+    columns = ["batch"] * schedule.batched + program.columns + ["test_E_total"] * bool(test)
     if path == "-":
         write_rows(sys.stdout, columns, rows())
         return

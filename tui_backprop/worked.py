@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 
 from .core import Network
+from .core.batches import Schedule
 from .core.expr import format_number
 from .core.network import LOSS_NAMES
 
@@ -27,6 +28,8 @@ def describe(net: Network) -> str:
     samples = f"{len(net.samples)} samples" if len(net.samples) > 1 else "1 sample"
     if net.test_samples:
         samples += f" + {len(net.test_samples)} held out for testing"
+    if 0 < net.batch < len(net.samples):
+        samples += f" in batches of {net.batch}, shuffled from seed {net.shuffle_seed}"
     return (f"{net.name}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
             f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.lr)}")
 
@@ -56,10 +59,12 @@ def render_explanation(net: Network, start: dict, steps, digits: int | None, mar
         lines += [describe(net), "", "Starting values: " + ", ".join(f"{s} = {number(v)}" for s, v in start.items())]
     section = None
     finite = True
+    schedule = Schedule(net)
     for step in steps:
-        if (step.epoch, step.phase) != section:
-            section = (step.epoch, step.phase)
-            title = f"Epoch {step.epoch}, {step.phase} pass ({step.phase_count} operations)"
+        if (step.step, step.phase) != section:
+            section = (step.step, step.phase)
+            batch = f", batch {step.batch} of {schedule.steps_per_epoch} ({schedule.samples_text(step.step)})" if step.batch else ""
+            title = f"Epoch {step.epoch}{batch}, {step.phase} pass ({step.phase_count} operations)"
             lines += ["", f"## {title}" if markdown else title, ""]
         value = number(step.value)
         if markdown:

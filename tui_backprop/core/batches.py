@@ -112,6 +112,29 @@ class Schedule:
             out.extend(records)
         return {key: env[key] for key in ("lr", *parameters)}, out
 
+    def train_epochs(self, trainer, env: dict[str, float], epochs: int, first_epoch: int = 1):
+        """Whole epochs on the fast path: (the env after them, E_total of each epoch)."""
+        if not self.batched:
+            return trainer(self.program(1), env, epochs, "loss")
+        env, losses = self.train(trainer, env, self.step(first_epoch), epochs * self.steps_per_epoch, "loss")
+        return env, self.epoch_losses(losses)
+
+    def rows(self, env: dict[str, float], steps: int, chunk: int = 10_000):
+        """Every column of the next `steps` steps from step 1 (a row each, in the columns of a full batch)."""
+        program = self.program(1)
+        done = 0
+        while done < steps:
+            count = 1 if self.batched else min(chunk, steps - done)
+            step = done + 1
+            if self.batched:
+                env = {**env, **self.samples_env(step)}
+            here = self.program(step)
+            env, out = here.run(env, count, "row")
+            for k in range(count):
+                row = out[k * len(here.columns) : (k + 1) * len(here.columns)]
+                yield step + k, row if here is program else aligned(program.columns, here.columns, row)
+            done += count
+
     # -- an epoch's E_total from its steps ----------------------------------------
     def epoch_losses(self, step_losses) -> array:
         """E_total of each finished epoch: the loss over every training sample, each sample's error
@@ -129,6 +152,21 @@ class Schedule:
         count = LOSSES[self.net.loss].count
         outputs = self.net.sizes[-1]
         return count(outputs, size) / count(outputs, self.count)
+
+
+def sheet_refusal(net: Network) -> str | None:
+    """Why a worksheet (check, export, exercises, grading) cannot follow `net`, if it cannot: a sheet
+    follows the worked examples, one full-batch epoch a row."""
+    if 0 < net.batch < len(net.samples):
+        return (f"{net.name} learns in batches of {net.batch}; a worksheet follows the worked examples, "
+                'one full-batch epoch a row (set batch = "full" in the network file)')
+    return None
+
+
+def aligned(columns, own_columns, row) -> list[float]:
+    """A smaller last batch's row in a full batch's columns: the samples it lacks are nan."""
+    by_column = dict(zip(own_columns, row))
+    return [by_column.get(column, math.nan) for column in columns]
 
 
 @lru_cache(maxsize=4)

@@ -20,9 +20,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
 
-import math
-
-from .batches import Schedule
+from .batches import Schedule, aligned
 from .program import Program
 from .sweep import first_divergence
 
@@ -194,10 +192,7 @@ class History:
 
     def aligned(self, program: Program, row) -> list[float]:
         """A row of `program`'s columns in the history's columns: a smaller last batch lacks some (nan)."""
-        if program is self.program:
-            return list(row)
-        by_column = dict(zip(program.columns, row))
-        return [by_column.get(column, math.nan) for column in self.columns]
+        return list(row) if program is self.program else aligned(self.columns, program.columns, row)
 
     def epoch_losses(self) -> array:
         """E_total of every finished epoch (batches.py); without batches, `losses()` itself."""

@@ -5,21 +5,22 @@ from __future__ import annotations
 import math
 from array import array
 
-from .program import Program
+from .batches import Schedule
 
 SEED_RATES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0)  # the rates seeds 000 and 004 compare
 
 
-def sweep(program: Program, rates, epochs: int, start: dict[str, float] | None = None, train=None) -> dict[float, array]:
+def sweep(schedule: Schedule, rates, epochs: int, start: dict[str, float] | None = None, train=None) -> dict[float, array]:
     """E_total per epoch for each learning rate, all from `start` (default: the network's starting numbers).
 
-    `train(program, env, epochs, record)` runs the epochs; by default the program's own fast path
-    (tui_backprop.bulk.train picks numpy for large networks)."""
+    `train(program, env, epochs, record)` runs a program's epochs; by default the program's own fast
+    path (tui_backprop.bulk.train picks numpy for large networks).  With batches, each step is one
+    epoch of its batch's program (batches.py)."""
     curves = {}
-    start = start or program.net.start_env()
+    start = start or schedule.net.start_env()
+    train = train or (lambda program, env, epochs, record: program.run(env, epochs, record))
     for rate in rates:
-        env = dict(start, lr=float(rate))
-        curves[rate] = (train(program, env, epochs, "loss") if train else program.run(env, epochs, "loss"))[1]
+        curves[rate] = schedule.train_epochs(train, dict(start, lr=float(rate)), epochs)[1]
     return curves
 
 

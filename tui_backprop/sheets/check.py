@@ -50,6 +50,7 @@ from collections import ChainMap
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..core.batches import sheet_refusal
 from ..core import Network, build_program
 from ..core.expr import format_number
 from ..core.precision import agrees
@@ -208,6 +209,8 @@ def _json_number(value: float):
 
 def check_sheet(path: str | Path, net: Network, rel_tol: float = REL_TOL) -> CheckReport:
     """Read a sheet and check it; raises SheetError (one line) when it cannot be read."""
+    if sheet_refusal(net):
+        raise SheetError(sheet_refusal(net))
     program = build_program(net)
     return check(read_sheet(path, program), program, rel_tol)
 
@@ -220,6 +223,8 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
     with the fewest wrong, then with the fewest wrong cells in all; a sheet with bias columns fits
     only a network with biases.  The report's note says when another network fits better.
     """
+    if sheet_refusal(networks[asked]):
+        raise SheetError(sheet_refusal(networks[asked]))
     table = read_table(path)
     reports, errors = {}, {}
     for name, net in networks.items():

@@ -28,6 +28,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable
 
+from ..core.batches import sheet_refusal
 from ..core import Network, Sample, build_program
 from ..core.files import atomic_writer
 from ..core.loader import network_to_dict
@@ -140,6 +141,8 @@ def write_exercises(net: Network, names: list[str], epochs: int, out: str | Path
     """Write every student's workbook and the teacher's key into `out`; returns the files written."""
     if not 1 <= epochs <= MAX_EPOCHS:
         raise ExerciseError(f"an exercise has 1 to {MAX_EPOCHS} epochs, got {epochs}")
+    if sheet_refusal(net):
+        raise ExerciseError(sheet_refusal(net))
     out = Path(out)
     files = file_names(names)
     written = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..core.batches import sheet_refusal
 from ..core import Network, NetworkError, Sample, build_program
 from ..core.files import atomic_writer
 from ..core.program import Program
@@ -165,6 +166,8 @@ def grade_folder(folder: str | Path, net: Network | None = None, key: Key | None
     if key is None and net is None:
         raise GradeError("grading needs a key or a network")
     base = key.base if key is not None else net
+    if sheet_refusal(base):
+        raise GradeError(sheet_refusal(base))
     base_program = build_program(base)
     names = Columns(base_program)
     programs: dict[tuple, Program] = {}

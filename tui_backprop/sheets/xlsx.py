@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..core.batches import sheet_refusal
 from ..core import Network, build_program
 from ..core.expr import Expr
 from ..core.program import UPDATE, Program, identifier
@@ -45,6 +46,8 @@ class ExportError(ValueError):
 
 def export_xlsx(net: Network, epochs: int, path: str | Path) -> None:
     """Write `epochs` epochs of `net` as a live workbook; the old file stays until the new one is complete."""
+    if sheet_refusal(net):
+        raise ExportError(sheet_refusal(net))
     import io
 
     with atomic_writer(path, "wb") as stream:  # first, so that a bad path fails before any work

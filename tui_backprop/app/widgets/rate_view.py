@@ -15,7 +15,7 @@ from textual.worker import get_current_worker
 
 from ...core.expr import format_number
 from ...core.network import Network
-from ...core.program import build_program
+from ...core.batches import Schedule
 from ...core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .loss_chart import LossChart
 
@@ -144,10 +144,10 @@ class RateView(Widget):
         from ... import bulk  # numpy, for a large network: imported in the worker, not at start-up
 
         worker = get_current_worker()
-        program = build_program(network)
+        schedule = Schedule(network)
         curves = {}
         for rate in rates:
-            curves.update(sweep(program, [rate], epochs, train=bulk.train))
+            curves.update(sweep(schedule, [rate], epochs, train=bulk.train))
             if worker.is_cancelled:  # a newer request, or the view closed: stop between rates
                 return
         self.app.call_from_thread(self._show, curves, epochs, request)
