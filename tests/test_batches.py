@@ -195,3 +195,27 @@ def test_the_network_file_takes_batch_and_shuffle_seed():
         network_from_dict({**base, "batch": 2, "shuffle_seed": "x"})
     with pytest.raises(NetworkError, match="shuffle_seed"):
         network_from_dict({**base, "shuffle_seed": 3})
+
+
+@pytest.mark.parametrize("batch", [0, 3])
+def test_the_history_gives_the_held_out_error_of_each_epoch(batch):
+    net = many(11, batch, count=12)
+    net = net.with_changes(samples=net.samples[:9], test_samples=net.samples[9:])
+    stepper = Stepper(net)
+    stepper.run(5)
+    per = stepper.schedule.steps_per_epoch
+    tests = stepper.history.test_losses()
+    assert len(tests) == 5 == len(stepper.history.epoch_losses())
+    losses, params = [], {"lr": net.lr, **net.parameters()}
+    # independently: numpy over the held-out samples with the parameters each epoch starts with
+    for epoch in range(1, 6):
+        held_out = net.with_changes(samples=net.test_samples, test_samples=(), batch=0)
+        losses.append(numpy_reference.epoch(held_out, dict(held_out.start_env(), **params)).total)
+        params = stepper.history.start_env(epoch * per + 1) if epoch < 5 else params
+        params = {key: params[key] for key in ("lr", *net.parameters())}
+    assert all(close(a, b) for a, b in zip(tests, losses))
+    stepper.run(2)
+    assert len(stepper.history.test_losses()) == 7
+    stepper.previous()
+    after_undo = stepper.history.test_losses()
+    assert len(after_undo) == 5 and all(close(a, b) for a, b in zip(after_undo, losses))

@@ -16,9 +16,10 @@ value edited halfway through; each is a checkpoint of its own.
 
 from __future__ import annotations
 
+import math
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from .batches import Schedule, aligned
 from .program import Program
@@ -55,6 +56,7 @@ class History:
         self.revision = 0  # changes whenever the stored epochs do: a cache key for charts
         self._divergence: tuple[int, int | None] = (-1, None)
         self._epoch_losses: tuple[int, array] = (-1, array("d"))
+        self._test_losses: dict[int, float] = {}  # step -> the held-out samples' E_total, as read
 
     def __len__(self) -> int:
         return len(self._losses)
@@ -135,6 +137,8 @@ class History:
             self.mixed.pop(epoch, None)
         while self.segments and self.segments[-1][0] > epochs:
             self.segments.pop()
+        for step in [step for step in self._test_losses if step > epochs]:
+            del self._test_losses[step]
         self._changed()
 
     def _changed(self) -> None:
@@ -194,6 +198,20 @@ class History:
         """A row of `program`'s columns in the history's columns: a smaller last batch lacks some (nan)."""
         return list(row) if program is self.program else aligned(self.columns, program.columns, row)
 
+    def test_loss(self, step: int) -> float:
+        """E_total of the held-out samples with the parameters `step` starts with (those its E_total
+        is computed with, without batches); nan when the network holds none out."""
+        loss = self._test_losses.get(step)
+        if loss is None:
+            tests = self.schedule.net.test_samples
+            loss = self._test_losses[step] = self.program.loss_on(self.start_env(step), tests) if tests else math.nan
+        return loss
+
+    def test_losses(self) -> "TestLosses":
+        """The held-out samples' E_total at the start of each finished epoch, worked out as they are read:
+        a chart reads a few hundred of a million."""
+        return TestLosses(self)
+
     def epoch_losses(self) -> array:
         """E_total of every finished epoch (batches.py); without batches, `losses()` itself."""
         if not self.schedule.batched:
@@ -226,3 +244,22 @@ class History:
         if self._divergence[0] != self.revision:
             self._divergence = (self.revision, first_divergence(self.losses()))
         return self._divergence[1]
+
+
+class TestLosses(Sequence):
+    """history.test_loss at the first step of each finished epoch, as a list that computes what is read."""
+
+    def __init__(self, history: History):
+        self.history = history
+
+    def __len__(self) -> int:
+        return len(self.history) // self.history.schedule.steps_per_epoch
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return [self[k] for k in range(*n.indices(len(self)))]
+        if n < 0:
+            n += len(self)
+        if not 0 <= n < len(self):
+            raise IndexError(n)
+        return self.history.test_loss(self.history.schedule.step(n + 1))
