@@ -238,3 +238,32 @@ def train(net: Network, epochs: int) -> list[float]:
         losses.append(result.total)
         env = dict(env, **updated(net, result))
     return losses
+
+
+def train_in_batches(net: Network, epochs: int):
+    """Mini-batch training by the rule the README states, on numpy alone: each epoch the samples are
+    shuffled by random.Random(shuffle_seed * 1,000,003 + epoch) (not at all for one full batch) and cut
+    into batches of `batch` in that order, the last holding what is left.
+
+    Returns every step's E_total, the lr and parameters every step starts with, and each epoch's
+    E_total: the steps' E_total weighted by their share of the samples (for half_sse, their sum)."""
+    import random
+
+    count = len(net.samples)
+    size = net.batch if 0 < net.batch < count else count
+    params = {"lr": net.lr, **net.parameters()}
+    step_losses, starts, epoch_losses = [], [], []
+    for number in range(1, epochs + 1):
+        order = list(range(count))
+        if size < count:
+            random.Random(net.shuffle_seed * 1_000_003 + number).shuffle(order)
+        total = 0.0
+        for first in range(0, count, size):
+            part = net.with_changes(samples=tuple(net.samples[k] for k in order[first : first + size]), batch=0)
+            starts.append(dict(params))
+            result = epoch(part, dict(part.start_env(), **params))
+            step_losses.append(result.total)
+            total += result.total * (1 if net.loss == "half_sse" else len(part.samples) / count)
+            params.update(updated(part, result))
+        epoch_losses.append(total)
+    return step_losses, starts, epoch_losses

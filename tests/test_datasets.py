@@ -375,15 +375,13 @@ def test_split_seed_and_test_samples_keys(tmp_path):
 # -- the test error on the command line -----------------------------------------------------------------------
 
 
-def reference_test_losses(net: Network, epochs: int) -> list[float]:
-    """The test samples' E_total with each epoch's starting parameters, from the numpy reference."""
-    test_net = net.with_changes(samples=net.test_samples)
-    env, losses = net.start_env(), []
-    for _ in range(epochs):
-        params = {p: env[p] for p in net.parameters()}
-        losses.append(numpy_reference.epoch(test_net, dict(test_net.start_env(), **params)).total)
-        env = dict(env, **numpy_reference.updated(net, numpy_reference.epoch(net, env)))
-    return losses
+def reference_test_losses(net: Network, epochs: int, every_step: bool = False) -> list[float]:
+    """The test samples' E_total with each epoch's (or step's) starting parameters, from the numpy reference."""
+    test_net = net.with_changes(samples=net.test_samples, test_samples=(), batch=0)
+    _, starts, _ = numpy_reference.train_in_batches(net, epochs)
+    per = len(starts) // epochs
+    return [numpy_reference.epoch(test_net, dict(test_net.start_env(), **params)).total
+            for params in (starts if every_step else starts[::per])]
 
 
 def test_train_prints_train_and_test_error_for_iris():
@@ -397,7 +395,7 @@ def test_train_prints_train_and_test_error_for_iris():
     assert header == ["epoch", "lr", "0.5", "train", "lr", "0.5", "test"]
     rows = {int(line.split()[0]): [float(x) for x in line.split()[1:]] for line in lines if line.split()[0].isdigit()}
     net = load_network(REPO / "examples" / "iris.toml")
-    train = numpy_reference.train(net, 5)
+    train = numpy_reference.train_in_batches(net, 5)[2]
     test = reference_test_losses(net, 5)
     assert list(rows) == [1, 5]
     for epoch, (train_value, test_value) in rows.items():
@@ -428,8 +426,10 @@ def test_train_csv_ends_with_the_test_error(capsys):
     assert cli.main(["train", "--config", str(REPO / "examples" / "iris.toml"), "--epochs", "4", "--csv", "-"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     net = load_network(REPO / "examples" / "iris.toml")
-    assert rows[0] == ["epoch", *build_program(net).columns, "test_E_total"]
-    test = reference_test_losses(net, 4)
+    assert rows[0] == ["epoch", "batch", *build_program(net.with_changes(samples=net.samples[:net.batch])).columns,
+                       "test_E_total"]
+    test = reference_test_losses(net, 4, every_step=True)
+    assert [(int(row[0]), int(row[1])) for row in rows[1:]] == [(e, b) for e in range(1, 5) for b in range(1, 9)]
     assert [float(row[-1]) for row in rows[1:]] == pytest.approx(test, rel=1e-12)
 
 
