@@ -40,6 +40,8 @@ class Schedule:
         self.batched = self.size < self.count
         self.steps_per_epoch = -(-self.count // self.size)
         self._programs: dict[int, Program] = {}
+        self._sample_symbols: dict[int, list[list[str]]] = {}  # batch size -> each place's input and target names
+        self._sample_numbers = [sample.inputs + sample.targets for sample in net.samples]
         if program is not None:
             self._programs[self.size if self.batched else self.count] = program
 
@@ -92,10 +94,14 @@ class Schedule:
 
     def samples_env(self, step: int) -> dict[str, float]:
         """The inputs and targets of the step's samples, under the names its program gives them."""
-        names, samples, env = self.program(step).names, self.net.samples, {}
-        for k, member in enumerate(self.members(step)):
-            env.update(zip(names.input_symbols(k), samples[member].inputs))
-            env.update(zip(names.target_symbols(k), samples[member].targets))
+        size = self.batch_size(step)
+        if size not in self._sample_symbols:
+            names = self.program(step).names
+            self._sample_symbols[size] = [names.input_symbols(k) + names.target_symbols(k) for k in range(size)]
+        numbers = self._sample_numbers
+        env = {}
+        for symbols, member in zip(self._sample_symbols[size], self.members(step)):
+            env.update(zip(symbols, numbers[member]))
         return env
 
     # -- whole steps on the fast path ------------------------------------------
