@@ -33,3 +33,17 @@ def train(program: Program, env: dict[str, float], epochs: int, record: str = "l
     from .bulk_numpy import NumpyEpochs
 
     return NumpyEpochs(program, env).run(epochs, record)
+
+
+def train_steps(schedule, env: dict[str, float], first: int, count: int, record: str) -> tuple[dict, array] | None:
+    """`count` steps of a batched schedule (core/batches.py) in numpy, when its batches are large enough
+    for numpy to win; None leaves them to the compiled loop, a step at a time."""
+    program = schedule.program(first)
+    if not uses_numpy(program):
+        return None
+    from .bulk_numpy import NumpyEpochs
+
+    return NumpyEpochs(program, env).run_steps(schedule, first, count, record)
+
+
+train.steps = train_steps  # how Schedule.train finds it

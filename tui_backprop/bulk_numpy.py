@@ -35,21 +35,41 @@ class NumpyEpochs:
             self.biases.append(self.flat[at: at + count] if count else None)
             at += count
         samples = range(len(net.samples))
-        self.inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
-        self.targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
-        outputs, count = net.sizes[-1], len(net.samples)
-        self.count = {"half_sse": 1, "mse": outputs * count, "bce": outputs * count, "cce": count}[net.loss]
+        if all(s in env for s in names.input_symbols(0)):
+            self.inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
+            self.targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
+        self.count = self.loss_count(len(net.samples))
         self.trains_bias = net.train_bias and net.bias != "none"
 
+    def loss_count(self, samples: int) -> int:
+        """How many terms the loss averages over, for a batch of `samples` (core/maths.py's count)."""
+        outputs = self.net.sizes[-1]
+        return {"half_sse": 1, "mse": outputs * samples, "bce": outputs * samples, "cce": samples}[self.net.loss]
+
     def run(self, epochs: int, record: str) -> tuple[dict, array]:
+        return self.run_batches([(self.inputs, self.targets, self.count)] * epochs, record)
+
+    def run_steps(self, schedule, first: int, count: int, record: str) -> tuple[dict, array]:
+        """`count` update steps of a batched schedule (core/batches.py) from step `first`; the network's
+        samples are the schedule's, each step's batch picked by its rows."""
+        data = np.array(schedule.sample_numbers)
+        inputs, targets = data[:, : self.net.sizes[0]], data[:, self.net.sizes[0]:]
+        batches = []
+        for step in range(first, first + count):
+            rows = list(schedule.members(step))
+            batches.append((inputs[rows], targets[rows], self.loss_count(len(rows))))
+        return self.run_batches(batches, record)
+
+    def run_batches(self, batches, record: str) -> tuple[dict, array]:
+        """An update step on each of `batches` (inputs, targets, the loss's count) in turn."""
         stride = 1 if record == "loss" else len(self.program.parameters) + 2
-        out = np.empty(epochs * stride)
-        for epoch in range(epochs):
-            loss, gradients, bias_gradients = self.gradients()
+        out = np.empty(len(batches) * stride)
+        for step, (inputs, targets, count) in enumerate(batches):
+            loss, gradients, bias_gradients = self.gradients(inputs, targets, count)
             if record == "loss":
-                out[epoch] = loss
+                out[step] = loss
             else:
-                row = out[epoch * stride:(epoch + 1) * stride]
+                row = out[step * stride:(step + 1) * stride]
                 row[0], row[1:-1], row[-1] = self.lr, self.flat, loss
             self.update(gradients, bias_gradients)
         env = dict(self.env)
@@ -58,21 +78,22 @@ class NumpyEpochs:
         records.frombytes(memoryview(out).cast("B"))  # one copy, straight from numpy's buffer
         return env, records
 
-    def gradients(self):
-        """Forward, E_total and backward: E_total (of the forward pass) and every gradient."""
+    def gradients(self, inputs: np.ndarray, targets: np.ndarray, count: int):
+        """Forward, E_total and backward over a batch (a row a sample; `count` is the loss's averaging
+        count): E_total (of the forward pass) and every gradient."""
         net = self.net
-        activations = [self.inputs]
+        activations = [inputs]
         for layer, (w, b) in enumerate(zip(self.weights, self.biases), 1):
             total = activations[-1] @ w.T
             if b is not None:
                 total += b
             activations.append(_activate(net.activations[layer - 1], total))
-        a, t = activations[-1], self.targets
-        loss = float(_error(net.loss, a, t, self.count).sum())
+        a, t = activations[-1], targets
+        loss = float(_error(net.loss, a, t, count).sum())
         if net.loss == "cce":
-            delta = (a * t.sum(axis=1, keepdims=True) - t) / self.count
+            delta = (a * t.sum(axis=1, keepdims=True) - t) / count
         else:
-            delta = _loss_slope(net.loss, a, t, self.count) * _slope(net.activations[-1], a)
+            delta = _loss_slope(net.loss, a, t, count) * _slope(net.activations[-1], a)
         gradients, bias_gradients = [None] * net.depth, [None] * net.depth
         for layer in range(net.depth, 0, -1):
             gradients[layer - 1] = delta.T @ activations[layer - 1]

@@ -41,7 +41,7 @@ class Schedule:
         self.steps_per_epoch = -(-self.count // self.size)
         self._programs: dict[int, Program] = {}
         self._sample_symbols: dict[int, list[list[str]]] = {}  # batch size -> each place's input and target names
-        self._sample_numbers = [sample.inputs + sample.targets for sample in net.samples]
+        self.sample_numbers = [sample.inputs + sample.targets for sample in net.samples]  # a row per sample
         if program is not None:
             self._programs[self.size if self.batched else self.count] = program
 
@@ -98,7 +98,7 @@ class Schedule:
         if size not in self._sample_symbols:
             names = self.program(step).names
             self._sample_symbols[size] = [names.input_symbols(k) + names.target_symbols(k) for k in range(size)]
-        numbers = self._sample_numbers
+        numbers = self.sample_numbers
         env = {}
         for symbols, member in zip(self._sample_symbols[size], self.members(step)):
             env.update(zip(symbols, numbers[member]))
@@ -110,6 +110,12 @@ class Schedule:
         one "epoch" of the step's program): (the env after them, the records one after another)."""
         if not self.batched:
             return trainer(self.program(first), env, count, record)
+        # A trainer may run a batched schedule's steps in one go (bulk.train does, in numpy).
+        in_one_go = getattr(trainer, "steps", None)
+        done = in_one_go and in_one_go(self, env, first, count, record)
+        if done:
+            env, out = done
+            return {key: env[key] for key in ("lr", *self.program(first).parameters)}, out
         env, out = dict(env), array("d")
         parameters = self.program(first).parameters
         for step in range(first, first + count):
