@@ -204,8 +204,10 @@ class BackpropApp(App):
 
     def _update_chart(self) -> None:
         history = self.stepper.history
-        self.panels["chart"].set_curves({"E_total": history.losses()}, version=(id(history), history.revision),
-                                        mark=self.stepper.epoch)
+        curves = {"E_total": history.epoch_losses()}
+        if self.stepper.net.test_samples:
+            curves["E_test"] = history.test_losses()
+        self.panels["chart"].set_curves(curves, version=(id(history), history.revision), mark=self.stepper.epoch)
 
     def changed(self) -> None:
         """The stepper moved: redraw everything that reads it."""
@@ -217,9 +219,10 @@ class BackpropApp(App):
         stepper = self.stepper
         if self.version == self.saved_version or not (stepper.position or len(stepper.history)):
             return None
-        epochs, steps = len(stepper.history), 0 if stepper.epoch_done else stepper.position
-        parts = [f"{epochs:,} finished epoch{'s' if epochs != 1 else ''}"] if epochs else []
-        parts += [f"{steps} step{'s' if steps != 1 else ''} of epoch {stepper.epoch:,}"] if steps else []
+        epochs, steps = len(stepper.history), 0 if stepper.step_done else stepper.position
+        unit = "batch" if stepper.schedule.batched else "epoch"
+        parts = [f"{epochs:,} finished {unit}{'es' if unit == 'batch' and epochs != 1 else 's' if epochs != 1 else ''}"] if epochs else []
+        parts += [f"{steps} step{'s' if steps != 1 else ''} of {stepper.where}"] if steps else []
         return " and ".join(parts)
 
     # -- stepping -------------------------------------------------------
@@ -261,7 +264,7 @@ class BackpropApp(App):
                 self.notify("Back to the network's starting numbers.", timeout=3)
 
         stepper = self.stepper
-        if not (stepper.position or len(stepper.history)) and stepper.values == stepper.net.start_env():
+        if stepper.pristine:
             return
         # Reset cannot be undone, so it asks first: a stray 0 must not cost an afternoon's work.
         self.push_screen(ConfirmScreen(f"Back to the network's starting numbers, as it was opened (edits made with "

@@ -72,8 +72,8 @@ class Schedule:
         """"epoch 3", or "epoch 3 · batch 2 of 8": how a step is named on screen and in files."""
         epoch, batch = self.place(step)
         if not self.batched:
-            return f"epoch {epoch:,}"
-        return f"epoch {epoch:,} · batch {batch} of {self.steps_per_epoch}"
+            return f"epoch {epoch}"
+        return f"epoch {epoch} · batch {batch} of {self.steps_per_epoch}"
 
     def samples_text(self, step: int, most: int = 8) -> str:
         """The data's numbers of a batch's samples, in the batch's order: "samples 7, 2, 11 and 5"."""

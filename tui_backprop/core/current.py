@@ -22,15 +22,18 @@ def current_network(stepper: Stepper) -> Network:
     computes with, which is what an epoch started afresh would compute with too.
     """
     values = dict(stepper.values)
-    if not stepper.epoch_done:
+    if not stepper.step_done:
         for parameter in stepper.program.trained:
             update = stepper.updated(parameter)
             if update is not None and update.old is not None:
                 values[parameter] = update.old
     names = stepper.net.names
-    samples = tuple(Sample(inputs=tuple(values[s] for s in names.input_symbols(k)),
-                           targets=tuple(values[s] for s in names.target_symbols(k)))
-                    for k in range(len(stepper.net.samples)))
+    if stepper.schedule.batched:  # the samples come from the data set, a batch at a time: never edited
+        samples = stepper.net.samples
+    else:
+        samples = tuple(Sample(inputs=tuple(values[s] for s in names.input_symbols(k)),
+                               targets=tuple(values[s] for s in names.target_symbols(k)))
+                        for k in range(len(stepper.net.samples)))
     return stepper.net.with_changes(
         lr=values["lr"],
         weights=tuple(values[w] for w in names.weights),
@@ -47,8 +50,8 @@ def starting_network(stepper: Stepper) -> Network:
 
 def describe_start(stepper: Stepper) -> str:
     """Which numbers `current_network` holds, in words for the screen."""
-    if stepper.epoch_done:
-        return f"the numbers after epoch {stepper.epoch:,}"
-    if stepper.epoch == 1 and not stepper.done and stepper.values == stepper.net.start_env():
+    if stepper.step_done:
+        return f"the numbers after {stepper.where}"
+    if stepper.pristine:
         return "the network's starting numbers"
-    return f"the numbers epoch {stepper.epoch:,} computes with"
+    return f"the numbers {stepper.where} computes with"

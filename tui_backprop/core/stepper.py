@@ -161,6 +161,7 @@ class Stepper:
         self.program: Program = self.schedule.program(1)
         self.values: dict[str, float] = self.net.start_env() if not self.schedule.batched else self._step_env(1, {
             "lr": float(self.net.lr), **self.net.parameters()})
+        self._start = dict(self.values)
         self.position = 0  # operations done in the current step
         self.done: list[Operation] = []  # those operations, in order
         self.history = History(self.program, self.train, self.schedule)
@@ -203,6 +204,11 @@ class Stepper:
     def epoch_done(self) -> bool:
         """The last step of the epoch is done (with batches, its last batch)."""
         return self.step_done and self.step % self.schedule.steps_per_epoch == 0
+
+    @property
+    def pristine(self) -> bool:
+        """Nothing stepped, run or edited since the network was opened."""
+        return self.step == 1 and self.position == 0 and self.values == self._start
 
     # -- the whole state, for saving ---------------------------------------
     def snapshot(self) -> Snapshot:

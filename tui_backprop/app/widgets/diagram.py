@@ -115,7 +115,7 @@ class Scene:
 
     def __init__(self, stepper: Stepper, facts: NetworkFacts):
         self.stepper = stepper
-        self.net = stepper.net
+        self.net = stepper.program.net  # with batches, the net of the batch's samples
         self.names = self.net.names
         self.values = stepper.values
         self.facts = facts
@@ -213,7 +213,7 @@ class Scene:
     def header(self) -> list[tuple[str, str | None]]:
         op = self.op
         if op is None:
-            pieces = [(f"epoch {self.stepper.epoch}: nothing computed yet", None)]
+            pieces = [(f"{self.stepper.where}: nothing computed yet", None)]
         elif op.quantity.phase == UPDATE:
             pieces = [(f"{op.phase} {op.phase_position}/{op.phase_count} · ", None),
                       (self.parameter_label(op.quantity.param)[0].replace("→", " → "), op.symbol)]

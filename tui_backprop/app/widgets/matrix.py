@@ -110,7 +110,7 @@ class MatrixForm:
     def __init__(self, stepper: Stepper, structure: Structure | None = None):
         self.stepper = stepper
         self.structure = structure or Structure(stepper.program)
-        net = self.net = stepper.net
+        net = self.net = stepper.program.net  # with batches, the net of the batch's samples
         self.names: Names = net.names
         self.values = stepper.values
         op = self.op = stepper.last

@@ -56,14 +56,16 @@ class OperationPanel(LinePanel):
             q = stepper.upcoming
             start, end = stepper.program.phase_bounds(q.phase)
             position = stepper.position % len(stepper.quantities)
-            text.append(f"epoch {stepper.epoch + (1 if stepper.epoch_done else 0)} · ready\n", style="bold")
+            text.append(f"{stepper.where} · ready\n", style="bold")
+            if stepper.schedule.batched:
+                text.append(stepper.schedule.samples_text(stepper.step) + "\n", style="dim")
             text.append(f"next: {q.phase} {position - start + 1}/{end - start}\n", style="dim")
             text.append(q.shortened(MOST_TERMS) + "\n", style="bold")
             text.append("press n (or →) to compute it", style="italic dim")
         else:
             q = op.quantity
             text.append(f"{op.phase} {op.phase_position}/{op.phase_count}", style="bold reverse")
-            text.append(f"  epoch {op.epoch} · step {op.position}/{len(stepper.quantities)}\n", style="bold")
+            text.append(f"  {stepper.schedule.describe(op.step)} · step {op.position}/{len(op.program)}\n", style="bold")
             text.append(q.shortened(MOST_TERMS) + "\n", style="bold")
             # Written as by hand: the symbol once, then "= numbers" and "= value" beneath it.
             text.append(EQUALS + op.substituted(DIGITS, MOST_TERMS).split(" = ", 1)[1] + "\n")
@@ -79,8 +81,12 @@ class OperationPanel(LinePanel):
             for note in op.clamped:
                 text.append(f"clamped: {note}\n", style="bold")
             text.append(q.why, style="italic")
+            history = stepper.history
+            if stepper.step_done and stepper.schedule.batched:
+                text.append(f"\nbatch {op.batch} done: its E_total = {format_number(history.losses()[-1], DIGITS)}",
+                            style="bold")
             if stepper.epoch_done:
-                text.append(f"\nepoch {op.epoch} done: E_total = {format_number(stepper.history.losses()[-1], DIGITS)}",
+                text.append(f"\nepoch {op.epoch} done: E_total = {format_number(history.epoch_losses()[-1], DIGITS)}",
                             style="bold")
         if self.selected:
             text.append("\n\n")

@@ -127,6 +127,6 @@ class QuizBar(Widget):
         verdict = Text()
         verdict.append("✓ right  " if right else "✗ " + said + "  ", style="bold green" if right else "bold red")
         verdict.append(f"{op.substituted(6)} = {format_number(op.value)}")
-        if self.stepper.epoch_done:
-            verdict.append(f"\nepoch {op.epoch} done · score: {self.quiz.summary()}", style="bold")
+        if self.stepper.step_done:
+            verdict.append(f"\n{self.stepper.schedule.describe(op.step)} done · score: {self.quiz.summary()}", style="bold")
         self.query_one("#verdict", Static).update(verdict)

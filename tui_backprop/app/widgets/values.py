@@ -41,7 +41,8 @@ class Rows:
     """The two tables' rows, worked out from the network's shape: row n's label and symbols."""
 
     def __init__(self, stepper: Stepper):
-        net = stepper.net
+        net = stepper.program.net  # with batches, the net of the batch's samples
+        self.program = stepper.program
         self.names, self.net = net.names, net
         self.per_sample = sum(net.sizes)
         self.layer_first = [sum(net.sizes[:layer]) for layer in range(len(net.sizes))]
@@ -152,6 +153,8 @@ class ValuesTable(LinePanel):
         ]
 
     def draw(self, width: int, height: int) -> "TableLines":
+        if self.rows.program is not self.stepper.program:  # a smaller last batch has fewer rows
+            self.rows = Rows(self.stepper)
         rows = self.rows
         neuron_width = _width(rows.neuron_label_width, NEURON_WIDTHS)
         parameter_width = _width(rows.parameter_label_width, PARAMETER_WIDTHS)
