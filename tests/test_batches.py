@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from tui_backprop.core.session import load_session, save_session
 from tui_backprop.core.stepper import Stepper
 
 EPOCHS = 3
+REPO = Path(__file__).resolve().parent.parent
 
 
 def batched(seed: int, batch: int, max_samples: int = 7):
@@ -205,3 +207,42 @@ def test_the_history_gives_the_held_out_error_of_each_epoch(batch):
     stepper.previous()
     after_undo = stepper.history.test_losses()
     assert len(after_undo) == 5 and all(close(a, b) for a, b in zip(after_undo, losses))
+
+
+def test_the_app_steps_through_a_batch_and_names_it():
+    from app_driver import drive, press, screen_text
+    from test_history_view import table_lines
+
+    from tui_backprop.app.widgets.history_table import HistoryTable
+    from tui_backprop.app.widgets.loss_chart import LossChart
+    from tui_backprop.core.expr import format_number
+    from tui_backprop.core.loader import load_network
+
+    net = load_network(REPO / "examples" / "iris.toml")
+
+    async def body(app, pilot):
+        stepper = app.stepper
+        await press(pilot, "n")
+        text = screen_text(app)
+        assert "epoch 1 · batch 1 of 8" in text
+        members = stepper.schedule.members(1)
+        assert f"samples {members[0] + 1}, {members[1] + 1}, {members[2] + 1}" in text  # the line wraps after these
+        await press(pilot, "e")
+        assert (stepper.epoch, stepper.batch, len(stepper.history)) == (1, 8, 8)
+        text = screen_text(app)
+        assert f"epoch 1 done: E_total = {format_number(stepper.history.epoch_losses()[0], 6)}" in text
+        await press(pilot, "v", "v")  # the history panel
+        table = app.query_one(HistoryTable)
+        lines = table_lines(table)
+        assert lines[0].split()[:3] == ["epoch·batch", "E_total", "E_test"]
+        rows = [line.split() for line in lines[1:] if line.strip()]
+        first = 9 - len(rows)  # the table follows the newest row
+        assert len(rows) >= 3 and [row[0] for row in rows] == [f"1·{b}" for b in range(first, 9)]
+        for step, row in enumerate(rows, first):
+            assert row[1] == format_number(stepper.history.losses()[step - 1], 6)
+            assert row[2] == format_number(stepper.history.test_loss(step), 6)
+        curves = app.query_one(LossChart).curves
+        assert list(curves["E_total"]) == list(stepper.history.epoch_losses())
+        assert list(curves["E_test"]) == [stepper.history.test_loss(1)]
+
+    drive(body, network=net)

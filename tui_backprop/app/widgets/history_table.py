@@ -1,4 +1,5 @@
-"""One row per finished epoch: the epoch, then the columns the student chose.
+"""One row per finished epoch (with batches, per batch: "3·2" is epoch 3's second), then the columns
+the student chose; E_test, the held-out samples' E_total, is worked out for the rows in view.
 
 By default E_total, then each parameter with its gradient beside it; `c` opens a list
 of every column of `train --csv` to choose from. The view moves sideways a whole
@@ -34,17 +35,18 @@ GAP = 2
 # In the header: columns hidden to the left, and to the right.
 MORE_LEFT, MORE_RIGHT = " ‹", " ›"
 GRADIENT = Names.grad("")  # how a gradient column's name starts: dE_total/d
+TEST = "E_test"  # not a column of the rows: History.test_loss, for a network that holds samples out
 
 
-def default_columns(program: Program) -> list[str]:
-    """E_total, then each parameter with its gradient beside it."""
+def default_columns(program: Program, tests: bool = False) -> list[str]:
+    """E_total (and E_test), then each parameter with its gradient beside it."""
     trained, known = set(program.trained), set(program.columns)  # sets: a large network has 20,000 of each
-    columns = ["E_total"]
+    columns = ["E_total"] + [TEST] * tests
     for parameter in program.parameters:
         columns.append(parameter)
         if parameter in trained:
             columns.append(Names.grad(parameter))
-    return [column for column in columns if column in known]
+    return [column for column in columns if column in known or column == TEST]
 
 
 def heading(column: str) -> str:
@@ -88,7 +90,9 @@ class HistoryTable(ScrollView, can_focus=False):
     def stepper(self, stepper: Stepper) -> None:
         self._stepper = stepper
         self.position = {column: n for n, column in enumerate(stepper.history.columns)}
-        self.show_columns(default_columns(stepper.program))
+        if stepper.net.test_samples:
+            self.position[TEST] = -1
+        self.show_columns(default_columns(stepper.history.program, bool(stepper.net.test_samples)))
         self.drawn: tuple[int, int] | None = None  # the history and revision on screen
         self.watch_version()
 
@@ -113,7 +117,16 @@ class HistoryTable(ScrollView, can_focus=False):
 
     @property
     def epoch_width(self) -> int:
-        return max(len("epoch"), len(f"{len(self._stepper.history)}"))
+        return max(len(self.label_heading), len(self.label(len(self._stepper.history))))
+
+    @property
+    def label_heading(self) -> str:
+        return "epoch·batch" if self._stepper.schedule.batched else "epoch"
+
+    def label(self, step: int) -> str:
+        """A row's name: its epoch, or with batches its epoch and batch, 3·2."""
+        schedule = self._stepper.schedule
+        return "·".join(map(str, schedule.place(step))) if schedule.batched else str(step)
 
     def watch_version(self) -> None:
         history = self._stepper.history
@@ -121,8 +134,11 @@ class HistoryTable(ScrollView, can_focus=False):
             return
         self.drawn = (id(history), history.revision)
         diverged = history.first_divergence()
-        epochs = counted(len(history), "epoch") + (f" · diverged at epoch {diverged:,}" if diverged else "")
-        set_border_titles(self, "history (one row per epoch)", epochs)
+        unit = "batch" if self._stepper.schedule.batched else "epoch"
+        done = (f"{len(history):,} {'batches' if len(history) != 1 else 'batch'}" if unit == "batch"
+                else counted(len(history), "epoch"))
+        epochs = done + (f" · diverged at {unit} {self.label(diverged)}" if diverged else "")
+        set_border_titles(self, f"history (one row per {unit})", epochs)
         # Only as wide as the epoch column: sideways is by whole columns (first_column), not by cells.
         self.virtual_size = Size(self.epoch_width, len(history) + 1)  # the header is row 0
         self.refresh()
@@ -147,9 +163,11 @@ class HistoryTable(ScrollView, can_focus=False):
     def cells(self, epoch: int, columns: range | None = None) -> list[str]:
         """An epoch's row as it is shown: the epoch, then each chosen column (those in `columns`, by
         default all) to 6 significant digits (fewer where the column is too narrow)."""
-        row = self._stepper.history.row(epoch)
+        history = self._stepper.history
+        row = history.row(epoch)
         columns = range(len(self.shown)) if columns is None else columns
-        return [str(epoch)] + [fitted(row[self.position[self.shown[n]]], self.widths[n]) for n in columns]
+        return [self.label(epoch)] + [fitted(history.test_loss(epoch) if self.shown[n] == TEST
+                                             else row[self.position[self.shown[n]]], self.widths[n]) for n in columns]
 
     def render_line(self, y: int) -> Strip:
         scroll_y = self.scroll_offset.y
@@ -157,7 +175,7 @@ class HistoryTable(ScrollView, can_focus=False):
         base = self.rich_style
         columns, more_right = self.in_view(width)
         if y == 0:  # the header stays put while the rows scroll under it
-            texts, epoch = ["epoch", *(heading(self.shown[n]) for n in columns)], None
+            texts, epoch = [self.label_heading, *(heading(self.shown[n]) for n in columns)], None
             style = base + self.get_component_rich_style("history--header")
         else:
             epoch = scroll_y + y
@@ -199,7 +217,7 @@ class ColumnsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         shown = self.table.shown
         # The shown ones first, in their order, then the others in the order of `train --csv`.
-        columns = shown + [c for c in self.table.stepper.history.columns if c not in shown]
+        columns = shown + [c for c in self.table.position if c not in shown]
         with Vertical(classes="dialog"):
             yield Label("History columns", classes="dialog-title")
             yield SelectionList[str](*((column, column, column in shown) for column in columns))

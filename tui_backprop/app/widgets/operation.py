@@ -66,6 +66,8 @@ class OperationPanel(LinePanel):
             q = op.quantity
             text.append(f"{op.phase} {op.phase_position}/{op.phase_count}", style="bold reverse")
             text.append(f"  {stepper.schedule.describe(op.step)} · step {op.position}/{len(op.program)}\n", style="bold")
+            if op.batch:
+                text.append(stepper.schedule.samples_text(op.step) + "\n", style="dim")
             text.append(q.shortened(MOST_TERMS) + "\n", style="bold")
             # Written as by hand: the symbol once, then "= numbers" and "= value" beneath it.
             text.append(EQUALS + op.substituted(DIGITS, MOST_TERMS).split(" = ", 1)[1] + "\n")
