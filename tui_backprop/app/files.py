@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core import Stepper
+from ..core.batches import sheet_refusal
 from ..core.current import current_network, describe_start
 from ..core.quiz import Quiz
 
@@ -67,9 +68,16 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     net = current_network(stepper)
     epoch = stepper.epoch + 1 if stepper.epoch_done else stepper.epoch
     csv_path, xlsx_path, solution_path = export_paths(stepper.net.name, folder)
+    schedule = stepper.schedule
     with atomic_writer(csv_path, newline="", encoding="utf-8") as stream:
-        write_rows(stream, history.columns, ((k, history.row(k)) for k in range(1, len(history) + 1)))
-    export_xlsx(net, 1, xlsx_path)
+        if schedule.batched:  # a row per step, its batch after the epoch, as train --csv writes them
+            write_rows(stream, ["batch", *history.columns],
+                       ((schedule.place(k)[0], [schedule.place(k)[1], *history.row(k)]) for k in range(1, len(history) + 1)))
+        else:
+            write_rows(stream, history.columns, ((k, history.row(k)) for k in range(1, len(history) + 1)))
+    workbook = sheet_refusal(net)  # a worksheet follows one full-batch epoch a row
+    if not workbook:
+        export_xlsx(net, 1, xlsx_path)
     solution = Stepper(net)
     start = dict(solution.values)
     steps = [InEpoch(op, epoch) for op in solution.trace(1)]
@@ -85,6 +93,8 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     mixed = "".join(f"; epoch {epoch:,}'s row mixes numbers from before and after {', '.join(symbols)} "
                     f"{'was' if len(symbols) == 1 else 'were'} edited midway"
                     for epoch, symbols in sorted(history.mixed.items()))
-    return (f"Exported {csv_path.name} ({counted(len(history), 'epoch')}), {xlsx_path.name} and {solution_path.name} "
+    rows = f"{len(history):,} {'batches' if len(history) != 1 else 'batch'}" if schedule.batched else counted(len(history), "epoch")
+    files = f"{solution_path.name} (no workbook: batches)" if workbook else f"{xlsx_path.name} and {solution_path.name}"
+    return (f"Exported {csv_path.name} ({rows}), {files} "
             f"(epoch {epoch:,}, from {describe_start(stepper)}){quiz_note}{mixed}")
 
