@@ -260,11 +260,13 @@ def _write_explanation(out, net: Network, start: dict, steps, args) -> None:
 
 def _write_steps(out, net: Network, start: dict, steps, args) -> None:
     if args.format == "json":
-        # One step a line, each by the C encoder: a large network's epoch has hundreds of thousands.
+        # One step a line, each by the C encoder: a large network's epoch has hundreds of thousands,
+        # so the encoder is made once (json.dumps with options makes one a call).
         head = json.dumps({"network": describe(net), "start": start}, ensure_ascii=False)
         out.write(head[:-1] + ', "steps": [\n')
+        encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
         for n, step in enumerate(steps):
-            out.write(("," if n else "") + json.dumps(step_document(step), ensure_ascii=False, allow_nan=False) + "\n")
+            out.write(("," if n else "") + encode(step_document(step)) + "\n")
         out.write("]}\n")
     else:
         out.write(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"))

@@ -86,7 +86,10 @@ class Operation(NamedTuple):
         return q.expr.clamped(self.inputs) if q.kind in CLAMPING_KINDS else []
 
     def as_dict(self) -> dict:
+        # The quantity and its inputs are found once here, not once a property: explain writes this for
+        # every operation of an epoch.
         q = self.quantity
+        inputs = dict(zip(q.reads, self.read_values))
         step = {
             "epoch": self.epoch,
             **({"batch": self.batch} if self.batch else {}),
@@ -94,14 +97,15 @@ class Operation(NamedTuple):
             "position": self.position,
             "symbol": q.symbol,
             "formula": q.formula,
-            "substituted": q.substituted(dict(zip(q.reads, self.read_values))),
+            "substituted": q.substituted(inputs),
             "value": self.value,
             "reads": list(q.reads),
             "why": q.why,
         }
-        clamped = self.clamped
-        if clamped:
-            step["clamped"] = clamped
+        if q.kind in CLAMPING_KINDS:
+            clamped = q.expr.clamped(inputs)
+            if clamped:
+                step["clamped"] = clamped
         return step
 
 
