@@ -235,24 +235,28 @@ def run_explain(args) -> int:
     if args.epochs > 1 and not args.force:
         # Every epoch writes about as much as the first: refuse before minutes of work, not after.
         first = io.StringIO()
-        _write_explanation(first, net, start, Stepper(net).steps(1), args)
+        _write_explanation(first, net, start, Stepper(net), 1, args)
         size = len(first.getvalue().encode()) * args.epochs
         if size > LARGE_OUTPUT:
             raise UsageError(f"{counted(args.epochs, 'epoch')} of explanation come to about "
                              f"{format_number(size / 10**6, 3)} MB; add --force to write them, or ask for fewer --epochs")
-    _write_explanation(sys.stdout, net, start, stepper.steps(args.epochs), args)
+    _write_explanation(sys.stdout, net, start, stepper, args.epochs, args)
     return EXIT_OK
 
 
-def _write_explanation(out, net: Network, start: dict, steps, args) -> None:
-    # Stepping keeps a record of every operation (hundreds of thousands on a large network), and the
-    # collector would walk them all again and again while they pile up: on a 100-100-100 network that
-    # was half the time of stepping.  Nothing made per operation is a cycle (the only cyclic garbage
-    # is a program or two), so the collector waits until the explanation is written.
+def _write_explanation(out, net: Network, start: dict, stepper: Stepper, epochs: int, args) -> None:
+    """The next `epochs` epochs of `stepper`, explained."""
+    # Stepping keeps a record of every operation (an undo step each: hundreds of thousands on a large
+    # network), and the collector would walk them all again and again while they pile up: on a
+    # 100-100-100 network that was half the time of stepping.  Nothing made per operation is a cycle
+    # (the only cyclic garbage is a program or two), so the collector waits until the explanation is
+    # written, and the records go first, by reference counting: the stepper is in a cycle, and the
+    # collector took three times as long to find and free them all with it.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _write_steps(out, net, start, steps, args)
+        _write_steps(out, net, start, stepper.steps(epochs), args)
+        stepper.reset()
     finally:
         if collecting:
             gc.enable()

@@ -84,11 +84,12 @@ class _Shortened:
 
 
 def _parts(show, parts, render) -> list[str]:
-    """The parts of a sum rendered; when `show` shortens, the first few, "…(n more)…" and the last."""
+    """The parts of a sum rendered by `render` (a list of parts to a list of texts); when `show` shortens,
+    the first few, "…(n more)…" and the last."""
     most = getattr(show, "most_terms", None)
     if most is None or len(parts) <= most:
-        return [render(part) for part in parts]
-    return [render(part) for part in parts[: most - 1]] + [f"…({len(parts) - most} more)…", render(parts[-1])]
+        return render(parts)
+    return render(parts[: most - 1]) + [f"…({len(parts) - most} more)…"] + render(parts[-1:])
 
 
 class Expr:
@@ -148,6 +149,12 @@ class Expr:
     def _excel_wrap(child: Expr, ref, weakest: int) -> str:
         text, strength = child.excel(ref)
         return f"({text})" if strength < weakest else text
+
+    def _wrapped(self, children, show) -> list[str]:
+        """Children rendered, each bracketed when it binds more loosely than this node: `_wrap` over a
+        list in one go, since a sum of a large network has a hundred terms and each a Python call less."""
+        mine = self.precedence
+        return [f"({child.render(show)})" if child.precedence < mine else child.render(show) for child in children]
 
     def _wrap(self, child: Expr, show, tighter: bool = False) -> str:
         inner = child.render(show)
@@ -210,7 +217,7 @@ class Add(Expr):
         return Add(*children)
 
     def render(self, show):
-        return " + ".join(_parts(show, self.terms, lambda term: self._wrap(term, show)))
+        return " + ".join(_parts(show, self.terms, lambda terms: self._wrapped(terms, show)))
 
     def py(self, name):
         return "(" + " + ".join(term.py(name) for term in self.terms) + ")"
@@ -264,7 +271,7 @@ class Mul(Expr):
         return Mul(*children)
 
     def render(self, show):
-        return "·".join([self._wrap(factor, show) for factor in self.factors])
+        return "·".join(self._wrapped(self.factors, show))
 
     def py(self, name):
         return "(" + "*".join(factor.py(name) for factor in self.factors) + ")"
@@ -405,7 +412,7 @@ class Softmax(Expr):
         return Softmax(self.index, list(children))
 
     def render(self, show):
-        shown = ", ".join(_parts(show, self.args, lambda arg: _unbracketed(arg.render(show))))
+        shown = ", ".join(_parts(show, self.args, lambda args: [_unbracketed(arg.render(show)) for arg in args]))
         return f"softmax({shown})_{self.index + 1}"
 
     def py(self, name):
