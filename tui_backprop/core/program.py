@@ -21,7 +21,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import partial
 from typing import Callable
 
 from .expr import Add, Expr, Mul, Softmax, Sub, Sym
@@ -32,6 +32,21 @@ FORWARD, BACKWARD, UPDATE = "forward", "backward", "update"
 PHASES = (FORWARD, BACKWARD, UPDATE)
 SEGMENTS_KEPT = 256  # built segments kept: a few hundred small lists, whatever the network's size
 ROUTES_NAMED = 6  # a sentence of why names each route up to this many, and counts them beyond
+
+
+class _once:
+    """functools.cached_property without its lock (Python 3.12 dropped it too): computed on first
+    reading, then found in the instance's dict.  Stepping and explaining read `reads` and `formula`
+    of hundreds of thousands of quantities once each, and the lock cost more than the reading."""
+
+    def __init__(self, compute):
+        self.compute, self.name = compute, compute.__name__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -46,11 +61,11 @@ class Quantity:
     sample: int | None = None
     param: str | None = None  # the parameter a gradient or update belongs to
 
-    @cached_property
+    @_once
     def reads(self) -> tuple[str, ...]:
         return tuple(self.expr.reads())
 
-    @cached_property
+    @_once
     def formula(self) -> str:
         return f"{self.symbol} = {self.expr.text()}"
 
