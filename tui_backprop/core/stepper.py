@@ -278,23 +278,15 @@ class Stepper:
 
     def _rollover(self) -> None:
         """Into the next step: the computed values go, and with batches the next batch's samples come in."""
-        old = self.values
-        self.step += 1
+        old, step = self.values, self.step + 1
         if self.schedule.batched:
-            self.program = self.schedule.program(self.step)
-            new = self._step_env(self.step, old)
-            self._enter_program()
+            new = self._step_env(step, old)
         else:
             new = {symbol: value for symbol, value in old.items() if symbol in self._free}
         changes = [(symbol, value) for symbol, value in old.items() if new.get(symbol, MISSING) != value]
         changes += [(symbol, MISSING) for symbol in new if symbol not in old]
-        self.values = new
-        self.step -= 1  # the record keeps the step it leaves
         self._remember("rollover", changes, keep_done=True)
-        self.step += 1
-        self.position = 0
-        self.done = []
-        self._row = None
+        self._start_step(step, new)
 
     def next(self) -> Operation:
         if self.step_done:
@@ -387,7 +379,7 @@ class Stepper:
                 count = min(chunk, fast)
                 env, records = self.train(self.values, count, self.step)
                 self.history.extend(records, self._samples())
-                self._start_step(self.step + count, env)
+                self._start_step(self.step + count, self._step_env(self.step + count, env) if self.schedule.batched else env)
                 fast -= count
                 if on_progress:
                     on_progress(self._epochs_since(first_epoch))
@@ -401,15 +393,13 @@ class Stepper:
             on_progress(done)
         return done
 
-    def _start_step(self, step: int, env: dict[str, float]) -> None:
-        """At the start of `step`, with lr and the parameters of `env` (nothing computed yet)."""
+    def _start_step(self, step: int, values: dict[str, float]) -> None:
+        """At the start of `step`, with `values` (lr, the parameters and the step's samples)."""
         self.step, self.position, self.done, self._row = step, 0, [], None
-        if self.schedule.batched:
+        if self.schedule.batched and self.program is not self.schedule.program(step):
             self.program = self.schedule.program(step)
             self._enter_program()
-            self.values = self._step_env(step, env)
-        else:
-            self.values = env
+        self.values = values
 
     def _epochs_since(self, first_epoch: int) -> int:
         """Epochs completed from the start of `first_epoch` up to now."""
