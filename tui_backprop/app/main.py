@@ -561,6 +561,7 @@ class BackpropApp(App):
         self.panels["chart"].log_scale = not self.panels["chart"].log_scale
 
     def action_gradient_check(self) -> None:
+        from ..core.batches import Schedule
         from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
         from ..worked import gradient_table
         from .widgets.gradcheck_screen import GradientCheckScreen
@@ -569,12 +570,12 @@ class BackpropApp(App):
         # This epoch's parameters as its forward pass used them: undone where the update has begun.
         env = {symbol: stepper.values[symbol] for symbol in stepper.program.free}
         env.update((op.symbol, op.old) for op in stepper.done if op.old is not None)
-        results = check_epochs(stepper.program, env, 1, DEFAULT_TOLERANCE)
+        results = check_epochs(Schedule(stepper.program.net, stepper.program), env, 1, DEFAULT_TOLERANCE)
         table, ok = gradient_table(results, DEFAULT_TOLERANCE)
         wrong = sum(not worst.passed for worst in results)
         verdict = ("Every gradient agrees." if ok else
                    f"{counted(wrong, 'gradient')} off by more than a relative {format_number(DEFAULT_TOLERANCE)}.")
-        self.push_screen(GradientCheckScreen(f"Gradient check, epoch {stepper.epoch}: backward pass vs "
+        self.push_screen(GradientCheckScreen(f"Gradient check, {stepper.where}: backward pass vs "
                                              "(E(p+h) − E(p−h)) / 2h", table, verdict, ok))
 
     # -- quiz -----------------------------------------------------------
