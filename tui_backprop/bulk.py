@@ -37,8 +37,10 @@ def train(program: Program, env: dict[str, float], epochs: int, record: str = "l
 
 def train_steps(schedule, env: dict[str, float], first: int, count: int, record: str) -> tuple[dict, array] | None:
     """`count` steps of a batched schedule (core/batches.py) in numpy, when its batches are large enough
-    for numpy to win; None leaves them to the compiled loop, a step at a time."""
-    program = schedule.program(first)
+    for numpy to win; None leaves them to the compiled loop, a step at a time.  The path is chosen by a
+    full batch, so that every step of the schedule takes the same one: a run re-derived from any
+    checkpoint (core/history.py), a short last batch's included, has its bits."""
+    program = schedule.program(1)
     if not uses_numpy(program):
         return None
     from .bulk_numpy import NumpyEpochs

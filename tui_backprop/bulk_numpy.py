@@ -23,7 +23,6 @@ class NumpyEpochs:
         net = self.net = program.net
         self.program, self.env = program, env
         self.lr = env["lr"]
-        names = net.names
         self.flat = np.array([env[p] for p in program.parameters])
         self.weights, at = [], 0
         for fan_in, fan_out in zip(net.sizes, net.sizes[1:]):
@@ -34,10 +33,6 @@ class NumpyEpochs:
             count = {"none": 0, "shared": 1, "neuron": net.sizes[layer]}[net.bias]
             self.biases.append(self.flat[at: at + count] if count else None)
             at += count
-        samples = range(len(net.samples))
-        if all(s in env for s in names.input_symbols(0)):
-            self.inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
-            self.targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
         self.count = self.loss_count(len(net.samples))
         self.trains_bias = net.train_bias and net.bias != "none"
 
@@ -47,7 +42,11 @@ class NumpyEpochs:
         return {"half_sse": 1, "mse": outputs * samples, "bce": outputs * samples, "cce": samples}[self.net.loss]
 
     def run(self, epochs: int, record: str) -> tuple[dict, array]:
-        return self.run_batches([(self.inputs, self.targets, self.count)] * epochs, record)
+        """`epochs` epochs over the samples of the env, every sample in each step."""
+        names, env, samples = self.net.names, self.env, range(len(self.net.samples))
+        inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
+        targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
+        return self.run_batches([(inputs, targets, self.count)] * epochs, record)
 
     def run_steps(self, schedule, first: int, count: int, record: str) -> tuple[dict, array]:
         """`count` update steps of a batched schedule (core/batches.py) from step `first`; the network's
