@@ -66,6 +66,7 @@ def train_steps(schedule, env: dict[str, float], first: int, count: int, record:
 
 
 train.steps = train_steps  # how Schedule.train finds it
+train.records_checkpoints = True  # record "checkpoints" is understood: a run may record only what a history keeps
 
 
 def _one_program_at_a_time(program: Program, env: dict[str, float], epochs: int, record: str):
