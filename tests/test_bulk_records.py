@@ -8,6 +8,7 @@ from array import array
 import numpy as np
 import pytest
 from test_engine_scale import wide_network
+
 from tui_backprop import bulk
 from tui_backprop.bulk_numpy import NumpyEpochs
 from tui_backprop.core import Stepper
