@@ -377,8 +377,11 @@ class Stepper:
             chunk = max(per, chunk // per * per)
             while self.position == 0 and fast > 0 and not (should_stop and should_stop()):
                 count = min(chunk, fast)
-                env, records = self.train(self.values, count, self.step)
-                self.history.extend(records, self._samples())
+                # A trainer that can returns only what the history keeps: numpy need not copy a large
+                # network's parameters every epoch (bulk.py).
+                record = "checkpoints" if getattr(self.trainer, "records_checkpoints", False) else "history"
+                env, records = self.schedule.train(self.trainer, self.values, self.step, count, record)
+                self.history.extend(records, self._samples(), record)
                 self._start_step(self.step + count, self._step_env(self.step + count, env) if self.schedule.batched else env)
                 fast -= count
                 if on_progress:
