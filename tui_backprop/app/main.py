@@ -298,16 +298,18 @@ class BackpropApp(App):
         self.running, self.stop_requested = True, False
         progress = RunScreen(epochs, on_cancel=self._request_stop)
         self.push_screen(progress)
-        self.run_epochs(epochs, progress)
+        # Looked up here, not in the thread: it only calls the boundary's show_run, through call_from_thread.
+        boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
+        self.run_epochs(epochs, progress, boundary)
 
     def _request_stop(self) -> None:
         self.stop_requested = True
 
     @work(thread=True, exclusive=True, group="run")
-    def run_epochs(self, epochs: int, progress: RunScreen) -> tuple[int, int]:
-        """(epochs done, epochs asked); on_worker_state_changed takes it from there."""
+    def run_epochs(self, epochs: int, progress: RunScreen, boundary=None) -> tuple[int, int]:
+        """(epochs done, epochs asked), with the decision `boundary` redrawn as it goes if it is on show;
+        on_worker_state_changed takes it from there."""
         worker = get_current_worker()
-        boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
 
         def on_progress(count: int) -> None:
             self.call_from_thread(progress.advance, count)
@@ -411,7 +413,7 @@ class BackpropApp(App):
                 elif text.lower().endswith(SHEET_SUFFIXES):
                     if not Path(text).is_file():
                         return f"{text}: no such file"
-                    self.check_sheet(text)
+                    self.check_sheet(text, starting_network(self.stepper))
                 elif text.endswith(SESSION_SUFFIX):
                     opened.append(load_study(text, bulk.train) + (text,))
                 else:
@@ -450,11 +452,10 @@ class BackpropApp(App):
                          lambda sure: replace() if sure else None)
 
     @work(thread=True, exclusive=True, group="sheet")
-    def check_sheet(self, path: str) -> None:
-        """Check a student's sheet against the network on screen, then show where it first goes wrong."""
+    def check_sheet(self, path: str, net: Network) -> None:
+        """Check a student's sheet against `net` (the network on screen, as opened), then show where it first goes wrong."""
         from ..sheets import SheetError, check_sheet  # on first use: start-up stays fast
 
-        net = starting_network(self.stepper)
         try:
             report = check_sheet(path, net)
         except SheetError as error:
