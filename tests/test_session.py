@@ -200,9 +200,13 @@ def test_round_trip_of_a_network_with_integer_numbers(tmp_path):
     assert_same_future(original, loaded, steps=4)
 
 
-def test_a_million_epochs_of_history_round_trip(tmp_path):
+def test_a_long_history_round_trips_across_chunks(tmp_path):
+    """150,000 epochs cross every size-dependent path: a run's chunks of 20,000 epochs, the saved history's
+    chunks of 65,536 (three, the last partial), checkpoints every 64.  The million-epoch case, the same
+    paths at scale, is bench/bench_session.py's (it checks the round trip too)."""
     original = Stepper(PRESETS["excel"]())
-    original.run(1_000_000)
+    assert original.run(150_000) == 150_000
+    assert len(list(original.history.chunks())) == 3
     loaded = reloaded(original, tmp_path / "big.session")
     assert loaded.history.losses() == original.history.losses()
     assert_same_future(original, loaded, steps=3, epochs=2)

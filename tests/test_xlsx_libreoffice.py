@@ -22,10 +22,14 @@ from tui_backprop.sheets.check import check_sheet
 from tui_backprop.sheets.xlsx import SHEET, export_xlsx
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-pytestmark = pytest.mark.skipif(
-    SOFFICE is None,
-    reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui; .ci/run does), "
-           "so the exported workbook was not recomputed in a real spreadsheet")
+pytestmark = [
+    pytest.mark.skipif(
+        SOFFICE is None,
+        reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui; .ci/run does), "
+               "so the exported workbook was not recomputed in a real spreadsheet"),
+    # One worker runs them all (--dist loadgroup): the module's LibreOffice run then happens once.
+    pytest.mark.xdist_group("libreoffice"),
+]
 
 EPOCHS = 50
 CSV_UTF8 = "csv:Text - txt - csv (StarCalc):44,34,76"  # comma, double quote, UTF-8
