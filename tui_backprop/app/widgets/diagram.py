@@ -220,7 +220,11 @@ class Scene:
         else:
             pieces = [(f"{op.phase} {op.phase_position}/{op.phase_count} · ", None),
                       (f"{op.symbol} = {format_number(op.value, DIGITS)}", op.symbol)]
-        if len(self.net.samples) > 1:
+        schedule = self.stepper.schedule
+        if schedule.batched:  # the batch's place, and the data's row it holds there
+            row = schedule.members(self.stepper.step)[self.sample] + 1
+            pieces.append((f"  sample {self.sample + 1} of {len(self.net.samples)} in the batch: row {row}", None))
+        elif len(self.net.samples) > 1:
             pieces.append((f"  sample {self.sample + 1} of {len(self.net.samples)}", None))
         return pieces
 
