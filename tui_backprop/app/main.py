@@ -52,6 +52,9 @@ STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", 
             "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix"}
 # Workers that hold `running` while they read the stepper.
 BUSY_GROUPS = {"run", "export", "save"}
+# `f` and `e` trace this many operations at once; more (a large network's epoch) go to a worker.
+FINISH_AT_ONCE = 20_000
+TRACE_CHUNK = 2_000  # operations between the progress bar's updates and the checks for esc
 FINISHED = {WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED}
 
 
@@ -261,12 +264,36 @@ class BackpropApp(App):
             self.notify("Already at the start.", timeout=2)
 
     def action_finish_phase(self) -> None:
-        self.stepper.finish_phase()
-        self.changed()
+        self.finish("phase")
 
     def action_finish_epoch(self) -> None:
-        self.stepper.finish_epoch()
-        self.changed()
+        self.finish("epoch")
+
+    def finish(self, until: str) -> None:
+        """Finish the phase or the epoch: at once, or for a large network in a worker with a progress bar,
+        so that the screen keeps drawing (a 100-100-100 epoch with 16 samples is 374,401 operations)."""
+        count = self.stepper.operations_left(until)
+        if count <= FINISH_AT_ONCE:
+            self.stepper.finish_phase() if until == "phase" else self.stepper.finish_epoch()
+            self.changed()
+            return
+        self.running, self.stop_requested = True, False
+        progress = RunScreen(count, on_cancel=self._request_stop,
+                             title=f"Finishing the {until}: {counted(count, 'operation')}, each traced")
+        self.push_screen(progress)
+        self.trace_operations(count, progress)
+
+    @work(thread=True, exclusive=True, group="run")
+    def trace_operations(self, count: int, progress: RunScreen) -> tuple[int, int, str]:
+        """(operations done, operations asked, "operation"): each one traced, as `n` would, so each can be undone."""
+        worker = get_current_worker()
+        done = 0
+        while done < count and not (self.stop_requested or worker.is_cancelled):
+            for _ in range(min(TRACE_CHUNK, count - done)):
+                self.stepper.next()
+            done = min(done + TRACE_CHUNK, count)
+            self.call_from_thread(progress.advance, done)
+        return done, count, "operation"
 
     def action_reset(self) -> None:
         def reset(sure: bool | None) -> None:
@@ -326,7 +353,7 @@ class BackpropApp(App):
             # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
             **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
         )
-        return done, epochs
+        return done, epochs, "epoch"
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -353,9 +380,9 @@ class BackpropApp(App):
             await self.screen.dismiss()
         self.changed()
         if worker.state == WorkerState.SUCCESS:
-            done, epochs = worker.result
-            if done < epochs:
-                self.notify(f"Stopped after {done:,} of {epochs:,} epochs.")
+            done, asked, unit = worker.result
+            if done < asked:
+                self.notify(f"Stopped after {done:,} of {counted(asked, unit)}.")
         diverged = self.stepper.history.first_divergence()
         if diverged:
             self.notify(f"E_total stopped being a finite number at epoch {diverged:,}: this learning rate diverges.",

@@ -337,6 +337,15 @@ class Stepper:
         self.step, self.position, self._row = record.step, record.position, record.row
         self.history.truncate(record.history_length)
 
+    def operations_left(self, until: str) -> int:
+        """How many operations `finish_phase` (until = "phase") or `finish_epoch` ("epoch") would perform."""
+        step, position = (self.step + 1, 0) if self.step_done else (self.step, self.position)
+        program = self.schedule.program(step)
+        if until == "phase":
+            return program.phase_bounds(program.quantity(position).phase)[1] - position
+        last = self.schedule.step(self.schedule.place(step)[0] + 1) - 1  # the epoch's last step
+        return len(program) - position + sum(len(self.schedule.program(s)) for s in range(step + 1, last + 1))
+
     def finish_phase(self) -> None:
         phase = self.upcoming.phase
         self.next()
