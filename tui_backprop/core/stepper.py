@@ -105,6 +105,7 @@ class Operation(NamedTuple):
         return step
 
 
+CHUNK_STEPS = 20_000  # update steps a call of the fast path in a run, at most: the records of a chunk stay small
 CLAMPING_KINDS = ("error", "loss_slope")  # the only quantities with a logarithm or a clipped division
 MISSING = object()  # in an undo record: the symbol had no value before
 
@@ -365,7 +366,7 @@ class Stepper:
     def run(self, epochs: int, on_progress: Callable[[int], None] | None = None,
             should_stop: Callable[[], bool] | None = None, chunk: int = 20_000) -> int:
         """Complete `epochs` more epochs (the one under way counts as the first); the last step is traced
-        so its values stay on screen.
+        so its values stay on screen.  `on_progress` hears the epochs done after each `chunk` of them.
 
         The steps between run on the fast path (`train`).  The whole run is one undo step.
         Returns how many epochs were completed (fewer if `should_stop` said so between chunks).
@@ -383,7 +384,9 @@ class Stepper:
             if self.step_done and self.step < last_step - 1:
                 self._rollover()
             fast = last_step - self.step  # steps before the traced last one
-            chunk = max(per, chunk // per * per)
+            # `chunk` epochs a call of the fast path, at most CHUNK_STEPS steps (a run of online learning
+            # over many samples has many steps an epoch), and always whole epochs.
+            chunk = max(per, min(chunk * per, CHUNK_STEPS) // per * per)
             while self.position == 0 and fast > 0 and not (should_stop and should_stop()):
                 count = min(chunk, fast)
                 # A trainer that can returns only what the history keeps: numpy need not copy a large
