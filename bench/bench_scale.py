@@ -10,7 +10,8 @@
 3. Peak memory of the app process after stepping to step 20,001 and back.  Target: ≤ 400 MB.
 4. `explain --epochs 1 --format json` of that network, as a process.  Target: ≤ 10 s.
 5. Bulk training per epoch (`tui_backprop.bulk.train`, which picks numpy there) against a plain
-   numpy script of the same network, at 50-50-50 and 100-100-100 with 16 samples, in turns.
+   numpy script of the same network, at 50-50-50 and 100-100-100 with 16 samples, in turns,
+   recording E_total, the whole history, and the history's checkpoints.
    Target: within 2×.  (The 2-2-2 fast path against a hand-unrolled loop: bench/bench_core.py.)
 6. Where numpy starts to win: the compiled Python loop and numpy per epoch over a range of
    sizes, and which one `bulk.train` picks (NUMPY_FROM in tui_backprop/bulk.py).
@@ -141,7 +142,9 @@ def bulk_training(folder: Path, epochs: int = 200) -> None:
             at += fan_in * fan_out
         inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in range(16)])
         targets = np.array([[env[s] for s in names.target_symbols(k)] for k in range(16)])
-        for record in ("loss", "history"):
+        # "checkpoints" is what a history keeps of a run (E_total of each epoch, the parameters of every
+        # 64th), and what the app's `r` records; "history" copies every epoch's parameters.
+        for record in ("loss", "history", "checkpoints"):
             ours, theirs = [], []
             for _ in range(RUNS):
                 start = time.perf_counter()
@@ -151,7 +154,7 @@ def bulk_training(folder: Path, epochs: int = 200) -> None:
                 reference = plain_numpy(sizes, inputs, targets, weights, env["lr"], epochs)
                 theirs.append(time.perf_counter() - start)
             agree = abs(out[-1] - reference[-1]) / abs(reference[-1])
-            print(f"5. bulk training {'-'.join(map(str, sizes))} × 16, recording {record:<7}: "
+            print(f"5. bulk training {'-'.join(map(str, sizes))} × 16, recording {record:<11}: "
                   f"{min(ours) / epochs * 1e6:4.0f} µs an epoch vs plain numpy {min(theirs) / epochs * 1e6:4.0f} µs: "
                   f"{min(ours) / min(theirs):.2f}×   (target ≤ 2×; last E_total agrees to {agree:.0e})")
 

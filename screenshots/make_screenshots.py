@@ -17,9 +17,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from tui_backprop.app.main import BackpropApp  # noqa: E402
-from tui_backprop.core import PRESETS  # noqa: E402
+from tui_backprop.core import PRESETS, load_network  # noqa: E402
 
-# name: (preset, size, keys pressed first)
+# name: (preset or network file, size, keys pressed first)
 SHOTS = {
     "forward-120x40": ("mazur", (120, 40), ["e", "e", *"n" * 6]),
     "backward-120x40": ("mazur", (120, 40), ["e", "e", "f", *"n" * 12]),
@@ -29,11 +29,12 @@ SHOTS = {
     "matrix-120x40": ("mazur", (120, 40), ["m", "f", *"n" * 14]),
     "xor-120x40": ("xor", (120, 40), ["r", "ctrl+a", "ctrl+k", *"300", "enter", "f", *"n" * 10]),
     "compact-80x24": ("mazur", (80, 24), ["e", *"n" * 14]),
+    "iris-batches-120x40": ("examples/iris.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"40", "enter", "v", *"n" * 5]),
 }
 
 
 async def shoot(name: str, preset: str, size: tuple[int, int], keys: list[str]) -> Path:
-    app = BackpropApp(PRESETS[preset]())
+    app = BackpropApp(PRESETS[preset]() if preset in PRESETS else load_network(HERE.parent / preset))
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for key in keys:

@@ -137,3 +137,38 @@ def test_a_hang_up_saves_the_unsaved_work_beside_it(tmp_path):
     time.sleep(0.5)  # the rename is the last step of the save: the file is whole once it exists
     stepper, _ = load_study(saved)
     assert stepper.position == 3
+
+
+@pytest.mark.parametrize("key, until", [("e", "epoch"), ("f", "phase")])
+def test_a_long_finish_is_traced_in_a_worker_with_a_progress_bar_and_every_step_kept(monkeypatch, key, until):
+    """A large network's epoch (374,401 operations at 100-100-100 × 16) is traced in a worker: here the
+    threshold is lowered so that mazur's epoch counts as long."""
+    from tui_backprop.app import main
+    from tui_backprop.app.widgets.screens import RunScreen
+    from tui_backprop.core import PRESETS, Stepper
+
+    monkeypatch.setattr(main, "FINISH_AT_ONCE", 5)
+    monkeypatch.setattr(main, "TRACE_CHUNK", 3)
+    direct = Stepper(PRESETS["mazur"]())
+    direct.next()
+    expected = direct.operations_left(until)
+    direct.finish_phase() if until == "phase" else direct.finish_epoch()
+    seen = []
+    advance = RunScreen.advance
+    monkeypatch.setattr(RunScreen, "advance", lambda screen, done: (seen.append(done), advance(screen, done)))
+
+    async def body(app, pilot):
+        await press(pilot, "n")
+        await pilot.press(key)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        stepper = app.stepper
+        assert not isinstance(app.screen, RunScreen) and not app.running
+        assert (stepper.step, stepper.position) == (direct.step, direct.position)
+        assert stepper.values == direct.values and len(stepper.done) == expected + 1
+        await press(pilot, "p")  # each traced operation is its own undo step
+        assert stepper.position == direct.position - 1
+
+    drive(body)
+    # the progress bar went up a chunk at a time to the whole count
+    assert seen == [min(done, expected) for done in range(3, expected + 3, 3)]

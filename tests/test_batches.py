@@ -13,6 +13,7 @@ import numpy_reference
 from test_engine_scale import random_network
 from tui_backprop import bulk
 from tui_backprop.core.batches import SEED_STRIDE, Schedule
+from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import network_from_dict, network_to_dict
 from tui_backprop.core.network import NetworkError, Sample
 from tui_backprop.core.session import load_session, save_session
@@ -248,7 +249,7 @@ def test_the_app_steps_through_a_batch_and_names_it():
     drive(body, network=net)
 
 
-def test_x_exports_a_batched_history_a_row_per_step_and_no_workbook(tmp_path):
+def test_x_exports_a_batched_history_a_row_per_step(tmp_path):
     import csv
 
     from tui_backprop.app.files import export_files
@@ -257,9 +258,35 @@ def test_x_exports_a_batched_history_a_row_per_step_and_no_workbook(tmp_path):
     stepper.run(2)
     message = export_files(stepper, tmp_path)
     per = stepper.schedule.steps_per_epoch
-    assert f"({2 * per} batches)" in message and "no workbook: batches" in message
+    assert f"({2 * per} batches)" in message
     rows = list(csv.reader((tmp_path / next(p.name for p in tmp_path.iterdir() if p.name.endswith("-history.csv"))).open()))
     assert rows[0][:2] == ["epoch", "batch"] and rows[0][2:] == stepper.history.columns
     assert [(int(r[0]), int(r[1])) for r in rows[1:]] == [(e, b) for e in (1, 2) for b in range(1, per + 1)]
     assert [float(r[2 + stepper.history.columns.index("E_total")]) for r in rows[1:]] == list(stepper.history.losses())
-    assert not any(p.suffix == ".xlsx" for p in tmp_path.iterdir())
+    workbook = next(p for p in tmp_path.iterdir() if p.suffix == ".xlsx")  # the current epoch, a row per batch
+    assert workbook.name in message
+
+
+def test_gradcheck_checks_each_batch_over_its_own_samples(tmp_path, capsys):
+    from tui_backprop import cli
+    from tui_backprop.core.gradcheck import gradient_check
+
+    net = many(9, 3)
+    path = tmp_path / "batched.json"
+    path.write_text(__import__("json").dumps(network_to_dict(net)))
+    assert cli.main(["gradcheck", "--config", str(path), "--epochs", "2"]) == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.startswith("parameter"))
+    assert header.split()[-1] == "epoch·batch"
+    schedule = Schedule(net)
+    # the worst check of each parameter is the worst over every step's own batch
+    params, worst = {"lr": net.lr, **net.parameters()}, {}
+    for step in range(1, 2 * schedule.steps_per_epoch + 1):
+        env = {**params, **schedule.samples_env(step)}
+        for check in gradient_check(schedule.program(step), env):
+            worst[check.parameter] = max(worst.get(check.parameter, 0.0), check.relative_error)
+        params = {k: v for k, v in schedule.program(step).run(env, 1, "loss")[0].items() if k in params}
+    rows = {line.split()[0]: line.split() for line in lines if line.split() and line.split()[0] in worst}
+    assert set(rows) == set(worst)
+    for parameter, error in worst.items():
+        assert rows[parameter][3] == format_number(error, 2)

@@ -148,7 +148,7 @@ def step_and_check(net: Network, epochs: int) -> int:
                 if stepper.epoch_done:
                     expected = reference(stepper)
                 stepper.next()
-                view.version += 1
+                view.mutate_reactive(MatrixView.stepper)
                 check(stepper, view.entries(), expected)
                 checked += 1
 
@@ -203,7 +203,7 @@ def test_the_current_entry_stays_in_sight_when_the_view_scrolls(preset, size):
             scrolled = False
             for _ in range(len(stepper.quantities)):
                 stepper.next()
-                view.version += 1
+                view.mutate_reactive(MatrixView.stepper)
                 await pilot.pause()
                 _, spot = view.form.render(view.scrollable_content_region.width)
                 window = Region(*view.scroll_offset, *view.scrollable_content_region.size)
@@ -283,7 +283,7 @@ def test_a_3_4_2_update_fits_120_by_40_whole():
         async with MatrixApp(stepper).run_test(size=(120, 40)) as pilot:
             view = pilot.app.query_one(MatrixView)
             stepper.go_to(2, net.names.weight_at[2][1][3])
-            view.version += 1
+            view.mutate_reactive(MatrixView.stepper)
             await pilot.pause()
             width = view.scrollable_content_region.width
             return [view.render_line(y).text.rstrip() for y in range(view.scrollable_content_region.height)], width

@@ -200,9 +200,13 @@ def test_round_trip_of_a_network_with_integer_numbers(tmp_path):
     assert_same_future(original, loaded, steps=4)
 
 
-def test_a_million_epochs_of_history_round_trip(tmp_path):
+def test_a_long_history_round_trips_across_chunks(tmp_path):
+    """150,000 epochs cross every size-dependent path: a run's chunks of 20,000 epochs, the saved history's
+    chunks of 65,536 (three, the last partial), checkpoints every 64.  The million-epoch case, the same
+    paths at scale, is bench/bench_session.py's (it checks the round trip too)."""
     original = Stepper(PRESETS["excel"]())
-    original.run(1_000_000)
+    assert original.run(150_000) == 150_000
+    assert len(list(original.history.chunks())) == 3
     loaded = reloaded(original, tmp_path / "big.session")
     assert loaded.history.losses() == original.history.losses()
     assert_same_future(original, loaded, steps=3, epochs=2)
@@ -717,3 +721,15 @@ def test_a_session_file_written_before_the_new_stepper_still_loads_exactly():
         assert cursor(loaded) == cursor(fresh)
     assert not loaded.previous()
     assert cursor(loaded) == cursor(Stepper(PRESETS["xor"]()))
+
+
+def test_an_edit_that_changes_no_value_or_two_is_refused(session_file, tmp_path):
+    """Found by the fuzz test above: an edit record emptied of its change loaded, and the next step failed."""
+    document, history = read_members(session_file)
+    assert any(record[0] == "edit" for record in document["undo"])
+    for n, record in enumerate(document["undo"]):
+        if record[0] == "edit":
+            for changes in ([], record[1] * 2):
+                path = tmp_path / f"{n}.session"
+                write_members(path, json.dumps(replaced(document, ("undo", n, 1), changes)).encode(), history)
+                assert f"undo[{n}]" in refused(path)

@@ -353,3 +353,20 @@ def test_the_real_process_prints_one_line_and_exits_2(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "not an XLSX workbook" in done.stderr
+
+
+def test_a_workbook_of_a_zip_version_python_cannot_read_is_refused(tmp_path):
+    """Found by the fuzz test above: zipfile raises NotImplementedError for a version it does not know."""
+    import struct
+    import zipfile
+
+    path = tmp_path / "future.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    data = bytearray(path.read_bytes())
+    central = data.rindex(b"PK\x01\x02")
+    struct.pack_into("<H", data, central + 6, 64)  # "version needed to extract": 6.4
+    path.write_bytes(bytes(data))
+    with pytest.raises(SheetError) as caught:
+        reader.read_table(path)
+    assert "\n" not in str(caught.value) and str(path.name) in str(caught.value)

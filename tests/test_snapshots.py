@@ -119,3 +119,24 @@ def test_a_diverged_run(snap_compare, size, tmp_path):
         await settle(pilot)
 
     assert snap_compare(BackpropApp(load_network(line)), terminal_size=size, run_before=run)
+
+
+def test_every_stored_snapshot_belongs_to_a_test_here():
+    """syrupy fails a run that leaves a stored snapshot unused, but not under pytest-xdist (the suite's -n 2),
+    where each worker sees only its share: the stored SVGs must be exactly this module's snapshot tests'."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider",
+                           here.name], cwd=here.parent, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ids = [line.partition("::") for line in done.stdout.splitlines()]
+    names = {name for file, sep, name in ids if sep and file.endswith(here.name)}
+    snapshot_tests = {name for name in names if name.split("[")[0] != "test_every_stored_snapshot_belongs_to_a_test_here"}
+    assert len(snapshot_tests) >= 17
+    stored = {path.stem for path in (here.parent / "__snapshots__" / here.stem).iterdir()}
+    assert stored == snapshot_tests

@@ -22,10 +22,14 @@ from tui_backprop.sheets.check import check_sheet
 from tui_backprop.sheets.xlsx import SHEET, export_xlsx
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-pytestmark = pytest.mark.skipif(
-    SOFFICE is None,
-    reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui; .ci/run does), "
-           "so the exported workbook was not recomputed in a real spreadsheet")
+pytestmark = [
+    pytest.mark.skipif(
+        SOFFICE is None,
+        reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui; .ci/run does), "
+               "so the exported workbook was not recomputed in a real spreadsheet"),
+    # One worker runs them all (--dist loadgroup): the module's LibreOffice run then happens once.
+    pytest.mark.xdist_group("libreoffice"),
+]
 
 EPOCHS = 50
 CSV_UTF8 = "csv:Text - txt - csv (StarCalc):44,34,76"  # comma, double quote, UTF-8
@@ -38,6 +42,7 @@ def recomputed(tmp_path_factory):
     nets = {name: factory() for name, factory in NETWORKS.items()}
     for name, net in nets.items():
         export_xlsx(net, EPOCHS, folder / f"{name}.xlsx")
+    export_xlsx(batched(), EPOCHS, folder / "batched.xlsx")
 
     # A student changes the learning rate and w1 at the top of the sheet.
     workbook = openpyxl.load_workbook(folder / "excel.xlsx")
@@ -86,6 +91,42 @@ def test_every_cell_recomputed_by_libreoffice_is_the_cores(recomputed, name):
     top = {row[0]: row[1] for row in rows[:at] if row and row[0] in core_rows(nets[name], 1)[0]}
     start = nets[name].start_env()
     assert top and all(float(value) == pytest.approx(start[symbol], rel=1e-9, abs=0.0) for symbol, value in top.items())
+
+
+def batched():
+    """Mini-batches of 4 of 10 samples (the last batch of 2), mse: each batch averages over its own samples."""
+    from tui_backprop.core.loader import network_from_dict
+
+    return network_from_dict({"name": "batched", "layers": [2, 3, 1], "loss": "mse", "bias": "neuron",
+                              "samples": {"generate": "xor", "count": 10, "seed": 3}, "batch": 4, "shuffle_seed": 5})
+
+
+def test_a_batched_workbook_recomputed_by_libreoffice_is_the_cores_step_by_step(recomputed):
+    from tui_backprop.core.stepper import Stepper
+
+    _, out = recomputed
+    with open(out / "batched.csv", encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    at = next(n for n, row in enumerate(rows) if row and row[0] == "epoch")
+    header, body = rows[at], [row for row in rows[at + 1:] if any(row)]
+    stepper = Stepper(batched())
+    per = stepper.schedule.steps_per_epoch
+    assert header[:2] == ["epoch", "batch"] and len(body) == EPOCHS * per == 3 * EPOCHS
+    compared = 0
+    for step, row in enumerate(body, start=1):
+        assert (row[0], row[1]) == tuple(map(str, stepper.schedule.place(step)))
+        ops = [stepper.next()]  # into the step: its batch's samples come in
+        core = {symbol: stepper.values[symbol] for symbol in stepper.program.free}  # nothing updated yet
+        while not stepper.step_done:
+            ops.append(stepper.next())
+        core.update((op.symbol, op.value) for op in ops if op.phase != "update")
+        for symbol, text in zip(header[2:], row[2:]):
+            if symbol not in core:  # the last batch's row has no third or fourth sample
+                assert text == "" and step % per == 0, (step, symbol, text)
+                continue
+            assert float(text) == pytest.approx(core[symbol], rel=1e-9, abs=1e-300), (step, symbol, text)
+            compared += 1
+    assert compared > EPOCHS * per * 20
 
 
 @pytest.mark.parametrize("saved", ["saved/mazur.xlsx", "mazur.csv"])

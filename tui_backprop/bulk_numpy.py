@@ -10,6 +10,8 @@ from array import array
 
 import numpy as np
 
+from .bulk import checkpoint_records_length
+from .core.history import CHECKPOINT_EVERY
 from .core.program import Program
 
 CLIP = 1e-12  # the core's clip of a logarithm's argument (core/expr.py)
@@ -23,7 +25,6 @@ class NumpyEpochs:
         net = self.net = program.net
         self.program, self.env = program, env
         self.lr = env["lr"]
-        names = net.names
         self.flat = np.array([env[p] for p in program.parameters])
         self.weights, at = [], 0
         for fan_in, fan_out in zip(net.sizes, net.sizes[1:]):
@@ -34,10 +35,6 @@ class NumpyEpochs:
             count = {"none": 0, "shared": 1, "neuron": net.sizes[layer]}[net.bias]
             self.biases.append(self.flat[at: at + count] if count else None)
             at += count
-        samples = range(len(net.samples))
-        if all(s in env for s in names.input_symbols(0)):
-            self.inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
-            self.targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
         self.count = self.loss_count(len(net.samples))
         self.trains_bias = net.train_bias and net.bias != "none"
 
@@ -47,7 +44,11 @@ class NumpyEpochs:
         return {"half_sse": 1, "mse": outputs * samples, "bce": outputs * samples, "cce": samples}[self.net.loss]
 
     def run(self, epochs: int, record: str) -> tuple[dict, array]:
-        return self.run_batches([(self.inputs, self.targets, self.count)] * epochs, record)
+        """`epochs` epochs over the samples of the env, every sample in each step."""
+        names, env, samples = self.net.names, self.env, range(len(self.net.samples))
+        inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
+        targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
+        return self.run_batches([(inputs, targets, self.count)] * epochs, record)
 
     def run_steps(self, schedule, first: int, count: int, record: str) -> tuple[dict, array]:
         """`count` update steps of a batched schedule (core/batches.py) from step `first`; the network's
@@ -61,22 +62,46 @@ class NumpyEpochs:
         return self.run_batches(batches, record)
 
     def run_batches(self, batches, record: str) -> tuple[dict, array]:
-        """An update step on each of `batches` (inputs, targets, the loss's count) in turn."""
-        stride = 1 if record == "loss" else len(self.program.parameters) + 2
-        out = np.empty(len(batches) * stride)
-        for step, (inputs, targets, count) in enumerate(batches):
-            loss, gradients, bias_gradients = self.gradients(inputs, targets, count)
-            if record == "loss":
-                out[step] = loss
-            else:
-                row = out[step * stride:(step + 1) * stride]
-                row[0], row[1:-1], row[-1] = self.lr, self.flat, loss
-            self.update(gradients, bias_gradients)
+        """An update step (`step`) on each of `batches` (inputs, targets, the loss's count) in turn, recorded
+        as `record` says: "loss", "history" or "checkpoints" (bulk.py describes them)."""
+        if record == "loss":
+            out = np.empty(len(batches))
+            for n, batch in enumerate(batches):
+                out[n] = self.step(*batch)
+        elif record == "history":
+            stride = len(self.program.parameters) + 2
+            out = np.empty(len(batches) * stride)
+            for n, batch in enumerate(batches):
+                row = out[n * stride:(n + 1) * stride]
+                row[0], row[1:-1] = self.lr, self.flat
+                row[-1] = self.step(*batch)
+        elif record == "checkpoints":
+            # lr, the parameters and E_total at every CHECKPOINT_EVERY-th step from the first; E_total alone
+            # at the others: the parameters History keeps, without copying the rest.
+            stride = len(self.program.parameters) + 2
+            out = np.empty(checkpoint_records_length(len(batches), stride))
+            at = 0
+            for n, batch in enumerate(batches):
+                if n % CHECKPOINT_EVERY == 0:
+                    out[at], out[at + 1:at + stride - 1] = self.lr, self.flat
+                    at += stride - 1
+                out[at] = self.step(*batch)
+                at += 1
+        else:
+            raise ValueError(f"unknown record {record!r}")
         env = dict(self.env)
         env.update(zip(self.program.parameters, self.flat.tolist()))
         records = array("d")
         records.frombytes(memoryview(out).cast("B"))  # one copy, straight from numpy's buffer
         return env, records
+
+    def step(self, inputs: np.ndarray, targets: np.ndarray, count: int) -> float:
+        """One update step over a batch of samples (a row each of `inputs` and `targets`; `count` is the
+        loss's averaging count for them, `loss_count`): E_total of its forward pass, and the parameters
+        move by its gradients.  An epoch without batches is one step over every sample."""
+        loss, gradients, bias_gradients = self.gradients(inputs, targets, count)
+        self.update(gradients, bias_gradients)
+        return loss
 
     def gradients(self, inputs: np.ndarray, targets: np.ndarray, count: int):
         """Forward, E_total and backward over a batch (a row a sample; `count` is the loss's averaging

@@ -424,10 +424,14 @@ def run_gradcheck(args) -> int:
 
     net = load(args)
     tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
-    program = build_program(net)
-    results = check_epochs(program, dict(net.start_env(), lr=float(net.lr)), args.epochs, tolerance)
-    table, ok = gradient_table(results, tolerance, epochs=args.epochs > 1)
+    schedule = Schedule(net)
+    results = check_epochs(schedule, dict(net.start_env(), lr=float(net.lr)), args.epochs, tolerance)
+    several = args.epochs > 1 or schedule.batched
+    table, ok = gradient_table(results, tolerance, epochs=several,
+                               label=lambda step: "·".join(map(str, schedule.place(step))) if schedule.batched else str(step),
+                               heading="epoch·batch" if schedule.batched else "epoch")
     epochs = "epoch 1" if args.epochs == 1 else f"epochs 1–{args.epochs:,}"
+    epochs = f"each batch of {epochs}" if schedule.batched else epochs
     print(f"{describe(net)}\nCentral differences (h = {format_number(DEFAULT_STEP)}) at the start of {epochs}:\n")
     print(table, end="")
     wrong = sum(not worst.passed for worst in results)

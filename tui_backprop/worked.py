@@ -97,12 +97,12 @@ def write_rows(stream, columns: Sequence[str], rows: Iterable[tuple[int, Sequenc
         writer.writerow([epoch, *map(repr, values)])
 
 
-def gradient_table(results, tolerance: float, epochs: bool = False) -> tuple[str, bool]:
-    """`check_epochs`' results as a table, one parameter a line (with the epoch of its worst error when
-    several were checked), and whether every gradient passed."""
-    header = ["parameter", "analytic ∂E/∂p", "central difference", "relative error"] + ["epoch"] * epochs + [""]
+def gradient_table(results, tolerance: float, epochs: bool = False, label=str, heading: str = "epoch") -> tuple[str, bool]:
+    """`check_epochs`' results as a table, one parameter a line (with the step of its worst error, named
+    by `label`, when several were checked), and whether every gradient passed."""
+    header = ["parameter", "analytic ∂E/∂p", "central difference", "relative error"] + [heading] * epochs + [""]
     rows = [[worst.check.parameter, format_number(worst.check.analytic, 10), format_number(worst.check.numeric, 10),
-             format_number(worst.check.relative_error, 2)] + [str(worst.epoch)] * epochs
+             format_number(worst.check.relative_error, 2)] + [label(worst.epoch)] * epochs
             + [_verdict(worst, tolerance)] for worst in results]
     widths = [max(len(row[n]) for row in [header] + rows) for n in range(len(header))]
     last = len(header) - 1

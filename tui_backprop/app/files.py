@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core import Stepper
-from ..core.batches import sheet_refusal
 from ..core.current import current_network, describe_start
 from ..core.quiz import Quiz
 
@@ -75,9 +74,7 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
                        ((schedule.place(k)[0], [schedule.place(k)[1], *history.row(k)]) for k in range(1, len(history) + 1)))
         else:
             write_rows(stream, history.columns, ((k, history.row(k)) for k in range(1, len(history) + 1)))
-    workbook = sheet_refusal(net)  # a worksheet follows one full-batch epoch a row
-    if not workbook:
-        export_xlsx(net, 1, xlsx_path)
+    export_xlsx(net, 1, xlsx_path)
     solution = Stepper(net)
     start = dict(solution.values)
     steps = [InEpoch(op, epoch) for op in solution.trace(1)]
@@ -94,7 +91,6 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
                     f"{'was' if len(symbols) == 1 else 'were'} edited midway"
                     for epoch, symbols in sorted(history.mixed.items()))
     rows = f"{len(history):,} {'batches' if len(history) != 1 else 'batch'}" if schedule.batched else counted(len(history), "epoch")
-    files = f"{solution_path.name} (no workbook: batches)" if workbook else f"{xlsx_path.name} and {solution_path.name}"
-    return (f"Exported {csv_path.name} ({rows}), {files} "
+    return (f"Exported {csv_path.name} ({rows}), {xlsx_path.name} and {solution_path.name} "
             f"(epoch {epoch:,}, from {describe_start(stepper)}){quiz_note}{mixed}")
 

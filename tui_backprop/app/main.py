@@ -1,7 +1,9 @@
 """The Textual app: one screen over one Stepper.
 
-Every widget reads the app's `stepper`; the app bumps the reactive `version`
-after each change and the widgets, data-bound to it, redraw themselves.
+The stepper on screen is a reactive of the app, and every panel that shows it is
+data-bound to it: a step changes the stepper in place and the app calls
+`mutate_reactive`; another stepper (an open, a reset) is simply assigned.  Each
+panel redraws itself and sets its own titles in its `watch_stepper`.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", 
             "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix"}
 # Workers that hold `running` while they read the stepper.
 BUSY_GROUPS = {"run", "export", "save"}
+# `f` and `e` trace this many operations at once; more (a large network's epoch) go to a worker.
+FINISH_AT_ONCE = 20_000
+TRACE_CHUNK = 2_000  # operations between the progress bar's updates and the checks for esc
 FINISHED = {WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED}
 
 
@@ -105,9 +110,13 @@ class BackpropApp(App):
                 tooltip="Scroll the diagram or matrix view right"),
     ]
 
-    # Bumped after every change; the panels are data-bound to it and redraw themselves.
-    # The app itself has nothing to repaint (a repaint here would redraw the whole screen).
-    version = reactive(0, repaint=False)
+    # The stepper on screen.  Every step changes it in place, and `changed` then calls mutate_reactive;
+    # the panels are data-bound to it and redraw themselves.  always_update: the same stepper set again
+    # (after a reset) is a change too.  The app itself has nothing to repaint (a repaint here would
+    # redraw the whole screen), and nothing to watch before it is first set (init=False).
+    stepper: reactive[Stepper] = reactive(None, repaint=False, init=False, always_update=True)
+    # The quiz's settings and score; the quiz bar is bound to it (it asks again when the phases change).
+    quiz: reactive[Quiz] = reactive(None, repaint=False, init=False)
     panel = reactive("values")
     quiz_on = reactive(False)
     matrix_on = reactive(False)
@@ -120,13 +129,15 @@ class BackpropApp(App):
                  session_path: str | None = None):
         """Open `network` (default: the excel preset), or a resumed session's stepper and quiz."""
         super().__init__()
-        self.stepper = stepper or Stepper(network or PRESETS["excel"](), trainer=bulk.train)
-        self.quiz = quiz or Quiz()
+        # set_reactive: nothing is on screen yet to be told
+        self.set_reactive(BackpropApp.stepper, stepper or Stepper(network or PRESETS["excel"](), trainer=bulk.train))
+        self.set_reactive(BackpropApp.quiz, quiz or Quiz())
         self.session_path = session_path  # where ctrl+s saves; it asks, offering this
         self.stop_requested = False
-        self.saved_version = 0  # `version` when the work on screen was last saved or opened
+        self.revision = 0  # counts the changes of the stepper
+        self.saved_revision = 0  # `revision` when the work on screen was last saved or opened
         self.quit_after_save = False
-        self.saving_version = 0
+        self.saving_revision = 0
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
 
     # -- layout ---------------------------------------------------------
@@ -135,12 +146,13 @@ class BackpropApp(App):
         # Before the panels exist, so that the first style pass already has the layout's classes.
         self._fit(self.size.width, self.size.height)
         self.watch_panel()
-        # Kept by id: quicker than querying the DOM for them.  Each sets its own border titles.
+        # Kept by id: quicker than querying the DOM for them.  Each is given the stepper for its first
+        # frame and bound to the app's, and sets its own border titles.
         self.panels = panels = {
-            "diagram": NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.version),
-            "operation": OperationPanel(stepper, id="operation").data_bind(BackpropApp.version),
-            "values": ValuesTable(stepper, id="values").data_bind(BackpropApp.version),
-            "history": HistoryTable(stepper, id="history").data_bind(BackpropApp.version),
+            "diagram": NetworkDiagram(stepper, id="diagram").data_bind(BackpropApp.stepper),
+            "operation": OperationPanel(stepper, id="operation").data_bind(BackpropApp.stepper),
+            "values": ValuesTable(stepper, id="values").data_bind(BackpropApp.stepper),
+            "history": HistoryTable(stepper, id="history").data_bind(BackpropApp.stepper),
             "chart": LossChart(id="chart"),
         }
         panels["chart"].border_title = "loss"
@@ -210,14 +222,17 @@ class BackpropApp(App):
         self.panels["chart"].set_curves(curves, version=(id(history), history.revision), mark=self.stepper.epoch)
 
     def changed(self) -> None:
-        """The stepper moved: redraw everything that reads it."""
-        self.version += 1
+        """The stepper changed in place: its watchers, the app's and the bound panels', redraw what reads it."""
+        self.mutate_reactive(BackpropApp.stepper)
+
+    def watch_stepper(self) -> None:
+        self.revision += 1
         self._update_chart()
 
     def unsaved_work(self) -> str | None:
         """What would be lost if the session were replaced or left now, in words; None if nothing."""
         stepper = self.stepper
-        if self.version == self.saved_version or not (stepper.position or len(stepper.history)):
+        if self.revision == self.saved_revision or not (stepper.position or len(stepper.history)):
             return None
         epochs, steps = len(stepper.history), 0 if stepper.step_done else stepper.position
         unit = "batch" if stepper.schedule.batched else "epoch"
@@ -249,12 +264,36 @@ class BackpropApp(App):
             self.notify("Already at the start.", timeout=2)
 
     def action_finish_phase(self) -> None:
-        self.stepper.finish_phase()
-        self.changed()
+        self.finish("phase")
 
     def action_finish_epoch(self) -> None:
-        self.stepper.finish_epoch()
-        self.changed()
+        self.finish("epoch")
+
+    def finish(self, until: str) -> None:
+        """Finish the phase or the epoch: at once, or for a large network in a worker with a progress bar,
+        so that the screen keeps drawing (a 100-100-100 epoch with 16 samples is 374,401 operations)."""
+        count = self.stepper.operations_left(until)
+        if count <= FINISH_AT_ONCE:
+            self.stepper.finish_phase() if until == "phase" else self.stepper.finish_epoch()
+            self.changed()
+            return
+        self.running, self.stop_requested = True, False
+        progress = RunScreen(count, on_cancel=self._request_stop,
+                             title=f"Finishing the {until}: {counted(count, 'operation')}, each traced")
+        self.push_screen(progress)
+        self.trace_operations(count, progress)
+
+    @work(thread=True, exclusive=True, group="run")
+    def trace_operations(self, count: int, progress: RunScreen) -> tuple[int, int, str]:
+        """(operations done, operations asked, "operation"): each one traced, as `n` would, so each can be undone."""
+        worker = get_current_worker()
+        done = 0
+        while done < count and not (self.stop_requested or worker.is_cancelled):
+            for _ in range(min(TRACE_CHUNK, count - done)):
+                self.stepper.next()
+            done = min(done + TRACE_CHUNK, count)
+            self.call_from_thread(progress.advance, done)
+        return done, count, "operation"
 
     def action_reset(self) -> None:
         def reset(sure: bool | None) -> None:
@@ -289,16 +328,18 @@ class BackpropApp(App):
         self.running, self.stop_requested = True, False
         progress = RunScreen(epochs, on_cancel=self._request_stop)
         self.push_screen(progress)
-        self.run_epochs(epochs, progress)
+        # Looked up here, not in the thread: it only calls the boundary's show_run, through call_from_thread.
+        boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
+        self.run_epochs(epochs, progress, boundary)
 
     def _request_stop(self) -> None:
         self.stop_requested = True
 
     @work(thread=True, exclusive=True, group="run")
-    def run_epochs(self, epochs: int, progress: RunScreen) -> tuple[int, int]:
-        """(epochs done, epochs asked); on_worker_state_changed takes it from there."""
+    def run_epochs(self, epochs: int, progress: RunScreen, boundary=None) -> tuple[int, int]:
+        """(epochs done, epochs asked), with the decision `boundary` redrawn as it goes if it is on show;
+        on_worker_state_changed takes it from there."""
         worker = get_current_worker()
-        boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
 
         def on_progress(count: int) -> None:
             self.call_from_thread(progress.advance, count)
@@ -312,7 +353,7 @@ class BackpropApp(App):
             # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
             **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
         )
-        return done, epochs
+        return done, epochs, "epoch"
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -329,7 +370,7 @@ class BackpropApp(App):
             if worker.group == "export" and severity == "information":
                 self.panels["operation"].note = message
             if worker.group == "save" and severity == "information":
-                self.saved_version = self.saving_version
+                self.saved_revision = self.saving_revision
                 if self.quit_after_save:
                     self.exit()
             self.quit_after_save = False
@@ -339,9 +380,9 @@ class BackpropApp(App):
             await self.screen.dismiss()
         self.changed()
         if worker.state == WorkerState.SUCCESS:
-            done, epochs = worker.result
-            if done < epochs:
-                self.notify(f"Stopped after {done:,} of {epochs:,} epochs.")
+            done, asked, unit = worker.result
+            if done < asked:
+                self.notify(f"Stopped after {done:,} of {counted(asked, unit)}.")
         diverged = self.stepper.history.first_divergence()
         if diverged:
             self.notify(f"E_total stopped being a finite number at epoch {diverged:,}: this learning rate diverges.",
@@ -402,7 +443,7 @@ class BackpropApp(App):
                 elif text.lower().endswith(SHEET_SUFFIXES):
                     if not Path(text).is_file():
                         return f"{text}: no such file"
-                    self.check_sheet(text)
+                    self.check_sheet(text, starting_network(self.stepper))
                 elif text.endswith(SESSION_SUFFIX):
                     opened.append(load_study(text, bulk.train) + (text,))
                 else:
@@ -441,11 +482,10 @@ class BackpropApp(App):
                          lambda sure: replace() if sure else None)
 
     @work(thread=True, exclusive=True, group="sheet")
-    def check_sheet(self, path: str) -> None:
-        """Check a student's sheet against the network on screen, then show where it first goes wrong."""
+    def check_sheet(self, path: str, net: Network) -> None:
+        """Check a student's sheet against `net` (the network on screen, as opened), then show where it first goes wrong."""
         from ..sheets import SheetError, check_sheet  # on first use: start-up stays fast
 
-        net = starting_network(self.stepper)
         try:
             report = check_sheet(path, net)
         except SheetError as error:
@@ -496,7 +536,7 @@ class BackpropApp(App):
             if path:
                 self.session_path = path.strip()
                 self.running = True
-                self.saving_version = self.version
+                self.saving_revision = self.revision
                 self.save_session(self.session_path)
             else:
                 self.quit_after_save = False
@@ -536,19 +576,11 @@ class BackpropApp(App):
                                       [("s", "save, then quit", "save"), ("d", "quit without saving", "quit")]), answer)
 
     def _replace_stepper(self, stepper: Stepper, marks: dict | None = None, note: str | None = None) -> None:
-        """Show another stepper; `marks` are a checked sheet's wrong cells, `note` its verdict."""
-        self.stepper = stepper
-        for panel in self.panels.values():
-            if not isinstance(panel, LossChart):
-                panel.stepper = stepper
-        if self.quiz_bar:
-            self.quiz_bar.stepper, self.quiz_bar.quiz = stepper, self.quiz
-        history = self.panels["history"]
-        history.marks = marks or {}
-        history.refresh()
+        """Show another stepper, or the same one reset; `marks` are a checked sheet's wrong cells, `note` its verdict."""
+        self.stepper = stepper  # the bound panels take it up
+        self.panels["history"].marks = marks or {}
         self.panels["operation"].note = note
-        self.changed()
-        self.saved_version = self.version
+        self.saved_revision = self.revision
 
     # -- history and chart ----------------------------------------------
     def action_history_sideways(self, step: int) -> None:
@@ -561,6 +593,7 @@ class BackpropApp(App):
         self.panels["chart"].log_scale = not self.panels["chart"].log_scale
 
     def action_gradient_check(self) -> None:
+        from ..core.batches import Schedule
         from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
         from ..worked import gradient_table
         from .widgets.gradcheck_screen import GradientCheckScreen
@@ -569,12 +602,12 @@ class BackpropApp(App):
         # This epoch's parameters as its forward pass used them: undone where the update has begun.
         env = {symbol: stepper.values[symbol] for symbol in stepper.program.free}
         env.update((op.symbol, op.old) for op in stepper.done if op.old is not None)
-        results = check_epochs(stepper.program, env, 1, DEFAULT_TOLERANCE)
+        results = check_epochs(Schedule(stepper.program.net, stepper.program), env, 1, DEFAULT_TOLERANCE)
         table, ok = gradient_table(results, DEFAULT_TOLERANCE)
         wrong = sum(not worst.passed for worst in results)
         verdict = ("Every gradient agrees." if ok else
                    f"{counted(wrong, 'gradient')} off by more than a relative {format_number(DEFAULT_TOLERANCE)}.")
-        self.push_screen(GradientCheckScreen(f"Gradient check, epoch {stepper.epoch}: backward pass vs "
+        self.push_screen(GradientCheckScreen(f"Gradient check, {stepper.where}: backward pass vs "
                                              "(E(p+h) − E(p−h)) / 2h", table, verdict, ok))
 
     # -- quiz -----------------------------------------------------------
@@ -583,7 +616,7 @@ class BackpropApp(App):
 
     async def watch_quiz_on(self, on: bool) -> None:
         if on and not self.quiz_bar:
-            self.quiz_bar = QuizBar(self.stepper, self.quiz, id="quiz").data_bind(BackpropApp.version)
+            self.quiz_bar = QuizBar(self.stepper, self.quiz, id="quiz").data_bind(BackpropApp.stepper, BackpropApp.quiz)
             await self.mount(self.quiz_bar, before="#too-small")
         if self.quiz_bar:
             self.quiz_bar.set_class(on, "-on")
@@ -594,9 +627,9 @@ class BackpropApp(App):
 
     def action_quiz_phases(self) -> None:
         self.quiz.phases = self.quiz.next_phases()
+        self.mutate_reactive(BackpropApp.quiz)  # the quiz bar asks again
         message = f"The quiz asks about: {', '.join(self.quiz.phases)}."
         if self.quiz_on:
-            self.quiz_bar.ask()
             self.quiz_bar.tell(message)
         else:
             self.notify(message, timeout=2)
@@ -647,7 +680,7 @@ class BackpropApp(App):
         if on and "boundary" not in self.panels:
             from .widgets.boundary import BoundaryView  # on first use: start-up stays fast
 
-            view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(BackpropApp.version)
+            view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(BackpropApp.stepper)
             self.query_one("#top").mount(view, before="#operation")
         self._swap_diagram()
 
@@ -658,7 +691,7 @@ class BackpropApp(App):
             # Mounted on first use: start-up has less to build and style.
             from .widgets.matrix import MatrixView
 
-            view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.version)
+            view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.stepper)
             self.query_one("#top").mount(view, before="#operation")
         self._swap_diagram()
 

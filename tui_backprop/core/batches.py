@@ -167,7 +167,7 @@ class Schedule:
 
 
 def sheet_refusal(net: Network) -> str | None:
-    """Why a worksheet (check, export, exercises, grading) cannot follow `net`, if it cannot: a sheet
+    """Why a student's worksheet (check, exercises, grading) cannot follow `net`, if it cannot: a sheet
     follows the worked examples, one full-batch epoch a row."""
     if 0 < net.batch < len(net.samples):
         return (f"{net.name} learns in batches of {net.batch}; a worksheet follows the worked examples, "

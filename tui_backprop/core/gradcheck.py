@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .batches import Schedule
 from .network import Names
 from .program import Program
 
@@ -50,17 +51,22 @@ def gradient_check(program: Program, env: dict[str, float], step: float = DEFAUL
 
 @dataclass(frozen=True)
 class WorstCheck:
-    """A parameter's check at the epoch where it agreed least, and whether every epoch passed."""
+    """A parameter's check at the update step where it agreed least, and whether every step passed."""
     check: GradientCheck
-    epoch: int
+    epoch: int  # the update step: the epoch, without batches
     passed: bool
 
 
-def check_epochs(program: Program, env: dict[str, float], epochs: int, tolerance: float = DEFAULT_TOLERANCE,
+def check_epochs(schedule: Schedule, env: dict[str, float], epochs: int, tolerance: float = DEFAULT_TOLERANCE,
                  step: float = DEFAULT_STEP) -> list[WorstCheck]:
-    """Check every gradient at the start of each of `epochs` epochs from `env`; per parameter, the worst."""
+    """Check every gradient at the start of each update step of `epochs` epochs from `env` (with batches,
+    each batch's gradients over its own samples); per parameter, the worst."""
     worst: dict[str, WorstCheck] = {}
-    for epoch in range(1, epochs + 1):
+    steps = epochs * schedule.steps_per_epoch
+    for epoch in range(1, steps + 1):
+        program = schedule.program(epoch)
+        if schedule.batched:
+            env = {**env, **schedule.samples_env(epoch)}
         noise = rounding_noise(program.loss_function(env), step)
         for check in gradient_check(program, env, step):
             passed = check.passes(tolerance, noise)
@@ -69,6 +75,6 @@ def check_epochs(program: Program, env: dict[str, float], epochs: int, tolerance
                 worst[check.parameter] = WorstCheck(check, epoch, passed and (before is None or before.passed))
             elif not passed:
                 worst[check.parameter] = WorstCheck(before.check, before.epoch, False)
-        if epoch < epochs:
+        if epoch < steps:
             env, _ = program.run(env, 1, "loss")
     return list(worst.values())

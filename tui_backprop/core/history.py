@@ -110,11 +110,49 @@ class History:
             self.mixed[epoch] = tuple(edited)
         self._changed()
 
-    def extend(self, records: array, samples: dict[str, float]) -> None:
-        """Epochs from the fast path, one after another, recorded as lr, parameters, E_total."""
+    def extend(self, records: array, samples: dict[str, float], record: str = "history") -> None:
+        """Epochs from the fast path, one after another, recorded as lr, parameters, E_total (`record`
+        "history"), or as record "checkpoints" (tui_backprop/bulk.py): E_total of each, and lr and the
+        parameters of every CHECKPOINT_EVERY-th from the first, the ones a history keeps."""
         self._note_samples(len(self) + 1, samples)
-        self._store(records)
+        if record == "checkpoints":
+            self._store_checkpoints(records)
+        else:
+            self._store(records)
         self._changed()
+
+    def _store_checkpoints(self, records) -> None:
+        """Record "checkpoints", kept as they are when the fast path re-derives them; if it does not,
+        the stretch is run again, recorded whole, and every epoch of it kept as `_store` keeps it."""
+        stride, first, every = self.stride, len(self) + 1, CHECKPOINT_EVERY
+        block = stride - 1 + every  # a checkpoint's lr and parameters, then E_total of `every` epochs
+        checkpoints = [records[at : at + stride - 1] for at in range(0, len(records), block)]
+        losses = array("d")
+        for at in range(stride - 1, len(records), block):
+            losses.extend(records[at : at + every])
+        if not checkpoints:
+            return
+        count = min(len(losses), every)
+        env = self._start(first, checkpoints[0])
+        after, rederived = self.train(env, count, first)
+        same = rederived[stride - 1 :: stride].tobytes() == losses[:count].tobytes()
+        if same and len(checkpoints) > 1:
+            same = array("d", [after[key] for key in ("lr", *self.program.parameters)]).tobytes() == checkpoints[1].tobytes()
+        if not same:
+            self._store(self.train(env, len(losses), first)[1])
+            return
+        self.starts.append(first)
+        for k, checkpoint in enumerate(checkpoints):
+            self._checkpoint_epochs.append(first + k * every)
+            self._checkpoints.extend(checkpoint)
+        self._losses.extend(losses)
+
+    def _start(self, epoch: int, checkpoint) -> dict[str, float]:
+        """The free symbols at the start of `epoch`, with lr and the parameters of `checkpoint`."""
+        env = self._samples(epoch)
+        env["lr"] = checkpoint[0]
+        env.update(zip(self.program.parameters, checkpoint[1:]))
+        return env
 
     def load(self, records: array, starts: list[int]) -> None:
         """Records of lr, parameters and E_total for every epoch, as a saved session holds them;

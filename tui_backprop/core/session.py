@@ -374,7 +374,8 @@ class _Reader:
         if kind == "run":
             changes = self.by_symbol(changes, where)
         else:
-            changes = [self.change(pair, where) for pair in _list(changes, where)]
+            # An edit changes exactly one value: the history names it when an epoch mixes numbers (Stepper._edited_midway).
+            changes = [self.change(pair, where) for pair in _list(changes, where, 1 if kind == "edit" else None)]
         return UndoRecord(kind, changes, _int(epoch, where, 1), _int(position, where, 0, self.count),
                      None if done is None else self.operations(done, where), self.row(row, where),
                      _int(history_length, where, 0))

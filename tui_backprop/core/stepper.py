@@ -109,6 +109,7 @@ class Operation(NamedTuple):
         return step
 
 
+CHUNK_STEPS = 20_000  # update steps a call of the fast path in a run, at most: the records of a chunk stay small
 CLAMPING_KINDS = ("error", "loss_slope")  # the only quantities with a logarithm or a clipped division
 MISSING = object()  # in an undo record: the symbol had no value before
 
@@ -282,23 +283,15 @@ class Stepper:
 
     def _rollover(self) -> None:
         """Into the next step: the computed values go, and with batches the next batch's samples come in."""
-        old = self.values
-        self.step += 1
+        old, step = self.values, self.step + 1
         if self.schedule.batched:
-            self.program = self.schedule.program(self.step)
-            new = self._step_env(self.step, old)
-            self._enter_program()
+            new = self._step_env(step, old)
         else:
             new = {symbol: value for symbol, value in old.items() if symbol in self._free}
         changes = [(symbol, value) for symbol, value in old.items() if new.get(symbol, MISSING) != value]
         changes += [(symbol, MISSING) for symbol in new if symbol not in old]
-        self.values = new
-        self.step -= 1  # the record keeps the step it leaves
         self._remember("rollover", changes, keep_done=True)
-        self.step += 1
-        self.position = 0
-        self.done = []
-        self._row = None
+        self._start_step(step, new)
 
     def next(self) -> Operation:
         if self.step_done:
@@ -349,6 +342,15 @@ class Stepper:
         self.step, self.position, self._row = record.step, record.position, record.row
         self.history.truncate(record.history_length)
 
+    def operations_left(self, until: str) -> int:
+        """How many operations `finish_phase` (until = "phase") or `finish_epoch` ("epoch") would perform."""
+        step, position = (self.step + 1, 0) if self.step_done else (self.step, self.position)
+        program = self.schedule.program(step)
+        if until == "phase":
+            return program.phase_bounds(program.quantity(position).phase)[1] - position
+        last = self.schedule.step(self.schedule.place(step)[0] + 1) - 1  # the epoch's last step
+        return len(program) - position + sum(len(self.schedule.program(s)) for s in range(step + 1, last + 1))
+
     def finish_phase(self) -> None:
         phase = self.upcoming.phase
         self.next()
@@ -368,7 +370,7 @@ class Stepper:
     def run(self, epochs: int, on_progress: Callable[[int], None] | None = None,
             should_stop: Callable[[], bool] | None = None, chunk: int = 20_000) -> int:
         """Complete `epochs` more epochs (the one under way counts as the first); the last step is traced
-        so its values stay on screen.
+        so its values stay on screen.  `on_progress` hears the epochs done after each `chunk` of them.
 
         The steps between run on the fast path (`train`).  The whole run is one undo step.
         Returns how many epochs were completed (fewer if `should_stop` said so between chunks).
@@ -386,12 +388,17 @@ class Stepper:
             if self.step_done and self.step < last_step - 1:
                 self._rollover()
             fast = last_step - self.step  # steps before the traced last one
-            chunk = max(per, chunk // per * per)
+            # `chunk` epochs a call of the fast path, at most CHUNK_STEPS steps (a run of online learning
+            # over many samples has many steps an epoch), and always whole epochs.
+            chunk = max(per, min(chunk * per, CHUNK_STEPS) // per * per)
             while self.position == 0 and fast > 0 and not (should_stop and should_stop()):
                 count = min(chunk, fast)
-                env, records = self.train(self.values, count, self.step)
-                self.history.extend(records, self._samples())
-                self._start_step(self.step + count, env)
+                # A trainer that can returns only what the history keeps: numpy need not copy a large
+                # network's parameters every epoch (bulk.py).
+                record = "checkpoints" if getattr(self.trainer, "records_checkpoints", False) else "history"
+                env, records = self.schedule.train(self.trainer, self.values, self.step, count, record)
+                self.history.extend(records, self._samples(), record)
+                self._start_step(self.step + count, self._step_env(self.step + count, env) if self.schedule.batched else env)
                 fast -= count
                 if on_progress:
                     on_progress(self._epochs_since(first_epoch))
@@ -405,15 +412,13 @@ class Stepper:
             on_progress(done)
         return done
 
-    def _start_step(self, step: int, env: dict[str, float]) -> None:
-        """At the start of `step`, with lr and the parameters of `env` (nothing computed yet)."""
+    def _start_step(self, step: int, values: dict[str, float]) -> None:
+        """At the start of `step`, with `values` (lr, the parameters and the step's samples)."""
         self.step, self.position, self.done, self._row = step, 0, [], None
-        if self.schedule.batched:
+        if self.schedule.batched and self.program is not self.schedule.program(step):
             self.program = self.schedule.program(step)
             self._enter_program()
-            self.values = self._step_env(step, env)
-        else:
-            self.values = env
+        self.values = values
 
     def _epochs_since(self, first_epoch: int) -> int:
         """Epochs completed from the start of `first_epoch` up to now."""

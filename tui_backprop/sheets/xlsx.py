@@ -29,8 +29,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..core.batches import sheet_refusal
-from ..core import Network, build_program
+from ..core import Network
+from ..core.batches import Schedule
 from ..core.expr import Expr
 from ..core.program import UPDATE, Program, identifier
 from ..core.files import atomic_writer
@@ -46,15 +46,13 @@ class ExportError(ValueError):
 
 def export_xlsx(net: Network, epochs: int, path: str | Path) -> None:
     """Write `epochs` epochs of `net` as a live workbook; the old file stays until the new one is complete."""
-    if sheet_refusal(net):
-        raise ExportError(sheet_refusal(net))
     import io
 
     with atomic_writer(path, "wb") as stream:  # first, so that a bad path fails before any work
         # Made in memory, then written: when the disk fills, openpyxl's own writer would leave its zip
         # archive and worksheet half open, to fail again when collected (messages on stderr after ours).
         workbook = io.BytesIO()
-        build_workbook(build_program(net), epochs).save(workbook)
+        build_workbook(Schedule(net), epochs).save(workbook)
         stream.write(workbook.getbuffer())
 
 
@@ -65,19 +63,30 @@ def defined_name(symbol: str) -> str:
     return f"{bare[1]}_{bare[2]}" if bare else name
 
 
-def build_workbook(program: Program, epochs: int):
+def build_workbook(schedule: Schedule, epochs: int):
+    """The run as live formulas, a row per epoch; with batches (core/batches.py), a row per update step,
+    with the batch's samples written into the row beside the formulas that read them."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.workbook.defined_name import DefinedName
 
-    if not 1 <= epochs <= MAX_EPOCHS:
-        raise ExportError(f"a workbook holds 1 to {MAX_EPOCHS:,} epochs of live formulas, not {epochs:,}")
-    net = program.net
-    starts = _starting_values(program)
+    rows = epochs * schedule.steps_per_epoch
+    if not 1 <= rows <= MAX_EPOCHS:
+        raise ExportError(f"a workbook holds 1 to {MAX_EPOCHS:,} epochs of live formulas, not {epochs:,}" if not schedule.batched
+                          else f"a workbook holds 1 to {MAX_EPOCHS:,} rows of live formulas, not {rows:,} "
+                               f"({schedule.steps_per_epoch} batches an epoch)")
+    program = schedule.program(1)
+    net = schedule.net
+    starts = _starting_values(program, schedule.batched)
     backward_rest = [q.symbol for q in program.quantities if q.phase != UPDATE and q.symbol not in program.columns]
-    columns = ["epoch", *program.columns, *backward_rest]
-    first_row, later_rows = _row_templates(program, columns)  # any ExportError comes before the file is begun
+    names = program.names
+    samples = [s for k in range(schedule.size) for s in names.input_symbols(k) + names.target_symbols(k)
+               ] if schedule.batched else []
+    columns = ["epoch", *(["batch"] if schedule.batched else []), *samples, *program.columns, *backward_rest]
+    # Each batch size's formulas (a smaller last batch has its own); any ExportError comes before the file is begun.
+    templates = {size: _row_templates(schedule.program(step), columns, len(columns) - len(program.columns) - len(backward_rest))
+                 for size, step in {schedule.batch_size(step): step for step in range(1, schedule.steps_per_epoch + 1)}.items()}
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET)
@@ -95,7 +104,8 @@ def build_workbook(program: Program, epochs: int):
     # A cell cannot hold control characters (openpyxl refuses them), and a name may come with some.
     name = "".join(c if c.isprintable() else " " for c in net.name)
     sheet.append([heading(f"backprop-tui: {name}, {'-'.join(map(str, net.sizes))}, "
-                          f"{' → '.join(net.activations)}, loss {net.loss}")])
+                          f"{' → '.join(net.activations)}, loss {net.loss}"
+                          + (f", batches of {schedule.size} shuffled from seed {net.shuffle_seed}" if schedule.batched else ""))])
     sheet.append(["Change a starting value or the learning rate in column B: every epoch below recomputes."])
     sheet.append([heading("symbol"), heading("value"), heading("what it is")])
     for line, (symbol, value, role) in enumerate(starts, start=4):
@@ -104,15 +114,23 @@ def build_workbook(program: Program, epochs: int):
         sheet.append([symbol, value, f"{role} (named {name})"])
     sheet.append([])
     sheet.append([heading(symbol) for symbol in columns])
-    for epoch in range(1, epochs + 1):
-        line = header_line + epoch
-        templates = first_row if epoch == 1 else later_rows
-        sheet.append([epoch] + [template.format(row=line, above=line - 1) for template in templates])
+    for step in range(1, epochs * schedule.steps_per_epoch + 1):
+        line = header_line + step
+        first_row, later_rows = templates[schedule.batch_size(step)]
+        epoch, batch = schedule.place(step)
+        given = [epoch]
+        if schedule.batched:
+            numbers = schedule.samples_env(step)
+            given += [batch, *(numbers.get(symbol) for symbol in samples)]
+        sheet.append(given + [template and template.format(row=line, above=line - 1)
+                              for template in (first_row if step == 1 else later_rows)])
     return workbook
 
 
-def _row_templates(program: Program, columns: list[str]) -> tuple[list[str], list[str]]:
-    """The formulas of the first epoch's row and of every later one, with {row} and {above} for row numbers.
+def _row_templates(program: Program, columns: list[str], given: int) -> tuple[list, list]:
+    """The formulas of the first row and of every later one, for the columns after the first `given`
+    (which hold numbers), with {row} and {above} for row numbers; None where `program` (a smaller
+    last batch) has no such quantity.
 
     Spreadsheet formulas never contain braces, so str.format fills in the numbers safely.
     """
@@ -121,24 +139,30 @@ def _row_templates(program: Program, columns: list[str]) -> tuple[list[str], lis
     letter = {symbol: get_column_letter(n + 1) for n, symbol in enumerate(columns)}
     quantities = {q.symbol: q for q in program.quantities if q.phase != UPDATE}
     trained = {q.param: q for q in program.quantities if q.phase == UPDATE}
+    parameters = set(program.parameters)
 
-    def here(symbol):  # inputs and targets are named cells; everything else is in this row
+    def here(symbol):  # a batch's samples are in its row; without batches, inputs and targets are named cells
         return f"{letter[symbol]}{{row}}" if symbol in letter else defined_name(symbol)
 
     def above(symbol):
         return f"{letter[symbol]}{{above}}"
 
-    computed = ["=" + excel_formula(quantities[symbol].expr, here) for symbol in columns[2 + len(program.parameters):]]
-    first = ["=lr", *(f"={defined_name(p)}" for p in program.parameters), *computed]
-    later = ["=lr", *(f"={defined_name(p)}" if p not in trained else "=" + excel_formula(trained[p].expr, above)
-                      for p in program.parameters), *computed]
-    return first, later
+    def formula(symbol: str, later: bool):
+        if symbol == "lr" or symbol in parameters:
+            if later and symbol in trained:
+                return "=" + excel_formula(trained[symbol].expr, above)
+            return f"={defined_name(symbol)}"
+        return "=" + excel_formula(quantities[symbol].expr, here) if symbol in quantities else None
+
+    shown = columns[given:]
+    return [formula(symbol, False) for symbol in shown], [formula(symbol, True) for symbol in shown]
 
 
-def _starting_values(program: Program) -> list[tuple[str, float, str]]:
+def _starting_values(program: Program, batched: bool) -> list[tuple[str, float, str]]:
+    """lr, the samples (unless they come a batch at a time, in the rows) and the starting parameters."""
     net = program.net
     rows = [("lr", float(net.lr), "learning rate")]
-    for s in range(len(net.samples)):
+    for s in range(0 if batched else len(net.samples)):
         sample = f" of sample {s + 1}" if len(net.samples) > 1 else ""
         inputs, targets = net.names.input_symbols(s), net.names.target_symbols(s)
         rows += [(symbol, value, "input" + sample) for symbol, value in zip(inputs, net.samples[s].inputs)]

@@ -182,11 +182,11 @@ class BoundaryView(LinePanel):
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
-        self.stepper = stepper
         self.boundary: Boundary | None = None
         self._running_values: dict[str, float] | None = None  # a run's latest parameters, while it runs
+        self.stepper = stepper
 
-    def watch_version(self) -> None:
+    def watch_stepper(self) -> None:
         self._running_values = None
         if self.display:  # hidden, it skips its forward passes
             self.retitle()

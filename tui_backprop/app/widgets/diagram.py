@@ -220,7 +220,11 @@ class Scene:
         else:
             pieces = [(f"{op.phase} {op.phase_position}/{op.phase_count} · ", None),
                       (f"{op.symbol} = {format_number(op.value, DIGITS)}", op.symbol)]
-        if len(self.net.samples) > 1:
+        schedule = self.stepper.schedule
+        if schedule.batched:  # the batch's place, and the data's row it holds there
+            row = schedule.members(self.stepper.step)[self.sample] + 1
+            pieces.append((f"  sample {self.sample + 1} of {len(self.net.samples)} in the batch: row {row}", None))
+        elif len(self.net.samples) > 1:
             pieces.append((f"  sample {self.sample + 1} of {len(self.net.samples)}", None))
         return pieces
 
@@ -884,28 +888,19 @@ class NetworkDiagram(LinePanel):
 
     def __init__(self, stepper: Stepper | None = None, **kwargs):
         super().__init__(**kwargs)
-        self._stepper: Stepper | None = None
         self._facts: NetworkFacts | None = None
         self._clicks: tuple[Canvas, int] | None = None  # the body drawn last, and its first row
         self._pan = (0, 0)  # the user's scroll off what is lit, in layer columns and lines, until the next step
         if stepper is not None:
             self.stepper = stepper
 
-    @property
-    def stepper(self) -> Stepper | None:
-        return self._stepper
-
-    @stepper.setter
-    def stepper(self, stepper: Stepper) -> None:
-        self._stepper = stepper
-        self._facts = NetworkFacts(stepper.program)
-        set_border_titles(self, f"{stepper.net.name} · {'-'.join(map(str, stepper.net.sizes))}")
-        self.redraw()
-
     def scene(self) -> Scene:
-        return Scene(self._stepper, self._facts)
+        return Scene(self.stepper, self._facts)
 
-    def watch_version(self) -> None:
+    def watch_stepper(self, old: Stepper | None, stepper: Stepper) -> None:
+        if stepper is not old:  # another network
+            self._facts = NetworkFacts(stepper.program)
+            set_border_titles(self, f"{stepper.net.name} · {'-'.join(map(str, stepper.net.sizes))}")
         self._pan = (0, 0)  # a step brings the current operation back into view
         self.redraw()
 
@@ -920,11 +915,11 @@ class NetworkDiagram(LinePanel):
     @property
     def highlights(self) -> dict[str, str]:
         """Lit elements (neuron, weight or bias names, E_total, lr) -> 'current', 'read' or 'route'."""
-        return self.scene().highlights if self._stepper else {}
+        return self.scene().highlights if self.stepper else {}
 
     def draw(self, width: int, height: int) -> list[Text]:
         """The header line, then the body: the picture if it fits, else the list or the summary."""
-        if self._stepper is None:
+        if self.stepper is None:
             return []
         scene = self.scene()
         body_height = max(height - 1, 1)

@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Label, SelectionList
 
-from ...core import Names, Program, Stepper
+from ...core import History, Names, Program, Stepper
 from ...core.expr import format_number
 from ...worked import counted
 from .lines import set_border_titles
@@ -72,29 +72,18 @@ class HistoryTable(ScrollView, can_focus=False):
     HistoryTable > .history--newest { background: $boost; }
     """
 
-    # Bumped on every step, but most steps finish no epoch: watch_version repaints only on a change.
-    version = reactive(0, repaint=False)
+    # Data-bound to the app's, and so set on every step, but most steps finish no epoch:
+    # watch_stepper repaints only on a change of the history.
+    stepper: reactive[Stepper | None] = reactive(None, repaint=False, init=False)
     # The first chosen column in view (the epoch always is): sideways moves a column at a time.
     first_column = reactive(0)
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self._marks: dict[tuple[int, str], str] = {}
+        self._history: History | None = None  # the history whose columns are laid out
+        self.drawn: int | None = None  # the revision of that history on screen
         self.stepper = stepper
-
-    @property
-    def stepper(self) -> Stepper:
-        return self._stepper
-
-    @stepper.setter
-    def stepper(self, stepper: Stepper) -> None:
-        self._stepper = stepper
-        self.position = {column: n for n, column in enumerate(stepper.history.columns)}
-        if stepper.net.test_samples:
-            self.position[TEST] = -1
-        self.show_columns(default_columns(stepper.history.program, bool(stepper.net.test_samples)))
-        self.drawn: tuple[int, int] | None = None  # the history and revision on screen
-        self.watch_version()
 
     @property
     def marks(self) -> dict[tuple[int, str], str]:
@@ -106,7 +95,8 @@ class HistoryTable(ScrollView, can_focus=False):
         self._marks = marks
         marked = {column for _, column in marks}
         if not marked <= set(self.shown):  # a wrong cell is always in a column on show
-            self.show_columns(self.shown + [c for c in self._stepper.history.columns if c in marked - set(self.shown)])
+            self.show_columns(self.shown + [c for c in self.stepper.history.columns if c in marked - set(self.shown)])
+        self.refresh()
 
     def show_columns(self, columns: list[str]) -> None:
         """Show these columns of `train --csv`, in this order."""
@@ -117,24 +107,31 @@ class HistoryTable(ScrollView, can_focus=False):
 
     @property
     def epoch_width(self) -> int:
-        return max(len(self.label_heading), len(self.label(len(self._stepper.history))))
+        return max(len(self.label_heading), len(self.label(len(self.stepper.history))))
 
     @property
     def label_heading(self) -> str:
-        return "epoch·batch" if self._stepper.schedule.batched else "epoch"
+        return "epoch·batch" if self.stepper.schedule.batched else "epoch"
 
     def label(self, step: int) -> str:
         """A row's name: its epoch, or with batches its epoch and batch, 3·2."""
-        schedule = self._stepper.schedule
+        schedule = self.stepper.schedule
         return "·".join(map(str, schedule.place(step))) if schedule.batched else str(step)
 
-    def watch_version(self) -> None:
-        history = self._stepper.history
-        if (id(history), history.revision) == self.drawn:
+    def watch_stepper(self, _old: Stepper | None, stepper: Stepper) -> None:
+        history = stepper.history
+        if history is not self._history:  # another network, or the same one reset: the columns afresh
+            self._history = history
+            self.position = {column: n for n, column in enumerate(history.columns)}
+            if stepper.net.test_samples:
+                self.position[TEST] = -1
+            self.show_columns(default_columns(history.program, bool(stepper.net.test_samples)))
+            self.drawn = None
+        if history.revision == self.drawn:
             return
-        self.drawn = (id(history), history.revision)
+        self.drawn = history.revision
         diverged = history.first_divergence()
-        unit = "batch" if self._stepper.schedule.batched else "epoch"
+        unit = "batch" if stepper.schedule.batched else "epoch"
         done = (f"{len(history):,} {'batches' if len(history) != 1 else 'batch'}" if unit == "batch"
                 else counted(len(history), "epoch"))
         epochs = done + (f" · diverged at {unit} {self.label(diverged)}" if diverged else "")
@@ -163,7 +160,7 @@ class HistoryTable(ScrollView, can_focus=False):
     def cells(self, epoch: int, columns: range | None = None) -> list[str]:
         """An epoch's row as it is shown: the epoch, then each chosen column (those in `columns`, by
         default all) to 6 significant digits (fewer where the column is too narrow)."""
-        history = self._stepper.history
+        history = self.stepper.history
         row = history.row(epoch)
         columns = range(len(self.shown)) if columns is None else columns
         return [self.label(epoch)] + [fitted(history.test_loss(epoch) if self.shown[n] == TEST
@@ -179,10 +176,10 @@ class HistoryTable(ScrollView, can_focus=False):
             style = base + self.get_component_rich_style("history--header")
         else:
             epoch = scroll_y + y
-            if epoch > len(self._stepper.history):
+            if epoch > len(self.stepper.history):
                 return Strip.blank(width, base)
             texts = self.cells(epoch, columns)  # only those in view: a large network has 40,000
-            newest = epoch == len(self._stepper.history)
+            newest = epoch == len(self.stepper.history)
             style = base + self.get_component_rich_style("history--newest") if newest else base
         header = epoch is None
         segments = [Segment(texts[0].ljust(self.epoch_width),

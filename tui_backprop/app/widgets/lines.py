@@ -1,7 +1,8 @@
 """A panel drawn as lines of Rich text that repaints only the lines that change.
 
-The diagram, the operation, the values table and the matrix view are redrawn on
-every keypress.
+The diagram, the operation, the values table, the matrix view and the decision
+boundary show the app's stepper (a reactive the app binds them to) and are
+redrawn on every keypress.
 Drawn through `render()`, Textual would convert and restyle every line of each
 (about 11 ms of a 17 ms keypress); one step changes only a few lines.  So these
 panels give Textual their lines one at a time (its Line API), compare each new
@@ -22,6 +23,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...core import Stepper
+
 
 def set_border_titles(widget, title: str, subtitle: str = "") -> None:
     """A panel's border title and subtitle; set only on a change, since setting either repaints the panel.
@@ -36,7 +39,7 @@ def set_border_titles(widget, title: str, subtitle: str = "") -> None:
 
 
 class LinePanel(ScrollView, can_focus=False):
-    """Subclasses say what to show in `draw`; a `version` bump draws again.
+    """Subclasses say what to show of `stepper` in `draw`; each change of it draws again.
 
     Lines beyond the panel scroll (with the mouse wheel; the arrow keys stay the
     app's), and the panel scrolls by itself to keep `spot` in sight.  Not
@@ -49,8 +52,10 @@ class LinePanel(ScrollView, can_focus=False):
     }
     """
 
-    # Bumped by the app on every change; repaint=False because only the changed lines repaint.
-    version = reactive(0, repaint=False)
+    # Data-bound to the app's: set to another stepper, or mutated in place by a step (the app's
+    # mutate_reactive reaches the watcher with the same stepper).  repaint=False: only the changed
+    # lines repaint.  No watcher call before a stepper is set (init=False).
+    stepper: reactive[Stepper | None] = reactive(None, repaint=False, init=False)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -109,7 +114,9 @@ class LinePanel(ScrollView, can_focus=False):
             self._base_style = self.rich_style
         return self._base_style
 
-    def watch_version(self) -> None:
+    def watch_stepper(self, old: Stepper | None, stepper: Stepper | None) -> None:
+        """`old is stepper` after a step; otherwise another network may be on show (the subclasses
+        work out again what they keep of it)."""
         self.redraw()
 
     def redraw(self) -> None:

@@ -534,20 +534,12 @@ class MatrixView(LinePanel):
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self._structure: Structure | None = None
-        self.stepper = stepper
         self.form: MatrixForm | None = None
-        self.retitle()
+        self.stepper = stepper
 
-    @property
-    def stepper(self) -> Stepper:
-        return self._stepper
-
-    @stepper.setter
-    def stepper(self, stepper: Stepper) -> None:
-        self._stepper = stepper
-        self._structure = Structure(stepper.program)
-
-    def watch_version(self) -> None:
+    def watch_stepper(self, old: Stepper | None, stepper: Stepper) -> None:
+        if stepper is not old:  # another network
+            self._structure = Structure(stepper.program)
         # Hidden (the diagram is on show) it skips its work; shown again, it has a size
         # once more and draws afresh.
         if self.display:
@@ -562,9 +554,9 @@ class MatrixView(LinePanel):
 
     def entries(self) -> list[Entry]:
         """The result entries on show, with the core's values, by symbol."""
-        return (self.form or MatrixForm(self._stepper, self._structure)).entries()
+        return (self.form or MatrixForm(self.stepper, self._structure)).entries()
 
     def draw(self, width: int, height: int) -> list[Text]:
-        self.form = MatrixForm(self._stepper, self._structure)
+        self.form = MatrixForm(self.stepper, self._structure)
         text, self.spot = self.form.render(width)
         return list(text.split("\n", allow_blank=True))

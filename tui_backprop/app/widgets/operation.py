@@ -24,9 +24,8 @@ class OperationPanel(LinePanel):
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.stepper = stepper
-        self.retitle()
 
-    def watch_version(self) -> None:
+    def watch_stepper(self) -> None:
         self.retitle()
         self.redraw()
 

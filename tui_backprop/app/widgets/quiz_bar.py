@@ -44,8 +44,9 @@ class QuizBar(Widget):
     """Shown while the quiz is on.  Off, its answer box is disabled: a hidden box that
     kept the focus would swallow e, 0 and esc (and a dialog closing would hand it the focus again)."""
 
-    # Data-bound to the app's: every change of the stepper asks the next question.
-    version = reactive(0, repaint=False)
+    # Data-bound to the app's: every change of the stepper, or of the quiz (its phases), asks again.
+    stepper: reactive[Stepper | None] = reactive(None, repaint=False, init=False)
+    quiz: reactive[Quiz | None] = reactive(None, repaint=False, init=False)
 
     class GaveUp(Message):
         """The student asked to see the answer (posted by the answer box)."""
@@ -77,9 +78,11 @@ class QuizBar(Widget):
             self.ask()
             answer.focus()
 
-    def watch_version(self) -> None:
+    def watch_stepper(self) -> None:
         if self.is_mounted and self.on:
             self.ask()
+
+    watch_quiz = watch_stepper
 
     def ask(self) -> None:
         stepper, quiz = self.stepper, self.quiz

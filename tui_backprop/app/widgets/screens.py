@@ -135,17 +135,18 @@ class ChoiceScreen(ModalScreen[str | None]):
 
 
 class RunScreen(ModalScreen[None]):
-    """Progress of a run of many epochs; escape asks the worker to stop."""
+    """Progress of a run of many epochs, or of many operations traced one by one; escape asks the worker to stop."""
 
     BINDINGS = [Binding("escape", "cancel", "Stop the run")]
 
-    def __init__(self, epochs: int, on_cancel: Callable[[], None]):
+    def __init__(self, epochs: int, on_cancel: Callable[[], None], title: str | None = None):
         super().__init__()
         self.epochs, self.on_cancel = epochs, on_cancel
+        self.title_text = title or f"Running {counted(epochs, 'epoch')}"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Running {counted(self.epochs, 'epoch')}", classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title")
             yield ProgressBar(total=self.epochs, show_eta=False)
             yield Label("esc stops after the current chunk", classes="dim")
         yield dialog_footer()

@@ -104,14 +104,10 @@ class ValuesTable(LinePanel):
         self.stepper = stepper
         self.border_title = "this epoch"
 
-    @property
-    def stepper(self) -> Stepper:
-        return self._stepper
-
-    @stepper.setter
-    def stepper(self, stepper: Stepper) -> None:
-        self._stepper = stepper
-        self.rows = Rows(stepper)
+    def watch_stepper(self, old: Stepper | None, stepper: Stepper) -> None:
+        if stepper is not old:  # another network: other rows
+            self.rows = Rows(stepper)
+        self.redraw()
 
     def cell(self, symbol: str | None, value: float | None = None, reads: frozenset = frozenset()) -> Text:
         if symbol is None:
