@@ -316,3 +316,15 @@ def test_an_epoch_edited_midway_is_noted_as_mixed_and_an_edit_before_it_is_not()
     stepper.previous()  # the w1 edit
     stepper.finish_epoch()
     assert 2 not in stepper.history.mixed
+
+
+def test_steps_without_undo_give_the_same_operations_and_keep_no_undo_step():
+    from tui_backprop.core import PRESETS, Stepper
+
+    kept, bare = Stepper(PRESETS["xor"]()), Stepper(PRESETS["xor"]())
+    with_undo = [(op.symbol, op.value) for op in kept.steps(2)]
+    without = [(op.symbol, op.value) for op in bare.steps(2, undoable=False)]
+    assert without == with_undo and bare.values == kept.values
+    assert not bare.previous() and kept.previous()
+    bare.next()  # recording is back on afterwards
+    assert bare.previous()

@@ -246,8 +246,8 @@ def run_explain(args) -> int:
 
 def _write_explanation(out, net: Network, start: dict, stepper: Stepper, epochs: int, args) -> None:
     """The next `epochs` epochs of `stepper`, explained."""
-    # Stepping keeps a record of every operation (an undo step each: hundreds of thousands on a large
-    # network), and the collector would walk them all again and again while they pile up: on a
+    # Stepping keeps a record of every operation (here without their undo steps: nothing is taken back;
+    # still hundreds of thousands on a large network), and the collector would walk them all again and again while they pile up: on a
     # 100-100-100 network that was half the time of stepping.  Nothing made per operation is a cycle
     # (the only cyclic garbage is a program or two), so the collector waits until the explanation is
     # written, and the records go first, by reference counting: the stepper is in a cycle, and the
@@ -255,7 +255,7 @@ def _write_explanation(out, net: Network, start: dict, stepper: Stepper, epochs:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _write_steps(out, net, start, stepper.steps(epochs), args)
+        _write_steps(out, net, start, stepper.steps(epochs, undoable=False), args)
         stepper.reset()
     finally:
         if collecting:

@@ -489,10 +489,16 @@ class Stepper:
         """Every operation of the next `epochs` epochs."""
         return list(self.steps(epochs))
 
-    def steps(self, epochs: int = 1):
+    def steps(self, epochs: int = 1, undoable: bool = True):
         """Every operation of the next `epochs` epochs, one at a time: a reader that handles each as it
-        comes finds its quantity still built (a large network's epoch is too long to keep them all)."""
-        for _ in range(epochs):
-            yield self.next()
-            while not self.epoch_done:
+        comes finds its quantity still built (a large network's epoch is too long to keep them all).
+        undoable=False keeps no undo step for them (explain writes them out and is done): `previous`
+        afterwards is not to be trusted."""
+        recording, self._recording = self._recording, self._recording and undoable
+        try:
+            for _ in range(epochs):
                 yield self.next()
+                while not self.epoch_done:
+                    yield self.next()
+        finally:
+            self._recording = recording
