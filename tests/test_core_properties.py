@@ -69,7 +69,10 @@ def test_gradients_match_finite_differences(net):
     # sum by at most about 1e-6·8³ (4 neurons, weights and values up to 2, 3 layers on), so
     # sums at least 1e-3 from 0 stay on their side.
     assume(relu_sums_clear_of_the_kink(net, 1e-3))
-    assume(clear_of_the_log_clip(net, 1e-6))
+    # Near saturation a logarithm's third derivative (2/a^3) makes the central difference itself
+    # wrong by about h^2/6 times it: with outputs within 1e-5 of 1 that was 2e-5 relative (a bce net,
+    # targets 0).  The analytic gradients there are checked against numpy and torch elsewhere.
+    assume(clear_of_the_log_clip(net, 1e-3))
     program = build_program(net)
     env = net.start_env()
     loss = program.loss_function(env)
