@@ -27,7 +27,7 @@ from .maths import LOSSES
 from .network import Network
 from .program import Program, build_program
 
-SEED_STRIDE = 1_000_003  # a prime: the orders of seed s and seed s + 1 never share an epoch's seed
+SEED_STRIDE = 1_000_003  # seeds s and s + 1 share no epoch's shuffle in their first million epochs
 
 
 class Schedule:
@@ -42,8 +42,8 @@ class Schedule:
         self._programs: dict[int, Program] = {}
         self._sample_symbols: dict[int, list[list[str]]] = {}  # batch size -> each place's input and target names
         self.sample_numbers = [sample.inputs + sample.targets for sample in net.samples]  # a row per sample
-        if program is not None:
-            self._programs[self.size if self.batched else self.count] = program
+        if program is not None:  # already built: the program of a batch of its samples' count
+            self._programs[len(program.net.samples)] = program
 
     # -- where a step is ------------------------------------------------------
     def place(self, step: int) -> tuple[int, int]:
