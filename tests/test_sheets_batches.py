@@ -215,3 +215,33 @@ def test_a_number_where_the_last_batch_has_no_sample_is_one_line(trained, config
 def test_a_full_batch_sheet_still_has_no_batch_column(trained, capsys):
     status = cli.main(["check", str(trained), "--preset", "mazur"])
     assert status == 2 and "unknown column 'batch'" in capsys.readouterr().err
+
+
+def test_the_steps_a_sheet_names_are_bounded(trained, config, tmp_path, capsys):
+    """The checker runs every step up to the last named, one at a time: at most MAX_EPOCH steps."""
+    from tui_backprop.sheets.columns import MAX_EPOCH
+
+    header, rows = read_rows(trained)
+    most = MAX_EPOCH // Schedule(batched()).steps_per_epoch
+    rows[-1][0] = str(most + 1)
+    path = tmp_path / "far.csv"
+    write_rows(path, header, rows)
+    refused(capsys, path, config, f"the epoch must be a whole number from 1 to {most:,}")
+
+
+def test_a_slip_is_named_in_the_words_of_batches(trained, tmp_path):
+    """h3[1] computed with the batch before's w5: the core's formula with that one number changed."""
+    schedule = Schedule(batched())
+    header, rows = read_rows(trained)
+    before, row = rows[SPOILED_STEP - 2], rows[SPOILED_STEP - 1]
+    program = schedule.program(SPOILED_STEP)
+    env = {**{symbol: float(text) for symbol, text in zip(header[2:], row[2:])}, **schedule.samples_env(SPOILED_STEP),
+           "w5": float(before[header.index("w5")])}
+    row[header.index("h3[1]")] = repr(program.evaluators[program.index["h3[1]"]](env))
+    path = tmp_path / "slip.csv"
+    write_rows(path, header, rows)
+    report = check_sheet(path, batched())
+    first = report.first
+    assert (first.step, first.symbol, first.starts_here) == (SPOILED_STEP, "h3[1]", True)
+    assert first.slip.words == "the batch before's w5 where this batch's belongs"
+    assert "The sheet's number comes from h3[1] = " in render_text(report)

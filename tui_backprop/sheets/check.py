@@ -296,7 +296,9 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
     A batched network's `schedule` says which program and samples each row's step has; `program` is
     then its first step's (a full batch's)."""
     schedule = schedule or Schedule(program.net, program)
-    checker = _Checker(schedule, rel_tol, slips or SlipFinder(program, set(sheet.columns)), set(sheet.columns))
+    row = "batch" if schedule.batched else "epoch"  # what the slips call a row
+    checker = _Checker(schedule, rel_tol, slips or SlipFinder(program, set(sheet.columns), row), set(sheet.columns),
+                       row)
     mismatches, cells = [], 0
     for n, row in enumerate(sheet.rows):
         step = schedule.step(row.epoch, row.batch)
@@ -426,8 +428,9 @@ class _Shape:
 
 
 class _Checker:
-    def __init__(self, schedule: Schedule, rel_tol: float, slips: SlipFinder, columns: set[str]):
+    def __init__(self, schedule: Schedule, rel_tol: float, slips: SlipFinder, columns: set[str], row: str):
         self.schedule = schedule
+        self.row = row
         self.per = schedule.steps_per_epoch if schedule.batched else 1  # how Mismatch names a step
         self.columns = columns
         self.shapes = {schedule.batch_size(1): _Shape(slips.program, slips)}
@@ -444,7 +447,7 @@ class _Checker:
         size = self.schedule.batch_size(step)
         if size not in self.shapes:
             program = self.schedule.program(step)
-            self.shapes[size] = _Shape(program, SlipFinder(program, self.columns))
+            self.shapes[size] = _Shape(program, SlipFinder(program, self.columns, self.row))
         return self.shapes[size]
 
     # -- the correct run -------------------------------------------------------

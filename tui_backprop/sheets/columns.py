@@ -382,7 +382,8 @@ def _whole(path, row, column, decimal_comma, line, what: str, most: int) -> int:
 def _step(path, row, epoch_column, batch_column, decimal_comma, line, earlier: list[SheetRow],
           steps_per_epoch: int) -> tuple[int, int]:
     """The (epoch, batch) of a batched sheet's row: the update steps rise down the sheet, as the run takes them."""
-    epoch = _whole(path, row, epoch_column, decimal_comma, line, EPOCH, MAX_EPOCH)
+    # The checker runs every step up to the last one named, a step at a time: MAX_EPOCH bounds the steps.
+    epoch = _whole(path, row, epoch_column, decimal_comma, line, EPOCH, max(1, MAX_EPOCH // steps_per_epoch))
     batch = _whole(path, row, batch_column, decimal_comma, line, BATCH, steps_per_epoch)
     if earlier and (epoch, batch) <= (earlier[-1].epoch, earlier[-1].batch):
         last = earlier[-1]
