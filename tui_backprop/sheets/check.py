@@ -158,11 +158,13 @@ class Mismatch:
         return f"wrong because values before it in this {'batch' if self.steps_per_epoch > 1 else 'epoch'} were already off"
 
     def as_dict(self) -> dict:
-        # A batched sheet's cell also has its batch, and where its mistake comes from is an epoch and a batch.
+        # A batched sheet's cell also has its batch and step, and where its mistake comes from is an epoch
+        # and a batch; a full-batch sheet's cells keep the keys they always had.
         batched = self.steps_per_epoch > 1
+        place = {"batch": self.batch, "step": self.step} if batched else {}
         follows_batch = None if self.follows is None else (self.follows - 1) % self.steps_per_epoch + 1
         return {
-            "epoch": self.epoch, **({"batch": self.batch, "step": self.step} if batched else {}), "symbol": self.symbol, "cell": self.cell, "column": self.column,
+            "epoch": self.epoch, **place, "symbol": self.symbol, "cell": self.cell, "column": self.column,
             "sheet": _json_number(self.sheet), "sheet_text": self.sheet_text, "correct": _json_number(self.correct),
             "formula": self.formula, "substituted": self.substituted(), "starts_here": self.starts_here,
             "causes": list(self.causes), "rounded": list(self.rounded), "carried": list(self.carried),
@@ -245,8 +247,7 @@ def check_sheet(path: str | Path, net: Network, rel_tol: float = REL_TOL) -> Che
     With mini-batches the sheet has a row per update step, in the columns of a full batch's program."""
     schedule = Schedule(net)
     program = schedule.program(1)
-    per = schedule.steps_per_epoch if schedule.batched else 1
-    return check(read_sheet(path, program, per), program, rel_tol, schedule=schedule)
+    return check(read_sheet(path, program, schedule.steps_per_epoch), program, rel_tol, schedule=schedule)
 
 
 def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, explicit: bool,
@@ -262,10 +263,9 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
     for name, net in networks.items():
         schedule = Schedule(net)
         program = schedule.program(1)
-        per = schedule.steps_per_epoch if schedule.batched else 1
         try:
-            reports[name] = check(sheet_from_table(str(path), table, Columns(program, per)), program, rel_tol,
-                                  schedule=schedule)
+            sheet = sheet_from_table(str(path), table, Columns(program, schedule.steps_per_epoch))
+            reports[name] = check(sheet, program, rel_tol, schedule=schedule)
         except SheetError as error:
             errors[name] = error
     if not reports:
@@ -295,7 +295,8 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
 
     A batched network's `schedule` says which program and samples each row's step has; `program` is
     then its first step's (a full batch's)."""
-    schedule = schedule or Schedule(program.net, program)
+    if schedule is None:  # a full-batch network's (a batched network's caller passes its schedule)
+        schedule = Schedule(program.net, program)
     row = "batch" if schedule.batched else "epoch"  # what the slips call a row
     checker = _Checker(schedule, rel_tol, slips or SlipFinder(program, set(sheet.columns), row), set(sheet.columns),
                        row)
@@ -431,7 +432,7 @@ class _Checker:
     def __init__(self, schedule: Schedule, rel_tol: float, slips: SlipFinder, columns: set[str], row: str):
         self.schedule = schedule
         self.row = row
-        self.per = schedule.steps_per_epoch if schedule.batched else 1  # how Mismatch names a step
+        self.per = schedule.steps_per_epoch  # how Mismatch names a step: 1 without batches
         self.columns = columns
         self.shapes = {schedule.batch_size(1): _Shape(slips.program, slips)}
         self.searches = 0
