@@ -25,3 +25,29 @@ def test_opening_a_sheet_shows_the_slip_in_the_operation_panel(tmp_path):
         assert "The sheet computed dE_total/dw3 = dE_total/da_h2·a_h1·(1 − a_h1)·i1." in panel
 
     drive(body, size=(160, 50))
+
+
+def test_opening_a_batched_sheet_goes_to_the_step_where_it_goes_wrong(tmp_path):
+    """A row per update step: the first wrong cell is named by its epoch and batch, and marked in its step's row."""
+    from app_driver import notifications
+    from test_sheets_batches import BY, SPOILED, SPOILED_STEP, batched, recomputed_rows
+    from tui_backprop.core.batches import Schedule
+
+    net = batched()
+    schedule = Schedule(net)
+    sheet = tmp_path / "batched.csv"
+    rows = recomputed_rows(schedule, 2 * schedule.steps_per_epoch, (SPOILED_STEP, SPOILED, BY))
+    sheet.write_text("\n".join(",".join(map(str, row)) for row in
+                               [["epoch", "batch", *schedule.program(1).columns], *rows]) + "\n", encoding="utf-8")
+
+    async def body(app, pilot):
+        await press(pilot, "o")
+        await type_in(pilot, str(sheet))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        last = app.stepper.last  # w5 of a step is computed by the update of the step before
+        assert (last.step, last.symbol) == (SPOILED_STEP - 1, SPOILED)
+        assert "the first mistake starts at epoch 2 · batch 2, w5" in notifications(app)
+        assert (SPOILED_STEP, SPOILED) in app.panels["history"].marks
+
+    drive(body, size=(160, 50), network=net)

@@ -61,9 +61,9 @@ def recomputed(tmp_path_factory):
     done = subprocess.run([SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
                            CSV_UTF8, "--outdir", str(out), *books], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
-    # A second conversion, to xlsx: the recomputed workbook, as a student would save it.
+    # A second conversion, to xlsx: the recomputed workbooks, as a student would save them.
     done = subprocess.run([SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "xlsx",
-                           "--outdir", str(out / "saved"), str(folder / "mazur.xlsx")],
+                           "--outdir", str(out / "saved"), str(folder / "mazur.xlsx"), str(folder / "batched.xlsx")],
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     return nets, out
@@ -134,3 +134,21 @@ def test_the_workbook_saved_by_libreoffice_checks_clean(recomputed, saved):
     _, out = recomputed
     report = check_sheet(out / saved, PRESETS["mazur"]())
     assert report.ok and report.rows == EPOCHS and report.cells > EPOCHS * 30
+
+
+@pytest.mark.parametrize("saved", ["saved/batched.xlsx", "batched.csv"])
+def test_the_batched_workbook_recomputed_by_libreoffice_checks_clean(recomputed, saved):
+    """A row per update step, its batch's samples in the row: each row checked against its step's program."""
+    from tui_backprop.core.batches import Schedule
+
+    _, out = recomputed
+    net = batched()
+    schedule = Schedule(net)
+    report = check_sheet(out / saved, net)
+    assert report.ok and report.rows == EPOCHS * schedule.steps_per_epoch
+    # Every number LibreOffice computed was checked (the smaller last batch's rows leave its missing samples empty).
+    with open(out / "batched.csv", encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    at = next(n for n, row in enumerate(rows) if row and row[0] == "epoch")
+    numbers = sum(1 for row in rows[at + 1:] for text in row[2:] if text)
+    assert report.cells == numbers > EPOCHS * schedule.steps_per_epoch * 50

@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="check a spreadsheet of the exercise: every wrong cell, and where each mistake starts",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=check_epilog)
     _network_options(check)
-    check.add_argument("file", metavar="FILE", help="a CSV or XLSX sheet: a header of symbols, one row per epoch")
+    check.add_argument("file", metavar="FILE", help="a CSV or XLSX sheet: a header of symbols, one row per epoch "
+                       "(with batches, per update step: epoch and batch columns)")
     check.add_argument("--rel-tol", type=_tolerance, default=None, metavar="T",
                        help="relative tolerance (default 1e-4); a value printed with fewer digits is "
                             "compared at its own precision")

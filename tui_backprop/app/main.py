@@ -493,7 +493,7 @@ class BackpropApp(App):
             return
         stepper = Stepper(net, trainer=bulk.train)
         if report.first:
-            stepper.go_to(report.first.epoch, report.first.symbol)
+            stepper.go_to(report.first.step, report.first.symbol)  # the epoch, without batches
         self.call_from_thread(self._show_check, report, stepper)
 
     def _show_check(self, report, stepper: Stepper) -> None:
@@ -502,15 +502,15 @@ class BackpropApp(App):
             note = f"{report.path}: " + ("the one cell is right." if report.cells == 1 else f"all {report.cells:,} cells are right.")
             self.notify(note)
         else:
-            note = (f"{report.path}: {counted(len(report.mismatches), 'wrong cell')}. First: epoch {first.epoch}, "
+            note = (f"{report.path}: {counted(len(report.mismatches), 'wrong cell')}. First: {first.where}, "
                     f"{first.symbol} (cell {first.cell}) is {first.sheet_text}; correct "
                     f"{format_number(first.correct, 6)} — {first.explanation()}.")
             if first.slip is not None and first.slip.formula != first.formula:
                 note += f" The sheet computed {first.slip.formula}."
             note += " Wrong cells are marked in the history."
-            self.notify(f"{counted(len(report.mismatches), 'wrong cell')}; the first mistake starts at epoch {first.epoch}, "
+            self.notify(f"{counted(len(report.mismatches), 'wrong cell')}; the first mistake starts at {first.where}, "
                         f"{first.symbol}.", severity="warning")
-        marks = {(m.epoch, m.symbol): m.explanation() for m in report.mismatches}
+        marks = {(m.step, m.symbol): m.explanation() for m in report.mismatches}  # the history has a row per step
         self.replace_if_sure(f"show {report.path} checked", lambda: self._replace_stepper(stepper, marks, note))
 
     def action_export(self) -> None:

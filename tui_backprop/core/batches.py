@@ -167,8 +167,8 @@ class Schedule:
 
 
 def sheet_refusal(net: Network) -> str | None:
-    """Why a student's worksheet (check, exercises, grading) cannot follow `net`, if it cannot: a sheet
-    follows the worked examples, one full-batch epoch a row."""
+    """Why an exercise or its grading cannot follow `net`, if it cannot: an exercise follows the worked
+    examples, one full-batch epoch a row.  (`check` reads a batched network's sheet, a row per step.)"""
     if 0 < net.batch < len(net.samples):
         return (f"{net.name} learns in batches of {net.batch}; a worksheet follows the worked examples, "
                 'one full-batch epoch a row (set batch = "full" in the network file)')

@@ -38,6 +38,15 @@ tolerance) passes its origin on only when no input is wrong.  When the sheet
 skips epochs, the skipped ones are run as a correct student would run them,
 from the sheet's values before the gap.
 
+Mini-batches (core/batches.py).  A network that learns in batches has a row
+per update step, named by its epoch and batch, and each row is checked against
+the program of its step (a smaller last batch has its own) with the step's
+samples from the schedule: everything above holds with "step" for "epoch".  The
+parameters carry from step to step; the samples do not, each batch brings its
+own.  So the checker's program-dependent state is kept per program (`_Shape`)
+and chosen by the row's step; an origin is a step number, named "epoch 3 ·
+batch 2" in the report.
+
 Where a mistake starts, slips.py names the common slip that gives the sheet's
 number, if one does; the cells of one slip (a formula filled down) form one
 group in the report.
@@ -50,8 +59,8 @@ from collections import ChainMap
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..core.batches import sheet_refusal
-from ..core import Network, build_program
+from ..core import Network
+from ..core.batches import Schedule
 from ..core.expr import format_number
 from ..core.precision import agrees
 from ..core.program import UPDATE, Program, Quantity
@@ -81,7 +90,7 @@ class Mismatch:
     formula: str  # how the correct value is computed, in symbols
     starts_here: bool  # wrong even with the sheet's own inputs: a mistake starts in this cell
     causes: tuple[str, ...]  # the formula's inputs that were already wrong on the sheet
-    origin: int  # the epoch where the mistake behind this cell started
+    origin: int  # the step where the mistake behind this cell started: its epoch, without batches
     # Inputs the sheet shows right but rounded, from which this cell was rightly computed and came out wrong.
     rounded: tuple[str, ...] = ()
     # Inputs right at the digits the sheet shows, but computed from an earlier mistake that this cell magnifies.
@@ -90,11 +99,31 @@ class Mismatch:
     inputs: dict = field(default_factory=dict, repr=False, compare=False)  # the correct values the formula reads
     slip: Slip | None = None  # the common slip that reproduces the sheet's number, where a mistake starts
     group: int | None = None  # which of the report's slip groups this cell belongs to
+    batch: int = 1  # the row's batch in its epoch, on a batched sheet
+    steps_per_epoch: int = 1  # update steps an epoch: 1 without batches, where a step is an epoch
+
+    @property
+    def step(self) -> int:
+        """The row's update step, 1, 2, … across epochs: its epoch, without batches."""
+        return (self.epoch - 1) * self.steps_per_epoch + self.batch
+
+    @property
+    def follows(self) -> int | None:
+        """The earlier step this cell's mistake comes from, if it comes from one."""
+        return self.origin if self.origin < self.step else None
 
     @property
     def follows_epoch(self) -> int | None:
-        """The earlier epoch this cell's mistake comes from, if it comes from one."""
-        return self.origin if self.origin < self.epoch else None
+        """The earlier epoch this cell's mistake comes from (with batches, the epoch of that step)."""
+        return None if self.follows is None else (self.follows - 1) // self.steps_per_epoch + 1
+
+    @property
+    def where(self) -> str:
+        """"epoch 3", or on a batched sheet "epoch 3 · batch 2"."""
+        return step_name(self.step, self.steps_per_epoch)
+
+    def named(self, step: int) -> str:
+        return step_name(step, self.steps_per_epoch)
 
     def substituted(self, digits: int | None = None) -> str:
         """The formula with the correct numbers: dE_total/dw5 = (0.75 − 0.01)·0.19·0.59."""
@@ -113,27 +142,33 @@ class Mismatch:
             if self.slip is not None:
                 return f"the mistake starts here{also}; the slip: {self.slip.words}"
             return "the mistake starts here" + also
-        if self.follows_epoch:
+        if self.follows:
+            origin = self.named(self.origin)
             if not causes:
-                return f"follows from epoch {self.origin}"
-            if self.quantity is not None and self.quantity.phase == UPDATE:  # its inputs are the epoch before's
-                return f"follows from epoch {self.origin}; in epoch {self.epoch - 1}, {causes} {were} wrong"
-            return f"follows from epoch {self.origin}: {causes} {were} already wrong"
+                return f"follows from {origin}"
+            if self.quantity is not None and self.quantity.phase == UPDATE:  # its inputs are the step before's
+                return f"follows from {origin}; in {self.named(self.step - 1)}, {causes} {were} wrong"
+            return f"follows from {origin}: {causes} {were} already wrong"
         if causes:
             return f"wrong because {causes} {were} already wrong"
         if self.carried:
             carried = ", ".join(self.carried)
             return (f"wrong because {carried} {'was' if len(self.carried) == 1 else 'were'} already off: right at the "
                     "digits the sheet shows, but computed from an earlier wrong value")
-        return "wrong because values before it in this epoch were already off"
+        return f"wrong because values before it in this {'batch' if self.steps_per_epoch > 1 else 'epoch'} were already off"
 
     def as_dict(self) -> dict:
+        # A batched sheet's cell also has its batch and step, and where its mistake comes from is an epoch
+        # and a batch; a full-batch sheet's cells keep the keys they always had.
+        batched = self.steps_per_epoch > 1
+        place = {"batch": self.batch, "step": self.step} if batched else {}
+        follows_batch = None if self.follows is None else (self.follows - 1) % self.steps_per_epoch + 1
         return {
-            "epoch": self.epoch, "symbol": self.symbol, "cell": self.cell, "column": self.column,
+            "epoch": self.epoch, **place, "symbol": self.symbol, "cell": self.cell, "column": self.column,
             "sheet": _json_number(self.sheet), "sheet_text": self.sheet_text, "correct": _json_number(self.correct),
             "formula": self.formula, "substituted": self.substituted(), "starts_here": self.starts_here,
             "causes": list(self.causes), "rounded": list(self.rounded), "carried": list(self.carried),
-            "follows_epoch": self.follows_epoch,
+            "follows_epoch": self.follows_epoch, **({"follows_batch": follows_batch} if batched else {}),
             "explanation": self.explanation(),
             "slip": None if self.slip is None else {**self.slip.as_dict(), "group": self.group},
         }
@@ -155,8 +190,7 @@ class SlipGroup:
         return list(dict.fromkeys(m.symbol for m in self.cells))
 
     def describe(self) -> str:
-        first, last = self.epochs
-        where = f"epoch {first}" if first == last else f"epochs {first}–{last}"
+        where = _span(self.cells[0].step, self.cells[-1].step, self.cells[0].steps_per_epoch)
         count = len(self.cells)
         return f"the same slip in {where}: {_count(count, 'cell')} ({', '.join(self.symbols)})"
 
@@ -208,11 +242,12 @@ def _json_number(value: float):
 
 
 def check_sheet(path: str | Path, net: Network, rel_tol: float = REL_TOL) -> CheckReport:
-    """Read a sheet and check it; raises SheetError (one line) when it cannot be read."""
-    if sheet_refusal(net):
-        raise SheetError(sheet_refusal(net))
-    program = build_program(net)
-    return check(read_sheet(path, program), program, rel_tol)
+    """Read a sheet and check it; raises SheetError (one line) when it cannot be read.
+
+    With mini-batches the sheet has a row per update step, in the columns of a full batch's program."""
+    schedule = Schedule(net)
+    program = schedule.program(1)
+    return check(read_sheet(path, program, schedule.steps_per_epoch), program, rel_tol, schedule=schedule)
 
 
 def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, explicit: bool,
@@ -223,14 +258,14 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
     with the fewest wrong, then with the fewest wrong cells in all; a sheet with bias columns fits
     only a network with biases.  The report's note says when another network fits better.
     """
-    if sheet_refusal(networks[asked]):
-        raise SheetError(sheet_refusal(networks[asked]))
     table = read_table(path)
     reports, errors = {}, {}
     for name, net in networks.items():
-        program = build_program(net)
+        schedule = Schedule(net)
+        program = schedule.program(1)
         try:
-            reports[name] = check(sheet_from_table(str(path), table, Columns(program)), program, rel_tol)
+            sheet = sheet_from_table(str(path), table, Columns(program, schedule.steps_per_epoch))
+            reports[name] = check(sheet, program, rel_tol, schedule=schedule)
         except SheetError as error:
             errors[name] = error
     if not reports:
@@ -254,18 +289,28 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
     return replace(reports[best], note=f"checked against {best}: {fits}")
 
 
-def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipFinder | None = None) -> CheckReport:
-    """Check every cell of `sheet`; `slips` may be shared by sheets of one shape with the same columns."""
-    checker = _Checker(program, rel_tol, slips or SlipFinder(program, set(sheet.columns)))
+def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipFinder | None = None,
+          schedule: Schedule | None = None) -> CheckReport:
+    """Check every cell of `sheet`; `slips` may be shared by sheets of one shape with the same columns.
+
+    A batched network's `schedule` says which program and samples each row's step has; `program` is
+    then its first step's (a full batch's)."""
+    if schedule is None:  # a full-batch network's (a batched network's caller passes its schedule)
+        schedule = Schedule(program.net, program)
+    row = "batch" if schedule.batched else "epoch"  # what the slips call a row
+    checker = _Checker(schedule, rel_tol, slips or SlipFinder(program, set(sheet.columns), row), set(sheet.columns),
+                       row)
     mismatches, cells = [], 0
     for n, row in enumerate(sheet.rows):
-        if n == 0 and row.epoch == 1 and sheet.given:  # starting values given above the header
-            row = SheetRow(row.epoch, row.line, {**{s: g[0] for s, g in sheet.given.items()}, **row.cells})
-        mismatches += checker.check_row(sheet, row)
+        step = schedule.step(row.epoch, row.batch)
+        if n == 0 and step == 1 and sheet.given:  # starting values given above the header
+            row = replace(row, cells={**{s: g[0] for s, g in sheet.given.items()}, **row.cells})
+        row = checker.own_cells(sheet, row, step)
+        mismatches += checker.check_row(sheet, row, step)
         cells += len(row.cells)
     mismatches, groups = _group_slips(mismatches)
     return CheckReport(
-        path=sheet.path, network=program.net.name, rel_tol=rel_tol, rows=len(sheet.rows),
+        path=sheet.path, network=schedule.net.name, rel_tol=rel_tol, rows=len(sheet.rows),
         cells=cells,
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
         slips=groups,
@@ -289,12 +334,13 @@ def _group_slips(mismatches: list[Mismatch]) -> tuple[list[Mismatch], list[SlipG
 
 @dataclass
 class _Held:
-    """What the student held in one epoch, as far as the sheet tells: values, their uncertainty, their origin."""
+    """What the student held in one step (an epoch, without batches), as far as the sheet tells: values,
+    their uncertainty, their origin."""
 
-    epoch: int
+    step: int
     values: dict[str, float]
     uncertainty: dict[str, float] = field(default_factory=dict)
-    origin: dict[str, int] = field(default_factory=dict)  # the epoch where the mistake behind a value started
+    origin: dict[str, int] = field(default_factory=dict)  # the step where the mistake behind a value started
     tainted: set[str] = field(default_factory=set)  # values that are wrong, or computed from wrong ones
     wrong: frozenset = frozenset()  # the cells of this row that are wrong on the sheet
     rounded: set[str] = field(default_factory=set)  # wrong cells computed rightly from values printed too short
@@ -312,66 +358,42 @@ class _Held:
         return _earliest(self.origin.get(read) for read in reads), False
 
 
-class _Checker:
-    def __init__(self, program: Program, rel_tol: float, slips: SlipFinder):
+def _run(program: Program, env: dict[str, float], steps: int, record: str):
+    """The core's fast path, as Schedule.train calls a trainer."""
+    return program.run(env, steps, record)
+
+
+class _Shape:
+    """What the checker knows of one program: its quantities in order, its updates, its slips.
+
+    Without batches there is one; a batched network has one per batch size (the smaller last
+    batch has its own program), and each row is checked with its step's."""
+
+    def __init__(self, program: Program, slips: SlipFinder):
         self.program = program
         self.slips = slips
-        self.searches = 0
-        self.rel_tol = rel_tol
         self.quantities = program.quantities
         self.evaluators = program.evaluators
         self.epoch_steps = [(n, q) for n, q in enumerate(self.quantities) if q.phase != UPDATE]
         self.updates = {q.param: n for n, q in enumerate(self.quantities) if q.phase == UPDATE}
         self.free = list(program.free)
+        self.symbols = {*self.free, *(q.symbol for _, q in self.epoch_steps)}  # what a row of this program can show
         computed = ["lr", *program.parameters, *self.free, *(q.symbol for _, q in self.epoch_steps)]
         self.order = {symbol: n for n, symbol in reversed(list(enumerate(computed)))}
-        # The correct run: free values at the start of `epoch`, and every value of the epoch before.
-        self.start = program.net.start_env()
-        self.epoch = 1
-        self.before: dict[str, float] | None = None
-        self.held: _Held | None = None
 
-    # -- the correct run -------------------------------------------------------
-    def epoch_values(self, start: dict[str, float]) -> dict[str, float]:
+    def step_values(self, start: dict[str, float]) -> dict[str, float]:
+        """Every value of a step (an epoch) from its free values."""
         values = dict(start)
         for n, q in self.epoch_steps:
             values[q.symbol] = self.evaluators[n](values)
         return values
 
-    def next_start(self, values: dict[str, float]) -> dict[str, float]:
+    def updated(self, values: dict[str, float]) -> dict[str, float]:
+        """The step's values with the parameters updated: what the next step starts from."""
         updated = dict(values)
         for param, n in self.updates.items():
             updated[param] = self.evaluators[n](updated)
-        return {symbol: updated[symbol] for symbol in self.free}
-
-    def advance(self, epoch: int) -> None:
-        if epoch - 1 > self.epoch:  # epochs the sheet skips: the fast path
-            self.start, _ = self.program.run(self.start, epoch - 1 - self.epoch, "loss")
-            self.epoch = epoch - 1
-        if epoch - 1 == self.epoch:
-            self.before = self.epoch_values(self.start)
-            self.start = self.next_start(self.before)
-            self.epoch = epoch
-
-    # -- one row -----------------------------------------------------------------
-    def check_row(self, sheet: Sheet, row: SheetRow) -> list[Mismatch]:
-        self.advance(row.epoch)
-        correct = self.epoch_values(self.start)
-        wrong = frozenset(s for s, number in row.cells.items() if not self.close(number, correct[s]))
-        found = []
-        if wrong:
-            held, starts = self.trace_student(row, correct, wrong)
-            found = sorted((self.mismatch(sheet, row, s, correct, held, starts) for s in wrong),
-                           key=lambda m: self.order[m.symbol])
-            found = self.name_slips(row, found, held, correct)
-        else:
-            held = _Held(row.epoch, correct)
-        self.held = held
-        self.before, self.start, self.epoch = correct, self.next_start(correct), row.epoch + 1
-        return found
-
-    def close(self, number: Number, reference: float, spread: float = 0.0) -> bool:
-        return agrees(number.value, reference, self.rel_tol, number.half_unit, spread)
+        return updated
 
     def evaluate(self, n: int, values: dict[str, float], uncertainty: dict[str, float]) -> tuple[float, float]:
         """Quantity n from `values`, and how far the inputs' uncertainty can move it."""
@@ -390,165 +412,6 @@ class _Checker:
                 spread += max(abs(up - value), abs(down - value))
         return value, spread
 
-    def inherited(self, epoch: int) -> _Held:
-        """The free values the student should start `epoch` with, from the last row of the sheet."""
-        last = self.held
-        if last is None:
-            return _Held(epoch, {s: self.start[s] for s in self.free})
-        start = _Held(epoch, {})
-        for symbol in self.free:
-            if symbol in self.updates:
-                n = self.updates[symbol]
-                value, spread = self.evaluate(n, last.values, last.uncertainty)
-                origin, tainted = last.origin_of(self.quantities[n].reads)
-            else:
-                value, spread = last.values[symbol], last.uncertainty.get(symbol, 0.0)
-                origin, tainted = last.origin_of((symbol,))
-            start.values[symbol] = value
-            start.uncertainty[symbol] = spread
-            if origin is not None:
-                start.origin[symbol] = origin
-            if tainted:
-                start.tainted.add(symbol)
-        skipped = epoch - last.epoch - 1
-        if skipped > 0:  # run the skipped epochs as a correct student would, from the sheet's values
-            origin, tainted = start.origin_of(self.free)
-            env, _ = self.program.run(start.values, skipped, "loss")
-            start = _Held(epoch, {s: env[s] for s in self.free})
-            if origin is not None:
-                start.origin = {s: origin for s in self.free}
-            if tainted:
-                start.tainted = set(self.free)
-        return start
-
-    def trace_student(self, row: SheetRow, correct: dict[str, float], wrong: frozenset) -> tuple[_Held, set[str]]:
-        """Recompute the row from what the student had; return that and the cells where mistakes start."""
-        start = self.inherited(row.epoch)
-        held = _Held(row.epoch, {}, wrong=wrong)
-        starts: set[str] = set()
-
-        def settle(symbol: str, value: float, spread: float, origin: int | None, tainted: bool) -> None:
-            number = row.cells.get(symbol)
-            if number is None:  # not on the sheet: the student's value is the recomputed one
-                held.values[symbol], held.uncertainty[symbol] = value, spread
-            elif symbol in wrong:
-                held.values[symbol], held.uncertainty[symbol] = number.value, number.half_unit
-                held.spread[symbol] = spread
-                consistent = self.close(number, value, spread)
-                if origin is None or not consistent:
-                    starts.add(symbol)
-                    if consistent:  # right from its inputs, and none of them wrong: they were rounded
-                        held.rounded.add(symbol)
-                    origin = row.epoch
-                tainted = True
-            else:
-                # A right value may still be a hair off, and a later formula can magnify that
-                # beyond the tolerance, so the student's own number is what later cells read.
-                # Its hidden digits lie between it and the correct value.
-                held.values[symbol] = number.value
-                held.uncertainty[symbol] = min(number.half_unit, abs(number.value - correct[symbol]))
-                tainted = False
-            if origin is not None:
-                held.origin[symbol] = origin
-            if tainted:
-                held.tainted.add(symbol)
-
-        for symbol in self.free:
-            settle(symbol, start.values[symbol], start.uncertainty.get(symbol, 0.0), start.origin.get(symbol),
-                   symbol in start.tainted)
-        for n, q in self.epoch_steps:
-            value, spread = self.evaluate(n, held.values, held.uncertainty)
-            settle(q.symbol, value, spread, *held.origin_of(q.reads))
-        return held, starts
-
-    def mismatch(self, sheet: Sheet, row: SheetRow, symbol: str, correct, held: _Held, starts) -> Mismatch:
-        quantity, inputs, causes, rounded, carried = None, {}, (), (), ()
-        if symbol in self.program.index:
-            quantity = self.quantities[self.program.index[symbol]]
-            inputs = {read: correct[read] for read in quantity.reads}
-            on_sheet = self.nearest_on_sheet(symbol, row)
-            causes = tuple(read for read in on_sheet if read in held.wrong)
-            if not causes and symbol not in starts:  # its inputs are right at their digits, yet carry a mistake
-                carried = tuple(read for read in on_sheet if read in held.origin)
-            if symbol in held.rounded:
-                rounded = tuple(read for read in on_sheet
-                                if read not in held.wrong and row.cells[read].value != correct[read])
-        elif symbol in self.updates and row.epoch > 1:
-            quantity = self.quantities[self.updates[symbol]]
-            inputs = {read: self.before[read] for read in quantity.reads}
-            last = self.held
-            if last is not None and last.epoch == row.epoch - 1:
-                causes = tuple(read for read in quantity.reads if read in last.wrong)
-        number = row.cells[symbol]
-        return Mismatch(
-            epoch=row.epoch, symbol=symbol, cell=sheet.cell(symbol, row.line), column=sheet.header(symbol),
-            sheet=number.value, sheet_text=number.text, correct=correct[symbol],
-            formula=quantity.formula if quantity is not None else self.describe_free(symbol, row.epoch),
-            starts_here=symbol in starts, causes=causes, origin=held.origin[symbol], rounded=rounded, carried=carried,
-            quantity=quantity, inputs=inputs,
-        )
-
-    def name_slips(self, row: SheetRow, found: list[Mismatch], held: _Held, correct) -> list[Mismatch]:
-        """Each cell where a mistake starts with the slip that reproduces its number, where one does."""
-        last = self.held if self.held is not None and self.held.epoch == row.epoch - 1 else None
-        by_rate = self.rate_slips(row, found, held, last)
-        named = []
-        for m in found:
-            slip = None
-            number = row.cells[m.symbol]
-            if not m.starts_here:
-                pass
-            elif m.rounded:
-                # Right from the sheet's rounded numbers, but a slip that needs no rounding to explain it is nearer.
-                slip = self.slips.find(m.quantity, held.values, None if last is None else last.values, number.value,
-                                       lambda value: self.close(number, value)) if m.quantity is not None else None
-                slip = slip or Slip(ROUNDING, f"computed from {', '.join(m.rounded)} as rounded on the sheet",
-                                    m.formula)
-            elif m.symbol == "lr":
-                slip = Slip("wrong learning rate", f"a learning rate of {m.sheet_text} where lr is "
-                            f"{format_number(m.correct)}", f"lr = {m.sheet_text}")
-            elif m.symbol in by_rate:
-                slip = by_rate[m.symbol]
-            elif m.quantity is not None and (m.quantity.phase != UPDATE or last is not None):
-                update = m.quantity.phase == UPDATE
-                spread = held.spread.get(m.symbol, 0.0)
-                self.searches += 1
-                slip = self.slips.find(m.quantity, last.values if update else held.values,
-                                       None if update or last is None else last.values, number.value,
-                                       lambda value: self.close(number, value, spread),
-                                       search=self.searches <= MAX_SLIP_SEARCHES)
-            else:
-                slip = self.swapped_start(m, number, correct)
-            named.append(m if slip is None else replace(m, slip=slip))
-        return named
-
-    def rate_slips(self, row: SheetRow, found: list[Mismatch], held: _Held, last: _Held | None) -> dict[str, Slip]:
-        """The row's updates computed with another learning rate: one rate must give every wrong weight."""
-        updates = [m for m in found if m.starts_here and m.quantity is not None and m.quantity.phase == UPDATE]
-        if last is None or len(updates) < 2:  # one weight alone cannot tell a rate from any other slip
-            return {}
-        first = updates[0]
-        rate = implied_rate(first.quantity, last.values, first.sheet)
-        if rate is None or not math.isfinite(rate) or rate <= 0:
-            return {}
-        for digits in range(1, 5):
-            guess = float(f"{rate:.{digits}g}")
-            if guess == last.values["lr"]:
-                continue
-            env = ChainMap({"lr": guess}, last.values)
-            if all(self.close(row.cells[m.symbol], self.evaluators[self.updates[m.symbol]](env),
-                              held.spread.get(m.symbol, 0.0)) for m in updates):
-                return {m.symbol: rate_slip(m.quantity, last.values, guess) for m in updates}
-        return {}
-
-    def swapped_start(self, m: Mismatch, number: Number, correct) -> Slip | None:
-        """A starting value copied from its neighbour (w3's number where w2 belongs)."""
-        for other in self.slips.neighbours.get(m.symbol, ()):
-            if other in correct and other in self.free and self.close(number, correct[other]):
-                return Slip("neighbouring symbol", f"{other}'s value where {m.symbol}'s belongs",
-                            f"{m.symbol} = {other}")
-        return None
-
     def nearest_on_sheet(self, symbol: str, row: SheetRow) -> list[str]:
         """The inputs of `symbol` the sheet shows, looking through those it does not, in computed order."""
         found, seen = [], set()
@@ -564,13 +427,270 @@ class _Checker:
                 pending += self.quantities[self.program.index[read]].reads
         return sorted(found, key=self.order.__getitem__)
 
-    def describe_free(self, symbol: str, epoch: int) -> str:
+
+class _Checker:
+    def __init__(self, schedule: Schedule, rel_tol: float, slips: SlipFinder, columns: set[str], row: str):
+        self.schedule = schedule
+        self.row = row
+        self.per = schedule.steps_per_epoch  # how Mismatch names a step: 1 without batches
+        self.columns = columns
+        self.shapes = {schedule.batch_size(1): _Shape(slips.program, slips)}
+        self.searches = 0
+        self.rel_tol = rel_tol
+        # The correct run: free values at the start of `step`, and every value of the step before.
+        self.start = self.start_of(1, schedule.net.start_env())
+        self.step = 1
+        self.before: dict[str, float] | None = None
+        self.held: _Held | None = None
+        self.here = self.shape(1)  # the shape of the row being checked
+
+    def shape(self, step: int) -> _Shape:
+        size = self.schedule.batch_size(step)
+        if size not in self.shapes:
+            program = self.schedule.program(step)
+            self.shapes[size] = _Shape(program, SlipFinder(program, self.columns, self.row))
+        return self.shapes[size]
+
+    # -- the correct run -------------------------------------------------------
+    def start_of(self, step: int, values: dict[str, float]) -> dict[str, float]:
+        """The free values `step` starts with: lr and the parameters of `values`, and, with batches,
+        the samples the schedule gives the step (without, `values` hold the samples too)."""
+        if self.schedule.batched:
+            values = {**values, **self.schedule.samples_env(step)}
+        return {symbol: values[symbol] for symbol in self.shape(step).free}
+
+    def run_steps(self, env: dict[str, float], first: int, count: int) -> dict[str, float]:
+        """The free values after `count` steps from step `first` (whose free values `env` are), on the fast path."""
+        env, _ = self.schedule.train(_run, env, first, count, "loss")
+        return self.start_of(first + count, env)
+
+    def advance(self, step: int) -> None:
+        if step - 1 > self.step:  # steps the sheet skips: the fast path
+            self.start = self.run_steps(self.start, self.step, step - 1 - self.step)
+            self.step = step - 1
+        if step - 1 == self.step:
+            self.before = self.shape(self.step).step_values(self.start)
+            self.start = self.start_of(step, self.shape(self.step).updated(self.before))
+            self.step = step
+
+    # -- one row -----------------------------------------------------------------
+    def own_cells(self, sheet: Sheet, row: SheetRow, step: int) -> SheetRow:
+        """The row without the cells its step's program has no symbol for: a smaller last batch lacks
+        the samples a full one has, and their cells must be blank (or nan, as `train --csv` writes)."""
+        symbols = self.shape(step).symbols
+        extra = [symbol for symbol in row.cells if symbol not in symbols]
+        if not extra:
+            return row
+        for symbol in extra:
+            number = row.cells[symbol]
+            if not math.isnan(number.value):
+                size = self.schedule.batch_size(step)
+                raise SheetError(f"{sheet.path}: cell {sheet.cell(symbol, row.line)} ({symbol}) holds {number.text}, "
+                                 f"but {step_name(step, self.per)} has {_count(size, 'sample')}; leave it blank")
+        return replace(row, cells={s: number for s, number in row.cells.items() if s in symbols})
+
+    def check_row(self, sheet: Sheet, row: SheetRow, step: int) -> list[Mismatch]:
+        self.advance(step)
+        here = self.here = self.shape(step)
+        correct = here.step_values(self.start)
+        wrong = frozenset(s for s, number in row.cells.items() if not self.close(number, correct[s]))
+        found = []
+        if wrong:
+            held, starts = self.trace_student(row, step, correct, wrong)
+            found = sorted((self.mismatch(sheet, row, step, s, correct, held, starts) for s in wrong),
+                           key=lambda m: here.order[m.symbol])
+            found = self.name_slips(row, step, found, held, correct)
+        else:
+            held = _Held(step, correct)
+        self.held = held
+        self.before, self.start, self.step = correct, self.start_of(step + 1, here.updated(correct)), step + 1
+        return found
+
+    def close(self, number: Number, reference: float, spread: float = 0.0) -> bool:
+        return agrees(number.value, reference, self.rel_tol, number.half_unit, spread)
+
+    def inherited(self, step: int) -> _Held:
+        """The free values the student should start `step` with, from the last row of the sheet.
+
+        An update reads lr, its parameter and its gradient, which every program of a schedule names
+        alike, so this step's program computes the update of the step before.  A batch's samples are
+        the schedule's, whatever the row before held."""
+        here, last = self.here, self.held
+        if last is None:
+            return _Held(step, {s: self.start[s] for s in here.free})
+        samples = self.schedule.samples_env(step) if self.schedule.batched else {}
+        start = _Held(step, {})
+        for symbol in here.free:
+            if symbol in samples:
+                start.values[symbol] = samples[symbol]
+                continue
+            if symbol in here.updates:
+                n = here.updates[symbol]
+                value, spread = here.evaluate(n, last.values, last.uncertainty)
+                origin, tainted = last.origin_of(here.quantities[n].reads)
+            else:
+                value, spread = last.values[symbol], last.uncertainty.get(symbol, 0.0)
+                origin, tainted = last.origin_of((symbol,))
+            start.values[symbol] = value
+            start.uncertainty[symbol] = spread
+            if origin is not None:
+                start.origin[symbol] = origin
+            if tainted:
+                start.tainted.add(symbol)
+        skipped = step - last.step - 1
+        if skipped > 0:  # run the skipped steps as a correct student would, from the sheet's values
+            origin, tainted = start.origin_of(here.free)
+            start = _Held(step, self.run_steps(start.values, last.step + 1, skipped))
+            if origin is not None:
+                start.origin = {s: origin for s in here.free}
+            if tainted:
+                start.tainted = set(here.free)
+        return start
+
+    def trace_student(self, row: SheetRow, step: int, correct: dict[str, float],
+                      wrong: frozenset) -> tuple[_Held, set[str]]:
+        """Recompute the row from what the student had; return that and the cells where mistakes start."""
+        here = self.here
+        start = self.inherited(step)
+        held = _Held(step, {}, wrong=wrong)
+        starts: set[str] = set()
+
+        def settle(symbol: str, value: float, spread: float, origin: int | None, tainted: bool) -> None:
+            number = row.cells.get(symbol)
+            if number is None:  # not on the sheet: the student's value is the recomputed one
+                held.values[symbol], held.uncertainty[symbol] = value, spread
+            elif symbol in wrong:
+                held.values[symbol], held.uncertainty[symbol] = number.value, number.half_unit
+                held.spread[symbol] = spread
+                consistent = self.close(number, value, spread)
+                if origin is None or not consistent:
+                    starts.add(symbol)
+                    if consistent:  # right from its inputs, and none of them wrong: they were rounded
+                        held.rounded.add(symbol)
+                    origin = step
+                tainted = True
+            else:
+                # A right value may still be a hair off, and a later formula can magnify that
+                # beyond the tolerance, so the student's own number is what later cells read.
+                # Its hidden digits lie between it and the correct value.
+                held.values[symbol] = number.value
+                held.uncertainty[symbol] = min(number.half_unit, abs(number.value - correct[symbol]))
+                tainted = False
+            if origin is not None:
+                held.origin[symbol] = origin
+            if tainted:
+                held.tainted.add(symbol)
+
+        for symbol in here.free:
+            settle(symbol, start.values[symbol], start.uncertainty.get(symbol, 0.0), start.origin.get(symbol),
+                   symbol in start.tainted)
+        for n, q in here.epoch_steps:
+            value, spread = here.evaluate(n, held.values, held.uncertainty)
+            settle(q.symbol, value, spread, *held.origin_of(q.reads))
+        return held, starts
+
+    def mismatch(self, sheet: Sheet, row: SheetRow, step: int, symbol: str, correct, held: _Held,
+                 starts) -> Mismatch:
+        here = self.here
+        quantity, inputs, causes, rounded, carried = None, {}, (), (), ()
+        if symbol in here.program.index:
+            quantity = here.quantities[here.program.index[symbol]]
+            inputs = {read: correct[read] for read in quantity.reads}
+            on_sheet = here.nearest_on_sheet(symbol, row)
+            causes = tuple(read for read in on_sheet if read in held.wrong)
+            if not causes and symbol not in starts:  # its inputs are right at their digits, yet carry a mistake
+                carried = tuple(read for read in on_sheet if read in held.origin)
+            if symbol in held.rounded:
+                rounded = tuple(read for read in on_sheet
+                                if read not in held.wrong and row.cells[read].value != correct[read])
+        elif symbol in here.updates and step > 1:
+            quantity = here.quantities[here.updates[symbol]]
+            inputs = {read: self.before[read] for read in quantity.reads}
+            last = self.held
+            if last is not None and last.step == step - 1:
+                causes = tuple(read for read in quantity.reads if read in last.wrong)
+        number = row.cells[symbol]
+        return Mismatch(
+            epoch=row.epoch, symbol=symbol, cell=sheet.cell(symbol, row.line), column=sheet.header(symbol),
+            sheet=number.value, sheet_text=number.text, correct=correct[symbol],
+            formula=quantity.formula if quantity is not None else self.describe_free(symbol, step),
+            starts_here=symbol in starts, causes=causes, origin=held.origin[symbol], rounded=rounded, carried=carried,
+            quantity=quantity, inputs=inputs, batch=row.batch, steps_per_epoch=self.per,
+        )
+
+    def name_slips(self, row: SheetRow, step: int, found: list[Mismatch], held: _Held,
+                   correct) -> list[Mismatch]:
+        """Each cell where a mistake starts with the slip that reproduces its number, where one does."""
+        slips = self.here.slips
+        last = self.held if self.held is not None and self.held.step == step - 1 else None
+        by_rate = self.rate_slips(row, found, held, last)
+        named = []
+        for m in found:
+            slip = None
+            number = row.cells[m.symbol]
+            if not m.starts_here:
+                pass
+            elif m.rounded:
+                # Right from the sheet's rounded numbers, but a slip that needs no rounding to explain it is nearer.
+                slip = slips.find(m.quantity, held.values, None if last is None else last.values, number.value,
+                                  lambda value: self.close(number, value)) if m.quantity is not None else None
+                slip = slip or Slip(ROUNDING, f"computed from {', '.join(m.rounded)} as rounded on the sheet",
+                                    m.formula)
+            elif m.symbol == "lr":
+                slip = Slip("wrong learning rate", f"a learning rate of {m.sheet_text} where lr is "
+                            f"{format_number(m.correct)}", f"lr = {m.sheet_text}")
+            elif m.symbol in by_rate:
+                slip = by_rate[m.symbol]
+            elif m.quantity is not None and (m.quantity.phase != UPDATE or last is not None):
+                update = m.quantity.phase == UPDATE
+                spread = held.spread.get(m.symbol, 0.0)
+                self.searches += 1
+                slip = slips.find(m.quantity, last.values if update else held.values,
+                                  None if update or last is None else last.values, number.value,
+                                  lambda value: self.close(number, value, spread),
+                                  search=self.searches <= MAX_SLIP_SEARCHES)
+            else:
+                slip = self.swapped_start(m, number, correct)
+            named.append(m if slip is None else replace(m, slip=slip))
+        return named
+
+    def rate_slips(self, row: SheetRow, found: list[Mismatch], held: _Held, last: _Held | None) -> dict[str, Slip]:
+        """The row's updates computed with another learning rate: one rate must give every wrong weight."""
+        updates = [m for m in found if m.starts_here and m.quantity is not None and m.quantity.phase == UPDATE]
+        if last is None or len(updates) < 2:  # one weight alone cannot tell a rate from any other slip
+            return {}
+        first = updates[0]
+        rate = implied_rate(first.quantity, last.values, first.sheet)
+        if rate is None or not math.isfinite(rate) or rate <= 0:
+            return {}
+        here = self.here
+        for digits in range(1, 5):
+            guess = float(f"{rate:.{digits}g}")
+            if guess == last.values["lr"]:
+                continue
+            env = ChainMap({"lr": guess}, last.values)
+            if all(self.close(row.cells[m.symbol], here.evaluators[here.updates[m.symbol]](env),
+                              held.spread.get(m.symbol, 0.0)) for m in updates):
+                return {m.symbol: rate_slip(m.quantity, last.values, guess) for m in updates}
+        return {}
+
+    def swapped_start(self, m: Mismatch, number: Number, correct) -> Slip | None:
+        """A starting value copied from its neighbour (w3's number where w2 belongs)."""
+        for other in self.here.slips.neighbours.get(m.symbol, ()):
+            if other in correct and other in self.here.free and self.close(number, correct[other]):
+                return Slip("neighbouring symbol", f"{other}'s value where {m.symbol}'s belongs",
+                            f"{m.symbol} = {other}")
+        return None
+
+    def describe_free(self, symbol: str, step: int) -> str:
         if symbol == "lr":
             return "lr is the learning rate, the same every epoch"
-        if symbol in self.program.parameters:
-            if epoch > 1:
+        if symbol in self.here.program.parameters:
+            if step > 1:
                 return f"{symbol} is not trained: it keeps its starting value"
             return f"{symbol} is a starting value of the network"
+        if self.schedule.batched:
+            return f"{symbol} is given by the batch's {self.schedule.samples_text(step)}"
         return f"{symbol} is given by the sample"
 
 
@@ -600,7 +720,7 @@ def render_text(report: CheckReport, digits: int = 6) -> str:
     first = report.first
     shown_sheet, shown_correct = _two_numbers(first, digits)
     lines = [summary + ".", "",
-             f"The first wrong cell: epoch {first.epoch}, {first.symbol} in {first.cell} (column {first.column!r})",
+             f"The first wrong cell: {first.where}, {first.symbol} in {first.cell} (column {first.column!r})",
              f"  sheet    {shown_sheet}",
              f"  correct  {shown_correct}",
              f"  {first.formula}"]
@@ -608,7 +728,7 @@ def render_text(report: CheckReport, digits: int = 6) -> str:
         numbers = first.substituted(digits).split(" = ", 1)[1]
         lines.append(f"  {' ' * len(first.symbol)} = {numbers} = {shown_correct}")
         if first.quantity.phase == UPDATE:
-            lines[-1] += f"  (epoch {first.epoch - 1}'s numbers)"
+            lines[-1] += f"  ({first.named(first.step - 1)}'s numbers)"
     explanation = first.explanation()
     lines.append(f"  {explanation[0].upper()}{explanation[1:]}.")
     if first.slip is not None and first.slip.kind != ROUNDING and first.slip.formula != first.formula:
@@ -638,43 +758,60 @@ def _compact(mismatches: list[Mismatch], digits: int, repeated: list[SlipGroup] 
     # A slip made in many cells is one line; the cells that follow from it are listed as ever.
     lines = [f"  {group.slip.words}: {group.describe()}" for group in repeated]
     grouped = {id(m) for group in repeated for m in group.cells}
-    by_epoch: dict[int, list[Mismatch]] = {}
+    by_step: dict[int, list[Mismatch]] = {}  # a step is an epoch, without batches
     for m in mismatches:
-        by_epoch.setdefault(m.epoch, [])
+        by_step.setdefault(m.step, [])
         if id(m) not in grouped:
-            by_epoch[m.epoch].append(m)
-    run = None  # run: [first epoch, last epoch, origin, cells] of rows that only follow from one epoch
-    for epoch, found in by_epoch.items():
+            by_step[m.step].append(m)
+    per = mismatches[0].steps_per_epoch if mismatches else 1
+    run = None  # run: [first step, last step, origin, cells] of rows that only follow from one step
+    for step, found in by_step.items():
         if not found:
             continue
-        origins = {m.follows_epoch for m in found}
+        origins = {m.follows for m in found}
         if len(origins) == 1 and None not in origins:
             origin = origins.pop()
             if run and run[2] == origin:
-                run[1], run[3] = epoch, run[3] + len(found)
+                run[1], run[3] = step, run[3] + len(found)
                 continue
             if run:
-                lines.append(_run_line(run))
-            run = [epoch, epoch, origin, len(found)]
+                lines.append(_run_line(run, per))
+            run = [step, step, origin, len(found)]
             continue
         if run:
-            lines.append(_run_line(run))
+            lines.append(_run_line(run, per))
             run = None
         for m in found:
             sheet, correct = _two_numbers(m, digits)
-            lines.append(f"  epoch {m.epoch}, {m.symbol} in {m.cell}: sheet {sheet}, correct {correct}; {m.explanation()}")
+            lines.append(f"  {m.where}, {m.symbol} in {m.cell}: sheet {sheet}, correct {correct}; {m.explanation()}")
     if run:
-        lines.append(_run_line(run))
+        lines.append(_run_line(run, per))
     if len(lines) > MAX_LINES:
         hidden = len(lines) - MAX_LINES
         lines = lines[:MAX_LINES] + [f"  … and {_count(hidden, 'more line')} (--format json lists every cell)"]
     return lines
 
 
-def _run_line(run) -> str:
+def _run_line(run, per: int) -> str:
     first, last, origin, cells = run
-    epochs = f"epoch {first}" if first == last else f"epochs {first}–{last}"
-    return f"  {epochs}: {_count(cells, 'wrong cell')}, all following from epoch {origin}"
+    return f"  {_span(first, last, per)}: {_count(cells, 'wrong cell')}, all following from {step_name(origin, per)}"
+
+
+def step_name(step: int, steps_per_epoch: int = 1) -> str:
+    """How the report names an update step: "epoch 3", or with batches "epoch 3 · batch 2"."""
+    if steps_per_epoch == 1:
+        return f"epoch {step}"
+    epoch, batch = divmod(step - 1, steps_per_epoch)
+    return f"epoch {epoch + 1} · batch {batch + 1}"
+
+
+def _span(first: int, last: int, steps_per_epoch: int) -> str:
+    """Steps `first` to `last`: "epochs 2–7", or with batches "epoch 1 · batch 3 to epoch 2 · batch 1"."""
+    if first == last:
+        return step_name(first, steps_per_epoch)
+    if steps_per_epoch == 1:
+        return f"epochs {first}–{last}"
+    return f"{step_name(first, steps_per_epoch)} to {step_name(last, steps_per_epoch)}"
 
 
 def _count(number: int, noun: str) -> str:

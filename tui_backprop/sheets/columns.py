@@ -26,6 +26,10 @@ could mean two symbols of the network means neither; the exact symbol always
 works.  The epoch column, when there is one, numbers the rows (from 1, rising,
 gaps allowed); without it the rows are epochs 1, 2, 3, …
 
+A network that learns in mini-batches (core/batches.py) has a row per update
+step: its sheet needs an epoch and a `batch` column, which together name the
+step (rising, gaps allowed).  Only such a network knows the batch column.
+
 The header is the first row that names two or more known columns (or, failing
 that, the first that names one), so a title or a block of starting values may
 sit above it.
@@ -41,6 +45,7 @@ from ..core.program import UPDATE, Program
 from .reader import Number, SheetError, Table, parse_number, quote_cell, read_table
 
 EPOCH = "epoch"  # stands for the epoch column in a header's mapping
+BATCH = "batch"  # stands for the batch column, which only a batched network's sheet has
 MAX_EPOCH = 1_000_000  # the checker runs the network up to the last epoch named
 
 # The one table of column names: `check --help` and the README's table are made from it (a test
@@ -149,7 +154,7 @@ def spellings(symbol: str) -> set[str]:
 class Columns:
     """Which symbol of one network a header cell names."""
 
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, steps_per_epoch: int = 1):
         symbols = list(program.free) + [q.symbol for q in program.quantities if q.phase != UPDATE]
         self.exact = set(symbols)
         meanings: dict[str, set[str]] = {}
@@ -158,6 +163,11 @@ class Columns:
                 meanings.setdefault(spelling_key(spelling), set()).add(symbol)
         for spelling in EPOCH_SPELLINGS:
             meanings.setdefault(spelling_key(spelling), set()).add(EPOCH)
+        # With batches a row is one update step, named by its epoch and its batch (1 to steps_per_epoch).
+        self.steps_per_epoch = steps_per_epoch
+        if steps_per_epoch > 1:
+            meanings.setdefault(spelling_key(BATCH), set()).add(BATCH)
+        self.network = program.net.name
         self.by_key = {key: next(iter(found)) for key, found in meanings.items() if len(found) == 1}
         self.free = list(program.free)
 
@@ -174,6 +184,7 @@ class SheetRow:
     epoch: int
     line: int  # the row's number in the file, 1-based, as a spreadsheet shows it
     cells: dict[str, Number]
+    batch: int = 1  # the update step's batch in its epoch: 1 without batches
 
 
 @dataclass(frozen=True)
@@ -206,10 +217,11 @@ def cell_address(column: int, line: int) -> str:
     return f"{letters}{line}"
 
 
-def read_sheet(path: str | Path, program: Program) -> Sheet:
-    """A student's sheet, its columns named by our symbols and its rows numbered by epoch."""
+def read_sheet(path: str | Path, program: Program, steps_per_epoch: int = 1) -> Sheet:
+    """A student's sheet, its columns named by our symbols and its rows numbered by epoch (and batch,
+    when an epoch has `steps_per_epoch` update steps)."""
     table = read_table(path)
-    return sheet_from_table(str(path), table, Columns(program))
+    return sheet_from_table(str(path), table, Columns(program, steps_per_epoch))
 
 
 def sheet_from_table(path: str, table: Table, names: Columns) -> Sheet:
@@ -220,9 +232,14 @@ def sheet_from_table(path: str, table: Table, names: Columns) -> Sheet:
                          "see `backprop-tui check --help` for the spellings")
     header = rows[at]
     width = max(n for n, cell in enumerate(header) if cell is not None) + 1
-    columns, epoch_column = _name_columns(path, header, at + 1, names)
+    columns, epoch_column, batch_column = _name_columns(path, header, at + 1, names)
     if not columns:
         raise SheetError(f"{path}: the header names only the epoch; there is no column to check")
+    if names.steps_per_epoch > 1 and (epoch_column is None or batch_column is None):
+        missing = " and ".join(name for name, column in ((EPOCH, epoch_column), (BATCH, batch_column))
+                               if column is None)
+        raise SheetError(f"{path}: {names.network} learns in mini-batches, a row per update step, so the header "
+                         f"needs an epoch and a batch column; it has no {missing} column")
     sheet_rows: list[SheetRow] = []
     for n in range(at + 1, len(rows)):
         row, line = rows[n], n + 1
@@ -238,8 +255,13 @@ def sheet_from_table(path: str, table: Table, names: Columns) -> Sheet:
             number = _number(path, row[column], table.decimal_comma, column, line, symbol)
             if number is not None:
                 cells[symbol] = number
-        epoch = _epoch(path, row, epoch_column, table.decimal_comma, line, sheet_rows)
-        sheet_rows.append(SheetRow(epoch, line, cells))
+        if batch_column is None:
+            epoch = _epoch(path, row, epoch_column, table.decimal_comma, line, sheet_rows)
+            sheet_rows.append(SheetRow(epoch, line, cells))
+        else:
+            epoch, batch = _step(path, row, epoch_column, batch_column, table.decimal_comma, line, sheet_rows,
+                                 names.steps_per_epoch)
+            sheet_rows.append(SheetRow(epoch, line, cells, batch))
     if not any(row.cells for row in sheet_rows):
         hint = ("; if a program wrote this workbook, open it in Excel or LibreOffice and save it, "
                 "so that its formulas get values" if table.kind == "xlsx" else "")
@@ -299,7 +321,7 @@ def _is_number(cell) -> bool:
 
 def _name_columns(path: str, header, line: int, names: Columns):
     columns: dict[str, tuple[int, str]] = {}
-    epoch_column = None
+    epoch_column = batch_column = None
     for column, cell in enumerate(header):
         if cell is None:
             continue
@@ -314,13 +336,17 @@ def _name_columns(path: str, header, line: int, names: Columns):
             if epoch_column is not None:
                 raise SheetError(f"{path}: two epoch columns, {cell_address(epoch_column, line)} and {where}")
             epoch_column = column
+        elif symbol == BATCH:
+            if batch_column is not None:
+                raise SheetError(f"{path}: two batch columns, {cell_address(batch_column, line)} and {where}")
+            batch_column = column
         elif symbol in columns:
             other, text = columns[symbol]
             raise SheetError(f"{path}: columns {cell_address(other, line)} ({quote_cell(text)}) and {where} ({quote_cell(cell.strip())}) "
                              f"both mean {symbol}")
         else:
             columns[symbol] = (column, cell.strip())
-    return columns, epoch_column
+    return columns, epoch_column, batch_column
 
 
 def _number(path, cell, decimal_comma, column, line, what) -> Number | None:
@@ -333,15 +359,34 @@ def _number(path, cell, decimal_comma, column, line, what) -> Number | None:
 def _epoch(path, row, column, decimal_comma, line, earlier: list[SheetRow]) -> int:
     if column is None:
         return len(earlier) + 1
-    number = _number(path, row[column], decimal_comma, column, line, EPOCH)
+    epoch = _whole(path, row, column, decimal_comma, line, EPOCH, MAX_EPOCH)
     where = cell_address(column, line)
-    if number is None:
-        raise SheetError(f"{path}: cell {where} has no epoch number")
-    if not (number.value.is_integer() and 1 <= number.value <= MAX_EPOCH):
-        raise SheetError(f"{path}: cell {where}: the epoch must be a whole number from 1 to {MAX_EPOCH:,}, "
-                         f"got {number.text}")
-    epoch = int(number.value)
     if earlier and epoch <= earlier[-1].epoch:
         raise SheetError(f"{path}: cell {where}: epoch {epoch} comes after epoch {earlier[-1].epoch}; "
                          "the epochs must rise (one learning rate per sheet)")
     return epoch
+
+
+def _whole(path, row, column, decimal_comma, line, what: str, most: int) -> int:
+    """The epoch or the batch a row names: a whole number from 1 to `most`."""
+    number = _number(path, row[column], decimal_comma, column, line, what)
+    where = cell_address(column, line)
+    if number is None:
+        raise SheetError(f"{path}: cell {where} has no {what} number")
+    if not (number.value.is_integer() and 1 <= number.value <= most):
+        raise SheetError(f"{path}: cell {where}: the {what} must be a whole number from 1 to {most:,}, "
+                         f"got {number.text}")
+    return int(number.value)
+
+
+def _step(path, row, epoch_column, batch_column, decimal_comma, line, earlier: list[SheetRow],
+          steps_per_epoch: int) -> tuple[int, int]:
+    """The (epoch, batch) of a batched sheet's row: the update steps rise down the sheet, as the run takes them."""
+    # The checker runs every step up to the last one named, a step at a time: MAX_EPOCH bounds the steps.
+    epoch = _whole(path, row, epoch_column, decimal_comma, line, EPOCH, max(1, MAX_EPOCH // steps_per_epoch))
+    batch = _whole(path, row, batch_column, decimal_comma, line, BATCH, steps_per_epoch)
+    if earlier and (epoch, batch) <= (earlier[-1].epoch, earlier[-1].batch):
+        last = earlier[-1]
+        raise SheetError(f"{path}: row {line}: epoch {epoch} · batch {batch} comes after epoch {last.epoch} · batch "
+                         f"{last.batch}; the update steps must rise (one learning rate per sheet)")
+    return epoch, batch

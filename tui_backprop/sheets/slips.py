@@ -63,9 +63,10 @@ class SlipFinder:
     The modified trees depend only on the shape and the columns, so one finder serves a whole class.
     """
 
-    def __init__(self, program: Program, on_sheet: set[str]):
+    def __init__(self, program: Program, on_sheet: set[str], row: str = "epoch"):
         self.program = program
         self.on_sheet = on_sheet
+        self.row = row  # what a row of the sheet is: an epoch, or with mini-batches a batch (an update step)
         self.updates = {q.param: q for q in program.quantities if q.phase == UPDATE}
         self._trees: dict[str, tuple[Expr, dict[int, str]]] = {}
         self._candidates: dict[str, list[_Candidate]] = {}
@@ -174,12 +175,13 @@ class SlipFinder:
                     label = f"new {symbol}"
                     yield _Candidate("new weight for old", f"the updated {symbol} where the old {symbol} belongs",
                                      _swap(tree, symbol, Sym(label)), (label, "new", symbol))
-            # The epoch before's value.
+            # The epoch before's value (the batch before's, a row per update step).
+            row = self.row
             for symbol in reads:
                 if symbol != "lr":
-                    label = f"{symbol} (epoch before)"
+                    label = f"{symbol} ({row} before)"
                     yield _Candidate("previous epoch's value",
-                                     f"the epoch before's {symbol} where this epoch's belongs",
+                                     f"the {row} before's {symbol} where this {row}'s belongs",
                                      _swap(tree, symbol, Sym(label)), (label, "before", symbol))
         if quantity.phase == UPDATE and isinstance(tree, Sub):
             yield _Candidate("sign error", "a step with the gradient (+ lr·gradient) where gradient descent steps "
