@@ -162,7 +162,7 @@ class Stepper:
 
     def reset(self) -> None:
         """Back to the network's starting numbers, with no history."""
-        self.step = 1  # the update step under way or just finished: the epoch, without batches
+        self.step = 1
         self.program: Program = self.schedule.program(1)
         self.values: dict[str, float] = self.net.start_env() if not self.schedule.batched else self._step_env(1, {
             "lr": float(self.net.lr), **self.net.parameters()})
@@ -188,13 +188,25 @@ class Stepper:
 
     # -- where the trace is ----------------------------------------------
     @property
+    def step(self) -> int:
+        """The update step under way or just finished: the epoch, without batches."""
+        return self._step
+
+    @step.setter
+    def step(self, step: int) -> None:
+        # Its epoch and batch are worked out once here, not for each of a large epoch's operations.
+        self._step = step
+        epoch, batch = self.schedule.place(step)
+        self._place = (epoch, batch if self.schedule.batched else 0)
+
+    @property
     def epoch(self) -> int:
-        return self.schedule.place(self.step)[0]
+        return self._place[0]
 
     @property
     def batch(self) -> int:
         """The batch under way or just finished, 1-based; 0 when every sample is one batch."""
-        return self.schedule.place(self.step)[1] if self.schedule.batched else 0
+        return self._place[1]
 
     @property
     def where(self) -> str:
@@ -306,8 +318,9 @@ class Stepper:
         if n == self._first_update and self._row is None:
             self._row = self._current_row()
         values[q.symbol] = value
-        self.done.append(Operation(self.epoch, n + 1, self.program, value, read_values,
-                                   None if old is MISSING else old, self.step, self.batch))
+        epoch, batch = self._place
+        self.done.append(Operation(epoch, n + 1, self.program, value, read_values,
+                                   None if old is MISSING else old, self._step, batch))
         self.position += 1
         if self.step_done:
             self.history.append_row(self._row or self._current_row(), self._samples(), self._edited_midway())
