@@ -106,6 +106,7 @@ class Program:
         self._starts = [segment.start for segment in self.segments]
         self._by_key = {segment.key: n for n, segment in enumerate(self.segments)}
         self._built: OrderedDict[int, list[Quantity]] = OrderedDict()
+        self._last: tuple[int, int, list[Quantity]] = (0, 0, [])  # (start, end, quantities) of the segment last found
         self.quantities = Quantities(self)
         self.index = SymbolIndex(self)
         self.parameters = self.names.weights + self.names.biases
@@ -134,8 +135,15 @@ class Program:
         return built
 
     def quantity(self, n: int) -> Quantity:
+        # Stepping asks for quantity after quantity of one segment: the last one found answers first.
+        start, end, built = self._last
+        if start <= n < end:
+            return built[n - start]
         segment = bisect_right(self._starts, n) - 1
-        return self.segment_quantities(segment)[n - self._starts[segment]]
+        built = self.segment_quantities(segment)
+        start = self._starts[segment]
+        self._last = (start, start + len(built), built)
+        return built[n - start]
 
     def evaluate(self, n: int, values: dict[str, float]) -> float:
         return self.quantity(n).expr.evaluate(values)
