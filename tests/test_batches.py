@@ -226,6 +226,7 @@ def test_the_app_steps_through_a_batch_and_names_it():
         await press(pilot, "n")
         text = screen_text(app)
         assert "epoch 1 · batch 1 of 8" in text
+        assert "this batch" in text and "this epoch" not in text  # the values table's title
         members = stepper.schedule.members(1)
         assert f"samples {members[0] + 1}, {members[1] + 1}, {members[2] + 1}" in text  # the line wraps after these
         await press(pilot, "e")

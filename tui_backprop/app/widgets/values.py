@@ -102,11 +102,11 @@ class ValuesTable(LinePanel):
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.stepper = stepper
-        self.border_title = "this epoch"
 
     def watch_stepper(self, old: Stepper | None, stepper: Stepper) -> None:
         if stepper is not old:  # another network: other rows
             self.rows = Rows(stepper)
+            self.border_title = "this batch" if stepper.schedule.batched else "this epoch"
         self.redraw()
 
     def cell(self, symbol: str | None, value: float | None = None, reads: frozenset = frozenset()) -> Text:
