@@ -91,9 +91,7 @@ class History:
         stride, count = self.stride, min(len(records) // self.stride, CHECKPOINT_EVERY)
         if count < 2:
             return True  # a lone epoch is its own checkpoint
-        env = self._samples(first)
-        env["lr"] = records[0]
-        env.update(zip(self.program.parameters, records[1 : stride - 1]))
+        env = self._start(first, records[: stride - 1])
         for k in range(count):
             env, record = self.train(env, 1, first + k)
             if record.tobytes() != records[k * stride : (k + 1) * stride].tobytes():
@@ -148,7 +146,8 @@ class History:
         self._losses.extend(losses)
 
     def _start(self, epoch: int, checkpoint) -> dict[str, float]:
-        """The free symbols at the start of `epoch`, with lr and the parameters of `checkpoint`."""
+        """The free symbols at the start of `epoch`, with lr and the parameters of `checkpoint` (a record
+        without its E_total); with batches, without the samples, which each step brings."""
         env = self._samples(epoch)
         env["lr"] = checkpoint[0]
         env.update(zip(self.program.parameters, checkpoint[1:]))
@@ -200,9 +199,7 @@ class History:
             if n + 1 < len(self._checkpoint_epochs):
                 count = self._checkpoint_epochs[n + 1] - first
             start = self._checkpoints[n * (self.stride - 1) : (n + 1) * (self.stride - 1)]
-            env = self._samples(first)
-            env["lr"] = start[0]
-            env.update(zip(self.program.parameters, start[1:]))
+            env = self._start(first, start)
             if count == 1:
                 records = array("d", start)
                 records.append(self._losses[first - 1])
@@ -215,9 +212,7 @@ class History:
         """The free symbols at the start of `epoch` (1-based)."""
         first, records = self._records(epoch)
         base = (epoch - first) * self.stride
-        env = self._samples(epoch)
-        env["lr"] = records[base]
-        env.update(zip(self.program.parameters, records[base + 1 : base + self.stride - 1]))
+        env = self._start(epoch, records[base : base + self.stride - 1])
         if self.schedule.batched:
             env.update(self.schedule.samples_env(epoch))
         return env
