@@ -429,8 +429,7 @@ def run_gradcheck(args) -> int:
     results = check_epochs(schedule, dict(net.start_env(), lr=float(net.lr)), args.epochs, tolerance)
     several = args.epochs > 1 or schedule.batched
     table, ok = gradient_table(results, tolerance, epochs=several,
-                               label=lambda step: "·".join(map(str, schedule.place(step))) if schedule.batched else str(step),
-                               heading="epoch·batch" if schedule.batched else "epoch")
+                               label=schedule.label, heading=schedule.label_heading)
     epochs = "epoch 1" if args.epochs == 1 else f"epochs 1–{args.epochs:,}"
     epochs = f"each batch of {epochs}" if schedule.batched else epochs
     print(f"{describe(net)}\nCentral differences (h = {format_number(DEFAULT_STEP)}) at the start of {epochs}:\n")

@@ -17,8 +17,9 @@ from .core.network import LOSS_NAMES
 
 
 def counted(number: int, noun: str) -> str:
-    """1 epoch, 2 epochs, 1,000 wrong cells."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+    """1 epoch, 2 epochs, 1,000 wrong cells, 8 batches."""
+    # "batch" is the one noun here whose plural takes -es ("epoch", with its hard ch, takes -s).
+    return f"{number:,} {noun}{'' if number == 1 else 'es' if noun.endswith('batch') else 's'}"
 
 
 def describe(net: Network) -> str:

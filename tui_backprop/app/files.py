@@ -90,7 +90,6 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     mixed = "".join(f"; epoch {epoch:,}'s row mixes numbers from before and after {', '.join(symbols)} "
                     f"{'was' if len(symbols) == 1 else 'were'} edited midway"
                     for epoch, symbols in sorted(history.mixed.items()))
-    rows = f"{len(history):,} {'batches' if len(history) != 1 else 'batch'}" if schedule.batched else counted(len(history), "epoch")
-    return (f"Exported {csv_path.name} ({rows}), {xlsx_path.name} and {solution_path.name} "
+    return (f"Exported {csv_path.name} ({counted(len(history), schedule.unit)}), {xlsx_path.name} and {solution_path.name} "
             f"(epoch {epoch:,}, from {describe_start(stepper)}){quiz_note}{mixed}")
 

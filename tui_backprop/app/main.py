@@ -235,8 +235,7 @@ class BackpropApp(App):
         if self.revision == self.saved_revision or not (stepper.position or len(stepper.history)):
             return None
         epochs, steps = len(stepper.history), 0 if stepper.step_done else stepper.position
-        unit = "batch" if stepper.schedule.batched else "epoch"
-        parts = [f"{epochs:,} finished {unit}{'es' if unit == 'batch' and epochs != 1 else 's' if epochs != 1 else ''}"] if epochs else []
+        parts = [counted(epochs, f"finished {stepper.schedule.unit}")] if epochs else []
         parts += [f"{steps} step{'s' if steps != 1 else ''} of {stepper.where}"] if steps else []
         return " and ".join(parts)
 

@@ -75,6 +75,19 @@ class Schedule:
             return f"epoch {epoch}"
         return f"epoch {epoch} · batch {batch} of {self.steps_per_epoch}"
 
+    @property
+    def unit(self) -> str:
+        """What one step, and so one row of a history, is: "batch", or without batches "epoch"."""
+        return "batch" if self.batched else "epoch"
+
+    @property
+    def label_heading(self) -> str:
+        return "epoch·batch" if self.batched else "epoch"
+
+    def label(self, step: int) -> str:
+        """A step in a table's first column: "3·2" (epoch 3, batch 2), or without batches "3"."""
+        return "·".join(map(str, self.place(step))) if self.batched else str(step)
+
     def samples_text(self, step: int, most: int = 8) -> str:
         """The data's numbers of a batch's samples, in the batch's order: "samples 7, 2, 11 and 5"."""
         numbers = [str(k + 1) for k in self.members(step)]

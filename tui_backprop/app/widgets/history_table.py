@@ -107,16 +107,8 @@ class HistoryTable(ScrollView, can_focus=False):
 
     @property
     def epoch_width(self) -> int:
-        return max(len(self.label_heading), len(self.label(len(self.stepper.history))))
-
-    @property
-    def label_heading(self) -> str:
-        return "epoch·batch" if self.stepper.schedule.batched else "epoch"
-
-    def label(self, step: int) -> str:
-        """A row's name: its epoch, or with batches its epoch and batch, 3·2."""
         schedule = self.stepper.schedule
-        return "·".join(map(str, schedule.place(step))) if schedule.batched else str(step)
+        return max(len(schedule.label_heading), len(schedule.label(len(self.stepper.history))))
 
     def watch_stepper(self, _old: Stepper | None, stepper: Stepper) -> None:
         history = stepper.history
@@ -131,11 +123,10 @@ class HistoryTable(ScrollView, can_focus=False):
             return
         self.drawn = history.revision
         diverged = history.first_divergence()
-        unit = "batch" if stepper.schedule.batched else "epoch"
-        done = (f"{len(history):,} {'batches' if len(history) != 1 else 'batch'}" if unit == "batch"
-                else counted(len(history), "epoch"))
-        epochs = done + (f" · diverged at {unit} {self.label(diverged)}" if diverged else "")
-        set_border_titles(self, f"history (one row per {unit})", epochs)
+        schedule = stepper.schedule
+        epochs = counted(len(history), schedule.unit) + (f" · diverged at {schedule.unit} {schedule.label(diverged)}"
+                                                         if diverged else "")
+        set_border_titles(self, f"history (one row per {schedule.unit})", epochs)
         # Only as wide as the epoch column: sideways is by whole columns (first_column), not by cells.
         self.virtual_size = Size(self.epoch_width, len(history) + 1)  # the header is row 0
         self.refresh()
@@ -163,7 +154,7 @@ class HistoryTable(ScrollView, can_focus=False):
         history = self.stepper.history
         row = history.row(epoch)
         columns = range(len(self.shown)) if columns is None else columns
-        return [self.label(epoch)] + [fitted(history.test_loss(epoch) if self.shown[n] == TEST
+        return [self.stepper.schedule.label(epoch)] + [fitted(history.test_loss(epoch) if self.shown[n] == TEST
                                              else row[self.position[self.shown[n]]], self.widths[n]) for n in columns]
 
     def render_line(self, y: int) -> Strip:
@@ -172,7 +163,7 @@ class HistoryTable(ScrollView, can_focus=False):
         base = self.rich_style
         columns, more_right = self.in_view(width)
         if y == 0:  # the header stays put while the rows scroll under it
-            texts, epoch = [self.label_heading, *(heading(self.shown[n]) for n in columns)], None
+            texts, epoch = [self.stepper.schedule.label_heading, *(heading(self.shown[n]) for n in columns)], None
             style = base + self.get_component_rich_style("history--header")
         else:
             epoch = scroll_y + y
