@@ -123,19 +123,19 @@ class Schedule:
         one "epoch" of the step's program): (the env after them, the records one after another)."""
         if not self.batched:
             return trainer(self.program(first), env, count, record)
+        kept = ("lr", *self.program(first).parameters)  # what carries from step to step
         # A trainer may run a batched schedule's steps in one go (bulk.train does, in numpy).
         in_one_go = getattr(trainer, "steps", None)
         done = in_one_go and in_one_go(self, env, first, count, record)
         if done:
             env, out = done
-            return {key: env[key] for key in ("lr", *self.program(first).parameters)}, out
-        env, out = dict(env), array("d")
-        parameters = self.program(first).parameters
-        for step in range(first, first + count):
-            env.update(self.samples_env(step))
-            env, records = trainer(self.program(step), env, 1, record)
-            out.extend(records)
-        return {key: env[key] for key in ("lr", *parameters)}, out
+        else:
+            env, out = dict(env), array("d")
+            for step in range(first, first + count):
+                env.update(self.samples_env(step))
+                env, records = trainer(self.program(step), env, 1, record)
+                out.extend(records)
+        return {key: env[key] for key in kept}, out
 
     def train_epochs(self, trainer, env: dict[str, float], epochs: int, first_epoch: int = 1):
         """Whole epochs on the fast path: (the env after them, E_total of each epoch)."""

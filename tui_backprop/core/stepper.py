@@ -164,8 +164,8 @@ class Stepper:
         """Back to the network's starting numbers, with no history."""
         self.step = 1
         self.program: Program = self.schedule.program(1)
-        self.values: dict[str, float] = self.net.start_env() if not self.schedule.batched else self._step_env(1, {
-            "lr": float(self.net.lr), **self.net.parameters()})
+        start = self.net.start_env()
+        self.values: dict[str, float] = self._step_env(1, start) if self.schedule.batched else start
         self._start = dict(self.values)
         self.position = 0  # operations done in the current step
         self.done: list[Operation] = []  # those operations, in order

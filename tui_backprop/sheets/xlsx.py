@@ -85,8 +85,10 @@ def build_workbook(schedule: Schedule, epochs: int):
                ] if schedule.batched else []
     columns = ["epoch", *(["batch"] if schedule.batched else []), *samples, *program.columns, *backward_rest]
     # Each batch size's formulas (a smaller last batch has its own); any ExportError comes before the file is begun.
-    templates = {size: _row_templates(schedule.program(step), columns, len(columns) - len(program.columns) - len(backward_rest))
-                 for size, step in {schedule.batch_size(step): step for step in range(1, schedule.steps_per_epoch + 1)}.items()}
+    given = len(columns) - len(program.columns) - len(backward_rest)  # epoch, batch and samples: numbers
+    # A full batch's formulas, and the last batch's (the same one, or a smaller one of its own).
+    templates = {schedule.batch_size(step): _row_templates(schedule.program(step), columns, given)
+                 for step in (1, schedule.steps_per_epoch)}
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET)
