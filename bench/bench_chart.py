@@ -24,6 +24,7 @@ from textual.app import App  # noqa: E402
 from tui_backprop.app.widgets.loss_chart import LossChart  # noqa: E402
 from tui_backprop.core.expr import format_number  # noqa: E402
 from tui_backprop.core.presets import excel  # noqa: E402
+from tui_backprop.core.batches import Schedule  # noqa: E402
 from tui_backprop.core.program import build_program  # noqa: E402
 from tui_backprop.core.sweep import SEED_RATES, sweep  # noqa: E402
 
@@ -77,7 +78,7 @@ async def widget_times(curves: dict, size: tuple[int, int]) -> tuple[float, floa
 def main() -> None:
     program = build_program(excel())
     history = {"E_total": program.run(program.net.start_env(), EPOCHS, "loss")[1]}
-    rates = {f"lr {format_number(rate)}": curve for rate, curve in sweep(program, SEED_RATES, EPOCHS).items()}
+    rates = {f"lr {format_number(rate)}": curve for rate, curve in sweep(Schedule(program.net, program), SEED_RATES, EPOCHS).items()}
     print(f"Loss chart redraw after {EPOCHS:,} epochs of history (median ms; target < {TARGET_MS:g} ms)")
     print(f"{'size':>7}  {'curves':>6}  {'un-thinned':>10}  {'cold':>7}  {'cached':>7}  {'un-thinned/cold':>15}")
     worst = 0.0

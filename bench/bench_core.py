@@ -25,7 +25,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from timing import best  # noqa: E402
 from tui_backprop.core import PRESETS, Stepper, build_program  # noqa: E402
+from tui_backprop.core.batches import Schedule  # noqa: E402
 from tui_backprop.core.sweep import SEED_RATES, sweep  # noqa: E402
 
 NET = PRESETS["excel"]()
@@ -79,15 +81,6 @@ def compiled_floor(source: str):
 
 floor_loss = compiled_floor(FLOOR_LOSS)
 floor_history = compiled_floor(FLOOR_HISTORY)
-
-
-def best(function, repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def best_interleaved(candidates: dict, rounds: int = REPEATS) -> dict[str, float]:
@@ -170,7 +163,7 @@ def main() -> None:
     print(f"fast vs numpy speed:       {numpy_ratio:6.1f}x faster (target > 1x)  {verdict(numpy_ratio > 1)}")
     print(f"fast vs trace speed:       {trace_ratio:6.0f}x faster")
 
-    sweep_seconds = best(lambda: sweep(program, SEED_RATES, 10_000))
+    sweep_seconds = best(lambda: sweep(Schedule(program.net, program), SEED_RATES, 10_000), REPEATS)
     print(f"sweep, 6 rates x 10,000 epochs: {sweep_seconds:.4f} s (target < 0.5 s)  {verdict(sweep_seconds < 0.5)}")
 
     process_epochs = 200_000

@@ -16,7 +16,6 @@ import contextlib
 import io
 import sys
 import tempfile
-import time
 from collections import ChainMap
 from pathlib import Path
 
@@ -24,21 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import openpyxl  # noqa: E402
 
+from timing import best  # noqa: E402
 from tui_backprop import cli  # noqa: E402
 from tui_backprop.core import build_program, load_network  # noqa: E402
 from tui_backprop.sheets.exercise import key_rows  # noqa: E402
 from tui_backprop.sheets.reader import read_table  # noqa: E402
 
 STUDENTS, RUNS = 300, 3
-
-
-def best(action) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def slipped(net, epochs: int) -> list[dict]:
@@ -85,8 +76,8 @@ def main() -> None:
                 assert cli.main(["grade", str(returned), "--key", str(course), "--out", str(root / "grades")]) == 0
             assert f"{STUDENTS} sheets" in out.getvalue()
 
-        reading = best(lambda: [read_table(path) for path in files])
-        grading = best(grade)
+        reading = best(lambda: [read_table(path) for path in files], RUNS)
+        grading = best(grade, RUNS)
         named = (root / "grades" / "class.csv").read_text(encoding="utf-8").count("a_h1 where a_h2 belongs")
     print(f"grade {STUDENTS} XLSX sheets (excel, 2 epochs, one slip each): {grading:.2f} s "
           f"({grading / STUDENTS * 1000:.1f} ms a sheet); target < 10 s")

@@ -14,34 +14,25 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import best  # noqa: E402
 from tui_backprop.core import PRESETS, Stepper  # noqa: E402
 from tui_backprop.core.session import load_session, save_session  # noqa: E402
 
 RUNS = 3
 
 
-def best(action) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def measure(title: str, stepper: Stepper) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "bench.session"
-        save = best(lambda: save_session(path, stepper))
-        load = best(lambda: load_session(path))
+        save = best(lambda: save_session(path, stepper), RUNS)
+        load = best(lambda: load_session(path), RUNS)
         size = os.path.getsize(path)
     print(f"{title}: save {save:.3f} s, load {load:.3f} s, file {size / 1e6:.1f} MB "
-          f"({len(stepper.history):,} epochs, {len(stepper._undo):,} undo records)")
+          f"({len(stepper.history):,} epochs, {len(stepper.snapshot().undo):,} undo records)")
 
 
 def main() -> None:
