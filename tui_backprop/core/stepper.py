@@ -231,10 +231,9 @@ class Stepper:
     def snapshot(self) -> Snapshot:
         return Snapshot(self.step, self.position, dict(self.values), list(self.done), self._row, list(self._undo))
 
-    def train(self, env: dict[str, float], steps: int, first: int | None = None):
-        """Whole steps on the fast path from step `first` (the next one by default): (env after them,
-        records of lr, parameters and E_total, a record a step)."""
-        first = len(self.history) + 1 if first is None else first
+    def train(self, env: dict[str, float], steps: int, first: int):
+        """Whole steps on the fast path from step `first`: (env after them, records of lr, parameters and
+        E_total, a record a step); how the history re-derives what it does not keep."""
         return self.schedule.train(self.trainer, env, first, steps, "history")
 
     @classmethod
