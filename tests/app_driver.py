@@ -80,3 +80,11 @@ def record_notifications(app) -> None:
         return shown(message, *args, **kwargs)
 
     app.notify = notify
+
+
+async def open_checked(app, pilot, path) -> None:
+    """`o` a path (a sheet is checked in a worker), and wait until what it opened is on screen."""
+    await press(pilot, "o")
+    await type_in(pilot, str(path))
+    await app.workers.wait_for_complete()
+    await pilot.pause()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from app_driver import drive, notifications, press, screen_text, type_in, widget_text
+from app_driver import drive, notifications, open_checked, press, screen_text, type_in, widget_text
 from textual import events
 
 from tui_backprop.app.rates import RatesScreen
@@ -551,10 +551,7 @@ def test_opening_a_student_sheet_marks_wrong_cells_and_jumps_to_the_first_mistak
         csv.writer(stream).writerows(rows)
 
     async def body(app, pilot):
-        await press(pilot, "o")
-        await type_in(pilot, str(sheet))
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_checked(app, pilot, sheet)
         last = app.stepper.last
         assert (last.epoch, last.symbol) == (2, "a_h1")
         marks = app.query_one(HistoryTable).marks

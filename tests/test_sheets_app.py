@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_driver import drive, press, type_in, widget_text
+from app_driver import drive, open_checked, widget_text
 from sheet_builder import slipped_run, write_sheet
 from tui_backprop.app.widgets.operation import OperationPanel
 from tui_backprop.core import PRESETS
@@ -14,10 +14,7 @@ def test_opening_a_sheet_shows_the_slip_in_the_operation_panel(tmp_path):
     sheet = write_sheet(tmp_path / "student.xlsx", program.columns, rows, title=True)
 
     async def body(app, pilot):
-        await press(pilot, "o")
-        await type_in(pilot, str(sheet))
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_checked(app, pilot, sheet)
         last = app.stepper.last
         assert (last.epoch, last.symbol) == (1, "dE_total/dw3")
         panel = widget_text(app, app.query_one(OperationPanel))
@@ -41,10 +38,7 @@ def test_opening_a_batched_sheet_goes_to_the_step_where_it_goes_wrong(tmp_path):
                                [["epoch", "batch", *schedule.program(1).columns], *rows]) + "\n", encoding="utf-8")
 
     async def body(app, pilot):
-        await press(pilot, "o")
-        await type_in(pilot, str(sheet))
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_checked(app, pilot, sheet)
         last = app.stepper.last  # w5 of a step is computed by the update of the step before
         assert (last.step, last.symbol) == (SPOILED_STEP - 1, SPOILED)
         assert "the first mistake starts at epoch 2 · batch 2, w5" in notifications(app)
