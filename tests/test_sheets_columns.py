@@ -70,7 +70,7 @@ def test_every_symbol_names_itself_and_no_spelling_names_another(name):
 def test_the_readme_table_of_column_names_is_the_one_made_from_the_alias_table():
     from tui_backprop.sheets.columns import alias_markdown
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "docs" / "command-line.md").read_text(encoding="utf-8")
     start = readme.index("<!-- column names:")
     start = readme.index("\n", start) + 1
     end = readme.index("<!-- end of column names -->")

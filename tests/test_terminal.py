@@ -43,8 +43,9 @@ def session(tmp_path):
 
 
 def start(name: str, status: Path, command: str) -> None:
-    # The shell writes the exit status where the test can read it after the app is gone.
-    tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", name, "-c", str(Path(__file__).parent.parent),
+    # The shell writes the exit status where the test can read it after the app is gone.  It starts in the
+    # test's own folder: the app saves a hang-up file in its working folder when the session is killed.
+    tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", name, "-c", str(status.parent),
          f"{command}; echo $? > {status}; sleep 30")
 
 

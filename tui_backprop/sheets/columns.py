@@ -48,8 +48,8 @@ EPOCH = "epoch"  # stands for the epoch column in a header's mapping
 BATCH = "batch"  # stands for the batch column, which only a batched network's sheet has
 MAX_EPOCH = 1_000_000  # the checker runs the network up to the last epoch named
 
-# The one table of column names: `check --help` and the README's table are made from it (a test
-# keeps the README in step).  {n} is a neuron's number (2_1 in deeper networks), {name} any
+# The one table of column names: `check --help` and docs/command-line.md's table are made from it (a test
+# keeps that page in step).  {n} is a neuron's number (2_1 in deeper networks), {name} any
 # neuron's name.  Every spelling also works inside a derivative and for one sample (h1[2]).
 ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("lr", ("η", "eta", "learning rate", "alpha", "α", "ղ")),  # ղ is seed 004's way of writing η
@@ -120,7 +120,7 @@ def ignored_marks_text() -> str:
 
 
 def alias_markdown() -> str:
-    """The README's section on column names, made from the table above."""
+    """docs/command-line.md's section on column names, made from the table above."""
     lines = [f"Column names: case, spaces and the marks `{ignored_marks_text()}` are ignored (so `H1out` is",
              "`h1_out`), and so is the d of a derivative. Every name below works for every neuron, weight and",
              "sample (`net_h2`, `∂E/∂w7`, `h1[2]`); without an epoch column, the rows are epochs 1, 2, 3, …", "",
