@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -15,3 +16,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Examples build and compile a program each; their time varies too much for a deadline.
 settings.register_profile("backprop", deadline=None)
 settings.load_profile("backprop")
+
+
+@pytest.fixture(autouse=True)
+def user_data_folder(tmp_path_factory, monkeypatch):
+    """Every test's user data folder (progress records, hang-up saves) is a temporary one of its own: no
+    test writes into the user's real folder.  Set in the environment, so the processes a test starts
+    (the CLI, the app in tmux given `env`) inherit it."""
+    from tui_backprop.user_data import ENVIRONMENT
+
+    folder = tmp_path_factory.mktemp("user-data")
+    monkeypatch.setenv(ENVIRONMENT, str(folder))
+    return folder
