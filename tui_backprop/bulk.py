@@ -37,7 +37,8 @@ def uses_numpy(program: Program) -> bool:
 
 
 def train(program: Program, env: dict[str, float], epochs: int, record: str = "loss") -> tuple[dict, array]:
-    """Like Program.run for record "loss" or "history", or "checkpoints", on the faster path for this network."""
+    """Like Program.run (records "loss", "history", "row", "values"), or record "checkpoints", on the faster
+    path for this network."""
     if not uses_numpy(program):
         if record == "checkpoints":
             env, records = program.run(env, epochs, "history")

@@ -63,7 +63,9 @@ class NumpyEpochs:
 
     def run_batches(self, batches, record: str) -> tuple[dict, array]:
         """An update step (`step`) on each of `batches` (inputs, targets, the loss's count) in turn, recorded
-        as `record` says: "loss", "history" or "checkpoints" (bulk.py describes them)."""
+        as `record` says: "loss", "history" or "checkpoints" (bulk.py describes them), "row" (every column
+        of the step's program: `train --csv`'s row) or "values" (every quantity of the step's program, by
+        its place: the trace of one step, as numpy computed it)."""
         if record == "loss":
             out = np.empty(len(batches))
             for n, batch in enumerate(batches):
@@ -87,6 +89,8 @@ class NumpyEpochs:
                     at += stride - 1
                 out[at] = self.step(*batch)
                 at += 1
+        elif record in ("row", "values"):
+            out = np.concatenate([self.laid_out(*batch, record) for batch in batches])
         else:
             raise ValueError(f"unknown record {record!r}")
         env = dict(self.env)
@@ -103,29 +107,79 @@ class NumpyEpochs:
         self.update(gradients, bias_gradients)
         return loss
 
-    def gradients(self, inputs: np.ndarray, targets: np.ndarray, count: int):
+    def laid_out(self, inputs: np.ndarray, targets: np.ndarray, count: int, record: str) -> np.ndarray:
+        """One update step as `step` takes it, its numbers laid out as the program of its batch lays out its
+        columns (record "row") or its quantities ("values"): per sample, each layer's sums and outputs and
+        the errors; E_total; per sample, each layer's slopes (dE/da, da/ds) and gradients, from the last
+        layer back; the gradients summed over the samples; the updated parameters."""
+        kept: dict = {}
+        before = self.flat.copy()
+        loss, gradients, bias_gradients = self.gradients(inputs, targets, count, kept)
+        self.update(gradients, bias_gradients)
+        net, samples = self.net, len(inputs)
+        forward = []
+        for layer, (total, out) in enumerate(zip(kept["sums"], kept["activations"][1:]), 1):
+            pair = (total, out)
+            forward.append(np.concatenate(pair, axis=1) if net.activations[layer - 1] == "softmax"
+                           else np.stack(pair, axis=2).reshape(samples, -1))
+        forward.append(kept["errors"])
+        summed = [g.ravel() for g in gradients]
+        if self.trains_bias:
+            summed += [np.array([g.sum()]) if net.bias == "shared" else g for g in bias_gradients]
+        if record == "row":
+            return np.concatenate([[self.lr], before, np.concatenate(forward, axis=1).ravel(), [loss], *summed])
+        # One sample's gradients are the gradients themselves: the very numbers the update took.
+        backward, one = [], samples == 1
+        for layer in range(net.depth, 0, -1):
+            delta = kept["deltas"][layer - 1]
+            if net.activations[layer - 1] == "softmax":
+                backward.append(delta)
+            else:
+                pair = np.broadcast_arrays(kept["firsts"][layer - 1], kept["slopes"][layer - 1])  # identity's slope: 1
+                backward.append(np.stack(pair, axis=2).reshape(samples, -1))
+            source = kept["activations"][layer - 1]
+            backward.append(gradients[layer - 1].reshape(1, -1) if one else
+                            (delta[:, :, None] * source[:, None, :]).reshape(samples, -1))
+            if self.trains_bias:
+                shared = net.bias == "shared"
+                backward.append(summed[net.depth + layer - 1].reshape(1, -1) if one else
+                                delta.sum(axis=1, keepdims=True) if shared else delta)
+        parts = [np.concatenate(forward, axis=1).ravel(), [loss], np.concatenate(backward, axis=1).ravel()]
+        return np.concatenate(parts + ([] if one else summed) + [self.flat[:len(self.program.trained)]])
+
+    def gradients(self, inputs: np.ndarray, targets: np.ndarray, count: int, kept: dict | None = None):
         """Forward, E_total and backward over a batch (a row a sample; `count` is the loss's averaging
-        count): E_total (of the forward pass) and every gradient."""
+        count): E_total (of the forward pass) and every gradient.  `kept`, if given, is filled with
+        what `laid_out` shows: each layer's sums, activations, dE/da, da/ds and δ = dE/ds, and the errors."""
         net = self.net
-        activations = [inputs]
+        activations, sums = [inputs], []
         for layer, (w, b) in enumerate(zip(self.weights, self.biases), 1):
             total = activations[-1] @ w.T
             if b is not None:
                 total += b
+            sums.append(total)
             activations.append(_activate(net.activations[layer - 1], total))
         a, t = activations[-1], targets
-        loss = float(_error(net.loss, a, t, count).sum())
+        errors = _error(net.loss, a, t, count)
+        loss = float(errors.sum())
+        firsts, slopes, deltas = [None] * net.depth, [None] * net.depth, [None] * net.depth
         if net.loss == "cce":
             delta = (a * t.sum(axis=1, keepdims=True) - t) / count
         else:
-            delta = _loss_slope(net.loss, a, t, count) * _slope(net.activations[-1], a)
+            firsts[-1], slopes[-1] = _loss_slope(net.loss, a, t, count), _slope(net.activations[-1], a)
+            delta = firsts[-1] * slopes[-1]
         gradients, bias_gradients = [None] * net.depth, [None] * net.depth
         for layer in range(net.depth, 0, -1):
+            deltas[layer - 1] = delta
             gradients[layer - 1] = delta.T @ activations[layer - 1]
             if self.trains_bias:
                 bias_gradients[layer - 1] = delta.sum(axis=0)
             if layer > 1:
-                delta = (delta @ self.weights[layer - 1]) * _slope(net.activations[layer - 2], activations[layer - 1])
+                first, slope = delta @ self.weights[layer - 1], _slope(net.activations[layer - 2], activations[layer - 1])
+                firsts[layer - 2], slopes[layer - 2] = first, slope
+                delta = first * slope
+        if kept is not None:
+            kept.update(sums=sums, activations=activations, errors=errors, firsts=firsts, slopes=slopes, deltas=deltas)
         return loss, gradients, bias_gradients
 
     def update(self, gradients, bias_gradients) -> None:

@@ -288,20 +288,22 @@ def run_train(args) -> int:
         rates += [rate for rate in SEED_RATES if rate not in rates]
     rates = rates or [net.lr]
     schedule = Schedule(net)
+    # One run, one trainer: the summary, the CSV, the plot and the decision boundary all come from the
+    # path bulk.train picks for this network (numpy for a large one), so they show the same numbers.
+    from .bulk import train as trainer  # numpy only when the network needs it
+
     if args.xlsx is not None:
         write_xlsx(net, rates, args.epochs, args.xlsx)
     if args.csv is not None:
-        write_csv(schedule, rates, args.epochs, args.csv)
+        write_csv(schedule, rates, args.epochs, args.csv, trainer)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-    from . import bulk  # numpy, for large networks: after the lines that need no numpy
-
     if net.test_samples:
-        runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.train) for rate in rates}
+        runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), trainer) for rate in rates}
         curves = {rate: curve for rate, (curve, _) in runs.items()}
         tests = {rate: test for rate, (_, test) in runs.items()}
     else:
-        curves, tests = sweep(schedule, rates, args.epochs, train=bulk.train), None
+        curves, tests = sweep(schedule, rates, args.epochs, train=trainer), None
     print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
@@ -309,7 +311,7 @@ def run_train(args) -> int:
 
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
         if net.sizes[0] == 2:
-            print(plot_boundary(net, rates[0], args.epochs, bulk.train))
+            print(plot_boundary(net, rates[0], args.epochs, trainer))
     return EXIT_OK
 
 
@@ -359,18 +361,19 @@ def summary_table(curves: dict, epochs: int, tests: dict | None = None) -> str:
     return "\n".join(text + notes)
 
 
-def write_csv(schedule: Schedule, rates, epochs: int, path: str) -> None:
+def write_csv(schedule: Schedule, rates, epochs: int, path: str, trainer) -> None:
     """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients,
     and test_E_total (the test samples' E_total with the epoch's starting parameters) when there are test samples.
     With batches, one row per update step, its batch in a column after the epoch (forward values and
-    E_total are the batch's; a smaller last batch has nan for the samples it lacks)."""
+    E_total are the batch's; a smaller last batch has nan for the samples it lacks).  Trained by `trainer`,
+    as the summary is."""
     net, program = schedule.net, schedule.program(1)
     test = net.test_samples
     at = [program.columns.index(p) for p in program.parameters]
 
     def rows():
         for rate in rates:
-            for step, row in schedule.rows(dict(net.start_env(), lr=float(rate)), epochs * schedule.steps_per_epoch):
+            for step, row in schedule.rows(trainer, dict(net.start_env(), lr=float(rate)), epochs * schedule.steps_per_epoch):
                 epoch, batch = schedule.place(step)
                 row = [batch, *row] if schedule.batched else list(row)
                 if test:

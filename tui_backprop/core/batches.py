@@ -144,17 +144,17 @@ class Schedule:
         env, losses = self.train(trainer, env, self.step(first_epoch), epochs * self.steps_per_epoch, "loss")
         return env, self.epoch_losses(losses)
 
-    def rows(self, env: dict[str, float], steps: int, chunk: int = 10_000):
-        """Every column of the next `steps` steps from step 1 (a row each, in the columns of a full batch)."""
+    def rows(self, trainer, env: dict[str, float], steps: int, chunk: int = 1_000_000):
+        """Every column of the next `steps` steps from step 1 (a row each, in the columns of a full batch),
+        trained by `trainer` (as in `train`): the run's numbers, whichever path trains it.  At most about
+        `chunk` numbers are made at a time (a row of a 100-100-100 network with 16 samples holds 48,202)."""
         program = self.program(1)
         done = 0
         while done < steps:
-            count = 1 if self.batched else min(chunk, steps - done)
+            count = 1 if self.batched else min(max(1, chunk // len(program.columns)), steps - done)
             step = done + 1
-            if self.batched:
-                env = {**env, **self.samples_env(step)}
             here = self.program(step)
-            env, out = here.run(env, count, "row")
+            env, out = self.train(trainer, env, step, count, "row")
             for k in range(count):
                 row = out[k * len(here.columns) : (k + 1) * len(here.columns)]
                 yield step + k, row if here is program else aligned(program.columns, here.columns, row)

@@ -32,14 +32,15 @@ CHECKPOINT_EVERY = 64
 
 class History:
     def __init__(self, program: Program, train=None, schedule: Schedule | None = None):
-        """`train(env, steps, first)` -> (env, records of lr, parameters, E_total) is how runs were trained
-        and how the steps between checkpoints are re-derived: the same path gives the same bits (numpy's,
-        for a large network; by default the program's own compiled loop).  `program` is the program of a
-        full batch: its columns are the history's."""
+        """`train(env, steps, first, record="history")` -> (env, records of lr, parameters, E_total) is how
+        runs were trained, how the steps between checkpoints are re-derived and how a row is made (record
+        "row"): the same path gives the same bits (numpy's, for a large network; by default the program's
+        own compiled loop), so a row shows the numbers of the run that made it.  `program` is the program
+        of a full batch: its columns are the history's."""
         self.program = program
         self.schedule = schedule or Schedule(program.net, program)
-        self.train = train or (lambda env, steps, first: self.schedule.train(
-            lambda p, e, n, r: p.run(e, n, r), env, first, steps, "history"))
+        self.train = train or (lambda env, steps, first, record="history": self.schedule.train(
+            lambda p, e, n, r: p.run(e, n, r), env, first, steps, record))
         self.stride = len(program.parameters) + 2  # a record: lr, parameters, E_total
         self._losses = array("d")
         # The first epoch of each checkpoint, and its lr and parameters (stride - 1 numbers each).
@@ -223,9 +224,8 @@ class History:
             raise IndexError(f"epoch {epoch} is not in the history (1..{len(self)})")
         if epoch in self.exact_rows:
             return self.exact_rows[epoch]
-        program = self.schedule.program(epoch)
-        _, out = program.run(self.start_env(epoch), 1, "row")
-        return self.aligned(program, out)
+        _, out = self.train(self.start_env(epoch), 1, epoch, "row")
+        return self.aligned(self.schedule.program(epoch), out)
 
     def aligned(self, program: Program, row) -> list[float]:
         """A row of `program`'s columns in the history's columns: a smaller last batch lacks some (nan)."""

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -30,7 +31,13 @@ from .network import Names, Network
 
 FORWARD, BACKWARD, UPDATE = "forward", "backward", "update"
 PHASES = (FORWARD, BACKWARD, UPDATE)
-SEGMENTS_KEPT = 256  # built segments kept: a few hundred small lists, whatever the network's size
+SEGMENTS_KEPT = 32  # built segments kept: at 100-100-100 × 93 a segment of sums over the samples is about 1 MB
+# Symbols whose place is kept once found: a step reads each value by its symbol, and the stepper keeps a
+# large epoch's values by place (stepper.py); a layer's outputs are read by every neuron of the next.
+POSITIONS_KEPT = 4096
+# Segments whose symbols' places are kept (the symbols only): a sum over the samples reads one value from
+# each sample's segment, up to 93 of them.
+OFFSETS_KEPT = 256
 ROUTES_NAMED = 6  # a sentence of why names each route up to this many, and counts them beyond
 
 
@@ -107,6 +114,8 @@ class Program:
         self._by_key = {segment.key: n for n, segment in enumerate(self.segments)}
         self._built: OrderedDict[int, list[Quantity]] = OrderedDict()
         self._last: tuple[int, int, list[Quantity]] = (0, 0, [])  # (start, end, quantities) of the segment last found
+        self._positions: dict[str, int | None] = {}  # symbol -> position, as found (at most POSITIONS_KEPT)
+        self._offsets: OrderedDict[int, dict[str, int]] = OrderedDict()  # a built segment's symbols -> their offsets
         self.quantities = Quantities(self)
         self.index = SymbolIndex(self)
         self.parameters = self.names.weights + self.names.biases
@@ -157,8 +166,29 @@ class Program:
 
     def position(self, symbol: str) -> int | None:
         """Where the epoch computes `symbol` (updates excluded: a parameter is computed by its update)."""
+        try:
+            return self._positions[symbol]
+        except KeyError:
+            pass
         key = self.names.locate(symbol)
-        return self._find(key, lambda q: q.symbol == symbol) if key else None
+        n = self._by_key.get(key) if key else None
+        found = None
+        if n is not None:
+            segment = self.segments[n]
+            offsets = self._offsets.get(n)
+            if offsets is None:
+                symbols = segment.symbols or [q.symbol for q in self.segment_quantities(n)]
+                offsets = self._offsets[n] = {name: k for k, name in enumerate(symbols)}
+                if len(self._offsets) > OFFSETS_KEPT:
+                    self._offsets.popitem(last=False)
+            else:
+                self._offsets.move_to_end(n)
+            offset = offsets.get(symbol)
+            found = None if offset is None else segment.start + offset
+        if len(self._positions) >= POSITIONS_KEPT:
+            self._positions.clear()
+        self._positions[symbol] = found
+        return found
 
     def update_position(self, parameter: str) -> int | None:
         """Where the epoch updates `parameter`, if it is trained."""
@@ -209,9 +239,25 @@ class Program:
         return self.compiled(record)
 
     def run(self, env: dict[str, float], epochs: int, record: str = "loss"):
-        from array import array
+        """`runner(record)`'s epochs from `env`: (the env after them, what they recorded); record "values"
+        is one epoch's every quantity (`step_values`)."""
+        if record == "values":
+            return self.step_values(env) if epochs == 1 else None
         out = array("d")
         return self.runner(record)(env, epochs, out), out
+
+    def step_values(self, env: dict[str, float]) -> tuple[dict[str, float], array]:
+        """One epoch from `env`, every quantity evaluated in turn as the trace evaluates it (so to the same
+        bits), without a trace's records: (the env after its updates, every quantity's value by its place)."""
+        values = StepValues(dict(env), array("d"), self)
+        free, computed = values.free, values.computed
+        for n in range(len(self)):
+            q = self.quantity(n)
+            value = q.expr.evaluate(values)
+            computed.append(value)
+            if q.symbol in free:
+                free[q.symbol] = value
+        return free, computed
 
     @property
     def loss_function(self):
@@ -255,6 +301,56 @@ class Quantities(Sequence):
     def __iter__(self):
         for n in range(len(self.program.segments)):
             yield from self.program.segment_quantities(n)
+
+
+class StepValues(Mapping):
+    """A step's numbers by symbol: the free symbols (lr, the parameters, the samples: a quantity that
+    updates one writes it here) in a dict, and the values the step has computed so far in an array, by
+    their place in the step.  A large network's epoch computes up to 2,000,000 values: in a dict they took
+    about 300 bytes each (a key string, a float and a slot, with the heap fragmented around them), in the
+    array 8."""
+
+    __slots__ = ("free", "computed", "program")
+
+    def __init__(self, free: dict[str, float], computed: array, program: Program):
+        self.free, self.computed, self.program = free, computed, program
+
+    def __getitem__(self, symbol: str) -> float:
+        try:
+            return self.free[symbol]
+        except KeyError:
+            n = self.program.position(symbol) if isinstance(symbol, str) else None
+            if n is not None and n < len(self.computed):
+                return self.computed[n]
+            raise KeyError(symbol) from None
+
+    def get(self, symbol: str, default=None):
+        try:
+            return self[symbol]
+        except KeyError:
+            return default
+
+    def __contains__(self, symbol) -> bool:
+        return self.get(symbol, self) is not self
+
+    def __iter__(self):
+        yield from self.free
+        free, quantity = self.free, self.program.quantity
+        for n in range(len(self.computed)):
+            symbol = quantity(n).symbol
+            if symbol not in free:
+                yield symbol
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __eq__(self, other) -> bool:
+        # The free symbols first: they differ far more often, and a large step's computed values are many.
+        if isinstance(other, StepValues) and (self.free != other.free or len(self.computed) != len(other.computed)):
+            return False
+        return super().__eq__(other)
+
+    __hash__ = None
 
 
 class SymbolIndex:
