@@ -69,7 +69,7 @@ class LinePanel(ScrollView, can_focus=False):
         self._styles: dict[str, Style] = {}  # span styles, resolved
         self._base_style: Style | None = None
         self._drawn_for: Size | None = None  # the viewport the lines were drawn for; None: draw afresh
-        self._kept_height: tuple[Size | None, int] = (None, 0)  # (viewport, lines): see keeps_height
+        self._kept_height: tuple[Size | None, int] = (None, 0)  # (the panel's size, lines): see keeps_height
         # What to keep in sight, in lines and columns: the current entry, with what heads it if that fits.
         self.spot: Region | None = None
 
@@ -158,10 +158,10 @@ class LinePanel(ScrollView, can_focus=False):
         if widest is None:
             widest = max((line.cell_len for line in self._lines), default=0)
         height = len(self._lines)
-        if self.keeps_height:
+        if self.keeps_height:  # kept for the panel's place on screen, which its scrollbar does not change
             kept_for, kept = self._kept_height
-            height = max(height, kept) if kept_for == size else height
-            self._kept_height = (size, height)
+            height = max(height, kept) if kept_for == self.region.size else height
+            self._kept_height = (self.region.size, height)
         beyond = widest > size.width or height > size.height
         self.virtual_size = Size(max(widest, size.width), max(height, size.height)) if beyond else Size(0, 0)
         return old
