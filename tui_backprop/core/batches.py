@@ -144,14 +144,14 @@ class Schedule:
         env, losses = self.train(trainer, env, self.step(first_epoch), epochs * self.steps_per_epoch, "loss")
         return env, self.epoch_losses(losses)
 
-    def rows(self, trainer, env: dict[str, float], steps: int, chunk: int = 1_000_000):
+    def rows(self, trainer, env: dict[str, float], steps: int, chunk: int = 10_000, numbers: int = 1_000_000):
         """Every column of the next `steps` steps from step 1 (a row each, in the columns of a full batch),
-        trained by `trainer` (as in `train`): the run's numbers, whichever path trains it.  At most about
-        `chunk` numbers are made at a time (a row of a 100-100-100 network with 16 samples holds 48,202)."""
+        trained by `trainer` (as in `train`): the run's numbers, whichever path trains it.  At most `chunk`
+        steps and about `numbers` numbers at a time (a row of 100-100-100 with 16 samples holds 48,202)."""
         program = self.program(1)
         done = 0
         while done < steps:
-            count = 1 if self.batched else min(max(1, chunk // len(program.columns)), steps - done)
+            count = 1 if self.batched else min(chunk, max(1, numbers // len(program.columns)), steps - done)
             step = done + 1
             here = self.program(step)
             env, out = self.train(trainer, env, step, count, "row")
