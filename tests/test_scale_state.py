@@ -101,3 +101,15 @@ def test_r_takes_its_last_epoch_from_the_fast_path_untraced(monkeypatch):
     monkeypatch.undo()
     stepper.previous()
     assert stepper.pristine
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_every_quantity_is_named_without_being_built(seed):
+    """A large step's values are kept by place and read by name: the places come from the names alone."""
+    from test_engine_scale import random_network
+    from tui_backprop.core import build_program
+
+    program = build_program(random_network(seed, max_size=4, max_samples=3))
+    built = [q.symbol for q in program.quantities]
+    named = build_program(program.net)
+    assert [named.symbol(n) for n in range(len(named))] == built

@@ -65,7 +65,12 @@ class NumpyEpochs:
         """An update step (`step`) on each of `batches` (inputs, targets, the loss's count) in turn, recorded
         as `record` says: "loss", "history" or "checkpoints" (bulk.py describes them), "row" (every column
         of the step's program: `train --csv`'s row) or "values" (every quantity of the step's program, by
-        its place: the trace of one step, as numpy computed it)."""
+        its place: the trace of one step, as numpy computed it).  An overflow gives the number it gives (inf,
+        nan), as in the core: numpy is told once here, not in every step (each time costs a few µs)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._run_batches(batches, record)
+
+    def _run_batches(self, batches, record: str) -> tuple[dict, array]:
         if record == "loss":
             out = np.empty(len(batches))
             for n, batch in enumerate(batches):
@@ -191,21 +196,21 @@ class NumpyEpochs:
 
 
 def _activate(name: str, total: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):
-        if name == "sigmoid":
-            out = 1.0 / (1.0 + np.exp(-total))
-            deep = total <= -708.0  # where the core takes e^x itself, as 1/(1 + e^−x) would overflow
-            if deep.any():
-                out[deep] = np.exp(total[deep])
-            return out
-        if name == "tanh":
-            return np.tanh(total)
-        if name == "relu":
-            return np.where(total <= 0.0, 0.0, total)
-        if name == "softmax":
-            shifted = np.exp(total - total.max(axis=1, keepdims=True))
-            return shifted / shifted.sum(axis=1, keepdims=True)
-        return total
+    """A layer's outputs from its sums (under run_batches' errstate: an overflow is the number it gives)."""
+    if name == "sigmoid":
+        out = 1.0 / (1.0 + np.exp(-total))
+        if not total.min() > -708.0:  # (a NaN among them says so too) where the core takes e^x itself,
+            deep = total <= -708.0  # as 1/(1 + e^−x) would overflow
+            out[deep] = np.exp(total[deep])
+        return out
+    if name == "tanh":
+        return np.tanh(total)
+    if name == "relu":
+        return np.where(total <= 0.0, 0.0, total)
+    if name == "softmax":
+        shifted = np.exp(total - total.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+    return total
 
 
 def _slope(name: str, out: np.ndarray) -> np.ndarray | float:
@@ -224,14 +229,12 @@ def _clip(x: np.ndarray) -> np.ndarray:
 
 
 def _error(loss: str, a: np.ndarray, t: np.ndarray, count: int) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):
-        if loss == "half_sse":
-            return 0.5 * (t - a) * (t - a)
-        if loss == "mse":
-            return (t - a) * (t - a) / count
-        if loss == "bce":
-            return -(t * np.log(_clip(a)) + (1.0 - t) * np.log(_clip(1.0 - a))) / count
-        return -(t * np.log(_clip(a))) / count
+    if loss in ("half_sse", "mse"):
+        gap = t - a
+        return 0.5 * gap * gap if loss == "half_sse" else gap * gap / count
+    if loss == "bce":
+        return -(t * np.log(_clip(a)) + (1.0 - t) * np.log(_clip(1.0 - a))) / count
+    return -(t * np.log(_clip(a))) / count
 
 
 def _loss_slope(loss: str, a: np.ndarray, t: np.ndarray, count: int) -> np.ndarray:

@@ -102,6 +102,7 @@ class Segment:
     key: tuple
     build: Callable[[], list[Quantity]]
     symbols: tuple[str, ...] = ()  # forward segments name their symbols without building anything
+    names: Callable[[], tuple[str, ...]] | None = None  # and the others, when asked: the names alone, no expression
 
 
 class Program:
@@ -114,6 +115,7 @@ class Program:
         self._by_key = {segment.key: n for n, segment in enumerate(self.segments)}
         self._built: OrderedDict[int, list[Quantity]] = OrderedDict()
         self._last: tuple[int, int, list[Quantity]] = (0, 0, [])  # (start, end, quantities) of the segment last found
+        self._named: tuple[int, tuple[str, ...]] = (-1, ())  # (segment, its symbols) last named
         self._positions: dict[str, int | None] = {}  # symbol -> position, as found (at most POSITIONS_KEPT)
         self._offsets: OrderedDict[int, dict[str, int]] = OrderedDict()  # a built segment's symbols -> their offsets
         self.quantities = Quantities(self)
@@ -128,6 +130,7 @@ class Program:
         # The spreadsheet layout of the worked examples: one row per epoch.
         self.columns = ["lr", *self.parameters, *self.forward_symbols, *(Names.grad(p) for p in self.trained)]
         self._compiled: dict[str, object] = {}
+        self._column_places: list[int | None] | None = None
 
     def __len__(self) -> int:
         return self.segments[-1].start + self.segments[-1].length
@@ -157,6 +160,48 @@ class Program:
     def evaluate(self, n: int, values: dict[str, float]) -> float:
         return self.quantity(n).expr.evaluate(values)
 
+    def segment_symbols(self, n: int) -> tuple[str, ...]:
+        """The symbols of segment n, named without building its quantities where it can be."""
+        if self._named[0] != n:
+            segment = self.segments[n]
+            symbols = segment.symbols or (segment.names() if segment.names else
+                                          tuple(q.symbol for q in self.segment_quantities(n)))
+            self._named = (n, symbols)
+        return self._named[1]
+
+    @property
+    def column_places(self) -> list[int | None]:
+        """Where the epoch computes each of `columns` (None for a free symbol, read as it stands): the
+        forward values from the start, the gradients found by name from the end of the backward pass."""
+        if self._column_places is None:
+            places = {symbol: n for n, symbol in enumerate(self.forward_symbols)}
+            free = set(self.free)
+            wanted = {column for column in self.columns if column not in free and column not in places}
+            n = bisect_right(self._starts, self.phase_bounds(BACKWARD)[1] - 1) - 1
+            while wanted and n >= 0 and self.segments[n].phase == BACKWARD:
+                for offset, symbol in enumerate(self.segment_symbols(n)):
+                    if symbol in wanted:
+                        places[symbol] = self.segments[n].start + offset
+                        wanted.discard(symbol)
+                n -= 1
+            self._column_places = [places.get(column) for column in self.columns]
+        return self._column_places
+
+    def symbol(self, n: int) -> str:
+        """The symbol quantity n computes, without building it."""
+        segment = bisect_right(self._starts, n) - 1
+        return self.segment_symbols(segment)[n - self._starts[segment]]
+
+    def symbols(self, start: int, end: int):
+        """(place, symbol) of the quantities from `start` up to `end`, named a segment at a time."""
+        n = bisect_right(self._starts, start) - 1
+        while n < len(self.segments) and self._starts[n] < end:
+            first = self._starts[n]
+            for place, symbol in enumerate(self.segment_symbols(n), first):
+                if start <= place < end:
+                    yield place, symbol
+            n += 1
+
     @property
     def evaluators(self) -> "Evaluators":
         return Evaluators(self)
@@ -177,8 +222,7 @@ class Program:
             segment = self.segments[n]
             offsets = self._offsets.get(n)
             if offsets is None:
-                symbols = segment.symbols or [q.symbol for q in self.segment_quantities(n)]
-                offsets = self._offsets[n] = {name: k for k, name in enumerate(symbols)}
+                offsets = self._offsets[n] = {name: k for k, name in enumerate(self.segment_symbols(n))}
                 if len(self._offsets) > OFFSETS_KEPT:
                     self._offsets.popitem(last=False)
             else:
@@ -335,10 +379,8 @@ class StepValues(Mapping):
 
     def __iter__(self):
         yield from self.free
-        free, quantity = self.free, self.program.quantity
-        for n in range(len(self.computed)):
-            symbol = quantity(n).symbol
-            if symbol not in free:
+        for _, symbol in self.program.symbols(0, len(self.computed)):
+            if symbol not in self.free:
                 yield symbol
 
     def __len__(self) -> int:
@@ -406,8 +448,11 @@ class _Builder:
         self.segments: list[Segment] = []
         self.at = 0
 
-    def segment(self, phase: str, key: tuple, length: int, build, *args, symbols: tuple[str, ...] = ()) -> None:
-        self.segments.append(Segment(self.at, length, phase, key, partial(build, *args), symbols))
+    def segment(self, phase: str, key: tuple, length: int, build, *args, symbols: tuple[str, ...] = (),
+                names=None) -> None:
+        """A segment of `length` quantities that `build(*args)` builds, named by `symbols` or by `names(*args)`."""
+        self.segments.append(Segment(self.at, length, phase, key, partial(build, *args), symbols,
+                                     partial(names, *args) if names else None))
         self.at += length
 
     def plan(self) -> list[Segment]:
@@ -434,21 +479,44 @@ class _Builder:
             for layer in range(depth, 0, -1):
                 slopes = 1 if net.activations[layer - 1] == "softmax" else 2
                 for j in range(sizes[layer]):
-                    self.segment(BACKWARD, ("slope", s, layer, j), slopes, self.neuron_backward, s, layer, j)
+                    self.segment(BACKWARD, ("slope", s, layer, j), slopes, self.neuron_backward, s, layer, j,
+                                 names=self.slope_names)
                 for j in range(sizes[layer]):
-                    self.segment(BACKWARD, ("gradient", s, layer, j), sizes[layer - 1], self.weight_gradients, s, layer, j)
+                    self.segment(BACKWARD, ("gradient", s, layer, j), sizes[layer - 1], self.weight_gradients, s, layer, j,
+                                 names=self.gradient_names)
                 if trains_bias:
                     count = 1 if net.bias == "shared" else sizes[layer]
-                    self.segment(BACKWARD, ("bias gradient", s, layer), count, self.bias_gradients, s, layer)
+                    self.segment(BACKWARD, ("bias gradient", s, layer), count, self.bias_gradients, s, layer,
+                                 names=self.bias_gradient_names)
         groups = [(("gradient", layer, j), sizes[layer - 1]) for layer in range(1, depth + 1) for j in range(sizes[layer])]
         if trains_bias:
             groups += [(("bias gradient", layer), 1 if net.bias == "shared" else sizes[layer]) for layer in range(1, depth + 1)]
         if self.n.multi_sample:
             for key, length in groups:
-                self.segment(BACKWARD, ("sample sum",) + key, length, self.sample_sums, key)
+                self.segment(BACKWARD, ("sample sum",) + key, length, self.sample_sums, key, names=self.sample_sum_names)
         for key, length in groups:
-            self.segment(UPDATE, ("update",) + key, length, self.updates, key)
+            self.segment(UPDATE, ("update",) + key, length, self.updates, key, names=self.update_names)
         return self.segments
+
+    # -- the symbols of a segment, named as its quantities name them -------------
+    def slope_names(self, s: int, layer: int, j: int) -> tuple[str, ...]:
+        n, neuron, suffix = self.n, self.n.neuron(layer, j), self.n.suffix(s)
+        if self.net.activations[layer - 1] == "softmax":
+            return (Names.grad(neuron, suffix),)
+        return Names.grad(n.output(layer, j, s)), f"da_{neuron}/d{neuron}{suffix}"
+
+    def gradient_names(self, s: int, layer: int, j: int) -> tuple[str, ...]:
+        suffix = self.n.suffix(s)
+        return tuple(f"dE_total/d{weight}{suffix}" for weight in self.n.weight_at[layer][j])
+
+    def bias_gradient_names(self, s: int, layer: int) -> tuple[str, ...]:
+        return tuple(Names.grad(bias, self.n.suffix(s)) for bias in self.group_parameters(("bias gradient", layer)))
+
+    def sample_sum_names(self, key: tuple) -> tuple[str, ...]:
+        return tuple(Names.grad(param) for param in self.group_parameters(key))
+
+    def update_names(self, key: tuple) -> tuple[str, ...]:
+        return tuple(self.group_parameters(key))
 
     # -- forward ----------------------------------------------------------
     def weighted_sum(self, s: int, layer: int, j: int) -> Quantity:

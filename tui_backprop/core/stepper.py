@@ -208,7 +208,6 @@ class Stepper:
         self.net = net
         self.schedule = Schedule(net, program)
         self.trainer = trainer or (lambda program, env, epochs, record: program.run(env, epochs, record))
-        self._row_slots: dict[Program, list[int | None]] = {}  # each program's columns: a place, or None if free
         self.reset()
 
     def reset(self) -> None:
@@ -405,7 +404,7 @@ class Stepper:
         n = self.position - 1
         values = self.values
         values.computed.pop()
-        symbol = self.program.quantity(n).symbol
+        symbol = self.program.symbol(n)
         if symbol in values.free:
             values.free[symbol] = self._changes[symbol].pop()[1]
         if n <= self._first_update:
@@ -519,8 +518,7 @@ class Stepper:
         self.position = self._count
         self._moves += 1
         self._row = self._current_row()  # before the updates below: the parameters the step computed with
-        for n in range(self._first_update, self._count):
-            symbol = self.program.quantity(n).symbol
+        for n, symbol in self.program.symbols(self._first_update, self._count):
             if symbol in free:
                 self._changes.setdefault(symbol, []).append((n + 1, free[symbol]))
                 free[symbol] = computed[n]
@@ -556,12 +554,9 @@ class Stepper:
     def _current_row(self) -> list[float]:
         """The step's history row (the columns of `train --csv`), from the values as they stand."""
         program, values = self.program, self.values
-        slots = self._row_slots.get(program)
-        if slots is None:  # where each column's value is: a free symbol, or a place in the step
-            slots = self._row_slots[program] = [None if column in self._free else program.position(column)
-                                                for column in program.columns]
         free, computed = values.free, values.computed
-        row = [free[column] if slot is None else computed[slot] for column, slot in zip(program.columns, slots)]
+        row = [free[column] if place is None else computed[place]
+               for column, place in zip(program.columns, program.column_places)]
         return self.history.aligned(program, row)
 
     def _samples(self) -> dict[str, float]:
@@ -668,7 +663,7 @@ class Stepper:
                                               state.step - 1 + (n == count)))
                     edit = next(edits, None)
                 if n < end:
-                    symbol = program.quantity(n).symbol
+                    symbol = program.symbol(n)
                     old = _old_value(state, symbol, n) if symbol in state.values.free else MISSING
                     records.append(UndoRecord("op", ((symbol, old),), state.step, n, None, row, state.step - 1))
             if leaving is None:
