@@ -32,9 +32,10 @@ from .network import Names, Network
 FORWARD, BACKWARD, UPDATE = "forward", "backward", "update"
 PHASES = (FORWARD, BACKWARD, UPDATE)
 SEGMENTS_KEPT = 32  # built segments kept: at 100-100-100 × 93 a segment of sums over the samples is about 1 MB
-# Symbols whose place is kept once found: a step reads each value by its symbol, and the stepper keeps a
-# large epoch's values by place (stepper.py); a layer's outputs are read by every neuron of the next.
-POSITIONS_KEPT = 4096
+# Symbols whose place is kept once found or computed: a step reads each value by its symbol, and the
+# stepper keeps a large epoch's values by place (stepper.py); a layer's outputs are read by every neuron
+# of the next, a neuron's slopes by every gradient into it.  About 8 MB at most.
+POSITIONS_KEPT = 65_536
 # Segments whose symbols' places are kept (the symbols only): a sum over the samples reads one value from
 # each sample's segment, up to 93 of them.
 OFFSETS_KEPT = 256
@@ -116,7 +117,8 @@ class Program:
         self._built: OrderedDict[int, list[Quantity]] = OrderedDict()
         self._last: tuple[int, int, list[Quantity]] = (0, 0, [])  # (start, end, quantities) of the segment last found
         self._named: tuple[int, tuple[str, ...]] = (-1, ())  # (segment, its symbols) last named
-        self._positions: dict[str, int | None] = {}  # symbol -> position, as found (at most POSITIONS_KEPT)
+        # symbol -> position, as found or noted (at most POSITIONS_KEPT): read it before asking `position`
+        self.places: dict[str, int | None] = {}
         self._offsets: OrderedDict[int, dict[str, int]] = OrderedDict()  # a built segment's symbols -> their offsets
         self.quantities = Quantities(self)
         self.index = SymbolIndex(self)
@@ -131,9 +133,22 @@ class Program:
         self.columns = ["lr", *self.parameters, *self.forward_symbols, *(Names.grad(p) for p in self.trained)]
         self._compiled: dict[str, object] = {}
         self._column_places: list[int | None] | None = None
+        self._blocks = self._sample_blocks()
 
     def __len__(self) -> int:
         return self.segments[-1].start + self.segments[-1].length
+
+    def _sample_blocks(self) -> tuple[int, int] | None:
+        """How far apart two samples' quantities are in the forward and in the backward pass (None for
+        one sample): the distance between the first segments of samples 1 and 2 in each."""
+        if not self.names.multi_sample:
+            return None
+        starts = {}
+        for segment in self.segments:
+            key = segment.key
+            if len(key) > 1 and key[1] in (0, 1) and (segment.phase, key[1]) not in starts:
+                starts[segment.phase, key[1]] = segment.start
+        return (starts[FORWARD, 1] - starts[FORWARD, 0], starts[BACKWARD, 1] - starts[BACKWARD, 0])
 
     # -- the quantities, built on demand ------------------------------------
     def segment_quantities(self, n: int) -> list[Quantity]:
@@ -212,9 +227,20 @@ class Program:
     def position(self, symbol: str) -> int | None:
         """Where the epoch computes `symbol` (updates excluded: a parameter is computed by its update)."""
         try:
-            return self._positions[symbol]
+            return self.places[symbol]
         except KeyError:
             pass
+        if self._blocks and symbol[-1:] == "]":
+            # Every sample's quantities are laid out alike, a block a sample in each pass: sample s's
+            # symbol is sample 1's, s − 1 blocks on (a sum over 93 samples reads 93 of them, once each).
+            at = symbol.rfind("[")
+            sample = symbol[at + 1:-1]
+            if sample.isdigit() and sample not in ("0", "1") and str(int(sample)) == sample:
+                first = self.position(symbol[:at] + "[1]")
+                if first is None or int(sample) > len(self.net.samples):
+                    return None
+                forward, backward = self._blocks
+                return first + (int(sample) - 1) * (forward if first < self._bounds[FORWARD][1] else backward)
         key = self.names.locate(symbol)
         n = self._by_key.get(key) if key else None
         found = None
@@ -229,10 +255,14 @@ class Program:
                 self._offsets.move_to_end(n)
             offset = offsets.get(symbol)
             found = None if offset is None else segment.start + offset
-        if len(self._positions) >= POSITIONS_KEPT:
-            self._positions.clear()
-        self._positions[symbol] = found
+        self.note_place(symbol, found)
         return found
+
+    def note_place(self, symbol: str, n: int | None) -> None:
+        """Keep `symbol`'s place in `places` (the stepper notes each value it computes: it is read soon)."""
+        if len(self.places) >= POSITIONS_KEPT:
+            self.places.clear()
+        self.places[symbol] = n
 
     def update_position(self, parameter: str) -> int | None:
         """Where the epoch updates `parameter`, if it is trained."""

@@ -361,14 +361,15 @@ class Stepper:
         self._start_step(step, free)
 
     def next(self) -> Operation:
-        if self.step_done:
+        if self.position == self._count:
             self._rollover()
         n = self.position
         q = self.program.quantity(n)
-        values = self.values
-        free, computed, position = values.free, values.computed, self.program.position
+        values, program = self.values, self.program
+        free, computed, places, position = values.free, values.computed, program.places, program.position
         reads = q.reads
-        read_values = tuple([free[s] if s in free else computed[position(s)] for s in reads])
+        read_values = tuple([free[s] if s in free else computed[places[s] if s in places else position(s)]
+                             for s in reads])
         value = q.expr.evaluate(dict(zip(reads, read_values)))
         if n == self._first_update and self._row is None:
             self._row = self._current_row()
@@ -378,6 +379,8 @@ class Stepper:
             old = free[symbol]
             self._changes.setdefault(symbol, []).append((n + 1, old))
             free[symbol] = value
+        else:
+            program.note_place(symbol, n)
         self.position = n + 1
         self._moves += 1
         epoch, batch = self._place
@@ -621,10 +624,11 @@ class Stepper:
         undoable=False keeps no undo step for them (explain writes them out and is done): `previous`
         afterwards is not to be trusted."""
         recording, self._recording = self._recording, self._recording and undoable
+        per = self.schedule.steps_per_epoch
         try:
             for _ in range(epochs):
                 yield self.next()
-                while not self.epoch_done:
+                while not (self.position == self._count and self._step % per == 0):  # not epoch_done
                     yield self.next()
         finally:
             self._recording = recording
