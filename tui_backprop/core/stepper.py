@@ -286,6 +286,15 @@ class Stepper:
     def free_symbols(self) -> list[str]:
         return list(self.program.free)
 
+    def mark(self) -> tuple:
+        """Where the stepper is in its undo history, for `changed_since` (a session saved here, say)."""
+        return len(self._undo), self._undo[-1] if self._undo else None
+
+    def changed_since(self, mark: tuple) -> bool:
+        """Whether anything changed since `mark`: every change pushes an undo record, and `previous` pops one."""
+        depth, top = mark
+        return len(self._undo) != depth or (depth > 0 and self._undo[-1] is not top)
+
     # -- moving ---------------------------------------------------------
     def _remember(self, kind: str, changes, keep_done: bool = False) -> None:
         if self._recording:
