@@ -237,7 +237,7 @@ class BackpropApp(App):
         the steps since it was last saved or opened (all of them, for work never saved)."""
         stepper = self.stepper
         mark, finished, step, position = self.saved
-        if not stepper.changed_since(mark) or not (stepper.position or len(stepper.history)):
+        if not (stepper.position or len(stepper.history)) or not stepper.changed_since(mark):
             return None
         epochs = len(stepper.history) - finished
         steps = 0 if stepper.step_done else stepper.position - (position if stepper.step == step else 0)

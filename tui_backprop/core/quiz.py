@@ -118,15 +118,18 @@ class Quiz:
 
     def slip(self, answer: Answer, correct: float, quantity: Quantity, values: Mapping[str, float],
              program: Program, before: Mapping[str, float] | None = None, row: str = "epoch") -> Slip | None:
-        """The slip of the catalogue whose value the answer is (at its precision and the tolerance), if any;
-        never one within the tolerance of the right value, which no answer could tell from it."""
+        """The slip of the catalogue whose value the answer is (at its precision and the tolerance), if any:
+        none for a right answer, and never one within the tolerance of the right value (no answer tells them
+        apart)."""
+        if self.is_close(answer, correct):
+            return None
         finder = self._finders.get(program)
         if finder is None or finder.row != row:
             finder = self._finders[program] = SlipFinder(program, None, row)
 
         def accepts(value: float) -> bool:
             return (agrees(answer.value, value, self.tolerance, answer.precision)
-                    and not agrees(value, correct, self.tolerance))
+                    and not agrees(value, correct, self.tolerance) and not agrees(correct, value, self.tolerance))
 
         return typed_slip(finder, quantity, values, before, answer.value, accepts)
 

@@ -101,6 +101,13 @@ class SlipFinder:
         self.edges = {w: (names.neuron(layer - 1, i), names.neuron(layer, j))
                       for layer, rows in enumerate(names.weight_at) for j, row in enumerate(rows) for i, w in enumerate(row)}
         self.biases = {b: names.neuron(layer, j) for layer, row in enumerate(names.bias_at) for j, b in enumerate(row) if b}
+        net = program.net
+        self.given = {}  # the samples' symbols: "the target of a_o2"
+        for sample in range(len(net.samples)):
+            self.given.update((names.target(k, sample), f"the target of {names.output(net.depth, k, sample)}")
+                              for k in range(net.sizes[-1]))
+            self.given.update((symbol, f"input {k + 1}" + (f" of sample {sample + 1}" if names.multi_sample else ""))
+                              for k, symbol in enumerate(names.input_symbols(sample)))
         shapes: dict[str, list[str]] = {}
         for symbol in [*program.free, *(q.symbol for q in program.quantities if q.phase != UPDATE)]:
             shapes.setdefault(_shape(symbol), []).append(symbol)
@@ -241,8 +248,10 @@ class SlipFinder:
         yield from self._slopes(quantity)
         yield from self._structural(quantity, tree, origins)
         yield _Candidate("sign error", "the sign turned round", Neg(tree), said=f"−{symbol}, the sign turned round")
-        yield _Candidate("factor ½ or 2", "half the value", Mul(Num(0.5, "½"), tree), said=f"half of {symbol}")
-        yield _Candidate("factor ½ or 2", "twice the value", Mul(Num(2), tree), said=f"twice {symbol}")
+        why = (LOSSES[self.program.net.loss].slope_how.format(a=quantity.reads[0], t=quantity.reads[1])
+               if quantity.kind == "loss_slope" and self.program.net.loss in ("half_sse", "mse") else "")
+        yield _Candidate("factor ½ or 2", "half the value", Mul(Num(0.5, "½"), tree), said=f"half of {symbol}", why=why)
+        yield _Candidate("factor ½ or 2", "twice the value", Mul(Num(2), tree), said=f"twice {symbol}", why=why)
 
     def _sum_for_output(self, quantity, tree, reads) -> Iterator[_Candidate]:
         """A neuron's sum s where its output a belongs, and back; and an activation left out."""
@@ -281,6 +290,13 @@ class SlipFinder:
             mine = net.activations[quantity.layer - 1]
             a = Sym(names.output(quantity.layer, quantity.neuron, quantity.sample))
             s = Sym(names.total(quantity.layer, quantity.neuron, quantity.sample))
+            if ACTIVATIONS[mine].through_output:  # σ′(s) = σ(s)·(1 − σ(s)) taken at the output a, not at the sum s
+                activation = ACTIVATIONS[mine]
+                tree = activation.slope(activation.output(a), s)
+                yield _Candidate("output for sum", f"the slope taken at the output {a.name} where it belongs at the sum "
+                                 f"{s.name}", tree, said=f"{tree.text()}, the slope taken at the output {a.name}",
+                                 why=f"{a.name} is the activation of {s.name} already, so the slope at {s.name} is "
+                                     f"{quantity.expr.text()}")
             for other in ("sigmoid", "tanh", "relu"):
                 if other != mine:
                     tree = ACTIVATIONS[other].slope(a, s)
@@ -334,7 +350,8 @@ class SlipFinder:
                 yield _Candidate("sign error", words, put(Add(node.left, node.right)), said=f"{symbol} with {words}")
             elif isinstance(node, Neg):
                 words = f"the minus sign of {_shown(node, origins)} left out"
-                yield _Candidate("sign error", words, put(node.inner), said=f"{symbol} with {words}")
+                yield _Candidate("sign error", words, put(node.inner), said=f"{symbol} with {words}",
+                                 why=quantity.why.removesuffix(".") if quantity.kind == "error" else "")
 
     def _terms(self, quantity: Quantity, node: Add, put, origins) -> Iterator[_Candidate]:
         """A term left out of a sum: a bias, a route through a hidden neuron, an error, an input."""
@@ -391,7 +408,8 @@ class SlipFinder:
             whose = {"sigmoid": "the sigmoid's", "tanh": "tanh's", "relu": "ReLU's"}.get(name, "the activation's")
             return (f"the activation's slope {shown} left out ({short} forgotten)",
                     f"{quantity.symbol} without {slope.expr.text()}", f"{whose} slope is missing")
-        return f"the factor {text} left out", f"{quantity.symbol} without the factor {text}", ""
+        why = quantity.why.removesuffix(".") if isinstance(factor, Num) and quantity.kind == "error" else ""
+        return f"the factor {text} left out", f"{quantity.symbol} without the factor {text}", why
 
     def _neighbour_why(self, quantity: Quantity, read: str, other: str) -> str:
         """Why `read` belongs where the student read `other`: what each of them is."""
@@ -411,10 +429,10 @@ class SlipFinder:
             return "the weight on the edge from {} into {}".format(*self.edges[symbol])
         if symbol in self.biases:
             return f"the bias of {self.biases[symbol]}"
+        if symbol in self.given:
+            return self.given[symbol]
         sample = re.search(r"\[(\d+)\]$", symbol)
         of = f" of sample {sample[1]}" if sample else ""
-        if symbol in self.program.free:
-            return ("a target" if symbol.startswith("t") else "an input") + of
         n = self.program.index.get(symbol)
         if n is None:
             return "another value"
@@ -464,7 +482,7 @@ def typed_slip(finder: SlipFinder, quantity: Quantity, values: dict, before, tar
     return Slip(ROUNDING, f"computed from inputs rounded to {digits} significant digits",
                 quantity.substituted(ChainMap(rounded, values)),
                 f"{quantity.symbol} from its inputs rounded to {digits} significant digits",
-                "carry every digit to the end: a value rounded early moves every value computed from it")
+                "carry every digit to the end, since a value rounded early moves every value computed from it")
 
 
 def _over(expr: Expr, count: int) -> Expr:
