@@ -137,3 +137,12 @@ def test_a_score_saved_before_retries_still_loads():
            "score": {p: {"right": 2, "wrong": 1, "given up": 0} for p in PHASES}}
     quiz = Quiz.from_dict(old)
     assert quiz.score["forward"] == {"right": 2, "right after a hint": 0, "given up": 0, "wrong": 1}
+
+
+def test_a_wrong_try_left_behind_does_not_make_the_next_answer_one_after_a_hint():
+    stepper, quantity, correct = first_operation("mazur")
+    quiz = Quiz()
+    assert not quiz.judge(read_answer(repr(2 * correct)), correct, quantity).right
+    stepper.next()  # stepped on without answering (the quiz turned off, say)
+    assert quiz.judge(read_answer(repr(stepper.peek())), stepper.peek(), stepper.upcoming).right
+    assert quiz.score["forward"]["right"] == 1 and quiz.score["forward"]["right after a hint"] == 0

@@ -69,8 +69,9 @@ class Quiz:
     tolerance: float = DEFAULT_TOLERANCE
     phases: tuple[str, ...] = PHASES
     score: dict[str, dict[str, int]] = field(default_factory=_empty_score)
-    # wrong tries at the operation being asked now; a right answer or giving up ends it
+    # wrong tries at the operation being asked now; a right answer, giving up or another question ends it
     tries: int = 0
+    _asking: tuple | None = field(default=None, repr=False, compare=False)  # (symbol, value) the tries are at
     # The slip catalogue of each program asked about, built on the first wrong answer.
     _finders: WeakKeyDictionary = field(default_factory=WeakKeyDictionary, repr=False, compare=False)
 
@@ -91,6 +92,8 @@ class Quiz:
         counts = self.score[quantity.phase]
         value, precision, text = (answer.value, answer.precision, answer.text) if isinstance(answer, Answer) else (
             answer, 0.0, format_number(answer))
+        if self._asking != (quantity.symbol, correct):  # another question: the student stepped on without it
+            self._asking, self.tries = (quantity.symbol, correct), 0
         if self.is_close(value, correct):
             counts["right after a hint" if self.tries else "right"] += 1
             self.tries = 0

@@ -38,6 +38,8 @@ from .program import UPDATE, Program, Quantity
 
 # Writing out symbols the sheet does not show stops here, so a formula stays readable.
 MAX_NODES = 40
+# The neighbouring symbols tried for each one read: the nearest (a slip reads a symbol near the right one).
+NEAREST = 8
 # A number carried on rounded to this many significant digits, tried by `typed_slip`.
 ROUNDED_DIGITS = (2, 3, 4)
 
@@ -92,14 +94,17 @@ class SlipFinder:
         self.program = program
         self.on_sheet = on_sheet
         self.row = row  # what a row of the sheet is: an epoch, or with mini-batches a batch (an update step)
-        self.updates = {q.param: q for q in program.quantities if q.phase == UPDATE}
         self._trees: dict[str, tuple[Expr, dict[int, str]]] = {}
         self._candidates: dict[str, list[_Candidate]] = {}
         self._last: dict[str, _Candidate] = {}  # the slip found last in each quantity: a formula filled down
+        self._near: dict[str, list[str]] = {}
+        self._updates: dict[str, Quantity | None] = {}
         names = program.names
         # Where each parameter sits, for saying what a symbol is: w4 is on the edge from i2 into h2.
-        self.edges = {w: (names.neuron(layer - 1, i), names.neuron(layer, j))
+        neurons = [[names.neuron(layer, j) for j in range(size)] for layer, size in enumerate(program.net.sizes)]
+        self.edges = {w: (neurons[layer - 1][i], neurons[layer][j])
                       for layer, rows in enumerate(names.weight_at) for j, row in enumerate(rows) for i, w in enumerate(row)}
+        self.layers = {w: layer for layer, rows in enumerate(names.weight_at) for row in rows for w in row}
         self.biases = {b: names.neuron(layer, j) for layer, row in enumerate(names.bias_at) for j, b in enumerate(row) if b}
         net = program.net
         self.given = {}  # the samples' symbols: "the target of a_o2"
@@ -108,16 +113,50 @@ class SlipFinder:
                               for k in range(net.sizes[-1]))
             self.given.update((symbol, f"input {k + 1}" + (f" of sample {sample + 1}" if names.multi_sample else ""))
                               for k, symbol in enumerate(names.input_symbols(sample)))
-        shapes: dict[str, list[str]] = {}
-        for symbol in [*program.free, *(q.symbol for q in program.quantities if q.phase != UPDATE)]:
-            shapes.setdefault(_shape(symbol), []).append(symbol)
-        # One number changed (w2 for w4, da_h1/dh1 for da_h2/dh2, h1[3] for h1[2]), nearest first
-        # (w3 and w5 before w1 for w4): where two give the same number, the nearer is named.
-        layer = {w: n for n, rows in enumerate(names.weight_at) for row in rows for w in row}
-        near = lambda a, b: _one_change(a, b) and layer.get(a) == layer.get(b)  # noqa: E731 - weights of one layer
-        self.neighbours = {symbol: sorted((other for other in group if near(symbol, other)),
-                                          key=lambda other, symbol=symbol: _apart(symbol, other))
-                           for group in shapes.values() for symbol in group}
+        self._free = {symbol: n for n, symbol in enumerate(program.free)}
+
+    def neighbours(self, symbol: str) -> list[str]:
+        """The symbols with one number of `symbol` changed (w2 for w4, da_h1/dh1 for da_h2/dh2, h1[3] for h1[2]),
+        weights of its own layer only, the nearest NEAREST first: where two give the same number, the nearer is
+        named.  Found when first asked, from the names alone: a large network's epoch is never built for it."""
+        found = self._near.get(symbol)
+        if found is None:
+            found = self._near[symbol] = self._neighbours(symbol)
+        return found
+
+    def _neighbours(self, symbol: str) -> list[str]:
+        parts = re.split(r"(\d+)", symbol)  # text, number, text, number, …, text
+        numbers = range(1, len(parts), 2)
+        found: dict[str, tuple] = {}
+        for number in {parts[k] for k in numbers}:
+            places = [k for k in numbers if parts[k] == number]
+            for other in range(max(1, int(number) - NEAREST), int(number) + NEAREST + 1):
+                for chosen in range(1, 2 ** len(places)):  # the number changed in some or all of its places
+                    candidate = list(parts)
+                    for bit, k in enumerate(places):
+                        if chosen >> bit & 1:
+                            candidate[k] = str(other)
+                    name = "".join(candidate)
+                    if name == symbol or name in found or self.layers.get(name) != self.layers.get(symbol):
+                        continue
+                    order = self._order(name)
+                    if order is not None:
+                        found[name] = (_apart(symbol, name), order)
+        return sorted(found, key=found.get)[:NEAREST]
+
+    def _order(self, symbol: str) -> int | None:
+        """Where a symbol comes in the epoch (the free symbols first), or None if the network has no such symbol."""
+        if symbol in self._free:
+            return self._free[symbol]
+        n = self.program.index.get(symbol)
+        return None if n is None else len(self._free) + n
+
+    def update(self, parameter: str) -> Quantity | None:
+        """The update of a trained parameter, or None."""
+        if parameter not in self._updates:
+            n = self.program.update_position(parameter)
+            self._updates[parameter] = None if n is None else self.program.quantity(n)
+        return self._updates[parameter]
 
     def find(self, quantity: Quantity, values: dict, before: dict | None, target: float,
              accepts: Callable[[float], bool], search: bool = True, repeat: bool = True) -> Slip | None:
@@ -169,7 +208,7 @@ class SlipFinder:
             return values
         label, source, symbol = candidate.stand_in
         if source == "new":
-            return ChainMap({label: self.updates[symbol].expr.evaluate(values)}, values)
+            return ChainMap({label: self.update(symbol).expr.evaluate(values)}, values)
         return ChainMap({label: before[symbol]}, values)  # TypeError without an epoch before: no candidate
 
     def written_out(self, quantity: Quantity) -> tuple[Expr, dict[int, str]]:
@@ -205,11 +244,17 @@ class SlipFinder:
 
     # -- the catalogue --------------------------------------------------------------
     def candidates(self, quantity, tree, origins) -> Iterator[_Candidate]:
-        """Every slip of the catalogue for this quantity, the most telling first (they win a tie)."""
+        """Every slip of the catalogue for this quantity, the most telling first (they win a tie).
+
+        In a tree of more than MAX_NODES nodes (a sum over a wide layer) only the slips of the whole are
+        tried: a term or a route left out, a count, a sign, a factor; one symbol at a time in a hundred
+        would cost seconds where a student waits for an answer."""
         symbol, reads = quantity.symbol, tree.reads()
+        if _size(tree) > MAX_NODES:
+            reads = []
         # A neighbouring symbol for the right one, in every place it is read.
         for read in reads:
-            for other in self.neighbours.get(read, ()):
+            for other in self.neighbours(read):
                 yield _Candidate("neighbouring symbol", f"{other} where {read} belongs", _swap(tree, read, Sym(other)),
                                  said=f"{symbol} with {other} where {read} belongs",
                                  why=self._neighbour_why(quantity, read, other))
@@ -217,7 +262,7 @@ class SlipFinder:
         if quantity.phase != UPDATE:
             # The updated weight where the old one belongs.
             for read in reads:
-                if read in self.updates:
+                if self.update(read) is not None:
                     label = f"new {read}"
                     yield _Candidate("new weight for old", f"the updated {read} where the old {read} belongs",
                                      _swap(tree, read, Sym(label)), (label, "new", read),
@@ -233,7 +278,7 @@ class SlipFinder:
                                      _swap(tree, read, Sym(label)), (label, "before", read),
                                      f"{symbol} with the {row} before's {read}",
                                      f"this {row} reads its own {read}" + (
-                                         ", as the last update left it" if read in self.updates else ""))
+                                         ", as the last update left it" if self.update(read) is not None else ""))
         if quantity.phase == UPDATE and isinstance(tree, Sub):
             right = tree.text()
             yield _Candidate("sign error", "a step with the gradient (+ lr·gradient) where gradient descent steps "
@@ -321,7 +366,8 @@ class SlipFinder:
     def _structural(self, quantity: Quantity, tree: Expr, origins: dict[int, str]) -> Iterator[_Candidate]:
         """Slips in the tree's shape: a factor, a term or a bracket left out, a count, a sign turned round."""
         symbol = quantity.symbol
-        for node, put in _places(tree):
+        places = _places(tree) if _size(tree) <= MAX_NODES else [(tree, lambda new: new)]
+        for node, put in places:
             if isinstance(node, Div):
                 yield from self._count(quantity, node, put)
             if isinstance(node, Mul) and len(node.factors) > 1:
@@ -364,11 +410,14 @@ class SlipFinder:
             if isinstance(term, Sym) and term.name in self.biases:
                 yield _Candidate("bias left out", f"the bias {shown} left out", kept, said=f"{symbol} without its bias "
                                  f"{shown}", why="every neuron adds its bias to the weighted sum of its inputs")
+            elif routes and len(rest) == 1:
+                through = _route_weight(rest[0])
+                yield _Candidate("one route only", f"only the route through {through}", kept,
+                                 said=f"{symbol} with only the route through {through}", why=quantity.why.removesuffix("."))
             elif routes:
-                through = ", ".join(_route_weight(t) for t in rest)
-                yield _Candidate("one route only", f"only the route{'s' if len(rest) > 1 else ''} through {through}",
-                                 kept, said=f"{symbol} with only the route{'s' if len(rest) > 1 else ''} through "
-                                 f"{through}", why=quantity.why.removesuffix("."))
+                through = _route_weight(term)
+                yield _Candidate("route left out", f"the route through {through} left out", kept,
+                                 said=f"{symbol} without the route through {through}", why=quantity.why.removesuffix("."))
             else:
                 yield _Candidate("term left out", f"the term {shown} left out", kept, said=f"{symbol} without {shown}",
                                  why=_sum_why(quantity))

@@ -676,7 +676,7 @@ class _Checker:
 
     def swapped_start(self, m: Mismatch, number: Number, correct) -> Slip | None:
         """A starting value copied from its neighbour (w3's number where w2 belongs)."""
-        for other in self.here.slips.neighbours.get(m.symbol, ()):
+        for other in self.here.slips.neighbours(m.symbol):
             if other in correct and other in self.here.free and self.close(number, correct[other]):
                 return Slip("neighbouring symbol", f"{other}'s value where {m.symbol}'s belongs",
                             f"{m.symbol} = {other}")
