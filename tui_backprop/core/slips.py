@@ -102,8 +102,8 @@ class SlipFinder:
         names = program.names
         # Where each parameter sits, for saying what a symbol is: w4 is on the edge from i2 into h2.
         neurons = [[names.neuron(layer, j) for j in range(size)] for layer, size in enumerate(program.net.sizes)]
-        self.edges = {w: (neurons[layer - 1][i], neurons[layer][j])
-                      for layer, rows in enumerate(names.weight_at) for j, row in enumerate(rows) for i, w in enumerate(row)}
+        self.edges = {w: (neurons[layer - 1][i], neurons[layer][j]) for layer, rows in enumerate(names.weight_at)
+                      for j, row in enumerate(rows) for i, w in enumerate(row)}
         self.layers = {w: layer for layer, rows in enumerate(names.weight_at) for row in rows for w in row}
         self.biases = {b: names.neuron(layer, j) for layer, row in enumerate(names.bias_at) for j, b in enumerate(row) if b}
         net = program.net
@@ -467,12 +467,12 @@ class SlipFinder:
             return f"another neuron's slope: each neuron has its own, and {read} = {self._formula(read)}"
         if quantity.kind == "activation_slope":
             return f"another neuron's output: each neuron's slope reads its own, here {read}"
-        return f"{read} is {self.role(read)}; {other} is {self.role(other)}"
+        return f"{read} is {self._role(read)}; {other} is {self._role(other)}"
 
     def _formula(self, symbol: str) -> str:
         return self.program.quantities[self.program.index[symbol]].expr.text()
 
-    def role(self, symbol: str) -> str:
+    def _role(self, symbol: str) -> str:
         """What a symbol is, in a few words: "the weight on the edge from i2 into h2"."""
         if symbol in self.edges:
             return "the weight on the edge from {} into {}".format(*self.edges[symbol])
