@@ -286,6 +286,26 @@ class Stepper:
     def free_symbols(self) -> list[str]:
         return list(self.program.free)
 
+    def mark(self) -> tuple:
+        """The stepper now, for `changed_since` (a session saved here, say): its undo records and its place."""
+        return tuple(self._undo), (self.step, self.position, len(self.history))
+
+    def changed_since(self, mark: tuple) -> bool:
+        """Whether its numbers may differ from those at `mark`.  Every change pushes an undo record and
+        `previous` pops one; steps taken back and done again at the same place are no change (the same
+        operations give the same bits), unless a value edited came or went meanwhile."""
+        records, place = mark
+        common = 0
+        for then, now in zip(records, self._undo):
+            if then is not now:
+                break
+            common += 1
+        if common == len(records) == len(self._undo):
+            return False
+        if place != (self.step, self.position, len(self.history)):
+            return True
+        return any(record.kind == "edit" for record in (*records[common:], *self._undo[common:]))
+
     # -- moving ---------------------------------------------------------
     def _remember(self, kind: str, changes, keep_done: bool = False) -> None:
         if self._recording:

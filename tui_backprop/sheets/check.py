@@ -47,7 +47,7 @@ own.  So the checker's program-dependent state is kept per program (`_Shape`)
 and chosen by the row's step; an origin is a step number, named "epoch 3 ·
 batch 2" in the report.
 
-Where a mistake starts, slips.py names the common slip that gives the sheet's
+Where a mistake starts, core/slips.py (the catalogue the quiz uses too) names the common slip that gives the sheet's
 number, if one does; the cells of one slip (a formula filled down) form one
 group in the report.
 """
@@ -66,7 +66,7 @@ from ..core.precision import agrees
 from ..core.program import UPDATE, Program, Quantity
 from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table
 from .reader import Number, SheetError, read_table
-from .slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
+from ..core.slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 
 REL_TOL = 1e-4
 # Cells of one sheet for which every slip is tried; after these, only slips already found are (bounded work).
@@ -676,7 +676,7 @@ class _Checker:
 
     def swapped_start(self, m: Mismatch, number: Number, correct) -> Slip | None:
         """A starting value copied from its neighbour (w3's number where w2 belongs)."""
-        for other in self.here.slips.neighbours.get(m.symbol, ()):
+        for other in self.here.slips.neighbours(m.symbol):
             if other in correct and other in self.here.free and self.close(number, correct[other]):
                 return Slip("neighbouring symbol", f"{other}'s value where {m.symbol}'s belongs",
                             f"{m.symbol} = {other}")
