@@ -20,6 +20,8 @@ from .program import BACKWARD, FORWARD, UPDATE, Program, Quantity, identifier
 
 # The kinds of quantity that one sample computes for itself.
 PER_SAMPLE_KEYS = ("neuron", "sum", "errors", "slope", "gradient", "bias gradient")
+# The kinds computed once a step from the step's sums: the penalty, its gradients, and the updates.
+SHARED_KEYS = ("penalty", "penalty gradient", "step", "update")
 INDENT = "    "
 
 
@@ -48,11 +50,14 @@ class _Template:
         per_sample, shared = [], []
         for n, segment in enumerate(program.segments):
             mine = segment.key[0] in PER_SAMPLE_KEYS and segment.key[1] == 0
-            if mine or (not self.multi and segment.key[0] in ("total",)) or segment.phase == UPDATE:
+            if mine or (not self.multi and segment.key[0] in ("total",)) or segment.key[0] in SHARED_KEYS:
                 (per_sample if mine else shared).extend(program.segment_quantities(n))
         self.forward = [q for q in per_sample if q.phase == FORWARD]
         self.backward = [q for q in per_sample if q.phase == BACKWARD]
         self.total = [q for q in shared if q.kind == "total"]
+        # Once a step, after the samples: the penalty E_reg, each weight's penalty term and whole gradient.
+        self.penalty = [q for q in shared if q.kind == "penalty"]
+        self.penalty_gradients = [q for q in shared if q.phase == BACKWARD]
         self.updates = [q for q in shared if q.phase == UPDATE]
         names = program.names
         self.sample_inputs = names.input_symbols(0) + names.target_symbols(0)
@@ -107,7 +112,7 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
     template = _Template(program)
     name = identifier
     multi = template.multi
-    parameters = ["lr", *program.parameters]
+    parameters = program.carried
     if what == "predict":
         emit = _Emitter(template.forward)
         inputs = program.names.input_symbols(0)
@@ -125,12 +130,12 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
     lines += [f"{INDENT}{name(s)} = env[{s!r}]" for s in bound]
     body = 1 if what == "loss_only" else 2
     if what != "loss_only":
-        recorded = {"loss": ["E_total"], "history": ["lr", *program.parameters, "E_total"], "row": None}[what]
+        recorded = {"loss": ["E_total"], "history": [*program.carried, "E_total"], "row": None}[what]
         lines.append(f"{INDENT}keep = out.append" if recorded and len(recorded) == 1 else f"{INDENT}keep = out.extend")
         lines.append(f"{INDENT}for _ in range(epochs):")
     quantities = template.forward + ([] if what == "loss_only" else template.backward)
     emit = _Emitter(quantities + template.total)
-    trained = [q.param for q in template.updates]
+    trained = list(program.trained)
     if multi:
         # Sums start from −0.0, which adds nothing to any number, not even the sign of a −0.0.
         accumulate = ["E_total"] + ([] if what == "loss_only" else [f"dE_total/d{p}" for p in trained])
@@ -155,12 +160,17 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
         if what != "loss_only":
             for q in template.backward:
                 emit.assign(q.symbol, q.expr, body)
+    if what != "loss_only":
+        # E_reg only where a row shows it; the penalty's gradient terms always, as the updates read them.
+        for q in (template.penalty if what == "row" else []) + template.penalty_gradients:
+            emit.lines.append(f"{INDENT * body}{name(q.symbol)} = {q.expr.py(name)}")
     lines += emit.lines
     if what == "loss_only":
         return "\n".join(lines + [f"{INDENT}return {name('E_total')}"]), "run"
     if what == "row":
-        forward = "*forward, E_total" if multi else ", ".join(map(name, program.forward_symbols))
-        grads = [name(f"dE_total/d{p}") for p in trained]
+        forward = (f"*forward, E_total{''.join(', ' + name(q.symbol) for q in template.penalty)}" if multi
+                   else ", ".join(map(name, program.forward_symbols)))
+        grads = [name(c) for c in program.gradient_columns]
         lines.append(f"{INDENT * 2}keep(({', '.join(map(name, parameters))}, {forward}{''.join(', ' + g for g in grads)}))")
     else:
         kept = ", ".join(map(name, recorded))
@@ -168,7 +178,7 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
     for q in template.updates:
         lines.append(f"{INDENT * 2}{name(q.symbol)} = {q.expr.py(name)}")
     lines.append(f"{INDENT}env = dict(env)")
-    lines += [f"{INDENT}env[{p!r}] = {name(p)}" for p in program.parameters]
+    lines += [f"{INDENT}env[{p!r}] = {name(p)}" for p in program.carried if p != "lr"]
     lines.append(f"{INDENT}return env")
     return "\n".join(lines), "run"
 

@@ -26,7 +26,10 @@ MAX_SAMPLES = 100_000
 MAX_FILE_BYTES = 64 * 2**20
 MAX_NAME = 200
 KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples",
-        "test_fraction", "split_seed", "test_samples", "batch", "shuffle_seed")
+        "test_fraction", "split_seed", "test_samples", "batch", "shuffle_seed", "regularization", "regularization_rate",
+        "optimizer", "momentum", "betas", "eps")
+# The keys each optimizer reads; another optimizer's key in a file is a mistake worth a message.
+OPTIMIZER_KEYS = {"sgd": (), "momentum": ("momentum",), "adam": ("betas", "eps")}
 
 
 def load_network(path: str | Path) -> Network:
@@ -111,7 +114,35 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
 
     return Network(sizes=tuple(sizes), activations=tuple(activations), loss=loss, bias=bias, train_bias=train_bias,
                    weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name,
-                   test_samples=tuple(test_samples), batch=0 if batch == "full" else batch, shuffle_seed=shuffle_seed)
+                   test_samples=tuple(test_samples), batch=0 if batch == "full" else batch, shuffle_seed=shuffle_seed,
+                   **_training(data))
+
+
+def _training(data) -> dict:
+    """The penalty and the optimizer: their keys, each checked here (and its range by Network)."""
+    regularization = _typed(data, "regularization", str, "none")
+    optimizer = _typed(data, "optimizer", str, "sgd")
+    out = {"regularization": regularization, "optimizer": optimizer}
+    if regularization in ("l1", "l2"):
+        if "regularization_rate" not in data:
+            raise NetworkError("regularization_rate", f"missing: regularization {regularization!r} needs its rate λ, e.g. 0.001")
+        out["regularization_rate"] = _number("regularization_rate", data["regularization_rate"])
+    elif "regularization_rate" in data:
+        raise NetworkError("regularization_rate", 'given, but regularization is "none"; set regularization = "l1" or "l2"')
+    for key in ("momentum", "betas", "eps"):
+        if key in data and key not in OPTIMIZER_KEYS.get(optimizer, (key,)):
+            raise NetworkError(key, f"given, but optimizer is {optimizer!r}; "
+                                    f"{key} belongs to optimizer = {'momentum' if key == 'momentum' else 'adam'!r}")
+    if "momentum" in data:
+        out["momentum"] = _number("momentum", data["momentum"])
+    if "eps" in data:
+        out["eps"] = _number("eps", data["eps"])
+    if "betas" in data:
+        betas = data["betas"]
+        if not isinstance(betas, list) or len(betas) != 2:
+            raise NetworkError("betas", f"must be a list of two numbers [β1, β2], got {betas!r}")
+        out["betas"] = tuple(_number("betas", b) for b in betas)
+    return out
 
 
 def _samples(data, base: Path, sizes) -> tuple[list[Sample], list[Sample]]:
@@ -240,6 +271,15 @@ def network_to_dict(net: Network) -> dict:
         data["batch"] = net.batch
         if net.batch < len(net.samples):
             data["shuffle_seed"] = net.shuffle_seed
+    if net.regularized:
+        data["regularization"] = net.regularization
+        data["regularization_rate"] = net.regularization_rate
+    if net.optimizer != "sgd":
+        data["optimizer"] = net.optimizer
+        if net.optimizer == "momentum":
+            data["momentum"] = net.momentum
+        else:
+            data["betas"], data["eps"] = list(net.betas), net.eps
     if net.test_samples:
         data["test_samples"] = [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.test_samples]
     return data

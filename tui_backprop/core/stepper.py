@@ -182,7 +182,7 @@ class Stepper:
 
     def _step_env(self, step: int, values: dict[str, float]) -> dict[str, float]:
         """lr and the parameters of `values`, with the samples of `step`'s batch."""
-        env = {key: values[key] for key in ("lr", *self.program.parameters)}
+        env = {key: values[key] for key in self.program.carried}
         env.update(self.schedule.samples_env(step))
         return env
 
