@@ -12,6 +12,7 @@ import numpy as np
 
 from .bulk import checkpoint_records_length
 from .core.history import CHECKPOINT_EVERY
+from .core.network import STEP
 from .core.program import Program
 
 CLIP = 1e-12  # the core's clip of a logarithm's argument (core/expr.py)
@@ -37,6 +38,24 @@ class NumpyEpochs:
             at += count
         self.count = self.loss_count(len(net.samples))
         self.trains_bias = net.train_bias and net.bias != "none"
+        # The penalty's and the optimizer's constants, and the optimizer's state over the trained parameters
+        # (the weights, then the biases if they train: the first `trained` of the flat vector), as the core's.
+        self.hyper = [env[h] for h in net.hyperparameters()]
+        self.trained = len(program.trained)
+        self.weight_count = net.weight_count()
+        state = net.names.state
+        self.t = env[STEP] if net.optimizer == "adam" else 0.0
+        moments = state[1:] if net.optimizer == "adam" else state
+        self.moments = [np.array([env[s] for s in moments[k * self.trained:(k + 1) * self.trained]])
+                        for k in range(len(moments) // self.trained if self.trained else 0)]
+        self.plain = net.optimizer == "sgd" and not net.regularized
+
+    def carried(self) -> np.ndarray:
+        """What carries from step to step, in program.carried's order: lr, the parameters, the constants, the state."""
+        parts = [[self.lr], self.flat, self.hyper]
+        if self.net.optimizer == "adam":
+            parts.append([self.t])
+        return np.concatenate(parts + self.moments) if not self.plain else np.concatenate(parts[:2])
 
     def loss_count(self, samples: int) -> int:
         """How many terms the loss averages over, for a batch of `samples` (core/maths.py's count)."""
@@ -69,28 +88,28 @@ class NumpyEpochs:
             for n, batch in enumerate(batches):
                 out[n] = self.step(*batch)
         elif record == "history":
-            stride = len(self.program.parameters) + 2
+            stride = len(self.program.carried) + 1
             out = np.empty(len(batches) * stride)
             for n, batch in enumerate(batches):
                 row = out[n * stride:(n + 1) * stride]
-                row[0], row[1:-1] = self.lr, self.flat
+                row[:-1] = self.carried()
                 row[-1] = self.step(*batch)
         elif record == "checkpoints":
             # lr, the parameters and E_total at every CHECKPOINT_EVERY-th step from the first; E_total alone
             # at the others: the parameters History keeps, without copying the rest.
-            stride = len(self.program.parameters) + 2
+            stride = len(self.program.carried) + 1
             out = np.empty(checkpoint_records_length(len(batches), stride))
             at = 0
             for n, batch in enumerate(batches):
                 if n % CHECKPOINT_EVERY == 0:
-                    out[at], out[at + 1:at + stride - 1] = self.lr, self.flat
+                    out[at:at + stride - 1] = self.carried()
                     at += stride - 1
                 out[at] = self.step(*batch)
                 at += 1
         else:
             raise ValueError(f"unknown record {record!r}")
         env = dict(self.env)
-        env.update(zip(self.program.parameters, self.flat.tolist()))
+        env.update(zip(self.program.carried, self.carried().tolist()))
         records = array("d")
         records.frombytes(memoryview(out).cast("B"))  # one copy, straight from numpy's buffer
         return env, records
@@ -129,11 +148,43 @@ class NumpyEpochs:
         return loss, gradients, bias_gradients
 
     def update(self, gradients, bias_gradients) -> None:
+        if not self.plain:
+            return self.optimize(gradients, bias_gradients)
         for layer, gradient in enumerate(gradients):
             self.weights[layer] -= self.lr * gradient
             if self.trains_bias:
                 step = bias_gradients[layer]
                 self.biases[layer] -= self.lr * (step.sum() if self.net.bias == "shared" else step)
+
+    def optimize(self, gradients, bias_gradients) -> None:
+        """The update of program.py's optimizers over the trained parameters as one vector: the penalty's term
+        added to each weight's gradient, then SGD, momentum or Adam (core/maths.py's formulas)."""
+        net, trained = self.net, self.flat[:self.trained]  # a view: the layers' matrices see every change
+        parts = [g.ravel() for g in gradients]
+        if self.trains_bias:
+            parts += [np.array([g.sum()]) if net.bias == "shared" else g for g in bias_gradients]
+        g = np.concatenate(parts)
+        if net.regularized:
+            rate, weights = self.hyper[0], self.flat[:self.weight_count]
+            g[:self.weight_count] += rate * (weights if net.regularization == "l2" else np.sign(weights))
+        if net.optimizer == "sgd":
+            trained -= self.lr * g
+        elif net.optimizer == "momentum":
+            velocity = self.moments[0]
+            velocity *= self.hyper[-1]
+            velocity += g
+            trained -= self.lr * velocity
+        else:
+            beta1, beta2, eps = self.hyper[-3:]
+            self.t += 1.0
+            m, v = self.moments
+            m *= beta1
+            m += (1.0 - beta1) * g
+            v *= beta2
+            v += (1.0 - beta2) * (g * g)
+            m_hat = m / (1.0 - beta1 ** self.t)
+            v_hat = v / (1.0 - beta2 ** self.t)
+            trained -= self.lr * (m_hat / (np.sqrt(v_hat) + eps))
 
 
 def _activate(name: str, total: np.ndarray) -> np.ndarray:

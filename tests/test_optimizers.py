@@ -1,0 +1,219 @@
+"""Regularization and the optimizers (issue 20, §2 and §3): every update against PyTorch, the trace against
+the fast path and numpy, undo and sessions exact, the file keys and their messages."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import pytest
+
+from tui_backprop.bulk_numpy import NumpyEpochs
+from tui_backprop.core import Network, NetworkError, Sample, Stepper, network_from_dict
+from tui_backprop.core.loader import network_to_dict
+from tui_backprop.core.presets import random_weights
+from tui_backprop.core.session import load_session, save_session
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+REGULARIZATIONS = ("none", "l1", "l2")
+LOSSES = ("half_sse", "mse", "bce", "cce")
+BIASES = ("neuron", "shared", "none")
+
+
+def training_network(case: int, optimizer: str, regularization: str) -> Network:
+    """A small random network of mode `case`: each loss, bias mode, frozen biases and batches come round."""
+    r = random.Random(case * 31 + OPTIMIZERS.index(optimizer) * 7 + REGULARIZATIONS.index(regularization))
+    loss, bias = LOSSES[case % 4], BIASES[case % 3]
+    sizes = (r.randint(1, 3), r.randint(1, 4), 2 if loss == "cce" else r.randint(1, 3))
+    hidden = r.choice(["sigmoid", "tanh", "relu", "identity"])
+    last = {"cce": "softmax", "bce": "sigmoid"}.get(loss, r.choice(["sigmoid", "tanh", "identity"]))
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    biases = {"none": 0, "shared": 2, "neuron": sum(sizes[1:])}[bias]
+    samples = tuple(Sample(tuple(r.uniform(-1, 1) for _ in range(sizes[0])), tuple(r.uniform(0, 1) for _ in range(sizes[-1])))
+                    for _ in range(r.randint(1, 5)))
+    return Network(sizes=sizes, activations=(hidden, last), loss=loss, bias=bias, train_bias=case % 4 != 3,
+                   weights=random_weights(weights, case, 0.8), biases=random_weights(biases, case + 1, 0.5),
+                   samples=samples, lr=r.uniform(0.01, 0.5), batch=2 if case % 2 else 0, shuffle_seed=case,
+                   regularization=regularization, regularization_rate=r.uniform(0.001, 0.1) if regularization != "none" else 0.0,
+                   optimizer=optimizer, momentum=r.uniform(0.5, 0.95), betas=(r.uniform(0.8, 0.95), r.uniform(0.9, 0.999)),
+                   eps=10 ** r.uniform(-8, -4), name=f"case-{case}")
+
+
+MODES = list(itertools.product(OPTIMIZERS, REGULARIZATIONS))
+
+
+def _relative(a: float, b: float) -> float:
+    return 0.0 if a == b else abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+@pytest.mark.parametrize("optimizer,regularization", MODES)
+def test_every_update_agrees_with_pytorch(optimizer, regularization):
+    """Step by step, the trace's E_total and every parameter against torch.optim.SGD(momentum=…) and
+    torch.optim.Adam in float64, the penalty a term of torch's loss; batches and frozen biases included."""
+    torch = pytest.importorskip("torch")
+    from torch_reference import TorchNetwork
+
+    torch.set_default_dtype(torch.float64)
+    worst = 0.0
+    for case in range(4):
+        net = training_network(case, optimizer, regularization)
+        stepper, reference = Stepper(net), TorchNetwork(net)
+        for step in range(1, 7):
+            stepper.finish_step()
+            loss = reference.step(step)
+            worst = max(worst, _relative(stepper.values["E_total"], loss))
+            ours = [stepper.values[p] for p in stepper.program.parameters]
+            for a, b in zip(ours, reference.parameters()):
+                worst = max(worst, _relative(a, b))
+    assert worst < 1e-11, worst
+
+
+@pytest.mark.parametrize("optimizer,regularization", MODES)
+def test_trace_fast_path_and_numpy_agree(optimizer, regularization):
+    """The trace and the compiled fast path to the last bit, numpy to 1e-12, for every carried value
+    (the parameters and the optimizer's state)."""
+    for case in range(4):
+        net = training_network(case, optimizer, regularization)
+        traced, fast = Stepper(net), Stepper(net)
+        steps = 3 * traced.schedule.steps_per_epoch
+        for _ in range(steps):
+            traced.finish_step()
+        env, _ = fast.schedule.train(lambda p, e, n, r: p.run(e, n, r), net.start_env(), 1, steps, "history")
+        program = traced.schedule.program(1)
+        assert [traced.values[k] for k in program.carried] == [env[k] for k in program.carried]
+        numbers = NumpyEpochs(program, net.start_env())
+        after, _ = (numbers.run_steps(traced.schedule, 1, steps, "history") if traced.schedule.batched
+                    else numbers.run(steps, "history"))
+        for k in program.carried:
+            assert _relative(after[k], env[k]) < 1e-12 or abs(after[k] - env[k]) < 1e-15, k
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_each_quantity_is_its_own_operation(optimizer):
+    net = training_network(0, optimizer, "l2")
+    program = Stepper(net).program
+    kinds = {}
+    for q in program.quantities:
+        kinds.setdefault(q.kind, q)
+    assert kinds["penalty"].symbol == "E_reg" and kinds["penalty"].phase == "forward"
+    assert kinds["penalty_gradient"].formula == "dE_reg/dw1 = λ·w1"
+    assert kinds["objective_gradient"].formula == "dE/dw1 = dE_total/dw1 + dE_reg/dw1"
+    formulas = [q.formula for q in program.quantities if q.phase == "update" and q.param == "w1"]
+    assert formulas == {
+        "sgd": ["w1 = w1 − lr·dE/dw1"],
+        "momentum": ["v_w1 = μ·v_w1 + dE/dw1", "w1 = w1 − lr·v_w1"],
+        "adam": ["m_w1 = β1·m_w1 + (1 − β1)·dE/dw1", "v_w1 = β2·v_w1 + (1 − β2)·(dE/dw1)²",
+                 "mhat_w1 = m_w1 / (1 − β1^t)", "vhat_w1 = v_w1 / (1 − β2^t)",
+                 "w1 = w1 − lr·mhat_w1 / (√(vhat_w1) + ε)"]}[optimizer]
+    if optimizer == "adam":
+        assert kinds["step_count"].formula == "t = t + 1"
+    assert all(q.why for q in program.quantities)
+    # Every quantity is found by its name, and the optimizer's state is carried, not computed afresh.
+    for n, q in enumerate(program.quantities):
+        if q.symbol in program.carried:
+            assert program.index.get(q.symbol) is None
+        else:
+            assert program.index[q.symbol] == n
+    for p in program.trained:
+        assert program.quantity(program.update_position(p)).symbol == p
+
+
+def test_l1_sign_of_zero_is_zero():
+    net = training_network(1, "sgd", "l1").with_changes(weights=(0.0,) * len(training_network(1, "sgd", "l1").weights))
+    stepper = Stepper(net)
+    stepper.finish_step()
+    assert stepper.values["dE_reg/dw1"] == 0.0
+
+
+def test_frozen_biases_take_no_part():
+    net = training_network(3, "adam", "l2")
+    assert not net.train_bias and net.biases
+    program = Stepper(net).program
+    assert not any(s.endswith(b) for s in program.names.state for b in program.names.biases)
+    stepper = Stepper(net)
+    stepper.run(3)
+    assert [stepper.values[b] for b in program.names.biases] == list(net.biases)
+
+
+@pytest.mark.parametrize("optimizer,regularization", [("momentum", "l1"), ("adam", "l2")])
+def test_undo_restores_the_optimizer_state_exactly(optimizer, regularization):
+    net = training_network(2, optimizer, regularization)
+    stepper = Stepper(net)
+    marks = []
+    for _ in range(2 * len(stepper.program) + 5):
+        marks.append(dict(stepper.values))
+        stepper.next()
+    stepper.run(4)
+    stepper.previous()
+    for mark in reversed(marks):
+        stepper.previous()
+        assert stepper.values == mark
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_a_session_keeps_the_optimizer_state(tmp_path, optimizer):
+    net = training_network(2, optimizer, "l2")
+    stepper = Stepper(net)
+    stepper.run(70)  # past a history checkpoint: the state is re-derived from one
+    for _ in range(len(stepper.program) // 2 + 3):
+        stepper.next()
+    save_session(tmp_path / "s.backprop", stepper)
+    resumed, _ = load_session(tmp_path / "s.backprop")
+    assert resumed.values == stepper.values
+    for step in (1, 40, 69):
+        assert resumed.history.row(step) == stepper.history.row(step)
+    resumed.finish_epoch(), stepper.finish_epoch()
+    assert resumed.values == stepper.values
+    while resumed.previous():
+        assert stepper.previous()
+        assert resumed.values == stepper.values
+
+
+def test_history_rows_carry_the_state_and_the_penalty():
+    net = training_network(0, "adam", "l1")
+    stepper = Stepper(net)
+    stepper.run(100)
+    columns = stepper.history.columns
+    for name in ("E_reg", "t", "m_w1", "v_w1", "β1", "λ", "dE_reg/dw1", "dE/dw1"):
+        assert name in columns
+    # A row re-derived from a checkpoint is the trace's own: step 77 traced afresh.
+    traced = Stepper(net)
+    for _ in range(76):
+        traced.finish_step()
+    traced.finish_step()
+    row = stepper.history.row(77)
+    assert row[columns.index("t")] == 77.0 - 1
+    assert row == traced.history.row(77)
+
+
+def test_file_keys_round_trip_and_defaults():
+    net = network_from_dict({"layers": [2, 2, 1], "samples": [{"inputs": [0, 1], "targets": [1]}],
+                             "regularization": "l2", "regularization_rate": 0.01, "optimizer": "adam",
+                             "betas": [0.8, 0.99], "eps": 1e-6})
+    assert (net.regularization, net.regularization_rate, net.optimizer, net.betas, net.eps) == ("l2", 0.01, "adam", (0.8, 0.99), 1e-6)
+    assert network_from_dict(network_to_dict(net)) == net
+    plain = network_from_dict({"layers": [2, 2, 1], "samples": [{"inputs": [0, 1], "targets": [1]}]})
+    assert (plain.regularization, plain.optimizer) == ("none", "sgd")
+    assert "optimizer" not in network_to_dict(plain) and "regularization" not in network_to_dict(plain)
+    assert Stepper(plain).program.carried == ["lr", *plain.names.weights]
+
+
+@pytest.mark.parametrize("keys,message", [
+    ({"optimizer": "rmsprop"}, "optimizer: unknown optimizer 'rmsprop' (choose from sgd, momentum, adam)"),
+    ({"regularization": "l3"}, "regularization: unknown regularization 'l3' (choose from none, l1, l2)"),
+    ({"regularization": "l2"}, "regularization_rate: missing: regularization 'l2' needs its rate λ, e.g. 0.001"),
+    ({"regularization_rate": 0.1}, 'regularization_rate: given, but regularization is "none"; set regularization = "l1" or "l2"'),
+    ({"regularization": "l1", "regularization_rate": -1}, "regularization_rate: must be a finite number of at least 0, got -1.0"),
+    ({"momentum": 0.9}, "momentum: given, but optimizer is 'sgd'; momentum belongs to optimizer = 'momentum'"),
+    ({"optimizer": "momentum", "betas": [0.9, 0.9]}, "betas: given, but optimizer is 'momentum'; betas belongs to optimizer = 'adam'"),
+    ({"optimizer": "momentum", "momentum": -0.5}, "momentum: must be a finite number of at least 0, got -0.5"),
+    ({"optimizer": "adam", "betas": [0.9, 1.0]}, "betas: must be two numbers, each at least 0 and below 1, got [0.9, 1.0]"),
+    ({"optimizer": "adam", "betas": [0.9]}, "betas: must be a list of two numbers [β1, β2], got [0.9]"),
+    ({"optimizer": "adam", "eps": 0}, "eps: must be a positive finite number, got 0.0"),
+    ({"optimizer": "adam", "eps": "small"}, "eps: expected numbers, got 'small'"),
+])
+def test_bad_keys_get_one_line(keys, message):
+    with pytest.raises(NetworkError) as error:
+        network_from_dict({"layers": [2, 1], "samples": [{"inputs": [0, 1], "targets": [1]}], **keys})
+    assert str(error.value) == message
