@@ -217,3 +217,106 @@ def test_bad_keys_get_one_line(keys, message):
     with pytest.raises(NetworkError) as error:
         network_from_dict({"layers": [2, 1], "samples": [{"inputs": [0, 1], "targets": [1]}], **keys})
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize("optimizer,regularization", [("sgd", "l1"), ("momentum", "l2"), ("adam", "l1"), ("adam", "none")])
+def test_explain_as_python_runs_the_optimizers(optimizer, regularization):
+    """`explain --format python` writes the penalty and the optimizer's state too: run, it gives the core's numbers."""
+    from tui_backprop.core.compiled import readable_source
+
+    net = training_network(2, optimizer, regularization)
+    program = Stepper(net).program
+    namespace: dict = {}
+    exec(readable_source(program), namespace)
+    samples = [tuple(s.inputs) + tuple(s.targets) for s in net.samples]
+    values = dict(net.start_env())
+    for _ in range(3):
+        loss, carried = namespace["epoch"](values, samples)
+        values.update(carried)
+    env, core = program.run(net.start_env(), 3, "loss")
+    assert _relative(loss, core[-1]) <= 1e-12
+    assert max(_relative(values[k], env[k]) for k in program.carried) <= 1e-12
+
+
+def run_cli(capsys, *argv):
+    from tui_backprop import cli
+
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def write_network(path, **keys):
+    from tui_backprop.core.loader import network_text
+
+    net = training_network(1, "sgd", "none").with_changes(**keys)
+    path.write_text(network_text(net, path))
+    return net
+
+
+def test_train_csv_shows_e_reg_apart_and_the_penalty_in_the_gradients(tmp_path, capsys):
+    import csv
+
+    net = write_network(tmp_path / "n.toml", regularization="l2", regularization_rate=0.05, optimizer="momentum")
+    status, out, _ = run_cli(capsys, "train", "--config", str(tmp_path / "n.toml"), "--epochs", "3", "--csv", str(tmp_path / "r.csv"))
+    assert status == 0
+    rows = list(csv.DictReader((tmp_path / "r.csv").open()))
+    stepper = Stepper(net)
+    for row, step in zip(rows, range(1, 4 * stepper.schedule.steps_per_epoch)):
+        stepper.finish_step()
+        expected = stepper.history.row(step)
+        for column in ("E_total", "E_reg", "dE_total/dw1", "dE_reg/dw1", "dE/dw1", "v_w1", "μ", "λ", "w1"):
+            assert float(row[column]) == expected[stepper.history.columns.index(column)], column
+        assert float(row["dE/dw1"]) == float(row["dE_total/dw1"]) + float(row["dE_reg/dw1"])
+    assert "L2 regularization λ 0.05, momentum μ" in out
+
+
+def test_train_save_network_loads_again_to_the_same_numbers(tmp_path, capsys):
+    from tui_backprop.core.loader import load_network
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "points.csv").write_text("x,y,label\n0,1,a\n1,0,b\n1,1,a\n0.5,0.2,b\n0.1,0.9,a\n")
+    (tmp_path / "n.toml").write_text(
+        'layers = [2, 3, 2]\nactivations = ["tanh", "softmax"]\nloss = "cce"\nbias = "neuron"\noptimizer = "adam"\n'
+        'regularization = "l1"\nregularization_rate = 0.01\nlearning_rate = 0.05\nbatch = 2\ntest_fraction = 0.2\n'
+        'samples = { file = "data/points.csv", inputs = ["x", "y"], targets = "label" }\n')
+    (tmp_path / "out").mkdir()
+    for saved in ("out/trained.toml", "out/trained.json"):
+        status, out, _ = run_cli(capsys, "train", "--config", str(tmp_path / "n.toml"), "--epochs", "7",
+                                 "--save-network", str(tmp_path / saved))
+        assert status == 0 and f"The network after 7 epochs is in {tmp_path / saved}" in out
+        text = (tmp_path / saved).read_text()
+        assert "../data/points.csv" in text and "0.5" not in text.split("samples")[1]  # a reference, not a copy
+        again = load_network(tmp_path / saved)
+        stepper = Stepper(load_network(tmp_path / "n.toml"))
+        stepper.run(7)
+        assert again.weights == tuple(stepper.values[w] for w in again.names.weights)
+        assert again.biases == tuple(stepper.values[b] for b in again.names.biases)
+        assert (again.samples, again.test_samples) == (stepper.net.samples, stepper.net.test_samples)
+        assert (again.optimizer, again.regularization, again.batch) == ("adam", "l1", 2)
+
+
+def test_save_network_refusals_are_one_line(tmp_path, capsys):
+    status, _, err = run_cli(capsys, "train", "--preset", "xor", "--epochs", "2", "--lr", "0.1", "0.2",
+                             "--save-network", str(tmp_path / "x.toml"))
+    assert (status, err) == (2, "backprop-tui: --save-network takes one learning rate: it saves the network trained at it\n")
+    status, _, err = run_cli(capsys, "train", "--preset", "xor", "--epochs", "2", "--save-network", str(tmp_path / "no" / "x.toml"))
+    assert status == 2 and err.count("\n") == 1 and not (tmp_path / "no").exists()
+    write_network(tmp_path / "n.toml", activations=("identity", "identity"), loss="half_sse", lr=1e200)
+    status, _, err = run_cli(capsys, "train", "--config", str(tmp_path / "n.toml"), "--epochs", "5",
+                             "--save-network", str(tmp_path / "x.toml"))
+    assert status == 2 and "numbers must be finite, got nan (the training diverged)" in err and not (tmp_path / "x.toml").exists()
+
+
+def test_explain_names_every_new_operation(tmp_path, capsys):
+    write_network(tmp_path / "n.json", regularization="l1", regularization_rate=0.01, optimizer="adam", batch=0)
+    status, out, _ = run_cli(capsys, "explain", "--config", str(tmp_path / "n.json"), "--format", "json")
+    import json
+
+    steps = json.loads(out)["steps"]
+    symbols = [s["symbol"] for s in steps]
+    for symbol in ("E_reg", "dE_reg/dw1", "dE/dw1", "t", "m_w1", "v_w1", "mhat_w1", "vhat_w1", "w1"):
+        assert symbol in symbols
+    first = steps[symbols.index("mhat_w1")]
+    assert first["formula"] == "mhat_w1 = m_w1 / (1 − β1^t)" and first["why"]
+    assert first["substituted"].startswith("mhat_w1 = ")

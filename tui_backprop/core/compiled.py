@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, STEP_PY, Add, Expr, Mul, Sym
+from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, SIGN_PY, STEP_PY, Add, Expr, Mul, Sym
 from .program import BACKWARD, FORWARD, UPDATE, Program, Quantity, identifier
 
 # The kinds of quantity that one sample computes for itself.
@@ -192,7 +192,7 @@ def _per_sample_gradients(backward: list[Quantity], trained: list[str]):
 # -- one epoch as Python to read (explain --format python) ------------------------------------
 
 # The non-linear pieces, from the same templates the fast path inlines.
-READABLE_HELPERS = f"""from math import exp, log, tanh
+READABLE_HELPERS = f"""from math import exp, log, sqrt, tanh
 
 
 def sigmoid(x):
@@ -205,6 +205,10 @@ def relu(x):
 
 def step(x):
     return {STEP_PY.format(x="x")}
+
+
+def sign(x):
+    return {SIGN_PY.format(x="x")}
 
 
 def clip(x):
@@ -220,7 +224,7 @@ def softmax(*sums):
     powers = [exp(s - peak) for s in sums]
     return [p / sum(powers) for p in powers]
 """
-_GLYPHS = [("·", " * "), ("−", "-"), ("²", "**2"), ("½", "0.5"), ("σ(", "sigmoid(")]
+_GLYPHS = [("·", " * "), ("−", "-"), ("²", "**2"), ("½", "0.5"), ("σ(", "sigmoid("), ("√(", "sqrt("), ("^", " ** ")]
 
 
 class _PythonNames:
@@ -251,11 +255,12 @@ def readable_source(program: Program) -> str:
     template = _Template(program)
     net = program.net
     name = _PythonNames(program.parameters)
+    carried = "parameters" if program.carried == ["lr", *program.parameters] else "parameters and optimizer state"
     lines = [f'"""One epoch of {net.name}, as backprop-tui computes it: forward, backward, update.', "",
-             "Run it: epoch(parameters, samples) returns E_total (of the forward pass) and the updated parameters.",
+             f"Run it: epoch(parameters, samples) returns E_total (of the forward pass) and the updated {carried}.",
              '"""', "", READABLE_HELPERS, ""]
     lines.append("def epoch(parameters, samples):")
-    lines += [f"    {name(p)} = parameters[{p!r}]" for p in ["lr", *program.parameters]]
+    lines += [f"    {name(p)} = parameters[{p!r}]" for p in program.carried]
     inputs = [name(s) for s in template.sample_inputs]
     body = "    "
     if template.multi:
@@ -276,12 +281,15 @@ def readable_source(program: Program) -> str:
     if template.multi:
         lines.append(f"{body}# this sample's part of each gradient")
         lines += [f"{body}{name('dE_total/d' + p)} += {name(q.symbol)}" for p, q in _per_sample_gradients(template.backward, program.trained)]
+    if template.penalty:
+        lines.append("    # the penalty on the weights, and its part of each weight's gradient")
+        lines += [f"    {name(q.symbol)} = {_python(q.expr, name)}" for q in template.penalty + template.penalty_gradients]
     lines.append("    # update")
     lines += [f"    {name(q.symbol)} = {_python(q.expr, name)}" for q in template.updates]
-    kept = ", ".join(f"{p!r}: {name(p)}" for p in program.parameters)
+    kept = ", ".join(f"{p!r}: {name(p)}" for p in program.carried if p != "lr")
     lines += [f"    return E_total, {{{kept}}}", "", "",
               "if __name__ == \"__main__\":",
-              f"    parameters = {{{', '.join(f'{p!r}: {v!r}' for p, v in net.start_env().items() if p in program.parameters or p == 'lr')}}}",
+              f"    parameters = {{{', '.join(f'{p!r}: {v!r}' for p, v in net.start_env().items() if p in program.carried)}}}",
               f"    samples = {[tuple(s.inputs) + tuple(s.targets) for s in net.samples]!r}",
               "    print(epoch(parameters, samples))", ""]
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 try:
@@ -103,6 +104,10 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
         raise NetworkError("biases", f"given, but bias is {bias!r}; set bias = 'shared' or 'neuron'")
 
     samples, test_samples = _samples(data, base, sizes)
+    source = None
+    if isinstance(data["samples"], dict):
+        source = (tuple((key, data[key]) for key in ("samples", "test_fraction", "split_seed") if key in data),
+                  str(Path(base).resolve()))
     batch = data.get("batch", "full")
     if batch != "full" and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise NetworkError("batch", f'must be "full" or a whole number of samples of at least 1, got {batch!r}')
@@ -115,7 +120,7 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
     return Network(sizes=tuple(sizes), activations=tuple(activations), loss=loss, bias=bias, train_bias=train_bias,
                    weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name,
                    test_samples=tuple(test_samples), batch=0 if batch == "full" else batch, shuffle_seed=shuffle_seed,
-                   **_training(data))
+                   source=source, **_training(data))
 
 
 def _training(data) -> dict:
@@ -283,3 +288,40 @@ def network_to_dict(net: Network) -> dict:
     if net.test_samples:
         data["test_samples"] = [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.test_samples]
     return data
+
+
+def network_text(net: Network, path: str | Path) -> str:
+    """`net` as the text of a network file at `path`: TOML, or JSON for a .json path, every number written
+    so that it reads back to the same bits (repr).  A data set the samples came from (a CSV file, a
+    generated set) is referred to, its file's path made relative to `path`'s folder, not copied.  The
+    optimizer's state is not part of a network: loaded again, it starts at 0, as a new PyTorch optimizer
+    over a saved model's parameters does."""
+    data = network_to_dict(net)
+    if net.source is not None:
+        keys, folder = net.source
+        for key in ("samples", "test_samples"):
+            data.pop(key, None)
+        for key, value in keys:
+            if key == "samples" and "file" in value and isinstance(value["file"], str):
+                target = Path(folder, value["file"])
+                value = {**value, "file": Path(os.path.relpath(target, Path(path).resolve().parent)).as_posix()}
+            data[key] = value
+    if Path(path).suffix.lower() == ".json":
+        return json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n"
+    return "".join(f"{key} = {_toml(value)}\n" for key, value in data.items())
+
+
+def _toml(value) -> str:
+    """A value of a network file as TOML: strings, booleans, numbers, lists and inline tables."""
+    if isinstance(value, str):
+        # JSON's escapes are TOML's; DEL is the one character TOML wants escaped and JSON does not.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(key), ensure_ascii=False)} = {_toml(v)}" for key, v in value.items()) + "}"
+    raise NetworkError("file", f"cannot write {value!r} in a network file")

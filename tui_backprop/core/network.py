@@ -74,6 +74,10 @@ class Network:
     momentum: float = 0.9  # μ
     betas: tuple[float, float] = (0.9, 0.999)  # Adam's β1, β2
     eps: float = 1e-8  # Adam's ε
+    # Where the samples came from, when a file's `samples` was a data set (a CSV file or a generated one):
+    # its keys as the file gave them and the file's folder, so that a saved network refers to the data
+    # instead of copying it (loader.network_text).  Not part of what the network is.
+    source: tuple | None = field(default=None, compare=False, repr=False)
     names: "Names" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -226,7 +230,8 @@ def _check_numbers(key: str, values, count: int, what: str) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise NetworkError(key, f"expected numbers, got {value!r}")
         if not math.isfinite(value):
-            raise NetworkError(key, f"numbers must be finite, got {value!r}")
+            raise NetworkError(key, f"numbers must be finite, got {value!r}"
+                               + (" (the training diverged)" if key in ("weights", "biases") else ""))
 
 
 class Names:
