@@ -320,3 +320,30 @@ def test_explain_names_every_new_operation(tmp_path, capsys):
     first = steps[symbols.index("mhat_w1")]
     assert first["formula"] == "mhat_w1 = m_w1 / (1 − β1^t)" and first["why"]
     assert first["substituted"].startswith("mhat_w1 = ")
+
+
+@pytest.mark.parametrize("optimizer,regularization,broken", [("adam", "l2", "m_w1"), ("momentum", "l1", "dE_reg/dw2"),
+                                                             ("sgd", "l2", "E_reg")])
+def test_check_reads_a_sheet_of_the_new_columns(tmp_path, capsys, optimizer, regularization, broken):
+    """`train --csv` written back as a student's sheet checks clean; a wrong optimizer state, penalty term or
+    penalty is found where it starts."""
+    import csv
+
+    write_network(tmp_path / "n.toml", regularization=regularization, regularization_rate=0.03, optimizer=optimizer,
+                  batch=0)
+    config = str(tmp_path / "n.toml")
+    assert run_cli(capsys, "train", "--config", config, "--epochs", "4", "--csv", str(tmp_path / "s.csv"))[0] == 0
+    status, out, _ = run_cli(capsys, "check", str(tmp_path / "s.csv"), "--config", config)
+    assert status == 0, out
+    rows = list(csv.reader((tmp_path / "s.csv").open()))
+    at = rows[0].index(broken)
+    rows[3][at] = repr(float(rows[3][at]) * 1.5 + 0.01)
+    with (tmp_path / "bad.csv").open("w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    status, out, _ = run_cli(capsys, "check", str(tmp_path / "bad.csv"), "--config", config, "--format", "json")
+    import json
+
+    report = json.loads(out)
+    assert status == 1
+    wrong = [cell for cell in report["mismatches"] if cell["starts_here"]]
+    assert [(cell["symbol"], cell["epoch"]) for cell in wrong] == [(broken, 3)]

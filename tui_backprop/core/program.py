@@ -200,6 +200,22 @@ class Program:
                     stack.append(read)
         return seen
 
+    def step_updates(self) -> dict[str, Quantity]:
+        """Each carried value's update as one expression of the values the update phase starts with:
+        what a sheet's next row starts from (sheets/check.py).  Plain descent's updates are the program's
+        own; an optimizer's read what the phase computed before them (Adam's t, m, v, m̂, v̂), and those
+        are written into them."""
+        written: dict[str, Expr] = {}
+        updates: dict[str, Quantity] = {}
+        start, end = self.phase_bounds(UPDATE)
+        for n in range(start, end):
+            q = self.quantity(n)
+            expr = _written_in(q.expr, written) if written else q.expr
+            written[q.symbol] = expr
+            if q.symbol in self.free:
+                updates[q.symbol] = q if expr is q.expr else Quantity(q.symbol, UPDATE, expr, q.why, q.kind, param=q.param)
+        return updates
+
     # -- compiled forms (compiled.py) -----------------------------------------
     def compiled(self, what: str):
         if what not in self._compiled:
@@ -577,6 +593,17 @@ class _Builder:
                         Quantity(p, UPDATE, maths.adam_step(param, lr, Sym(f"mhat_{p}"), Sym(f"vhat_{p}"), Sym(EPS)),
                                  maths.ADAM_STEP_WHY.format(p=p), "update", param=p)]
         return out
+
+
+def _written_in(expr: Expr, written: dict[str, Expr]) -> Expr:
+    """`expr` with every symbol of `written` replaced by its expression; the same object when none occurs."""
+    if isinstance(expr, Sym):
+        return written.get(expr.name, expr)
+    children = expr.children()
+    if not children:
+        return expr
+    new = [_written_in(child, written) for child in children]
+    return expr if all(a is b for a, b in zip(new, children)) else expr.with_children(new)
 
 
 def _others(mine: str, others: list[str], one: str, several: str) -> str:

@@ -67,7 +67,7 @@ class SlipFinder:
         self.program = program
         self.on_sheet = on_sheet
         self.row = row  # what a row of the sheet is: an epoch, or with mini-batches a batch (an update step)
-        self.updates = {q.param: q for q in program.quantities if q.phase == UPDATE}
+        self.updates = program.step_updates()  # each carried value's update, from the step before's values
         self._trees: dict[str, tuple[Expr, dict[int, str]]] = {}
         self._candidates: dict[str, list[_Candidate]] = {}
         self._last: dict[str, _Candidate] = {}  # the slip found last in each quantity: a formula filled down
