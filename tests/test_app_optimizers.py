@@ -68,3 +68,19 @@ def test_undo_in_the_app_takes_the_optimizer_state_back(tmp_path):
         assert app.query_one(ValuesTable).cell("v_w1").plain == fitted_number(after_two["v_w1"])
 
     drive(body, network=adam_mazur().with_changes(optimizer="momentum", regularization="none", regularization_rate=0.0))
+
+
+def test_the_history_shows_e_reg_apart_from_e_total():
+    from tui_backprop.app.widgets.history_table import HistoryTable
+
+    async def body(app, pilot):
+        await press(pilot, "e", "e")
+        history = app.query_one(HistoryTable)
+        assert history.shown[:2] == ["E_total", "E_reg"]
+        text = " ".join(widget_text(app, history).split())
+        row = app.stepper.history.row(2)
+        columns = app.stepper.history.columns
+        assert "E_total E_reg" in text
+        assert f"2 {format_number(row[columns.index('E_total')], 6)} {format_number(row[columns.index('E_reg')], 6)}" in text
+
+    drive(body, network=adam_mazur())

@@ -51,7 +51,8 @@ def _relative(a: float, b: float) -> float:
 def test_every_update_agrees_with_pytorch(optimizer, regularization):
     """Step by step, the trace's E_total and every parameter against torch.optim.SGD(momentum=…) and
     torch.optim.Adam in float64, the penalty a term of torch's loss; batches and frozen biases included."""
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0; .ci/run does), "
+                                                "so the optimizers were not compared with it")
     from torch_reference import TorchNetwork
 
     torch.set_default_dtype(torch.float64)
@@ -347,3 +348,52 @@ def test_check_reads_a_sheet_of_the_new_columns(tmp_path, capsys, optimizer, reg
     assert status == 1
     wrong = [cell for cell in report["mismatches"] if cell["starts_here"]]
     assert [(cell["symbol"], cell["epoch"]) for cell in wrong] == [(broken, 3)]
+
+
+def test_editing_the_constants_and_not_the_state():
+    stepper = Stepper(training_network(2, "adam", "l2"))
+    stepper.set_value("β1", 0.5)
+    assert stepper.values["β1"] == 0.5
+    with pytest.raises(ValueError, match="β2 must be at least 0 and below 1"):
+        stepper.set_value("β2", 1.0)
+    with pytest.raises(ValueError, match="ε must be positive"):
+        stepper.set_value("ε", 0.0)
+    with pytest.raises(ValueError, match="λ must be at least 0"):
+        stepper.set_value("λ", -0.1)
+    with pytest.raises(KeyError, match="the optimizer's state"):
+        stepper.set_value("m_w1", 1.0)
+    stepper.run(3)
+    assert stepper.history.row(2)[stepper.history.columns.index("β1")] == 0.5  # the edit is recorded with the step
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_a_run_on_numpys_path_keeps_the_state_in_its_history(optimizer):
+    """`r` and `train` on a network large enough for numpy: the history's checkpoints hold the optimizer's
+    state, so any row is re-derived, and the run agrees with the compiled loop to 1e-12."""
+    from tui_backprop import bulk
+
+    r = random.Random(5)
+    sizes = (10, 10, 10)
+    net = Network(sizes=sizes, activations=("tanh", "sigmoid"), bias="neuron",
+                  weights=random_weights(200, 5, 0.3), biases=random_weights(20, 6, 0.1),
+                  samples=tuple(Sample(tuple(r.uniform(-1, 1) for _ in range(10)), tuple(r.uniform(0, 1) for _ in range(10)))
+                                for _ in range(3)), lr=0.01, optimizer=optimizer, regularization="l2",
+                  regularization_rate=0.001)
+    assert bulk.uses_numpy(Stepper(net).program)
+    fast, compiled = Stepper(net, trainer=bulk.train), Stepper(net)
+    fast.run(150), compiled.run(150)
+    for k in fast.program.carried:
+        assert _relative(fast.values[k], compiled.values[k]) <= 1e-12 or abs(fast.values[k] - compiled.values[k]) < 1e-15, k
+    columns = fast.history.columns
+    for step in (1, 70, 130):
+        row = fast.history.row(step)
+        assert row[columns.index("w1")] == fast.history.start_env(step)["w1"]
+        assert _relative(row[columns.index(fast.program.carried[-1])], compiled.history.row(step)[columns.index(fast.program.carried[-1])]) <= 1e-9
+
+
+def test_a_saved_network_with_a_name_the_loader_refuses_is_written_as_one_it_reads(tmp_path):
+    from tui_backprop.core.loader import load_network, network_text
+
+    net = training_network(0, "sgd", "none").with_changes(name="a\x00b\n../c")
+    (tmp_path / "n.toml").write_text(network_text(net, tmp_path / "n.toml"))
+    assert load_network(tmp_path / "n.toml").name == "a b ../c"

@@ -297,6 +297,8 @@ def network_text(net: Network, path: str | Path) -> str:
     optimizer's state is not part of a network: loaded again, it starts at 0, as a new PyTorch optimizer
     over a saved model's parameters does."""
     data = network_to_dict(net)
+    # A name the loader would refuse (made in code, not read from a file) is written as one it reads.
+    data["name"] = "".join(c if c.isprintable() else " " for c in net.name)[:MAX_NAME]
     if net.source is not None:
         keys, folder = net.source
         for key in ("samples", "test_samples"):
