@@ -49,6 +49,19 @@ class NumpyEpochs:
         self.moments = [np.array([env[s] for s in moments[k * self.trained:(k + 1) * self.trained]])
                         for k in range(len(moments) // self.trained if self.trained else 0)]
         self.plain = net.optimizer == "sgd" and not net.regularized
+        if not self.plain:
+            # The gradients land in one vector of the trained parameters' order, seen per layer as the
+            # parameters are, and the optimizer works on it in place: no copies an update step.
+            self.gradient = np.empty(self.trained)
+            self.work, self.spare = np.empty(self.trained), np.empty(self.trained)
+            self.weight_gradients, at = [], 0
+            for w in self.weights:
+                self.weight_gradients.append(self.gradient[at: at + w.size].reshape(w.shape))
+                at += w.size
+            self.bias_gradients = []
+            for b in self.biases:
+                self.bias_gradients.append(self.gradient[at: at + b.size] if self.trains_bias else None)
+                at += b.size if self.trains_bias else 0
 
     def carried(self) -> np.ndarray:
         """What carries from step to step, in program.carried's order: lr, the parameters, the constants, the state."""
@@ -140,9 +153,15 @@ class NumpyEpochs:
             delta = _loss_slope(net.loss, a, t, count) * _slope(net.activations[-1], a)
         gradients, bias_gradients = [None] * net.depth, [None] * net.depth
         for layer in range(net.depth, 0, -1):
-            gradients[layer - 1] = delta.T @ activations[layer - 1]
+            if self.plain:
+                gradients[layer - 1] = delta.T @ activations[layer - 1]
+            else:
+                gradients[layer - 1] = np.matmul(delta.T, activations[layer - 1], out=self.weight_gradients[layer - 1])
             if self.trains_bias:
                 bias_gradients[layer - 1] = delta.sum(axis=0)
+                if not self.plain:
+                    out = self.bias_gradients[layer - 1]
+                    out[:] = bias_gradients[layer - 1].sum() if net.bias == "shared" else bias_gradients[layer - 1]
             if layer > 1:
                 delta = (delta @ self.weights[layer - 1]) * _slope(net.activations[layer - 2], activations[layer - 1])
         return loss, gradients, bias_gradients
@@ -159,32 +178,36 @@ class NumpyEpochs:
     def optimize(self, gradients, bias_gradients) -> None:
         """The update of program.py's optimizers over the trained parameters as one vector: the penalty's term
         added to each weight's gradient, then SGD, momentum or Adam (core/maths.py's formulas)."""
+        # Each operation in the core's order (maths.py), so each number rounds as the trace's does.
         net, trained = self.net, self.flat[:self.trained]  # a view: the layers' matrices see every change
-        parts = [g.ravel() for g in gradients]
-        if self.trains_bias:
-            parts += [np.array([g.sum()]) if net.bias == "shared" else g for g in bias_gradients]
-        g = np.concatenate(parts)
+        g, work, spare = self.gradient, self.work, self.spare  # the gradients are in g already (`gradients`)
         if net.regularized:
-            rate, weights = self.hyper[0], self.flat[:self.weight_count]
-            g[:self.weight_count] += rate * (weights if net.regularization == "l2" else np.sign(weights))
+            weights, term = self.flat[:self.weight_count], work[:self.weight_count]
+            np.multiply(self.hyper[0], weights if net.regularization == "l2" else np.sign(weights), out=term)
+            g[:self.weight_count] += term
         if net.optimizer == "sgd":
-            trained -= self.lr * g
+            np.multiply(self.lr, g, out=work)
         elif net.optimizer == "momentum":
             velocity = self.moments[0]
             velocity *= self.hyper[-1]
             velocity += g
-            trained -= self.lr * velocity
+            np.multiply(self.lr, velocity, out=work)
         else:
             beta1, beta2, eps = self.hyper[-3:]
             self.t += 1.0
             m, v = self.moments
             m *= beta1
-            m += (1.0 - beta1) * g
+            m += np.multiply(1.0 - beta1, g, out=work)
             v *= beta2
-            v += (1.0 - beta2) * (g * g)
-            m_hat = m / (1.0 - beta1 ** self.t)
-            v_hat = v / (1.0 - beta2 ** self.t)
-            trained -= self.lr * (m_hat / (np.sqrt(v_hat) + eps))
+            np.multiply(g, g, out=work)
+            v += np.multiply(1.0 - beta2, work, out=work)
+            np.divide(m, 1.0 - beta1 ** self.t, out=work)  # m̂
+            np.divide(v, 1.0 - beta2 ** self.t, out=spare)  # v̂
+            np.sqrt(spare, out=spare)
+            spare += eps
+            work /= spare
+            work *= self.lr
+        trained -= work
 
 
 def _activate(name: str, total: np.ndarray) -> np.ndarray:
