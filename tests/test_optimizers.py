@@ -123,6 +123,11 @@ def test_each_quantity_is_its_own_operation(optimizer):
             assert program.index[q.symbol] == n
     for p in program.trained:
         assert program.quantity(program.update_position(p)).symbol == p
+    # The limits count them: an epoch's operations from the shape alone, as the program lays them out.
+    for case in range(4):
+        net = training_network(case, optimizer, "l1")
+        schedule = Stepper(net).schedule
+        assert net.epoch_operations() == sum(len(schedule.program(k)) for k in range(1, schedule.steps_per_epoch + 1))
 
 
 def test_l1_sign_of_zero_is_zero():
