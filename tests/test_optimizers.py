@@ -407,3 +407,27 @@ def test_a_saved_network_with_a_name_the_loader_refuses_is_written_as_one_it_rea
     net = training_network(0, "sgd", "none").with_changes(name="a\x00b\n../c")
     (tmp_path / "n.toml").write_text(network_text(net, tmp_path / "n.toml"))
     assert load_network(tmp_path / "n.toml").name == "a b ../c"
+
+
+@pytest.mark.parametrize("optimizer,regularization", [("sgd", "l2"), ("momentum", "l1"), ("adam", "none")])
+def test_check_names_a_wrong_learning_rate_under_an_optimizer(tmp_path, capsys, optimizer, regularization):
+    """A sheet worked with another learning rate: its first updated weights are named as that slip, whatever
+    the update multiplies lr by (the whole gradient, the velocity, Adam's m̂/(√v̂ + ε))."""
+    import csv
+    import json
+
+    net = write_network(tmp_path / "n.toml", regularization=regularization, regularization_rate=0.03,
+                        optimizer=optimizer, batch=0, lr=0.1)
+    assert run_cli(capsys, "train", "--config", str(tmp_path / "n.toml"), "--epochs", "3", "--lr", "0.3",
+                   "--csv", str(tmp_path / "s.csv"))[0] == 0
+    rows = list(csv.reader((tmp_path / "s.csv").open()))
+    for row in rows[1:]:
+        row[rows[0].index("lr")] = repr(net.lr)  # the sheet says 0.1, and steps with 0.3
+    with (tmp_path / "bad.csv").open("w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    status, out, _ = run_cli(capsys, "check", str(tmp_path / "bad.csv"), "--config", str(tmp_path / "n.toml"),
+                             "--format", "json")
+    starts = [cell for cell in json.loads(out)["mismatches"] if cell["starts_here"]]
+    assert status == 1 and {cell["epoch"] for cell in starts} == {2, 3}  # each update steps with 0.3 anew
+    assert {cell["slip"]["name"] for cell in starts} == {"wrong learning rate"}
+    assert starts[0]["slip"]["words"] == "a learning rate of 0.3 where lr is 0.1"

@@ -235,12 +235,21 @@ def rate_slip(quantity: Quantity, values: dict, rate: float) -> Slip:
 
 
 def implied_rate(quantity: Quantity, values: dict, sheet_value: float) -> float | None:
-    """The learning rate that gives `sheet_value` in the update w = w − lr·g, if there is one."""
-    gradient = values.get(f"dE_total/d{quantity.param}")
-    old = values.get(quantity.param)
-    if not gradient or old is None or not math.isfinite(gradient):
+    """The learning rate that gives `sheet_value` in the update w = w − lr·s, if there is one: s is the
+    gradient for plain descent (the whole gradient under a penalty), the velocity with momentum, Adam's
+    m̂/(√v̂ + ε) — whatever the update multiplies lr by, worked out from the step before's values."""
+    tree = quantity.expr
+    if not (isinstance(tree, Sub) and isinstance(tree.right, Mul) and len(tree.right.factors) == 2
+            and isinstance(tree.right.factors[0], Sym) and tree.right.factors[0].name == "lr"):
         return None
-    return (old - sheet_value) / gradient
+    try:
+        step = tree.right.factors[1].evaluate(values)
+    except (KeyError, ArithmeticError, ValueError):
+        return None
+    old = values.get(quantity.param)
+    if not step or old is None or not math.isfinite(step):
+        return None
+    return (old - sheet_value) / step
 
 
 def _short(value: float) -> str:
