@@ -62,8 +62,7 @@ def test_undo_in_the_app_takes_the_optimizer_state_back(tmp_path):
         after_two = dict(app.stepper.values)
         await press(pilot, "e")
         assert app.stepper.values["v_w1"] != after_two["v_w1"]
-        for _ in range(len(app.stepper.program)):
-            await press(pilot, "p")
+        await press(pilot, *["p"] * len(app.stepper.program))
         assert app.stepper.values == after_two
         assert app.query_one(ValuesTable).cell("v_w1").plain == fitted_number(after_two["v_w1"])
 
