@@ -6,9 +6,14 @@ there) and loses by far at 100-100-100.  `train` picks numpy (bulk_numpy.py)
 once weights × samples reach NUMPY_FROM: on this project's 2-core machine the
 two cross near 300 (a 10-20-10 net with one sample, or a 4-8-3 with four).  Only
 runs of whole epochs come here — `r`, `train`, the rate sweep — never a step the
-user sees one at a time; numpy's numbers agree with the core's to 1e-12
-relative (it adds each sum in another order), which tests/test_engine_scale.py
-checks over random networks.  numpy is imported only when a network needs it.
+user sees one at a time, and `r`'s last epoch, whose every value numpy gives
+(record "values").  numpy's numbers agree with the core's to 1e-12 of the
+parameters' scale (it adds each sum in another order; relative to each
+parameter it can be 1e-11, for one that shrinks toward zero), which
+tests/test_engine_scale.py and tests/test_one_run.py check.  A run is trained
+by one path from its first epoch to its last, and every output of it (rows,
+the history, the last epoch's values) comes from that path.  numpy is imported
+only when a network needs it.
 
 A run is recorded as one of
   "loss"         E_total of each epoch;
@@ -17,7 +22,9 @@ A run is recorded as one of
                  the parameters only at every CHECKPOINT_EVERY-th epoch from the first.  It is blocks
                  of lr, parameters, then E_total of the CHECKPOINT_EVERY epochs from there (the last
                  block may be shorter): "history" with the parameters of the epochs between left out,
-                 so numpy need not copy a large network's parameters every epoch (bench_scale.py).
+                 so numpy need not copy a large network's parameters every epoch (bench_scale.py);
+  "row"          every column of `train --csv` of each epoch;
+  "values"       every quantity of one epoch, by its place in the program: `r`'s last epoch.
 """
 
 from __future__ import annotations
@@ -42,11 +49,29 @@ def train(program: Program, env: dict[str, float], epochs: int, record: str = "l
     if not uses_numpy(program):
         if record == "checkpoints":
             env, records = program.run(env, epochs, "history")
-            return env, checkpoint_records(records, len(program.parameters) + 2)
+            return env, checkpoint_records(records, len(program.carried) + 1)
         return program.run(env, epochs, record)
     from .bulk_numpy import NumpyEpochs
 
-    return NumpyEpochs(program, env).run(epochs, record)
+    epochs_in_numpy = NumpyEpochs(program, env)
+    if record in ("row", "values") and not epochs_in_numpy.lays_out:
+        return _laid_out_by_the_core(program, env, epochs, record)
+    return epochs_in_numpy.run(epochs, record)
+
+
+def _laid_out_by_the_core(program: Program, env: dict[str, float], epochs: int, record: str) -> tuple[dict, array]:
+    """Records "row" and "values" where numpy trains with an optimizer or a penalty, whose quantities it does
+    not lay out: each epoch's row by the core from the numbers numpy reached, numpy training on (the
+    run's path stays numpy's); an epoch's values by the core, from numpy's numbers at its start."""
+    from .bulk_numpy import NumpyEpochs
+
+    if record == "values":
+        return program.run(env, epochs, "values")
+    out = array("d")
+    for _ in range(epochs):
+        out.extend(program.run(env, 1, "row")[1])
+        env = NumpyEpochs(program, env).run(1, "loss")[0]
+    return env, out
 
 
 def train_steps(schedule, env: dict[str, float], first: int, count: int, record: str) -> tuple[dict, array] | None:
@@ -60,10 +85,13 @@ def train_steps(schedule, env: dict[str, float], first: int, count: int, record:
         if record != "checkpoints":
             return None
         env, records = schedule.train(_one_program_at_a_time, env, first, count, "history")
-        return env, checkpoint_records(records, len(program.parameters) + 2)
+        return env, checkpoint_records(records, len(program.carried) + 1)
     from .bulk_numpy import NumpyEpochs
 
-    return NumpyEpochs(program, env).run_steps(schedule, first, count, record)
+    epochs_in_numpy = NumpyEpochs(program, env)
+    if record in ("row", "values") and not epochs_in_numpy.lays_out:
+        return None  # a step at a time, each by `train`
+    return epochs_in_numpy.run_steps(schedule, first, count, record)
 
 
 train.steps = train_steps  # how Schedule.train finds it
