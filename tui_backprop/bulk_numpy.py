@@ -6,6 +6,7 @@ each layer's sums are one product of its inputs with its weight matrix.
 
 from __future__ import annotations
 
+import weakref
 from array import array
 
 import numpy as np
@@ -80,9 +81,10 @@ class NumpyEpochs:
 
     def run(self, epochs: int, record: str) -> tuple[dict, array]:
         """`epochs` epochs over the samples of the env, every sample in each step."""
-        names, env, samples = self.net.names, self.env, range(len(self.net.samples))
-        inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
-        targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
+        env = self.env
+        inputs, targets = _sample_symbols(self.program)
+        inputs = np.array([[env[s] for s in symbols] for symbols in inputs])
+        targets = np.array([[env[s] for s in symbols] for symbols in targets])
         return self.run_batches([(inputs, targets, self.count)] * epochs, record)
 
     def run_steps(self, schedule, first: int, count: int, record: str) -> tuple[dict, array]:
@@ -270,6 +272,20 @@ class NumpyEpochs:
             work /= spare
             work *= self.lr
         trained -= work
+
+
+_SAMPLE_SYMBOLS: "weakref.WeakKeyDictionary[Program, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _sample_symbols(program: Program) -> tuple[list[list[str]], list[list[str]]]:
+    """Each sample's input and target symbols, named once a program: a history row runs one epoch, and
+    naming a 100-100-100 network's 16 samples took longer than the epoch."""
+    symbols = _SAMPLE_SYMBOLS.get(program)
+    if symbols is None:
+        names, samples = program.net.names, range(len(program.net.samples))
+        symbols = _SAMPLE_SYMBOLS[program] = ([names.input_symbols(k) for k in samples],
+                                              [names.target_symbols(k) for k in samples])
+    return symbols
 
 
 def _activate(name: str, total: np.ndarray) -> np.ndarray:

@@ -28,6 +28,9 @@ from .sweep import first_divergence
 # Epochs between checkpoints: 11 doubles every 64 epochs add 1.4 bytes an epoch to
 # E_total's 8, and a row is re-derived by running at most 63 epochs (tens of µs).
 CHECKPOINT_EVERY = 64
+# Numbers of re-derived rows kept (about 32 MB): a screenful of a large network's history, whose rows
+# (48,202 numbers at 100-100-100 × 16) take 14 ms each to re-derive, redrawn at every step.
+ROWS_KEPT = 1_000_000
 
 
 class History:
@@ -58,6 +61,7 @@ class History:
         self._divergence: tuple[int, int | None] = (-1, None)
         self._epoch_losses: tuple[int, array] = (-1, array("d"))
         self._test_losses: dict[int, float] = {}  # step -> the held-out samples' E_total, as read
+        self._rows: dict[int, list[float]] = {}  # epoch -> its row, re-derived lately (ROWS_KEPT numbers at most)
 
     def __len__(self) -> int:
         return len(self._losses)
@@ -176,6 +180,8 @@ class History:
             self.segments.pop()
         for step in [step for step in self._test_losses if step > epochs]:
             del self._test_losses[step]
+        for epoch in [epoch for epoch in self._rows if epoch > epochs]:
+            del self._rows[epoch]
         self._changed()
 
     def _changed(self) -> None:
@@ -223,8 +229,14 @@ class History:
             raise IndexError(f"epoch {epoch} is not in the history (1..{len(self)})")
         if epoch in self.exact_rows:
             return self.exact_rows[epoch]
-        _, out = self.train(self.start_env(epoch), 1, epoch, "row")
-        return self.aligned(self.schedule.program(epoch), out)
+        row = self._rows.pop(epoch, None)
+        if row is None:
+            _, out = self.train(self.start_env(epoch), 1, epoch, "row")
+            row = self.aligned(self.schedule.program(epoch), out)
+        self._rows[epoch] = row  # the latest last
+        while len(self._rows) * len(row) > ROWS_KEPT and len(self._rows) > 1:
+            del self._rows[next(iter(self._rows))]
+        return row
 
     def aligned(self, program: Program, row) -> list[float]:
         """A row of `program`'s columns in the history's columns: a smaller last batch lacks some (nan)."""

@@ -251,21 +251,24 @@ class Program:
                 forward, backward = self._blocks
                 return first + (int(sample) - 1) * (forward if first < self._bounds[FORWARD][1] else backward)
         key = self.names.locate(symbol)
-        n = self._by_key.get(key) if key else None
-        found = None
-        if n is not None:
-            segment = self.segments[n]
-            offsets = self._offsets.get(n)
-            if offsets is None:
-                offsets = self._offsets[n] = {name: k for k, name in enumerate(self.segment_symbols(n))}
-                if len(self._offsets) > OFFSETS_KEPT:
-                    self._offsets.popitem(last=False)
-            else:
-                self._offsets.move_to_end(n)
-            offset = offsets.get(symbol)
-            found = None if offset is None else segment.start + offset
+        found = self._place_in(key, symbol) if key else None
         self.note_place(symbol, found)
         return found
+
+    def _place_in(self, key: tuple, symbol: str) -> int | None:
+        """Where the segment `key` computes `symbol`, if both exist: found by the segment's names."""
+        n = self._by_key.get(key)
+        if n is None:
+            return None
+        offsets = self._offsets.get(n)
+        if offsets is None:
+            offsets = self._offsets[n] = {name: k for k, name in enumerate(self.segment_symbols(n))}
+            if len(self._offsets) > OFFSETS_KEPT:
+                self._offsets.popitem(last=False)
+        else:
+            self._offsets.move_to_end(n)
+        offset = offsets.get(symbol)
+        return None if offset is None else self.segments[n].start + offset
 
     def note_place(self, symbol: str, n: int | None) -> None:
         """Keep `symbol`'s place in `places` (the stepper notes each value it computes: it is read soon)."""
@@ -276,16 +279,7 @@ class Program:
     def update_position(self, parameter: str) -> int | None:
         """Where the epoch updates `parameter`, if it is trained."""
         group = self.names.parameter_group(parameter)
-        return self._find(("update",) + group, lambda q: q.symbol == parameter) if group else None
-
-    def _find(self, key: tuple, wanted) -> int | None:
-        """The place of the quantity `wanted` picks in the segment `key` names, if both exist."""
-        n = self._by_key.get(key)
-        if n is not None:
-            for offset, q in enumerate(self.segment_quantities(n)):
-                if wanted(q):
-                    return self._starts[n] + offset
-        return None
+        return self._place_in(("update",) + group, parameter) if group else None
 
     def lineage(self, symbol: str, through: tuple[str, ...] = PHASES) -> list[str]:
         """Every symbol `symbol` depends on, following the quantities of the phases `through`.

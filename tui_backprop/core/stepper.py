@@ -443,8 +443,8 @@ class Stepper:
             self._moves += 1
             return
         before = mark.before
-        if before.step != self.step:
-            self.step = before.step
+        self.step = before.step
+        if self.program is not self.schedule.program(before.step):  # with batches, a smaller last batch's
             self.program = self.schedule.program(before.step)
             self._enter_program()
         del before.values.computed[before.position:]  # what a run went on to compute in it
