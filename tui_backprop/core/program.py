@@ -350,6 +350,8 @@ class Program:
             computed.append(value)
             if q.symbol in free:
                 free[q.symbol] = value
+            else:
+                self.note_place(q.symbol, n)
         return free, computed
 
     @property

@@ -3,10 +3,14 @@
 The trace is a run of update steps: one an epoch, or with batches (batches.py)
 one a batch, each the full-batch program of its batch's samples.
 
-The stepper holds one dict of values: the free symbols (parameters, lr,
-inputs, targets) and whatever the current epoch has computed so far.  Every
-change pushes an undo record of the old values, so `previous` restores the
-earlier state bit for bit.
+The stepper holds the step's values (`StepValues`): the free symbols
+(parameters, lr, inputs, targets) in a dict, and what the step has computed so
+far in an array, by place.  `previous` restores the earlier state bit for bit:
+an operation is taken back by its place (an update's old value is kept in
+`changes`), and a move into the next step, an edit or a run leaves a mark with
+what it replaced.  An operation is made from these when it is read, with the
+numbers it read as they were: at the real cap (100-100-100 × 93, 1,983,701
+operations a step) the step takes 16 MB, where objects for each took 1.6 GB.
 """
 
 from __future__ import annotations
@@ -26,10 +30,9 @@ from .program import UPDATE, Program, Quantity, StepValues
 class Operation(NamedTuple):
     """One performed step: what was computed, from what, and why.
 
-    It keeps its place in the epoch and the numbers it read, not the Quantity:
-    a fully stepped epoch of a large network has hundreds of thousands of
-    operations (a tuple each, quick to make), and the program builds a quantity
-    again whenever it is asked."""
+    It keeps its place in the epoch and the numbers it read, not the Quantity,
+    which the program builds again whenever it is asked.  The stepper makes one
+    when it is read (`Stepper.operation`), never keeps one for every step."""
 
     epoch: int
     position: int  # 1-based place in its step (in the epoch, without batches)
