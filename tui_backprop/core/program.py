@@ -420,10 +420,12 @@ class StepValues(Mapping):
             raise KeyError(symbol) from None
 
     def get(self, symbol: str, default=None):
-        try:
-            return self[symbol]
-        except KeyError:
-            return default
+        # Without raising for a value not computed yet: a table of a new step asks for hundreds of them.
+        value = self.free.get(symbol, self)
+        if value is not self:
+            return value
+        n = self.program.position(symbol) if isinstance(symbol, str) else None
+        return self.computed[n] if n is not None and n < len(self.computed) else default
 
     def __contains__(self, symbol) -> bool:
         return self.get(symbol, self) is not self
