@@ -12,7 +12,7 @@ import pytest
 import numpy_reference
 from test_engine_scale import random_network
 from tui_backprop import bulk
-from tui_backprop.core.batches import SEED_STRIDE, Schedule
+from tui_backprop.core.batches import COMPILED, SEED_STRIDE, Schedule
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import network_from_dict, network_to_dict
 from tui_backprop.core.network import NetworkError, Sample
@@ -57,7 +57,7 @@ def test_the_documented_shuffle_rule_is_the_one_used():
 def test_batches_agree_with_an_independent_numpy_implementation(seed, batch):
     net = batched(seed, batch)
     losses, params = reference_steps(net, EPOCHS)
-    for trainer in (None, bulk.train):
+    for trainer in (COMPILED, bulk.TRAINER):
         stepper = Stepper(net, trainer=trainer)
         stepper.run(EPOCHS)
         assert len(stepper.history) == len(losses) == EPOCHS * stepper.schedule.steps_per_epoch

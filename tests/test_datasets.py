@@ -414,7 +414,7 @@ def test_the_test_error_agrees_on_the_numpy_path(tmp_path):
     assert bulk.uses_numpy(program)
     marks = [1, 10, 20]
     schedule = Schedule(net, program)
-    on_numpy = cli.train_and_test(schedule, 0.5, marks, bulk.train)
+    on_numpy = cli.train_and_test(schedule, 0.5, marks, bulk.TRAINER)
     in_python = cli.train_and_test(schedule, 0.5, marks, lambda p, env, epochs, record: p.run(env, epochs, record))
     assert list(on_numpy[0]) == pytest.approx(list(in_python[0]), rel=1e-12)
     assert [on_numpy[1][m] for m in marks] == pytest.approx([in_python[1][m] for m in marks], rel=1e-12)

@@ -125,7 +125,7 @@ def test_bulk_training_picks_numpy_only_for_large_networks():
 
 def test_a_run_on_a_large_network_goes_through_numpy_and_ends_on_core_values():
     net = wide_network((20, 20, 20), 2)
-    stepper, reference = Stepper(net, trainer=bulk.train), Stepper(net)
+    stepper, reference = Stepper(net, trainer=bulk.TRAINER), Stepper(net)
     program = stepper.program
     stepper.run(10)
     reference.run(10)
@@ -233,7 +233,7 @@ def test_a_large_networks_history_keeps_checkpoints_re_derived_by_numpy_itself()
     from tui_backprop.core.history import CHECKPOINT_EVERY
 
     net = wide_network((20, 20, 20), 2)
-    stepper = Stepper(net, trainer=bulk.train)
+    stepper = Stepper(net, trainer=bulk.TRAINER)
     epochs = 3 * CHECKPOINT_EVERY
     stepper.run(epochs)
     program = stepper.program

@@ -19,7 +19,7 @@ import sys
 from array import array
 
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
-from .core.batches import Schedule
+from .core.batches import Schedule, Trainer
 from .core.expr import format_number
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.files import OutputError, atomic_writer, clean_up_on_signals
@@ -297,11 +297,11 @@ def run_train(args) -> int:
     from . import bulk  # numpy, for large networks: after the lines that need no numpy
 
     if net.test_samples:
-        runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.train) for rate in rates}
+        runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.TRAINER) for rate in rates}
         curves = {rate: curve for rate, (curve, _) in runs.items()}
         tests = {rate: test for rate, (_, test) in runs.items()}
     else:
-        curves, tests = sweep(schedule, rates, args.epochs, train=bulk.train), None
+        curves, tests = sweep(schedule, rates, args.epochs, trainer=bulk.TRAINER), None
     print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
@@ -309,33 +309,33 @@ def run_train(args) -> int:
 
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
         if net.sizes[0] == 2:
-            print(plot_boundary(net, rates[0], args.epochs, bulk.train))
+            print(plot_boundary(net, rates[0], args.epochs, bulk.TRAINER))
     return EXIT_OK
 
 
-def plot_boundary(net: Network, rate: float, epochs: int, train) -> str:
-    """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped).
-    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
+def plot_boundary(net: Network, rate: float, epochs: int, trainer: Trainer) -> str:
+    """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped);
+    `trainer` runs the epochs (core/batches.py)."""
     from .app.widgets.boundary import boundary_text
 
-    stepper = Stepper(net.with_changes(lr=rate), trainer=train)
+    stepper = Stepper(net.with_changes(lr=rate), trainer=trainer)
     stepper.run(epochs)
     title = f"decision boundary after {epochs:,} epochs at lr {format_number(rate)}"
     return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
 
 
-def train_and_test(schedule: Schedule, rate: float, marks: list[int], train) -> tuple[array, dict[int, float]]:
+def train_and_test(schedule: Schedule, rate: float, marks: list[int], trainer: Trainer) -> tuple[array, dict[int, float]]:
     """E_total of every epoch up to the last mark, and the test samples' E_total at each mark,
-    with the parameters that epoch starts with (those its E_total is computed with, without batches).
-    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
+    with the parameters that epoch starts with (those its E_total is computed with, without batches);
+    `trainer` runs the epochs (core/batches.py)."""
     net, program = schedule.net, schedule.program(1)
     env, curve, tests = dict(net.start_env(), lr=float(rate)), array("d"), {}
     for mark in marks:
         if mark - 1 > len(curve):
-            env, losses = schedule.train_epochs(train, env, mark - 1 - len(curve), len(curve) + 1)
+            env, losses = schedule.train_epochs(trainer, env, mark - 1 - len(curve), len(curve) + 1)
             curve.extend(losses)
         tests[mark] = program.loss_on(env, net.test_samples)
-    curve.extend(schedule.train_epochs(train, env, 1, len(curve) + 1)[1])
+    curve.extend(schedule.train_epochs(trainer, env, 1, len(curve) + 1)[1])
     return curve, tests
 
 
@@ -494,7 +494,7 @@ def run_app(args) -> int:
         from .core.session import SessionError, load_study
 
         try:
-            stepper, quiz = load_study(args.resume, bulk.train)
+            stepper, quiz = load_study(args.resume, bulk.TRAINER)
         except SessionError as error:
             raise UsageError(str(error)) from None
     network = None if stepper else load(args)

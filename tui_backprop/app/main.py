@@ -130,7 +130,7 @@ class BackpropApp(App):
         """Open `network` (default: the excel preset), or a resumed session's stepper and quiz."""
         super().__init__()
         # set_reactive: nothing is on screen yet to be told
-        self.set_reactive(BackpropApp.stepper, stepper or Stepper(network or PRESETS["excel"](), trainer=bulk.train))
+        self.set_reactive(BackpropApp.stepper, stepper or Stepper(network or PRESETS["excel"](), trainer=bulk.TRAINER))
         self.set_reactive(BackpropApp.quiz, quiz or Quiz())
         self.session_path = session_path  # where ctrl+s saves; it asks, offering this
         self.stop_requested = False
@@ -438,15 +438,15 @@ class BackpropApp(App):
             text = text.strip()
             try:
                 if text in PRESETS:
-                    opened.append((Stepper(PRESETS[text](), trainer=bulk.train), None, None))
+                    opened.append((Stepper(PRESETS[text](), trainer=bulk.TRAINER), None, None))
                 elif text.lower().endswith(SHEET_SUFFIXES):
                     if not Path(text).is_file():
                         return f"{text}: no such file"
                     self.check_sheet(text, starting_network(self.stepper))
                 elif text.endswith(SESSION_SUFFIX):
-                    opened.append(load_study(text, bulk.train) + (text,))
+                    opened.append(load_study(text, bulk.TRAINER) + (text,))
                 else:
-                    opened.append((Stepper(load_network(text), trainer=bulk.train), None, None))
+                    opened.append((Stepper(load_network(text), trainer=bulk.TRAINER), None, None))
             except NetworkError as error:
                 return f"{text}: {error}"
             except SessionError as error:
@@ -490,7 +490,7 @@ class BackpropApp(App):
         except SheetError as error:
             self.call_from_thread(self.notify, str(error), severity="error")
             return
-        stepper = Stepper(net, trainer=bulk.train)
+        stepper = Stepper(net, trainer=bulk.TRAINER)
         if report.first:
             stepper.go_to(report.first.step, report.first.symbol)  # the epoch, without batches
         self.call_from_thread(self._show_check, report, stepper)

@@ -21,8 +21,8 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 
-from .batches import Schedule, aligned
-from .program import Program
+from .batches import COMPILED, Schedule, aligned
+from .program import Program, Record
 from .sweep import first_divergence
 
 # Epochs between checkpoints: 11 doubles every 64 epochs add 1.4 bytes an epoch to
@@ -38,8 +38,7 @@ class History:
         full batch: its columns are the history's."""
         self.program = program
         self.schedule = schedule or Schedule(program.net, program)
-        self.train = train or (lambda env, steps, first: self.schedule.train(
-            lambda p, e, n, r: p.run(e, n, r), env, first, steps, "history"))
+        self.train = train or (lambda env, steps, first: self.schedule.train(COMPILED, env, first, steps, Record.HISTORY))
         self.stride = len(program.parameters) + 2  # a record: lr, parameters, E_total
         self._losses = array("d")
         # The first epoch of each checkpoint, and its lr and parameters (stride - 1 numbers each).
@@ -108,19 +107,19 @@ class History:
             self.mixed[epoch] = tuple(edited)
         self._changed()
 
-    def extend(self, records: array, samples: dict[str, float], record: str = "history") -> None:
-        """Epochs from the fast path, one after another, recorded as lr, parameters, E_total (`record`
-        "history"), or as record "checkpoints" (tui_backprop/bulk.py): E_total of each, and lr and the
-        parameters of every CHECKPOINT_EVERY-th from the first, the ones a history keeps."""
+    def extend(self, records: array, samples: dict[str, float], record: Record = Record.HISTORY) -> None:
+        """Epochs from the fast path, one after another, recorded as lr, parameters, E_total (Record.HISTORY),
+        or as Record.CHECKPOINTS: E_total of each, and lr and the parameters of every CHECKPOINT_EVERY-th
+        from the first, the ones a history keeps."""
         self._note_samples(len(self) + 1, samples)
-        if record == "checkpoints":
+        if record == Record.CHECKPOINTS:
             self._store_checkpoints(records)
         else:
             self._store(records)
         self._changed()
 
     def _store_checkpoints(self, records) -> None:
-        """Record "checkpoints", kept as they are when the fast path re-derives them; if it does not,
+        """Record.CHECKPOINTS, kept as they are when the fast path re-derives them; if it does not,
         the stretch is run again, recorded whole, and every epoch of it kept as `_store` keeps it."""
         stride, first, every = self.stride, len(self) + 1, CHECKPOINT_EVERY
         block = stride - 1 + every  # a checkpoint's lr and parameters, then E_total of `every` epochs
@@ -224,7 +223,7 @@ class History:
         if epoch in self.exact_rows:
             return self.exact_rows[epoch]
         program = self.schedule.program(epoch)
-        _, out = program.run(self.start_env(epoch), 1, "row")
+        _, out = program.run(self.start_env(epoch), 1, Record.ROW)
         return self.aligned(program, out)
 
     def aligned(self, program: Program, row) -> list[float]:
@@ -296,3 +295,18 @@ class TestLosses(Sequence):
         if not 0 <= n < len(self):
             raise IndexError(n)
         return self.history.test_loss(self.history.schedule.step(n + 1))
+
+
+def checkpoint_records_length(steps: int, stride: int) -> int:
+    """How many numbers Record.CHECKPOINTS holds for `steps` steps of records of `stride` numbers."""
+    return steps + -(-steps // CHECKPOINT_EVERY) * (stride - 1)
+
+
+def checkpoint_records(records: array, stride: int) -> array:
+    """Record.HISTORY (a record of `stride` numbers a step) as Record.CHECKPOINTS."""
+    out = array("d")
+    steps = len(records) // stride
+    for first in range(0, steps, CHECKPOINT_EVERY):
+        out.extend(records[first * stride : (first + 1) * stride])
+        out.extend(records[(first + 2) * stride - 1 : min(first + CHECKPOINT_EVERY, steps) * stride : stride])
+    return out

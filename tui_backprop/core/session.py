@@ -42,6 +42,7 @@ import zipfile
 from array import array
 from pathlib import Path
 
+from .batches import COMPILED, Trainer
 from .files import atomic_writer, open_regular
 from .history import History
 from .loader import network_from_dict, network_to_dict
@@ -165,7 +166,7 @@ def _undo_out(record: UndoRecord, row_ref) -> list:
 # -- loading --------------------------------------------------------------------
 
 
-def load_session(path: str | Path, trainer=None) -> tuple[Stepper, dict]:
+def load_session(path: str | Path, trainer: Trainer = COMPILED) -> tuple[Stepper, dict]:
     """The stepper exactly as it was saved, and the app's `extra` state; SessionError if the file is not right.
 
     `trainer` is the stepper's (see Stepper): the path its runs were trained on re-derives its history."""
@@ -252,7 +253,7 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _build(document: dict, data: _Member, trainer=None) -> tuple[Stepper, dict]:
+def _build(document: dict, data: _Member, trainer: Trainer) -> tuple[Stepper, dict]:
     try:
         net = network_from_dict(_dict(document.get("network"), "network"))
     except NetworkError as error:
@@ -518,7 +519,7 @@ def save_study(path: str | Path, stepper: Stepper, quiz: Quiz) -> None:
     save_session(path, stepper, {"quiz": quiz.as_dict()})
 
 
-def load_study(path: str | Path, trainer=None) -> tuple[Stepper, Quiz]:
+def load_study(path: str | Path, trainer: Trainer = COMPILED) -> tuple[Stepper, Quiz]:
     """A saved session with its quiz score; SessionError (one line) for anything damaged."""
     stepper, extra = load_session(path, trainer)
     try:

@@ -15,10 +15,10 @@ import math
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
+from .batches import COMPILED, Schedule, Trainer
 from .history import History
 from .network import Network
-from .batches import Schedule
-from .program import UPDATE, Program, Quantity
+from .program import UPDATE, Kind, Program, Quantity, Record
 
 
 class Operation(NamedTuple):
@@ -110,7 +110,7 @@ class Operation(NamedTuple):
 
 
 CHUNK_STEPS = 20_000  # update steps a call of the fast path in a run, at most: the records of a chunk stay small
-CLAMPING_KINDS = ("error", "loss_slope")  # the only quantities with a logarithm or a clipped division
+CLAMPING_KINDS = (Kind.ERROR, Kind.LOSS_SLOPE)  # the only quantities with a logarithm or a clipped division
 MISSING = object()  # in an undo record: the symbol had no value before
 
 
@@ -151,13 +151,12 @@ class Snapshot:
 
 
 class Stepper:
-    def __init__(self, net: Network, program: Program | None = None, trainer=None):
-        """`trainer(program, env, epochs, record)` runs whole epochs of a program (`r`, and the history's
-        re-derived rows); by default the program's own compiled loop — tui_backprop.bulk.train picks numpy
-        for a large network.  With batches (batches.py) each update step is one epoch of its batch's program."""
+    def __init__(self, net: Network, program: Program | None = None, trainer: Trainer = COMPILED):
+        """`trainer` runs whole update steps (`r`, and the history's re-derived rows): by default each program's
+        own compiled loop; tui_backprop.bulk.TRAINER picks numpy for a large network."""
         self.net = net
         self.schedule = Schedule(net, program)
-        self.trainer = trainer or (lambda program, env, epochs, record: program.run(env, epochs, record))
+        self.trainer = trainer
         self.reset()
 
     def reset(self) -> None:
@@ -234,10 +233,10 @@ class Stepper:
     def train(self, env: dict[str, float], steps: int, first: int):
         """Whole steps on the fast path from step `first`: (env after them, records of lr, parameters and
         E_total, a record a step); how the history re-derives what it does not keep."""
-        return self.schedule.train(self.trainer, env, first, steps, "history")
+        return self.schedule.train(self.trainer, env, first, steps, Record.HISTORY)
 
     @classmethod
-    def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer=None) -> "Stepper":
+    def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer: Trainer = COMPILED) -> "Stepper":
         """A stepper over `program` (the program of the snapshot's step) in the state of `snapshot`
         (which the caller has checked: see core/session.py)."""
         stepper = cls(history.schedule.net, history.schedule.program(1), trainer)
@@ -407,7 +406,7 @@ class Stepper:
                 count = min(chunk, fast)
                 # A trainer that can returns only what the history keeps: numpy need not copy a large
                 # network's parameters every epoch (bulk.py).
-                record = "checkpoints" if getattr(self.trainer, "records_checkpoints", False) else "history"
+                record = Record.CHECKPOINTS if self.trainer.records_checkpoints else Record.HISTORY
                 env, records = self.schedule.train(self.trainer, self.values, self.step, count, record)
                 self.history.extend(records, self._samples(), record)
                 self._start_step(self.step + count, self._step_env(self.step + count, env) if self.schedule.batched else env)

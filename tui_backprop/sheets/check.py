@@ -60,10 +60,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core import Network
-from ..core.batches import Schedule
+from ..core.batches import COMPILED, Schedule
 from ..core.expr import format_number
 from ..core.precision import agrees
-from ..core.program import UPDATE, Program, Quantity
+from ..core.program import UPDATE, Program, Quantity, Record
 from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table
 from .reader import Number, SheetError, read_table
 from .slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
@@ -358,11 +358,6 @@ class _Held:
         return _earliest(self.origin.get(read) for read in reads), False
 
 
-def _run(program: Program, env: dict[str, float], steps: int, record: str):
-    """The core's fast path, as Schedule.train calls a trainer."""
-    return program.run(env, steps, record)
-
-
 class _Shape:
     """What the checker knows of one program: its quantities in order, its updates, its slips.
 
@@ -461,7 +456,7 @@ class _Checker:
 
     def run_steps(self, env: dict[str, float], first: int, count: int) -> dict[str, float]:
         """The free values after `count` steps from step `first` (whose free values `env` are), on the fast path."""
-        env, _ = self.schedule.train(_run, env, first, count, "loss")
+        env, _ = self.schedule.train(COMPILED, env, first, count, Record.LOSS)
         return self.start_of(first + count, env)
 
     def advance(self, step: int) -> None:

@@ -32,7 +32,7 @@ from ..core.batches import sheet_refusal
 from ..core import Network, Sample, build_program
 from ..core.files import atomic_writer
 from ..core.loader import network_to_dict
-from ..core.program import Program
+from ..core.program import Program, Record
 
 COURSE_SEED = "backprop"
 MAX_STUDENTS = 2_000
@@ -212,7 +212,7 @@ def _write_workbook(path: Path, program: Program, name: str, epochs: int) -> Pat
 
 def key_rows(program: Program, epochs: int) -> list[dict[str, float]]:
     """Every value of every epoch, by the core's fast path: the answer key."""
-    env, out = program.run(program.net.start_env(), epochs, "row")
+    env, out = program.run(program.net.start_env(), epochs, Record.ROW)
     width = len(program.columns)
     return [dict(zip(program.columns, out[k * width:(k + 1) * width])) for k in range(epochs)]
 

@@ -32,7 +32,8 @@ from pathlib import Path
 from ..core import Network
 from ..core.batches import Schedule
 from ..core.expr import Expr
-from ..core.program import UPDATE, Program, identifier
+from ..core.compiled import identifier
+from ..core.program import UPDATE, Program
 from ..core.files import atomic_writer
 
 SHEET = "backprop"

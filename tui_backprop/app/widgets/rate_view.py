@@ -147,7 +147,7 @@ class RateView(Widget):
         schedule = Schedule(network)
         curves = {}
         for rate in rates:
-            curves.update(sweep(schedule, [rate], epochs, train=bulk.train))
+            curves.update(sweep(schedule, [rate], epochs, trainer=bulk.TRAINER))
             if worker.is_cancelled:  # a newer request, or the view closed: stop between rates
                 return
         self.app.call_from_thread(self._show, curves, epochs, request)
