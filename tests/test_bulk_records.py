@@ -24,7 +24,7 @@ def test_a_schedule_whose_last_batch_is_small_takes_one_path_so_its_history_keep
     stepper.run(steps // stepper.schedule.steps_per_epoch + 1)
     history = stepper.history
     last = len(history)  # traced, so a checkpoint of its own
-    assert list(history._checkpoint_epochs) == [1, 1 + CHECKPOINT_EVERY, 1 + 2 * CHECKPOINT_EVERY, 1 + 3 * CHECKPOINT_EVERY, last]
+    assert list(history._checkpoint_steps) == [1, 1 + CHECKPOINT_EVERY, 1 + 2 * CHECKPOINT_EVERY, 1 + 3 * CHECKPOINT_EVERY, last]
     # A stretch re-derived from a checkpoint at a short last batch has the bits of the run.
     _, records = stepper.schedule.train(bulk.TRAINER, net.start_env(), 1, steps, "history")
     assert history.data[: len(records)].tobytes() == records.tobytes()
@@ -54,7 +54,7 @@ def test_checkpoint_records_are_the_history_records_a_history_keeps(kind, steps)
     whole, kept = Stepper(net, trainer=bulk.TRAINER).history, stepper.history
     whole.extend(full, samples)
     kept.extend(thin, samples, "checkpoints")
-    assert list(kept._checkpoint_epochs) == list(whole._checkpoint_epochs) == list(range(1, steps + 1, CHECKPOINT_EVERY))
+    assert list(kept._checkpoint_steps) == list(whole._checkpoint_steps) == list(range(1, steps + 1, CHECKPOINT_EVERY))
     assert kept._checkpoints.tobytes() == whole._checkpoints.tobytes()
     assert kept.losses().tobytes() == whole.losses().tobytes() == full[stride - 1 :: stride].tobytes()
     assert list(kept.starts) == [1] and kept.nbytes == whole.nbytes

@@ -21,7 +21,7 @@ import numpy_reference
 from conftest import REPO
 from tui_backprop.core.batches import Schedule
 from tui_backprop import cli
-from tui_backprop.core import Network, NetworkError, Sample, Stepper, build_program, load_network, network_from_dict
+from tui_backprop.core import Network, Parameters, NetworkError, Sample, Stepper, build_program, load_network, network_from_dict
 from tui_backprop.core import datasets
 from tui_backprop.core.loader import network_to_dict
 from tui_backprop.core.session import load_session, save_session
@@ -126,10 +126,10 @@ def test_a_saved_session_keeps_its_test_samples(tmp_path):
 def test_test_samples_are_validated_like_samples():
     good = Sample((0.1, 0.2), (0.5,))
     with pytest.raises(NetworkError, match="test_samples.inputs"):
-        Network(sizes=(2, 1), activations=("sigmoid",), weights=(0.1, 0.2), samples=(good,),
+        Network(sizes=(2, 1), activations=("sigmoid",), start=Parameters((0.1, 0.2)), samples=(good,),
                 test_samples=(Sample((0.1,), (0.5,)),))
     with pytest.raises(NetworkError, match=r"test_samples\[2\].targets"):
-        Network(sizes=(2, 1), activations=("sigmoid",), loss="bce", weights=(0.1, 0.2), samples=(good,),
+        Network(sizes=(2, 1), activations=("sigmoid",), loss="bce", start=Parameters((0.1, 0.2)), samples=(good,),
                 test_samples=(good, Sample((0.1, 0.2), (1.5,))))
 
 

@@ -53,7 +53,7 @@ def recomputed(tmp_path_factory):
             value.value = 0.3
     workbook.save(folder / "excel-edited.xlsx")
     excel = nets["excel"]
-    nets["excel-edited"] = excel.with_changes(lr=2.0, weights=(0.3, *excel.weights[1:]))
+    nets["excel-edited"] = excel.with_start(lr=2.0, weights=(0.3, *excel.start.weights[1:]))
 
     out = folder / "out"
     profile = folder / "profile"  # its own profile: no clash with a LibreOffice already running

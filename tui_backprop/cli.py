@@ -214,7 +214,7 @@ def load(args) -> Network:
             raise UsageError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
         net = PRESETS[name]()
     rates = _rates(args)
-    return net.with_changes(lr=rates[0]) if len(rates) == 1 else net
+    return net.with_start(lr=rates[0]) if len(rates) == 1 else net
 
 
 # -- explain ------------------------------------------------------------------
@@ -286,7 +286,7 @@ def run_train(args) -> int:
     rates = list(_rates(args))
     if args.sweep:
         rates += [rate for rate in SEED_RATES if rate not in rates]
-    rates = rates or [net.lr]
+    rates = rates or [net.start.lr]
     schedule = Schedule(net)
     if args.xlsx is not None:
         write_xlsx(net, rates, args.epochs, args.xlsx)
@@ -318,7 +318,7 @@ def plot_boundary(net: Network, rate: float, epochs: int, trainer: Trainer) -> s
     `trainer` runs the epochs (core/batches.py)."""
     from .app.widgets.boundary import boundary_text
 
-    stepper = Stepper(net.with_changes(lr=rate), trainer=trainer)
+    stepper = Stepper(net.with_start(lr=rate), trainer=trainer)
     stepper.run(epochs)
     title = f"decision boundary after {epochs:,} epochs at lr {format_number(rate)}"
     return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
@@ -391,7 +391,7 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
     if len(rates) > 1:
         raise UsageError("--xlsx takes one learning rate: the workbook is live, change lr in it")
     try:
-        export_xlsx(net.with_changes(lr=float(rates[0])), epochs, path)
+        export_xlsx(net.with_start(lr=float(rates[0])), epochs, path)
     except ExportError as error:
         raise UsageError(f"{path}: {error}") from None
 
@@ -426,7 +426,7 @@ def run_gradcheck(args) -> int:
     net = load(args)
     tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
     schedule = Schedule(net)
-    results = check_epochs(schedule, dict(net.start_env(), lr=float(net.lr)), args.epochs, tolerance)
+    results = check_epochs(schedule, dict(net.start_env(), lr=float(net.start.lr)), args.epochs, tolerance)
     several = args.epochs > 1 or schedule.batched
     table, ok = gradient_table(results, tolerance, epochs=several,
                                label=schedule.label, heading=schedule.label_heading)

@@ -32,7 +32,7 @@ def describe(net: Network) -> str:
     if 0 < net.batch < len(net.samples):
         samples += f" in batches of {net.batch}, shuffled from seed {net.shuffle_seed}"
     return (f"{net.name}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
-            f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.lr)}")
+            f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.start.lr)}")
 
 
 def step_document(step) -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core import Stepper
-from ..core.current import current_network, describe_start
 from ..core.quiz import Quiz
 
 class InEpoch:
@@ -64,7 +63,7 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     from ..worked import counted, render_explanation, write_rows
 
     history = stepper.history
-    net = current_network(stepper)
+    net = stepper.network()
     epoch = stepper.epoch + 1 if stepper.epoch_done else stepper.epoch
     csv_path, xlsx_path, solution_path = export_paths(stepper.net.name, folder)
     schedule = stepper.schedule
@@ -87,9 +86,10 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
         with atomic_writer(quiz_path, newline="", encoding="utf-8") as stream:
             quiz.write_score(stream)
         quiz_note = f"; the quiz's score in {quiz_path.name}"
-    mixed = "".join(f"; epoch {epoch:,}'s row mixes numbers from before and after {', '.join(symbols)} "
+    mixed = "".join(f"; {schedule.describe(step) if schedule.batched else f'epoch {step:,}'}'s row mixes numbers "
+                    f"from before and after {', '.join(symbols)} "
                     f"{'was' if len(symbols) == 1 else 'were'} edited midway"
-                    for epoch, symbols in sorted(history.mixed.items()))
+                    for step, symbols in sorted(history.mixed.items()))
     return (f"Exported {csv_path.name} ({counted(len(history), schedule.unit)}), {xlsx_path.name} and {solution_path.name} "
-            f"(epoch {epoch:,}, from {describe_start(stepper)}){quiz_note}{mixed}")
+            f"(epoch {epoch:,}, from {stepper.describe_numbers()}){quiz_note}{mixed}")
 

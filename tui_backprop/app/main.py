@@ -22,7 +22,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from .. import bulk
 from ..core import PRESETS, Network, NetworkError, Stepper
-from ..core.current import current_network, describe_start, starting_network
 from ..core.expr import format_number
 from ..core.quiz import Quiz, read_number
 from ..worked import counted
@@ -306,7 +305,7 @@ class BackpropApp(App):
             return
         # Reset cannot be undone, so it asks first: a stray 0 must not cost an afternoon's work.
         self.push_screen(ConfirmScreen(f"Back to the network's starting numbers, as it was opened (edits made with "
-                                       f"w and l go too)? This clears {counted(len(stepper.history), 'finished epoch')} "
+                                       f"w and l go too)? This clears {counted(len(stepper.history), f'finished {stepper.schedule.unit}')} "
                                        "and cannot be undone (ctrl+s saves them first)."), reset)
 
     def action_run(self) -> None:
@@ -382,9 +381,10 @@ class BackpropApp(App):
             done, asked, unit = worker.result
             if done < asked:
                 self.notify(f"Stopped after {done:,} of {counted(asked, unit)}.")
-        diverged = self.stepper.history.first_divergence()
-        if diverged:
-            self.notify(f"E_total stopped being a finite number at epoch {diverged:,}: this learning rate diverges.",
+        diverged, schedule = self.stepper.history.first_divergence(), self.stepper.schedule
+        if diverged:  # a step: with batches, a batch of an epoch
+            where = schedule.describe(diverged) if schedule.batched else f"epoch {diverged:,}"
+            self.notify(f"E_total stopped being a finite number at {where}: this learning rate diverges.",
                         severity="warning")
 
     # -- editing --------------------------------------------------------
@@ -442,7 +442,8 @@ class BackpropApp(App):
                 elif text.lower().endswith(SHEET_SUFFIXES):
                     if not Path(text).is_file():
                         return f"{text}: no such file"
-                    self.check_sheet(text, starting_network(self.stepper))
+                    # A sheet starts at epoch 1: the network as opened, with the learning rate now on screen.
+                    self.check_sheet(text, self.stepper.net.with_start(lr=self.stepper.parameters.lr))
                 elif text.endswith(SESSION_SUFFIX):
                     opened.append(load_study(text, bulk.TRAINER) + (text,))
                 else:
@@ -657,7 +658,7 @@ class BackpropApp(App):
         from .rates import RatesScreen
 
         try:
-            network, start = current_network(self.stepper), describe_start(self.stepper)
+            network, start = self.stepper.network(), self.stepper.describe_numbers()
         except NetworkError as error:  # a diverged run: there is nothing to sweep from
             self.notify(f"No learning rates to compare from here: {error} (p takes the run back).", severity="error")
             return

@@ -12,14 +12,14 @@ history.py    every finished update step, compactly
 import importlib
 
 from .history import History
-from .network import ACTIVATIONS, BIAS_MODES, LOSSES, Names, Network, NetworkError, Sample
+from .network import ACTIVATIONS, BIAS_MODES, LOSSES, Names, Network, NetworkError, Parameters, Sample
 from .presets import PRESETS
 from .program import BACKWARD, FORWARD, PHASES, UPDATE, Kind, Program, Quantity, Record, build_program
 from .stepper import Operation, Stepper
 
 __all__ = [
     "ACTIVATIONS", "BACKWARD", "BIAS_MODES", "FORWARD", "GradientCheck", "History", "Kind", "LOSSES", "Names",
-    "Network", "NetworkError", "Operation", "PHASES", "PRESETS", "Program", "Quantity", "Record", "Sample", "Stepper",
+    "Network", "NetworkError", "Operation", "PHASES", "Parameters", "PRESETS", "Program", "Quantity", "Record", "Sample", "Stepper",
     "UPDATE",
     "build_program", "gradient_check", "load_network", "network_from_dict",
 ]

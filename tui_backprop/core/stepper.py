@@ -4,9 +4,13 @@ The trace is a run of update steps: one an epoch, or with batches (batches.py)
 one a batch, each the full-batch program of its batch's samples.
 
 The stepper holds one dict of values: the free symbols (parameters, lr,
-inputs, targets) and whatever the current epoch has computed so far.  Every
-change pushes an undo record of the old values, so `previous` restores the
-earlier state bit for bit.
+inputs, targets) and whatever the current step has computed so far.  It is the
+one home of the live numbers: training and the user's edits (w, l) change
+them there, never the network, whose `start` is only where they began.  Every
+consumer that starts afresh from "this network" (the rate view, `x`) reads
+them through `parameters`, `samples` and `network()`.  Every change pushes an
+undo record of the old values, so `previous` restores the earlier state bit
+for bit.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Callable, NamedTuple
 
 from .batches import COMPILED, Schedule, Trainer
 from .history import History
-from .network import Network
+from .network import Network, Parameters, Sample
 from .program import UPDATE, Kind, Program, Quantity, Record
 
 
@@ -249,6 +253,46 @@ class Stepper:
         history.train = stepper.train
         stepper._enter_program()
         return stepper
+
+    # -- the live numbers ---------------------------------------------------
+    @property
+    def parameters(self) -> Parameters:
+        """The live parameters, from one moment: before the update phase and once the step is done, the values
+        now (edits included).  In the middle of the update phase some parameters hold new values and some old;
+        a network mixing the two was never trained, so every parameter this step has already updated is taken
+        back to its value before that update: the numbers the step computes with, which is what a step
+        started afresh would compute with too."""
+        values = self.values
+        taken_back = {}
+        if not self.step_done:
+            for parameter in self.program.trained:
+                update = self.updated(parameter)
+                if update is not None and update.old is not None:
+                    taken_back[parameter] = update.old
+        names = self.net.names
+        number = lambda symbol: taken_back.get(symbol, values[symbol])  # noqa: E731
+        return Parameters(tuple(map(number, names.weights)), tuple(map(number, names.biases)), values["lr"])
+
+    @property
+    def samples(self) -> tuple[Sample, ...]:
+        """The training samples as they stand: edited with w, or with batches the data set's (never edited)."""
+        if self.schedule.batched:
+            return self.net.samples
+        names, values = self.net.names, self.values
+        return tuple(Sample(tuple(values[s] for s in names.input_symbols(k)), tuple(values[s] for s in names.target_symbols(k)))
+                     for k in range(len(self.net.samples)))
+
+    def network(self) -> Network:
+        """The network as it stands, to start afresh from: its samples as edited, starting from `parameters`."""
+        return self.net.with_changes(start=self.parameters, samples=self.samples)
+
+    def describe_numbers(self) -> str:
+        """Which moment's numbers `parameters` holds, in words for the screen."""
+        if self.step_done:
+            return f"the numbers after {self.where}"
+        if self.pristine:
+            return "the network's starting numbers"
+        return f"the numbers {self.where} computes with"
 
     # -- reading --------------------------------------------------------
     @property

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.batches import sheet_refusal
-from ..core import Network, Sample, build_program
+from ..core import Network, Parameters, Sample, build_program
 from ..core.files import atomic_writer
 from ..core.loader import network_to_dict
 from ..core.program import Program, Record
@@ -102,13 +102,13 @@ def variant(net: Network, name: str, seed: str = COURSE_SEED, attempt: int = 0) 
         picked = rng.sample(grid, count) if count <= len(grid) else [rng.choice(grid) for _ in range(count)]
         return tuple(round(-k * unit if sign and rng.random() < 0.5 else k * unit, 2) for k in picked)
 
-    weights = numbers(len(net.weights), 19, 0.05, sign=any(w < 0 for w in net.weights))
-    biases = numbers(len(net.biases), 19, 0.05)
+    weights = numbers(len(net.start.weights), 19, 0.05, sign=any(w < 0 for w in net.start.weights))
+    biases = numbers(len(net.start.biases), 19, 0.05)
     samples = net.samples
     if len(samples) == 1 and net.loss != "cce":  # several samples are a data set (xor's), kept as it is
         sample = samples[0]
         samples = (Sample(numbers(len(sample.inputs), 19, 0.05), numbers(len(sample.targets), 99, 0.01)),)
-    return net.with_changes(weights=weights, biases=biases, samples=samples, name=safe_name(name))
+    return net.with_changes(start=Parameters(weights, biases, net.start.lr), samples=samples, name=safe_name(name))
 
 
 def variants(net: Network, names: list[str], seed: str = COURSE_SEED) -> dict[str, Network]:

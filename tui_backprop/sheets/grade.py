@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.batches import sheet_refusal
-from ..core import Network, NetworkError, Sample, build_program
+from ..core import Network, NetworkError, Parameters, Sample, build_program
 from ..core.files import atomic_writer
 from ..core.program import Program
 from .check import CheckReport, check
@@ -85,12 +85,12 @@ def with_given(net: Network, given: dict[str, Number]) -> Network:
     """The network with the starting values a sheet gives in place of its own."""
     names = net.names
     value = lambda symbol, old: given[symbol].value if symbol in given else old  # noqa: E731
-    weights = tuple(value(w, old) for w, old in zip(names.weights, net.weights))
-    biases = tuple(value(b, old) for b, old in zip(names.biases, net.biases))
+    weights = tuple(value(w, old) for w, old in zip(names.weights, net.start.weights))
+    biases = tuple(value(b, old) for b, old in zip(names.biases, net.start.biases))
     samples = tuple(Sample(tuple(value(s, old) for s, old in zip(names.input_symbols(n), sample.inputs)),
                            tuple(value(s, old) for s, old in zip(names.target_symbols(n), sample.targets)))
                     for n, sample in enumerate(net.samples))
-    return net.with_changes(weights=weights, biases=biases, samples=samples, lr=value("lr", net.lr))
+    return net.with_changes(start=Parameters(weights, biases, value("lr", net.start.lr)), samples=samples)
 
 
 class Key:

@@ -164,7 +164,7 @@ def _row_templates(program: Program, columns: list[str], given: int) -> tuple[li
 def _starting_values(program: Program, batched: bool) -> list[tuple[str, float, str]]:
     """lr, the samples (unless they come a batch at a time, in the rows) and the starting parameters."""
     net = program.net
-    rows = [("lr", float(net.lr), "learning rate")]
+    rows = [("lr", float(net.start.lr), "learning rate")]
     for s in range(0 if batched else len(net.samples)):
         sample = f" of sample {s + 1}" if len(net.samples) > 1 else ""
         inputs, targets = net.names.input_symbols(s), net.names.target_symbols(s)
