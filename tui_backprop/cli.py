@@ -1,7 +1,9 @@
 """The command line: open the app, explain an epoch, train, check a sheet, check the gradients.
 
 `explain`, `train` and `check` never import textual: scripts and tests call them,
-and they should start as fast as Python does.
+and they should start as fast as Python does.  So the app, the sheets (openpyxl),
+sessions and network files are imported by the commands that use them, each
+with a comment (docs/architecture.md, "Imports").
 
 Exit status: 0 success, 1 `check` found a wrong cell or `gradcheck` a gradient
 off, 2 bad arguments or input, 3 the app crashed.
@@ -18,11 +20,17 @@ import os
 import sys
 from array import array
 
+from pathlib import Path
+
+from . import bulk
+from .chart import build_chart
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.batches import Schedule, Trainer
+from .core.compiled import readable_source
 from .core.expr import format_number
-from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.files import OutputError, atomic_writer, clean_up_on_signals
+from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
+from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .worked import counted, describe, gradient_table, render_explanation, step_document, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
@@ -57,7 +65,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from importlib.metadata import version
+        from importlib.metadata import version  # only for --version: it costs every command's start-up
 
         print(f"{parser.prog} {version('backprop-tui')}")
         parser.exit()
@@ -86,7 +94,7 @@ _tolerance = _argument(float, lambda x: math.isfinite(x) and 0 <= x < 1,
 
 def check_epilog() -> str:
     """`check --help`'s column names, from the one alias table (imported only when help is shown)."""
-    from .sheets.columns import alias_help
+    from .sheets.columns import alias_help  # as in write_xlsx
 
     return ("Columns may come in any order, any subset of them.\n" + alias_help() + "\n"
             "The epoch column numbers the rows; without it they are epochs 1, 2, 3, ...\n"
@@ -202,7 +210,7 @@ def load(args) -> Network:
     if preset and config:  # one on each side of the command: argparse sees each alone
         raise UsageError("--preset and --config both name a network; give one of them")
     if config:
-        from .core.loader import load_network  # here, so that the app starts without a TOML parser
+        from .core.loader import load_network  # only for --config: the TOML parser and data sets cost start-up
 
         try:
             net = load_network(config)
@@ -221,8 +229,6 @@ def load(args) -> Network:
 
 def run_explain(args) -> int:
     if args.format == "python":
-        from .core.compiled import readable_source
-
         print(readable_source(build_program(load(args))), end="")
         return EXIT_OK
     net = load(args)
@@ -294,8 +300,6 @@ def run_train(args) -> int:
         write_csv(schedule, rates, args.epochs, args.csv)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-    from . import bulk  # numpy, for large networks: after the lines that need no numpy
-
     if net.test_samples:
         runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.TRAINER) for rate in rates}
         curves = {rate: curve for rate, (curve, _) in runs.items()}
@@ -305,8 +309,6 @@ def run_train(args) -> int:
     print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
-        from .chart import build_chart
-
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
         if net.sizes[0] == 2:
             print(plot_boundary(net, rates[0], args.epochs, bulk.TRAINER))
@@ -316,7 +318,7 @@ def run_train(args) -> int:
 def plot_boundary(net: Network, rate: float, epochs: int, trainer: Trainer) -> str:
     """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped);
     `trainer` runs the epochs (core/batches.py)."""
-    from .app.widgets.boundary import boundary_text
+    from .app.widgets.boundary import boundary_text  # only here: the app's widgets import textual
 
     stepper = Stepper(net.with_start(lr=rate), trainer=trainer)
     stepper.run(epochs)
@@ -386,7 +388,7 @@ def write_csv(schedule: Schedule, rates, epochs: int, path: str) -> None:
 
 
 def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
-    from .sheets.xlsx import ExportError, export_xlsx
+    from .sheets.xlsx import ExportError, export_xlsx  # here, as each command's sheets: they cost start-up
 
     if len(rates) > 1:
         raise UsageError("--xlsx takes one learning rate: the workbook is live, change lr in it")
@@ -399,7 +401,7 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
-    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text
+    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text  # as in write_xlsx
 
     rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
     load(args)  # a bad --preset or --config is refused before the sheet is read
@@ -421,8 +423,6 @@ def run_check(args) -> int:
 # -- gradcheck ------------------------------------------------------------------------
 
 def run_gradcheck(args) -> int:
-    from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
-
     net = load(args)
     tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
     schedule = Schedule(net)
@@ -443,7 +443,7 @@ def run_gradcheck(args) -> int:
 # -- exercise and grade -------------------------------------------------------------
 
 def run_exercise(args) -> int:
-    from .sheets.exercise import COURSE_SEED, ExerciseError, read_students, write_exercises
+    from .sheets.exercise import COURSE_SEED, ExerciseError, read_students, write_exercises  # as in write_xlsx
 
     net = load(args)
 
@@ -463,9 +463,7 @@ def run_exercise(args) -> int:
 
 
 def run_grade(args) -> int:
-    from pathlib import Path
-
-    from .sheets.grade import GradeError, Key, grade_folder, render_summary, write_table
+    from .sheets.grade import GradeError, Key, grade_folder, render_summary, write_table  # as in write_xlsx
 
     if args.key and (args.preset or args.config or args.lr):
         raise UsageError("--key names each student's network; it cannot be combined with --preset, --config or --lr")
@@ -490,8 +488,7 @@ def run_app(args) -> int:
         raise UsageError("--resume brings back a whole session; it cannot be combined with --preset, --config or --lr")
     stepper = quiz = None
     if args.resume:
-        from . import bulk
-        from .core.session import SessionError, load_study
+        from .core.session import SessionError, load_study  # only for --resume: sessions cost start-up
 
         try:
             stepper, quiz = load_study(args.resume, bulk.TRAINER)
@@ -503,7 +500,7 @@ def run_app(args) -> int:
     # a 2-core machine).  Hold it off until they exist, then freeze them out of its way.
     gc.disable()
     try:
-        from .app.main import BackpropApp
+        from .app.main import BackpropApp  # only here: the commands never import textual
     finally:
         gc.freeze()
         gc.enable()

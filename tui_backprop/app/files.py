@@ -1,7 +1,8 @@
 """What the app writes besides ctrl+s's sessions: the exports of `x`, and where a hang-up saves.
 
-Run in a worker thread; nothing here touches a widget.  The heavy modules are
-imported on first use, so that start-up stays fast.
+Run in a worker thread; nothing here touches a widget.  The app imports this
+module on first use: the session module and the sheets it needs would cost
+start-up (docs/architecture.md, "Imports").
 """
 
 from __future__ import annotations
@@ -9,7 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core import Stepper
+from ..core.files import atomic_writer, safe_file_name
 from ..core.quiz import Quiz
+from ..core.session import SESSION_SUFFIX
+from ..sheets import export_xlsx
+from ..worked import counted, render_explanation, write_rows
+
 
 class InEpoch:
     """An operation of a fresh stepper, which counts from epoch 1, told as the session's `epoch`."""
@@ -34,8 +40,6 @@ def first_free(paths_for) -> list[Path]:
 
 def export_paths(name: str, folder: Path) -> list[Path]:
     """The three export files: NAME-history.csv, NAME.xlsx, NAME-solution.md (numbered if taken)."""
-    from ..core.files import safe_file_name
-
     name = safe_file_name(name)  # it comes from a file: a plain name, so that every export lands in `folder`
     return first_free(lambda number: [folder / f"{name}{number}-history.csv", folder / f"{name}{number}.xlsx",
                                       folder / f"{name}{number}-solution.md"])
@@ -44,10 +48,6 @@ def export_paths(name: str, folder: Path) -> list[Path]:
 def hangup_path(name: str, session_path: str | None) -> Path:
     """Where the work goes when the terminal hangs up: NAME-hangup.backprop beside the session it came
     from, or in this folder (numbered if taken)."""
-    from ..core.session import SESSION_SUFFIX
-
-    from ..core.files import safe_file_name
-
     folder, name = Path("."), safe_file_name(name)
     if session_path:
         folder, name = Path(session_path).parent, Path(session_path).name.removesuffix(SESSION_SUFFIX)
@@ -58,10 +58,6 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     """Write the whole history as CSV, and the current epoch as a live workbook and a worked
     solution in Markdown, and the quiz's score once it has asked something; returns one line
     saying what went where.  OSError or ExportError on failure."""
-    from ..core.files import atomic_writer
-    from ..sheets import export_xlsx
-    from ..worked import counted, render_explanation, write_rows
-
     history = stepper.history
     net = stepper.network()
     epoch = stepper.epoch + 1 if stepper.epoch_done else stepper.epoch

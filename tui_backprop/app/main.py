@@ -22,10 +22,15 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from .. import bulk
 from ..core import PRESETS, Network, NetworkError, Stepper
+from ..core.batches import Schedule
 from ..core.expr import format_number
+from ..core.files import safe_file_name
+from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
 from ..core.quiz import Quiz, read_number
-from ..worked import counted
+from ..worked import counted, gradient_table
+from .widgets.boundary import BoundaryView
 from .widgets.diagram import NetworkDiagram
+from .widgets.gradcheck_screen import GradientCheckScreen
 from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
@@ -176,6 +181,9 @@ class BackpropApp(App):
         """The terminal went away (a dropped SSH connection): keep unsaved work in a file of its own, then leave.
 
         Not while a run or a save is under way in a thread: the stepper is changing under it."""
+        # Here, not at the top, as everywhere below that reads or writes a session or a sheet: the session
+        # module (with the TOML parser) and the sheets (with openpyxl) would cost every start-up
+        # (docs/architecture.md, "Imports"); app/files.py imports both.
         from ..core.session import save_study
         from .files import hangup_path
 
@@ -429,7 +437,7 @@ class BackpropApp(App):
         )
 
     def action_open(self) -> None:
-        from ..core.loader import load_network  # on first use: start-up stays fast
+        from ..core.loader import load_network  # on first use, as in _hung_up
         from ..core.session import SESSION_SUFFIX, SessionError, load_study
 
         opened: list[tuple[Stepper, Quiz | None, str | None]] = []
@@ -484,7 +492,7 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="sheet")
     def check_sheet(self, path: str, net: Network) -> None:
         """Check a student's sheet against `net` (the network on screen, as opened), then show where it first goes wrong."""
-        from ..sheets import SheetError, check_sheet  # on first use: start-up stays fast
+        from ..sheets import SheetError, check_sheet  # on first use, as in _hung_up
 
         try:
             report = check_sheet(path, net)
@@ -520,7 +528,7 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="export")
     def export_files(self) -> tuple[str, str]:
         """(message, severity), for on_worker_state_changed."""
-        from ..sheets import ExportError
+        from ..sheets import ExportError  # on first use, as in _hung_up
         from .files import export_files
 
         try:
@@ -529,8 +537,7 @@ class BackpropApp(App):
             return f"Export stopped: {error}", "error"
 
     def action_save(self) -> None:
-        from ..core.files import safe_file_name
-        from ..core.session import SESSION_SUFFIX
+        from ..core.session import SESSION_SUFFIX  # on first use, as in _hung_up
 
         def save(path: str | None) -> None:
             if path:
@@ -548,7 +555,7 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="save")
     def save_session(self, path: str) -> tuple[str, str]:
         """(message, severity), for on_worker_state_changed."""
-        from ..core.session import save_study
+        from ..core.session import save_study  # on first use, as in _hung_up
 
         try:
             save_study(path, self.stepper, self.quiz)
@@ -593,11 +600,6 @@ class BackpropApp(App):
         self.panels["chart"].log_scale = not self.panels["chart"].log_scale
 
     def action_gradient_check(self) -> None:
-        from ..core.batches import Schedule
-        from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
-        from ..worked import gradient_table
-        from .widgets.gradcheck_screen import GradientCheckScreen
-
         stepper = self.stepper
         # This epoch's parameters as its forward pass used them: undone where the update has begun.
         env = {symbol: stepper.values[symbol] for symbol in stepper.program.free}
@@ -655,7 +657,7 @@ class BackpropApp(App):
 
     # -- views ----------------------------------------------------------
     def action_rates(self) -> None:
-        from .rates import RatesScreen
+        from .rates import RatesScreen  # on first use: its widgets cost start-up (docs/architecture.md, "Imports")
 
         try:
             network, start = self.stepper.network(), self.stepper.describe_numbers()
@@ -678,8 +680,6 @@ class BackpropApp(App):
         if on:
             self.matrix_on = False  # both take the diagram's place
         if on and "boundary" not in self.panels:
-            from .widgets.boundary import BoundaryView  # on first use: start-up stays fast
-
             view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(BackpropApp.stepper)
             self.query_one("#top").mount(view, before="#operation")
         self._swap_diagram()
@@ -688,7 +688,8 @@ class BackpropApp(App):
         if on:
             self.boundary_on = False
         if on and "matrix" not in self.panels:
-            # Mounted on first use: start-up has less to build and style.
+            # Mounted on first use: start-up has less to build and style, and less to import
+            # (docs/architecture.md, "Imports").
             from .widgets.matrix import MatrixView
 
             view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.stepper)

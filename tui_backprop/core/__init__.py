@@ -11,6 +11,7 @@ history.py    every finished update step, compactly
 
 import importlib
 
+from .gradcheck import GradientCheck, gradient_check
 from .history import History
 from .network import ACTIVATIONS, BIAS_MODES, LOSSES, Names, Network, NetworkError, Parameters, Sample
 from .presets import PRESETS
@@ -24,9 +25,9 @@ __all__ = [
     "build_program", "gradient_check", "load_network", "network_from_dict",
 ]
 
-# Imported when first asked for: the app starts without a TOML parser or the gradient check.
-_ON_DEMAND = {"load_network": "loader", "network_from_dict": "loader", "gradient_check": "gradcheck",
-              "GradientCheck": "gradcheck"}
+# Imported when first asked for: the TOML parser and the data sets cost the app's start-up
+# (docs/architecture.md, "Imports").
+_ON_DEMAND = {"load_network": "loader", "network_from_dict": "loader"}
 
 
 def __getattr__(name: str):

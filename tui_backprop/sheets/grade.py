@@ -22,6 +22,7 @@ from typing import Callable
 from ..core.batches import sheet_refusal
 from ..core import Network, NetworkError, Parameters, Sample, build_program
 from ..core.files import atomic_writer
+from ..core.loader import load_network
 from ..core.program import Program
 from .check import CheckReport, check
 from .columns import Columns, Sheet, sheet_from_table
@@ -97,8 +98,6 @@ class Key:
     """The variants `exercise` wrote, found by the numbers they give."""
 
     def __init__(self, folder: str | Path):
-        from ..core.loader import load_network
-
         folder = Path(folder)
         roster = folder / KEY / ROSTER
         if not roster.is_file() and (folder / ROSTER).is_file():

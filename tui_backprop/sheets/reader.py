@@ -15,6 +15,7 @@ import csv
 import io
 import math
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -152,8 +153,6 @@ def quote_cell(cell) -> str:
 
 def _check_archive(path: Path) -> None:
     """Refuse a workbook whose parts would unpack to more than MAX_UNPACKED_BYTES, before any is read."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()

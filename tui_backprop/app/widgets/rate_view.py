@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
+from ... import bulk
 from ...core.expr import format_number
 from ...core.network import Network
 from ...core.batches import Schedule
@@ -141,8 +142,6 @@ class RateView(Widget):
 
     @work(thread=True, exclusive=True, group="rate-sweep")
     def _sweep(self, network: Network, rates: list[float], epochs: int, request: int) -> None:
-        from ... import bulk  # numpy, for a large network: imported in the worker, not at start-up
-
         worker = get_current_worker()
         schedule = Schedule(network)
         curves = {}

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.suggester import Suggester
+from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 
@@ -65,8 +65,6 @@ class PromptScreen(ModalScreen[str | None]):
         self.suggestions, self.suggester = suggestions, suggester
 
     def compose(self) -> ComposeResult:
-        from textual.suggester import SuggestFromList
-
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             suggester = self.suggester
