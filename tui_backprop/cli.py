@@ -15,7 +15,6 @@ import argparse
 import gc
 import io
 import json
-import math
 import os
 import sys
 from array import array
@@ -27,11 +26,12 @@ from .chart import build_chart
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.batches import Schedule, Trainer
 from .core.compiled import readable_source
-from .core.expr import format_number
+from .core.expr import counted, format_number
 from .core.files import OutputError, atomic_writer, clean_up_on_signals
 from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
+from .core.precision import read_number, read_whole
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
-from .worked import counted, describe, gradient_table, render_explanation, step_document, write_rows
+from .worked import describe, gradient_table, render_explanation, step_document, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
@@ -85,11 +85,11 @@ def _argument(parse, acceptable, wanted: str):
     return convert
 
 
-_positive_rate = _argument(float, lambda x: math.isfinite(x) and x > 0, "learning rate must be a positive finite number")
-_positive_int = _argument(int, lambda n: n >= 1, "must be a whole number of at least 1")
-_digits = _argument(int, lambda n: 1 <= n <= 17, "significant digits are a whole number from 1 to 17")
-_tolerance = _argument(float, lambda x: math.isfinite(x) and 0 <= x < 1,
-                       "a relative tolerance is a number from 0 to below 1")
+# Numbers as the app reads them (core/precision.py): 0.5 or 0,5; 1000, 1,000 or 1_000.
+_positive_rate = _argument(read_number, lambda x: x > 0, "learning rate must be a positive finite number")
+_positive_int = _argument(read_whole, lambda n: n >= 1, "must be a whole number of at least 1")
+_digits = _argument(read_whole, lambda n: 1 <= n <= 17, "significant digits are a whole number from 1 to 17")
+_tolerance = _argument(read_number, lambda x: 0 <= x < 1, "a relative tolerance is a number from 0 to below 1")
 
 
 def check_epilog() -> str:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core import Stepper
+from ..core.expr import counted
 from ..core.files import atomic_writer, safe_file_name
 from ..core.quiz import Quiz
 from ..core.session import SESSION_SUFFIX
 from ..sheets import export_xlsx
-from ..worked import counted, render_explanation, write_rows
+from ..worked import render_explanation, write_rows
 
 
 class InEpoch:

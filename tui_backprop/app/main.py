@@ -23,11 +23,12 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from .. import bulk
 from ..core import PRESETS, Network, NetworkError, Stepper
 from ..core.batches import Schedule
-from ..core.expr import format_number
+from ..core.expr import counted, format_number
 from ..core.files import safe_file_name
 from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
-from ..core.quiz import Quiz, read_number
-from ..worked import counted, gradient_table
+from ..core.precision import read_number, read_whole
+from ..core.quiz import Quiz
+from ..worked import gradient_table
 from .widgets.boundary import BoundaryView
 from .widgets.diagram import NetworkDiagram
 from .widgets.gradcheck_screen import GradientCheckScreen
@@ -243,7 +244,7 @@ class BackpropApp(App):
             return None
         epochs, steps = len(stepper.history), 0 if stepper.step_done else stepper.position
         parts = [counted(epochs, f"finished {stepper.schedule.unit}")] if epochs else []
-        parts += [f"{steps} step{'s' if steps != 1 else ''} of {stepper.where}"] if steps else []
+        parts += [f"{counted(steps, 'step')} of {stepper.where}"] if steps else []
         return " and ".join(parts)
 
     # -- stepping -------------------------------------------------------
@@ -319,14 +320,14 @@ class BackpropApp(App):
     def action_run(self) -> None:
         def check(text: str) -> str | None:
             try:
-                epochs = int(text.replace(",", "").replace("_", ""))
+                epochs = read_whole(text)
             except ValueError:
                 return "a whole number of epochs, e.g. 1000"
             return None if 1 <= epochs <= MAX_RUN else f"between 1 and {MAX_RUN:,}"
 
         def start(text: str | None) -> None:
             if text:
-                self.start_run(int(text.replace(",", "").replace("_", "")))
+                self.start_run(read_whole(text))
 
         self.push_screen(PromptScreen("Run how many epochs?", "e.g. 1000", "1000", check), start)
 

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .precision import agrees, printed_half_unit
+from .precision import agrees, printed_half_unit, read_number
 from .program import PHASES, Quantity
 
 DEFAULT_TOLERANCE = 1e-3
@@ -125,14 +125,6 @@ class Quiz:
 
 
 def read_answer(text: str) -> Answer:
-    """A number as a student types it — 0.5933, -0.02, −0.02 (typographic minus), 1e-3 — with its precision."""
+    """A number as a student types it (precision.read_number: 0.5933, −0.02, 1e-3, 0,59), with its precision."""
     value = read_number(text)
     return Answer(value, printed_half_unit(text), text.strip())
-
-
-def read_number(text: str) -> float:
-    """A number as a student types it: 0.5933, -0.02, −0.02 (typographic minus), 1e-3."""
-    value = float(text.strip().replace("−", "-"))
-    if not math.isfinite(value):
-        raise ValueError("not a finite number")
-    return value

@@ -21,6 +21,7 @@ from typing import Callable
 
 from ..core.batches import sheet_refusal
 from ..core import Network, NetworkError, Parameters, Sample, build_program
+from ..core.expr import counted
 from ..core.files import atomic_writer
 from ..core.loader import load_network
 from ..core.program import Program
@@ -280,7 +281,7 @@ def summary_line(report: ClassReport) -> str:
     blank = sum(1 for row in graded if row.cells <= 0)
     right = sum(1 for row in graded if row.report.ok and row.cells > 0)
     unread = len(report.rows) - len(graded)
-    return (f"{_plural(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
+    return (f"{counted(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
             f"{blank} with nothing filled in, {unread} not graded")
 
 
@@ -297,10 +298,6 @@ def render_summary(report: ClassReport, paths: list[Path], top: int = 5) -> str:
         lines.append(f"  … and {len(unread) - top} more not graded (see the table)")
     lines.append("The class table: " + ", ".join(map(str, paths)))
     return "\n".join(lines) + "\n"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 __all__ = ["ClassReport", "GradeError", "GradeRow", "Key", "grade_folder", "render_summary", "write_table"]

@@ -17,6 +17,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
+from ...core.expr import counted
+
 
 def dialog_footer() -> Footer:
     return Footer(compact=True, show_command_palette=False)
@@ -47,8 +49,6 @@ class PathSuggester(Suggester):
             if completed != value:
                 return completed
         return None
-
-from ...worked import counted
 
 
 class PromptScreen(ModalScreen[str | None]):
