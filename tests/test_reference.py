@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from test_core_properties import networks
 from test_engine_scale import random_network
 
-from tui_backprop.core import PHASES, UPDATE, Stepper, build_program, reference
+from tui_backprop.core import PHASES, UPDATE, Kind, Stepper, build_program, reference
 from tui_backprop.core.program import Record
 
 FIELDS = ("symbol", "phase", "kind", "formula", "why", "layer", "neuron", "sample", "param")
@@ -38,8 +38,9 @@ def assert_planned_as_the_reference(net) -> None:
     trace, the compiled row and the compiled history give reference.work's values, bit for bit."""
     expected, program = reference.epoch(net), build_program(net)
     assert first_difference(expected, list(program.quantities)) is None, first_difference(expected, list(program.quantities))
-    for n, q in enumerate(expected):
-        assert (program.update_position(q.param) if q.phase == UPDATE else program.position(q.symbol)) == n
+    for n, q in enumerate(expected):  # a parameter is found by its update; an optimizer's state is not looked up
+        if q.kind == Kind.UPDATE or q.phase != UPDATE:
+            assert (program.update_position(q.param) if q.phase == UPDATE else program.position(q.symbol)) == n
     for phase in PHASES:
         at = [n for n, q in enumerate(expected) if q.phase == phase]
         assert program.phase_bounds(phase) == (at[0], at[-1] + 1)
@@ -49,19 +50,29 @@ def assert_planned_as_the_reference(net) -> None:
     operations = stepper.trace(1)
     assert [op.symbol for op in operations] == [q.symbol for q in expected]
     assert [bits(op.value) for op in operations] == [bits(worked[q.symbol]) for q in expected]
-    assert all(bits(stepper.values[p]) == bits(worked[p]) for p in program.parameters)
+    assert all(bits(stepper.values[p]) == bits(worked[p]) for p in program.carried)
     env, row = program.run(start, 1, Record.ROW)
-    before_update = {**worked, **{p: start[p] for p in program.parameters}}
+    before_update = {**worked, **{p: start[p] for p in program.carried}}
     assert [bits(v) for v in row] == [bits(before_update[column]) for column in program.columns]
-    assert all(bits(env[p]) == bits(worked[p]) for p in program.parameters)
+    assert all(bits(env[p]) == bits(worked[p]) for p in program.carried)
     _, history = program.run(start, 1, Record.HISTORY)
-    assert [bits(v) for v in history] == [bits(start[s]) for s in ("lr", *program.parameters)] + [bits(worked["E_total"])]
+    assert [bits(v) for v in history] == [bits(start[s]) for s in program.carried] + [bits(worked["E_total"])]
+
+
+TRAINING = st.tuples(st.sampled_from(("none", "l1", "l2")), st.sampled_from(("sgd", "momentum", "adam")))
+
+
+def training(net, how):
+    """`net` with a penalty on its weights and an optimizer (the optimizers' own constants as they come)."""
+    regularization, optimizer = how
+    return net.with_changes(regularization=regularization, optimizer=optimizer,
+                            regularization_rate=0.01 if regularization != "none" else 0.0)
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
-@given(networks())
-def test_the_planner_trace_and_fast_path_are_the_reference(net):
-    assert_planned_as_the_reference(net)
+@given(networks(), TRAINING)
+def test_the_planner_trace_and_fast_path_are_the_reference(net, how):
+    assert_planned_as_the_reference(training(net, how))
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -70,14 +81,14 @@ def test_larger_networks_with_several_samples_are_the_reference(seed):
 
 
 @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
-@given(networks(), st.integers(1, 3), st.integers(0, 5))
-def test_each_batch_is_the_reference_epoch_of_its_samples(net, batch, seed):
+@given(networks(), st.integers(1, 3), st.integers(0, 5), TRAINING)
+def test_each_batch_is_the_reference_epoch_of_its_samples(net, batch, seed, how):
     """With batches an update step is reference.epoch over the batch's samples, in the batch's order, from
-    the parameters the step before left: two epochs stepped by hand, and on the fast path."""
-    net = net.with_changes(samples=net.samples * 2, batch=batch, shuffle_seed=seed)
+    the parameters (and optimizer state) the step before left: two epochs stepped by hand, and on the fast path."""
+    net = training(net, how).with_changes(samples=net.samples * 2, batch=batch, shuffle_seed=seed)
     stepper = Stepper(net)
     schedule = stepper.schedule
-    params = {key: stepper.values[key] for key in ("lr", *stepper.program.parameters)}
+    params = {key: stepper.values[key] for key in stepper.program.carried}
     steps = 2 * schedule.steps_per_epoch
     for step in range(1, steps + 1):
         members = net.with_changes(samples=tuple(net.samples[k] for k in schedule.members(step)), batch=0)

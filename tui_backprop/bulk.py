@@ -38,7 +38,7 @@ def train(program: Program, env: dict[str, float], epochs: int, record: Record =
     if not uses_numpy(program):
         if record == Record.CHECKPOINTS:
             env, records = program.run(env, epochs, Record.HISTORY)
-            return env, checkpoint_records(records, len(program.parameters) + 2)
+            return env, checkpoint_records(records, len(program.carried) + 1)
         return program.run(env, epochs, record)
     from .bulk_numpy import NumpyEpochs  # here: numpy costs a small network's start-up 0.1 s and saves nothing
 
@@ -57,7 +57,7 @@ def train_steps(schedule: Schedule, env: dict[str, float], first: int, count: in
         if record != Record.CHECKPOINTS:
             return None
         env, records = schedule.train(COMPILED, env, first, count, Record.HISTORY)
-        return env, checkpoint_records(records, len(program.parameters) + 2)
+        return env, checkpoint_records(records, len(program.carried) + 1)
     from .bulk_numpy import NumpyEpochs  # as in train
 
     return NumpyEpochs(program, env).run_steps(schedule, first, count, record)

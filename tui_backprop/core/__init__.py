@@ -1,12 +1,14 @@
 """The pure-Python backprop core: standard library only, no textual, no numpy.
 
 reference.py  one epoch of any network, eagerly, in the order a student works it: start here
-maths.py      each activation and loss: its formula and its slope; why.py, each quantity's sentence of why
+maths.py      each activation, loss, penalty and optimizer: its formulas; why.py, each quantity's sentence of why
 network.py    what a network is (its shape, choices and data), its starting parameters, and its symbol names
 expr.py       the expression trees every formula is written in, once
 program.py    reference.py's epoch planned lazily; compiled.py, the same as Python source: the fast path
 stepper.py    the cursor over the trace: next, previous, finish, run, edit; the live numbers' one home
 history.py    every finished update step, compactly
+slips.py      the slips students make, each a modified copy of a quantity's tree: named by `check` and the quiz
+quiz.py       the quiz: judging a typed answer, naming its slip, the score
 """
 
 import importlib

@@ -155,7 +155,7 @@ class Schedule:
         (the env after them, the records one after another)."""
         if not self.batched:
             return trainer(self.program(first), env, count, record)
-        kept = ("lr", *self.program(first).parameters)  # what carries from step to step
+        kept = self.program(first).carried  # what carries from step to step
         # A trainer may run a batched schedule's steps in one go (bulk.TRAINER does, in numpy).
         done = trainer.steps(self, env, first, count, record)
         if done:

@@ -17,7 +17,7 @@ from collections import Counter
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, STEP_PY, Add, Expr, Mul, Sym
+from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, SIGN_PY, STEP_PY, Add, Expr, Mul, Sym
 from .reference import BACKWARD, FORWARD, UPDATE, Kind, Quantity
 
 if TYPE_CHECKING:  # program.py compiles its programs here: it imports this module, not the other way round
@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # program.py compiles its programs here: it imports this modu
 
 # The kinds of segment that one sample computes for itself.
 PER_SAMPLE_KEYS = ("neuron", "sum", "errors", "slope", "gradient", "bias gradient")
+# The kinds computed once a step from the step's sums: the penalty, its gradients, and the updates.
+SHARED_KEYS = ("penalty", "penalty gradient", "step", "update")
 INDENT = "    "
 
 
@@ -32,7 +34,7 @@ class Record(str, Enum):
     """What a run on the fast path records of each update step, one record after another."""
 
     LOSS = "loss"  # E_total
-    HISTORY = "history"  # lr, every parameter (in program.parameters' order) and E_total
+    HISTORY = "history"  # what carries from step to step (program.carried: lr, the parameters, ...) and E_total
     ROW = "row"  # every column of program.columns: the spreadsheet layout
     # What core/history.py's History keeps of a run: E_total of every step, and lr and the parameters only at
     # every CHECKPOINT_EVERY-th step from the first, as blocks of lr, parameters, then E_total of the
@@ -92,11 +94,14 @@ class _Template:
         per_sample, shared = [], []
         for n, segment in enumerate(program.segments):
             mine = segment.key[0] in PER_SAMPLE_KEYS and segment.key[1] == 0
-            if mine or (not self.multi and segment.key[0] in ("total",)) or segment.phase == UPDATE:
+            if mine or (not self.multi and segment.key[0] in ("total",)) or segment.key[0] in SHARED_KEYS:
                 (per_sample if mine else shared).extend(program.segment_quantities(n))
         self.forward = [q for q in per_sample if q.phase == FORWARD]
         self.backward = [q for q in per_sample if q.phase == BACKWARD]
         self.total = [q for q in shared if q.kind == Kind.TOTAL]
+        # Once a step, after the samples: the penalty E_reg, each weight's penalty term and whole gradient.
+        self.penalty = [q for q in shared if q.kind == Kind.PENALTY]
+        self.penalty_gradients = [q for q in shared if q.phase == BACKWARD]
         self.updates = [q for q in shared if q.phase == UPDATE]
         names = program.names
         self.sample_inputs = names.input_symbols(0) + names.target_symbols(0)
@@ -167,7 +172,7 @@ def run_source(program: Program, record: Record | None) -> tuple[str, str]:
     template = _Template(program)
     name = identifier
     multi = template.multi
-    parameters = ["lr", *program.parameters]
+    parameters = program.carried
     loss_only = record is None
     signature = "env" if loss_only else "env, steps, out"
     lines = [f"def run({signature}{', samples' if multi else ''}):"]
@@ -175,12 +180,12 @@ def run_source(program: Program, record: Record | None) -> tuple[str, str]:
     lines += [f"{INDENT}{name(s)} = env[{s!r}]" for s in bound]
     body = 1 if loss_only else 2
     if not loss_only:
-        recorded = {Record.LOSS: ["E_total"], Record.HISTORY: ["lr", *program.parameters, "E_total"], Record.ROW: None}[record]
+        recorded = {Record.LOSS: ["E_total"], Record.HISTORY: [*program.carried, "E_total"], Record.ROW: None}[record]
         lines.append(f"{INDENT}keep = out.append" if recorded and len(recorded) == 1 else f"{INDENT}keep = out.extend")
         lines.append(f"{INDENT}for _ in range(steps):")
     quantities = template.forward + ([] if loss_only else template.backward)
     emit = _Emitter(quantities + template.total)
-    trained = [q.param for q in template.updates]
+    trained = list(program.trained)
     if multi:
         # Sums start from −0.0, which adds nothing to any number, not even the sign of a −0.0.
         accumulate = ["E_total"] + ([] if loss_only else [f"dE_total/d{p}" for p in trained])
@@ -205,12 +210,17 @@ def run_source(program: Program, record: Record | None) -> tuple[str, str]:
         if not loss_only:
             for q in template.backward:
                 emit.assign(q.symbol, q.expr, body)
+    if not loss_only:
+        # E_reg only where a row shows it; the penalty's gradient terms always, as the updates read them.
+        for q in (template.penalty if record == Record.ROW else []) + template.penalty_gradients:
+            emit.lines.append(f"{INDENT * body}{name(q.symbol)} = {q.expr.py(name)}")
     lines += emit.lines
     if loss_only:
         return "\n".join(lines + [f"{INDENT}return {name('E_total')}"]), "run"
     if record == Record.ROW:
-        forward = "*forward, E_total" if multi else ", ".join(map(name, program.forward_symbols))
-        grads = [name(f"dE_total/d{p}") for p in trained]
+        forward = (f"*forward, E_total{''.join(', ' + name(q.symbol) for q in template.penalty)}" if multi
+                   else ", ".join(map(name, program.forward_symbols)))
+        grads = [name(c) for c in program.gradient_columns]
         lines.append(f"{INDENT * 2}keep(({', '.join(map(name, parameters))}, {forward}{''.join(', ' + g for g in grads)}))")
     else:
         kept = ", ".join(map(name, recorded))
@@ -218,7 +228,7 @@ def run_source(program: Program, record: Record | None) -> tuple[str, str]:
     for q in template.updates:
         lines.append(f"{INDENT * 2}{name(q.symbol)} = {q.expr.py(name)}")
     lines.append(f"{INDENT}env = dict(env)")
-    lines += [f"{INDENT}env[{p!r}] = {name(p)}" for p in program.parameters]
+    lines += [f"{INDENT}env[{p!r}] = {name(p)}" for p in program.carried if p != "lr"]
     lines.append(f"{INDENT}return env")
     return "\n".join(lines), "run"
 
@@ -232,7 +242,7 @@ def _per_sample_gradients(backward: list[Quantity], trained: list[str]):
 # -- one epoch as Python to read (explain --format python) ------------------------------------
 
 # The non-linear pieces, from the same templates the fast path inlines.
-READABLE_HELPERS = f"""from math import exp, log, tanh
+READABLE_HELPERS = f"""from math import exp, log, sqrt, tanh
 
 
 def sigmoid(x):
@@ -245,6 +255,10 @@ def relu(x):
 
 def step(x):
     return {STEP_PY.format(x="x")}
+
+
+def sign(x):
+    return {SIGN_PY.format(x="x")}
 
 
 def clip(x):
@@ -260,7 +274,7 @@ def softmax(*sums):
     powers = [exp(s - peak) for s in sums]
     return [p / sum(powers) for p in powers]
 """
-_GLYPHS = [("·", " * "), ("−", "-"), ("²", "**2"), ("½", "0.5"), ("σ(", "sigmoid(")]
+_GLYPHS = [("·", " * "), ("−", "-"), ("²", "**2"), ("½", "0.5"), ("σ(", "sigmoid("), ("√(", "sqrt("), ("^", " ** ")]
 
 
 class _PythonNames:
@@ -291,11 +305,12 @@ def readable_source(program: Program) -> str:
     template = _Template(program)
     net = program.net
     name = _PythonNames(program.parameters)
+    carried = "parameters" if program.carried == ["lr", *program.parameters] else "parameters and optimizer state"
     lines = [f'"""One epoch of {net.name}, as backprop-tui computes it: forward, backward, update.', "",
-             "Run it: epoch(parameters, samples) returns E_total (of the forward pass) and the updated parameters.",
+             f"Run it: epoch(parameters, samples) returns E_total (of the forward pass) and the updated {carried}.",
              '"""', "", READABLE_HELPERS, ""]
     lines.append("def epoch(parameters, samples):")
-    lines += [f"    {name(p)} = parameters[{p!r}]" for p in ["lr", *program.parameters]]
+    lines += [f"    {name(p)} = parameters[{p!r}]" for p in program.carried]
     inputs = [name(s) for s in template.sample_inputs]
     body = "    "
     if template.multi:
@@ -316,12 +331,15 @@ def readable_source(program: Program) -> str:
     if template.multi:
         lines.append(f"{body}# this sample's part of each gradient")
         lines += [f"{body}{name('dE_total/d' + p)} += {name(q.symbol)}" for p, q in _per_sample_gradients(template.backward, program.trained)]
+    if template.penalty:
+        lines.append("    # the penalty on the weights, and its part of each weight's gradient")
+        lines += [f"    {name(q.symbol)} = {_python(q.expr, name)}" for q in template.penalty + template.penalty_gradients]
     lines.append("    # update")
     lines += [f"    {name(q.symbol)} = {_python(q.expr, name)}" for q in template.updates]
-    kept = ", ".join(f"{p!r}: {name(p)}" for p in program.parameters)
+    kept = ", ".join(f"{p!r}: {name(p)}" for p in program.carried if p != "lr")
     lines += [f"    return E_total, {{{kept}}}", "", "",
               "if __name__ == \"__main__\":",
-              f"    parameters = {{{', '.join(f'{p!r}: {v!r}' for p, v in net.start_env().items() if p in program.parameters or p == 'lr')}}}",
+              f"    parameters = {{{', '.join(f'{p!r}: {v!r}' for p, v in net.start_env().items() if p in program.carried)}}}",
               f"    samples = {[tuple(s.inputs) + tuple(s.targets) for s in net.samples]!r}",
               "    print(epoch(parameters, samples))", ""]
     return "\n".join(lines)

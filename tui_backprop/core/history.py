@@ -39,7 +39,7 @@ class History:
         self.program = program
         self.schedule = schedule or Schedule(program.net, program)
         self.train = train or (lambda env, steps, first: self.schedule.train(COMPILED, env, first, steps, Record.HISTORY))
-        self.stride = len(program.parameters) + 2  # a record: lr, parameters, E_total
+        self.stride = len(program.carried) + 1  # a record: lr, parameters (and an optimizer's state), E_total
         self._losses = array("d")
         # The step of each checkpoint, and its lr and parameters (stride - 1 numbers each).
         self._checkpoint_steps = array("q")
@@ -134,7 +134,7 @@ class History:
         after, rederived = self.train(env, count, first)
         same = rederived[stride - 1 :: stride].tobytes() == losses[:count].tobytes()
         if same and len(checkpoints) > 1:
-            same = array("d", [after[key] for key in ("lr", *self.program.parameters)]).tobytes() == checkpoints[1].tobytes()
+            same = array("d", [after[key] for key in self.program.carried]).tobytes() == checkpoints[1].tobytes()
         if not same:
             self._store(self.train(env, len(losses), first)[1])
             return
@@ -148,8 +148,7 @@ class History:
         """The free symbols at the start of `step`, with lr and the parameters of `checkpoint` (a record
         without its E_total); with batches, without the samples, which each step brings."""
         env = self._samples(step)
-        env["lr"] = checkpoint[0]
-        env.update(zip(self.program.parameters, checkpoint[1:]))
+        env.update(zip(self.program.carried, checkpoint))
         return env
 
     def load(self, records: array, starts: list[int]) -> None:

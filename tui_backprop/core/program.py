@@ -27,6 +27,7 @@ from typing import Callable
 
 from . import reference
 from .compiled import Record, compile_loss, compile_predict, compile_run
+from .expr import Expr, Sym
 from .network import Names, Network
 from .reference import BACKWARD, FORWARD, PHASES, UPDATE, Kind, Quantity
 
@@ -62,12 +63,18 @@ class Program:
         self.parameters = self.names.weights + self.names.biases
         self.trained = reference.trained(net)
         self.free = list(net.start_env())
+        # What carries from one update step to the next, and so what a history's record holds before E_total:
+        # lr, the parameters, the penalty's and the optimizer's constants, and the optimizer's state.
+        self.carried = ["lr", *self.parameters, *net.hyperparameters(), *self.names.state]
         self._bounds = {phase: (min((s.start for s in self.segments if s.phase == phase), default=0),
                                 max((s.start + s.length for s in self.segments if s.phase == phase), default=0))
                         for phase in PHASES}
         self.forward_symbols = [symbol for segment in self.segments for symbol in segment.symbols]
         # The spreadsheet layout of the worked examples: one row per epoch.
-        self.columns = ["lr", *self.parameters, *self.forward_symbols, *(Names.grad(p) for p in self.trained)]
+        self.gradient_columns = [Names.grad(p) for p in self.trained]
+        if net.regularized:
+            self.gradient_columns += [f(w) for f in (Names.penalty_grad, Names.objective_grad) for w in self.names.weights]
+        self.columns = [*self.carried, *self.forward_symbols, *self.gradient_columns]
         # Compiled forms (compiled.py): a run's by its Record, "loss function", "predict"; and the
         # programs of held-out samples, by ("other", samples).
         self._compiled: dict = {}
@@ -115,7 +122,7 @@ class Program:
     def update_position(self, parameter: str) -> int | None:
         """Where the epoch updates `parameter`, if it is trained."""
         group = self.names.parameter_group(parameter)
-        return self._find(("update",) + group, lambda q: q.param == parameter) if group else None
+        return self._find(("update",) + group, lambda q: q.symbol == parameter) if group else None
 
     def _find(self, key: tuple, wanted) -> int | None:
         """The place of the quantity `wanted` picks in the segment `key` names, if both exist."""
@@ -142,6 +149,22 @@ class Program:
                     seen.append(read)
                     stack.append(read)
         return seen
+
+    def step_updates(self) -> dict[str, Quantity]:
+        """Each carried value's update as one expression of the values the update phase starts with:
+        what a sheet's next row starts from (sheets/check.py).  Plain descent's updates are the program's
+        own; an optimizer's read what the phase computed before them (Adam's t, m, v, m̂, v̂), and those
+        are written into them."""
+        written: dict[str, Expr] = {}
+        updates: dict[str, Quantity] = {}
+        start, end = self.phase_bounds(UPDATE)
+        for n in range(start, end):
+            q = self.quantity(n)
+            expr = _written_in(q.expr, written) if written else q.expr
+            written[q.symbol] = expr
+            if q.symbol in self.free:
+                updates[q.symbol] = q if expr is q.expr else Quantity(q.symbol, UPDATE, expr, q.why, q.kind, param=q.param)
+        return updates
 
     # -- compiled forms (compiled.py) -----------------------------------------
     def runner(self, record: Record):
@@ -279,6 +302,8 @@ class _Builder:
             self.segment(FORWARD, ("errors", s), sizes[-1], reference.errors, net, s,
                          symbols=tuple(n.error(k, s) for k in range(sizes[-1])))
         self.segment(FORWARD, ("total",), 1, _total, net, symbols=("E_total",))
+        if net.regularized:
+            self.segment(FORWARD, ("penalty",), 1, _penalty, net, symbols=("E_reg",))
         trains_biases = reference.trains_biases(net)
         for s in samples:
             for layer in range(depth, 0, -1):
@@ -300,16 +325,26 @@ class _Builder:
         if n.multi_sample:
             for key, parameters in groups:
                 self.segment(BACKWARD, ("sample sum",) + key, len(parameters), self.sample_sums, parameters)
+        if net.regularized:
+            for key, parameters in groups:
+                if key[0] == "gradient":
+                    self.segment(BACKWARD, ("penalty gradient",) + key[1:], 2 * len(parameters), self.penalty_gradients,
+                                 parameters)
+        if net.optimizer == "adam":
+            self.segment(UPDATE, ("step",), 1, _step_count)
+        per_parameter = reference.UPDATE_LENGTH[net.optimizer]
         for key, parameters in groups:
-            self.segment(UPDATE, ("update",) + key, len(parameters), self.updates, parameters)
+            self.segment(UPDATE, ("update",) + key, per_parameter * len(parameters), self.updates, parameters)
         return self.segments
 
     def sample_sums(self, parameters: list[str]) -> list[Quantity]:
         return [reference.sample_sum(self.net, p) for p in parameters]
 
-    @staticmethod
-    def updates(parameters: list[str]) -> list[Quantity]:
-        return [reference.update(p) for p in parameters]
+    def penalty_gradients(self, weights: list[str]) -> list[Quantity]:
+        return [q for w in weights for q in reference.penalty_gradients(self.net, w)]
+
+    def updates(self, parameters: list[str]) -> list[Quantity]:
+        return [q for p in parameters for q in reference.update(self.net, p)]
 
 
 # Segments of one quantity each.
@@ -324,3 +359,22 @@ def _softmax_output(net: Network, s: int, layer: int, j: int) -> list[Quantity]:
 
 def _total(net: Network) -> list[Quantity]:
     return [reference.total(net)]
+
+
+def _penalty(net: Network) -> list[Quantity]:
+    return [reference.penalty(net)]
+
+
+def _step_count() -> list[Quantity]:
+    return [reference.step_count()]
+
+
+def _written_in(expr: Expr, written: dict[str, Expr]) -> Expr:
+    """`expr` with every symbol of `written` replaced by its expression; the same object when none occurs."""
+    if isinstance(expr, Sym):
+        return written.get(expr.name, expr)
+    children = expr.children()
+    if not children:
+        return expr
+    new = [_written_in(child, written) for child in children]
+    return expr if all(a is b for a, b in zip(new, children)) else expr.with_children(new)

@@ -4,9 +4,11 @@ The forward pass, sample by sample: each neuron's weighted sum and output, each 
 E_total.  The backward pass, sample by sample from the output layer in: how E_total changes with each
 output (the loss's slope), with each hidden output (the routes through the next layer), with each sum
 (the activation's slope), and with each weight and bias; over several samples each gradient is the sum
-of their parts.  Then every parameter takes a step of lr against its gradient.  Each formula is an
-entry of maths.py, each sentence one of why.py's; nothing is cached, planned or generated.  With
-batches (batches.py) an update step is this epoch over the batch's samples.
+of their parts.  Then every parameter takes a step of lr against its gradient (or, with momentum or
+Adam, along what its optimizer makes of the gradients so far).  A penalty on the weights (L1, L2) adds
+E_reg and its part of each weight's gradient.  Each formula is an entry of maths.py, each sentence
+one of why.py's or maths.py's; nothing is cached, planned or generated.  With batches (batches.py) an
+update step is this epoch over the batch's samples.
 
 program.py plans the same quantities lazily, for networks too large to hold an epoch of, and
 compiled.py turns them into the fast path: tests/test_reference.py holds both to this file, bit for bit.
@@ -17,13 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from . import why
-from .expr import Add, Expr, Mul, Softmax, Sub, Sym
-from .maths import ACTIVATIONS, LOSSES, SOFTMAX_CCE_WHY, softmax_cce_slope
-from .network import Names, Network
+from . import maths, why
+from .expr import Add, Expr, Mul, Softmax, Sym
+from .maths import ACTIVATIONS, LOSSES, PENALTIES, SOFTMAX_CCE_WHY, softmax_cce_slope
+from .network import BETA1, BETA2, EPS, MU, RATE, STEP, Names, Network
 
 FORWARD, BACKWARD, UPDATE = "forward", "backward", "update"
 PHASES = (FORWARD, BACKWARD, UPDATE)
+UPDATE_LENGTH = {"sgd": 1, "momentum": 2, "adam": 5}  # the quantities of one parameter's update
 
 
 class Kind(str, Enum):
@@ -33,11 +36,18 @@ class Kind(str, Enum):
     ACTIVATION = "activation"  # its output: a_h1
     ERROR = "error"  # an output's error: E1
     TOTAL = "total"  # E_total
+    PENALTY = "penalty"  # E_reg, a penalty on the weights
     LOSS_SLOPE = "loss_slope"  # dE_total/da_o1 (through softmax: dE_total/do1)
     ROUTE = "route"  # dE_total/da_h1, summed over the routes through the next layer
     ACTIVATION_SLOPE = "activation_slope"  # da_h1/dh1
     GRADIENT = "gradient"  # dE_total/dw1 of one sample
     SAMPLE_SUM = "sample_sum"  # dE_total/dw1 over every sample
+    PENALTY_GRADIENT = "penalty_gradient"  # dE_reg/dw1
+    OBJECTIVE_GRADIENT = "objective_gradient"  # dE/dw1 = dE_total/dw1 + dE_reg/dw1
+    STEP_COUNT = "step_count"  # Adam's t
+    VELOCITY = "velocity"  # momentum's v_w1
+    MOMENT = "moment"  # Adam's m_w1, v_w1
+    CORRECTED = "corrected"  # Adam's mhat_w1, vhat_w1
     UPDATE = "update"  # w1 after the step
 
 
@@ -86,6 +96,7 @@ def epoch(net: Network) -> list[Quantity]:
             out += [softmax_output(net, s, layer, j) for j in range(sizes[layer]) if softmax]
         out += errors(net, s)
     out.append(total(net))
+    out += [penalty(net)] if net.regularized else []
     for s in samples:
         for layer in range(depth, 0, -1):
             for j in range(sizes[layer]):
@@ -96,7 +107,12 @@ def epoch(net: Network) -> list[Quantity]:
                 out += bias_gradients(net, s, layer)
     if net.names.multi_sample:
         out += [sample_sum(net, p) for p in trained(net)]
-    return out + [update(p) for p in trained(net)]
+    for w in net.names.weights if net.regularized else ():
+        out += penalty_gradients(net, w)
+    out += [step_count()] if net.optimizer == "adam" else []
+    for p in trained(net):
+        out += update(net, p)
+    return out
 
 
 def work(net: Network, values: dict[str, float]) -> dict[str, float]:
@@ -158,6 +174,12 @@ def errors(net: Network, s: int) -> list[Quantity]:
 def total(net: Network) -> Quantity:
     errors_ = [Sym(net.names.error(k, s)) for s in range(len(net.samples)) for k in range(net.sizes[-1])]
     return Quantity("E_total", FORWARD, _sum(errors_), why.total(net.names.multi_sample), Kind.TOTAL)
+
+
+def penalty(net: Network) -> Quantity:
+    rule = PENALTIES[net.regularization]
+    return Quantity("E_reg", FORWARD, rule.total(Sym(RATE), [Sym(w) for w in net.names.weights]), rule.total_why,
+                    Kind.PENALTY)
 
 
 # -- backward ---------------------------------------------------------------------
@@ -230,8 +252,40 @@ def sample_sum(net: Network, param: str) -> Quantity:
                     param=param)
 
 
+def penalty_gradients(net: Network, w: str) -> list[Quantity]:
+    """A weight's term of the penalty's gradient, and its gradient of the whole objective."""
+    rule, term = PENALTIES[net.regularization], Names.penalty_grad(w)
+    return [Quantity(term, BACKWARD, rule.slope(Sym(RATE), Sym(w)), rule.slope_why.format(w=w), Kind.PENALTY_GRADIENT,
+                     param=w),
+            Quantity(Names.objective_grad(w), BACKWARD, Add(Sym(Names.grad(w)), Sym(term)),
+                     maths.OBJECTIVE_WHY.format(w=w), Kind.OBJECTIVE_GRADIENT, param=w)]
+
+
 # -- update -----------------------------------------------------------------------
 
-def update(param: str) -> Quantity:
-    return Quantity(param, UPDATE, Sub(Sym(param), Mul(Sym("lr"), Sym(Names.grad(param)))), why.update(param),
-                    Kind.UPDATE, param=param)
+def step_count() -> Quantity:
+    return Quantity(STEP, UPDATE, maths.count_step(Sym(STEP)), maths.COUNT_WHY, Kind.STEP_COUNT)
+
+
+def update(net: Network, p: str) -> list[Quantity]:
+    """The parameter's step, with its optimizer's quantities before it (its state, and Adam's corrections)."""
+    param, g, lr = Sym(p), Sym(net.names.step_gradient(p)), Sym("lr")
+    if net.optimizer == "sgd":
+        return [Quantity(p, UPDATE, maths.sgd_step(param, lr, g), maths.SGD_WHY.format(p=p), Kind.UPDATE, param=p)]
+    if net.optimizer == "momentum":
+        v = f"v_{p}"
+        return [Quantity(v, UPDATE, maths.velocity(Sym(v), Sym(MU), g), maths.VELOCITY_WHY.format(v=v, p=p),
+                         Kind.VELOCITY, param=p),
+                Quantity(p, UPDATE, maths.sgd_step(param, lr, Sym(v)), maths.MOMENTUM_STEP_WHY.format(v=v, p=p),
+                         Kind.UPDATE, param=p)]
+    m, v, t = f"m_{p}", f"v_{p}", Sym(STEP)
+    return [Quantity(m, UPDATE, maths.first_moment(Sym(m), Sym(BETA1), g), maths.FIRST_MOMENT_WHY.format(m=m, p=p),
+                     Kind.MOMENT, param=p),
+            Quantity(v, UPDATE, maths.second_moment(Sym(v), Sym(BETA2), g), maths.SECOND_MOMENT_WHY.format(v=v, p=p),
+                     Kind.MOMENT, param=p),
+            Quantity(f"mhat_{p}", UPDATE, maths.corrected(Sym(m), Sym(BETA1), t), maths.CORRECTED_WHY.format(beta="β1"),
+                     Kind.CORRECTED, param=p),
+            Quantity(f"vhat_{p}", UPDATE, maths.corrected(Sym(v), Sym(BETA2), t), maths.CORRECTED_WHY.format(beta="β2"),
+                     Kind.CORRECTED, param=p),
+            Quantity(p, UPDATE, maths.adam_step(param, lr, Sym(f"mhat_{p}"), Sym(f"vhat_{p}"), Sym(EPS)),
+                     maths.ADAM_STEP_WHY.format(p=p), Kind.UPDATE, param=p)]

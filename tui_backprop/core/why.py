@@ -1,9 +1,10 @@
 """The sentence of why beside each formula: what a quantity is, in words, for the student.
 
-maths.py writes each activation and loss as formulas (with the few words that
-name them); here each kind of quantity of an epoch gets its one sentence,
-from the names it is about.  reference.py puts each sentence beside its
-formula; nothing here computes a number.
+maths.py writes each activation, loss, penalty and optimizer as formulas, with
+the words that name them and each update's sentence; here each other kind of
+quantity of an epoch gets its one sentence, from the names it is about.
+reference.py puts each sentence beside its formula; nothing here computes a
+number.
 """
 
 from __future__ import annotations
@@ -86,13 +87,6 @@ def bias_gradient(bias: str, neuron: str) -> str:
 
 def sample_sum(samples: int) -> str:
     return f"E_total sums over all {samples} samples, so its gradient is the sum of each sample's part."
-
-
-# -- update -----------------------------------------------------------------------
-
-def update(parameter: str) -> str:
-    return (f"Gradient descent moves {parameter} a step of lr against its gradient; every gradient came from the "
-            "same forward pass, so all parameters update together.")
 
 
 def _others(mine: str, others: list[str], one: str, several: str) -> str:
