@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -40,6 +40,7 @@ ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
 PANELS = ("values", "chart", "history")
 MAX_RUN = 10_000_000
 SHEET_SUFFIXES = (".csv", ".xlsx")
+QUIT_KEYS = ("q", "ctrl+q")  # the keys that work below the smallest size
 
 # One paragraph: the help dialog wraps it to its width.
 HELP_INTRO = ("Each epoch is worked the way the examples do it by hand: the forward pass (every weighted sum, "
@@ -193,12 +194,23 @@ class BackpropApp(App):
         if (event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT) and isinstance(self.screen, CommandPalette):
             self.pop_screen()
 
+    async def on_event(self, event: events.Event) -> None:
+        """Below the smallest size, no key or click reaches any screen or dialog (they show nothing then,
+        and a widget in a few cells may fail on one: the columns list's page keys divide by its height);
+        only q and ctrl+q work, to quit."""
+        if self.too_small and isinstance(event, (events.Key, events.MouseEvent)) and not event.is_forwarded:
+            if isinstance(event, events.Key) and event.key in QUIT_KEYS:
+                await self.run_action("quit")
+            return
+        await super().on_event(event)
+
     def notify(self, message: str, *, markup: bool = False, **options) -> None:
         """As App.notify, but plain text: every message here may quote a file name or a file's content."""
         super().notify(message, markup=markup, **options)
 
     def _fit(self, width: int, height: int) -> None:
         self.too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(self.too_small, "-too-small")  # every screen over the main one hides (app.tcss)
         self._layout_classes({
             "-too-small": self.too_small,
             "-compact": width < ROOMY_WIDTH or height < ROOMY_HEIGHT,
