@@ -74,3 +74,233 @@ def test_a_file_name_that_closes_the_docstring_is_a_literal_too(tmp_path):
     assert done.returncode == 0, done.stderr
     printed, network = run_script(done.stdout, tmp_path)
     assert "FROMNAME" not in printed and network == repr(stem)
+
+
+# -- 3. exports: a workbook past the format's limits is refused at once; no export crashes or leaves half -----
+
+SPIRAL = ROOT / "examples" / "playground-spiral.toml"
+
+
+def wide_network_file(folder: Path) -> Path:
+    """The issue's 100-100-10 network with 2 samples: 44,903 columns a workbook row, past the 16,384 there are."""
+    import random
+
+    chance = random.Random(1)
+    data = {"name": "wide", "layers": [100, 100, 10],
+            "samples": [{"inputs": [chance.random() for _ in range(100)], "targets": [chance.random() for _ in range(10)]}
+                        for _ in range(2)]}
+    path = folder / "wide.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("network", ["spiral", "wide"])
+def test_train_xlsx_past_the_formats_columns_is_one_line_and_no_file(tmp_path, network):
+    from tui_backprop.sheets.xlsx import MAX_COLUMNS
+
+    config = SPIRAL if network == "spiral" else wide_network_file(tmp_path)
+    done = backprop("train", "--config", str(config), "--epochs", "1", "--xlsx", "run.xlsx", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == "", done
+    assert done.stderr.startswith("backprop-tui: run.xlsx: a workbook has at most ") and done.stderr.count("\n") == 1
+    assert f"{MAX_COLUMNS:,} columns" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "run.xlsx").exists() and not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+
+
+def test_the_workbooks_size_is_counted_before_it_is_built_as_it_is_built():
+    """The refusal comes from the shape alone; it counts the rows and columns build_workbook then lays out
+    (here for the presets and the examples: full batch, batches, several samples, softmax)."""
+    import io
+
+    import openpyxl
+
+    from tui_backprop.core.batches import Schedule
+    from tui_backprop.core.loader import load_network
+    from tui_backprop.sheets import xlsx
+
+    networks = [preset() for preset in PRESETS.values()] + [load_network(ROOT / "examples" / name)
+                                                            for name in ("iris.toml", "tanh-3-layer.toml")]
+    for net in networks:
+        schedule = Schedule(net)
+        built = io.BytesIO()
+        xlsx.build_workbook(schedule, 2).save(built)
+        rows = list(openpyxl.load_workbook(built, read_only=True).worksheets[0].iter_rows(values_only=True))
+        columns = max(len(row) for row in rows)
+        assert xlsx.workbook_size(schedule, 2) == (len(rows), columns), net.name
+
+
+def test_a_workbook_past_the_cells_check_reads_is_refused_before_it_is_begun():
+    from tui_backprop.core.batches import Schedule
+    from tui_backprop.sheets import xlsx
+    from tui_backprop.sheets.reader import MAX_CELLS
+
+    wide = PRESETS["excel"]().with_changes(sizes=(2, 60, 2), activations=("sigmoid", "sigmoid"),
+                                           weights=tuple(0.01 * k for k in range(240)))
+    wide_schedule = Schedule(wide)
+    per_row = xlsx.workbook_size(wide_schedule, 1)[1]
+    too_many = MAX_CELLS // per_row + 1
+    assert too_many <= xlsx.MAX_EPOCHS
+    assert "cells" in xlsx.workbook_refusal(wide_schedule, too_many)
+    assert xlsx.workbook_refusal(wide_schedule, too_many - 1) is None
+
+
+def test_x_on_the_spiral_example_writes_the_history_and_solution_and_says_why_no_workbook(tmp_path, monkeypatch):
+    from app_driver import drive, notifications, press
+
+    from tui_backprop.core.loader import load_network
+
+    monkeypatch.chdir(tmp_path)
+
+    async def body(app, pilot):
+        await press(pilot, "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and not app.running
+
+    app = drive(body, network=load_network(SPIRAL))
+    assert sorted(os.listdir(tmp_path)) == ["playground-spiral-history.csv", "playground-spiral-solution.md"]
+    message = notifications(app).splitlines()[-1]
+    assert message.startswith("Exported playground-spiral-history.csv") and "no workbook: a workbook has at most" in message
+
+
+class Gate:
+    """Holds an export after the history's first row until `open()`; what the app does meanwhile is the test's."""
+
+    def __init__(self, monkeypatch):
+        import threading
+
+        from tui_backprop import worked
+
+        self.reached, self.opened = threading.Event(), threading.Event()
+        write_rows = worked.write_rows
+
+        def held(stream, columns, rows):
+            def rows_held():
+                for n, row in enumerate(rows):
+                    if n == 1:
+                        self.reached.set()
+                        self.opened.wait(30)
+                    yield row
+            write_rows(stream, columns, rows_held())
+
+        monkeypatch.setattr(worked, "write_rows", held)
+
+    async def wait_until_reached(self, pilot) -> None:
+        for _ in range(300):
+            if self.reached.is_set():
+                return
+            await pilot.pause(0.02)
+        raise AssertionError("the export never began")
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+def test_esc_stops_an_export_and_leaves_no_file_while_the_app_stays_in_use(tmp_path, monkeypatch):
+    from app_driver import drive, notifications, press, screen_text
+
+    monkeypatch.chdir(tmp_path)
+    gate = Gate(monkeypatch)
+
+    async def body(app, pilot):
+        await press(pilot, "e", "e")  # two rows of history
+        await press(pilot, "x")
+        await gate.wait_until_reached(pilot)
+        assert "esc stops" in screen_text(app) and "esc Stop export" in screen_text(app)
+        await press(pilot, "L", "b")  # the app is in use meanwhile: the chart's scale, the decision boundary,
+        assert app.panels["chart"].log_scale and app.boundary_on
+        await press(pilot, "question_mark")  # and help
+        assert type(app.screen).__name__ == "HelpScreen"
+        await press(pilot, "escape")
+        where = app.stepper.where
+        await press(pilot, "n")  # stepping waits: the export reads the stepper
+        assert app.stepper.where == where
+        await press(pilot, "escape")  # stops the export
+        gate.open()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.running and "esc stops" not in screen_text(app)
+        await press(pilot, "n")
+        assert app.stepper.where != where
+
+    app = drive(body)
+    assert os.listdir(tmp_path) == []  # neither the history's CSV nor a temporary
+    assert "Export stopped: no file written." in notifications(app)
+
+
+def test_q_during_an_export_stops_it_and_quits(tmp_path, monkeypatch):
+    from app_driver import drive, press
+
+    monkeypatch.chdir(tmp_path)
+    gate = Gate(monkeypatch)
+
+    async def body(app, pilot):
+        await press(pilot, "e", "e", "ctrl+s")  # saved: nothing to ask about on the way out
+        await press(pilot, "enter")
+        await app.workers.wait_for_complete()
+        await press(pilot, "x")
+        await gate.wait_until_reached(pilot)
+        await press(pilot, "q")
+        gate.open()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.is_running
+
+    drive(body)
+    assert os.listdir(tmp_path) == ["mazur.backprop"]
+
+
+def test_an_export_that_fails_part_way_leaves_none_of_its_files(tmp_path, monkeypatch):
+    """A full disk at the workbook, after the history's CSV was complete: the CSV goes too."""
+    import errno
+
+    from app_driver import drive, notifications, press
+
+    from tui_backprop.sheets import xlsx
+
+    monkeypatch.chdir(tmp_path)
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(xlsx, "build_workbook", full)
+
+    async def body(app, pilot):
+        await press(pilot, "e", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    app = drive(body)
+    assert os.listdir(tmp_path) == []
+    assert "Export stopped: [Errno 28] No space left on device (no file written)" in notifications(app)
+
+
+# -- 14. links: x never writes through one; a loop is refused ------------------------------------------------
+
+
+def test_x_takes_a_dangling_link_for_a_file_and_writes_beside_it(tmp_path, monkeypatch):
+    from app_driver import drive, press
+
+    folder, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    (folder / "mazur-history.csv").symlink_to(elsewhere / "stolen.csv")
+    elsewhere.mkdir()
+
+    async def body(app, pilot):
+        await press(pilot, "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    drive(body)
+    assert os.listdir(elsewhere) == []
+    assert sorted(os.listdir(folder)) == ["mazur-2-history.csv", "mazur-2-solution.md", "mazur-2.xlsx",
+                                          "mazur-history.csv"]
+
+
+def test_a_symlink_loop_as_csv_target_is_refused_and_stays_a_link(tmp_path):
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    done = backprop("train", "--epochs", "2", "--csv", "loop.csv", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done
+    assert "loop.csv" in done.stderr and "symbolic links" in done.stderr
+    assert loop.is_symlink() and os.readlink(loop) == str(loop)

@@ -9,7 +9,9 @@ panel redraws itself and sets its own titles in its `watch_stepper`.
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -33,6 +35,9 @@ from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
 from .widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
 from .widgets.values import ValuesTable
+
+if TYPE_CHECKING:
+    from .widgets.progress_line import ProgressLine
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 # Below this the bottom panels take turns (v cycles them) instead of sharing the screen.
@@ -86,6 +91,8 @@ class BackpropApp(App):
         Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), and the current epoch as a "
                                                              "live workbook (.xlsx) and a worked solution (.md), into "
                                                              "this folder (never over a file)"),
+        # Shown in the footer only while an export works (check_action).
+        Binding("escape", "stop_export", "Stop export", tooltip="Stop the export under way (it writes no file then)"),
         Binding("v", "cycle_panel", "Panel", show=False,
                 tooltip="On terminals smaller than 110×34, switch the bottom panel (values, chart, history)"),
         Binding("Z", "quiz_phases", "Quiz phases", show=False,
@@ -138,8 +145,11 @@ class BackpropApp(App):
         self.revision = 0  # counts the changes of the stepper
         self.saved_revision = 0  # `revision` when the work on screen was last saved or opened
         self.quit_after_save = False
+        self.quit_when_idle = False  # q was pressed while a worker held `running`: quit once it has stopped
         self.saving_revision = 0
+        self.exporting = False
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
+        self.progress_line: ProgressLine | None = None  # mounted on first use, like the quiz bar
 
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -257,6 +267,8 @@ class BackpropApp(App):
         # (the command palette cannot even draw its list in a few columns).
         if action != "quit" and self.too_small:
             return False
+        if action == "stop_export":
+            return self.exporting
         if action in STEPPING and (self.running or len(self.screen_stack) > 1):
             return False
         return True
@@ -372,6 +384,9 @@ class BackpropApp(App):
         # worker has finished, and each of them would be taken for its end.
         if worker.group not in BUSY_GROUPS or event.state not in FINISHED:
             return
+        if worker.group == "export":
+            self.exporting = False
+            self.progress_line.finish()
         self.running = False
         if worker.group == "run":
             await self._run_finished(worker)
@@ -385,6 +400,9 @@ class BackpropApp(App):
                 if self.quit_after_save:
                     self.exit()
             self.quit_after_save = False
+        if self.quit_when_idle:
+            self.quit_when_idle = False
+            self.action_quit()
 
     async def _run_finished(self, worker: Worker) -> None:
         if isinstance(self.screen, RunScreen):
@@ -524,20 +542,46 @@ class BackpropApp(App):
         marks = {(m.step, m.symbol): m.explanation() for m in report.mismatches}  # the history has a row per step
         self.replace_if_sure(f"show {report.path} checked", lambda: self._replace_stepper(stepper, marks, note))
 
-    def action_export(self) -> None:
+    async def action_export(self) -> None:
+        if self.progress_line is None:
+            from .widgets.progress_line import ProgressLine  # on first use: start-up stays fast
+
+            self.progress_line = ProgressLine(id="progress-line")
+            await self.mount(self.progress_line, before="#too-small")
+        self.exporting, self.stop_requested = True, False
         self.running = True
-        self.export_files()
+        self.progress_line.start("Exporting the history, the workbook and the worked solution")
+        self.export_files(self.progress_line)
+
+    def action_stop_export(self) -> None:
+        self._request_stop()
 
     @work(thread=True, exclusive=True, group="export")
-    def export_files(self) -> tuple[str, str]:
-        """(message, severity), for on_worker_state_changed."""
+    def export_files(self, line: ProgressLine) -> tuple[str, str]:
+        """(message, severity), for on_worker_state_changed.  It reads the stepper while `running` keeps
+        the stepping keys off; the screen, the views and help stay in use, and esc or q stops it."""
         from ..sheets import ExportError
-        from .files import export_files
+        from .files import Stopped, export_files
+
+        worker = get_current_worker()
+        shown = [0.0]  # when the bar last moved: ten times a second is enough for the eye
+
+        def progress(done: int, total: int) -> None:
+            if self.stop_requested or worker.is_cancelled:
+                raise Stopped
+            if time.monotonic() - shown[0] >= 0.1:
+                shown[0] = time.monotonic()
+                self.call_from_thread(line.advance, done, total)
 
         try:
-            return export_files(self.stepper, quiz=self.quiz), "information"
+            return export_files(self.stepper, quiz=self.quiz, progress=progress), "information"
+        except Stopped:
+            return "Export stopped: no file written.", "information"
         except (OSError, ExportError, NetworkError) as error:  # NetworkError: numbers no longer finite
-            return f"Export stopped: {error}", "error"
+            return f"Export stopped: {error} (no file written)", "error"
+        # An export is an extra: whatever goes wrong in it must not crash the app and lose the work on screen.
+        except Exception as error:  # noqa: BLE001
+            return f"Export failed: {type(error).__name__}: {error} (no file written)", "error"
 
     def action_save(self) -> None:
         from ..core.files import safe_file_name
@@ -568,8 +612,12 @@ class BackpropApp(App):
         return f"Saved to {path}; backprop-tui --resume {path} brings it back.", "information"
 
     def action_quit(self) -> None:
-        if self.running:  # the stepper is changing in a thread: it can be neither saved nor left unasked
-            self.notify("A run, an export or a save is under way: esc stops a run; then q.", timeout=3)
+        if self.running:
+            # The stepper is changing in a thread: it can be neither saved nor left unasked.  A run stops
+            # after its chunk (keeping the epochs done), an export writes nothing, a save finishes; then q goes on.
+            self.quit_when_idle = True
+            self._request_stop()
+            self.notify("Stopping what is under way; then quitting.", timeout=3)
             return
         lost = self.unsaved_work()
         if not lost:
