@@ -304,3 +304,120 @@ def test_a_symlink_loop_as_csv_target_is_refused_and_stays_a_link(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done
     assert "loop.csv" in done.stderr and "symbolic links" in done.stderr
     assert loop.is_symlink() and os.readlink(loop) == str(loop)
+
+
+# -- 9, 11. exercise: a control character in a name, a full disk --------------------------------------------
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x1b", "\x00"])
+def test_exercise_refuses_a_name_with_a_control_character_in_one_line_and_writes_nothing(tmp_path, capsys, character):
+    from tui_backprop import cli
+
+    names = tmp_path / "names.txt"
+    names.write_text(f"Ada Lovelace\nBob{character}Jones\n", encoding="utf-8")
+    out = tmp_path / "course"
+    assert cli.main(["exercise", "--students", str(names), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "line 2" in captured.err and repr(character)[1:-1] in captured.err and character not in captured.err
+    assert not out.exists()
+
+
+def limited_file_size(limit: int):
+    """For a child process: no file it writes may grow past `limit` bytes (EFBIG, as a full disk fails a write)."""
+    import resource
+
+    def set_limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return set_limit
+
+
+@pytest.mark.parametrize("limit", [3_000, 6_000], ids=["at the first workbook", "at the first worked solution"])
+def test_exercise_on_a_full_disk_is_one_line_and_leaves_no_half_written_folder(tmp_path, limit):
+    names = tmp_path / "names.txt"
+    names.write_text("".join(f"Student {n}\n" for n in range(12)), encoding="utf-8")
+    course = tmp_path / "course"
+    done = backprop("exercise", "--students", str(names), "--out", str(course), cwd=tmp_path,
+                    preexec_fn=limited_file_size(limit))
+    assert done.returncode == 2, done
+    assert done.stderr.count("\n") == 1 and "File too large" in done.stderr, done.stderr
+    assert "Exception ignored" not in done.stderr
+    assert not course.exists()  # the folders it made went with the files
+
+
+def test_exercise_into_a_folder_that_holds_other_files_keeps_them_when_it_fails(tmp_path):
+    names = tmp_path / "names.txt"
+    names.write_text("Ada\nBob\n", encoding="utf-8")
+    course = tmp_path / "course"
+    (course / "key").mkdir(parents=True)
+    (course / "notes.txt").write_text("mine")
+    done = backprop("exercise", "--students", str(names), "--out", str(course), cwd=tmp_path,
+                    preexec_fn=limited_file_size(6_000))
+    assert done.returncode == 2
+    assert sorted(str(p.relative_to(course)) for p in course.rglob("*")) == ["key", "notes.txt"]
+
+
+# -- 12, 13. names printed and written: escapes shown, formulas written as text ------------------------------
+
+TITLE_ESCAPE = "\x1b]0;pwned\x07"
+FORMULA = '=WEBSERVICE("http:⁄⁄evil.example")+1'
+
+
+def test_grade_prints_and_writes_a_file_name_with_an_escape_sequence_escaped(tmp_path):
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    (folder / f"{TITLE_ESCAPE}x.csv").write_text("not, a sheet\n1,2\n")
+    (folder / f"{FORMULA}.csv").write_text("not, a sheet\n1,2\n")
+    done = backprop("grade", str(folder), "--preset", "mazur", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for text in (done.stdout, (folder / "grades" / "class.csv").read_text(), (folder / "grades" / "class.md").read_text()):
+        assert "\x1b" not in text and "\x07" not in text
+        assert "\\x1b]0;pwned\\x07x.csv" in text.replace("\\\\", "\\").replace("\\]", "]")
+    import csv
+
+    rows = list(csv.reader((folder / "grades" / "class.csv").open(encoding="utf-8")))
+    files = {row[1] for row in rows[1:]}
+    assert f"'{FORMULA}.csv" in files  # text to a spreadsheet, not a formula
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_check_prints_a_sheet_name_with_an_escape_sequence_escaped(tmp_path, form):
+    sheet = tmp_path / f"{TITLE_ESCAPE}\x9b31m.csv"
+    sheet.write_text("epoch,w1\n1,0.15\n")
+    done = backprop("check", str(sheet), "--preset", "mazur", "--format", form, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not any(c in done.stdout for c in "\x1b\x07\x9b")
+    if form == "json":
+        assert json.loads(done.stdout)["file"] == str(sheet)  # the same name, as data
+    else:
+        assert "\\x1b]0;pwned\\x07\\x9b31m.csv" in done.stdout
+
+
+def test_an_exercise_for_a_student_named_as_a_formula_holds_the_name_as_text(tmp_path):
+    import csv
+
+    import openpyxl
+
+    from tui_backprop import cli
+
+    name = '=HYPERLINK("http://evil.example","click")'
+    names = tmp_path / "names.txt"
+    names.write_text(f"{name}\n", encoding="utf-8")
+    course = tmp_path / "course"
+    assert cli.main(["exercise", "--students", str(names), "--out", str(course)]) == 0
+    (workbook,) = (course / "students").iterdir()
+    cell = openpyxl.load_workbook(workbook).active["B1"]
+    assert cell.value == name and cell.data_type == "s"
+    key = next(path for path in (course / "key").iterdir() if path.name.endswith("-key.csv"))
+    for path in (key, course / "key" / "students.csv"):
+        cells = [cell for row in csv.reader(path.open(encoding="utf-8")) for cell in row]
+        assert "'" + name in cells and name not in cells
+    # grade reads the list of students back as the names they are
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    assert cli.main(["grade", str(returned), "--key", str(course)]) == 0
+    from tui_backprop.sheets.grade import Key
+
+    assert list(Key(course).students) == [name]

@@ -412,7 +412,10 @@ def run_check(args) -> int:
     except SheetError as error:
         raise UsageError(str(error)) from None
     if args.format == "json":
-        print(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
+        # JSON escapes only C0 control characters: the file name and cells it quotes may hold others
+        # (U+009B starts an escape sequence too) or undecodable bytes; each is written as its \u escape.
+        text = json.dumps(report.as_dict(), indent=1, ensure_ascii=False)
+        print("".join(c if c.isprintable() or c == "\n" else json.dumps(c)[1:-1] for c in text))
     else:
         print(render_text(report), end="")
     return EXIT_OK if report.ok else EXIT_MISMATCH

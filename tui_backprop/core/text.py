@@ -9,14 +9,14 @@ code takes such text only as `repr(text)`, a literal.
 
 from __future__ import annotations
 
-import string
-
 # Characters of a quoted piece of text in a message: a 5,000-character path says no more than its ends.
 QUOTED = 120
 # A spreadsheet reads a cell that starts with one of these as a formula (OWASP's list; its tab and CR
 # are escaped by `printable` before this is asked).
 FORMULA_START = ("=", "+", "-", "@")
-_MARKDOWN = {ord(c): "\\" + c for c in string.punctuation}
+# What Markdown may read as markup inside a line: emphasis, code, links and images, HTML and entities,
+# strikethrough, a table's cell border, a heading's closing #s (a line's start never holds such text).
+_MARKDOWN = {ord(c): "\\" + c for c in "\\`*_[]<>|~&!#$"}
 
 
 def printable(text: str, limit: int | None = None) -> str:
@@ -36,8 +36,8 @@ def quoted(text: str) -> str:
 
 
 def markdown(text: str) -> str:
-    """`text` as Markdown that renders as exactly `printable(text)`: every ASCII punctuation mark escaped,
-    as CommonMark allows for any of them, so no `*`, `|`, `#`, `<` or `[` is read as markup."""
+    """`text` as Markdown inside a line (a heading, a table cell) that renders as exactly `printable(text)`:
+    every mark that could be read as markup is escaped with a backslash, as CommonMark allows."""
     return printable(text).translate(_MARKDOWN)
 
 

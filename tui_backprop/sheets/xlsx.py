@@ -34,6 +34,7 @@ from ..core.batches import Schedule
 from ..core.expr import Expr
 from ..core.program import BACKWARD, UPDATE, Program, identifier
 from ..core.files import atomic_writer
+from ..core.text import printable
 from .reader import MAX_CELLS as MAX_READ_CELLS
 
 SHEET = "backprop"
@@ -145,7 +146,7 @@ def build_workbook(schedule: Schedule, epochs: int):
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["C"].width = 40
     # A cell cannot hold control characters (openpyxl refuses them), and a name may come with some.
-    name = "".join(c if c.isprintable() else " " for c in net.name)
+    name = printable(net.name)
     sheet.append([heading(f"backprop-tui: {name}, {'-'.join(map(str, net.sizes))}, "
                           f"{' → '.join(net.activations)}, loss {net.loss}"
                           + (f", batches of {schedule.size} shuffled from seed {net.shuffle_seed}" if schedule.batched else ""))])
