@@ -421,3 +421,112 @@ def test_an_exercise_for_a_student_named_as_a_formula_holds_the_name_as_text(tmp
     from tui_backprop.sheets.grade import Key
 
     assert list(Key(course).students) == [name]
+
+
+# -- Done means: hostile names through every generated output come back as data ---------------------------
+
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+HOSTILE_PIECES = ['"""', "'''", '"', "'", "\\", "\\N{", "\n", "\r\n", "\x00", "\x01", TITLE_ESCAPE, "\x9b31m", "\x7f",
+                  "\u2028", "\udcff", "[bold]", "[/]", "*x*", "_y_", "`z`", "|", "#", "<b>", "&amp;", "![i](j)",
+                  "[l](m)", "~~s~~", "=1+1", "+A1", "-A1", "@SUM(A1)", '=HYPERLINK("http://x")', "\t", " "]
+HOSTILE_NAMES = st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=4)), min_size=1,
+                         max_size=6).map("".join)
+
+
+def markdown_texts(document: str) -> list[str]:
+    """The plain text of every heading and table cell of a Markdown document, as a renderer reads it; a
+    piece of markup (emphasis, a link, HTML) would show as a node that is not text."""
+    from markdown_it import MarkdownIt
+
+    texts = []
+    tokens = MarkdownIt("commonmark").enable("table").parse(document)
+    for opening, token in zip(tokens, tokens[1:]):
+        if token.type == "inline" and opening.type in ("heading_open", "th_open", "td_open"):
+            assert all(child.type == "text" for child in token.children), token.children
+            texts.append("".join(child.content for child in token.children))
+    return texts
+
+
+@settings(max_examples=3, suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(HOSTILE_NAMES, min_size=4, max_size=4))
+@example(names=['x"""; import os; os.system("echo INJECTED"); """', f"{TITLE_ESCAPE}=HYPERLINK(\"http://x\")*bold*|\\N",
+                "[bold]x[/]", "\\N{[link=file:///etc]y"])
+def test_hostile_names_come_back_as_data_from_every_generated_output(tmp_path_factory, names):
+    """Python, Markdown, CSV, XLSX and the screen; on screen, the names a network file may hold (one line
+    of printable text: the loader refuses the rest)."""
+    import tempfile
+
+    from app_driver import drive, press, screen_text
+    from textual.content import Content
+
+    folder = Path(tempfile.mkdtemp(dir=tmp_path_factory.getbasetemp()))
+    for n, name in enumerate(names):
+        assert_generated_files_hold_as_data(name, folder / str(n))
+    on_screen = [name for name in names if name.isprintable() and name.strip()]
+    paths = [network_file(folder, f"net{n}", name) for n, name in enumerate(on_screen)]
+
+    async def body(app, pilot):
+        for path, name in zip(paths, on_screen):
+            await press(pilot, "o")
+            app.focused.value = str(path)  # as pasted
+            await press(pilot, "enter")
+            assert Content.from_markup(app.query_one("#diagram").border_title).plain.startswith(name + " · ")
+            if name.isascii():
+                assert name + " · 2-2-2" in screen_text(app)
+
+    drive(body)
+
+
+def assert_generated_files_hold_as_data(name: str, folder: Path) -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    from tui_backprop.core import Stepper
+    from tui_backprop.core.batches import Schedule
+    from tui_backprop.core.compiled import readable_source
+    from tui_backprop.core.text import printable
+    from tui_backprop.sheets.exercise import write_exercises
+    from tui_backprop.sheets.grade import ClassReport, GradeRow, write_table
+    from tui_backprop.sheets.xlsx import build_workbook
+    from tui_backprop.worked import render_explanation
+
+    net = PRESETS["mazur"]().with_changes(name=name)
+    shown = printable(name)
+    assert shown.isprintable()
+
+    # Python: the name is a literal the script holds, whatever it holds
+    namespace: dict = {}
+    exec(compile(readable_source(build_program(net)), "epoch.py", "exec"), namespace)
+    assert namespace["NETWORK"] == name
+
+    # Markdown: the worked solution's title, and a class table's cells
+    stepper = Stepper(net)
+    start = dict(stepper.values)
+    solution = render_explanation(net, start, stepper.trace(1), None, markdown=True)
+    assert markdown_texts(solution)[0] == f"Worked solution: {shown}".strip()
+    report = ClassReport(name, [GradeRow(name, student=name, note=name)])
+    csv_path, md_path = write_table(report, folder / "grades")
+    texts = markdown_texts(md_path.read_text(encoding="utf-8"))
+    assert texts[0] == f"Grades: {shown}".strip()
+    assert texts.count(shown.strip()) >= 3  # student, file, note
+
+    # CSV: one row, the text cells as written, and none a formula
+    rows = list(csv.reader(csv_path.open(encoding="utf-8", newline="")))
+    formula = shown.startswith(("=", "+", "-", "@"))
+    assert len(rows) == 2 and rows[1][0] == rows[1][1] == ("'" if formula else "") + shown
+
+    # XLSX: the live workbook's title, and a student's exercise workbook (its names are one line of text)
+    live = io.BytesIO()
+    build_workbook(Schedule(net), 1).save(live)
+    title = openpyxl.load_workbook(live).active["A1"]
+    assert title.data_type == "s" and title.value.startswith(f"backprop-tui: {shown}, ")
+    student = " ".join(name.split())
+    if student.isprintable() and student and not student.startswith("#"):
+        write_exercises(PRESETS["excel"](), [student], 1, folder / "course")
+        (workbook,) = (folder / "course" / "students").iterdir()
+        cell = openpyxl.load_workbook(workbook).active["B1"]
+        assert (cell.value, cell.data_type) == (student, "s")
