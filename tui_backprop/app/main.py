@@ -8,6 +8,7 @@ panel redraws itself and sets its own titles in its `watch_stepper`.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
 from pathlib import Path
@@ -146,6 +147,7 @@ class BackpropApp(App):
         self.saved_revision = 0  # `revision` when the work on screen was last saved or opened
         self.quit_after_save = False
         self.quit_when_idle = False  # q was pressed while a worker held `running`: quit once it has stopped
+        self.leave_when_idle = False  # a signal came while a worker held `running`: save and leave once it has
         self.saving_revision = 0
         self.exporting = False
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
@@ -182,16 +184,25 @@ class BackpropApp(App):
 
     def on_mount(self) -> None:
         if not self.is_headless:
-            signal.signal(signal.SIGHUP, self._hung_up)
+            # Through the event loop, which they wake: a handler of signal.signal's ran at once, but the app's
+            # exit waited for the next key (after a hang-up, never), and SIGTERM killed the process with the
+            # terminal left in the alternate screen, mouse tracking on.
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(number, self._signalled)
 
-    def _hung_up(self, _signal, _frame) -> None:
-        """The terminal went away (a dropped SSH connection): keep unsaved work in a file of its own, then leave.
-
-        Not while a run or a save is under way in a thread: the stepper is changing under it."""
+    def _signalled(self) -> None:
+        """The terminal went away (a dropped SSH connection: SIGHUP) or the app is asked to end (SIGTERM):
+        keep unsaved work in a file of its own, then leave, the terminal restored.  A run or an export under
+        way stops first (a save finishes), since the stepper may not be saved while it changes."""
+        if self.running:
+            self.leave_when_idle = True
+            self._request_stop()
+            return
         from ..core.session import save_study
         from .files import hangup_path
 
-        if self.unsaved_work() and not self.running:
+        if self.unsaved_work():
             try:
                 save_study(hangup_path(self.stepper.net.name, self.session_path), self.stepper, self.quiz)
             except OSError:
@@ -400,7 +411,9 @@ class BackpropApp(App):
                 if self.quit_after_save:
                     self.exit()
             self.quit_after_save = False
-        if self.quit_when_idle:
+        if self.leave_when_idle:
+            self._signalled()
+        elif self.quit_when_idle:
             self.quit_when_idle = False
             self.action_quit()
 
