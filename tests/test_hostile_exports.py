@@ -530,3 +530,88 @@ def assert_generated_files_hold_as_data(name: str, folder: Path) -> None:
         (workbook,) = (folder / "course" / "students").iterdir()
         cell = openpyxl.load_workbook(workbook).active["B1"]
         assert (cell.value, cell.data_type) == (student, "s")
+
+
+# -- 17. smaller: ctrl+s asks before replacing another file ---------------------------------------------------
+
+
+def test_ctrl_s_asks_before_replacing_another_file_and_then_saves_over_its_own(tmp_path, monkeypatch):
+    from app_driver import drive, press
+
+    from tui_backprop.core.session import load_study
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mazur.backprop").write_text("someone else's")
+
+    async def body(app, pilot):
+        await press(pilot, "n", "ctrl+s", "enter")  # the suggested name is taken
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        await press(pilot, "n")  # no: nothing is written
+        await app.workers.wait_for_complete()
+        assert (tmp_path / "mazur.backprop").read_text() == "someone else's" and app.unsaved_work()
+        await press(pilot, "ctrl+s", "enter", "y")  # yes: replaced
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.unsaved_work()
+        await press(pilot, "n", "ctrl+s", "enter")  # now it is the session's own file: saved over, unasked
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and not app.unsaved_work()
+
+    drive(body)
+    stepper, _ = load_study(tmp_path / "mazur.backprop", None)
+    assert stepper.position == 2
+
+
+# -- 17. smaller: data files in UTF-16, rows longer than the header, long names in messages ------------------
+
+
+def data_network(folder: Path, data: bytes, file: str = "data.csv", targets="t") -> Path:
+    (folder / file).write_bytes(data) if data is not None else None
+    path = folder / "net.json"
+    path.write_text(json.dumps({"layers": [2, 1], "samples": {"file": file, "inputs": ["x", "y"], "targets": targets}}))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_data_file_in_utf16_with_its_byte_order_mark_reads_as_its_utf8_twin(tmp_path, encoding):
+    """Excel's "Unicode text": UTF-16 with a byte order mark, tabs between the columns."""
+    from tui_backprop.core.loader import load_network
+
+    text = "x\ty\tt\n0.5\t-1,5\t1\n2\t3\t0\n"
+    plain = load_network(data_network(tmp_path, text.encode("utf-8")))
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    assert load_network(data_network(tmp_path, data)).samples == plain.samples
+    assert [s.inputs for s in plain.samples] == [(0.5, -1.5), (2.0, 3.0)]
+
+
+def test_a_data_row_longer_than_the_header_is_refused_naming_the_row(tmp_path):
+    from tui_backprop.core import NetworkError
+    from tui_backprop.core.loader import load_network
+
+    with pytest.raises(NetworkError) as caught:
+        load_network(data_network(tmp_path, b"x,y,t\n1,2,1\n3,4,0,7\n"))
+    assert "row 3 has 4 cells, but the header names 3 columns" in str(caught.value)
+    # empty cells past the header, as spreadsheets export them, are nothing
+    assert len(load_network(data_network(tmp_path, b"x,y,t,\n1,2,1,,\n3,4,0,\n")).samples) == 2
+
+
+def test_a_message_quotes_a_long_class_name_and_a_long_path_shortened(tmp_path, capsys):
+    from tui_backprop import cli
+
+    long_class = "k" * 500
+    rows = "".join(f"{n},{n},{long_class}{n}\n" for n in range(3)).encode()
+    config = data_network(tmp_path, b"x,y,t\n" + rows)
+    assert cli.main(["train", "--epochs", "1", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "(501 characters)" in err and len(err) < 600, err
+    deep = "/".join(["d" * 200] * 25)  # a 5,000-character path, in the network file and on the command line
+    config = data_network(tmp_path, None, file=deep)
+    assert cli.main(["train", "--epochs", "1", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and " characters): cannot read" in err and len(err) < 600, err
+    assert cli.main(["train", "--epochs", "1", "--config", str(tmp_path / deep)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) < 600, err

@@ -9,6 +9,7 @@ panel redraws itself and sets its own titles in its `watch_stepper`.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 from pathlib import Path
@@ -601,13 +602,22 @@ class BackpropApp(App):
         from ..core.session import SESSION_SUFFIX
 
         def save(path: str | None) -> None:
-            if path:
-                self.session_path = path.strip()
-                self.running = True
-                self.saving_revision = self.revision
-                self.save_session(self.session_path)
-            else:
+            path = (path or "").strip()
+            if not path:
                 self.quit_after_save = False
+            elif path != self.session_path and os.path.lexists(path) and not os.path.isdir(path):
+                # Another file of that name (the session's own is saved over, as an editor saves):
+                # replaced only when the student says so.
+                self.push_screen(ConfirmScreen(f"{path} exists already. Replace it with this session?"),
+                                 lambda sure: start(path) if sure else save(None))
+            else:
+                start(path)
+
+        def start(path: str) -> None:
+            self.session_path = path
+            self.running = True
+            self.saving_revision = self.revision
+            self.save_session(path)
 
         suggested = self.session_path or safe_file_name(self.stepper.net.name, SESSION_SUFFIX)
         self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested,
