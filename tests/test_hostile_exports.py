@@ -271,7 +271,7 @@ def test_an_export_that_fails_part_way_leaves_none_of_its_files(tmp_path, monkey
 
     app = drive(body)
     assert os.listdir(tmp_path) == []
-    assert "Export stopped: [Errno 28] No space left on device (no file written)" in notifications(app)
+    assert "Export stopped: cannot write mazur.xlsx: No space left on device (no file written)" in notifications(app)
 
 
 # -- 14. links: x never writes through one; a loop is refused ------------------------------------------------

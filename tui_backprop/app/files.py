@@ -6,7 +6,6 @@ imported on first use, so that start-up stays fast.
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from typing import Callable
@@ -73,10 +72,11 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     saying what went where.  OSError, ExportError or NetworkError on failure.
 
     `progress(done, total)` hears of every row and operation written; raising Stopped stops the export.
-    The files are written together (core.files.together): a failure or a stop leaves none of them.  A network whose workbook the format cannot hold (over 16,384
-    columns: a formula for every value of every sample) gets the other files, and the line says why."""
+    The files are written together (core.files.together): a failure or a stop leaves none of them.  A
+    network whose workbook the format cannot hold (over 16,384 columns: a formula for every value of
+    every sample) gets the other files, and the line says why."""
     from ..core.files import together
-    from ..sheets.xlsx import build_workbook, workbook_refusal
+    from ..sheets.xlsx import workbook_data, workbook_refusal
     from ..worked import counted, explanation_lines, write_rows
 
     history = stepper.history
@@ -107,12 +107,8 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
             else:
                 write_rows(stream, history.columns, counting((k, history.row(k)) for k in range(1, rows + 1)))
         if not no_workbook:
-            # Made in memory, then written: when the disk fills, openpyxl's own writer would leave its zip
-            # archive half open, to fail again when collected.
-            workbook = io.BytesIO()
-            build_workbook(Schedule(net), 1).save(workbook)
             with files.writer(xlsx_path, "wb") as stream:
-                stream.write(workbook.getbuffer())
+                stream.write(workbook_data(net, 1).getbuffer())
         start = dict(solution.values)
         steps = counting(InEpoch(op, epoch) for op in solution.steps(1, undoable=False))
         with files.writer(solution_path, encoding="utf-8") as stream:

@@ -53,14 +53,19 @@ class ExportError(ValueError):
 
 def export_xlsx(net: Network, epochs: int, path: str | Path) -> None:
     """Write `epochs` epochs of `net` as a live workbook; the old file stays until the new one is complete."""
+    with atomic_writer(path, "wb") as stream:  # first, so that a bad path fails before any work
+        stream.write(workbook_data(net, epochs).getbuffer())
+
+
+def workbook_data(net: Network, epochs: int):
+    """The workbook's bytes (a BytesIO), made in memory to be written at once: when the disk fills,
+    openpyxl's own writer would leave its zip archive and worksheet half open on the file, to fail again
+    when collected (messages on stderr after ours)."""
     import io
 
-    with atomic_writer(path, "wb") as stream:  # first, so that a bad path fails before any work
-        # Made in memory, then written: when the disk fills, openpyxl's own writer would leave its zip
-        # archive and worksheet half open, to fail again when collected (messages on stderr after ours).
-        workbook = io.BytesIO()
-        build_workbook(Schedule(net), epochs).save(workbook)
-        stream.write(workbook.getbuffer())
+    workbook = io.BytesIO()
+    build_workbook(Schedule(net), epochs).save(workbook)
+    return workbook
 
 
 def defined_name(symbol: str) -> str:
