@@ -807,7 +807,7 @@ class BackpropApp(App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
-            if binding.action not in ("quit", "help"):
+            if binding.action not in ("quit", "help", "stop_export"):  # esc, in the footer while an export works
                 yield SystemCommand(binding.tooltip, f"key: {binding.key}",
                                     lambda action=binding.action: self.run_action(action))
 
