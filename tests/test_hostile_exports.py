@@ -616,3 +616,28 @@ def test_a_message_quotes_a_long_class_name_and_a_long_path_shortened(tmp_path, 
     assert cli.main(["train", "--epochs", "1", "--config", str(tmp_path / deep)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and len(err) < 600, err
+
+
+# -- 2. below the smallest size every dialog and view hides, and takes no key ----------------------------------
+
+
+def test_below_the_smallest_size_every_dialog_shows_only_the_note_and_takes_no_key():
+    from app_driver import drive, press, screen_text
+
+    async def body(app, pilot):
+        for key, screen in [("c", "ColumnsScreen"), ("question_mark", "HelpScreen"), ("s", "RatesScreen"),
+                            ("w", "PromptScreen"), ("g", "GradientCheckScreen")]:
+            await press(pilot, key)
+            await pilot.resize_terminal(60, 20)
+            await press(pilot, "pagedown", "pageup", "down", "enter", "escape", "n")
+            assert type(app.screen).__name__ == screen  # escape did not reach it
+            assert [line.strip() for line in screen_text(app).splitlines() if line.strip()] == [
+                "Please enlarge the terminal to at least 80×24."]
+            await pilot.resize_terminal(120, 40)
+            await press(pilot, "escape")  # there again, and esc closes it
+            assert len(app.screen_stack) == 1 and app.stepper.position == 0
+        await pilot.resize_terminal(4, 25)
+        await press(pilot, "q")  # q still quits
+        assert not app.is_running
+
+    drive(body)
