@@ -9,6 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 import pytest
 
 import tui_backprop
@@ -108,7 +113,8 @@ def test_train_xlsx_past_the_formats_columns_is_one_line_and_no_file(tmp_path, n
 
 def test_the_workbooks_size_is_counted_before_it_is_built_as_it_is_built():
     """The refusal comes from the shape alone; it counts the rows and columns build_workbook then lays out
-    (here for the presets and the examples: full batch, batches, several samples, softmax)."""
+    (here for the presets and the examples: full batch, batches, several samples, softmax, a penalty and
+    the optimizers' state)."""
     import io
 
     import openpyxl
@@ -119,7 +125,9 @@ def test_the_workbooks_size_is_counted_before_it_is_built_as_it_is_built():
 
     iris = load_network(ROOT / "examples" / "iris.toml")  # softmax and cce, in batches: a few of its rows
     networks = [preset() for preset in PRESETS.values()] + [
-        load_network(ROOT / "examples" / "tanh-3-layer.toml"), iris.with_changes(samples=iris.samples[:7], batch=3)]
+        load_network(ROOT / "examples" / "tanh-3-layer.toml"), iris.with_changes(samples=iris.samples[:7], batch=3),
+        PRESETS["xor"]().with_changes(optimizer="adam", regularization="l2", regularization_rate=0.01),
+        PRESETS["mazur"]().with_changes(optimizer="momentum", momentum=0.9, regularization="l1", regularization_rate=0.1)]
     for net in networks:
         schedule = Schedule(net)
         built = io.BytesIO()
@@ -158,7 +166,8 @@ def test_x_on_the_spiral_example_writes_the_history_and_solution_and_says_why_no
         assert app.is_running and not app.running
 
     app = drive(body, network=load_network(SPIRAL))
-    assert sorted(os.listdir(tmp_path)) == ["playground-spiral-history.csv", "playground-spiral-solution.md"]
+    assert sorted(os.listdir(tmp_path)) == ["playground-spiral-history.csv", "playground-spiral-network.toml",
+                                            "playground-spiral-solution.md"]
     message = notifications(app).splitlines()[-1]
     assert message.startswith("Exported playground-spiral-history.csv") and "no workbook: a workbook has at most" in message
 
@@ -294,8 +303,8 @@ def test_x_takes_a_dangling_link_for_a_file_and_writes_beside_it(tmp_path, monke
 
     drive(body)
     assert os.listdir(elsewhere) == []
-    assert sorted(os.listdir(folder)) == ["mazur-2-history.csv", "mazur-2-solution.md", "mazur-2.xlsx",
-                                          "mazur-history.csv"]
+    assert sorted(os.listdir(folder)) == ["mazur-2-history.csv", "mazur-2-network.toml", "mazur-2-solution.md",
+                                          "mazur-2.xlsx", "mazur-history.csv"]
 
 
 def test_a_symlink_loop_as_csv_target_is_refused_and_stays_a_link(tmp_path):
@@ -519,6 +528,12 @@ def assert_generated_files_hold_as_data(name: str, folder: Path) -> None:
     rows = list(csv.reader(csv_path.open(encoding="utf-8", newline="")))
     formula = shown.startswith(("=", "+", "-", "@"))
     assert len(rows) == 2 and rows[1][0] == rows[1][1] == ("'" if formula else "") + shown
+
+    # TOML: the network file x writes holds the name as a string (one line of it, as the loader reads names)
+    from tui_backprop.core.loader import network_text
+
+    written = tomllib.loads(network_text(net, folder / "net.toml"))["name"]
+    assert written == "".join(c if c.isprintable() else " " for c in name)[:200]
 
     # XLSX: the live workbook's title, and a student's exercise workbook (its names are one line of text)
     live = io.BytesIO()

@@ -43,13 +43,14 @@ def first_free(paths_for) -> list[Path]:
 
 
 def export_paths(name: str, folder: Path) -> list[Path]:
-    """The export files: NAME-history.csv, NAME.xlsx, NAME-solution.md and NAME-quiz.csv (numbered if
-    any is taken)."""
+    """The export files: NAME-history.csv, NAME.xlsx, NAME-solution.md, NAME-network.toml and NAME-quiz.csv
+    (numbered if any is taken)."""
     from ..core.files import safe_file_name
 
     name = safe_file_name(name)  # it comes from a file: a plain name, so that every export lands in `folder`
     return first_free(lambda number: [folder / f"{name}{number}-history.csv", folder / f"{name}{number}.xlsx",
-                                      folder / f"{name}{number}-solution.md", folder / f"{name}{number}-quiz.csv"])
+                                      folder / f"{name}{number}-solution.md", folder / f"{name}{number}-network.toml",
+                                      folder / f"{name}{number}-quiz.csv"])
 
 
 def hangup_path(name: str, session_path: str | None) -> Path:
@@ -67,22 +68,24 @@ def hangup_path(name: str, session_path: str | None) -> Path:
 
 def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None = None,
                  progress: Callable[[int, int], None] | None = None) -> str:
-    """Write the whole history as CSV, and the current epoch as a live workbook and a worked
-    solution in Markdown, and the quiz's score once it has asked something; returns one line
-    saying what went where.  OSError, ExportError or NetworkError on failure.
+    """Write the whole history as CSV, the current epoch as a live workbook and a worked solution in
+    Markdown, the network with the parameters reached as a network file (which --config loads), and
+    the quiz's score once it has asked something; returns one line saying what went where.  OSError,
+    ExportError or NetworkError (parameters no longer finite) on failure.
 
     `progress(done, total)` hears of every row and operation written; raising Stopped stops the export.
     The files are written together (core.files.together): a failure or a stop leaves none of them.  A
     network whose workbook the format cannot hold (over 16,384 columns: a formula for every value of
     every sample) gets the other files, and the line says why."""
     from ..core.files import together
+    from ..core.loader import network_text
     from ..sheets.xlsx import workbook_data, workbook_refusal
     from ..worked import counted, explanation_lines, write_rows
 
     history = stepper.history
     net = current_network(stepper)
     epoch = stepper.epoch + 1 if stepper.epoch_done else stepper.epoch
-    csv_path, xlsx_path, solution_path, quiz_path = export_paths(stepper.net.name, folder)
+    csv_path, xlsx_path, solution_path, network_path, quiz_path = export_paths(stepper.net.name, folder)
     schedule = stepper.schedule
     solution = Stepper(net)
     rows, operations = len(history), solution.operations_left("epoch")
@@ -115,6 +118,8 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
             # digits None: as `explain` writes it by default, not cut to the screen's 6 digits
             for line in explanation_lines(net, start, steps, None, markdown=True):
                 stream.write(line + "\n")
+        with files.writer(network_path, encoding="utf-8") as stream:
+            stream.write(network_text(net, network_path))
         quiz_note = ""
         if quiz is not None and quiz.has_score():
             with files.writer(quiz_path, newline="", encoding="utf-8") as stream:
@@ -126,4 +131,5 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     files_note = f"{xlsx_path.name} and {solution_path.name}" if not no_workbook else (
         f"{solution_path.name} (no workbook: {no_workbook})")
     return (f"Exported {csv_path.name} ({counted(rows, schedule.unit)}), {files_note} "
-            f"(epoch {epoch:,}, from {describe_start(stepper)}){quiz_note}{mixed}")
+            f"(epoch {epoch:,}, from {describe_start(stepper)}); the network, with those numbers, in {network_path.name}"
+            f"{quiz_note}{mixed}")
