@@ -21,6 +21,7 @@ Every file is written to a temporary file and renamed into place.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 import re
@@ -29,11 +30,11 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.batches import sheet_refusal
-from ..core import Network, Sample, build_program
+from ..core import Network, Parameters, Sample, build_program
 from ..core.files import together
 from ..core.text import QUOTED, csv_text, printable
 from ..core.loader import network_to_dict
-from ..core.program import Program
+from ..core.program import Program, Record
 
 COURSE_SEED = "backprop"
 MAX_STUDENTS = 2_000
@@ -109,13 +110,13 @@ def variant(net: Network, name: str, seed: str = COURSE_SEED, attempt: int = 0) 
         picked = rng.sample(grid, count) if count <= len(grid) else [rng.choice(grid) for _ in range(count)]
         return tuple(round(-k * unit if sign and rng.random() < 0.5 else k * unit, 2) for k in picked)
 
-    weights = numbers(len(net.weights), 19, 0.05, sign=any(w < 0 for w in net.weights))
-    biases = numbers(len(net.biases), 19, 0.05)
+    weights = numbers(len(net.start.weights), 19, 0.05, sign=any(w < 0 for w in net.start.weights))
+    biases = numbers(len(net.start.biases), 19, 0.05)
     samples = net.samples
     if len(samples) == 1 and net.loss != "cce":  # several samples are a data set (xor's), kept as it is
         sample = samples[0]
         samples = (Sample(numbers(len(sample.inputs), 19, 0.05), numbers(len(sample.targets), 99, 0.01)),)
-    return net.with_changes(weights=weights, biases=biases, samples=samples, name=safe_name(name))
+    return net.with_changes(start=Parameters(weights, biases, net.start.lr), samples=samples, name=safe_name(name))
 
 
 def variants(net: Network, names: list[str], seed: str = COURSE_SEED) -> dict[str, Network]:
@@ -214,8 +215,6 @@ def _header_block(program: Program, name: str) -> list[list]:
 
 
 def _write_workbook(group, path: Path, program: Program, name: str, epochs: int) -> Path:
-    import io
-
     import openpyxl  # only exercises and XLSX files need it
     from openpyxl.styles import Font
 
@@ -246,7 +245,7 @@ def _write_workbook(group, path: Path, program: Program, name: str, epochs: int)
 
 def key_rows(program: Program, epochs: int) -> list[dict[str, float]]:
     """Every value of every epoch, by the core's fast path: the answer key."""
-    env, out = program.run(program.net.start_env(), epochs, "row")
+    env, out = program.run(program.net.start_env(), epochs, Record.ROW)
     width = len(program.columns)
     return [dict(zip(program.columns, out[k * width:(k + 1) * width])) for k in range(epochs)]
 
