@@ -13,14 +13,14 @@ import random
 
 from app_driver import drive, press
 from tui_backprop.app.widgets.operation import OperationPanel
-from tui_backprop.core import Network, Sample
+from tui_backprop.core import Network, Parameters, Sample
 from tui_backprop.core.presets import random_weights
 
 
 def wide_inputs() -> Network:
     """100 inputs into 4 hidden neurons: each hidden sum has 100 terms, its output one."""
     r = random.Random(2)
-    return Network(sizes=(100, 4, 1), activations=("sigmoid", "sigmoid"), weights=random_weights(404, 1, 0.1),
+    return Network(sizes=(100, 4, 1), activations=("sigmoid", "sigmoid"), start=Parameters(random_weights(404, 1, 0.1)),
                    samples=(Sample(tuple(r.uniform(0, 1) for _ in range(100)), (0.5,)),), name="wide inputs")
 
 
@@ -44,7 +44,7 @@ def test_finishing_a_long_phase_shows_its_progress(monkeypatch):
     from tui_backprop.app.widgets.screens import RunScreen
 
     r = random.Random(3)
-    net = Network(sizes=(100, 100, 100), activations=("sigmoid", "sigmoid"), weights=random_weights(20_000, 1, 0.1),
+    net = Network(sizes=(100, 100, 100), activations=("sigmoid", "sigmoid"), start=Parameters(random_weights(20_000, 1, 0.1)),
                   samples=tuple(Sample(tuple(r.uniform(0, 1) for _ in range(100)), tuple(r.uniform(0, 1) for _ in range(100)))
                                 for _ in range(16)), name="wide")
     seen = []

@@ -16,8 +16,9 @@ import random
 from test_engine_scale import wide_network
 from tui_backprop import bulk, cli
 from tui_backprop.bulk_numpy import NumpyEpochs
-from tui_backprop.core import Network, Sample, Stepper
-from tui_backprop.core.batches import Schedule
+from tui_backprop.core import Network, Parameters, Sample, Stepper
+from tui_backprop.core.batches import COMPILED, Schedule
+from tui_backprop.core.compiled import Record
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.presets import random_weights
 
@@ -50,12 +51,12 @@ def test_the_history_shows_the_numbers_of_the_trainer_that_ran_it():
     """A large network's run goes through numpy: its history rows, re-derived or not, are numpy's rows,
     so each row's E_total is the chart's to the bit."""
     net = wide_network((20, 20, 20), 4)
-    stepper = Stepper(net, trainer=bulk.train)
+    stepper = Stepper(net, trainer=bulk.TRAINER)
     stepper.run(70)
     history, column = stepper.history, stepper.program.columns.index("E_total")
     losses = history.losses()
     assert [history.row(epoch)[column] for epoch in range(1, 71)] == list(losses)
-    _, rows = NumpyEpochs(stepper.program, net.start_env()).run(70, "row")
+    _, rows = NumpyEpochs(stepper.program, net.start_env()).run(70, Record.ROW)
     width = len(stepper.program.columns)
     assert history.row(66) == list(rows[65 * width: 66 * width])
 
@@ -67,9 +68,10 @@ def batch_one_tanh() -> Network:
     sizes = (6, 9, 9, 11, 3)
     data = tuple(Sample(tuple(r.uniform(-1, 1) for _ in range(6)), tuple(r.uniform(-1, 1) for _ in range(3)))
                  for _ in range(8))
-    return Network(sizes=sizes, activations=("tanh",) * 4, loss="mse", bias="neuron",
-                   weights=random_weights(sum(a * b for a, b in zip(sizes, sizes[1:])), 43, 0.5),
-                   biases=random_weights(sum(sizes[1:]), 44, 0.3), samples=data, lr=0.1, batch=1, name="tanh")
+    start = Parameters(random_weights(sum(a * b for a, b in zip(sizes, sizes[1:])), 43, 0.5),
+                       random_weights(sum(sizes[1:]), 44, 0.3), lr=0.1)
+    return Network(sizes=sizes, activations=("tanh",) * 4, start=start, loss="mse", bias="neuron", samples=data,
+                   batch=1, name="tanh")
 
 
 def test_numpy_agrees_with_the_core_to_1e_12_of_the_parameters_scale():
@@ -77,8 +79,8 @@ def test_numpy_agrees_with_the_core_to_1e_12_of_the_parameters_scale():
     160 update steps of online learning, each summed in another order."""
     schedule = Schedule(batch_one_tanh())
     env, steps = schedule.net.start_env(), 20 * schedule.steps_per_epoch
-    core, _ = schedule.train(lambda p, e, n, r: p.run(e, n, r), env, 1, steps, "history")
-    by_numpy, _ = NumpyEpochs(schedule.program(1), env).run_steps(schedule, 1, steps, "history")
+    core, _ = schedule.train(COMPILED, env, 1, steps, Record.HISTORY)
+    by_numpy, _ = NumpyEpochs(schedule.program(1), env).run_steps(schedule, 1, steps, Record.HISTORY)
     parameters = schedule.program(1).parameters
     scale = max(abs(core[p]) for p in parameters)
     assert max(abs(core[p] - by_numpy[p]) for p in parameters) <= 1e-12 * scale

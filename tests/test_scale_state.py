@@ -18,7 +18,7 @@ import tracemalloc
 import pytest
 
 from tui_backprop import bulk
-from tui_backprop.core import Network, Sample, Stepper
+from tui_backprop.core import Network, Parameters, Sample, Stepper
 from tui_backprop.core.presets import random_weights
 
 
@@ -27,8 +27,8 @@ def wide(sizes: tuple[int, ...], samples: int) -> Network:
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     data = tuple(Sample(tuple(r.uniform(0, 1) for _ in range(sizes[0])), tuple(r.uniform(0, 1) for _ in range(sizes[-1])))
                  for _ in range(samples))
-    return Network(sizes=sizes, activations=("sigmoid",) * (len(sizes) - 1), weights=random_weights(weights, 3, 0.1),
-                   samples=data, lr=0.1, name="wide")
+    return Network(sizes=sizes, activations=("sigmoid",) * (len(sizes) - 1),
+                   start=Parameters(random_weights(weights, 3, 0.1), lr=0.1), samples=data, name="wide")
 
 
 def allocated(action) -> tuple[int, int]:
@@ -90,7 +90,7 @@ def test_r_takes_its_last_epoch_from_the_fast_path_untraced(monkeypatch):
     """`r` traced its last epoch one operation at a time (13 s of a 13.5 s run at 100-100-100 × 16); it
     takes it from the trainer now, and the trace of that epoch is there as if stepped."""
     net = wide((20, 20, 20), 4)
-    stepper = Stepper(net, trainer=bulk.train)
+    stepper = Stepper(net, trainer=bulk.TRAINER)
     traced = []
     step = Stepper.next
     monkeypatch.setattr(Stepper, "next", lambda self: traced.append(1) or step(self))
@@ -124,7 +124,7 @@ def test_explains_json_lines_are_the_text_json_writes():
     from test_engine_scale import saturated_network
     from tui_backprop.worked import step_document, step_line
 
-    diverging = wide((2, 3, 2), 2).with_changes(lr=1e154, activations=("identity", "identity"))
+    diverging = wide((2, 3, 2), 2).with_start(lr=1e154).with_changes(activations=("identity", "identity"))
     for net in (many(3, 3), saturated_network(), diverging):
         for op in Stepper(net).trace(3):
             assert step_line(op) == json.dumps(step_document(op), ensure_ascii=False, allow_nan=False)

@@ -11,10 +11,9 @@ from array import array
 
 import numpy as np
 
-from .bulk import checkpoint_records_length
-from .core.history import CHECKPOINT_EVERY
+from .core.history import CHECKPOINT_EVERY, checkpoint_records_length
 from .core.network import STEP
-from .core.program import Program
+from .core.program import Program, Record
 
 CLIP = 1e-12  # the core's clip of a logarithm's argument (core/expr.py)
 
@@ -79,7 +78,7 @@ class NumpyEpochs:
         outputs = self.net.sizes[-1]
         return {"half_sse": 1, "mse": outputs * samples, "bce": outputs * samples, "cce": samples}[self.net.loss]
 
-    def run(self, epochs: int, record: str) -> tuple[dict, array]:
+    def run(self, epochs: int, record: Record) -> tuple[dict, array]:
         """`epochs` epochs over the samples of the env, every sample in each step."""
         env = self.env
         inputs, targets = _sample_symbols(self.program)
@@ -87,7 +86,7 @@ class NumpyEpochs:
         targets = np.array([[env[s] for s in symbols] for symbols in targets])
         return self.run_batches([(inputs, targets, self.count)] * epochs, record)
 
-    def run_steps(self, schedule, first: int, count: int, record: str) -> tuple[dict, array]:
+    def run_steps(self, schedule, first: int, count: int, record: Record) -> tuple[dict, array]:
         """`count` update steps of a batched schedule (core/batches.py) from step `first`; the network's
         samples are the schedule's, each step's batch picked by its rows."""
         data = np.array(schedule.sample_numbers)
@@ -98,28 +97,28 @@ class NumpyEpochs:
             batches.append((inputs[rows], targets[rows], self.loss_count(len(rows))))
         return self.run_batches(batches, record)
 
-    def run_batches(self, batches, record: str) -> tuple[dict, array]:
+    def run_batches(self, batches, record: Record) -> tuple[dict, array]:
         """An update step (`step`) on each of `batches` (inputs, targets, the loss's count) in turn, recorded
-        as `record` says: "loss", "history" or "checkpoints" (bulk.py describes them), "row" (every column
-        of the step's program: `train --csv`'s row) or "values" (every quantity of the step's program, by
-        its place: the trace of one step, as numpy computed it).  An overflow gives the number it gives (inf,
-        nan), as in the core: numpy is told once here, not in every step (each time costs a few µs)."""
+        as `record` says: LOSS, HISTORY or CHECKPOINTS (core/compiled.py's Record), ROW (every column of the
+        step's program: `train --csv`'s row) or VALUES (every quantity of the step's program, by its place:
+        the trace of one step, as numpy computed it).  An overflow gives the number it gives (inf, nan), as
+        in the core: numpy is told once here, not in every step (each time costs a few µs)."""
         with np.errstate(over="ignore", invalid="ignore"):
             return self._run_batches(batches, record)
 
-    def _run_batches(self, batches, record: str) -> tuple[dict, array]:
-        if record == "loss":
+    def _run_batches(self, batches, record: Record) -> tuple[dict, array]:
+        if record == Record.LOSS:
             out = np.empty(len(batches))
             for n, batch in enumerate(batches):
                 out[n] = self.step(*batch)
-        elif record == "history":
+        elif record == Record.HISTORY:
             stride = len(self.program.carried) + 1
             out = np.empty(len(batches) * stride)
             for n, batch in enumerate(batches):
                 row = out[n * stride:(n + 1) * stride]
                 row[:-1] = self.carried()
                 row[-1] = self.step(*batch)
-        elif record == "checkpoints":
+        elif record == Record.CHECKPOINTS:
             # lr, the parameters and E_total at every CHECKPOINT_EVERY-th step from the first; E_total alone
             # at the others: the parameters History keeps, without copying the rest.
             stride = len(self.program.carried) + 1
@@ -131,10 +130,10 @@ class NumpyEpochs:
                     at += stride - 1
                 out[at] = self.step(*batch)
                 at += 1
-        elif record in ("row", "values"):
+        elif record in (Record.ROW, Record.VALUES):
             out = np.concatenate([self.laid_out(*batch, record) for batch in batches])
         else:
-            raise ValueError(f"unknown record {record!r}")
+            raise ValueError(f"numpy records no {Record(record).value}")
         env = dict(self.env)
         env.update(zip(self.program.carried, self.carried().tolist()))
         records = array("d")
@@ -149,9 +148,9 @@ class NumpyEpochs:
         self.update(gradients, bias_gradients)
         return loss
 
-    def laid_out(self, inputs: np.ndarray, targets: np.ndarray, count: int, record: str) -> np.ndarray:
+    def laid_out(self, inputs: np.ndarray, targets: np.ndarray, count: int, record: Record) -> np.ndarray:
         """One update step as `step` takes it, its numbers laid out as the program of its batch lays out its
-        columns (record "row") or its quantities ("values"): per sample, each layer's sums and outputs and
+        columns (Record.ROW) or its quantities (VALUES): per sample, each layer's sums and outputs and
         the errors; E_total; per sample, each layer's slopes (dE/da, da/ds) and gradients, from the last
         layer back; the gradients summed over the samples; the updated parameters."""
         kept: dict = {}
@@ -168,7 +167,7 @@ class NumpyEpochs:
         summed = [g.ravel() for g in gradients]
         if self.trains_bias:
             summed += [np.array([g.sum()]) if net.bias == "shared" else g for g in bias_gradients]
-        if record == "row":
+        if record == Record.ROW:
             return np.concatenate([[self.lr], before, np.concatenate(forward, axis=1).ravel(), [loss], *summed])
         # One sample's gradients are the gradients themselves: the very numbers the update took.
         backward, one = [], samples == 1

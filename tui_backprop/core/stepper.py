@@ -5,8 +5,12 @@ one a batch, each the full-batch program of its batch's samples.
 
 The stepper holds the step's values (`StepValues`): the free symbols
 (parameters, lr, inputs, targets) in a dict, and what the step has computed so
-far in an array, by place.  `previous` restores the earlier state bit for bit:
-an operation is taken back by its place (an update's old value is kept in
+far in an array, by place.  It is the one home of the live numbers: training
+and the user's edits (w, l) change them there, never the network, whose
+`start` is only where they began.  Every consumer that starts afresh from
+"this network" (the rate view, `x`) reads them through `parameters`, `samples`
+and `network()`.  `previous` restores the earlier state bit for bit: an
+operation is taken back by its place (an update's old value is kept in
 `changes`), and a move into the next step, an edit or a run leaves a mark with
 what it replaced.  An operation is made from these when it is read, with the
 numbers it read as they were: at the real cap (100-100-100 × 93, 1,983,701
@@ -21,10 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
+from .batches import COMPILED, Schedule, Trainer
 from .history import History
-from .network import BETA1, BETA2, EPS, MU, RATE, Network
-from .batches import Schedule
-from .program import UPDATE, Program, Quantity, StepValues
+from .network import BETA1, BETA2, EPS, MU, RATE, Network, Parameters, Sample
+from .program import UPDATE, Kind, Program, Quantity, Record, StepValues
 
 
 class Operation(NamedTuple):
@@ -115,7 +119,7 @@ class Operation(NamedTuple):
 
 
 CHUNK_STEPS = 20_000  # update steps a call of the fast path in a run, at most: the records of a chunk stay small
-CLAMPING_KINDS = ("error", "loss_slope")  # the only quantities with a logarithm or a clipped division
+CLAMPING_KINDS = (Kind.ERROR, Kind.LOSS_SLOPE)  # the only quantities with a logarithm or a clipped division
 MISSING = object()  # in an undo record: the symbol had no value before
 
 
@@ -204,13 +208,12 @@ class Operations(Sequence):
 
 
 class Stepper:
-    def __init__(self, net: Network, program: Program | None = None, trainer=None):
-        """`trainer(program, env, epochs, record)` runs whole epochs of a program (`r`, and the history's
-        re-derived rows); by default the program's own compiled loop — tui_backprop.bulk.train picks numpy
-        for a large network.  With batches (batches.py) each update step is one epoch of its batch's program."""
+    def __init__(self, net: Network, program: Program | None = None, trainer: Trainer = COMPILED):
+        """`trainer` runs whole update steps (`r`, and the history's re-derived rows): by default each program's
+        own compiled loop; tui_backprop.bulk.TRAINER picks numpy for a large network."""
         self.net = net
         self.schedule = Schedule(net, program)
-        self.trainer = trainer or (lambda program, env, epochs, record: program.run(env, epochs, record))
+        self.trainer = trainer
         self.reset()
 
     def reset(self) -> None:
@@ -285,13 +288,13 @@ class Stepper:
         return Snapshot(self.step, self.position, dict(self.values.items()), list(self.done), self._row,
                         self._undo_records())
 
-    def train(self, env: dict[str, float], steps: int, first: int, record: str = "history"):
+    def train(self, env: dict[str, float], steps: int, first: int, record: Record = Record.HISTORY):
         """Whole steps on the fast path from step `first`: (env after them, records of lr, parameters and
         E_total, a record a step, or what `record` asks); how the history re-derives what it does not keep."""
         return self.schedule.train(self.trainer, env, first, steps, record)
 
     @classmethod
-    def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer=None) -> "Stepper":
+    def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer: Trainer = COMPILED) -> "Stepper":
         """A stepper over `program` (the program of the snapshot's step) in the state of `snapshot`
         (which the caller has checked: see core/session.py)."""
         stepper = cls(history.schedule.net, history.schedule.program(1), trainer)
@@ -300,6 +303,50 @@ class Stepper:
         history.train = stepper.train
         stepper._take_up(program, snapshot)
         return stepper
+
+    # -- the live numbers ---------------------------------------------------
+    @property
+    def parameters(self) -> Parameters:
+        """The live parameters, from one moment: before the update phase and once the step is done, the values
+        now (edits included).  In the middle of the update phase some parameters hold new values and some old;
+        a network mixing the two was never trained, so every parameter this step has already updated is taken
+        back to its value before that update: the numbers the step computes with, which is what a step
+        started afresh would compute with too."""
+        values = self.values
+        taken_back = {}
+        if not self.step_done:
+            for parameter in self.program.trained:
+                update = self.updated(parameter)
+                if update is not None and update.old is not None:
+                    taken_back[parameter] = update.old
+        names = self.net.names
+        number = lambda symbol: taken_back.get(symbol, values[symbol])  # noqa: E731
+        return Parameters(tuple(map(number, names.weights)), tuple(map(number, names.biases)), values["lr"])
+
+    @property
+    def samples(self) -> tuple[Sample, ...]:
+        """The training samples as they stand: edited with w, or with batches the data set's (never edited)."""
+        if self.schedule.batched:
+            return self.net.samples
+        names, values = self.net.names, self.values
+        return tuple(Sample(tuple(values[s] for s in names.input_symbols(k)), tuple(values[s] for s in names.target_symbols(k)))
+                     for k in range(len(self.net.samples)))
+
+    def network(self) -> Network:
+        """The network as it stands, to start afresh from: its samples as edited, starting from `parameters`,
+        with the penalty's and the optimizer's constants as edited (a fresh start's optimizer state is 0)."""
+        samples = self.samples
+        # Edited samples are no longer the data set's: a saved network then lists them instead of referring to it.
+        source = self.net.source if samples == self.net.samples else None
+        return self.net.with_changes(start=self.parameters, samples=samples, source=source).with_hyperparameters(self.values)
+
+    def describe_numbers(self) -> str:
+        """Which moment's numbers `parameters` holds, in words for the screen."""
+        if self.step_done:
+            return f"the numbers after {self.where}"
+        if self.pristine:
+            return "the network's starting numbers"
+        return f"the numbers {self.where} computes with"
 
     # -- reading --------------------------------------------------------
     @property
@@ -511,7 +558,7 @@ class Stepper:
             chunk = max(per, min(chunk * per, CHUNK_STEPS) // per * per)
             # A trainer that can returns only what the history keeps: numpy need not copy a large
             # network's parameters every epoch (bulk.py).
-            record = "checkpoints" if getattr(self.trainer, "records_checkpoints", False) else "history"
+            record = Record.CHECKPOINTS if self.trainer.records_checkpoints else Record.HISTORY
             while self.position == 0 and self.step < last_step and not stopped():
                 count = min(chunk, last_step - self.step)
                 env, records = self.schedule.train(self.trainer, self.values.free, self.step, count, record)
@@ -534,7 +581,7 @@ class Stepper:
         large network numpy's, the numbers of every other epoch of the run), instead of traced one operation
         at a time (13 s of a 100-100-100 network's 13.5 s `r`).  A trainer without record "values" traces it."""
         free = self.values.free
-        filled = self.schedule.train(self.trainer, free, self.step, 1, "values")
+        filled = self.schedule.train(self.trainer, free, self.step, 1, Record.VALUES)
         if filled is None or filled[1] is None or len(filled[1]) != self._count:
             self.finish_step()
             return

@@ -21,6 +21,7 @@ Every file is written to a temporary file and renamed into place.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 import re
@@ -29,10 +30,11 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.batches import sheet_refusal
-from ..core import Network, Sample, build_program
-from ..core.files import atomic_writer
+from ..core import Network, Parameters, Sample, build_program
+from ..core.files import together
+from ..core.text import QUOTED, csv_text, printable
 from ..core.loader import network_to_dict
-from ..core.program import Program
+from ..core.program import Program, Record
 
 COURSE_SEED = "backprop"
 MAX_STUDENTS = 2_000
@@ -54,7 +56,9 @@ def safe_name(name: str) -> str:
 
 
 def read_students(path: str | Path) -> list[str]:
-    """One name a line; blank lines and lines starting with # are skipped, and so is a repeated name."""
+    """One name a line; blank lines and lines starting with # are skipped, and so is a repeated name.
+    A name with a control character in it (ESC, NUL, …) is refused, naming its line: it could not be
+    written into a workbook, and printed it would act on the terminal."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -66,8 +70,12 @@ def read_students(path: str | Path) -> list[str]:
     except UnicodeDecodeError:
         raise ExerciseError(f"{path} is not UTF-8 text") from None
     names = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         name = " ".join(line.split())
+        if not name.isprintable():
+            wrong = next(c for c in name if not c.isprintable())
+            raise ExerciseError(f"{printable(str(path), QUOTED)}: line {number}: a name holds the control character "
+                                f"{printable(wrong)}; a name is one line of printable text")
         if name and not name.startswith("#") and name not in names:
             names.append(name)
     if not names:
@@ -102,13 +110,13 @@ def variant(net: Network, name: str, seed: str = COURSE_SEED, attempt: int = 0) 
         picked = rng.sample(grid, count) if count <= len(grid) else [rng.choice(grid) for _ in range(count)]
         return tuple(round(-k * unit if sign and rng.random() < 0.5 else k * unit, 2) for k in picked)
 
-    weights = numbers(len(net.weights), 19, 0.05, sign=any(w < 0 for w in net.weights))
-    biases = numbers(len(net.biases), 19, 0.05)
+    weights = numbers(len(net.start.weights), 19, 0.05, sign=any(w < 0 for w in net.start.weights))
+    biases = numbers(len(net.start.biases), 19, 0.05)
     samples = net.samples
     if len(samples) == 1 and net.loss != "cce":  # several samples are a data set (xor's), kept as it is
         sample = samples[0]
         samples = (Sample(numbers(len(sample.inputs), 19, 0.05), numbers(len(sample.targets), 99, 0.01)),)
-    return net.with_changes(weights=weights, biases=biases, samples=samples, name=safe_name(name))
+    return net.with_changes(start=Parameters(weights, biases, net.start.lr), samples=samples, name=safe_name(name))
 
 
 def variants(net: Network, names: list[str], seed: str = COURSE_SEED) -> dict[str, Network]:
@@ -146,30 +154,48 @@ def write_exercises(net: Network, names: list[str], epochs: int, out: str | Path
     out = Path(out)
     files = file_names(names)
     written = []
+    made = []  # the folders this run makes: a failure takes them away again (if nothing else is in them)
     try:
-        (out / STUDENTS).mkdir(parents=True, exist_ok=True)
-        (out / KEY).mkdir(parents=True, exist_ok=True)
+        for folder in (out, out / STUDENTS, out / KEY):
+            if not folder.is_dir():
+                folder.mkdir()
+                made.append(folder)
     except OSError as error:
-        raise ExerciseError(f"cannot write into {out}: {error.strerror or error}") from None
-    for name, student_net in variants(net, names, seed).items():
-        program = build_program(student_net)
-        stem = files[name]
-        written.append(_write_workbook(out / STUDENTS / f"{stem}.xlsx", program, name, epochs))
-        written.append(_write_key(out / KEY / f"{stem}-key.csv", program, name, epochs))
-        data = network_to_dict(student_net)
-        with atomic_writer(out / KEY / f"{stem}.json", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=1, ensure_ascii=False)
-        written.append(out / KEY / f"{stem}.json")
-        if solution is not None:
-            with atomic_writer(out / KEY / f"{stem}-solution.md", encoding="utf-8") as stream:
-                stream.write(solution(student_net, epochs))
-            written.append(out / KEY / f"{stem}-solution.md")
-    with atomic_writer(out / KEY / ROSTER, newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(["student", "file"])
-        writer.writerows([name, files[name]] for name in names)
-    written.append(out / KEY / ROSTER)
+        _remove_empty(made)
+        raise ExerciseError(f"cannot write into {printable(str(out), QUOTED)}: {error.strerror or error}") from None
+    try:
+        # Every file of the class or none: a full disk or a stop halfway leaves no half-made key.
+        with together() as group:
+            for name, student_net in variants(net, names, seed).items():
+                program = build_program(student_net)
+                stem = files[name]
+                written.append(_write_workbook(group, out / STUDENTS / f"{stem}.xlsx", program, name, epochs))
+                written.append(_write_key(group, out / KEY / f"{stem}-key.csv", program, name, epochs))
+                data = network_to_dict(student_net)
+                with group.writer(out / KEY / f"{stem}.json", encoding="utf-8") as stream:
+                    json.dump(data, stream, indent=1, ensure_ascii=False)
+                written.append(out / KEY / f"{stem}.json")
+                if solution is not None:
+                    with group.writer(out / KEY / f"{stem}-solution.md", encoding="utf-8") as stream:
+                        stream.write(solution(student_net, epochs))
+                    written.append(out / KEY / f"{stem}-solution.md")
+            with group.writer(out / KEY / ROSTER, newline="", encoding="utf-8") as stream:
+                writer = csv.writer(stream, lineterminator="\n")
+                writer.writerow(["student", "file"])
+                writer.writerows([csv_text(name), files[name]] for name in names)
+            written.append(out / KEY / ROSTER)
+    except BaseException:
+        _remove_empty(made)
+        raise
     return written
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def _header_block(program: Program, name: str) -> list[list]:
@@ -188,7 +214,7 @@ def _header_block(program: Program, name: str) -> list[list]:
     ]
 
 
-def _write_workbook(path: Path, program: Program, name: str, epochs: int) -> Path:
+def _write_workbook(group, path: Path, program: Program, name: str, epochs: int) -> Path:
     import openpyxl  # only exercises and XLSX files need it
     from openpyxl.styles import Font
 
@@ -197,6 +223,9 @@ def _write_workbook(path: Path, program: Program, name: str, epochs: int) -> Pat
     sheet.title = "exercise"
     for line in _header_block(program, name):
         sheet.append(line)
+    # The student's name is text, whatever it starts with: openpyxl takes a string that starts with = for a
+    # formula, and =HYPERLINK(…) would be a live one in the workbook handed out.
+    sheet.cell(1, 2).data_type = "s"
     columns = table_columns(program)
     sheet.append(["epoch", *columns])
     for cell in sheet[sheet.max_row]:
@@ -205,24 +234,28 @@ def _write_workbook(path: Path, program: Program, name: str, epochs: int) -> Pat
     for epoch in range(1, epochs + 1):
         given = [start[c] if epoch == 1 and c in program.parameters else None for c in columns]
         sheet.append([epoch, *given])
-    with atomic_writer(path, "wb") as stream:
-        workbook.save(stream)
+    # Made in memory, then written: when the disk fills, openpyxl's zip archive would be left half open
+    # on the file, to fail again when collected (lines of "Exception ignored" after our one line).
+    data = io.BytesIO()
+    workbook.save(data)
+    with group.writer(path, "wb") as stream:
+        stream.write(data.getbuffer())
     return path
 
 
 def key_rows(program: Program, epochs: int) -> list[dict[str, float]]:
     """Every value of every epoch, by the core's fast path: the answer key."""
-    env, out = program.run(program.net.start_env(), epochs, "row")
+    env, out = program.run(program.net.start_env(), epochs, Record.ROW)
     width = len(program.columns)
     return [dict(zip(program.columns, out[k * width:(k + 1) * width])) for k in range(epochs)]
 
 
-def _write_key(path: Path, program: Program, name: str, epochs: int) -> Path:
+def _write_key(group, path: Path, program: Program, name: str, epochs: int) -> Path:
     columns = table_columns(program)
-    with atomic_writer(path, newline="", encoding="utf-8") as stream:
+    with group.writer(path, newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream, lineterminator="\n")
         for line in _header_block(program, name):
-            writer.writerow([repr(cell) if isinstance(cell, float) else cell for cell in line])
+            writer.writerow([repr(cell) if isinstance(cell, float) else csv_text(cell) for cell in line])
         writer.writerow(["epoch", *columns])
         for epoch, row in enumerate(key_rows(program, epochs), start=1):
             writer.writerow([epoch, *(repr(row[c]) for c in columns)])

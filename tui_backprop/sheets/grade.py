@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.batches import sheet_refusal
-from ..core import Network, NetworkError, Sample, build_program
-from ..core.files import atomic_writer
+from ..core import Network, NetworkError, Parameters, Sample, build_program
+from ..core.expr import counted
+from ..core.files import together
+from ..core.loader import load_network
+from ..core.text import FORMULA_START, csv_text, markdown, printable
 from ..core.program import Program
 from .check import CheckReport, check
 from .columns import Columns, Sheet, sheet_from_table
@@ -55,6 +58,7 @@ class GradeRow:
         return self.report is not None
 
     def cells_in_table(self) -> list[str]:
+        """The row as text; the student's name, the file's and what a note quotes of it come from anyone."""
         return [self.student, self.file, str(self.cells) if self.graded else "", str(self.right) if self.graded else "",
                 self.first, self.slip, self.epochs, self.note]
 
@@ -85,20 +89,18 @@ def with_given(net: Network, given: dict[str, Number]) -> Network:
     """The network with the starting values a sheet gives in place of its own."""
     names = net.names
     value = lambda symbol, old: given[symbol].value if symbol in given else old  # noqa: E731
-    weights = tuple(value(w, old) for w, old in zip(names.weights, net.weights))
-    biases = tuple(value(b, old) for b, old in zip(names.biases, net.biases))
+    weights = tuple(value(w, old) for w, old in zip(names.weights, net.start.weights))
+    biases = tuple(value(b, old) for b, old in zip(names.biases, net.start.biases))
     samples = tuple(Sample(tuple(value(s, old) for s, old in zip(names.input_symbols(n), sample.inputs)),
                            tuple(value(s, old) for s, old in zip(names.target_symbols(n), sample.targets)))
                     for n, sample in enumerate(net.samples))
-    return net.with_changes(weights=weights, biases=biases, samples=samples, lr=value("lr", net.lr))
+    return net.with_changes(start=Parameters(weights, biases, value("lr", net.start.lr)), samples=samples)
 
 
 class Key:
     """The variants `exercise` wrote, found by the numbers they give."""
 
     def __init__(self, folder: str | Path):
-        from ..core.loader import load_network
-
         folder = Path(folder)
         roster = folder / KEY / ROSTER
         if not roster.is_file() and (folder / ROSTER).is_file():
@@ -112,6 +114,8 @@ class Key:
             if len(line) != 2:
                 continue
             name, stem = line
+            if name.startswith("'") and name[1:].startswith(FORMULA_START):  # written as text (core.text.csv_text)
+                name = name[1:]
             try:
                 self.students[name] = load_network(roster.parent / f"{Path(stem).name}.json")
             except (NetworkError, OSError) as error:
@@ -253,26 +257,24 @@ def write_table(report: ClassReport, out: str | Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise GradeError(f"cannot write into {out}: {error.strerror or error}") from None
-    table = [list(TABLE_COLUMNS)] + [row.cells_in_table() for row in report.rows]
-    with atomic_writer(out / "class.csv", newline="", encoding="utf-8") as stream:
-        csv.writer(stream, lineterminator="\n").writerows(table)
-    with atomic_writer(out / "class.md", encoding="utf-8") as stream:
-        stream.write(render_markdown(report))
+    # Text cells as text: a file named =HYPERLINK(…).csv must not become a formula in the teacher's spreadsheet.
+    table = [list(TABLE_COLUMNS)] + [[csv_text(cell) for cell in row.cells_in_table()] for row in report.rows]
+    with together() as files:  # both or neither
+        with files.writer(out / "class.csv", newline="", encoding="utf-8") as stream:
+            csv.writer(stream, lineterminator="\n").writerows(table)
+        with files.writer(out / "class.md", encoding="utf-8") as stream:
+            stream.write(render_markdown(report))
     return [out / "class.csv", out / "class.md"]
 
 
-def _markdown_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(report: ClassReport) -> str:
-    lines = [f"# Grades: {_markdown_cell(report.folder)}", "", summary_line(report), "",
+    lines = [f"# Grades: {markdown(report.folder)}", "", summary_line(report), "",
              "| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
-    lines += ["| " + " | ".join(_markdown_cell(cell) for cell in row.cells_in_table()) + " |" for row in report.rows]
+    lines += ["| " + " | ".join(markdown(cell) for cell in row.cells_in_table()) + " |" for row in report.rows]
     common = report.common_slips
     if common:
         lines += ["", "## The slips made most often", "", "| slip | students |", "|---|---|"]
-        lines += [f"| {_markdown_cell(slip)} | {count} |" for slip, count in common]
+        lines += [f"| {markdown(slip)} | {count} |" for slip, count in common]
     return "\n".join(lines) + "\n"
 
 
@@ -281,7 +283,7 @@ def summary_line(report: ClassReport) -> str:
     blank = sum(1 for row in graded if row.cells <= 0)
     right = sum(1 for row in graded if row.report.ok and row.cells > 0)
     unread = len(report.rows) - len(graded)
-    return (f"{_plural(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
+    return (f"{counted(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
             f"{blank} with nothing filled in, {unread} not graded")
 
 
@@ -290,18 +292,14 @@ def render_summary(report: ClassReport, paths: list[Path], top: int = 5) -> str:
     common = report.common_slips
     if common:
         lines.append("The slips made most often:")
-        lines += [f"  {count:>3}  {slip}" for slip, count in common[:top]]
+        lines += [f"  {count:>3}  {printable(slip)}" for slip, count in common[:top]]
     unread = [row for row in report.rows if not row.graded]
-    for row in unread[:top]:
-        lines.append(f"  not graded: {row.file}: {row.note}")
+    for row in unread[:top]:  # a file's name may hold an escape sequence: shown, never sent to the terminal
+        lines.append(f"  not graded: {printable(row.file)}: {printable(row.note)}")
     if len(unread) > top:
         lines.append(f"  … and {len(unread) - top} more not graded (see the table)")
-    lines.append("The class table: " + ", ".join(map(str, paths)))
+    lines.append("The class table: " + ", ".join(printable(str(path)) for path in paths))
     return "\n".join(lines) + "\n"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 __all__ = ["ClassReport", "GradeError", "GradeRow", "Key", "grade_folder", "render_summary", "write_table"]

@@ -25,8 +25,7 @@ from textual.strip import Strip
 from textual.widgets import Label, SelectionList
 
 from ...core import History, Names, Program, Stepper
-from ...core.expr import format_number
-from ...worked import counted
+from ...core.expr import counted, format_number
 from .lines import set_border_titles
 
 DIGITS = 6
