@@ -28,6 +28,9 @@ from .network import Network
 from .program import Program, build_program
 
 SEED_STRIDE = 1_000_003  # seeds s and s + 1 share no epoch's shuffle in their first million epochs
+# Update steps a call of the fast path takes at most in a long run (the stepper's `r`, the rate sweep): the
+# records of a chunk stay small, and a request to stop is heard between chunks.
+CHUNK_STEPS = 20_000
 
 
 class Schedule:
@@ -124,13 +127,16 @@ class Schedule:
         if not self.batched:
             return trainer(self.program(first), env, count, record)
         kept = ("lr", *self.program(first).parameters)  # what carries from step to step
+        # Only that: each step brings its own samples, and a trainer copies the env it is given, so an env
+        # holding every sample would make an epoch of online learning cost samples² (issue 18).
+        env = {key: env[key] for key in kept}
         # A trainer may run a batched schedule's steps in one go (bulk.train does, in numpy).
         in_one_go = getattr(trainer, "steps", None)
         done = in_one_go and in_one_go(self, env, first, count, record)
         if done:
             env, out = done
         else:
-            env, out = dict(env), array("d")
+            out = array("d")
             for step in range(first, first + count):
                 env.update(self.samples_env(step))
                 env, records = trainer(self.program(step), env, 1, record)
@@ -147,6 +153,8 @@ class Schedule:
     def rows(self, env: dict[str, float], steps: int, chunk: int = 10_000):
         """Every column of the next `steps` steps from step 1 (a row each, in the columns of a full batch)."""
         program = self.program(1)
+        if self.batched:  # lr and the parameters carry from step to step; each step brings its samples
+            env = {key: env[key] for key in ("lr", *program.parameters)}
         done = 0
         while done < steps:
             count = 1 if self.batched else min(chunk, steps - done)

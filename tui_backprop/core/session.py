@@ -253,8 +253,15 @@ def _no_constant(name: str):
 
 
 def _build(document: dict, data: _Member, trainer=None) -> tuple[Stepper, dict]:
+    network = _dict(document.get("network"), "network")
+    for key in ("samples", "test_samples"):
+        # A session stores its samples as lists.  A table would read a data file named by whoever wrote
+        # the session, wherever it is (samples = {file = "/etc/passwd"}), or make up points.
+        if isinstance(network.get(key), dict):
+            raise _Damaged(f"network: {key}: a session holds its samples as a list; "
+                           "it reads no data file and generates none")
     try:
-        net = network_from_dict(_dict(document.get("network"), "network"))
+        net = network_from_dict(network)
     except NetworkError as error:
         raise _Damaged(f"network: {error}") from None
     scratch = Stepper(net, trainer=trainer)  # only for its program and trainer until everything has passed

@@ -17,7 +17,7 @@ from typing import Callable, NamedTuple
 
 from .history import History
 from .network import Network
-from .batches import Schedule
+from .batches import CHUNK_STEPS, Schedule
 from .program import UPDATE, Program, Quantity
 
 
@@ -109,7 +109,6 @@ class Operation(NamedTuple):
         return step
 
 
-CHUNK_STEPS = 20_000  # update steps a call of the fast path in a run, at most: the records of a chunk stay small
 CLAMPING_KINDS = ("error", "loss_slope")  # the only quantities with a logarithm or a clipped division
 MISSING = object()  # in an undo record: the symbol had no value before
 

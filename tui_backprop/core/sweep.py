@@ -5,22 +5,31 @@ from __future__ import annotations
 import math
 from array import array
 
-from .batches import Schedule
+from .batches import CHUNK_STEPS, Schedule
 
 SEED_RATES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0)  # the rates seeds 000 and 004 compare
 
 
-def sweep(schedule: Schedule, rates, epochs: int, start: dict[str, float] | None = None, train=None) -> dict[float, array]:
+def sweep(schedule: Schedule, rates, epochs: int, start: dict[str, float] | None = None, train=None,
+          should_stop=None) -> dict[float, array]:
     """E_total per epoch for each learning rate, all from `start` (default: the network's starting numbers).
 
     `train(program, env, epochs, record)` runs a program's epochs; by default the program's own fast
     path (tui_backprop.bulk.train picks numpy for large networks).  With batches, each step is one
-    epoch of its batch's program (batches.py)."""
+    epoch of its batch's program (batches.py).  The epochs run in chunks of about CHUNK_STEPS update
+    steps (the same bits as in one go); `should_stop()` is asked before each, and once it says so the
+    curves are returned as far as they got."""
     curves = {}
     start = start or schedule.net.start_env()
     train = train or (lambda program, env, epochs, record: program.run(env, epochs, record))
+    chunk = max(1, CHUNK_STEPS // schedule.steps_per_epoch)
     for rate in rates:
-        curves[rate] = schedule.train_epochs(train, dict(start, lr=float(rate)), epochs)[1]
+        env, curve = dict(start, lr=float(rate)), curves.setdefault(rate, array("d"))
+        while len(curve) < epochs:
+            if should_stop is not None and should_stop():
+                return curves
+            env, losses = schedule.train_epochs(train, env, min(chunk, epochs - len(curve)), len(curve) + 1)
+            curve.extend(losses)
     return curves
 
 
