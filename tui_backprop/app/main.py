@@ -501,13 +501,13 @@ class BackpropApp(App):
             note = f"{report.path}: " + ("the one cell is right." if report.cells == 1 else f"all {report.cells:,} cells are right.")
             self.notify(note)
         else:
-            note = (f"{report.path}: {counted(len(report.mismatches), 'wrong cell')}. First: {first.where}, "
+            note = (f"{report.path}: {counted(report.wrong, 'wrong cell')}. First: {first.where}, "
                     f"{first.symbol} (cell {first.cell}) is {first.sheet_text}; correct "
                     f"{format_number(first.correct, 6)} — {first.explanation()}.")
             if first.slip is not None and first.slip.formula != first.formula:
                 note += f" The sheet computed {first.slip.formula}."
             note += " Wrong cells are marked in the history."
-            self.notify(f"{counted(len(report.mismatches), 'wrong cell')}; the first mistake starts at {first.where}, "
+            self.notify(f"{counted(report.wrong, 'wrong cell')}; the first mistake starts at {first.where}, "
                         f"{first.symbol}.", severity="warning")
         marks = {(m.step, m.symbol): m.explanation() for m in report.mismatches}  # the history has a row per step
         self.replace_if_sure(f"show {report.path} checked", lambda: self._replace_stepper(stepper, marks, note))

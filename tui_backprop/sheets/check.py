@@ -71,6 +71,9 @@ from .slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 REL_TOL = 1e-4
 # Cells of one sheet for which every slip is tried; after these, only slips already found are (bounded work).
 MAX_SLIP_SEARCHES = 5_000
+# Wrong cells a report lists, each with its formula's numbers, its explanation and its slip; the ones after
+# are counted, not listed: a sheet of 100,000 epochs with every cell off has millions (issue 18).
+MAX_LISTED = 10_000
 
 __all__ = ["CheckReport", "Mismatch", "REL_TOL", "SheetError", "Slip", "SlipGroup", "check", "check_sheet",
            "render_text"]
@@ -210,13 +213,21 @@ class CheckReport:
     rows: int
     cells: int
     columns: dict[str, str]  # symbol -> the header that named it
-    mismatches: list[Mismatch]
-    slips: list[SlipGroup] = field(default_factory=list)  # the named slips, each with every cell it explains
+    mismatches: list[Mismatch]  # the wrong cells in the order they are computed: the first MAX_LISTED
+    slips: list[SlipGroup] = field(default_factory=list)  # the named slips, each with every listed cell it explains
     note: str | None = None  # which preset the sheet fits, when that is not the one asked for
+    wrong: int = 0  # every wrong cell, listed or not
+    started: int = 0  # the wrong cells where a mistake starts, listed or not
+    wrong_epochs: tuple[int, int, int] = (0, 0, 0)  # the first and the last epoch with a wrong cell, and how many
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches
+        return not self.wrong and not self.mismatches
+
+    @property
+    def unlisted(self) -> int:
+        """The wrong cells after the first MAX_LISTED, counted but not listed."""
+        return self.wrong - len(self.mismatches)
 
     @property
     def first(self) -> Mismatch | None:
@@ -231,7 +242,8 @@ class CheckReport:
     def as_dict(self) -> dict:
         return {
             "file": self.path, "network": self.network, "rel_tol": self.rel_tol, "rows": self.rows,
-            "cells": self.cells, "ok": self.ok, "wrong": len(self.mismatches), "mistakes_start": len(self.starts),
+            "cells": self.cells, "ok": self.ok, "wrong": self.wrong, "mistakes_start": self.started,
+            "listed": len(self.mismatches),
             "columns": self.columns, "note": self.note, "slips": [group.as_dict() for group in self.slips],
             "mismatches": [m.as_dict() for m in self.mismatches],
         }
@@ -274,14 +286,14 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
     def misfit(name: str) -> tuple[int, int, bool]:
         report = reports[name]
         givens = sum(1 for m in report.mismatches if m.epoch == 1 and m.quantity is None)
-        return givens, len(report.mismatches), name != asked
+        return givens, report.wrong, name != asked
 
     best = min(reports, key=misfit)
     if best == asked or (asked in reports and misfit(best)[:2] == misfit(asked)[:2]):
         return reports[asked]
-    against = (f"{_count(len(reports[asked].mismatches), 'wrong cell')} against {asked}" if asked in reports
+    against = (f"{_count(reports[asked].wrong, 'wrong cell')} against {asked}" if asked in reports
                else f"its columns are not all {asked}'s")
-    fits = f"the sheet fits --preset {best} ({_count(len(reports[best].mismatches), 'wrong cell')}; {against})"
+    fits = f"the sheet fits --preset {best} ({_count(reports[best].wrong, 'wrong cell')}; {against})"
     if explicit:
         if asked not in reports:
             raise SheetError(f"{errors[asked]}; {fits}")
@@ -300,20 +312,28 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
     row = "batch" if schedule.batched else "epoch"  # what the slips call a row
     checker = _Checker(schedule, rel_tol, slips or SlipFinder(program, set(sheet.columns), row), set(sheet.columns),
                        row)
-    mismatches, cells = [], 0
+    mismatches, cells, rows, wrong, started = [], 0, 0, 0, 0
+    first_epoch = last_epoch = epochs = 0  # of the epochs with a wrong cell
+    # The rows are read as they are checked, one at a time (the sheet is never held whole).
     for n, row in enumerate(sheet.rows):
         step = schedule.step(row.epoch, row.batch)
         if n == 0 and step == 1 and sheet.given:  # starting values given above the header
             row = replace(row, cells={**{s: g[0] for s, g in sheet.given.items()}, **row.cells})
         row = checker.own_cells(sheet, row, step)
-        mismatches += checker.check_row(sheet, row, step)
+        found, count, starting = checker.check_row(sheet, row, step, listing=len(mismatches) < MAX_LISTED)
+        mismatches += found[: MAX_LISTED - len(mismatches)]
+        if count:
+            wrong, started = wrong + count, started + starting
+            epochs += row.epoch != last_epoch
+            first_epoch, last_epoch = first_epoch or row.epoch, row.epoch
         cells += len(row.cells)
+        rows += 1
     mismatches, groups = _group_slips(mismatches)
     return CheckReport(
-        path=sheet.path, network=schedule.net.name, rel_tol=rel_tol, rows=len(sheet.rows),
+        path=sheet.path, network=schedule.net.name, rel_tol=rel_tol, rows=rows,
         cells=cells,
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
-        slips=groups,
+        slips=groups, wrong=wrong, started=started, wrong_epochs=(first_epoch, last_epoch, epochs),
     )
 
 
@@ -489,22 +509,26 @@ class _Checker:
                                  f"but {step_name(step, self.per)} has {_count(size, 'sample')}; leave it blank")
         return replace(row, cells={s: number for s, number in row.cells.items() if s in symbols})
 
-    def check_row(self, sheet: Sheet, row: SheetRow, step: int) -> list[Mismatch]:
+    def check_row(self, sheet: Sheet, row: SheetRow, step: int, listing: bool = True) -> tuple[list[Mismatch], int, int]:
+        """The row's wrong cells, each a Mismatch with its slip (only while `listing`: past the report's
+        first MAX_LISTED they are counted), how many cells are wrong, and in how many a mistake starts."""
         self.advance(step)
         here = self.here = self.shape(step)
         correct = here.step_values(self.start)
         wrong = frozenset(s for s, number in row.cells.items() if not self.close(number, correct[s]))
-        found = []
+        found, starts = [], set()
         if wrong:
+            # Where the row's mistakes start and come from, kept for the rows after it, listed or not.
             held, starts = self.trace_student(row, step, correct, wrong)
-            found = sorted((self.mismatch(sheet, row, step, s, correct, held, starts) for s in wrong),
-                           key=lambda m: here.order[m.symbol])
-            found = self.name_slips(row, step, found, held, correct)
+            if listing:
+                found = sorted((self.mismatch(sheet, row, step, s, correct, held, starts) for s in wrong),
+                               key=lambda m: here.order[m.symbol])
+                found = self.name_slips(row, step, found, held, correct)
         else:
             held = _Held(step, correct)
         self.held = held
         self.before, self.start, self.step = correct, self.start_of(step + 1, here.updated(correct)), step + 1
-        return found
+        return found, len(wrong), len(starts)
 
     def close(self, number: Number, reference: float, spread: float = 0.0) -> bool:
         return agrees(number.value, reference, self.rel_tol, number.half_unit, spread)
@@ -711,7 +735,7 @@ def render_text(report: CheckReport, digits: int = 6) -> str:
     if report.ok:
         return (f"{report.path}: every cell is right ({cells} checked against {report.network}, "
                 f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)\n")
-    count, starts = len(report.mismatches), len(report.starts)
+    count, starts = report.wrong, report.started
     summary = f"{report.path}: {_count(count, 'wrong cell')} of {cells}, checked against {report.network}"
     if starts < count:
         summary += (f"; {'a mistake starts' if starts == 1 else 'mistakes start'} in {starts:,}, "
@@ -740,8 +764,12 @@ def render_text(report: CheckReport, digits: int = 6) -> str:
         lines.append(f"  One slip: {report.slips[first.group].describe()}.")
     lines.append("")
     if count > 1:
-        lines.append("Every wrong cell, in the order they are computed:")
-        lines += _compact(report.mismatches, digits, repeated)
+        if report.unlisted:
+            lines.append(f"The first {len(report.mismatches):,} wrong cells, in the order they are computed "
+                         f"(the {report.unlisted:,} after them are counted, not listed):")
+        else:
+            lines.append("Every wrong cell, in the order they are computed:")
+        lines += _compact(report.mismatches, digits, repeated, listed=not report.unlisted)
     return "\n".join(lines) + "\n"
 
 
@@ -754,7 +782,7 @@ def _two_numbers(mismatch: Mismatch, digits: int) -> tuple[str, str]:
     return mismatch.sheet_text, correct
 
 
-def _compact(mismatches: list[Mismatch], digits: int, repeated: list[SlipGroup] = ()) -> list[str]:
+def _compact(mismatches: list[Mismatch], digits: int, repeated: list[SlipGroup] = (), listed: bool = True) -> list[str]:
     # A slip made in many cells is one line; the cells that follow from it are listed as ever.
     lines = [f"  {group.slip.words}: {group.describe()}" for group in repeated]
     grouped = {id(m) for group in repeated for m in group.cells}
@@ -788,7 +816,8 @@ def _compact(mismatches: list[Mismatch], digits: int, repeated: list[SlipGroup] 
         lines.append(_run_line(run, per))
     if len(lines) > MAX_LINES:
         hidden = len(lines) - MAX_LINES
-        lines = lines[:MAX_LINES] + [f"  … and {_count(hidden, 'more line')} (--format json lists every cell)"]
+        lists = "every cell" if listed else f"the first {len(mismatches):,} cells"
+        lines = lines[:MAX_LINES] + [f"  … and {_count(hidden, 'more line')} (--format json lists {lists})"]
     return lines
 
 
