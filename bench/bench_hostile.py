@@ -198,11 +198,9 @@ def app_open(path: Path, stop_after: float | None = None):
         if stop_after is not None:
             await pilot.pause(stop_after)
             await pilot.press("escape")
-        finished = lambda: app.stepper is not stepper or (  # noqa: E731
-            isinstance(app.screen, PromptScreen) and str(app.screen.query_one("#error").render()).strip())
-        if stop_after is not None:
-            finished = lambda: all(w.is_finished for w in app.workers)  # noqa: E731
-        await wait_until(pilot, finished)
+        # The code before the fix opened the file in the key's handler: done when the press returns.
+        await wait_until(pilot, lambda: all(worker.is_finished for worker in app.workers))
+        await pilot.pause()
         took = time.perf_counter() - start
         error = str(app.screen.query_one("#error").render()).strip() if isinstance(app.screen, PromptScreen) else ""
         what = "opened" if app.stepper is not stepper else (error[:100] or "stopped")
@@ -383,7 +381,7 @@ def main() -> None:
                 if not path.exists():
                     report("run and ctrl+s", run_child(code, "session-save", folder, str(path)))
                 if case == "session":
-                    report(f"load {path.name}", run_child(code, "session-load", folder, str(path)), python)
+                    report(f"load {path.name}", run_child(code, "session-load", folder, str(path)))
                 else:
                     report(f"o {path.name}", run_child(code, "app-open", folder, str(path)))
 

@@ -11,16 +11,31 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
+import threading
 import tracemalloc
+import zipfile
+from array import array
 from pathlib import Path
 
 import openpyxl
-from app_driver import drive, press
+import pytest
+from app_driver import drive, open_checked, press, settle, type_in, widget_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from textual.widgets import Input
 
 from tui_backprop import bulk, cli
+from tui_backprop.app.widgets.screens import PromptScreen
 from tui_backprop.core import PRESETS, Stepper, build_program
 from tui_backprop.core.batches import Schedule
+from tui_backprop.core import session as session_module
 from tui_backprop.core.expr import format_number
+from tui_backprop.core.files import Stopped
+from tui_backprop.core.loader import load_network, row_limit
+from tui_backprop.core.network import MAX_EPOCH_OPERATIONS, NetworkError, sample_operations
+from tui_backprop.core.quiz import Quiz
+from tui_backprop.core.session import HISTORY, STATE, SessionError, load_session, load_study, save_study
 from tui_backprop.core.loader import network_from_dict
 from tui_backprop.core.program import Program
 from tui_backprop.core.sweep import sweep
@@ -28,6 +43,9 @@ from tui_backprop.sheets import check as check_module
 from tui_backprop.sheets.check import check_sheet
 from tui_backprop.sheets.columns import MAX_HEADER_ROW
 from tui_backprop.sheets.grade import grade_folder
+
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def online(count: int, **keys) -> dict:
@@ -251,3 +269,200 @@ def test_a_long_sheet_is_checked_without_holding_its_rows(tmp_path):
         peaks.append(peak_of(lambda: reports.append(check_sheet(path, PRESETS["excel"]()))))
         assert reports[0].ok and reports[0].rows == epochs
     assert peaks[1] < 1.5 * peaks[0], peaks
+
+
+# -- point 6: a data file past the operation limit is refused at the row that passes it ---------------
+
+
+def wide(tmp_path: Path, rows: int, bad_row: int | None = None, **keys) -> Path:
+    """layers [100, 100] over a data file of `rows` rows × 200 columns; the cell of row `bad_row` (as a
+    spreadsheet numbers it: the header is row 1) is not a number."""
+    names = [f"c{n}" for n in range(1, 201)]
+    lines = [",".join(names)] + [",".join(["0.5"] * 200)] * rows
+    if bad_row is not None:
+        lines[bad_row - 1] = ",".join(["oops"] * 200)
+    (tmp_path / "wide.csv").write_text("\n".join(lines) + "\n")
+    path = tmp_path / "wide.json"
+    path.write_text(json.dumps({"layers": [100, 100], **keys,
+                                "samples": {"file": "wide.csv", "inputs": names[:100], "targets": names[100:]}}))
+    return path
+
+
+def test_a_data_file_past_the_operation_limit_is_refused_before_its_later_rows_are_read(tmp_path, capsys):
+    """99,999 rows × 200 columns through layers [100, 100] took 97 s and 1.56 GB to refuse, after every row."""
+    per_sample = sample_operations((100, 100), ("sigmoid",), 0, True)
+    most = MAX_EPOCH_OPERATIONS // per_sample
+    path = wide(tmp_path, 1000, bad_row=most + 10)  # a bad row a little past the limit is never reached
+    status, out, err = run(capsys, "train", "--config", str(path), "--epochs", "1")
+    assert status == 2 and f"wide.csv: more than {most:,} rows" in err and "oops" not in err, err
+    assert "use fewer rows, smaller layers, or hold rows out with test_fraction" in err
+    # held out, more rows fit: half of them train
+    path = wide(tmp_path, 1000, bad_row=2 * most + 10, test_fraction=0.5)
+    status, out, err = run(capsys, "train", "--config", str(path), "--epochs", "1")
+    assert status == 2 and f"more than {int((most + 0.5) / 0.5):,} rows" in err and "oops" not in err, err
+
+
+@settings(max_examples=12)
+@given(st.integers(20, 60), st.integers(20, 60), st.sampled_from([None, 0.1, 0.25, 0.5]), st.booleans())
+def test_the_early_row_limit_refuses_no_file_the_operation_limit_takes(inputs, outputs, fraction, bias):
+    """At the limit's rows a file is still read; one more is refused, and would have been after reading."""
+    keys = {"layers": [inputs, outputs], **({"test_fraction": fraction} if fraction else {}),
+            **({"bias": "neuron"} if bias else {})}
+    per_sample = sample_operations((inputs, outputs), ("sigmoid",), outputs if bias else 0, True)
+    limit = row_limit(keys, keys["layers"], per_sample)
+    sample = {"inputs": [0.5] * inputs, "targets": [0.5] * outputs}
+    with pytest.raises(NetworkError, match="operations"):
+        network_from_dict({**keys, "samples": [sample] * (limit.rows + 1)})  # a list: no early limit
+    try:
+        network_from_dict({**keys, "samples": [sample] * limit.rows})
+    except NetworkError as error:  # may still be over: the limit is the most a file may hold, not the least
+        assert "operations" in str(error)
+
+
+def test_reading_a_data_file_stops_when_asked(tmp_path):
+    path = wide(tmp_path, 150)
+    with pytest.raises(Stopped):
+        load_network(path, should_stop=lambda: True)
+
+
+# -- point 8: a session holds the history as the app keeps it ----------------------------------------
+
+
+def long_session(tmp_path: Path) -> tuple[Stepper, Path]:
+    stepper = Stepper(PRESETS["excel"](), trainer=bulk.train)
+    stepper.run(150_000)
+    stepper.finish_epoch()
+    stepper.next()
+    path = tmp_path / "long.backprop"
+    save_study(path, stepper, Quiz())
+    return stepper, path
+
+
+def test_a_session_holds_the_checkpoints_and_saving_re_derives_nothing(tmp_path, monkeypatch):
+    """Two runs of 10,000,000 epochs saved took 49 s and 1.92 GB: every epoch's parameters were re-derived."""
+    stepper = Stepper(PRESETS["excel"](), trainer=bulk.train)
+    stepper.run(150_000)
+    calls = []
+    train = stepper.history.train
+    monkeypatch.setattr(stepper.history, "train", lambda *args: calls.append(1) or train(*args))
+    path = tmp_path / "long.backprop"
+    save_study(path, stepper, Quiz())
+    assert calls == []
+    with zipfile.ZipFile(path) as archive:
+        state, size = json.loads(archive.read(STATE)), archive.getinfo(HISTORY).file_size
+    history = state["history"]
+    assert size == 8 * (history["epochs"] + history["checkpoints"] * stepper.history.stride)
+    assert size < 10 * 150_000  # format 1 held 80 bytes an epoch
+
+
+def test_a_long_session_loads_in_little_more_memory_than_it_holds(tmp_path):
+    stepper, path = long_session(tmp_path)
+    loaded = []
+    peak = peak_of(lambda: loaded.append(load_study(path, bulk.train)))
+    assert peak < 4 * 2**20, peak  # its history keeps 1.4 MB; format 1 read 12 MB, then copied them
+    assert loaded[0][0].history.losses() == stepper.history.losses()
+    assert loaded[0][0].history.row(77_777) == stepper.history.row(77_777)
+
+
+def test_a_session_of_format_1_is_read_a_chunk_at_a_time(tmp_path, monkeypatch):
+    """Sessions saved before hold every epoch's record: read in chunks, kept as the history keeps them."""
+    stepper, path = long_session(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        state = json.loads(archive.read(STATE))
+    state["version"] = 1
+    del state["history"]["checkpoints"]
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(STATE, json.dumps(state))
+        archive.writestr(HISTORY, stepper.history.data.tobytes())  # 12 MB
+    monkeypatch.setattr(session_module, "CHUNK_BYTES", 8 * 1001 * stepper.history.stride)  # mid-stretch chunks
+    loaded = []
+    peak = peak_of(lambda: loaded.append(load_study(path, bulk.train)))
+    assert peak < 6 * 2**20, peak
+    history = loaded[0][0].history
+    assert history.stored()[0] == stepper.history.stored()[0]
+    assert history.data.tobytes() == stepper.history.data.tobytes()
+    assert (loaded[0][0].epoch, loaded[0][0].position) == (stepper.epoch, stepper.position)
+
+
+def test_checkpoints_far_apart_are_refused(tmp_path):
+    """A row is re-derived from the checkpoint before it: a doctored gap of millions would take that long."""
+    stepper = Stepper(PRESETS["excel"]())
+    stepper.run(1000)
+    path = tmp_path / "s.backprop"
+    save_study(path, stepper, Quiz())
+    with zipfile.ZipFile(path) as archive:
+        state = json.loads(archive.read(STATE))
+    losses, _, values = stepper.history.stored()
+    state["history"]["checkpoints"] = 1
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(STATE, json.dumps(state))
+        archive.writestr(HISTORY, losses.tobytes() + array("q", [1]).tobytes() + values[: stepper.history.stride - 1].tobytes())
+    with pytest.raises(SessionError, match="history.checkpoints: not rising from epoch 1, at most 64 epochs apart|"
+                                           "none in the last 64 epochs"):
+        load_session(path)
+
+
+def test_reading_a_session_stops_when_asked(tmp_path):
+    _, path = long_session(tmp_path)
+    with pytest.raises(Stopped):
+        load_session(path, should_stop=lambda: True)
+
+
+# -- points 6 and 8 in the app: `o` reads in a worker, and esc stops it -------------------------------
+
+
+def test_opening_a_file_reads_it_in_a_worker_while_the_app_keeps_going(monkeypatch, tmp_path):
+    """`o` on a 60 MB data file froze the app for 90 s; on a long session, for the seconds it took to read."""
+    from tui_backprop.core import loader
+
+    real, release = loader.load_network, threading.Event()
+
+    def slow(path, **options):
+        release.wait(10)
+        return real(path, **options)
+
+    monkeypatch.setattr(loader, "load_network", slow)
+    saved = tmp_path / "mazur.backprop"
+    stepper = Stepper(PRESETS["mazur"]())
+    stepper.run(3)
+    save_study(saved, stepper, Quiz())
+
+    async def body(app, pilot):
+        await press(pilot, "o")
+        await type_in(pilot, str(REPO / "examples" / "tanh-3-layer.toml"))
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen) and "Opening" in widget_text(app, prompt.query_one("#error"))
+        await press(pilot, "x", "y")  # the prompt still takes keys: the main thread is free
+        assert prompt.query_one(Input).value.endswith("tanh-3-layer.tomlxy")
+        release.set()
+        await settle(pilot)
+        assert app.stepper.net.sizes == (2, 3, 3, 2) and len(app.screen_stack) == 1
+        await open_checked(app, pilot, saved)  # a session too
+        assert len(app.stepper.history) == 3 and app.session_path == str(saved)
+
+    drive(body, preset="excel")
+
+
+def test_esc_stops_opening_a_file(monkeypatch):
+    from tui_backprop.core import loader
+
+    def endless(path, should_stop):
+        while not should_stop():
+            os.sched_yield()
+        raise Stopped
+
+    monkeypatch.setattr(loader, "load_network", endless)
+
+    async def body(app, pilot):
+        await press(pilot, "o")
+        await type_in(pilot, "huge.toml")
+        await press(pilot, "escape")
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen)
+        assert widget_text(app, prompt.query_one("#error")) == "Stopped: huge.toml is not opened."
+        assert all(worker.is_finished for worker in app.workers)
+        await press(pilot, "escape")  # and esc closes the prompt as ever
+        assert len(app.screen_stack) == 1 and app.stepper.net.name == "mazur"
+
+    drive(body)

@@ -31,7 +31,7 @@ from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
-from .widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
+from .widgets.screens import WAIT, ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
 from .widgets.values import ValuesTable
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -429,46 +429,80 @@ class BackpropApp(App):
         )
 
     def action_open(self) -> None:
-        from ..core.loader import load_network  # on first use: start-up stays fast
-        from ..core.session import SESSION_SUFFIX, SessionError, load_study
-
-        opened: list[tuple[Stepper, Quiz | None, str | None]] = []
+        from ..core.session import SESSION_SUFFIX
 
         def check(text: str) -> str | None:
             text = text.strip()
-            try:
-                if text in PRESETS:
-                    opened.append((Stepper(PRESETS[text](), trainer=bulk.train), None, None))
-                elif text.lower().endswith(SHEET_SUFFIXES):
-                    if not Path(text).is_file():
-                        return f"{text}: no such file"
-                    self.check_sheet(text, starting_network(self.stepper))
-                elif text.endswith(SESSION_SUFFIX):
-                    opened.append(load_study(text, bulk.train) + (text,))
-                else:
-                    opened.append((Stepper(load_network(text), trainer=bulk.train), None, None))
-            except NetworkError as error:
-                return f"{text}: {error}"
-            except SessionError as error:
-                return str(error)
-            return None
+            if text in PRESETS:
+                return None
+            if text.lower().endswith(SHEET_SUFFIXES):
+                if not Path(text).is_file():
+                    return f"{text}: no such file"
+                self.check_sheet(text, starting_network(self.stepper))
+                return None
+            # A network file or a session can take seconds to read (a data file of 100,000 rows, a long
+            # history): in a worker, which esc stops, while the prompt says so.
+            prompt.wait(f"Opening {text} … (esc stops)", lambda: self._stop_opening(prompt, text))
+            self.open_file(text, prompt)
+            return WAIT
 
         def done(result: str | None) -> None:
-            if result and opened:
-                stepper, quiz, session_path = opened[-1]
+            if result and result.strip() in PRESETS:
+                self.show_opened(result.strip(), Stepper(PRESETS[result.strip()](), trainer=bulk.train))
 
-                def replace() -> None:
-                    self.quiz = quiz or self.quiz
-                    if session_path:
-                        self.session_path = session_path
-                    self._replace_stepper(stepper)
+        prompt = PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json), "
+                              f"a saved session ({SESSION_SUFFIX}) or a spreadsheet to check (.csv, .xlsx)",
+                              "mazur  or  examples/tanh-3-layer.toml", check=check,
+                              suggester=PathSuggester(list(PRESETS)))
+        self.push_screen(prompt, done)
 
-                self.replace_if_sure(f"open {result.strip()}", replace)
+    @work(thread=True, exclusive=True, group="open")
+    def open_file(self, path: str, prompt: PromptScreen) -> None:
+        """Read a network file or a saved session, and hand it to the main thread (`_opened`)."""
+        from ..core.files import Stopped
+        from ..core.loader import load_network  # on first use: start-up stays fast
+        from ..core.session import SESSION_SUFFIX, SessionError, load_study
 
-        self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json), "
-                                      f"a saved session ({SESSION_SUFFIX}) or a spreadsheet to check (.csv, .xlsx)",
-                                      "mazur  or  examples/tanh-3-layer.toml", check=check,
-                                      suggester=PathSuggester(list(PRESETS))), done)
+        worker = get_current_worker()
+        stop = lambda: worker.is_cancelled  # noqa: E731
+        try:
+            if path.endswith(SESSION_SUFFIX):
+                stepper, quiz = load_study(path, bulk.train, should_stop=stop)
+                opened = (stepper, quiz, path)
+            else:
+                opened = (Stepper(load_network(path, should_stop=stop), trainer=bulk.train), None, None)
+        except Stopped:
+            return
+        except NetworkError as error:
+            opened = f"{path}: {error}"
+        except SessionError as error:
+            opened = str(error)
+        self.call_from_thread(self._opened, worker, prompt, path, opened)
+
+    def _opened(self, worker: Worker, prompt: PromptScreen, path: str, opened) -> None:
+        if worker.is_cancelled:  # esc came first: the prompt already says it stopped
+            return
+        prompt.stop_waiting()
+        if isinstance(opened, str):
+            prompt.show_error(opened)
+            return
+        prompt.dismiss(None)
+        self.show_opened(path, *opened)
+
+    def _stop_opening(self, prompt: PromptScreen, path: str) -> None:
+        self.workers.cancel_group(self, "open")
+        prompt.show_error(f"Stopped: {path} is not opened.")
+
+    def show_opened(self, what: str, stepper: Stepper, quiz: Quiz | None = None, session_path: str | None = None) -> None:
+        """Put an opened network or session on screen, after a yes if unsaved work would be lost."""
+
+        def replace() -> None:
+            self.quiz = quiz or self.quiz
+            if session_path:
+                self.session_path = session_path
+            self._replace_stepper(stepper)
+
+        self.replace_if_sure(f"open {what}", replace)
 
     def replace_if_sure(self, what: str, replace) -> None:
         """Call `replace` (which replaces the work on screen) at once, or after a yes if work would be lost."""
