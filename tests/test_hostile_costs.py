@@ -246,8 +246,8 @@ def test_a_sheet_of_wrong_cells_lists_the_first_and_counts_the_rest(tmp_path, ca
     report = check_sheet(path, PRESETS["excel"]())
     assert len(whole.mismatches) == whole.wrong > 100 and whole.unlisted == 0
     assert len(report.mismatches) == 100 and report.mismatches == whole.mismatches[:100]
-    assert (report.wrong, report.started, report.wrong_epochs) == (whole.wrong, whole.started, (1, 60, 60))
-    assert whole.started == len(whole.starts) and report.cells == whole.cells and not report.ok
+    assert (report.wrong, report.wrong_given, report.wrong_epochs) == (whole.wrong, whole.wrong_given, (1, 60, 60))
+    assert report.cells == whole.cells and not report.ok
     assert report.wrong == 60 * (len(program.columns) - 1 + 1)  # every column but lr, and lr too: all are off
     document = json.loads(run(capsys, "check", str(path), "--preset", "excel", "--format", "json")[1])
     assert (document["wrong"], document["listed"], len(document["mismatches"])) == (whole.wrong, 100, 100)

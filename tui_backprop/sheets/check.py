@@ -217,7 +217,7 @@ class CheckReport:
     slips: list[SlipGroup] = field(default_factory=list)  # the named slips, each with every listed cell it explains
     note: str | None = None  # which preset the sheet fits, when that is not the one asked for
     wrong: int = 0  # every wrong cell, listed or not
-    started: int = 0  # the wrong cells where a mistake starts, listed or not
+    wrong_given: int = 0  # the wrong starting values of epoch 1 (lr, weights, biases, inputs, targets)
     wrong_epochs: tuple[int, int, int] = (0, 0, 0)  # the first and the last epoch with a wrong cell, and how many
 
     @property
@@ -242,7 +242,7 @@ class CheckReport:
     def as_dict(self) -> dict:
         return {
             "file": self.path, "network": self.network, "rel_tol": self.rel_tol, "rows": self.rows,
-            "cells": self.cells, "ok": self.ok, "wrong": self.wrong, "mistakes_start": self.started,
+            "cells": self.cells, "ok": self.ok, "wrong": self.wrong, "mistakes_start": len(self.starts),
             "listed": len(self.mismatches),
             "columns": self.columns, "note": self.note, "slips": [group.as_dict() for group in self.slips],
             "mismatches": [m.as_dict() for m in self.mismatches],
@@ -272,12 +272,18 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
     """
     table = read_table(path)
     reports, errors = {}, {}
-    for name, net in networks.items():
-        schedule = Schedule(net)
+
+    def checked(name: str, listed: int | None = None) -> CheckReport:
+        schedule = Schedule(networks[name])
         program = schedule.program(1)
+        sheet = sheet_from_table(str(path), table, Columns(program, schedule.steps_per_epoch))
+        return check(sheet, program, rel_tol, schedule=schedule, listed=listed)
+
+    # Which network fits is a matter of counts: each is checked for them alone, and the one whose
+    # report is given is checked again in full (every cell of a long sheet traced once, not per network).
+    for name in networks:
         try:
-            sheet = sheet_from_table(str(path), table, Columns(program, schedule.steps_per_epoch))
-            reports[name] = check(sheet, program, rel_tol, schedule=schedule)
+            reports[name] = checked(name, listed=0)
         except SheetError as error:
             errors[name] = error
     if not reports:
@@ -285,34 +291,35 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
 
     def misfit(name: str) -> tuple[int, int, bool]:
         report = reports[name]
-        givens = sum(1 for m in report.mismatches if m.epoch == 1 and m.quantity is None)
-        return givens, report.wrong, name != asked
+        return report.wrong_given, report.wrong, name != asked
 
     best = min(reports, key=misfit)
     if best == asked or (asked in reports and misfit(best)[:2] == misfit(asked)[:2]):
-        return reports[asked]
+        return checked(asked)
     against = (f"{_count(reports[asked].wrong, 'wrong cell')} against {asked}" if asked in reports
                else f"its columns are not all {asked}'s")
     fits = f"the sheet fits --preset {best} ({_count(reports[best].wrong, 'wrong cell')}; {against})"
     if explicit:
         if asked not in reports:
             raise SheetError(f"{errors[asked]}; {fits}")
-        return replace(reports[asked], note=fits)
-    return replace(reports[best], note=f"checked against {best}: {fits}")
+        return replace(checked(asked), note=fits)
+    return replace(checked(best), note=f"checked against {best}: {fits}")
 
 
 def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipFinder | None = None,
-          schedule: Schedule | None = None) -> CheckReport:
+          schedule: Schedule | None = None, listed: int | None = None) -> CheckReport:
     """Check every cell of `sheet`; `slips` may be shared by sheets of one shape with the same columns.
 
     A batched network's `schedule` says which program and samples each row's step has; `program` is
-    then its first step's (a full batch's)."""
+    then its first step's (a full batch's).  The first `listed` wrong cells (MAX_LISTED by default) are
+    listed, each traced to where its mistake starts and with its slip; the rest are counted."""
+    listed = MAX_LISTED if listed is None else listed
     if schedule is None:  # a full-batch network's (a batched network's caller passes its schedule)
         schedule = Schedule(program.net, program)
     row = "batch" if schedule.batched else "epoch"  # what the slips call a row
     checker = _Checker(schedule, rel_tol, slips or SlipFinder(program, set(sheet.columns), row), set(sheet.columns),
                        row)
-    mismatches, cells, rows, wrong, started = [], 0, 0, 0, 0
+    mismatches, cells, rows, wrong, given = [], 0, 0, 0, 0
     first_epoch = last_epoch = epochs = 0  # of the epochs with a wrong cell
     # The rows are read as they are checked, one at a time (the sheet is never held whole).
     for n, row in enumerate(sheet.rows):
@@ -320,10 +327,11 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
         if n == 0 and step == 1 and sheet.given:  # starting values given above the header
             row = replace(row, cells={**{s: g[0] for s, g in sheet.given.items()}, **row.cells})
         row = checker.own_cells(sheet, row, step)
-        found, count, starting = checker.check_row(sheet, row, step, listing=len(mismatches) < MAX_LISTED)
-        mismatches += found[: MAX_LISTED - len(mismatches)]
+        found, count, starting_values = checker.check_row(sheet, row, step, listing=len(mismatches) < listed)
+        mismatches += found[: listed - len(mismatches)]
         if count:
-            wrong, started = wrong + count, started + starting
+            wrong += count
+            given += starting_values if row.epoch == 1 else 0
             epochs += row.epoch != last_epoch
             first_epoch, last_epoch = first_epoch or row.epoch, row.epoch
         cells += len(row.cells)
@@ -333,7 +341,7 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
         path=sheet.path, network=schedule.net.name, rel_tol=rel_tol, rows=rows,
         cells=cells,
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
-        slips=groups, wrong=wrong, started=started, wrong_epochs=(first_epoch, last_epoch, epochs),
+        slips=groups, wrong=wrong, wrong_given=given, wrong_epochs=(first_epoch, last_epoch, epochs),
     )
 
 
@@ -510,25 +518,26 @@ class _Checker:
         return replace(row, cells={s: number for s, number in row.cells.items() if s in symbols})
 
     def check_row(self, sheet: Sheet, row: SheetRow, step: int, listing: bool = True) -> tuple[list[Mismatch], int, int]:
-        """The row's wrong cells, each a Mismatch with its slip (only while `listing`: past the report's
-        first MAX_LISTED they are counted), how many cells are wrong, and in how many a mistake starts."""
+        """The row's wrong cells, each a Mismatch with where its mistake starts and its slip (only while
+        `listing`: once the report lists no more, the rest are only counted, and not traced), how many
+        cells are wrong, and how many of them are starting values (of a free symbol, with no formula)."""
         self.advance(step)
         here = self.here = self.shape(step)
         correct = here.step_values(self.start)
         wrong = frozenset(s for s, number in row.cells.items() if not self.close(number, correct[s]))
-        found, starts = [], set()
-        if wrong:
-            # Where the row's mistakes start and come from, kept for the rows after it, listed or not.
+        found = []
+        if wrong and listing:
             held, starts = self.trace_student(row, step, correct, wrong)
-            if listing:
-                found = sorted((self.mismatch(sheet, row, step, s, correct, held, starts) for s in wrong),
-                               key=lambda m: here.order[m.symbol])
-                found = self.name_slips(row, step, found, held, correct)
+            found = sorted((self.mismatch(sheet, row, step, s, correct, held, starts) for s in wrong),
+                           key=lambda m: here.order[m.symbol])
+            found = self.name_slips(row, step, found, held, correct)
         else:
             held = _Held(step, correct)
         self.held = held
         self.before, self.start, self.step = correct, self.start_of(step + 1, here.updated(correct)), step + 1
-        return found, len(wrong), len(starts)
+        # As `mismatch` gives them no quantity: not computed in the step, nor (after the first) updated in it.
+        given = sum(1 for s in wrong if s not in here.program.index and not (s in here.updates and step > 1))
+        return found, len(wrong), given
 
     def close(self, number: Number, reference: float, spread: float = 0.0) -> bool:
         return agrees(number.value, reference, self.rel_tol, number.half_unit, spread)
@@ -735,11 +744,12 @@ def render_text(report: CheckReport, digits: int = 6) -> str:
     if report.ok:
         return (f"{report.path}: every cell is right ({cells} checked against {report.network}, "
                 f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)\n")
-    count, starts = report.wrong, report.started
+    count, starts, listed = report.wrong, len(report.starts), len(report.mismatches)
     summary = f"{report.path}: {_count(count, 'wrong cell')} of {cells}, checked against {report.network}"
-    if starts < count:
-        summary += (f"; {'a mistake starts' if starts == 1 else 'mistakes start'} in {starts:,}, "
-                    f"the other {count - starts:,} follow{'s' if count - starts == 1 else ''} from "
+    if starts < listed:  # of the cells listed: the others are counted, not traced
+        within = f" of the first {listed:,}" if report.unlisted else ""
+        summary += (f"; {'a mistake starts' if starts == 1 else 'mistakes start'} in {starts:,}{within}, "
+                    f"the other {listed - starts:,} follow{'s' if listed - starts == 1 else ''} from "
                     f"{'it' if starts == 1 else 'them'}")
     first = report.first
     shown_sheet, shown_correct = _two_numbers(first, digits)
