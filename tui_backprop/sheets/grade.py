@@ -21,11 +21,11 @@ from typing import Callable
 
 from ..core.batches import sheet_refusal
 from ..core import Network, NetworkError, Sample, build_program
-from ..core.files import atomic_writer
+from ..core.files import atomic_writer, read_regular
 from ..core.program import Program
 from .check import CheckReport, check
 from .columns import Columns, Sheet, sheet_from_table
-from .exercise import KEY, ROSTER
+from .exercise import KEY, MAX_NAMES_BYTES, ROSTER
 from .reader import Number, SheetError, read_table
 from .slips import SlipFinder
 
@@ -104,9 +104,12 @@ class Key:
         roster = folder / KEY / ROSTER
         if not roster.is_file() and (folder / ROSTER).is_file():
             roster = folder / ROSTER
-        try:
-            lines = list(csv.reader(io.StringIO(roster.read_text(encoding="utf-8"))))
-        except (OSError, UnicodeDecodeError, csv.Error) as error:
+        try:  # a regular file of bounded size: a FIFO or a device is refused at once, not waited on
+            text = read_regular(roster, 2 * MAX_NAMES_BYTES).decode("utf-8")
+            lines = list(csv.reader(io.StringIO(text)))
+        except OSError as error:
+            raise GradeError(f"cannot read the key's list of students {roster}: {error.strerror or error}") from None
+        except (UnicodeDecodeError, csv.Error) as error:
             raise GradeError(f"cannot read the key's list of students {roster}: {error}") from None
         self.students: dict[str, Network] = {}
         for line in lines[1:]:
