@@ -400,11 +400,14 @@ class _Shape:
     def __init__(self, program: Program, slips: SlipFinder):
         self.program = program
         self.slips = slips
-        self.quantities = program.quantities
-        self.evaluators = program.evaluators
+        # Built once and kept: a program builds a quantity anew each time one is read, and every row
+        # evaluates them all.
+        self.quantities = list(program.quantities)
+        self.evaluators = [q.evaluate for q in self.quantities]
         self.epoch_steps = [(n, q) for n, q in enumerate(self.quantities) if q.phase != UPDATE]
         self.updates = {q.param: n for n, q in enumerate(self.quantities) if q.phase == UPDATE}
         self.free = list(program.free)
+        self.free_symbols = set(self.free)
         self.symbols = {*self.free, *(q.symbol for _, q in self.epoch_steps)}  # what a row of this program can show
         computed = ["lr", *program.parameters, *self.free, *(q.symbol for _, q in self.epoch_steps)]
         self.order = {symbol: n for n, symbol in reversed(list(enumerate(computed)))}
@@ -535,8 +538,9 @@ class _Checker:
             held = _Held(step, correct)
         self.held = held
         self.before, self.start, self.step = correct, self.start_of(step + 1, here.updated(correct)), step + 1
-        # As `mismatch` gives them no quantity: not computed in the step, nor (after the first) updated in it.
-        given = sum(1 for s in wrong if s not in here.program.index and not (s in here.updates and step > 1))
+        # As `mismatch` gives them no quantity: not computed in the step (a row's cells are its program's
+        # free symbols or computed ones), nor (after the first) updated in it.
+        given = sum(1 for s in wrong if s in here.free_symbols and not (s in here.updates and step > 1))
         return found, len(wrong), given
 
     def close(self, number: Number, reference: float, spread: float = 0.0) -> bool:
