@@ -486,7 +486,10 @@ class BackpropApp(App):
         if isinstance(opened, str):
             prompt.show_error(opened)
             return
-        prompt.dismiss(None)
+        while self.screen is not prompt and prompt in self.screen_stack:  # the command palette, opened meanwhile
+            self.pop_screen()
+        if prompt in self.screen_stack:
+            prompt.dismiss(None)
         self.show_opened(path, *opened)
 
     def _stop_opening(self, prompt: PromptScreen, path: str) -> None:

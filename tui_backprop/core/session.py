@@ -239,7 +239,7 @@ class _Member:
 
     def __init__(self, path, info: zipfile.ZipInfo):
         self.path, self.info = path, info
-        self.should_stop = None
+        self.should_stop = None  # asked between chunks; load_session sets it
 
     def parts(self, sizes: list[tuple[str, int]], byte_order: str, chunk_items: int | None = None):
         """For each (typecode, count) of `sizes` in turn, arrays of that type holding its `count` numbers in
