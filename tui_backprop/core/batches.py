@@ -126,7 +126,7 @@ class Schedule:
         one "epoch" of the step's program): (the env after them, the records one after another)."""
         if not self.batched:
             return trainer(self.program(first), env, count, record)
-        kept = ("lr", *self.program(first).parameters)  # what carries from step to step
+        kept = self.program(first).carried  # what carries from step to step
         # Only that: each step brings its own samples, and a trainer copies the env it is given, so an env
         # holding every sample would make an epoch of online learning cost samples² (issue 18).
         env = {key: env[key] for key in kept}
@@ -154,7 +154,7 @@ class Schedule:
         """Every column of the next `steps` steps from step 1 (a row each, in the columns of a full batch)."""
         program = self.program(1)
         if self.batched:  # lr and the parameters carry from step to step; each step brings its samples
-            env = {key: env[key] for key in ("lr", *program.parameters)}
+            env = {key: env[key] for key in program.carried}
         done = 0
         while done < steps:
             count = 1 if self.batched else min(chunk, steps - done)
