@@ -358,6 +358,7 @@ class BackpropApp(App):
             # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
             **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
         )
+        self.stepper.history.first_divergence()  # looked through here, not on the main thread after the run
         return done, epochs, "epoch"
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -477,6 +478,7 @@ class BackpropApp(App):
                 opened = (stepper, quiz, path)
             else:
                 opened = (Stepper(load_network(path, should_stop=stop), trainer=bulk.train), None, None)
+            opened[0].history.first_divergence()  # looked through here, not when the history first draws
         except Stopped:
             return
         except NetworkError as error:
