@@ -19,6 +19,7 @@ from rich.text import Text
 
 from ...core import Stepper
 from ...core.expr import format_number
+from ...core.text import printable
 from .lines import LinePanel, set_border_titles
 
 # One output: from the lowest target (blank) to the highest (full).
@@ -197,7 +198,7 @@ class BoundaryView(LinePanel):
 
     def retitle(self) -> None:
         stepper = self.stepper
-        set_border_titles(self, f"{stepper.net.name} · decision boundary", f"epoch {stepper.epoch:,}")
+        set_border_titles(self, f"{printable(stepper.net.name)} · decision boundary", f"epoch {stepper.epoch:,}")
 
     def show_run(self, values: dict[str, float]) -> None:
         """Redraw with the parameters a run has reached (a copy taken between its chunks)."""
@@ -209,7 +210,7 @@ class BoundaryView(LinePanel):
         net = self.stepper.net
         if net.sizes[0] != 2:
             self.boundary = None
-            return [Text(f"The decision boundary needs a network with two inputs; {net.name} has {net.sizes[0]}.")]
+            return [Text(f"The decision boundary needs a network with two inputs; {printable(net.name)} has {net.sizes[0]}.")]
         width = max(width, 1)
         boundary = Boundary(self.stepper, width, height, getattr(net, "test_samples", ()), self._running_values)
         legend = packed(boundary.legend(), width)

@@ -30,6 +30,7 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
+from ...core.text import printable
 from .lines import LinePanel, set_border_titles
 from .structure import Structure
 
@@ -550,7 +551,7 @@ class MatrixView(LinePanel):
         self.retitle()  # another network may have been opened while it was hidden
 
     def retitle(self) -> None:
-        set_border_titles(self, f"{self.stepper.net.name} · matrix form")
+        set_border_titles(self, f"{printable(self.stepper.net.name)} · matrix form")
 
     def entries(self) -> list[Entry]:
         """The result entries on show, with the core's values, by symbol."""
