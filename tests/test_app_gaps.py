@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from app_driver import drive, press, screen_text
+from app_driver import drive, press, screen_text, settle
 from conftest import REPO
 
 from tui_backprop import cli
@@ -36,6 +36,7 @@ def test_open_completes_folders_and_files(tmp_path, monkeypatch):
         await press(pilot, "t")
         await pilot.pause(0.2)
         await press(pilot, "right", "enter")
+        await settle(pilot)
         assert app.stepper.net.sizes == load_network(tmp_path / "nets" / "tiny.toml").sizes
 
     drive(body)
