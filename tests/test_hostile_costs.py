@@ -27,7 +27,7 @@ from textual.widgets import Input
 from tui_backprop import bulk, cli
 from tui_backprop.app.widgets.screens import PromptScreen
 from tui_backprop.core import PRESETS, Stepper, build_program
-from tui_backprop.core.batches import CompiledLoop, Schedule
+from tui_backprop.core.batches import COMPILED, CompiledLoop, Schedule
 from tui_backprop.core import session as session_module
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.files import Stopped
@@ -88,7 +88,7 @@ def test_train_csv_rows_of_online_learning_see_their_own_sample(monkeypatch):
         return run(self, env, epochs, record)
 
     monkeypatch.setattr(Program, "run", spy)
-    rows = list(schedule.rows(net.start_env(), 300))
+    rows = list(schedule.rows(COMPILED, net.start_env(), 300))
     monkeypatch.setattr(Program, "run", run)
     assert len(rows) == 300 and max(seen) == 1 + len(schedule.program(1).parameters) + 3
     assert [row[0] for _, row in rows] == [net.start.lr] * 300

@@ -140,7 +140,8 @@ def test_round_trip_after_a_run_on_the_fast_path(name, before, tmp_path):
     for _ in range(before):
         original.next()
     original.run(250)
-    assert len(original.history) == 250 and len(original.history.exact_rows) >= 1
+    # an epoch begun by hand keeps its exact row; the run's own epochs, its last included, come from the fast path
+    assert len(original.history) == 250 and len(original.history.exact_rows) == (before > 0)
     loaded = reloaded(original, tmp_path / "s.session")
     assert_same_future(original, loaded, steps=5, epochs=40)
 

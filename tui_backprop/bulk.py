@@ -6,14 +6,21 @@ there) and loses by far at 100-100-100.  `train` picks numpy (bulk_numpy.py)
 once weights × samples reach NUMPY_FROM: on this project's 2-core machine the
 two cross near 300 (a 10-20-10 net with one sample, or a 4-8-3 with four).  Only
 runs of whole epochs come here — `r`, `train`, the rate sweep — never a step the
-user sees one at a time; numpy's numbers agree with the core's to 1e-12
-relative (it adds each sum in another order), which tests/test_engine_scale.py
-checks over random networks.  numpy is imported only when a network needs it.
+user sees one at a time, and `r`'s last epoch, whose every value numpy gives
+(Record.VALUES).  numpy's numbers agree with the core's to 1e-12 of the
+parameters' scale (it adds each sum in another order; relative to each
+parameter it can be 1e-11, for one that shrinks toward zero), which
+tests/test_engine_scale.py and tests/test_one_run.py check.  A run is trained
+by one path from its first epoch to its last, and every output of it (rows,
+the history, the last epoch's values) comes from that path.  numpy is imported
+only when a network needs it.
 
-A run records what core/compiled.py's Record says; here it may also be
-Record.CHECKPOINTS (what core/history.py's History keeps of a run), which numpy
-records without copying a large network's parameters every epoch
-(bench_scale.py).  TRAINER is all this as a core/batches.py Trainer.
+A run records what core/compiled.py's Record says (Record.ROW: every column of
+`train --csv`; Record.VALUES: every quantity of one step, by its place: `r`'s
+last step); here it may also be Record.CHECKPOINTS (what core/history.py's
+History keeps of a run), which numpy records without copying a large network's
+parameters every epoch (bench_scale.py).  TRAINER is all this as a
+core/batches.py Trainer.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ def uses_numpy(program: Program) -> bool:
 
 
 def train(program: Program, env: dict[str, float], epochs: int, record: Record = Record.LOSS) -> tuple[dict, array]:
-    """Like Program.run for Record.LOSS or HISTORY, or CHECKPOINTS, on the faster path for this network."""
+    """Like Program.run for any Record, or CHECKPOINTS, on the faster path for this network."""
     if not uses_numpy(program):
         if record == Record.CHECKPOINTS:
             env, records = program.run(env, epochs, Record.HISTORY)
@@ -42,7 +49,25 @@ def train(program: Program, env: dict[str, float], epochs: int, record: Record =
         return program.run(env, epochs, record)
     from .bulk_numpy import NumpyEpochs  # here: numpy costs a small network's start-up 0.1 s and saves nothing
 
-    return NumpyEpochs(program, env).run(epochs, record)
+    epochs_in_numpy = NumpyEpochs(program, env)
+    if record in (Record.ROW, Record.VALUES) and not epochs_in_numpy.lays_out:
+        return _laid_out_by_the_core(program, env, epochs, record)
+    return epochs_in_numpy.run(epochs, record)
+
+
+def _laid_out_by_the_core(program: Program, env: dict[str, float], epochs: int, record: Record) -> tuple[dict, array]:
+    """Records ROW and VALUES where numpy trains with an optimizer or a penalty, whose quantities it does not
+    lay out: each epoch's row by the core from the numbers numpy reached, numpy training on (the run's
+    path stays numpy's); an epoch's values by the core, from numpy's numbers at its start."""
+    from .bulk_numpy import NumpyEpochs  # as in train: only for a network numpy trains
+
+    if record == Record.VALUES:
+        return program.run(env, epochs, Record.VALUES)
+    out = array("d")
+    for _ in range(epochs):
+        out.extend(program.run(env, 1, Record.ROW)[1])
+        env = NumpyEpochs(program, env).run(1, Record.LOSS)[0]
+    return env, out
 
 
 def train_steps(schedule: Schedule, env: dict[str, float], first: int, count: int,
@@ -60,7 +85,10 @@ def train_steps(schedule: Schedule, env: dict[str, float], first: int, count: in
         return env, checkpoint_records(records, len(program.carried) + 1)
     from .bulk_numpy import NumpyEpochs  # as in train
 
-    return NumpyEpochs(program, env).run_steps(schedule, first, count, record)
+    epochs_in_numpy = NumpyEpochs(program, env)
+    if record in (Record.ROW, Record.VALUES) and not epochs_in_numpy.lays_out:
+        return None  # a step at a time, each by `train`
+    return epochs_in_numpy.run_steps(schedule, first, count, record)
 
 
 class BulkTrainer:

@@ -6,6 +6,7 @@ each layer's sums are one product of its inputs with its weight matrix.
 
 from __future__ import annotations
 
+import weakref
 from array import array
 
 import numpy as np
@@ -48,6 +49,9 @@ class NumpyEpochs:
         self.moments = [np.array([env[s] for s in moments[k * self.trained:(k + 1) * self.trained]])
                         for k in range(len(moments) // self.trained if self.trained else 0)]
         self.plain = net.optimizer == "sgd" and not net.regularized
+        # Rows and a step's values are laid out for plain gradient descent; an optimizer's or a penalty's
+        # quantities are the core's (bulk.py).
+        self.lays_out = self.plain
         if not self.plain:
             # The gradients land in one vector of the trained parameters' order, seen per layer as the
             # parameters are, and the optimizer works on it in place: no copies an update step.
@@ -76,9 +80,10 @@ class NumpyEpochs:
 
     def run(self, epochs: int, record: Record) -> tuple[dict, array]:
         """`epochs` epochs over the samples of the env, every sample in each step."""
-        names, env, samples = self.net.names, self.env, range(len(self.net.samples))
-        inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
-        targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
+        env = self.env
+        inputs, targets = _sample_symbols(self.program)
+        inputs = np.array([[env[s] for s in symbols] for symbols in inputs])
+        targets = np.array([[env[s] for s in symbols] for symbols in targets])
         return self.run_batches([(inputs, targets, self.count)] * epochs, record)
 
     def run_steps(self, schedule, first: int, count: int, record: Record) -> tuple[dict, array]:
@@ -94,7 +99,14 @@ class NumpyEpochs:
 
     def run_batches(self, batches, record: Record) -> tuple[dict, array]:
         """An update step (`step`) on each of `batches` (inputs, targets, the loss's count) in turn, recorded
-        as `record` says: LOSS, HISTORY or CHECKPOINTS (core/compiled.py's Record)."""
+        as `record` says: LOSS, HISTORY or CHECKPOINTS (core/compiled.py's Record), ROW (every column of the
+        step's program: `train --csv`'s row) or VALUES (every quantity of the step's program, by its place:
+        the trace of one step, as numpy computed it).  An overflow gives the number it gives (inf, nan), as
+        in the core: numpy is told once here, not in every step (each time costs a few µs)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._run_batches(batches, record)
+
+    def _run_batches(self, batches, record: Record) -> tuple[dict, array]:
         if record == Record.LOSS:
             out = np.empty(len(batches))
             for n, batch in enumerate(batches):
@@ -118,8 +130,10 @@ class NumpyEpochs:
                     at += stride - 1
                 out[at] = self.step(*batch)
                 at += 1
+        elif record in (Record.ROW, Record.VALUES):
+            out = np.concatenate([self.laid_out(*batch, record) for batch in batches])
         else:
-            raise ValueError(f"numpy records loss, history or checkpoints, not {Record(record).value}")
+            raise ValueError(f"numpy records no {Record(record).value}")
         env = dict(self.env)
         env.update(zip(self.program.carried, self.carried().tolist()))
         records = array("d")
@@ -134,24 +148,70 @@ class NumpyEpochs:
         self.update(gradients, bias_gradients)
         return loss
 
-    def gradients(self, inputs: np.ndarray, targets: np.ndarray, count: int):
+    def laid_out(self, inputs: np.ndarray, targets: np.ndarray, count: int, record: Record) -> np.ndarray:
+        """One update step as `step` takes it, its numbers laid out as the program of its batch lays out its
+        columns (Record.ROW) or its quantities (VALUES): per sample, each layer's sums and outputs and
+        the errors; E_total; per sample, each layer's slopes (dE/da, da/ds) and gradients, from the last
+        layer back; the gradients summed over the samples; the updated parameters."""
+        kept: dict = {}
+        before = self.flat.copy()
+        loss, gradients, bias_gradients = self.gradients(inputs, targets, count, kept)
+        self.update(gradients, bias_gradients)
+        net, samples = self.net, len(inputs)
+        forward = []
+        for layer, (total, out) in enumerate(zip(kept["sums"], kept["activations"][1:]), 1):
+            pair = (total, out)
+            forward.append(np.concatenate(pair, axis=1) if net.activations[layer - 1] == "softmax"
+                           else np.stack(pair, axis=2).reshape(samples, -1))
+        forward.append(kept["errors"])
+        summed = [g.ravel() for g in gradients]
+        if self.trains_bias:
+            summed += [np.array([g.sum()]) if net.bias == "shared" else g for g in bias_gradients]
+        if record == Record.ROW:
+            return np.concatenate([[self.lr], before, np.concatenate(forward, axis=1).ravel(), [loss], *summed])
+        # One sample's gradients are the gradients themselves: the very numbers the update took.
+        backward, one = [], samples == 1
+        for layer in range(net.depth, 0, -1):
+            delta = kept["deltas"][layer - 1]
+            if net.activations[layer - 1] == "softmax":
+                backward.append(delta)
+            else:
+                pair = np.broadcast_arrays(kept["firsts"][layer - 1], kept["slopes"][layer - 1])  # identity's slope: 1
+                backward.append(np.stack(pair, axis=2).reshape(samples, -1))
+            source = kept["activations"][layer - 1]
+            backward.append(gradients[layer - 1].reshape(1, -1) if one else
+                            (delta[:, :, None] * source[:, None, :]).reshape(samples, -1))
+            if self.trains_bias:
+                shared = net.bias == "shared"
+                backward.append(summed[net.depth + layer - 1].reshape(1, -1) if one else
+                                delta.sum(axis=1, keepdims=True) if shared else delta)
+        parts = [np.concatenate(forward, axis=1).ravel(), [loss], np.concatenate(backward, axis=1).ravel()]
+        return np.concatenate(parts + ([] if one else summed) + [self.flat[:len(self.program.trained)]])
+
+    def gradients(self, inputs: np.ndarray, targets: np.ndarray, count: int, kept: dict | None = None):
         """Forward, E_total and backward over a batch (a row a sample; `count` is the loss's averaging
-        count): E_total (of the forward pass) and every gradient."""
+        count): E_total (of the forward pass) and every gradient.  `kept`, if given, is filled with
+        what `laid_out` shows: each layer's sums, activations, dE/da, da/ds and δ = dE/ds, and the errors."""
         net = self.net
-        activations = [inputs]
+        activations, sums = [inputs], []
         for layer, (w, b) in enumerate(zip(self.weights, self.biases), 1):
             total = activations[-1] @ w.T
             if b is not None:
                 total += b
+            sums.append(total)
             activations.append(_activate(net.activations[layer - 1], total))
         a, t = activations[-1], targets
-        loss = float(_error(net.loss, a, t, count).sum())
+        errors = _error(net.loss, a, t, count)
+        loss = float(errors.sum())
+        firsts, slopes, deltas = [None] * net.depth, [None] * net.depth, [None] * net.depth
         if net.loss == "cce":
             delta = (a * t.sum(axis=1, keepdims=True) - t) / count
         else:
-            delta = _loss_slope(net.loss, a, t, count) * _slope(net.activations[-1], a)
+            firsts[-1], slopes[-1] = _loss_slope(net.loss, a, t, count), _slope(net.activations[-1], a)
+            delta = firsts[-1] * slopes[-1]
         gradients, bias_gradients = [None] * net.depth, [None] * net.depth
         for layer in range(net.depth, 0, -1):
+            deltas[layer - 1] = delta
             if self.plain:
                 gradients[layer - 1] = delta.T @ activations[layer - 1]
             else:
@@ -162,7 +222,11 @@ class NumpyEpochs:
                     out = self.bias_gradients[layer - 1]
                     out[:] = bias_gradients[layer - 1].sum() if net.bias == "shared" else bias_gradients[layer - 1]
             if layer > 1:
-                delta = (delta @ self.weights[layer - 1]) * _slope(net.activations[layer - 2], activations[layer - 1])
+                first, slope = delta @ self.weights[layer - 1], _slope(net.activations[layer - 2], activations[layer - 1])
+                firsts[layer - 2], slopes[layer - 2] = first, slope
+                delta = first * slope
+        if kept is not None:
+            kept.update(sums=sums, activations=activations, errors=errors, firsts=firsts, slopes=slopes, deltas=deltas)
         return loss, gradients, bias_gradients
 
     def update(self, gradients, bias_gradients) -> None:
@@ -209,22 +273,36 @@ class NumpyEpochs:
         trained -= work
 
 
+_SAMPLE_SYMBOLS: "weakref.WeakKeyDictionary[Program, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _sample_symbols(program: Program) -> tuple[list[list[str]], list[list[str]]]:
+    """Each sample's input and target symbols, named once a program: a history row runs one epoch, and
+    naming a 100-100-100 network's 16 samples took longer than the epoch."""
+    symbols = _SAMPLE_SYMBOLS.get(program)
+    if symbols is None:
+        names, samples = program.net.names, range(len(program.net.samples))
+        symbols = _SAMPLE_SYMBOLS[program] = ([names.input_symbols(k) for k in samples],
+                                              [names.target_symbols(k) for k in samples])
+    return symbols
+
+
 def _activate(name: str, total: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):
-        if name == "sigmoid":
-            out = 1.0 / (1.0 + np.exp(-total))
-            deep = total <= -708.0  # where the core takes e^x itself, as 1/(1 + e^−x) would overflow
-            if deep.any():
-                out[deep] = np.exp(total[deep])
-            return out
-        if name == "tanh":
-            return np.tanh(total)
-        if name == "relu":
-            return np.where(total <= 0.0, 0.0, total)
-        if name == "softmax":
-            shifted = np.exp(total - total.max(axis=1, keepdims=True))
-            return shifted / shifted.sum(axis=1, keepdims=True)
-        return total
+    """A layer's outputs from its sums (under run_batches' errstate: an overflow is the number it gives)."""
+    if name == "sigmoid":
+        out = 1.0 / (1.0 + np.exp(-total))
+        if not total.min() > -708.0:  # (a NaN among them says so too) where the core takes e^x itself,
+            deep = total <= -708.0  # as 1/(1 + e^−x) would overflow
+            out[deep] = np.exp(total[deep])
+        return out
+    if name == "tanh":
+        return np.tanh(total)
+    if name == "relu":
+        return np.where(total <= 0.0, 0.0, total)
+    if name == "softmax":
+        shifted = np.exp(total - total.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+    return total
 
 
 def _slope(name: str, out: np.ndarray) -> np.ndarray | float:
@@ -243,14 +321,12 @@ def _clip(x: np.ndarray) -> np.ndarray:
 
 
 def _error(loss: str, a: np.ndarray, t: np.ndarray, count: int) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):
-        if loss == "half_sse":
-            return 0.5 * (t - a) * (t - a)
-        if loss == "mse":
-            return (t - a) * (t - a) / count
-        if loss == "bce":
-            return -(t * np.log(_clip(a)) + (1.0 - t) * np.log(_clip(1.0 - a))) / count
-        return -(t * np.log(_clip(a))) / count
+    if loss in ("half_sse", "mse"):
+        gap = t - a
+        return 0.5 * gap * gap if loss == "half_sse" else gap * gap / count
+    if loss == "bce":
+        return -(t * np.log(_clip(a)) + (1.0 - t) * np.log(_clip(1.0 - a))) / count
+    return -(t * np.log(_clip(a))) / count
 
 
 def _loss_slope(loss: str, a: np.ndarray, t: np.ndarray, count: int) -> np.ndarray:

@@ -32,7 +32,7 @@ from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
 from .core.precision import read_number, read_whole
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.text import QUOTED, printable
-from .worked import describe, gradient_table, render_explanation, step_document, write_rows
+from .worked import describe, gradient_table, render_explanation, step_line, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
@@ -286,14 +286,17 @@ def _write_explanation(out, net: Network, start: dict, stepper: Stepper, epochs:
 
 def _write_steps(out, net: Network, start: dict, steps, args) -> None:
     if args.format == "json":
-        # One step a line, each by the C encoder: a large network's epoch has hundreds of thousands,
-        # so the encoder is made once (json.dumps with options makes one a call).
+        # One step a line (step_line is json.dumps's text, written out quicker); a large network's epoch
+        # has hundreds of thousands, written a thousand at a time.
         head = json.dumps({"network": describe(net), "start": start}, ensure_ascii=False)
         out.write(head[:-1] + ', "steps": [\n')
-        encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+        lines = []
         for n, step in enumerate(steps):
-            out.write(("," if n else "") + encode(step_document(step)) + "\n")
-        out.write("]}\n")
+            lines.append(("," if n else "") + step_line(step) + "\n")
+            if len(lines) == 1000:
+                out.write("".join(lines))
+                lines = []
+        out.write("".join(lines) + "]}\n")
     else:
         out.write(render_explanation(net, start, steps, args.digits, markdown=args.format == "markdown"))
 
@@ -309,12 +312,14 @@ def run_train(args) -> int:
         rates += [rate for rate in SEED_RATES if rate not in rates]
     rates = rates or [net.start.lr]
     schedule = Schedule(net)
+    # One run, one trainer: the summary, the CSV, the plot, the decision boundary and the saved network
+    # all come from the path bulk.TRAINER picks for this network (numpy for a large one): the same numbers.
     if args.save_network is not None and len(rates) > 1:
         raise UsageError("--save-network takes one learning rate: it saves the network trained at it")
     if args.xlsx is not None:
         write_xlsx(net, rates, args.epochs, args.xlsx)
     if args.csv is not None:
-        write_csv(schedule, rates, args.epochs, args.csv)
+        write_csv(schedule, rates, args.epochs, args.csv, bulk.TRAINER)
     if args.save_network is not None:
         save_network(schedule, rates[0], args.epochs, args.save_network, bulk.TRAINER)
         saved = f"The network after {counted(args.epochs, 'epoch')} is in {args.save_network}"
@@ -401,18 +406,19 @@ def summary_table(curves: dict, epochs: int, tests: dict | None = None) -> str:
     return "\n".join(text + notes)
 
 
-def write_csv(schedule: Schedule, rates, epochs: int, path: str) -> None:
+def write_csv(schedule: Schedule, rates, epochs: int, path: str, trainer: Trainer) -> None:
     """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients,
     and test_E_total (the test samples' E_total with the epoch's starting parameters) when there are test samples.
     With batches, one row per update step, its batch in a column after the epoch (forward values and
-    E_total are the batch's; a smaller last batch has nan for the samples it lacks)."""
+    E_total are the batch's; a smaller last batch has nan for the samples it lacks).  Trained by `trainer`,
+    as the summary is."""
     net, program = schedule.net, schedule.program(1)
     test = net.test_samples
     at = [program.columns.index(p) for p in program.parameters]
 
     def rows():
         for rate in rates:
-            for step, row in schedule.rows(dict(net.start_env(), lr=float(rate)), epochs * schedule.steps_per_epoch):
+            for step, row in schedule.rows(trainer, dict(net.start_env(), lr=float(rate)), epochs * schedule.steps_per_epoch):
                 epoch, batch = schedule.place(step)
                 row = [batch, *row] if schedule.batched else list(row)
                 if test:

@@ -62,8 +62,10 @@ STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", 
             "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix"}
 # Workers that hold `running` while they read the stepper.
 BUSY_GROUPS = {"run", "export", "save"}
-# `f` and `e` trace this many operations at once; more (a large network's epoch) go to a worker.
-FINISH_AT_ONCE = 20_000
+# Seconds `f` and `e` trace on the spot; what is left then (a large network's phase: 8,001 operations of
+# 100 terms each at 100-100-100 × 16, 4.8 s) goes on in a worker behind a progress bar.  Timed, not
+# counted: an operation costs from one multiplication to a sum of a hundred products.
+FINISH_AT_ONCE = 0.25
 TRACE_CHUNK = 2_000  # operations between the progress bar's updates and the checks for esc
 FINISHED = {WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED}
 
@@ -316,24 +318,31 @@ class BackpropApp(App):
         self.finish("epoch")
 
     def finish(self, until: str) -> None:
-        """Finish the phase or the epoch: at once, or for a large network in a worker with a progress bar,
-        so that the screen keeps drawing (a 100-100-100 epoch with 16 samples is 374,401 operations)."""
-        count = self.stepper.operations_left(until)
-        if count <= FINISH_AT_ONCE:
-            self.stepper.finish_phase() if until == "phase" else self.stepper.finish_epoch()
+        """Finish the phase or the epoch: at once, or what is left after FINISH_AT_ONCE seconds in a worker
+        with a progress bar, so that nothing keeps the screen waiting without a word (a 100-100-100 epoch
+        with 16 samples is 374,401 operations)."""
+        stepper = self.stepper
+        count = stepper.operations_left(until)
+        done, deadline = 0, time.perf_counter() + FINISH_AT_ONCE
+        while done < count and time.perf_counter() < deadline:
+            stepper.next()
+            done += 1
+        if done == count:
             self.changed()
             return
         self.running, self.stop_requested = True, False
         progress = RunScreen(count, on_cancel=self._request_stop,
                              title=f"Finishing the {until}: {counted(count, 'operation')}, each traced")
         self.push_screen(progress)
-        self.trace_operations(count, progress)
+        self.trace_operations(count, progress, done)
 
     @work(thread=True, exclusive=True, group="run")
-    def trace_operations(self, count: int, progress: RunScreen) -> tuple[int, int, str]:
-        """(operations done, operations asked, "operation"): each one traced, as `n` would, so each can be undone."""
+    def trace_operations(self, count: int, progress: RunScreen, done: int = 0) -> tuple[int, int, str]:
+        """(operations done, operations asked, "operation"): each one traced, as `n` would, so each can be
+        undone; `done` of them already are."""
         worker = get_current_worker()
-        done = 0
+        if done:
+            self.call_from_thread(progress.advance, done)
         while done < count and not (self.stop_requested or worker.is_cancelled):
             for _ in range(min(TRACE_CHUNK, count - done)):
                 self.stepper.next()
@@ -726,7 +735,8 @@ class BackpropApp(App):
         stepper = self.stepper
         # This epoch's parameters as its forward pass used them: undone where the update has begun.
         env = {symbol: stepper.values[symbol] for symbol in stepper.program.free}
-        env.update((op.symbol, op.old) for op in stepper.done if op.old is not None)
+        env.update((op.symbol, op.old) for op in stepper.done[stepper.program.phase_bounds("update")[0]:]
+                   if op.old is not None)
         results = check_epochs(Schedule(stepper.program.net, stepper.program), env, 1, DEFAULT_TOLERANCE)
         table, ok = gradient_table(results, DEFAULT_TOLERANCE)
         wrong = sum(not worst.passed for worst in results)

@@ -181,19 +181,19 @@ class Schedule:
         env, losses = self.train(trainer, env, self.step(first_epoch), epochs * self.steps_per_epoch, Record.LOSS)
         return env, self.epoch_losses(losses)
 
-    def rows(self, env: dict[str, float], steps: int, chunk: int = 10_000):
-        """Every column of the next `steps` steps from step 1 (a row each, in the columns of a full batch)."""
+    def rows(self, trainer: Trainer, env: dict[str, float], steps: int, chunk: int = 10_000, numbers: int = 1_000_000):
+        """Every column of the next `steps` steps from step 1 (a row each, in the columns of a full batch),
+        trained by `trainer` (as in `train`): the run's numbers, whichever path trains it.  At most `chunk`
+        steps and about `numbers` numbers at a time (a row of 100-100-100 with 16 samples holds 48,202)."""
         program = self.program(1)
         if self.batched:  # lr and the parameters carry from step to step; each step brings its samples
             env = {key: env[key] for key in program.carried}
         done = 0
         while done < steps:
-            count = 1 if self.batched else min(chunk, steps - done)
+            count = 1 if self.batched else min(chunk, max(1, numbers // len(program.columns)), steps - done)
             step = done + 1
-            if self.batched:
-                env = {**env, **self.samples_env(step)}
             here = self.program(step)
-            env, out = here.run(env, count, Record.ROW)
+            env, out = self.train(trainer, env, step, count, Record.ROW)
             for k in range(count):
                 row = out[k * len(here.columns) : (k + 1) * len(here.columns)]
                 yield step + k, row if here is program else aligned(program.columns, here.columns, row)

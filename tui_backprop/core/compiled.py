@@ -41,6 +41,9 @@ class Record(str, Enum):
     # CHECKPOINT_EVERY steps from there (the last block may be shorter).  bulk.py records it in numpy, so that a
     # large network's parameters are not copied every step; history.checkpoint_records makes it from HISTORY.
     CHECKPOINTS = "checkpoints"
+    # Every quantity of one step, by its place in the program: the step `r` ends on, whole, without a trace
+    # (Program.step_values; numpy lays it out itself, bulk_numpy.py).
+    VALUES = "values"
 
 
 def identifier(symbol: str) -> str:

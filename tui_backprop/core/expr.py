@@ -139,10 +139,13 @@ class Expr:
         return self.render(_name if most_terms is None else _Shortened(_name, most_terms))
 
     def substituted(self, values: dict[str, float], digits: int | None = None, most_terms: int | None = None) -> str:
+        places = 12 if digits is None else digits
+
         def show(name):
-            text = format_number(values[name], digits)
-            # A negative number in the middle of a formula reads better bracketed: 0.5·(−0.02).
-            return f"({text})" if text[0] == "−" else text
+            # format_number's text, written out: explain shows millions of numbers.  A negative number
+            # in the middle of a formula reads better bracketed: 0.5·(−0.02).
+            text = "%.*g" % (places, values[name] + 0.0)
+            return f"(−{text[1:]})" if text[0] == "-" else text
 
         return self.render(show if most_terms is None else _Shortened(show, most_terms))
 

@@ -28,18 +28,23 @@ from .sweep import first_divergence
 # Steps between checkpoints: 11 doubles every 64 steps add 1.4 bytes a step to
 # E_total's 8, and a row is re-derived by running at most 63 steps (tens of µs).
 CHECKPOINT_EVERY = 64
+# Numbers of re-derived rows kept (about 32 MB): a screenful of a large network's history, whose rows
+# (48,202 numbers at 100-100-100 × 16) take 14 ms each to re-derive, redrawn at every step.
+ROWS_KEPT = 1_000_000
 PIECE_NUMBERS = 2**17  # a format-1 session's records are kept about a megabyte at a time (History.load)
 
 
 class History:
     def __init__(self, program: Program, train=None, schedule: Schedule | None = None):
-        """`train(env, steps, first)` -> (env, records of lr, parameters, E_total) is how runs were trained
-        and how the steps between checkpoints are re-derived: the same path gives the same bits (numpy's,
-        for a large network; by default the program's own compiled loop).  `program` is the program of a
-        full batch: its columns are the history's."""
+        """`train(env, steps, first, record=Record.HISTORY)` -> (env, records of lr, parameters, E_total) is
+        how runs were trained, how the steps between checkpoints are re-derived and how a row is made
+        (Record.ROW): the same path gives the same bits (numpy's, for a large network; by default the program's
+        own compiled loop), so a row shows the numbers of the run that made it.  `program` is the program
+        of a full batch: its columns are the history's."""
         self.program = program
         self.schedule = schedule or Schedule(program.net, program)
-        self.train = train or (lambda env, steps, first: self.schedule.train(COMPILED, env, first, steps, Record.HISTORY))
+        self.train = train or (lambda env, steps, first, record=Record.HISTORY: self.schedule.train(
+            COMPILED, env, first, steps, record))
         self.stride = len(program.carried) + 1  # a record: lr, parameters (and an optimizer's state), E_total
         self._losses = array("d")
         # The step of each checkpoint, and its lr and parameters (stride - 1 numbers each).
@@ -57,6 +62,7 @@ class History:
         self._divergence: tuple[int, int | None] = (-1, None)
         self._epoch_losses: tuple[int, array] = (-1, array("d"))
         self._test_losses: dict[int, float] = {}  # step -> the held-out samples' E_total, as read
+        self._rows: dict[int, list[float]] = {}  # step -> its row, re-derived lately (ROWS_KEPT numbers at most)
 
     def __len__(self) -> int:
         return len(self._losses)
@@ -213,6 +219,8 @@ class History:
             self.segments.pop()
         for step in [step for step in self._test_losses if step > steps]:
             del self._test_losses[step]
+        for step in [step for step in self._rows if step > steps]:
+            del self._rows[step]
         self._changed()
 
     def _changed(self) -> None:
@@ -255,14 +263,19 @@ class History:
         return env
 
     def row(self, step: int) -> list[float]:
-        """All columns of a finished step (1-based)."""
+        """All columns of a finished step (1-based), from the path that trained it."""
         if not 1 <= step <= len(self):
             raise IndexError(f"step {step} is not in the history (1..{len(self)})")
         if step in self.exact_rows:
             return self.exact_rows[step]
-        program = self.schedule.program(step)
-        _, out = program.run(self.start_env(step), 1, Record.ROW)
-        return self.aligned(program, out)
+        row = self._rows.pop(step, None)
+        if row is None:
+            _, out = self.train(self.start_env(step), 1, step, Record.ROW)
+            row = self.aligned(self.schedule.program(step), out)
+        self._rows[step] = row  # the latest last
+        while len(self._rows) * len(row) > ROWS_KEPT and len(self._rows) > 1:
+            del self._rows[next(iter(self._rows))]
+        return row
 
     def aligned(self, program: Program, row) -> list[float]:
         """A row of `program`'s columns in the history's columns: a smaller last batch lacks some (nan)."""

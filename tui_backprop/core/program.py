@@ -20,7 +20,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -28,12 +28,19 @@ from typing import Callable
 from . import reference
 from .compiled import Record, compile_loss, compile_predict, compile_run
 from .expr import Expr, Sym
-from .network import Names, Network
+from .network import STEP, Names, Network
 from .reference import BACKWARD, FORWARD, PHASES, UPDATE, Kind, Quantity
 
 __all__ = ["BACKWARD", "FORWARD", "PHASES", "UPDATE", "Kind", "Program", "Quantity", "Record", "build_program"]
 
-SEGMENTS_KEPT = 256  # built segments kept: a few hundred small lists, whatever the network's size
+SEGMENTS_KEPT = 32  # built segments kept: at 100-100-100 × 93 a segment of sums over the samples is about 1 MB
+# Symbols whose place is kept once found or computed: a step reads each value by its symbol, and the
+# stepper keeps a large epoch's values by place (stepper.py); a layer's outputs are read by every neuron
+# of the next, a neuron's slopes by every gradient into it.  About 8 MB at most.
+POSITIONS_KEPT = 65_536
+# Segments whose symbols' places are kept (the symbols only): a sum over the samples reads one value from
+# each sample's segment, up to 93 of them.
+OFFSETS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class Segment:
     key: tuple
     build: Callable[[], list[Quantity]]
     symbols: tuple[str, ...] = ()  # forward segments name their symbols without building anything
+    names: Callable[[], tuple[str, ...]] | None = None  # and the others, when asked: the names alone, no expression
 
 
 class Program:
@@ -58,6 +66,10 @@ class Program:
         self._by_key = {segment.key: n for n, segment in enumerate(self.segments)}
         self._built: OrderedDict[int, list[Quantity]] = OrderedDict()
         self._last: tuple[int, int, list[Quantity]] = (0, 0, [])  # (start, end, quantities) of the segment last found
+        self._named: tuple[int, tuple[str, ...]] = (-1, ())  # (segment, its symbols) last named
+        # symbol -> position, as found or noted (at most POSITIONS_KEPT): read it before asking `position`
+        self.places: dict[str, int | None] = {}
+        self._offsets: OrderedDict[int, dict[str, int]] = OrderedDict()  # a segment's symbols -> their offsets
         self.quantities = Quantities(self)
         self.index = SymbolIndex(self)
         self.parameters = self.names.weights + self.names.biases
@@ -78,9 +90,23 @@ class Program:
         # Compiled forms (compiled.py): a run's by its Record, "loss function", "predict"; and the
         # programs of held-out samples, by ("other", samples).
         self._compiled: dict = {}
+        self._column_places: list[int | None] | None = None
+        self._blocks = self._sample_blocks()
 
     def __len__(self) -> int:
         return self.segments[-1].start + self.segments[-1].length
+
+    def _sample_blocks(self) -> tuple[int, int] | None:
+        """How far apart two samples' quantities are in the forward and in the backward pass (None for
+        one sample): the distance between the first segments of samples 1 and 2 in each."""
+        if not self.names.multi_sample:
+            return None
+        starts = {}
+        for segment in self.segments:
+            key = segment.key
+            if len(key) > 1 and key[1] in (0, 1) and (segment.phase, key[1]) not in starts:
+                starts[segment.phase, key[1]] = segment.start
+        return (starts[FORWARD, 1] - starts[FORWARD, 0], starts[BACKWARD, 1] - starts[BACKWARD, 0])
 
     # -- the quantities, built on demand ------------------------------------
     def segment_quantities(self, n: int) -> list[Quantity]:
@@ -107,6 +133,48 @@ class Program:
     def evaluate(self, n: int, values: dict[str, float]) -> float:
         return self.quantity(n).expr.evaluate(values)
 
+    def segment_symbols(self, n: int) -> tuple[str, ...]:
+        """The symbols of segment n, named without building its quantities where it can be."""
+        if self._named[0] != n:
+            segment = self.segments[n]
+            symbols = segment.symbols or (segment.names() if segment.names else
+                                          tuple(q.symbol for q in self.segment_quantities(n)))
+            self._named = (n, symbols)
+        return self._named[1]
+
+    def symbol(self, n: int) -> str:
+        """The symbol quantity n computes, without building it."""
+        segment = bisect_right(self._starts, n) - 1
+        return self.segment_symbols(segment)[n - self._starts[segment]]
+
+    def symbols(self, start: int, end: int):
+        """(place, symbol) of the quantities from `start` up to `end`, named a segment at a time."""
+        n = bisect_right(self._starts, start) - 1
+        while n < len(self.segments) and self._starts[n] < end:
+            first = self._starts[n]
+            for place, symbol in enumerate(self.segment_symbols(n), first):
+                if start <= place < end:
+                    yield place, symbol
+            n += 1
+
+    @property
+    def column_places(self) -> list[int | None]:
+        """Where the epoch computes each of `columns` (None for a free symbol, read as it stands): the
+        forward values from the start, the gradients found by name from the end of the backward pass."""
+        if self._column_places is None:
+            places = {symbol: n for n, symbol in enumerate(self.forward_symbols)}
+            free = set(self.free)
+            wanted = {column for column in self.columns if column not in free and column not in places}
+            n = bisect_right(self._starts, self.phase_bounds(BACKWARD)[1] - 1) - 1
+            while wanted and n >= 0 and self.segments[n].phase == BACKWARD:
+                for offset, symbol in enumerate(self.segment_symbols(n)):
+                    if symbol in wanted:
+                        places[symbol] = self.segments[n].start + offset
+                        wanted.discard(symbol)
+                n -= 1
+            self._column_places = [places.get(column) for column in self.columns]
+        return self._column_places
+
     @property
     def evaluators(self) -> "Evaluators":
         return Evaluators(self)
@@ -116,22 +184,51 @@ class Program:
 
     def position(self, symbol: str) -> int | None:
         """Where the epoch computes `symbol` (updates excluded: a parameter is computed by its update)."""
+        try:
+            return self.places[symbol]
+        except KeyError:
+            pass
+        if self._blocks and symbol[-1:] == "]":
+            # Every sample's quantities are laid out alike, a block a sample in each pass: sample s's
+            # symbol is sample 1's, s − 1 blocks on (a sum over 93 samples reads 93 of them, once each).
+            at = symbol.rfind("[")
+            sample = symbol[at + 1:-1]
+            if sample.isdigit() and sample not in ("0", "1") and str(int(sample)) == sample:
+                first = self.position(symbol[:at] + "[1]")
+                if first is None or int(sample) > len(self.net.samples):
+                    return None
+                forward, backward = self._blocks
+                return first + (int(sample) - 1) * (forward if first < self._bounds[FORWARD][1] else backward)
         key = self.names.locate(symbol)
-        return self._find(key, lambda q: q.symbol == symbol) if key else None
+        found = self._place_in(key, symbol) if key else None
+        self.note_place(symbol, found)
+        return found
+
+    def _place_in(self, key: tuple, symbol: str) -> int | None:
+        """Where the segment `key` computes `symbol`, if both exist: found by the segment's names."""
+        n = self._by_key.get(key)
+        if n is None:
+            return None
+        offsets = self._offsets.get(n)
+        if offsets is None:
+            offsets = self._offsets[n] = {name: k for k, name in enumerate(self.segment_symbols(n))}
+            if len(self._offsets) > OFFSETS_KEPT:
+                self._offsets.popitem(last=False)
+        else:
+            self._offsets.move_to_end(n)
+        offset = offsets.get(symbol)
+        return None if offset is None else self.segments[n].start + offset
+
+    def note_place(self, symbol: str, n: int | None) -> None:
+        """Keep `symbol`'s place in `places` (the stepper notes each value it computes: it is read soon)."""
+        if len(self.places) >= POSITIONS_KEPT:
+            self.places.clear()
+        self.places[symbol] = n
 
     def update_position(self, parameter: str) -> int | None:
         """Where the epoch updates `parameter`, if it is trained."""
         group = self.names.parameter_group(parameter)
-        return self._find(("update",) + group, lambda q: q.symbol == parameter) if group else None
-
-    def _find(self, key: tuple, wanted) -> int | None:
-        """The place of the quantity `wanted` picks in the segment `key` names, if both exist."""
-        n = self._by_key.get(key)
-        if n is not None:
-            for offset, q in enumerate(self.segment_quantities(n)):
-                if wanted(q):
-                    return self._starts[n] + offset
-        return None
+        return self._place_in(("update",) + group, parameter) if group else None
 
     def lineage(self, symbol: str, through: tuple[str, ...] = PHASES) -> list[str]:
         """Every symbol `symbol` depends on, following the quantities of the phases `through`.
@@ -176,9 +273,27 @@ class Program:
         return runner
 
     def run(self, env: dict[str, float], steps: int, record: Record = Record.LOSS):
-        """`steps` update steps over this program's samples from `env`: (the env after them, the records)."""
+        """`steps` update steps over this program's samples from `env`: (the env after them, the records);
+        Record.VALUES is one step's every quantity (`step_values`)."""
+        if record == Record.VALUES:
+            return self.step_values(env) if steps == 1 else None
         out = array("d")
         return self.runner(record)(env, steps, out), out
+
+    def step_values(self, env: dict[str, float]) -> tuple[dict[str, float], array]:
+        """One step from `env`, every quantity evaluated in turn as the trace evaluates it (so to the same
+        bits), without a trace's records: (the env after its updates, every quantity's value by its place)."""
+        values = StepValues(dict(env), array("d"), self)
+        free, computed = values.free, values.computed
+        for n in range(len(self)):
+            q = self.quantity(n)
+            value = q.expr.evaluate(values)
+            computed.append(value)
+            if q.symbol in free:
+                free[q.symbol] = value
+            else:
+                self.note_place(q.symbol, n)
+        return free, computed
 
     @property
     def loss_function(self):
@@ -226,6 +341,56 @@ class Quantities(Sequence):
     def __iter__(self):
         for n in range(len(self.program.segments)):
             yield from self.program.segment_quantities(n)
+
+
+class StepValues(Mapping):
+    """A step's numbers by symbol: the free symbols (lr, the parameters, the samples: a quantity that
+    updates one writes it here) in a dict, and the values the step has computed so far in an array, by
+    their place in the step.  A large network's epoch computes up to 2,000,000 values: in a dict they took
+    about 300 bytes each (a key string, a float and a slot, with the heap fragmented around them), in the
+    array 8."""
+
+    __slots__ = ("free", "computed", "program")
+
+    def __init__(self, free: dict[str, float], computed: array, program: Program):
+        self.free, self.computed, self.program = free, computed, program
+
+    def __getitem__(self, symbol: str) -> float:
+        try:
+            return self.free[symbol]
+        except KeyError:
+            n = self.program.position(symbol) if isinstance(symbol, str) else None
+            if n is not None and n < len(self.computed):
+                return self.computed[n]
+            raise KeyError(symbol) from None
+
+    def get(self, symbol: str, default=None):
+        # Without raising for a value not computed yet: a table of a new step asks for hundreds of them.
+        value = self.free.get(symbol, self)
+        if value is not self:
+            return value
+        n = self.program.position(symbol) if isinstance(symbol, str) else None
+        return self.computed[n] if n is not None and n < len(self.computed) else default
+
+    def __contains__(self, symbol) -> bool:
+        return self.get(symbol, self) is not self
+
+    def __iter__(self):
+        yield from self.free
+        for _, symbol in self.program.symbols(0, len(self.computed)):
+            if symbol not in self.free:
+                yield symbol
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __eq__(self, other) -> bool:
+        # The free symbols first: they differ far more often, and a large step's computed values are many.
+        if isinstance(other, StepValues) and (self.free != other.free or len(self.computed) != len(other.computed)):
+            return False
+        return super().__eq__(other)
+
+    __hash__ = None
 
 
 class SymbolIndex:
@@ -277,8 +442,11 @@ class _Builder:
         self.segments: list[Segment] = []
         self.at = 0
 
-    def segment(self, phase: str, key: tuple, length: int, build, *args, symbols: tuple[str, ...] = ()) -> None:
-        self.segments.append(Segment(self.at, length, phase, key, partial(build, *args), symbols))
+    def segment(self, phase: str, key: tuple, length: int, build, *args, symbols: tuple[str, ...] = (),
+                names=None) -> None:
+        """A segment of `length` quantities that `build(*args)` builds, named by `symbols` or by `names(*args)`."""
+        self.segments.append(Segment(self.at, length, phase, key, partial(build, *args), symbols,
+                                     partial(names, *args) if names else None))
         self.at += length
 
     def plan(self) -> list[Segment]:
@@ -309,13 +477,15 @@ class _Builder:
             for layer in range(depth, 0, -1):
                 slopes = 1 if net.activations[layer - 1] == "softmax" else 2
                 for j in range(sizes[layer]):
-                    self.segment(BACKWARD, ("slope", s, layer, j), slopes, reference.neuron_backward, net, s, layer, j)
+                    self.segment(BACKWARD, ("slope", s, layer, j), slopes, reference.neuron_backward, net, s, layer, j,
+                                 names=_slope_names)
                 for j in range(sizes[layer]):
                     self.segment(BACKWARD, ("gradient", s, layer, j), sizes[layer - 1], reference.weight_gradients,
-                                 net, s, layer, j)
+                                 net, s, layer, j, names=_gradient_names)
                 if trains_biases:
                     count = 1 if net.bias == "shared" else sizes[layer]
-                    self.segment(BACKWARD, ("bias gradient", s, layer), count, reference.bias_gradients, net, s, layer)
+                    self.segment(BACKWARD, ("bias gradient", s, layer), count, reference.bias_gradients, net, s, layer,
+                                 names=_bias_gradient_names)
         # One neuron's incoming weights, then each layer's trained biases: reference.trained's order.
         groups = [(("gradient", layer, j), list(n.weight_at[layer][j])) for layer in range(1, depth + 1)
                   for j in range(sizes[layer])]
@@ -324,17 +494,19 @@ class _Builder:
                        for layer in range(1, depth + 1)]
         if n.multi_sample:
             for key, parameters in groups:
-                self.segment(BACKWARD, ("sample sum",) + key, len(parameters), self.sample_sums, parameters)
+                self.segment(BACKWARD, ("sample sum",) + key, len(parameters), self.sample_sums, parameters,
+                             names=_sample_sum_names)
         if net.regularized:
             for key, parameters in groups:
                 if key[0] == "gradient":
                     self.segment(BACKWARD, ("penalty gradient",) + key[1:], 2 * len(parameters), self.penalty_gradients,
-                                 parameters)
+                                 parameters, names=_penalty_gradient_names)
         if net.optimizer == "adam":
-            self.segment(UPDATE, ("step",), 1, _step_count)
+            self.segment(UPDATE, ("step",), 1, _step_count, names=_step_names)
         per_parameter = reference.UPDATE_LENGTH[net.optimizer]
         for key, parameters in groups:
-            self.segment(UPDATE, ("update",) + key, per_parameter * len(parameters), self.updates, parameters)
+            self.segment(UPDATE, ("update",) + key, per_parameter * len(parameters), self.updates, parameters,
+                         names=partial(_update_names, net.optimizer))
         return self.segments
 
     def sample_sums(self, parameters: list[str]) -> list[Quantity]:
@@ -367,6 +539,46 @@ def _penalty(net: Network) -> list[Quantity]:
 
 def _step_count() -> list[Quantity]:
     return [reference.step_count()]
+
+
+# The symbols of a segment, named as reference.py names its quantities (tests/test_scale_state.py holds them to it).
+
+def _slope_names(net: Network, s: int, layer: int, j: int) -> tuple[str, ...]:
+    n = net.names
+    neuron, suffix = n.neuron(layer, j), n.suffix(s)
+    if net.activations[layer - 1] == "softmax":
+        return (Names.grad(neuron, suffix),)
+    return Names.grad(n.output(layer, j, s)), f"da_{neuron}/d{neuron}{suffix}"
+
+
+def _gradient_names(net: Network, s: int, layer: int, j: int) -> tuple[str, ...]:
+    suffix = net.names.suffix(s)
+    return tuple(f"dE_total/d{weight}{suffix}" for weight in net.names.weight_at[layer][j])
+
+
+def _bias_gradient_names(net: Network, s: int, layer: int) -> tuple[str, ...]:
+    n = net.names
+    biases = [n.bias_at[layer][0]] if net.bias == "shared" else n.bias_at[layer]
+    return tuple(Names.grad(bias, n.suffix(s)) for bias in biases)
+
+
+def _sample_sum_names(parameters: list[str]) -> tuple[str, ...]:
+    return tuple(Names.grad(p) for p in parameters)
+
+
+def _penalty_gradient_names(weights: list[str]) -> tuple[str, ...]:
+    return tuple(name for w in weights for name in (Names.penalty_grad(w), Names.objective_grad(w)))
+
+
+def _step_names() -> tuple[str, ...]:
+    return (STEP,)
+
+
+def _update_names(optimizer: str, parameters: list[str]) -> tuple[str, ...]:
+    """Each parameter's update, after the optimizer's quantities of it (reference.update)."""
+    steps = {"sgd": lambda p: (p,), "momentum": lambda p: (f"v_{p}", p),
+             "adam": lambda p: (f"m_{p}", f"v_{p}", f"mhat_{p}", f"vhat_{p}", p)}[optimizer]
+    return tuple(name for p in parameters for name in steps(p))
 
 
 def _written_in(expr: Expr, written: dict[str, Expr]) -> Expr:

@@ -52,6 +52,11 @@ class LinePanel(ScrollView, can_focus=False):
     }
     """
 
+    # A panel whose text is longer at some steps than at others keeps the height of the longest it has
+    # drawn at this size: a virtual size that changes with a step lays the whole screen out again (the
+    # operation panel's did at a large network, three or four full redraws a key).
+    keeps_height = False
+
     # Data-bound to the app's: set to another stepper, or mutated in place by a step (the app's
     # mutate_reactive reaches the watcher with the same stepper).  repaint=False: only the changed
     # lines repaint.  No watcher call before a stepper is set (init=False).
@@ -64,6 +69,7 @@ class LinePanel(ScrollView, can_focus=False):
         self._styles: dict[str, Style] = {}  # span styles, resolved
         self._base_style: Style | None = None
         self._drawn_for: Size | None = None  # the viewport the lines were drawn for; None: draw afresh
+        self._kept_height: tuple[Size | None, int] = (None, 0)  # (the panel's size, lines): see keeps_height
         # What to keep in sight, in lines and columns: the current entry, with what heads it if that fits.
         self.spot: Region | None = None
 
@@ -151,9 +157,18 @@ class LinePanel(ScrollView, can_focus=False):
         widest = getattr(self._lines, "width", None)
         if widest is None:
             widest = max((line.cell_len for line in self._lines), default=0)
-        beyond = widest > size.width or len(self._lines) > size.height
-        self.virtual_size = Size(max(widest, size.width), max(len(self._lines), size.height)) if beyond else Size(0, 0)
+        height = len(self._lines)
+        if self.keeps_height:  # kept for the panel's place on screen, which its scrollbar does not change
+            kept_for, kept = self._kept_height
+            height = max(height, kept) if kept_for == self.region.size else height
+            self._kept_height = (self.region.size, height)
+        beyond = widest > size.width or height > size.height
+        self.virtual_size = Size(max(widest, size.width), max(height, size.height)) if beyond else Size(0, 0)
         return old
+
+    def forget_height(self) -> None:
+        """Another network on show: the height kept for `keeps_height` goes."""
+        self._kept_height = (None, 0)
 
     def _follow_spot(self) -> None:
         """Keep `spot` in sight: when it is not, scroll its top line to the top of the panel (so that

@@ -26,8 +26,9 @@ class LossChart(Widget):
         self.chart_title = title
         self._curves: dict[str, Sequence[float]] = {}
         self._version: Hashable = None  # no data yet: any version the caller starts from is new
-        self._built_key: tuple | None = None
-        self._built = Text()
+        # The last two charts built, by what they show: `p` at an epoch's end moves the mark back and `n`
+        # forward again, and each would build the chart anew.
+        self._built: dict[tuple, Text] = {}
         self._mark: int | None = None
 
     @property
@@ -48,9 +49,10 @@ class LossChart(Widget):
             return Text("\n" * (height // 2) + "no finished epoch yet".center(width), style="dim")
         color = not self.app.no_color
         key = (self._version, self._mark, self.log_scale, width, height, color)
-        if key != self._built_key:
+        built = self._built.pop(key, None)
+        if built is None:
             chart = build_chart(self._curves, width, height, self.chart_title, color,
                                 log=self.log_scale, mark=self._mark)
-            self._built = Text.from_ansi(chart, no_wrap=True, overflow="crop", end="")
-            self._built_key = key
-        return self._built
+            built = Text.from_ansi(chart, no_wrap=True, overflow="crop", end="")
+        self._built = {**dict(list(self._built.items())[-1:]), key: built}
+        return built

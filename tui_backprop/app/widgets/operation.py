@@ -21,11 +21,15 @@ class OperationPanel(LinePanel):
     # a checked sheet's verdict, or where files were exported
     note: reactive[str | None] = reactive(None, repaint=False)
 
+    keeps_height = True  # a sum of 100 terms takes more lines than its activation: the height stays
+
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.stepper = stepper
 
-    def watch_stepper(self) -> None:
+    def watch_stepper(self, old: Stepper | None, stepper: Stepper | None) -> None:
+        if old is not stepper:
+            self.forget_height()
         self.retitle()
         self.redraw()
 

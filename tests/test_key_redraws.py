@@ -1,0 +1,62 @@
+"""Keys at a large network redraw the screen once (issue 22, point 3).
+
+The operation panel's text is longer for a sum of a hundred products than for the
+output that follows it; the panel set its scrollable size from each text, so every
+key at 100-100-100 switched its scrollbar on or off and laid the whole screen out
+again, three or four full redraws a key (75–124 ms).  It keeps the height of the
+longest text it has shown at this size now.  bench/bench_scale.py times the keys.
+"""
+
+from __future__ import annotations
+
+import random
+
+from app_driver import drive, press
+from tui_backprop.app.widgets.operation import OperationPanel
+from tui_backprop.core import Network, Parameters, Sample
+from tui_backprop.core.presets import random_weights
+
+
+def wide_inputs() -> Network:
+    """100 inputs into 4 hidden neurons: each hidden sum has 100 terms, its output one."""
+    r = random.Random(2)
+    return Network(sizes=(100, 4, 1), activations=("sigmoid", "sigmoid"), start=Parameters(random_weights(404, 1, 0.1)),
+                   samples=(Sample(tuple(r.uniform(0, 1) for _ in range(100)), (0.5,)),), name="wide inputs")
+
+
+def test_stepping_to_and_fro_keeps_the_operation_panels_size():
+    sizes = []
+
+    async def body(app, pilot):
+        panel = app.query_one(OperationPanel)
+        for key in "nnpnpnnpnp":
+            await press(pilot, key)
+            sizes.append(panel.virtual_size)
+
+    drive(body, network=wide_inputs())
+    # It grows once, to the longest text shown, and stays: no key lays the screen out again after that.
+    assert sum(before != after for before, after in zip(sizes, sizes[1:])) <= 1, sizes
+
+
+def test_finishing_a_long_phase_shows_its_progress(monkeypatch):
+    """`f` at 100-100-100 × 16 traced 8,001 operations (4.8 s) without a word; anything longer than a
+    quarter of a second goes on behind a progress bar now (here about 1 s on this machine)."""
+    from tui_backprop.app.widgets.screens import RunScreen
+
+    r = random.Random(3)
+    net = Network(sizes=(100, 100, 100), activations=("sigmoid", "sigmoid"), start=Parameters(random_weights(20_000, 1, 0.1)),
+                  samples=tuple(Sample(tuple(r.uniform(0, 1) for _ in range(100)), tuple(r.uniform(0, 1) for _ in range(100)))
+                                for _ in range(16)), name="wide")
+    seen = []
+    advance = RunScreen.advance
+    monkeypatch.setattr(RunScreen, "advance", lambda screen, done: (seen.append(done), advance(screen, done)))
+
+    async def body(app, pilot):
+        forward = app.stepper.operations_left("phase")
+        await pilot.press("f")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.stepper.position == forward and app.stepper.upcoming.phase == "backward"
+        assert seen and seen[-1] == forward and not isinstance(app.screen, RunScreen)
+
+    drive(body, network=net)
