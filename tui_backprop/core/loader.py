@@ -104,8 +104,9 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
     if batch != "full" and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise NetworkError("batch", f'must be "full" or a whole number of samples of at least 1, got {batch!r}')
     shuffle_seed = data.get("shuffle_seed", 0)
-    if isinstance(shuffle_seed, bool) or not isinstance(shuffle_seed, int) or abs(shuffle_seed) > 2**63:
-        raise NetworkError("shuffle_seed", f"must be a whole number, got {shuffle_seed!r}")
+    # Not negative: Python's random seeds with the absolute value, so -1 and 1 would be one seed.
+    if isinstance(shuffle_seed, bool) or not isinstance(shuffle_seed, int) or not 0 <= shuffle_seed <= 2**63:
+        raise NetworkError("shuffle_seed", f"must be a whole number from 0 to 2**63, got {shuffle_seed!r}")
     if "shuffle_seed" in data and (batch == "full" or batch >= len(samples)):
         raise NetworkError("shuffle_seed", "seeds the order of mini-batches, and one batch holds every sample")
 

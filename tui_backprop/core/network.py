@@ -127,9 +127,10 @@ class Network:
                     raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
             raise NetworkError("learning_rate", f"must be a positive finite number, got {self.lr!r}")
-        for key, value, low in (("batch", self.batch, 0), ("shuffle_seed", self.shuffle_seed, None)):
-            if isinstance(value, bool) or not isinstance(value, int) or (low is not None and value < low):
-                raise NetworkError(key, f"must be a whole number{'' if low is None else ' of at least 1'}, got {value!r}")
+        # shuffle_seed not negative: Python's random seeds with the absolute value, so -1 would be 1.
+        for key, value in (("batch", self.batch), ("shuffle_seed", self.shuffle_seed)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise NetworkError(key, f"must be a whole number of at least 0, got {value!r}")
         if self.epoch_operations() > MAX_EPOCH_OPERATIONS:
             raise NetworkError("samples", f"one epoch of {len(self.samples):,} samples through layers {list(self.sizes)} is "
                                           f"{self.epoch_operations():,} operations; at most {MAX_EPOCH_OPERATIONS:,} "
