@@ -131,6 +131,20 @@ class Mismatch:
             return f"{self.symbol} = {format_number(self.correct, digits)}"
         return self.quantity.substituted(self.inputs, digits)
 
+    @property
+    def named_causes(self) -> tuple[str, ...]:
+        """The earlier cells the explanation names as the reason this cell is wrong: `causes` (inputs already
+        wrong), or where it starts here from rounded inputs those (`rounded`), or inputs right at their digits
+        that carry an earlier mistake (`carried`).  `--format json`'s "causes" is this, so it names what the
+        text names."""
+        if self.starts_here:
+            if self.rounded and (self.slip is None or self.slip.kind == ROUNDING):
+                return self.rounded
+            return self.causes
+        if self.follows or self.causes:
+            return self.causes
+        return self.carried
+
     def explanation(self) -> str:
         causes = ", ".join(self.causes)
         were = "was" if len(self.causes) == 1 else "were"
@@ -167,7 +181,7 @@ class Mismatch:
             "epoch": self.epoch, **place, "symbol": self.symbol, "cell": self.cell, "column": self.column,
             "sheet": _json_number(self.sheet), "sheet_text": self.sheet_text, "correct": _json_number(self.correct),
             "formula": self.formula, "substituted": self.substituted(), "starts_here": self.starts_here,
-            "causes": list(self.causes), "rounded": list(self.rounded), "carried": list(self.carried),
+            "causes": list(self.named_causes), "rounded": list(self.rounded), "carried": list(self.carried),
             "follows_epoch": self.follows_epoch, **({"follows_batch": follows_batch} if batched else {}),
             "explanation": self.explanation(),
             "slip": None if self.slip is None else {**self.slip.as_dict(), "group": self.group},
