@@ -51,6 +51,11 @@ def test_export_starts_the_workbook_from_an_edited_weight(tmp_path, monkeypatch)
     workbook = openpyxl.load_workbook(tmp_path / "mazur.xlsx")
     sheet_name, cell = next(iter(workbook.defined_names[defined_name("w5")].destinations))
     assert workbook[sheet_name][cell.replace("$", "")].value == 0.42
+    # and it carries that network, so `check` on it needs no options
+    from tui_backprop.core.loader import network_to_dict
+    from tui_backprop.sheets.carried import carried_network
+
+    assert network_to_dict(carried_network(tmp_path / "mazur.xlsx")) == network_to_dict(current_network(app.stepper))
     solution = (tmp_path / "mazur-solution.md").read_text()
     assert "| w5 | 0.42 |" in solution
     # every digit, as `explain` writes it, not the screen's six

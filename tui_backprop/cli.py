@@ -91,7 +91,8 @@ def check_epilog() -> str:
     return ("Columns may come in any order, any subset of them.\n" + alias_help() + "\n"
             "The epoch column numbers the rows; without it they are epochs 1, 2, 3, ...\n"
             "The header is the first row naming two known columns, so a title, and given numbers such as\n"
-            "'η = 0.05', may sit above it.  Without --preset or --config, the preset the sheet fits is used.\n"
+            "'η = 0.05', may sit above it.  Without --preset or --config, a workbook written by exercise, x or\n"
+            "train --xlsx is checked against the network it carries, any other sheet against the preset it fits.\n"
             "Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read.")
 
 
@@ -399,12 +400,19 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
+    from dataclasses import replace
+
+    from .sheets.carried import carried_network
     from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text
 
     rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
     load(args)  # a bad --preset or --config is refused before the sheet is read
     try:
-        if args.config:
+        carried = None if args.config or args.preset else carried_network(args.file)
+        if carried is not None:  # a workbook of exercise, x or train --xlsx says which network it is
+            report = check_sheet(args.file, carried.with_changes(lr=args.lr) if args.lr else carried, rel_tol)
+            report = replace(report, note=f"checked against the network the workbook carries, {carried.name}")
+        elif args.config:
             report = check_sheet(args.file, load(args), rel_tol)
         else:  # the sheet may fit another preset than the one named (or the default)
             presets = {name: load(argparse.Namespace(preset=name, lr=args.lr)) for name in PRESETS}
@@ -465,21 +473,27 @@ def run_exercise(args) -> int:
 def run_grade(args) -> int:
     from pathlib import Path
 
-    from .sheets.grade import GradeError, Key, grade_folder, render_summary, write_table
+    from .sheets.grade import GradeError, Key, find_key, grade_folder, render_summary, write_table
 
-    if args.key and (args.preset or args.config or args.lr):
+    network_given = args.preset or args.config or args.lr
+    if args.key and network_given:
         raise UsageError("--key names each student's network; it cannot be combined with --preset, --config or --lr")
 
     def progress(done: int, total: int) -> None:
         print(f"\rgrading {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
     try:
-        key = Key(args.key) if args.key else None
+        # Without --key or a network, the key `exercise` wrote is looked for beside the folder.
+        key_folder = args.key or (None if network_given or not Path(args.folder).is_dir() else find_key(args.folder))
+        key = Key(key_folder) if key_folder else None
         report = grade_folder(args.folder, None if key else load(args), key, progress if sys.stderr.isatty() else None)
         paths = write_table(report, args.out or Path(args.folder) / "grades")
     except GradeError as error:
         raise UsageError(str(error)) from None
-    print(render_summary(report, paths), end="")
+    hint = None if key else (f"Checked against the network {load(args).name} with the numbers each sheet gives: for "
+                             f"an exercise, --key DIR names the folder `exercise --out` wrote (found by itself when "
+                             f"it is beside {args.folder}).")
+    print(render_summary(report, paths, hint=hint), end="")
     return EXIT_OK
 
 

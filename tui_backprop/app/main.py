@@ -482,10 +482,13 @@ class BackpropApp(App):
 
     @work(thread=True, exclusive=True, group="sheet")
     def check_sheet(self, path: str, net: Network) -> None:
-        """Check a student's sheet against `net` (the network on screen, as opened), then show where it first goes wrong."""
+        """Check a student's sheet against the network it carries (a workbook of exercise or x) or else `net`
+        (the network on screen, as opened), then show where it first goes wrong."""
         from ..sheets import SheetError, check_sheet  # on first use: start-up stays fast
+        from ..sheets.carried import carried_network
 
         try:
+            net = carried_network(path) or net
             report = check_sheet(path, net)
         except SheetError as error:
             self.call_from_thread(self.notify, str(error), severity="error")

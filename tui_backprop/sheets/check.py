@@ -118,6 +118,11 @@ class Mismatch:
         return None if self.follows is None else (self.follows - 1) // self.steps_per_epoch + 1
 
     @property
+    def given(self) -> bool:
+        """A starting value the exercise gives (lr, a first weight, an input of the first row), not one computed."""
+        return self.step == 1 and self.quantity is None
+
+    @property
     def where(self) -> str:
         """"epoch 3", or on a batched sheet "epoch 3 · batch 2"."""
         return step_name(self.step, self.steps_per_epoch)
@@ -227,6 +232,16 @@ class CheckReport:
     mismatches: list[Mismatch]
     slips: list[SlipGroup] = field(default_factory=list)  # the named slips, each with every cell it explains
     note: str | None = None  # which preset the sheet fits, when that is not the one asked for
+    given: int = 0  # of `cells`, the starting values the sheet gives (its first row's lr, parameters, samples)
+
+    @property
+    def computed(self) -> int:
+        """The cells a student computed: every cell but the given numbers (what `grade` counts)."""
+        return self.cells - self.given
+
+    @property
+    def wrong_given(self) -> int:
+        return sum(1 for m in self.mismatches if m.given)
 
     @property
     def ok(self) -> bool:
@@ -245,7 +260,8 @@ class CheckReport:
     def as_dict(self) -> dict:
         return {
             "file": self.path, "network": self.network, "rel_tol": self.rel_tol, "rows": self.rows,
-            "cells": self.cells, "ok": self.ok, "wrong": len(self.mismatches), "mistakes_start": len(self.starts),
+            "cells": self.cells, "given": self.given, "ok": self.ok, "wrong": len(self.mismatches),
+            "wrong_given": self.wrong_given, "mistakes_start": len(self.starts),
             "columns": self.columns, "note": self.note, "slips": [group.as_dict() for group in self.slips],
             "mismatches": [m.as_dict() for m in self.mismatches],
         }
@@ -314,7 +330,7 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
     row = "batch" if schedule.batched else "epoch"  # what the slips call a row
     checker = _Checker(schedule, rel_tol, slips or SlipFinder(program, set(sheet.columns), row), set(sheet.columns),
                        row)
-    mismatches, cells = [], 0
+    mismatches, cells, given = [], 0, 0
     for n, row in enumerate(sheet.rows):
         step = schedule.step(row.epoch, row.batch)
         if n == 0 and step == 1 and sheet.given:  # starting values given above the header
@@ -322,12 +338,14 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
         row = checker.own_cells(sheet, row, step)
         mismatches += checker.check_row(sheet, row, step)
         cells += len(row.cells)
+        if step == 1:
+            given += sum(1 for symbol in row.cells if symbol in checker.here.free)
     mismatches, groups = _group_slips(mismatches)
     return CheckReport(
         path=sheet.path, network=schedule.net.name, rel_tol=rel_tol, rows=len(sheet.rows),
         cells=cells,
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
-        slips=groups,
+        slips=groups, given=given,
     )
 
 
@@ -726,7 +744,11 @@ def render_text(report: CheckReport, digits: int = 6) -> str:
         return (f"{report.path}: every cell is right ({cells} checked against {report.network}, "
                 f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)\n")
     count, starts = len(report.mismatches), len(report.starts)
-    summary = f"{report.path}: {_count(count, 'wrong cell')} of {cells}, checked against {report.network}"
+    summary = f"{report.path}: {_count(count, 'wrong cell')} of {cells}"
+    if report.given:  # grade counts the computed cells only: both counts are here
+        summary += (f" ({count - report.wrong_given:,} of the {report.computed:,} computed, "
+                    f"{report.wrong_given:,} of the {_count(report.given, 'given number')})")
+    summary += f", checked against {report.network}"
     if starts < count:
         summary += (f"; {'a mistake starts' if starts == 1 else 'mistakes start'} in {starts:,}, "
                     f"the other {count - starts:,} follow{'s' if count - starts == 1 else ''} from "

@@ -9,7 +9,8 @@ targets in steps of 0.01.
 For every student, inside the output folder and nowhere else:
 
     students/NAME.xlsx        the workbook to hand out: the given numbers filled in above the
-                              table, the cells to compute left blank under their labels
+                              table, the cells to compute left blank under their labels, and
+                              the variant in a hidden sheet (carried.py), for `check` on it
     key/NAME-key.csv          the answer key: the same table with every cell filled in
     key/NAME-solution.md      the worked solution (the caller renders it)
     key/NAME.json             the variant as a network file (`check --config key/NAME.json`)
@@ -33,6 +34,7 @@ from ..core import Network, Sample, build_program
 from ..core.files import atomic_writer
 from ..core.loader import network_to_dict
 from ..core.program import Program
+from .carried import embed_network
 
 COURSE_SEED = "backprop"
 MAX_STUDENTS = 2_000
@@ -205,6 +207,7 @@ def _write_workbook(path: Path, program: Program, name: str, epochs: int) -> Pat
     for epoch in range(1, epochs + 1):
         given = [start[c] if epoch == 1 and c in program.parameters else None for c in columns]
         sheet.append([epoch, *given])
+    embed_network(workbook, program.net)  # `check` on the returned workbook needs no options
     with atomic_writer(path, "wb") as stream:
         workbook.save(stream)
     return path

@@ -168,7 +168,21 @@ def _check_archive(path: Path) -> None:
                          "unpacked are checked")
 
 
-def _read_xlsx(path: Path) -> Table:
+def read_named_sheet(path: str | Path, title: str) -> Table | None:
+    """The worksheet called `title` of an XLSX workbook, hidden or not, within the same bounds as
+    read_table; None when the file is no workbook or has no such sheet."""
+    path = Path(path)
+    try:
+        with path.open("rb") as stream:
+            if stream.read(4) != b"PK\x03\x04":
+                return None
+    except OSError:
+        return None
+    return _read_xlsx(path, title)
+
+
+def _read_xlsx(path: Path, title: str | None = None) -> Table | None:
+    """The sheet the workbook opens on, or the one called `title` (None if it has none)."""
     import openpyxl  # only XLSX needs it, so `check sheet.csv` starts fast
 
     _check_archive(path)
@@ -181,9 +195,13 @@ def _read_xlsx(path: Path) -> Table:
         _refuse_entities(path, error)
         raise SheetError(f"{path} is not a readable XLSX workbook ({_one_line(error)})") from None
     try:
-        # The sheet the workbook opens on is the one the student worked in last.
         sheets = workbook.worksheets
-        sheet = workbook.active if workbook.active in sheets else (sheets[0] if sheets else None)
+        if title is not None:
+            sheet = next((sheet for sheet in sheets if sheet.title == title), None)
+            if sheet is None:
+                return None
+        else:  # the sheet the workbook opens on is the one the student worked in last
+            sheet = workbook.active if workbook.active in sheets else (sheets[0] if sheets else None)
         if sheet is None:
             raise SheetError(f"{path} has no worksheet")
         # The size a sheet claims (its <dimension>) is not trusted: openpyxl would pad every row to
