@@ -33,7 +33,8 @@ def make_exercise(tmp_path, names, *options):
 
 
 def fill(workbook_path, rows, out_path):
-    """The student's workbook with every blank cell under the header filled from `rows`, saved as out_path."""
+    """The student's workbook with every blank cell under the header filled from `rows` (an epoch's dict,
+    whose symbols it has), saved as out_path; the rows beyond `rows` are left as they are."""
     workbook = openpyxl.load_workbook(workbook_path)
     sheet = workbook.active
     header_row = next(row for row in sheet.iter_rows() if row[0].value == "epoch")
@@ -41,7 +42,7 @@ def fill(workbook_path, rows, out_path):
     for row in sheet.iter_rows(min_row=header_row[0].row + 1):
         epoch = row[0].value
         for cell in row[1:]:
-            if cell.value is None:
+            if cell.value is None and epoch <= len(rows) and columns[cell.column] in rows[epoch - 1]:
                 cell.value = rows[epoch - 1][columns[cell.column]]
     if str(out_path).endswith(".csv"):
         with open(out_path, "w", newline="", encoding="utf-8") as stream:
@@ -323,3 +324,70 @@ def test_any_list_of_names_is_read_or_refused_in_one_line(tmp_path_factory, data
         assert "\n" not in str(error)
     else:
         assert names and all(name.strip() == name and "\n" not in name for name in names)
+
+
+def test_an_exercise_asks_the_weights_its_last_update_gives(tmp_path, capsys):
+    """One epoch (the default) still asks for the updated weights: a row for epoch 2's parameters, the
+    cells it does not ask for shaded, the key's numbers the core's update."""
+    from tui_backprop.core import Stepper, build_program
+
+    course, stems = make_exercise(tmp_path, ["Bob Jones"], "--preset", "mazur")
+    net = load_network(course / "key" / f"{stems['Bob Jones']}.json")
+    program = build_program(net)
+    sheet = openpyxl.load_workbook(course / "students" / f"{stems['Bob Jones']}.xlsx").active
+    rows = list(sheet.iter_rows())
+    at = next(n for n, row in enumerate(rows) if row[0].value == "epoch")
+    header = [cell.value for cell in rows[at]]
+    last = rows[at + 2]
+    assert last[0].value == 2 and len(rows) == at + 3
+    for symbol, cell in zip(header[1:], last[1:]):
+        assert cell.value is None
+        assert (cell.fill.fgColor.rgb == "00D9D9D9") == (symbol not in program.parameters), symbol
+    stepper = Stepper(net)
+    stepper.finish_epoch()
+    with open(course / "key" / f"{stems['Bob Jones']}-key.csv", encoding="utf-8") as stream:
+        key = list(csv.reader(stream))
+    top = next(n for n, row in enumerate(key) if row[:1] == ["epoch"])
+    assert key[top + 2][0] == "2" and len(key) == top + 3
+    updated = {symbol: float(text) for symbol, text in zip(key[top], key[top + 2]) if text and symbol != "epoch"}
+    assert updated == {p: stepper.values[p] for p in program.parameters}
+    # A student who updates with a tenth of the learning rate is caught in the row of epoch 2.
+    _, values = slipped_run(net, 2, PLANTED[8][0])
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    fill(course / "students" / f"{stems['Bob Jones']}.xlsx",
+         [values[0], {p: values[1][p] for p in program.parameters}], returned / "bob.xlsx")
+    capsys.readouterr()
+    assert cli.main(["grade", str(returned)]) == 0
+    with open(returned / "grades" / "class.csv", encoding="utf-8") as stream:
+        (row,) = csv.DictReader(stream)
+    assert row["first mistake"].startswith("epoch 2, w1 (") and "a learning rate of" in row["slip"]
+
+
+def test_the_exercise_title_block_says_the_network_in_words(tmp_path):
+    from tui_backprop.core import build_program
+    from tui_backprop.core.program import FORWARD
+
+    course, stems = make_exercise(tmp_path, ["Bob Jones"], "--preset", "mazur")
+    net = load_network(course / "key" / f"{stems['Bob Jones']}.json")
+    sheet = openpyxl.load_workbook(course / "students" / f"{stems['Bob Jones']}.xlsx").active
+    block = {}
+    for row in sheet.iter_rows(values_only=True):
+        if row[0] == "epoch":
+            break
+        block.setdefault(row[0], []).append(row[1])
+    assert "b1 is shared by h1 and h2" in block["biases"][0] and "b2 is shared by o1 and o2" in block["biases"][0]
+    assert "not trained" in block["biases"][0]
+    loss = block["loss"][0]
+    assert "half_sse" in loss and "E_total = E1 + E2" in loss and "half the squared distance" in loss
+    assert "σ(x) = 1/(1 + e^−x)" in block["activation"][0]
+    # every forward formula, as the core writes it: which weight goes into which neuron
+    program = build_program(net)
+    forward = [q.formula for q in program.quantities if q.phase == FORWARD]
+    assert block["formulas"] + block[None][:len(forward) - 1] == forward
+    assert "h2 = w3·i1 + w4·i2 + b1" in forward
+    # The title block is still read as one: the sheet filled in checks clean.
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    fill(course / "students" / f"{stems['Bob Jones']}.xlsx", slipped_run(net, 1)[1], returned / "bob.xlsx")
+    assert cli.main(["check", str(returned / "bob.xlsx")]) == 0
