@@ -310,7 +310,10 @@ def run_train(args) -> int:
 
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
         if net.sizes[0] == 2:
-            print(plot_boundary(net, rates[0], args.epochs, bulk.train))
+            from .app.widgets.boundary import boundary_refusal
+
+            refusal = boundary_refusal(net)  # one sample, or one class: nothing to separate
+            print(refusal or plot_boundary(net, rates[0], args.epochs, bulk.train))
     return EXIT_OK
 
 
