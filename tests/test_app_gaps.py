@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from app_driver import drive, press, screen_text
+from app_driver import drive, press, screen_text, type_in
 from conftest import REPO
 
 from tui_backprop import cli
@@ -49,6 +49,26 @@ def test_open_completes_preset_names():
         await pilot.pause(0.2)
         await press(pilot, "right", "enter")
         assert app.stepper.net.name == "xor"
+
+    drive(body)
+
+
+def test_open_finds_a_shipped_example_by_name_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no examples/ here: the package's own are found
+
+    async def body(app, pilot):
+        await press(pilot, "o")
+        assert "tanh-3-layer" in screen_text(app) and "examples/" not in screen_text(app)
+        app.focused.value = ""
+        await press(pilot, "t", "a")
+        await pilot.pause(0.2)
+        await press(pilot, "right")  # the example's name is suggested
+        assert app.focused.value == "tanh-3-layer"
+        await press(pilot, "enter")
+        assert app.stepper.net == load_network(REPO / "examples" / "tanh-3-layer.toml")
+        await press(pilot, "o")
+        await type_in(pilot, "playground-spiral.toml")
+        assert app.stepper.net.name == "playground-spiral"
 
     drive(body)
 

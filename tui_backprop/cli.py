@@ -106,7 +106,8 @@ def _network_options(parser: argparse.ArgumentParser, several_rates: bool = Fals
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--preset", metavar="NAME", default=default,
                         help=f"a built-in network: {', '.join(PRESETS)} (default: excel)")
-    source.add_argument("--config", metavar="FILE", default=default, help="a network file (TOML or JSON, see examples/)")
+    source.add_argument("--config", metavar="FILE", default=default, help="a network file (TOML or JSON), or a shipped example by name (iris, "
+                             "tanh-3-layer, …)")
     if several_rates:
         parser.add_argument("--lr", metavar="X", type=_positive_rate, nargs="+", action="extend", default=default,
                             help="learning rate; several values train one curve each (a sweep)")
@@ -203,12 +204,14 @@ def load(args) -> Network:
     if preset and config:  # one on each side of the command: argparse sees each alone
         raise UsageError("--preset and --config both name a network; give one of them")
     if config:
-        from .core.loader import load_network  # here, so that the app starts without a TOML parser
+        from .core.loader import example_names, load_network, network_path  # here: the app starts without TOML
 
+        path = network_path(config)  # a file, or a shipped example by name
         try:
-            net = load_network(config)
+            net = load_network(path)
         except NetworkError as error:
-            raise UsageError(f"{config}: {error}") from None
+            hint = f" (the examples: {', '.join(example_names())})" if not path.exists() else ""
+            raise UsageError(f"{config}: {error}{hint}") from None
     else:
         name = preset or "excel"
         if name not in PRESETS:

@@ -429,7 +429,7 @@ class BackpropApp(App):
         )
 
     def action_open(self) -> None:
-        from ..core.loader import load_network  # on first use: start-up stays fast
+        from ..core.loader import example_names, load_network, network_path  # on first use: start-up stays fast
         from ..core.session import SESSION_SUFFIX, SessionError, load_study
 
         opened: list[tuple[Stepper, Quiz | None, str | None]] = []
@@ -445,8 +445,8 @@ class BackpropApp(App):
                     self.check_sheet(text, starting_network(self.stepper))
                 elif text.endswith(SESSION_SUFFIX):
                     opened.append(load_study(text, bulk.train) + (text,))
-                else:
-                    opened.append((Stepper(load_network(text), trainer=bulk.train), None, None))
+                else:  # a network file, or a shipped example by name
+                    opened.append((Stepper(load_network(network_path(text)), trainer=bulk.train), None, None))
             except NetworkError as error:
                 return f"{text}: {error}"
             except SessionError as error:
@@ -465,10 +465,12 @@ class BackpropApp(App):
 
                 self.replace_if_sure(f"open {result.strip()}", replace)
 
-        self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json), "
-                                      f"a saved session ({SESSION_SUFFIX}) or a spreadsheet to check (.csv, .xlsx)",
-                                      "mazur  or  examples/tanh-3-layer.toml", check=check,
-                                      suggester=PathSuggester(list(PRESETS))), done)
+        examples = [name for name in example_names() if name not in PRESETS]
+        self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), an example ({', '.join(examples)}), "
+                                      f"a network file (.toml, .json), a saved session ({SESSION_SUFFIX}) or a "
+                                      "spreadsheet to check (.csv, .xlsx)",
+                                      "mazur  or  tanh-3-layer", check=check,
+                                      suggester=PathSuggester(list(PRESETS) + examples)), done)
 
     def replace_if_sure(self, what: str, replace) -> None:
         """Call `replace` (which replaces the work on screen) at once, or after a yes if work would be lost."""
