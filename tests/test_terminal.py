@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tui_backprop.user_data import ENVIRONMENT
 
 TMUX = shutil.which("tmux")
 # The console script pip installed beside this Python.
@@ -44,9 +47,11 @@ def session(tmp_path):
 
 def start(name: str, status: Path, command: str) -> None:
     # The shell writes the exit status where the test can read it after the app is gone.  It starts in the
-    # test's own folder: the app saves a hang-up file in its working folder when the session is killed.
+    # test's own folder, with the test's own data folder (the tmux server does not pass on the test's
+    # environment): a session killed with unsaved work leaves its hang-up save there.
+    data = f"{ENVIRONMENT}={shlex.quote(os.environ[ENVIRONMENT])}"
     tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", name, "-c", str(status.parent),
-         f"{command}; echo $? > {status}; sleep 30")
+         f"env {data} {command}; echo $? > {status}; sleep 30")
 
 
 def exit_status(status: Path, seconds: float = 20.0) -> int:

@@ -172,6 +172,18 @@ class BackpropApp(App):
     def on_mount(self) -> None:
         if not self.is_headless:
             signal.signal(signal.SIGHUP, self._hung_up)
+        self.call_after_refresh(self._tell_of_hangup_saves)  # after the first frame: start-up stays quick
+
+    def _tell_of_hangup_saves(self) -> None:
+        """Say that work kept at a hang-up waits in the user's data folder, and how to bring it back."""
+        from .files import hangup_saves
+
+        saves = [path for path in hangup_saves() if not self.session_path or path != Path(self.session_path)]
+        if saves:
+            others = f" ({len(saves) - 1:,} more in {saves[0].parent})" if len(saves) > 1 else ""
+            self.notify(f"Unsaved work was kept when a terminal hung up: {saves[0]}{others}. "
+                        f"backprop-tui --resume {saves[0]} brings it back (or o and the path); delete the file "
+                        "once it is no longer needed.", title="Hang-up save", timeout=20)
 
     def _hung_up(self, _signal, _frame) -> None:
         """The terminal went away (a dropped SSH connection): keep unsaved work in a file of its own, then leave.
@@ -545,7 +557,11 @@ class BackpropApp(App):
             else:
                 self.quit_after_save = False
 
-        suggested = self.session_path or safe_file_name(self.stepper.net.name, SESSION_SUFFIX)
+        from .files import hangup_folder
+
+        # A resumed hang-up save is saved where the user works, not back into the data folder.
+        hung_up = self.session_path and Path(self.session_path).parent == hangup_folder()
+        suggested = (None if hung_up else self.session_path) or safe_file_name(self.stepper.net.name, SESSION_SUFFIX)
         self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested,
                                       suggester=PathSuggester([])), save)
 
