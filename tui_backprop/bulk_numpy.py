@@ -133,7 +133,9 @@ class NumpyEpochs:
             self.weights[layer] -= self.lr * gradient
             if self.trains_bias:
                 step = bias_gradients[layer]
-                self.biases[layer] -= self.lr * (step.sum() if self.net.bias == "shared" else step)
+                if self.net.bias == "shared":  # exactly 0 where softmax ignores it, as the core's program says
+                    step = 0.0 if self.net.softmax_ignores_bias(layer + 1) else step.sum()
+                self.biases[layer] -= self.lr * step
 
 
 def _activate(name: str, total: np.ndarray) -> np.ndarray:

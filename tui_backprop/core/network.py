@@ -150,6 +150,11 @@ class Network:
         sums = steps * (trained if size > 1 else 0) - (trained if size > 1 and samples % size == 1 else 0)
         return samples * (forward + backward) + steps * (1 + trained) + sums
 
+    def softmax_ignores_bias(self, layer: int) -> bool:
+        """Whether `layer`'s bias is one shared by every output of a softmax layer: it shifts every sum
+        alike, softmax ignores a shift, so E_total does not depend on it and its gradient is exactly 0."""
+        return self.bias == "shared" and layer == self.depth and self.activations[-1] == "softmax"
+
     def parameters(self) -> dict[str, float]:
         """Trainable and frozen parameters by symbol: w1..wN then the biases."""
         return dict(zip(self.names.weights + self.names.biases, self.weights + self.biases))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Callable
 
-from .expr import Add, Expr, Mul, Softmax, Sub, Sym
+from .expr import Add, Expr, Mul, Num, Softmax, Sub, Sym
 from .maths import ACTIVATIONS, LOSSES, SOFTMAX_CCE_WHY, SOFTMAX_WORDS, softmax_cce_slope
 from .network import Names, Network
 
@@ -480,6 +480,14 @@ class _Builder:
     def bias_gradients(self, s: int, layer: int) -> list[Quantity]:
         net, n = self.net, self.n
         suffix = n.suffix(s)
+        if net.softmax_ignores_bias(layer):
+            bias = n.bias_at[layer][0]
+            # Summed, the outputs' slopes would leave ±1e-17 of rounding where the answer is exactly 0.
+            return [Quantity(Names.grad(bias, suffix), BACKWARD, Num(0),
+                             f"{bias} is added into every output's sum alike, and softmax ignores a shift: the same "
+                             f"number added to every sum changes no output, so E_total does not depend on {bias}. "
+                             "Its gradient is exactly 0 (the sum of what reaches each output, which is 0).",
+                             "gradient", layer=layer, sample=s, param=bias)]
         if net.bias == "shared":
             bias = n.bias_at[layer][0]
             parts = [Mul(*self.delta(layer, j, s)) for j in range(net.sizes[layer])]
