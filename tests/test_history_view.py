@@ -123,6 +123,30 @@ def test_the_loss_chart_switches_to_a_log_scale_and_marks_the_current_epoch():
     drive(body)
 
 
+def y_labels(chart: str) -> list[float]:
+    """The numbers on the chart's y axis, top to bottom."""
+    import re
+
+    return [float(match[1].replace("−", "-")) for line in chart.splitlines()
+            if (match := re.match(r"\s*([−\d.e+-]+)┤", line))]
+
+
+def test_a_log_scale_labels_its_rows_from_the_largest_down_even_after_one_epoch():
+    async def body(app, pilot):
+        await press(pilot, "e", "L")
+        chart = app.query_one(LossChart)
+        labels = y_labels(chart.render().plain)
+        assert len(labels) >= 3 and labels == sorted(labels, reverse=True), labels
+        loss = app.stepper.history.epoch_losses()[0]
+        assert labels[-1] < loss < labels[0]
+
+    drive(body)
+    stepper = Stepper(PRESETS["excel"]())
+    stepper.run(500)
+    labels = y_labels(build_chart({"E_total": list(stepper.history.losses())}, 60, 20, color=False, log=True))
+    assert labels == sorted(labels, reverse=True) and len(set(labels)) == len(labels)
+
+
 def test_the_chart_draws_a_line_at_the_marked_epoch():
     stepper = Stepper(PRESETS["excel"]())
     stepper.run(100)

@@ -64,8 +64,13 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
     if any(max(ys) > ceiling for _, ys in thinned.values()):
         thinned = {label: (xs, [min(y, ceiling) for y in ys]) for label, (xs, ys) in thinned.items()}
         title += ", clipped at the top"
+    y_ticks = None
     if log:
         title += ", log scale"
+        # plotext's own log scale labels a flat curve (one epoch) upside down: the curves are drawn as
+        # log10 of E_total on a linear axis instead, labelled with the values the rows stand for.
+        thinned = {label: (xs, [math.log10(y) for y in ys]) for label, (xs, ys) in thinned.items()}
+        y_ticks = _log_ticks([y for _, ys in thinned.values() for y in ys])
     epochs = max((len(values) for values in curves.values()), default=0)
     mark = mark if thinned and mark and mark >= 1 else None
     if mark:
@@ -87,8 +92,10 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
             last = max(epochs, mark or 0)  # an epoch under way is one beyond the last finished
             ticks = sorted({1 + round(n * (last - 1) / 4) for n in range(5)})
             plotext.xticks(ticks, [str(t) for t in ticks])
-            if log:
-                plotext.yscale("log")
+            if y_ticks:
+                positions, labels = y_ticks
+                plotext.ylim(positions[0], positions[-1])
+                plotext.yticks(positions, labels)
             if mark:
                 if mark > epochs:
                     plotext.xlim(1, mark)
@@ -104,6 +111,20 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
         body = plotext.build().rstrip("\n")
     chart = "\n".join([title.center(width), *legend, body])
     return chart if color else plotext.uncolorize(chart)
+
+
+def _log_ticks(logs: list[float], count: int = 5) -> tuple[list[float], list[str]] | None:
+    """Evenly spaced ticks over log10 values (half a decade either side of a flat curve), each labelled
+    with the value it stands for, to 3 significant digits: the bottom one the smallest."""
+    from .core.expr import format_number
+
+    if not logs:
+        return None
+    low, high = min(logs), max(logs)
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
+    positions = [low + n * (high - low) / (count - 1) for n in range(count)]
+    return positions, [format_number(10 ** position, 3) for position in positions]
 
 
 def _marker(number: int, color: bool) -> str:
