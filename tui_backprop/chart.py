@@ -26,6 +26,8 @@ MARK_COLOR = 244
 # Without colour, curves are told apart by their marker.
 MONOCHROME_MARKERS = ("braille", "x", "o", "+", "*", "#")
 
+# Below this height the x axis goes unlabelled: its row is worth more to the curves.
+XLABEL_FROM = 16
 # plotext keeps one global figure.
 _plotext_lock = threading.Lock()
 
@@ -107,7 +109,8 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
             plotext.ylim(0, 1)
             plotext.xticks([])
             plotext.yticks([])
-        plotext.xlabel("epoch")
+        if height >= XLABEL_FROM:  # shorter, the rows go to the curves (the title says "per epoch")
+            plotext.xlabel("epoch")
         body = plotext.build().rstrip("\n")
     chart = "\n".join([title.center(width), *legend, body])
     return chart if color else plotext.uncolorize(chart)

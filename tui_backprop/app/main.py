@@ -37,6 +37,7 @@ from .widgets.values import ValuesTable
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 # Below this the bottom panels take turns (v cycles them) instead of sharing the screen.
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
+CHART_ROOM_HEIGHT = 40  # from here a network of several samples gets a taller chart (app.tcss: -chart-room)
 PANELS = ("values", "chart", "history")
 MAX_RUN = 10_000_000
 SHEET_SUFFIXES = (".csv", ".xlsx")
@@ -139,6 +140,7 @@ class BackpropApp(App):
         self.quit_after_save = False
         self.saving_revision = 0
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
+        self._fitted: Network | None = None  # the network the layout classes were set for
 
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -214,7 +216,11 @@ class BackpropApp(App):
         self._layout_classes({
             "-too-small": self.too_small,
             "-compact": width < ROOMY_WIDTH or height < ROOMY_HEIGHT,
+            # Several samples make the values table scroll whatever its height, and the chart (E_test beside
+            # E_total for a data set) is what they are run for: from 40 rows the chart gets 8 rows to draw in.
+            "-chart-room": height >= CHART_ROOM_HEIGHT and len(self.stepper.net.samples) > 1,
         })
+        self._fitted = self.stepper.net
 
     def watch_panel(self) -> None:
         self._layout_classes({f"-show-{panel}": panel == self.panel for panel in PANELS})
@@ -239,6 +245,8 @@ class BackpropApp(App):
 
     def watch_stepper(self) -> None:
         self.revision += 1
+        if self.stepper.net is not self._fitted:  # another network: its layout classes
+            self._fit(self.size.width, self.size.height)
         self._update_chart()
 
     def unsaved_work(self) -> str | None:
