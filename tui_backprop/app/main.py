@@ -443,8 +443,8 @@ class BackpropApp(App):
 
         self.push_screen(
             PromptScreen("Edit a value: symbol = number (applies from the next operation that reads it)",
-                         f"e.g. w5 = 0.42 · editable: {', '.join(symbols[:12])}{' …' if len(symbols) > 12 else ''}",
-                         check=check, suggestions=[f"{s} = " for s in symbols]),
+                         "e.g. w5 = 0.42", check=check, suggestions=[f"{s} = " for s in symbols],
+                         hint=f"editable: {', '.join(symbols[:24])}{' …' if len(symbols) > 24 else ''}"),
             lambda _: self.changed(),
         )
 

@@ -210,7 +210,8 @@ class BoundaryView(LinePanel):
 
     def retitle(self) -> None:
         stepper = self.stepper
-        set_border_titles(self, f"{stepper.net.name} · decision boundary", f"epoch {stepper.epoch:,}")
+        # what it is first: a narrow panel cuts the end of its title, and the network's name is long
+        set_border_titles(self, f"decision boundary · {stepper.net.name}", f"epoch {stepper.epoch:,}")
 
     def show_run(self, values: dict[str, float]) -> None:
         """Redraw with the parameters a run has reached (a copy taken between its chunks)."""

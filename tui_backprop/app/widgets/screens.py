@@ -58,11 +58,12 @@ class PromptScreen(ModalScreen[str | None]):
 
     def __init__(self, title: str, placeholder: str = "", value: str = "",
                  check: Callable[[str], str | None] | None = None, suggestions: list[str] | None = None,
-                 suggester: Suggester | None = None):
-        """`suggestions` complete from a list; a `suggester` of one's own replaces them."""
+                 suggester: Suggester | None = None, hint: str = ""):
+        """`suggestions` complete from a list; a `suggester` of one's own replaces them.  `hint` is a line
+        under the input that wraps (a placeholder is cut at the input's width)."""
         super().__init__()
         self.title_text, self.placeholder, self.value, self.check = title, placeholder, value, check
-        self.suggestions, self.suggester = suggestions, suggester
+        self.suggestions, self.suggester, self.hint = suggestions, suggester, hint
 
     def compose(self) -> ComposeResult:
         from textual.suggester import SuggestFromList
@@ -73,6 +74,8 @@ class PromptScreen(ModalScreen[str | None]):
             if suggester is None and self.suggestions:
                 suggester = SuggestFromList(self.suggestions, case_sensitive=False)
             yield Input(value=self.value, placeholder=self.placeholder, suggester=suggester)
+            if self.hint:
+                yield Label(self.hint, classes="dim", markup=False)
             yield Label("", id="error", classes="error", markup=False)  # it quotes what was typed
             yield Label("enter to confirm · esc to cancel", classes="dim")
         yield dialog_footer()
