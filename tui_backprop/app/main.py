@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from .. import bulk
@@ -27,6 +27,7 @@ from ..core.expr import format_number
 from ..core.quiz import Quiz, read_number
 from ..worked import counted
 from .widgets.diagram import NetworkDiagram
+from .widgets.footer import KeyFooter
 from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
@@ -64,8 +65,8 @@ class BackpropApp(App):
     TITLE = "backprop-tui"
 
     # The tooltip is the long form: the Footer shows it on hover, and `?` and the command palette list it.
+    # The footer shows those that work now, as many as fit (footer_order); `?` lists every one.
     BINDINGS = [
-        # Shown in the Footer, most used first (it cuts off on narrow terminals; ? lists everything).
         Binding("n,right", "next", "Next", tooltip="Compute the next operation"),
         Binding("p,left", "previous", "Back", tooltip="Take the last operation back (exact undo)"),
         Binding("f", "finish_phase", "Phase", tooltip="Finish the current phase (forward, backward or update)"),
@@ -78,28 +79,27 @@ class BackpropApp(App):
         Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
         Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
         Binding("q", "quit", "Quit", tooltip="Leave (offers to save unsaved work first)"),
-        # Listed by ? and the command palette.
-        Binding("l", "learning_rate", "Rate", show=False, tooltip="Set the learning rate"),
-        Binding("w", "edit", "Edit", show=False, tooltip="Edit a weight, bias, input or target"),
-        Binding("0", "reset", "Reset", show=False, tooltip="Back to the network's starting numbers, as opened (asks)"),
-        Binding("ctrl+s", "save", "Save", show=False, tooltip="Save the whole session to a file (o opens it again)"),
-        Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), and the current epoch as a "
+        Binding("l", "learning_rate", "Rate", tooltip="Set the learning rate"),
+        Binding("w", "edit", "Edit", tooltip="Edit a weight, bias, input or target"),
+        Binding("0", "reset", "Reset", tooltip="Back to the network's starting numbers, as opened (asks)"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the whole session to a file (o opens it again)"),
+        Binding("x", "export", "Export", tooltip="Export the history (.csv), and the current epoch as a "
                                                              "live workbook (.xlsx) and a worked solution (.md), into "
                                                              "this folder (never over a file)"),
-        Binding("v", "cycle_panel", "Panel", show=False,
+        Binding("v", "cycle_panel", "Panel",
                 tooltip="On terminals smaller than 110×34, switch the bottom panel (values, chart, history)"),
-        Binding("Z", "quiz_phases", "Quiz phases", show=False,
+        Binding("Z", "quiz_phases", "Asks",
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
-        Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
+        Binding("t", "quiz_tolerance", "Tolerance", tooltip="Set the quiz's relative tolerance"),
         Binding("left_square_bracket", "history_sideways(-1)", "History ←", show=False,
                 tooltip="Scroll the history one column left"),
         Binding("right_square_bracket", "history_sideways(1)", "History →", show=False,
                 tooltip="Scroll the history one column right"),
-        Binding("c", "history_columns", "Columns", show=False, tooltip="Choose the history's columns"),
-        Binding("L", "log_scale", "Log scale", show=False, tooltip="Switch the loss chart between linear and log scale"),
-        Binding("g", "gradient_check", "Gradcheck", show=False,
+        Binding("c", "history_columns", "Columns", tooltip="Choose the history's columns"),
+        Binding("L", "log_scale", "Log", tooltip="Switch the loss chart between linear and log scale"),
+        Binding("g", "gradient_check", "Gradcheck",
                 tooltip="Check this epoch's gradients against central differences of E_total"),
-        Binding("b", "boundary", "Boundary", show=False,
+        Binding("b", "boundary", "Boundary",
                 tooltip="Decision boundary (two inputs): the input plane shaded by the output, redrawn as r runs"),
         Binding("shift+up", "scroll_view(0, -1)", "Scroll up", show=False,
                 tooltip="Scroll the diagram or matrix view up (a step brings the operation back)"),
@@ -141,6 +141,9 @@ class BackpropApp(App):
         self.saving_revision = 0
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
         self._fitted: Network | None = None  # the network the layout classes were set for
+        self._pristine = True  # whether the footer was last chosen for a stepper at its start
+        self._footer_state: tuple | None = None  # what the footer last chose its keys for
+        self.compact = False
 
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -169,7 +172,7 @@ class BackpropApp(App):
                 yield panels["history"]
                 yield panels["chart"]
         yield Static(f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}.", id="too-small")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if not self.is_headless:
@@ -213,17 +216,46 @@ class BackpropApp(App):
 
     def _fit(self, width: int, height: int) -> None:
         self.too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.compact = width < ROOMY_WIDTH or height < ROOMY_HEIGHT
         self._layout_classes({
             "-too-small": self.too_small,
-            "-compact": width < ROOMY_WIDTH or height < ROOMY_HEIGHT,
+            "-compact": self.compact,
             # Several samples make the values table scroll whatever its height, and the chart (E_test beside
             # E_total for a data set) is what they are run for: from 40 rows the chart gets 8 rows to draw in.
             "-chart-room": height >= CHART_ROOM_HEIGHT and len(self.stepper.net.samples) > 1,
         })
         self._fitted = self.stepper.net
+        self._refresh_footer()
 
     def watch_panel(self) -> None:
         self._layout_classes({f"-show-{panel}": panel == self.panel for panel in PANELS})
+        self._refresh_footer()
+
+    # -- the footer -------------------------------------------------------
+    def footer_order(self) -> list[str]:
+        """The actions the footer may show in this state, the most useful first (KeyFooter shows those
+        that work now, as many as fit)."""
+        order = ["next", "previous", "finish_phase", "finish_epoch", "run"]
+        if self.compact:  # v is the only way to the chart and the history; theirs come with them
+            order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale"]}.get(self.panel, [])]
+        order += ["help", "quit", "quiz"]
+        if self.quiz_on:
+            order += ["quiz_phases", "quiz_tolerance"]
+        order += ["open", "rates", "matrix", "edit", "learning_rate", "save", "export"]
+        if not self.compact:
+            order += ["history_columns", "log_scale"]
+        if self.stepper.net.sizes[0] == 2:
+            order.append("boundary")
+        return order + ["gradient_check", "reset"]
+
+    def _refresh_footer(self) -> None:
+        """Have the footer choose its keys again where its choice may change (not on every step)."""
+        if not hasattr(self, "panels"):  # not composed yet: the footer chooses when it is first drawn
+            return
+        state = (tuple(self.footer_order()), self.size.width, self.stepper.pristine)
+        if state != self._footer_state:
+            self._footer_state = state
+            self.screen_stack[0].refresh_bindings()
 
     def _layout_classes(self, wanted: dict[str, bool]) -> None:
         """Set the main screen's layout classes in one go: each change restyles the whole screen."""
@@ -247,6 +279,9 @@ class BackpropApp(App):
         self.revision += 1
         if self.stepper.net is not self._fitted:  # another network: its layout classes
             self._fit(self.size.width, self.size.height)
+        if self.stepper.pristine != self._pristine:  # 0 works from the first step on
+            self._pristine = self.stepper.pristine
+            self._refresh_footer()
         self._update_chart()
 
     def unsaved_work(self) -> str | None:
@@ -267,6 +302,10 @@ class BackpropApp(App):
             return False
         if action in STEPPING and (self.running or len(self.screen_stack) > 1):
             return False
+        if action == "cycle_panel":  # the panels take turns only on a compact screen
+            return self.compact
+        if action == "reset":  # nothing to go back to
+            return not self.stepper.pristine
         return True
 
     def action_next(self) -> None:
@@ -650,6 +689,7 @@ class BackpropApp(App):
             self.quiz_bar.set_class(on, "-on")
             self.quiz_bar.turn(on)
         self.screen_stack[0].query("ToastRack").set_class(on, "-quiz")
+        self._refresh_footer()
         if on:
             self.quiz_bar.tell(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.")
 

@@ -28,6 +28,7 @@ from ...core import History, Names, Program, Stepper
 from ...core.expr import format_number
 from ...worked import counted
 from .lines import set_border_titles
+from .screens import dialog_footer
 
 DIGITS = 6
 NUMBER_WIDTH = len(format_number(-0.0123456, DIGITS))
@@ -210,6 +211,7 @@ class ColumnsScreen(ModalScreen[None]):
             yield Label("History columns", classes="dialog-title")
             yield SelectionList[str](*((column, column, column in shown) for column in columns))
             yield Label("space or enter shows or hides a column · esc closes", classes="dim")
+        yield dialog_footer()  # its own keys, over the main screen's (whose q does nothing here)
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         ticked = set(event.selection_list.selected)
