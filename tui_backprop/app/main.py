@@ -316,8 +316,12 @@ class BackpropApp(App):
         self.changed()
 
     def action_previous(self) -> None:
+        edit = self.stepper.last_edit
         if self.stepper.previous():
             self.changed()
+            if edit:  # nothing on screen may show the value an edit changed: say it is back
+                symbol, old = edit
+                self.notify(f"Took back the edit of {symbol}: it is {format_number(old)} again.", timeout=4)
         else:
             self.notify("Already at the start.", timeout=2)
 
@@ -448,6 +452,8 @@ class BackpropApp(App):
 
     # -- editing --------------------------------------------------------
     def action_learning_rate(self) -> None:
+        old = self.stepper.values["lr"]
+
         def check(text: str) -> str | None:
             try:
                 rate = read_number(text)
@@ -459,12 +465,19 @@ class BackpropApp(App):
                 return str(error)
             return None
 
-        current = format_number(self.stepper.values["lr"])
-        self.push_screen(PromptScreen("Learning rate (applies from the next update)", "e.g. 0.5", current, check),
-                         lambda _: self.changed())
+        self.push_screen(PromptScreen("Learning rate (applies from the next update)", "e.g. 0.5", format_number(old),
+                                      check), lambda done: self._edited("lr", old) if done else self.changed())
+
+    def _edited(self, symbol: str, old: float) -> None:
+        """Say what an edit changed: until an operation reads it, the screen may show nothing of it."""
+        self.changed()
+        when = "the next update" if symbol == "lr" else "the next operation that reads it"
+        self.notify(f"{symbol} = {format_number(self.stepper.values[symbol])} (was {format_number(old)}), from {when}; "
+                    "p takes the edit back.", timeout=4)
 
     def action_edit(self) -> None:
         symbols = self.stepper.free_symbols()
+        edited: list[tuple[str, float]] = []  # the symbol, and its value before the edit
 
         def check(text: str) -> str | None:
             name, _, number = text.replace("=", " ").strip().partition(" ")
@@ -472,19 +485,21 @@ class BackpropApp(App):
                 value = read_number(number)
             except ValueError:
                 return f"write it as: {name or 'w5'} = 0.42"
+            old = self.stepper.values.get(name)
             try:
                 self.stepper.set_value(name, value)
             except KeyError as error:
                 return error.args[0]
             except ValueError as error:
                 return str(error)
+            edited.append((name, old))
             return None
 
         self.push_screen(
             PromptScreen("Edit a value: symbol = number (applies from the next operation that reads it)",
                          "e.g. w5 = 0.42", check=check, suggestions=[f"{s} = " for s in symbols],
                          hint=f"editable: {', '.join(symbols[:24])}{' …' if len(symbols) > 24 else ''}"),
-            lambda _: self.changed(),
+            lambda _: self._edited(*edited[-1]) if edited else self.changed(),
         )
 
     def action_open(self) -> None:

@@ -325,6 +325,15 @@ class Stepper:
             self.history.append_row(self._row or self._current_row(), self._samples(), self._edited_midway())
         return self.done[-1]
 
+    @property
+    def last_edit(self) -> tuple[str, float] | None:
+        """The edit `previous` would take back next: its symbol and the value before it; None when the last
+        step is not an edit."""
+        if self._undo and self._undo[-1].kind == "edit":
+            symbol, old = self._undo[-1].changes[0]
+            return symbol, old
+        return None
+
     def previous(self) -> bool:
         """Undo the last step: an operation, an edit or a whole run; False at the very start."""
         if not self._undo:
