@@ -111,3 +111,17 @@ def test_a_crash_gives_a_failing_exit_status(session):
              "from tui_backprop.cli import main; raise SystemExit(main([]))")
     start(name, status, f"{sys.executable} -c '{crash}'")
     assert exit_status(status) == 3
+
+
+def test_a_linux_console_gets_the_ascii_fallback(session):
+    """TERM=linux (a real console, whose font has no braille and no rounded corners) chooses it by itself."""
+    name, status = session
+    start_installed(session, "TERM=linux")
+    tmux("send-keys", "-t", name, "e", "f", "n")  # the backward pass: edges lit in the graph
+    screen = wait_for(name, "backward 1/")
+    assert "+-" in screen and not set("╭╮╰╯━") & set(screen), screen
+    assert not any(0x2800 <= ord(char) <= 0x28FF for char in screen), screen
+    tmux("send-keys", "-t", name, "q")
+    wait_for(name, "not saved")
+    tmux("send-keys", "-t", name, "d")
+    assert exit_status(status) == 0

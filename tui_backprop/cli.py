@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "2 bad arguments or input, 3 the app crashed.")
     _network_options(parser, main=True)
     parser.add_argument("--resume", metavar="FILE", help="reopen a saved session")
+    parser.add_argument("--ascii", action="store_true",
+                        help="draw without braille or rounded corners, for a console font that lacks them "
+                             "(chosen by itself where TERM=linux)")
     parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -311,7 +314,8 @@ def run_train(args) -> int:
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
         from .chart import build_chart
 
-        print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
+        print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty(),
+                          ascii=ascii_wanted(args)))
         if net.sizes[0] == 2:
             from .app.widgets.boundary import boundary_refusal
 
@@ -528,10 +532,15 @@ def run_app(args) -> int:
         gc.freeze()
         gc.enable()
 
-    app = BackpropApp(network, stepper=stepper, quiz=quiz, session_path=args.resume)
+    app = BackpropApp(network, stepper=stepper, quiz=quiz, session_path=args.resume, ascii=ascii_wanted(args))
     app.run()
     # App.run() returns normally even when the app crashed; its return code says so.
     return EXIT_CRASH if app.return_code else EXIT_OK
+
+
+def ascii_wanted(args) -> bool:
+    """--ascii, or a real console (TERM=linux), whose font has neither braille nor rounded corners."""
+    return bool(getattr(args, "ascii", False)) or os.environ.get("TERM") == "linux"
 
 
 def main(argv: list[str] | None = None) -> int:

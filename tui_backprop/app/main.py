@@ -127,9 +127,12 @@ class BackpropApp(App):
     too_small = reactive(False, bindings=True)
 
     def __init__(self, network: Network | None = None, stepper: Stepper | None = None, quiz: Quiz | None = None,
-                 session_path: str | None = None):
-        """Open `network` (default: the excel preset), or a resumed session's stepper and quiz."""
+                 session_path: str | None = None, ascii: bool = False):
+        """Open `network` (default: the excel preset), or a resumed session's stepper and quiz.  `ascii`: draw
+        with what a real console's font holds (no braille, no rounded corners; cli.py sets it for TERM=linux)."""
         super().__init__()
+        self.ascii = ascii
+        self.set_class(ascii, "-ascii")
         # set_reactive: nothing is on screen yet to be told
         self.set_reactive(BackpropApp.stepper, stepper or Stepper(network or PRESETS["excel"](), trainer=bulk.train))
         self.set_reactive(BackpropApp.quiz, quiz or Quiz())

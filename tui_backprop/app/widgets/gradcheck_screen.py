@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from .lines import ascii_scrollbars
 from .screens import dialog_footer
 
 
@@ -27,6 +28,9 @@ class GradientCheckScreen(ModalScreen[None]):
             yield Label(self.verdict, classes="dialog-title" if self.ok else "error", markup=False)
             yield Label("esc closes", classes="dim")
         yield dialog_footer()  # its own keys, over the main screen's
+
+    def on_mount(self) -> None:
+        ascii_scrollbars(self.query_one(VerticalScroll))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 from ...core import History, Names, Program, Stepper
 from ...core.expr import format_number
 from ...worked import counted
-from .lines import set_border_titles
+from .lines import ascii_scrollbars, set_border_titles
 from .screens import dialog_footer
 
 DIGITS = 6
@@ -137,6 +137,7 @@ class HistoryTable(ScrollView, can_focus=False):
     def on_mount(self) -> None:
         # Follow the newest epoch, as a spreadsheet being filled in does, until the student scrolls up.
         self.anchor()
+        ascii_scrollbars(self)
 
     def scroll_columns(self, step: int) -> None:
         """Move sideways by `step` columns."""
@@ -220,6 +221,9 @@ class ColumnsScreen(ModalScreen[None]):
             yield OptionList(*(Option(self.prompt(column), id=column) for column in self.order), id="columns")
             yield Label("space or enter shows or hides a column · esc closes", classes="dim")
         yield dialog_footer()  # its own keys, over the main screen's (whose q does nothing here)
+
+    def on_mount(self) -> None:
+        ascii_scrollbars(self.query_one(OptionList))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.toggle(event.option_index)

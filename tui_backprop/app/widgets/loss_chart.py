@@ -46,11 +46,11 @@ class LossChart(Widget):
         if not any(len(values) for values in self._curves.values()):
             # Drawn without plotext, so that start-up need not import it (about 35 ms).
             return Text("\n" * (height // 2) + "no finished epoch yet".center(width), style="dim")
-        color = not self.app.no_color
-        key = (self._version, self._mark, self.log_scale, width, height, color)
+        color, ascii = not self.app.no_color, getattr(self.app, "ascii", False)
+        key = (self._version, self._mark, self.log_scale, width, height, color, ascii)
         if key != self._built_key:
             chart = build_chart(self._curves, width, height, self.chart_title, color,
-                                log=self.log_scale, mark=self._mark)
+                                log=self.log_scale, mark=self._mark, ascii=ascii)
             self._built = Text.from_ansi(chart, no_wrap=True, overflow="crop", end="")
             self._built_key = key
         return self._built

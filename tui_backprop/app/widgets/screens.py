@@ -150,7 +150,8 @@ class RunScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield ProgressBar(total=self.epochs, show_eta=False)
+            # --ascii: its bar is drawn in heavy lines a real console's font lacks; the percentage alone then
+            yield ProgressBar(total=self.epochs, show_eta=False, show_bar=not getattr(self.app, "ascii", False))
             yield Label("esc stops after the current chunk", classes="dim")
         yield dialog_footer()
 
@@ -178,6 +179,11 @@ class HelpScreen(ModalScreen[None]):
             yield Static("\n".join(lines), markup=False, id="keys")
             yield Label("esc or ? closes · ctrl+p opens the command palette", classes="dim")
         yield dialog_footer()
+
+    def on_mount(self) -> None:
+        from .lines import ascii_scrollbars
+
+        ascii_scrollbars(self.query_one(VerticalScroll))
 
     def action_close(self) -> None:
         self.dismiss(None)
