@@ -922,7 +922,11 @@ class NetworkDiagram(LinePanel):
             self.stepper = stepper
 
     def scene(self) -> Scene:
-        return Scene(self.stepper, self._facts, getattr(self.app, "ascii", False))
+        try:
+            ascii = getattr(self.app, "ascii", False)
+        except RuntimeError:  # drawn outside an app (Textual's NoActiveAppError): as on any terminal
+            ascii = False
+        return Scene(self.stepper, self._facts, ascii)
 
     def watch_stepper(self, old: Stepper | None, stepper: Stepper) -> None:
         if stepper is not old:  # another network
