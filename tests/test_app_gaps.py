@@ -89,6 +89,14 @@ def footer_keys(app) -> list[tuple[str, str]]:
     return pairs
 
 
+async def footer_drawn(app, pilot) -> None:
+    """Wait until the footer has chosen its keys again (it recomposes after a refresh; slower under load)."""
+    for _ in range(50):
+        if screen_text(app).split("\n")[-1].split()[-2:] == ["q", "Quit"]:
+            return
+        await pilot.pause(0.05)
+
+
 def shown_actions_work(app) -> set[str]:
     bindings = {binding.description: binding for binding in app.BINDINGS}
     actions = set()
@@ -107,17 +115,21 @@ def test_the_footer_shows_keys_that_work_now_whole(size):
     compact = size[0] < 110
 
     async def body(app, pilot):
+        await footer_drawn(app, pilot)
         shown = shown_actions_work(app)
         assert {"next", "previous", "finish_phase", "finish_epoch", "run", "help", "quit"} <= shown
         assert ("cycle_panel" in shown) == compact  # v does nothing where every panel is on show
         assert "reset" not in shown  # nothing to go back to yet
         await press(pilot, "n", "z")
+        await footer_drawn(app, pilot)
         assert {"quiz_phases", "quiz_tolerance"} <= shown_actions_work(app)
         await press(pilot, "z")
         if compact:
             await press(pilot, "v", "v")  # the history
+            await footer_drawn(app, pilot)
             assert "history_columns" in shown_actions_work(app)
         else:
+            await footer_drawn(app, pilot)
             assert {"edit", "learning_rate", "save"} <= shown_actions_work(app)
 
     drive(body, size=size)
