@@ -155,6 +155,7 @@ def test_the_next_start_says_a_hang_up_save_waits_and_how_to_resume_it(user_data
     assert saved.parent == user_data_folder / "hang-ups"
 
     async def body(app, pilot):
+        await app.workers.wait_for_complete()  # the folder is looked at in a thread
         await pilot.pause()
         told = notifications(app)
         assert f"{saved}" in told and f"backprop-tui --resume {saved}" in told
@@ -163,6 +164,7 @@ def test_the_next_start_says_a_hang_up_save_waits_and_how_to_resume_it(user_data
     # Resumed, it is saved where the user works, not back into the data folder.
 
     async def resumed(app, pilot):
+        await app.workers.wait_for_complete()
         await press(pilot, "ctrl+s")
         assert app.focused.value == "mazur.backprop"
         assert str(saved) not in notifications(app)  # the save being resumed is not announced again

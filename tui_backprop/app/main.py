@@ -180,18 +180,21 @@ class BackpropApp(App):
     def on_mount(self) -> None:
         if not self.is_headless:
             signal.signal(signal.SIGHUP, self._hung_up)
-        self.call_after_refresh(self._tell_of_hangup_saves)  # after the first frame: start-up stays quick
+        self.tell_of_hangup_saves()
 
-    def _tell_of_hangup_saves(self) -> None:
-        """Say that work kept at a hang-up waits in the user's data folder, and how to bring it back."""
+    @work(thread=True, group="hangups")
+    def tell_of_hangup_saves(self) -> None:
+        """Say that work kept at a hang-up waits in the user's data folder, and how to bring it back.
+        In a thread: the folder's listing (and the session module) stay out of the first frame's way."""
         from .files import hangup_saves
 
         saves = [path for path in hangup_saves() if not self.session_path or path != Path(self.session_path)]
         if saves:
             others = f" ({len(saves) - 1:,} more in {saves[0].parent})" if len(saves) > 1 else ""
-            self.notify(f"Unsaved work was kept when a terminal hung up: {saves[0]}{others}. "
-                        f"backprop-tui --resume {saves[0]} brings it back (or o and the path); delete the file "
-                        "once it is no longer needed.", title="Hang-up save", timeout=20)
+            self.call_from_thread(
+                self.notify, f"Unsaved work was kept when a terminal hung up: {saves[0]}{others}. "
+                             f"backprop-tui --resume {saves[0]} brings it back (or o and the path); delete the "
+                             "file once it is no longer needed.", title="Hang-up save", timeout=20)
 
     def _hung_up(self, _signal, _frame) -> None:
         """The terminal went away (a dropped SSH connection): keep unsaved work in a file of its own, then leave.
@@ -257,8 +260,9 @@ class BackpropApp(App):
             return
         state = (tuple(self.footer_order()), self.size.width, self.stepper.pristine)
         if state != self._footer_state:
-            self._footer_state = state
-            self.screen_stack[0].refresh_bindings()
+            first, self._footer_state = self._footer_state is None, state
+            if not first:  # the first time, the footer is about to choose for this state by itself
+                self.screen_stack[0].refresh_bindings()
 
     def _layout_classes(self, wanted: dict[str, bool]) -> None:
         """Set the main screen's layout classes in one go: each change restyles the whole screen."""
