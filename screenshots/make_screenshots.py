@@ -16,16 +16,28 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from collections import ChainMap  # noqa: E402
+
 from tui_backprop.app.main import BackpropApp  # noqa: E402
 from tui_backprop.core import PRESETS, load_network  # noqa: E402
+from tui_backprop.core.expr import format_number  # noqa: E402
 
-# name: (preset or network file, size, keys pressed first)
+
+def slope_forgotten(app) -> str:
+    """The next operation's value with its activation's slope left out, as the core computes it: a slip to type."""
+    stepper = app.stepper
+    value = stepper.upcoming.expr.evaluate(ChainMap({"da_o1/do1": 1.0}, stepper.values))
+    return format_number(value, 7)
+
+
+# name: (preset or network file, size, keys pressed first; a function of the app gives keys to type)
 SHOTS = {
     "forward-120x40": ("mazur", (120, 40), ["e", "e", *"n" * 6]),
     "backward-120x40": ("mazur", (120, 40), ["e", "e", "f", *"n" * 12]),
     "update-120x40": ("mazur", (120, 40), ["e", "e", "f", "f", *"n" * 5]),
     "rates-120x40": ("excel", (120, 40), ["s"]),
     "quiz-120x40": ("mazur", (120, 40), ["z", "escape", "escape", "escape", *"0.6", "enter"]),
+    "quiz-slip-120x40": ("mazur", (120, 40), ["e", "f", *"n" * 4, "z", slope_forgotten, "enter"]),
     "matrix-120x40": ("mazur", (120, 40), ["m", "f", *"n" * 14]),
     "xor-120x40": ("xor", (120, 40), ["r", "ctrl+a", "ctrl+k", *"300", "enter", "f", *"n" * 10]),
     "compact-80x24": ("mazur", (80, 24), ["e", *"n" * 14]),
@@ -38,7 +50,7 @@ async def shoot(name: str, preset: str, size: tuple[int, int], keys: list[str]) 
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for key in keys:
-            await pilot.press(key)
+            await pilot.press(*(key(app) if callable(key) else [key]))
         await app.workers.wait_for_complete()
         await pilot.pause(0.3)
         path = HERE / f"{name}.svg"

@@ -227,7 +227,10 @@ def test_quiz_right_wrong_and_given_up_answers_are_scored():
         assert "✗ not 0.9" in screen_text(app)
         assert a_h1.substituted(app.stepper.values, 6) in screen_text(app)
         app.query_one("#answer").value = ""
-        await press(pilot, *format_number(app.stepper.peek(), 2), "enter")  # right within its printed precision
+        await press(pilot, *format_number(app.stepper.peek(), 2), "enter")  # right at its digits, but too coarse
+        assert app.stepper.last.symbol == "h1" and "too coarse to tell" in screen_text(app)  # asked again
+        app.query_one("#answer").value = ""
+        await press(pilot, *format_number(app.stepper.peek(), 4), "enter")
         assert app.stepper.last.symbol == "a_h1"
         assert "✓ right" in screen_text(app)
         await press(pilot, "escape")

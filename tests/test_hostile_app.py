@@ -82,7 +82,7 @@ def test_a_network_named_in_markup_shows_exports_and_compares_rates_literally(tm
 
     drive(body, network=PRESETS["mazur"]().with_changes(name=name))
     assert any(note.startswith("Exported ") for note in notes), notes
-    assert len(os.listdir(tmp_path)) == 3  # the history, the workbook and the solution, all in this folder
+    assert len(os.listdir(tmp_path)) == 4  # the history, the workbook, the solution and the network, all in this folder
 
 
 def test_a_network_name_with_nul_exports_and_saves_into_this_folder(tmp_path, monkeypatch):
@@ -99,7 +99,7 @@ def test_a_network_name_with_nul_exports_and_saves_into_this_folder(tmp_path, mo
 
     drive(body, network=PRESETS["mazur"]().with_changes(name="a\x00b\n../c"))
     written = sorted(os.listdir(folder))
-    assert len(written) == 4, written
+    assert len(written) == 5, written  # x's four files and the session
     assert all("\x00" not in name and "\n" not in name for name in written)
     assert os.listdir(tmp_path) == ["work"]
 
@@ -116,7 +116,8 @@ def test_a_name_of_dot_dots_exports_into_the_current_folder_only(tmp_path, monke
 
     drive(body, network=PRESETS["mazur"]().with_changes(name="../../../escaped"))
     everything = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
-    assert everything == ["a/b/c/d/escaped-history.csv", "a/b/c/d/escaped-solution.md", "a/b/c/d/escaped.xlsx"]
+    assert everything == ["a/b/c/d/escaped-history.csv", "a/b/c/d/escaped-network.toml", "a/b/c/d/escaped-solution.md",
+                          "a/b/c/d/escaped.xlsx"]
 
 
 def damaged_quiz_session(tmp_path):

@@ -252,3 +252,13 @@ def test_eta_written_in_one_cell_above_the_header(tmp_path):
     report = check_sheet(path, net)
     assert (report.first.symbol, report.first.cell, report.first.sheet) == ("lr", "B1", rate)
     assert check_sheet(path, net.with_changes(lr=rate)).ok
+
+
+def test_check_names_a_slip_of_the_catalogue_it_shares_with_the_quiz(tmp_path):
+    # A bias left out (issue 17.2): a slip the quiz names too, from the same catalogue in the core.
+    net = PRESETS["mazur"]()
+    program, rows = slipped_run(net, 2, {(1, "h1"): lambda compute, v, b: compute({"b1": 0.0})})
+    report = check_sheet(write_sheet(tmp_path / "s.csv", program.columns, rows), net)
+    assert (report.first.epoch, report.first.symbol) == (1, "h1")
+    assert report.first.slip.kind == "bias left out" and report.first.slip.words == "the bias b1 left out"
+    assert "the bias b1 left out" in render_text(report)

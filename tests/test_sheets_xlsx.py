@@ -43,10 +43,23 @@ def tanh_mse() -> Network:
 
 
 # Every activation, every loss, every bias mode, one sample and several.
+def adam_l2() -> Network:
+    """Adam with an L2 penalty, frozen shared biases: the optimizer's state in columns of its own."""
+    return PRESETS["mazur"]().with_changes(name="adam-l2", optimizer="adam", regularization="l2",
+                                           regularization_rate=0.02, lr=0.05)
+
+
+def momentum_l1() -> Network:
+    """Momentum with an L1 penalty."""
+    return tanh_mse().with_changes(name="momentum-l1", optimizer="momentum", momentum=0.8, regularization="l1",
+                                   regularization_rate=0.01)
+
+
 NETWORKS = {
     "excel": PRESETS["excel"], "mazur": PRESETS["mazur"], "xor": PRESETS["xor"],
     "tanh-3-layer": lambda: load_network(REPO / "examples" / "tanh-3-layer.toml"),
     "relu-softmax": relu_softmax, "identity-bce": identity_bce, "tanh-mse": tanh_mse,
+    "adam-l2": adam_l2, "momentum-l1": momentum_l1,
 }
 
 
@@ -62,7 +75,8 @@ def core_rows(net: Network, epochs: int) -> list[dict[str, float]]:
 
 
 FUNCTIONS = {"EXP": math.exp, "TANH": math.tanh, "LN": math.log, "MAX": max,
-             "IF": lambda condition, yes, no: yes if condition else no}
+             "IF": lambda condition, yes, no: yes if condition else no,
+             "SQRT": math.sqrt, "ABS": abs, "SIGN": lambda x: float((x > 0) - (x < 0))}
 
 
 def evaluate(path) -> tuple[dict[str, object], dict[str, str]]:
@@ -77,7 +91,7 @@ def evaluate(path) -> tuple[dict[str, object], dict[str, str]]:
             content = sheet[address].value
             if isinstance(content, str) and content.startswith("="):
                 source = re.sub(r"\b([A-Z]{1,3}\d+)\b", r"cell('\1')", content[1:])
-                source = re.sub(r"\b([a-z][A-Za-z0-9_]*)\b",
+                source = re.sub(r"(?<![\w'])([^\W\dA-Z]\w*)\b",
                                 lambda m: f"cell('{names[m[1]]}')" if m[1] in names else m[0], source)
                 content = eval(source.replace("^", "**"), {**FUNCTIONS, "cell": cell})
             values[address] = content

@@ -43,6 +43,7 @@ def recomputed(tmp_path_factory):
     for name, net in nets.items():
         export_xlsx(net, EPOCHS, folder / f"{name}.xlsx")
     export_xlsx(batched(), EPOCHS, folder / "batched.xlsx")
+    export_xlsx(batched_adam(), EPOCHS, folder / "batched-adam.xlsx")
 
     # A student changes the learning rate and w1 at the top of the sheet.
     workbook = openpyxl.load_workbook(folder / "excel.xlsx")
@@ -101,15 +102,22 @@ def batched():
                               "samples": {"generate": "xor", "count": 10, "seed": 3}, "batch": 4, "shuffle_seed": 5})
 
 
-def test_a_batched_workbook_recomputed_by_libreoffice_is_the_cores_step_by_step(recomputed):
+def batched_adam():
+    """The same batches with Adam and an L2 penalty: the optimizer's state carries from batch to batch."""
+    return batched().with_changes(name="batched-adam", optimizer="adam", regularization="l2", regularization_rate=0.01,
+                                  lr=0.05)
+
+
+@pytest.mark.parametrize("network", [batched, batched_adam])
+def test_a_batched_workbook_recomputed_by_libreoffice_is_the_cores_step_by_step(recomputed, network):
     from tui_backprop.core.stepper import Stepper
 
     _, out = recomputed
-    with open(out / "batched.csv", encoding="utf-8", newline="") as stream:
+    with open(out / f"{network().name}.csv", encoding="utf-8", newline="") as stream:
         rows = list(csv.reader(stream))
     at = next(n for n, row in enumerate(rows) if row and row[0] == "epoch")
     header, body = rows[at], [row for row in rows[at + 1:] if any(row)]
-    stepper = Stepper(batched())
+    stepper = Stepper(network())
     per = stepper.schedule.steps_per_epoch
     assert header[:2] == ["epoch", "batch"] and len(body) == EPOCHS * per == 3 * EPOCHS
     compared = 0

@@ -41,7 +41,7 @@ def train(program: Program, env: dict[str, float], epochs: int, record: str = "l
     if not uses_numpy(program):
         if record == "checkpoints":
             env, records = program.run(env, epochs, "history")
-            return env, checkpoint_records(records, len(program.parameters) + 2)
+            return env, checkpoint_records(records, len(program.carried) + 1)
         return program.run(env, epochs, record)
     from .bulk_numpy import NumpyEpochs
 
@@ -59,7 +59,7 @@ def train_steps(schedule, env: dict[str, float], first: int, count: int, record:
         if record != "checkpoints":
             return None
         env, records = schedule.train(_one_program_at_a_time, env, first, count, "history")
-        return env, checkpoint_records(records, len(program.parameters) + 2)
+        return env, checkpoint_records(records, len(program.carried) + 1)
     from .bulk_numpy import NumpyEpochs
 
     return NumpyEpochs(program, env).run_steps(schedule, first, count, record)

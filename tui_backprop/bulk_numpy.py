@@ -12,6 +12,7 @@ import numpy as np
 
 from .bulk import checkpoint_records_length
 from .core.history import CHECKPOINT_EVERY
+from .core.network import STEP
 from .core.program import Program
 
 CLIP = 1e-12  # the core's clip of a logarithm's argument (core/expr.py)
@@ -37,6 +38,37 @@ class NumpyEpochs:
             at += count
         self.count = self.loss_count(len(net.samples))
         self.trains_bias = net.train_bias and net.bias != "none"
+        # The penalty's and the optimizer's constants, and the optimizer's state over the trained parameters
+        # (the weights, then the biases if they train: the first `trained` of the flat vector), as the core's.
+        self.hyper = [env[h] for h in net.hyperparameters()]
+        self.trained = len(program.trained)
+        self.weight_count = net.weight_count()
+        state = net.names.state
+        self.t = env[STEP] if net.optimizer == "adam" else 0.0
+        moments = state[1:] if net.optimizer == "adam" else state
+        self.moments = [np.array([env[s] for s in moments[k * self.trained:(k + 1) * self.trained]])
+                        for k in range(len(moments) // self.trained if self.trained else 0)]
+        self.plain = net.optimizer == "sgd" and not net.regularized
+        if not self.plain:
+            # The gradients land in one vector of the trained parameters' order, seen per layer as the
+            # parameters are, and the optimizer works on it in place: no copies an update step.
+            self.gradient = np.empty(self.trained)
+            self.work, self.spare = np.empty(self.trained), np.empty(self.trained)
+            self.weight_gradients, at = [], 0
+            for w in self.weights:
+                self.weight_gradients.append(self.gradient[at: at + w.size].reshape(w.shape))
+                at += w.size
+            self.bias_gradients = []
+            for b in self.biases:
+                self.bias_gradients.append(self.gradient[at: at + b.size] if self.trains_bias else None)
+                at += b.size if self.trains_bias else 0
+
+    def carried(self) -> np.ndarray:
+        """What carries from step to step, in program.carried's order: lr, the parameters, the constants, the state."""
+        parts = [[self.lr], self.flat, self.hyper]
+        if self.net.optimizer == "adam":
+            parts.append([self.t])
+        return np.concatenate(parts + self.moments) if not self.plain else np.concatenate(parts[:2])
 
     def loss_count(self, samples: int) -> int:
         """How many terms the loss averages over, for a batch of `samples` (core/maths.py's count)."""
@@ -69,28 +101,28 @@ class NumpyEpochs:
             for n, batch in enumerate(batches):
                 out[n] = self.step(*batch)
         elif record == "history":
-            stride = len(self.program.parameters) + 2
+            stride = len(self.program.carried) + 1
             out = np.empty(len(batches) * stride)
             for n, batch in enumerate(batches):
                 row = out[n * stride:(n + 1) * stride]
-                row[0], row[1:-1] = self.lr, self.flat
+                row[:-1] = self.carried()
                 row[-1] = self.step(*batch)
         elif record == "checkpoints":
             # lr, the parameters and E_total at every CHECKPOINT_EVERY-th step from the first; E_total alone
             # at the others: the parameters History keeps, without copying the rest.
-            stride = len(self.program.parameters) + 2
+            stride = len(self.program.carried) + 1
             out = np.empty(checkpoint_records_length(len(batches), stride))
             at = 0
             for n, batch in enumerate(batches):
                 if n % CHECKPOINT_EVERY == 0:
-                    out[at], out[at + 1:at + stride - 1] = self.lr, self.flat
+                    out[at:at + stride - 1] = self.carried()
                     at += stride - 1
                 out[at] = self.step(*batch)
                 at += 1
         else:
             raise ValueError(f"unknown record {record!r}")
         env = dict(self.env)
-        env.update(zip(self.program.parameters, self.flat.tolist()))
+        env.update(zip(self.program.carried, self.carried().tolist()))
         records = array("d")
         records.frombytes(memoryview(out).cast("B"))  # one copy, straight from numpy's buffer
         return env, records
@@ -121,21 +153,62 @@ class NumpyEpochs:
             delta = _loss_slope(net.loss, a, t, count) * _slope(net.activations[-1], a)
         gradients, bias_gradients = [None] * net.depth, [None] * net.depth
         for layer in range(net.depth, 0, -1):
-            gradients[layer - 1] = delta.T @ activations[layer - 1]
+            if self.plain:
+                gradients[layer - 1] = delta.T @ activations[layer - 1]
+            else:
+                gradients[layer - 1] = np.matmul(delta.T, activations[layer - 1], out=self.weight_gradients[layer - 1])
             if self.trains_bias:
-                bias_gradients[layer - 1] = delta.sum(axis=0)
+                bias = delta.sum(axis=0)
+                if net.bias == "shared":  # exactly 0 where softmax ignores it (core/network.py), as the program says
+                    bias = 0.0 if net.softmax_ignores_bias(layer) else bias.sum()
+                bias_gradients[layer - 1] = bias
+                if not self.plain:
+                    self.bias_gradients[layer - 1][:] = bias
             if layer > 1:
                 delta = (delta @ self.weights[layer - 1]) * _slope(net.activations[layer - 2], activations[layer - 1])
         return loss, gradients, bias_gradients
 
     def update(self, gradients, bias_gradients) -> None:
+        if not self.plain:
+            return self.optimize(gradients, bias_gradients)
         for layer, gradient in enumerate(gradients):
             self.weights[layer] -= self.lr * gradient
             if self.trains_bias:
-                step = bias_gradients[layer]
-                if self.net.bias == "shared":  # exactly 0 where softmax ignores it, as the core's program says
-                    step = 0.0 if self.net.softmax_ignores_bias(layer + 1) else step.sum()
-                self.biases[layer] -= self.lr * step
+                self.biases[layer] -= self.lr * bias_gradients[layer]  # a shared bias's: one number
+
+    def optimize(self, gradients, bias_gradients) -> None:
+        """The update of program.py's optimizers over the trained parameters as one vector: the penalty's term
+        added to each weight's gradient, then SGD, momentum or Adam (core/maths.py's formulas)."""
+        # Each operation in the core's order (maths.py), so each number rounds as the trace's does.
+        net, trained = self.net, self.flat[:self.trained]  # a view: the layers' matrices see every change
+        g, work, spare = self.gradient, self.work, self.spare  # the gradients are in g already (`gradients`)
+        if net.regularized:
+            weights, term = self.flat[:self.weight_count], work[:self.weight_count]
+            np.multiply(self.hyper[0], weights if net.regularization == "l2" else np.sign(weights), out=term)
+            g[:self.weight_count] += term
+        if net.optimizer == "sgd":
+            np.multiply(self.lr, g, out=work)
+        elif net.optimizer == "momentum":
+            velocity = self.moments[0]
+            velocity *= self.hyper[-1]
+            velocity += g
+            np.multiply(self.lr, velocity, out=work)
+        else:
+            beta1, beta2, eps = self.hyper[-3:]
+            self.t += 1.0
+            m, v = self.moments
+            m *= beta1
+            m += np.multiply(1.0 - beta1, g, out=work)
+            v *= beta2
+            np.multiply(g, g, out=work)
+            v += np.multiply(1.0 - beta2, work, out=work)
+            np.divide(m, 1.0 - beta1 ** self.t, out=work)  # m̂
+            np.divide(v, 1.0 - beta2 ** self.t, out=spare)  # v̂
+            np.sqrt(spare, out=spare)
+            spare += eps
+            work /= spare
+            work *= self.lr
+        trained -= work
 
 
 def _activate(name: str, total: np.ndarray) -> np.ndarray:

@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--plot", action="store_true", help="draw the loss chart even when stdout is not a terminal")
     train.add_argument("--xlsx", metavar="FILE",
                        help="the same rows as a workbook of live formulas: change a weight or lr and it recomputes")
+    train.add_argument("--save-network", metavar="FILE",
+                       help="write the trained network, the parameters reached, as a network file (TOML, or JSON "
+                            "for .json) that --config loads again")
     train.set_defaults(handler=run_train)
 
     check = commands.add_parser(
@@ -295,13 +298,21 @@ def run_train(args) -> int:
         rates += [rate for rate in SEED_RATES if rate not in rates]
     rates = rates or [net.lr]
     schedule = Schedule(net)
+    if args.save_network is not None and len(rates) > 1:
+        raise UsageError("--save-network takes one learning rate: it saves the network trained at it")
     if args.xlsx is not None:
         write_xlsx(net, rates, args.epochs, args.xlsx)
     if args.csv is not None:
         write_csv(schedule, rates, args.epochs, args.csv)
+    from . import bulk  # numpy, for large networks: after the lines that need no numpy
+
+    if args.save_network is not None:
+        save_network(schedule, rates[0], args.epochs, args.save_network, bulk.train)
+        saved = f"The network after {counted(args.epochs, 'epoch')} is in {args.save_network}"
+        if args.csv == "-":
+            print(saved, file=sys.stderr)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-    from . import bulk  # numpy, for large networks: after the lines that need no numpy
 
     if net.test_samples:
         runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.train) for rate in rates}
@@ -321,7 +332,25 @@ def run_train(args) -> int:
 
             refusal = boundary_refusal(net)  # one sample, or one class: nothing to separate
             print(refusal or plot_boundary(net, rates[0], args.epochs, bulk.train))
+    if args.save_network is not None:
+        print(saved)
     return EXIT_OK
+
+
+def save_network(schedule: Schedule, rate: float, epochs: int, path: str, train) -> None:
+    """Train `epochs` epochs at `rate` and write the network with the parameters reached (core/loader.py)."""
+    from .core.loader import network_text
+
+    net = schedule.net.with_changes(lr=float(rate))
+    env, _ = Schedule(net).train_epochs(train, net.start_env(), epochs)
+    try:
+        trained = net.with_changes(weights=tuple(env[w] for w in net.names.weights),
+                                   biases=tuple(env[b] for b in net.names.biases))
+        text = network_text(trained, path)
+    except NetworkError as error:
+        raise UsageError(f"{path}: {error}") from None
+    with atomic_writer(path, encoding="utf-8") as stream:
+        stream.write(text)
 
 
 def plot_boundary(net: Network, rate: float, epochs: int, train) -> str:

@@ -31,8 +31,15 @@ def describe(net: Network) -> str:
         samples += f" + {len(net.test_samples)} held out for testing"
     if 0 < net.batch < len(net.samples):
         samples += f" in batches of {net.batch}, shuffled from seed {net.shuffle_seed}"
+    training = ""
+    if net.regularized:
+        training += f", {net.regularization.upper()} regularization λ {format_number(net.regularization_rate)}"
+    if net.optimizer == "momentum":
+        training += f", momentum μ {format_number(net.momentum)}"
+    elif net.optimizer == "adam":
+        training += f", Adam β1 {format_number(net.betas[0])} β2 {format_number(net.betas[1])} ε {format_number(net.eps)}"
     return (f"{net.name}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
-            f"{LOSS_NAMES[net.loss]}, {bias}, {samples}, lr {format_number(net.lr)}")
+            f"{LOSS_NAMES[net.loss]}, {bias}, {samples}{training}, lr {format_number(net.lr)}")
 
 
 def step_document(step) -> dict:

@@ -34,12 +34,12 @@ def first_free(paths_for) -> list[Path]:
 
 
 def export_paths(name: str, folder: Path) -> list[Path]:
-    """The three export files: NAME-history.csv, NAME.xlsx, NAME-solution.md (numbered if taken)."""
+    """The four export files: NAME-history.csv, NAME.xlsx, NAME-solution.md, NAME-network.toml (numbered if taken)."""
     from ..core.files import safe_file_name
 
     name = safe_file_name(name)  # it comes from a file: a plain name, so that every export lands in `folder`
     return first_free(lambda number: [folder / f"{name}{number}-history.csv", folder / f"{name}{number}.xlsx",
-                                      folder / f"{name}{number}-solution.md"])
+                                      folder / f"{name}{number}-solution.md", folder / f"{name}{number}-network.toml"])
 
 
 def hangup_folder() -> Path:
@@ -74,17 +74,19 @@ def hangup_saves() -> list[Path]:
 
 
 def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None = None) -> str:
-    """Write the whole history as CSV, and the current epoch as a live workbook and a worked
-    solution in Markdown, and the quiz's score once it has asked something; returns one line
-    saying what went where.  OSError or ExportError on failure."""
+    """Write the whole history as CSV, the current epoch as a live workbook and a worked solution in
+    Markdown, the network with the parameters reached as a network file (which --config loads), and
+    the quiz's score once it has asked something; returns one line saying what went where.  OSError,
+    ExportError or NetworkError (parameters no longer finite) on failure."""
     from ..core.files import atomic_writer
+    from ..core.loader import network_text
     from ..sheets import export_xlsx
     from ..worked import counted, render_explanation, write_rows
 
     history = stepper.history
     net = current_network(stepper)
     epoch = stepper.epoch + 1 if stepper.epoch_done else stepper.epoch
-    csv_path, xlsx_path, solution_path = export_paths(stepper.net.name, folder)
+    csv_path, xlsx_path, solution_path, network_path = export_paths(stepper.net.name, folder)
     schedule = stepper.schedule
     with atomic_writer(csv_path, newline="", encoding="utf-8") as stream:
         if schedule.batched:  # a row per step, its batch after the epoch, as train --csv writes them
@@ -99,6 +101,8 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     with atomic_writer(solution_path, encoding="utf-8") as stream:
         # digits None: as `explain` writes it by default, not cut to the screen's 6 digits
         stream.write(render_explanation(net, start, steps, None, markdown=True))
+    with atomic_writer(network_path, encoding="utf-8") as stream:
+        stream.write(network_text(net, network_path))
     quiz_note = ""
     if quiz is not None and quiz.has_score():
         quiz_path = csv_path.with_name(csv_path.name.removesuffix("-history.csv") + "-quiz.csv")
@@ -109,5 +113,6 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
                     f"{'was' if len(symbols) == 1 else 'were'} edited midway"
                     for epoch, symbols in sorted(history.mixed.items()))
     return (f"Exported {csv_path.name} ({counted(len(history), schedule.unit)}), {xlsx_path.name} and {solution_path.name} "
-            f"(epoch {epoch:,}, from {describe_start(stepper)}){quiz_note}{mixed}")
+            f"(epoch {epoch:,}, from {describe_start(stepper)}); the network, with those numbers, in {network_path.name}"
+            f"{quiz_note}{mixed}")
 

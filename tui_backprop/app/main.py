@@ -138,10 +138,9 @@ class BackpropApp(App):
         self.set_reactive(BackpropApp.quiz, quiz or Quiz())
         self.session_path = session_path  # where ctrl+s saves; it asks, offering this
         self.stop_requested = False
-        self.revision = 0  # counts the changes of the stepper
-        self.saved_revision = 0  # `revision` when the work on screen was last saved or opened
+        # The work on screen as last saved or opened (`_progress`): only what came after it can be lost.
+        self.saved = self.saving = self._progress()
         self.quit_after_save = False
-        self.saving_revision = 0
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
         self._fitted: Network | None = None  # the network the layout classes were set for
         self._pristine = True  # whether the footer was last chosen for a stepper at its start
@@ -283,7 +282,6 @@ class BackpropApp(App):
         self.mutate_reactive(BackpropApp.stepper)
 
     def watch_stepper(self) -> None:
-        self.revision += 1
         if self.stepper.net is not self._fitted:  # another network: its layout classes
             self._fit(self.size.width, self.size.height)
         if self.stepper.pristine != self._pristine:  # 0 works from the first step on
@@ -291,15 +289,23 @@ class BackpropApp(App):
             self._refresh_footer()
         self._update_chart()
 
-    def unsaved_work(self) -> str | None:
-        """What would be lost if the session were replaced or left now, in words; None if nothing."""
+    def _progress(self) -> tuple:
+        """The stepper's undo mark, finished steps, and the step and position under way."""
         stepper = self.stepper
-        if self.revision == self.saved_revision or not (stepper.position or len(stepper.history)):
+        return stepper.mark(), len(stepper.history), stepper.step, stepper.position
+
+    def unsaved_work(self) -> str | None:
+        """What would be lost if the session were replaced or left now, in words; None if nothing:
+        the steps since it was last saved or opened (all of them, for work never saved)."""
+        stepper = self.stepper
+        mark, finished, step, position = self.saved
+        if not (stepper.position or len(stepper.history)) or not stepper.changed_since(mark):
             return None
-        epochs, steps = len(stepper.history), 0 if stepper.step_done else stepper.position
-        parts = [counted(epochs, f"finished {stepper.schedule.unit}")] if epochs else []
-        parts += [f"{steps} step{'s' if steps != 1 else ''} of {stepper.where}"] if steps else []
-        return " and ".join(parts)
+        epochs = len(stepper.history) - finished
+        steps = 0 if stepper.step_done else stepper.position - (position if stepper.step == step else 0)
+        parts = [counted(epochs, f"finished {stepper.schedule.unit}")] if epochs > 0 else []
+        parts += [f"{steps} step{'s' if steps != 1 else ''} of {stepper.where}"] if steps > 0 else []
+        return " and ".join(parts) or "work since the last save (steps taken back, or a value edited)"
 
     # -- stepping -------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
@@ -439,7 +445,7 @@ class BackpropApp(App):
             if worker.group == "export" and severity == "information":
                 self.panels["operation"].note = message
             if worker.group == "save" and severity == "information":
-                self.saved_revision = self.saving_revision
+                self.saved = self.saving
                 if self.quit_after_save:
                     self.exit()
             self.quit_after_save = False
@@ -621,7 +627,7 @@ class BackpropApp(App):
             if path:
                 self.session_path = path.strip()
                 self.running = True
-                self.saving_revision = self.revision
+                self.saving = self._progress()  # the stepping keys wait until it is written
                 self.save_session(self.session_path)
             else:
                 self.quit_after_save = False
@@ -669,7 +675,7 @@ class BackpropApp(App):
         self.stepper = stepper  # the bound panels take it up
         self.panels["history"].marks = marks or {}
         self.panels["operation"].note = note
-        self.saved_revision = self.revision
+        self.saved = self._progress()
 
     # -- history and chart ----------------------------------------------
     def action_history_sideways(self, step: int) -> None:

@@ -5,6 +5,8 @@ expr.py     the expression trees every formula is written in, once
 program.py  the epoch as quantities; compiled into evaluators and the fast path
 stepper.py  the cursor over the trace: next, previous, finish, run, edit
 history.py  every finished epoch, compactly
+slips.py    the slips students make, each a modified copy of a quantity's tree: named by `check` and the quiz
+quiz.py     the quiz: judging a typed answer, naming its slip, the score
 """
 
 import importlib

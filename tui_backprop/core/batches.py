@@ -123,7 +123,7 @@ class Schedule:
         one "epoch" of the step's program): (the env after them, the records one after another)."""
         if not self.batched:
             return trainer(self.program(first), env, count, record)
-        kept = ("lr", *self.program(first).parameters)  # what carries from step to step
+        kept = self.program(first).carried  # what carries from step to step
         # A trainer may run a batched schedule's steps in one go (bulk.train does, in numpy).
         in_one_go = getattr(trainer, "steps", None)
         done = in_one_go and in_one_go(self, env, first, count, record)

@@ -15,11 +15,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, STEP_PY, Add, Expr, Mul, Sym
+from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, SIGN_PY, STEP_PY, Add, Expr, Mul, Sym
 from .program import BACKWARD, FORWARD, UPDATE, Program, Quantity, identifier
 
 # The kinds of quantity that one sample computes for itself.
 PER_SAMPLE_KEYS = ("neuron", "sum", "errors", "slope", "gradient", "bias gradient")
+# The kinds computed once a step from the step's sums: the penalty, its gradients, and the updates.
+SHARED_KEYS = ("penalty", "penalty gradient", "step", "update")
 INDENT = "    "
 
 
@@ -48,11 +50,14 @@ class _Template:
         per_sample, shared = [], []
         for n, segment in enumerate(program.segments):
             mine = segment.key[0] in PER_SAMPLE_KEYS and segment.key[1] == 0
-            if mine or (not self.multi and segment.key[0] in ("total",)) or segment.phase == UPDATE:
+            if mine or (not self.multi and segment.key[0] in ("total",)) or segment.key[0] in SHARED_KEYS:
                 (per_sample if mine else shared).extend(program.segment_quantities(n))
         self.forward = [q for q in per_sample if q.phase == FORWARD]
         self.backward = [q for q in per_sample if q.phase == BACKWARD]
         self.total = [q for q in shared if q.kind == "total"]
+        # Once a step, after the samples: the penalty E_reg, each weight's penalty term and whole gradient.
+        self.penalty = [q for q in shared if q.kind == "penalty"]
+        self.penalty_gradients = [q for q in shared if q.phase == BACKWARD]
         self.updates = [q for q in shared if q.phase == UPDATE]
         names = program.names
         self.sample_inputs = names.input_symbols(0) + names.target_symbols(0)
@@ -107,7 +112,7 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
     template = _Template(program)
     name = identifier
     multi = template.multi
-    parameters = ["lr", *program.parameters]
+    parameters = program.carried
     if what == "predict":
         emit = _Emitter(template.forward)
         inputs = program.names.input_symbols(0)
@@ -125,12 +130,12 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
     lines += [f"{INDENT}{name(s)} = env[{s!r}]" for s in bound]
     body = 1 if what == "loss_only" else 2
     if what != "loss_only":
-        recorded = {"loss": ["E_total"], "history": ["lr", *program.parameters, "E_total"], "row": None}[what]
+        recorded = {"loss": ["E_total"], "history": [*program.carried, "E_total"], "row": None}[what]
         lines.append(f"{INDENT}keep = out.append" if recorded and len(recorded) == 1 else f"{INDENT}keep = out.extend")
         lines.append(f"{INDENT}for _ in range(epochs):")
     quantities = template.forward + ([] if what == "loss_only" else template.backward)
     emit = _Emitter(quantities + template.total)
-    trained = [q.param for q in template.updates]
+    trained = list(program.trained)
     if multi:
         # Sums start from −0.0, which adds nothing to any number, not even the sign of a −0.0.
         accumulate = ["E_total"] + ([] if what == "loss_only" else [f"dE_total/d{p}" for p in trained])
@@ -155,12 +160,17 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
         if what != "loss_only":
             for q in template.backward:
                 emit.assign(q.symbol, q.expr, body)
+    if what != "loss_only":
+        # E_reg only where a row shows it; the penalty's gradient terms always, as the updates read them.
+        for q in (template.penalty if what == "row" else []) + template.penalty_gradients:
+            emit.lines.append(f"{INDENT * body}{name(q.symbol)} = {q.expr.py(name)}")
     lines += emit.lines
     if what == "loss_only":
         return "\n".join(lines + [f"{INDENT}return {name('E_total')}"]), "run"
     if what == "row":
-        forward = "*forward, E_total" if multi else ", ".join(map(name, program.forward_symbols))
-        grads = [name(f"dE_total/d{p}") for p in trained]
+        forward = (f"*forward, E_total{''.join(', ' + name(q.symbol) for q in template.penalty)}" if multi
+                   else ", ".join(map(name, program.forward_symbols)))
+        grads = [name(c) for c in program.gradient_columns]
         lines.append(f"{INDENT * 2}keep(({', '.join(map(name, parameters))}, {forward}{''.join(', ' + g for g in grads)}))")
     else:
         kept = ", ".join(map(name, recorded))
@@ -168,7 +178,7 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
     for q in template.updates:
         lines.append(f"{INDENT * 2}{name(q.symbol)} = {q.expr.py(name)}")
     lines.append(f"{INDENT}env = dict(env)")
-    lines += [f"{INDENT}env[{p!r}] = {name(p)}" for p in program.parameters]
+    lines += [f"{INDENT}env[{p!r}] = {name(p)}" for p in program.carried if p != "lr"]
     lines.append(f"{INDENT}return env")
     return "\n".join(lines), "run"
 
@@ -182,7 +192,7 @@ def _per_sample_gradients(backward: list[Quantity], trained: list[str]):
 # -- one epoch as Python to read (explain --format python) ------------------------------------
 
 # The non-linear pieces, from the same templates the fast path inlines.
-READABLE_HELPERS = f"""from math import exp, log, tanh
+READABLE_HELPERS = f"""from math import exp, log, sqrt, tanh
 
 
 def sigmoid(x):
@@ -195,6 +205,10 @@ def relu(x):
 
 def step(x):
     return {STEP_PY.format(x="x")}
+
+
+def sign(x):
+    return {SIGN_PY.format(x="x")}
 
 
 def clip(x):
@@ -210,7 +224,7 @@ def softmax(*sums):
     powers = [exp(s - peak) for s in sums]
     return [p / sum(powers) for p in powers]
 """
-_GLYPHS = [("·", " * "), ("−", "-"), ("²", "**2"), ("½", "0.5"), ("σ(", "sigmoid(")]
+_GLYPHS = [("·", " * "), ("−", "-"), ("²", "**2"), ("½", "0.5"), ("σ(", "sigmoid("), ("√(", "sqrt("), ("^", " ** ")]
 
 
 class _PythonNames:
@@ -241,11 +255,12 @@ def readable_source(program: Program) -> str:
     template = _Template(program)
     net = program.net
     name = _PythonNames(program.parameters)
+    carried = "parameters" if program.carried == ["lr", *program.parameters] else "parameters and optimizer state"
     lines = [f'"""One epoch of {net.name}, as backprop-tui computes it: forward, backward, update.', "",
-             "Run it: epoch(parameters, samples) returns E_total (of the forward pass) and the updated parameters.",
+             f"Run it: epoch(parameters, samples) returns E_total (of the forward pass) and the updated {carried}.",
              '"""', "", READABLE_HELPERS, ""]
     lines.append("def epoch(parameters, samples):")
-    lines += [f"    {name(p)} = parameters[{p!r}]" for p in ["lr", *program.parameters]]
+    lines += [f"    {name(p)} = parameters[{p!r}]" for p in program.carried]
     inputs = [name(s) for s in template.sample_inputs]
     body = "    "
     if template.multi:
@@ -266,12 +281,15 @@ def readable_source(program: Program) -> str:
     if template.multi:
         lines.append(f"{body}# this sample's part of each gradient")
         lines += [f"{body}{name('dE_total/d' + p)} += {name(q.symbol)}" for p, q in _per_sample_gradients(template.backward, program.trained)]
+    if template.penalty:
+        lines.append("    # the penalty on the weights, and its part of each weight's gradient")
+        lines += [f"    {name(q.symbol)} = {_python(q.expr, name)}" for q in template.penalty + template.penalty_gradients]
     lines.append("    # update")
     lines += [f"    {name(q.symbol)} = {_python(q.expr, name)}" for q in template.updates]
-    kept = ", ".join(f"{p!r}: {name(p)}" for p in program.parameters)
+    kept = ", ".join(f"{p!r}: {name(p)}" for p in program.carried if p != "lr")
     lines += [f"    return E_total, {{{kept}}}", "", "",
               "if __name__ == \"__main__\":",
-              f"    parameters = {{{', '.join(f'{p!r}: {v!r}' for p, v in net.start_env().items() if p in program.parameters or p == 'lr')}}}",
+              f"    parameters = {{{', '.join(f'{p!r}: {v!r}' for p, v in net.start_env().items() if p in program.carried)}}}",
               f"    samples = {[tuple(s.inputs) + tuple(s.targets) for s in net.samples]!r}",
               "    print(epoch(parameters, samples))", ""]
     return "\n".join(lines)

@@ -7,7 +7,7 @@ network" must start from these numbers, or the edits are silently dropped.
 
 from __future__ import annotations
 
-from .network import Network, Sample
+from .network import BETA1, BETA2, EPS, MU, RATE, Network, Sample
 from .stepper import Stepper
 
 
@@ -39,7 +39,19 @@ def current_network(stepper: Stepper) -> Network:
         weights=tuple(values[w] for w in names.weights),
         biases=tuple(values[b] for b in names.biases),
         samples=samples,
+        # Edited samples are no longer the data set's: a saved network then lists them instead of referring to it.
+        source=stepper.net.source if samples == stepper.net.samples else None,
+        **hyperparameters(stepper.net, values),
     )
+
+
+def hyperparameters(net: Network, values: dict[str, float]) -> dict:
+    """The penalty's and the optimizer's constants as the values hold them, as a Network's fields."""
+    fields = {RATE: "regularization_rate", MU: "momentum", EPS: "eps"}
+    changes = {fields[symbol]: values[symbol] for symbol in net.hyperparameters() if symbol in fields}
+    if net.optimizer == "adam":
+        changes["betas"] = (values[BETA1], values[BETA2])
+    return changes
 
 
 def starting_network(stepper: Stepper) -> Network:

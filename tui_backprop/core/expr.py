@@ -18,13 +18,16 @@ SIGMOID_PY = "(1.0/(1.0 + exp(-{x})) if {x} > -708.0 else exp({x}))"
 TANH_PY = "tanh({x})"
 RELU_PY = "(0.0 if {x} <= 0.0 else {x})"  # NaN passes through: a divergence must stay visible
 STEP_PY = "(1.0 if {x} > 0.0 else 0.0)"
+# sign(0) = 0, as PyTorch's; NaN passes through (x*0.0 is NaN for NaN, 0.0 for a zero).
+SIGN_PY = "(1.0 if {x} > 0.0 else -1.0 if {x} < 0.0 else {x}*0.0)"
+SQRT_PY = "sqrt({x})"
 # Logs and divisions that the losses need are clipped away from 0 so that a
 # saturated output gives a huge but finite number, never a ZeroDivisionError.
 EPS = 1e-12
 # Written so that NaN passes through (a divergence must stay visible).
 CLIP_PY = "(1e-12 if {x} <= 1e-12 else {x})"
 
-RUNTIME = {"exp": math.exp, "tanh": math.tanh, "log": math.log}
+RUNTIME = {"exp": math.exp, "tanh": math.tanh, "log": math.log, "sqrt": math.sqrt}
 
 
 def function_of(template: str):
@@ -352,7 +355,9 @@ class Square(Expr):
 
     def render(self, show):
         inner = self.inner.render(show)
-        return f"({inner})²" if self.inner.precedence < _ATOM or not isinstance(self.inner, Sym) else f"{inner}²"
+        # A gradient's name holds a slash: (dE_total/dw1)² squares the whole of it.
+        plain = isinstance(self.inner, Sym) and "/" not in self.inner.name
+        return f"{inner}²" if plain else f"({inner})²"
 
     def py(self, name):
         # x*x, not x**2: float ** raises OverflowError where * gives inf.
@@ -366,6 +371,66 @@ class Square(Expr):
     def excel(self, ref):
         # Excel's unary minus binds tighter than ^, so any base but a plain cell is bracketed.
         return self._excel_wrap(self.inner, ref, X_ATOM) + "^2", X_POWER
+
+
+class Power(Expr):
+    """base^exponent (Adam's β1^t): Python's float power, which gives inf where a product would."""
+
+    precedence = _ATOM
+
+    def __init__(self, base: Expr, exponent: Expr):
+        self.base, self.exponent = base, exponent
+
+    def children(self):
+        return (self.base, self.exponent)
+
+    def with_children(self, children):
+        return Power(*children)
+
+    def render(self, show):
+        return f"{_atom(self.base, show)}^{_atom(self.exponent, show)}"
+
+    def py(self, name):
+        return f"({self.base.py(name)} ** {self.exponent.py(name)})"
+
+    def evaluate(self, values):
+        return self.base.evaluate(values) ** self.exponent.evaluate(values)
+
+    def excel(self, ref):
+        return f"{self._excel_wrap(self.base, ref, X_ATOM)}^{self._excel_wrap(self.exponent, ref, X_ATOM)}", X_POWER
+
+
+def _atom(expr: Expr, show) -> str:
+    """A symbol or a number as it is (a negative one bracketed, as substituted shows it), anything else bracketed."""
+    text = expr.render(show)
+    return text if isinstance(expr, (Sym, Num)) else f"({text})"
+
+
+class Abs(Expr):
+    """|x|, written between bars."""
+
+    def __init__(self, inner: Expr):
+        self.inner = inner
+
+    def children(self):
+        return (self.inner,)
+
+    def with_children(self, children):
+        return Abs(*children)
+
+    def render(self, show):
+        if getattr(show, "python", False):
+            return f"abs({self.inner.render(show)})"
+        return f"|{_unbracketed(self.inner.render(show))}|"
+
+    def py(self, name):
+        return f"abs({self.inner.py(name)})"
+
+    def evaluate(self, values):
+        return abs(self.inner.evaluate(values))
+
+    def excel(self, ref):
+        return f"ABS({self.inner.excel(ref)[0]})", X_ATOM
 
 
 class Call(Expr):
@@ -439,6 +504,14 @@ class Softmax(Expr):
 def sigmoid(x: Expr) -> Expr:
     # The workbook keeps the readable 1/(1+EXP(-x)): below x = −708 its EXP overflows to #NUM!.
     return Call("σ", SIGMOID_PY, x, "1/(1+EXP(-{x}))", X_PRODUCT)
+
+
+def sign(x: Expr) -> Expr:
+    return Call("sign", SIGN_PY, x, "SIGN({x})")
+
+
+def sqrt(x: Expr) -> Expr:
+    return Call("√", SQRT_PY, x, "SQRT({x})")
 
 
 def log(x: Expr) -> Expr:

@@ -40,7 +40,7 @@ class History:
         self.schedule = schedule or Schedule(program.net, program)
         self.train = train or (lambda env, steps, first: self.schedule.train(
             lambda p, e, n, r: p.run(e, n, r), env, first, steps, "history"))
-        self.stride = len(program.parameters) + 2  # a record: lr, parameters, E_total
+        self.stride = len(program.carried) + 1  # a record: lr, parameters (and an optimizer's state), E_total
         self._losses = array("d")
         # The first epoch of each checkpoint, and its lr and parameters (stride - 1 numbers each).
         self._checkpoint_epochs = array("q")
@@ -135,7 +135,7 @@ class History:
         after, rederived = self.train(env, count, first)
         same = rederived[stride - 1 :: stride].tobytes() == losses[:count].tobytes()
         if same and len(checkpoints) > 1:
-            same = array("d", [after[key] for key in ("lr", *self.program.parameters)]).tobytes() == checkpoints[1].tobytes()
+            same = array("d", [after[key] for key in self.program.carried]).tobytes() == checkpoints[1].tobytes()
         if not same:
             self._store(self.train(env, len(losses), first)[1])
             return
@@ -149,8 +149,7 @@ class History:
         """The free symbols at the start of `epoch`, with lr and the parameters of `checkpoint` (a record
         without its E_total); with batches, without the samples, which each step brings."""
         env = self._samples(epoch)
-        env["lr"] = checkpoint[0]
-        env.update(zip(self.program.parameters, checkpoint[1:]))
+        env.update(zip(self.program.carried, checkpoint))
         return env
 
     def load(self, records: array, starts: list[int]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 try:
@@ -29,7 +30,10 @@ MAX_NAME = 200
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_SUFFIXES = (".toml", ".json")
 KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples",
-        "test_fraction", "split_seed", "test_samples", "batch", "shuffle_seed")
+        "test_fraction", "split_seed", "test_samples", "batch", "shuffle_seed", "regularization", "regularization_rate",
+        "optimizer", "momentum", "betas", "eps")
+# The keys each optimizer reads; another optimizer's key in a file is a mistake worth a message.
+OPTIMIZER_KEYS = {"sgd": (), "momentum": ("momentum",), "adam": ("betas", "eps")}
 
 
 def example_names() -> list[str]:
@@ -126,6 +130,10 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
         raise NetworkError("biases", f"given, but bias is {bias!r}; set bias = 'shared' or 'neuron'")
 
     samples, test_samples = _samples(data, base, sizes)
+    source = None
+    if isinstance(data["samples"], dict):
+        source = (tuple((key, data[key]) for key in ("samples", "test_fraction", "split_seed") if key in data),
+                  str(Path(base).resolve()))
     batch = data.get("batch", "full")
     if batch != "full" and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise NetworkError("batch", f'must be "full" or a whole number of samples of at least 1, got {batch!r}')
@@ -138,7 +146,35 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
 
     return Network(sizes=tuple(sizes), activations=tuple(activations), loss=loss, bias=bias, train_bias=train_bias,
                    weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name,
-                   test_samples=tuple(test_samples), batch=0 if batch == "full" else batch, shuffle_seed=shuffle_seed)
+                   test_samples=tuple(test_samples), batch=0 if batch == "full" else batch, shuffle_seed=shuffle_seed,
+                   source=source, **_training(data))
+
+
+def _training(data) -> dict:
+    """The penalty and the optimizer: their keys, each checked here (and its range by Network)."""
+    regularization = _typed(data, "regularization", str, "none")
+    optimizer = _typed(data, "optimizer", str, "sgd")
+    out = {"regularization": regularization, "optimizer": optimizer}
+    if regularization in ("l1", "l2"):
+        if "regularization_rate" not in data:
+            raise NetworkError("regularization_rate", f"missing: regularization {regularization!r} needs its rate λ, e.g. 0.001")
+        out["regularization_rate"] = _number("regularization_rate", data["regularization_rate"])
+    elif "regularization_rate" in data:
+        raise NetworkError("regularization_rate", 'given, but regularization is "none"; set regularization = "l1" or "l2"')
+    for key in ("momentum", "betas", "eps"):
+        if key in data and key not in OPTIMIZER_KEYS.get(optimizer, (key,)):
+            raise NetworkError(key, f"given, but optimizer is {optimizer!r}; "
+                                    f"{key} belongs to optimizer = {'momentum' if key == 'momentum' else 'adam'!r}")
+    if "momentum" in data:
+        out["momentum"] = _number("momentum", data["momentum"])
+    if "eps" in data:
+        out["eps"] = _number("eps", data["eps"])
+    if "betas" in data:
+        betas = data["betas"]
+        if not isinstance(betas, list) or len(betas) != 2:
+            raise NetworkError("betas", f"must be a list of two numbers [β1, β2], got {betas!r}")
+        out["betas"] = tuple(_number("betas", b) for b in betas)
+    return out
 
 
 def _samples(data, base: Path, sizes) -> tuple[list[Sample], list[Sample]]:
@@ -267,6 +303,54 @@ def network_to_dict(net: Network) -> dict:
         data["batch"] = net.batch
         if net.batch < len(net.samples):
             data["shuffle_seed"] = net.shuffle_seed
+    if net.regularized:
+        data["regularization"] = net.regularization
+        data["regularization_rate"] = net.regularization_rate
+    if net.optimizer != "sgd":
+        data["optimizer"] = net.optimizer
+        if net.optimizer == "momentum":
+            data["momentum"] = net.momentum
+        else:
+            data["betas"], data["eps"] = list(net.betas), net.eps
     if net.test_samples:
         data["test_samples"] = [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.test_samples]
     return data
+
+
+def network_text(net: Network, path: str | Path) -> str:
+    """`net` as the text of a network file at `path`: TOML, or JSON for a .json path, every number written
+    so that it reads back to the same bits (repr).  A data set the samples came from (a CSV file, a
+    generated set) is referred to, its file's path made relative to `path`'s folder, not copied.  The
+    optimizer's state is not part of a network: loaded again, it starts at 0, as a new PyTorch optimizer
+    over a saved model's parameters does."""
+    data = network_to_dict(net)
+    # A name the loader would refuse (made in code, not read from a file) is written as one it reads.
+    data["name"] = "".join(c if c.isprintable() else " " for c in net.name)[:MAX_NAME]
+    if net.source is not None:
+        keys, folder = net.source
+        for key in ("samples", "test_samples"):
+            data.pop(key, None)
+        for key, value in keys:
+            if key == "samples" and "file" in value and isinstance(value["file"], str):
+                target = Path(folder, value["file"])
+                value = {**value, "file": Path(os.path.relpath(target, Path(path).resolve().parent)).as_posix()}
+            data[key] = value
+    if Path(path).suffix.lower() == ".json":
+        return json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n"
+    return "".join(f"{key} = {_toml(value)}\n" for key, value in data.items())
+
+
+def _toml(value) -> str:
+    """A value of a network file as TOML: strings, booleans, numbers, lists and inline tables."""
+    if isinstance(value, str):
+        # JSON's escapes are TOML's; DEL is the one character TOML wants escaped and JSON does not.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(key), ensure_ascii=False)} = {_toml(v)}" for key, v in value.items()) + "}"
+    raise NetworkError("file", f"cannot write {value!r} in a network file")

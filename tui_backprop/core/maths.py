@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .expr import RELU_PY, STEP_PY, TANH_PY, Add, Call, Div, Expr, Mul, Neg, Num, Square, Sub, Sym, clipped, log, sigmoid
+from .expr import (RELU_PY, STEP_PY, TANH_PY, Abs, Add, Call, Div, Expr, Mul, Neg, Num, Power, Square, Sub, Sym, clipped,
+                   log, sigmoid, sign, sqrt)
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,88 @@ def softmax_cce_slope(a: Sym, t: Sym, targets: list[Sym], count: int) -> Expr:
 SOFTMAX_CCE_WHY = ("Softmax and cross-entropy together have the slope a·(sum of the targets) − t for each output sum, "
                    "which is a − t when the targets add up to 1: every E depends on every o through softmax, "
                    "and the terms collapse.")
+
+
+# -- regularization: a penalty on the weights, added to the objective once per update step ---------------
+
+
+@dataclass(frozen=True)
+class Penalty:
+    name: str
+    total: Callable[[Sym, list[Sym]], Expr]  # (λ, weights) -> E_reg
+    total_why: str
+    slope: Callable[[Sym, Sym], Expr]  # (λ, w) -> dE_reg/dw
+    slope_why: str  # formatted with w
+
+
+def _sum(terms: list[Expr]) -> Expr:
+    return Add(*terms) if len(terms) > 1 else terms[0]
+
+
+PENALTIES = {
+    "l2": Penalty(
+        "l2", lambda rate, weights: Mul(rate, _sum([Mul(Num(0.5, "½"), Square(w)) for w in weights])),
+        "E_reg, the L2 penalty, is λ times half the sum of every weight's square (never a bias's): large weights "
+        "cost more, so training prefers small ones.",
+        lambda rate, w: Mul(rate, w),
+        "d/d{w} of λ·½{w}² is λ·{w}: the penalty pulls {w} towards 0 in proportion to its size (weight decay)."),
+    "l1": Penalty(
+        "l1", lambda rate, weights: Mul(rate, _sum([Abs(w) for w in weights])),
+        "E_reg, the L1 penalty, is λ times the sum of every weight's size |w| (never a bias's): it pushes "
+        "weights that matter little all the way to 0.",
+        lambda rate, w: Mul(rate, sign(w)),
+        "d/d{w} of λ·|{w}| is λ·sign({w}) (sign(0) = 0): the same pull towards 0 whatever {w}'s size."),
+}
+OBJECTIVE_WHY = ("Training makes E_total + E_reg small, so {w}'s gradient is the data's dE_total/d{w} "
+                 "plus the penalty's dE_reg/d{w}.")
+
+
+# -- optimizers: how a gradient becomes a step, with PyTorch's definitions ---------------------------------
+# SGD:      p ← p − lr·g
+# momentum: v ← μ·v + g, p ← p − lr·v             (torch.optim.SGD(momentum=μ): no dampening, no Nesterov, v starts at 0)
+# Adam:     t ← t + 1, m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g², m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t),
+#           p ← p − lr·m̂/(√v̂ + ε)                  (torch.optim.Adam; m, v and t start at 0)
+
+
+def sgd_step(p: Sym, lr: Sym, g: Sym) -> Expr:
+    return Sub(p, Mul(lr, g))
+
+
+def velocity(v: Sym, mu: Sym, g: Sym) -> Expr:
+    return Add(Mul(mu, v), g)
+
+
+def count_step(t: Sym) -> Expr:
+    return Add(t, ONE)
+
+
+def first_moment(m: Sym, beta1: Sym, g: Sym) -> Expr:
+    return Add(Mul(beta1, m), Mul(Sub(ONE, beta1), g))
+
+
+def second_moment(v: Sym, beta2: Sym, g: Sym) -> Expr:
+    return Add(Mul(beta2, v), Mul(Sub(ONE, beta2), Square(g)))
+
+
+def corrected(moment: Sym, beta: Sym, t: Sym) -> Expr:
+    return Div(moment, Sub(ONE, Power(beta, t)))
+
+
+def adam_step(p: Sym, lr: Sym, m_hat: Sym, v_hat: Sym, eps: Sym) -> Expr:
+    return Sub(p, Mul(lr, Div(m_hat, Add(sqrt(v_hat), eps))))
+
+
+SGD_WHY = ("Gradient descent moves {p} a step of lr against its gradient; every gradient came from the same forward "
+           "pass, so all parameters update together.")
+VELOCITY_WHY = ("Momentum keeps a running sum of the gradients, each step's shrunk by μ: {v} is {p}'s velocity, which "
+                "builds up while the gradient keeps its sign and damps a zig-zag.")
+MOMENTUM_STEP_WHY = "With momentum, {p} moves a step of lr along its velocity {v}, not along this step's gradient alone."
+COUNT_WHY = "Adam counts its update steps from 1: t sets how much its bias correction lifts the moments."
+FIRST_MOMENT_WHY = ("{m} is the moving average of {p}'s gradient (Adam's first moment): β1 of the old average and "
+                    "1 − β1 of the new gradient.")
+SECOND_MOMENT_WHY = ("{v} is the moving average of {p}'s squared gradient (Adam's second moment): how large its "
+                     "gradients have been, whatever their sign.")
+CORRECTED_WHY = ("The moving average started at 0, so early on it is too small; dividing by 1 − {beta}^t, which tends "
+                 "to 1 as t grows, corrects that bias.")
+ADAM_STEP_WHY = ("Adam moves {p} by lr times its average gradient over the root of its average squared gradient: "
+                 "about lr in size whatever the gradient's scale (ε keeps it finite where the gradient has been 0).")

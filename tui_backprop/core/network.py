@@ -18,6 +18,12 @@ from dataclasses import dataclass, field, replace
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
 LOSSES = ("half_sse", "mse", "bce", "cce")
 BIAS_MODES = ("none", "shared", "neuron")
+REGULARIZATIONS = ("none", "l1", "l2")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+# The hyperparameters of the penalty and of each optimizer, as the symbols the formulas read (free
+# symbols like lr: the values table shows them, and a substituted formula shows their numbers).
+RATE, MU, BETA1, BETA2, EPS = "λ", "μ", "β1", "β2", "ε"
+STEP = "t"  # Adam's count of update steps
 # The input layer included: every layer more lengthens the chain rule of every weight before it.
 MAX_LAYERS = 10
 # Operations in one epoch (every sample's forward and backward pass, the sums and the updates): the
@@ -62,6 +68,16 @@ class Network:
     test_samples: tuple[Sample, ...] = ()  # held out: never trained on, only measured
     batch: int = 0  # samples per update step; 0 is every sample ("full"): see batches.py
     shuffle_seed: int = 0  # seeds each epoch's order of the samples, when there are batches
+    regularization: str = "none"  # none | l1 | l2: a penalty on the weights (never the biases), see program.py
+    regularization_rate: float = 0.0  # λ
+    optimizer: str = "sgd"  # sgd | momentum | adam, with PyTorch's definitions (program.py)
+    momentum: float = 0.9  # μ
+    betas: tuple[float, float] = (0.9, 0.999)  # Adam's β1, β2
+    eps: float = 1e-8  # Adam's ε
+    # Where the samples came from, when a file's `samples` was a data set (a CSV file or a generated one):
+    # its keys as the file gave them and the file's folder, so that a saved network refers to the data
+    # instead of copying it (loader.network_text).  Not part of what the network is.
+    source: tuple | None = field(default=None, compare=False, repr=False)
     names: "Names" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -131,10 +147,40 @@ class Network:
         for key, value in (("batch", self.batch), ("shuffle_seed", self.shuffle_seed)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise NetworkError(key, f"must be a whole number of at least 0, got {value!r}")
+        self._validate_training()
         if self.epoch_operations() > MAX_EPOCH_OPERATIONS:
             raise NetworkError("samples", f"one epoch of {len(self.samples):,} samples through layers {list(self.sizes)} is "
                                           f"{self.epoch_operations():,} operations; at most {MAX_EPOCH_OPERATIONS:,} "
                                           "(use fewer samples, smaller layers, or hold rows out with test_fraction)")
+
+    def _validate_training(self) -> None:
+        """The penalty and the optimizer, with the ranges PyTorch's optimizers accept (ε > 0 here: with ε = 0,
+        a weight whose gradient has always been 0 would divide 0 by 0)."""
+        if self.regularization not in REGULARIZATIONS:
+            raise NetworkError("regularization", f"unknown regularization {self.regularization!r} "
+                                                 f"(choose from {', '.join(REGULARIZATIONS)})")
+        if self.optimizer not in OPTIMIZERS:
+            raise NetworkError("optimizer", f"unknown optimizer {self.optimizer!r} (choose from {', '.join(OPTIMIZERS)})")
+        for key, value in (("regularization_rate", self.regularization_rate), ("momentum", self.momentum)):
+            if not _real(value) or value < 0:
+                raise NetworkError(key, f"must be a finite number of at least 0, got {value!r}")
+        if not _real(self.eps) or not self.eps > 0:
+            raise NetworkError("eps", f"must be a positive finite number, got {self.eps!r}")
+        if not isinstance(self.betas, tuple) or len(self.betas) != 2 or not all(_real(b) and 0.0 <= b < 1.0 for b in self.betas):
+            raise NetworkError("betas", f"must be two numbers, each at least 0 and below 1, got {list(self.betas) if isinstance(self.betas, tuple) else self.betas!r}")
+
+    @property
+    def regularized(self) -> bool:
+        return self.regularization != "none"
+
+    def hyperparameters(self) -> dict[str, float]:
+        """The penalty's and the optimizer's constants, by symbol (none for plain descent without a penalty)."""
+        values = {RATE: float(self.regularization_rate)} if self.regularized else {}
+        if self.optimizer == "momentum":
+            values[MU] = float(self.momentum)
+        elif self.optimizer == "adam":
+            values.update({BETA1: float(self.betas[0]), BETA2: float(self.betas[1]), EPS: float(self.eps)})
+        return values
 
     def epoch_operations(self) -> int:
         """How many operations one epoch has, from the shape alone (program.py lays them out)."""
@@ -148,7 +194,10 @@ class Network:
             backward += self.bias_count()
         # Each step adds up its E_total and, over several samples, each gradient; then updates.
         sums = steps * (trained if size > 1 else 0) - (trained if size > 1 and samples % size == 1 else 0)
-        return samples * (forward + backward) + steps * (1 + trained) + sums
+        # The penalty: E_reg, then each weight's term and its gradient with it; each optimizer's own operations.
+        extra = (1 + 2 * self.weight_count()) if self.regularized else 0
+        extra += {"sgd": 0, "momentum": trained, "adam": 1 + 4 * trained}[self.optimizer]
+        return samples * (forward + backward) + steps * (1 + trained + extra) + sums
 
     def softmax_ignores_bias(self, layer: int) -> bool:
         """Whether `layer`'s bias is one shared by every output of a softmax layer: it shifts every sum
@@ -170,8 +219,14 @@ class Network:
         """Every free symbol: parameters, lr, inputs and targets."""
         env = self.parameters()
         env["lr"] = float(self.lr)
+        env.update(self.hyperparameters())
+        env.update(dict.fromkeys(self.names.state, 0.0))  # the optimizer's state starts at 0, as PyTorch's
         env.update(self.inputs_env())
         return env
+
+
+def _real(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _check_numbers(key: str, values, count: int, what: str) -> None:
@@ -181,7 +236,8 @@ def _check_numbers(key: str, values, count: int, what: str) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise NetworkError(key, f"expected numbers, got {value!r}")
         if not math.isfinite(value):
-            raise NetworkError(key, f"numbers must be finite, got {value!r}")
+            raise NetworkError(key, f"numbers must be finite, got {value!r}"
+                               + (" (the training diverged)" if key in ("weights", "biases") else ""))
 
 
 class Names:
@@ -215,6 +271,12 @@ class Names:
             else:
                 row = [None] * net.sizes[layer]
             self.bias_at.append(row)
+        self._weight_set = set(self.weights)
+        trained = self.weights + (self.biases if net.train_bias else [])
+        # The optimizer's state, carried from step to step with the parameters: momentum's velocity v of each
+        # trained parameter, or Adam's step count t and its moments m and v (core/program.py).
+        self.state: list[str] = {"sgd": [], "momentum": [f"v_{p}" for p in trained],
+                                 "adam": [STEP, *(f"m_{p}" for p in trained), *(f"v_{p}" for p in trained)]}[net.optimizer]
         self._neuron_at = {self.neuron(layer, j): (layer, j) for layer in range(net.depth + 1) for j in range(net.sizes[layer])}
         self._first_weight = [1]  # the number of each layer's first weight, then one past the last
         for layer in range(1, net.depth + 1):
@@ -259,6 +321,20 @@ class Names:
     def grad(of: str, sample_suffix: str = "") -> str:
         return f"dE_total/d{of}{sample_suffix}"
 
+    @staticmethod
+    def penalty_grad(weight: str) -> str:
+        """The penalty's part of a weight's gradient (regularization)."""
+        return f"dE_reg/d{weight}"
+
+    @staticmethod
+    def objective_grad(weight: str) -> str:
+        """A weight's gradient of the whole objective, E_total + E_reg."""
+        return f"dE/d{weight}"
+
+    def step_gradient(self, parameter: str) -> str:
+        """The gradient an update step reads: the objective's for a weight under a penalty, else dE_total's."""
+        return self.objective_grad(parameter) if self.net.regularized and parameter in self._weight_set else self.grad(parameter)
+
     # -- from a name back to its place ---------------------------------------
     def neuron_at(self, name: str) -> tuple[int, int] | None:
         """(layer, j) of a neuron's name (i1, h2, h2_1, o1), or None."""
@@ -294,6 +370,16 @@ class Names:
         # sample is None only for a name without a sample number, in a network with several samples.
         if base == "E_total":
             return ("total",) if symbol == "E_total" else None
+        if symbol == "E_reg":
+            return ("penalty",) if self.net.regularized else None
+        for prefix in ("dE_reg/d", "dE/d"):
+            if symbol.startswith(prefix):
+                group = self.parameter_group(symbol[len(prefix):])
+                return ("penalty gradient",) + group[1:] if self.net.regularized and group and group[0] == "gradient" else None
+        for prefix in ("mhat_", "vhat_"):
+            if symbol.startswith(prefix) and self.net.optimizer == "adam":
+                group = self.parameter_group(symbol[len(prefix):])
+                return ("update",) + group if group else None
         if base.startswith("dE_total/d"):
             of = base[len("dE_total/d"):]
             group = self.parameter_group(of)

@@ -1,8 +1,10 @@
-"""When a number someone wrote is right: one rule for the quiz and for `check`.
+"""When a number someone wrote is right.
 
-A value is right within a relative tolerance of the correct one, or within half a
-unit of its own last printed digit: 0.59 stands for anything from 0.585 to 0.595,
-so it is right for 0.59327, while 0.5933 is not right for 0.5935.
+For `check`, a cell is right within a relative tolerance of the correct value, or within
+half a unit of its own last printed digit: 0.59 stands for anything from 0.585 to 0.595,
+so it is right for 0.59327, while 0.5933 is not right for 0.5935 (a sheet shows values
+rounded for display).  The quiz takes a typed answer only within its tolerance, and uses
+the printed digits to tell an answer too coarse to judge from a wrong one (quiz.py).
 """
 
 from __future__ import annotations

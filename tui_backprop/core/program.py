@@ -25,8 +25,9 @@ from functools import partial
 from typing import Callable
 
 from .expr import Add, Expr, Mul, Num, Softmax, Sub, Sym
-from .maths import ACTIVATIONS, LOSSES, SOFTMAX_CCE_WHY, SOFTMAX_WORDS, softmax_cce_slope
-from .network import Names, Network
+from . import maths
+from .maths import ACTIVATIONS, LOSSES, PENALTIES, SOFTMAX_CCE_WHY, SOFTMAX_WORDS, softmax_cce_slope
+from .network import BETA1, BETA2, EPS, MU, RATE, STEP, Names, Network
 
 FORWARD, BACKWARD, UPDATE = "forward", "backward", "update"
 PHASES = (FORWARD, BACKWARD, UPDATE)
@@ -55,7 +56,9 @@ class Quantity:
     phase: str
     expr: Expr
     why: str
-    kind: str  # sum, activation, error, total, loss_slope, activation_slope, route, gradient, sample_sum, update
+    # sum, activation, error, total, penalty, loss_slope, activation_slope, route, gradient, sample_sum,
+    # penalty_gradient, objective_gradient, update, and the optimizers' step_count, velocity, moment, corrected
+    kind: str
     layer: int | None = None
     neuron: int | None = None
     sample: int | None = None
@@ -112,12 +115,18 @@ class Program:
         self.parameters = self.names.weights + self.names.biases
         self.trained = builder.trained_parameters()
         self.free = list(net.start_env())
+        # What carries from one update step to the next, and so what a history's record holds before E_total:
+        # lr, the parameters, the penalty's and the optimizer's constants, and the optimizer's state.
+        self.carried = ["lr", *self.parameters, *net.hyperparameters(), *self.names.state]
         self._bounds = {phase: (min((s.start for s in self.segments if s.phase == phase), default=0),
                                 max((s.start + s.length for s in self.segments if s.phase == phase), default=0))
                         for phase in PHASES}
         self.forward_symbols = [symbol for segment in self.segments for symbol in segment.symbols]
         # The spreadsheet layout of the worked examples: one row per epoch.
-        self.columns = ["lr", *self.parameters, *self.forward_symbols, *(Names.grad(p) for p in self.trained)]
+        self.gradient_columns = [Names.grad(p) for p in self.trained]
+        if net.regularized:
+            self.gradient_columns += [f(w) for f in (Names.penalty_grad, Names.objective_grad) for w in self.names.weights]
+        self.columns = [*self.carried, *self.forward_symbols, *self.gradient_columns]
         self._compiled: dict[str, object] = {}
 
     def __len__(self) -> int:
@@ -163,7 +172,7 @@ class Program:
     def update_position(self, parameter: str) -> int | None:
         """Where the epoch updates `parameter`, if it is trained."""
         group = self.names.parameter_group(parameter)
-        return self._find(("update",) + group, lambda q: q.param == parameter) if group else None
+        return self._find(("update",) + group, lambda q: q.symbol == parameter) if group else None
 
     def _find(self, key: tuple, wanted) -> int | None:
         """The place of the quantity `wanted` picks in the segment `key` names, if both exist."""
@@ -190,6 +199,22 @@ class Program:
                     seen.append(read)
                     stack.append(read)
         return seen
+
+    def step_updates(self) -> dict[str, Quantity]:
+        """Each carried value's update as one expression of the values the update phase starts with:
+        what a sheet's next row starts from (sheets/check.py).  Plain descent's updates are the program's
+        own; an optimizer's read what the phase computed before them (Adam's t, m, v, m̂, v̂), and those
+        are written into them."""
+        written: dict[str, Expr] = {}
+        updates: dict[str, Quantity] = {}
+        start, end = self.phase_bounds(UPDATE)
+        for n in range(start, end):
+            q = self.quantity(n)
+            expr = _written_in(q.expr, written) if written else q.expr
+            written[q.symbol] = expr
+            if q.symbol in self.free:
+                updates[q.symbol] = q if expr is q.expr else Quantity(q.symbol, UPDATE, expr, q.why, q.kind, param=q.param)
+        return updates
 
     # -- compiled forms (compiled.py) -----------------------------------------
     def compiled(self, what: str):
@@ -333,6 +358,8 @@ class _Builder:
             self.segment(FORWARD, ("errors", s), sizes[-1], self.errors, s,
                          symbols=tuple(n.error(k, s) for k in range(sizes[-1])))
         self.segment(FORWARD, ("total",), 1, self.total, symbols=("E_total",))
+        if net.regularized:
+            self.segment(FORWARD, ("penalty",), 1, self.penalty, symbols=("E_reg",))
         trains_bias = net.train_bias and net.bias != "none"
         for s in self.samples:
             for layer in range(depth, 0, -1):
@@ -350,8 +377,15 @@ class _Builder:
         if self.n.multi_sample:
             for key, length in groups:
                 self.segment(BACKWARD, ("sample sum",) + key, length, self.sample_sums, key)
+        if net.regularized:
+            for key, length in groups:
+                if key[0] == "gradient":
+                    self.segment(BACKWARD, ("penalty gradient",) + key[1:], 2 * length, self.penalty_gradients, key)
+        if net.optimizer == "adam":
+            self.segment(UPDATE, ("step",), 1, self.step_count)
+        per_parameter = {"sgd": 1, "momentum": 2, "adam": 5}[net.optimizer]
         for key, length in groups:
-            self.segment(UPDATE, ("update",) + key, length, self.updates, key)
+            self.segment(UPDATE, ("update",) + key, per_parameter * length, self.updates, key)
         return self.segments
 
     # -- forward ----------------------------------------------------------
@@ -401,6 +435,11 @@ class _Builder:
         what = "every output" + (" of every sample" if self.n.multi_sample else "")
         return [Quantity("E_total", FORWARD, Add(*errors) if len(errors) > 1 else errors[0],
                          f"E_total adds up the errors of {what}: it is the one number training makes small.", "total")]
+
+    def penalty(self) -> list[Quantity]:
+        penalty = PENALTIES[self.net.regularization]
+        return [Quantity("E_reg", FORWARD, penalty.total(Sym(RATE), [Sym(w) for w in self.n.weights]),
+                         penalty.total_why, "penalty")]
 
     # -- backward ---------------------------------------------------------
     def delta(self, layer: int, j: int, s: int) -> list[Sym]:
@@ -515,6 +554,17 @@ class _Builder:
                          "sample_sum", param=param)
                 for param in self.group_parameters(key)]
 
+    def penalty_gradients(self, key: tuple) -> list[Quantity]:
+        """Each weight's term of the penalty's gradient, and its gradient of the whole objective."""
+        penalty, out = PENALTIES[self.net.regularization], []
+        for w in self.group_parameters(key):
+            term = Names.penalty_grad(w)
+            out += [Quantity(term, BACKWARD, penalty.slope(Sym(RATE), Sym(w)), penalty.slope_why.format(w=w),
+                             "penalty_gradient", param=w),
+                    Quantity(Names.objective_grad(w), BACKWARD, Add(Sym(Names.grad(w)), Sym(term)),
+                             maths.OBJECTIVE_WHY.format(w=w), "objective_gradient", param=w)]
+        return out
+
     # -- update -----------------------------------------------------------
     def trained_parameters(self) -> list[str]:
         trained = list(self.n.weights)
@@ -522,11 +572,46 @@ class _Builder:
             trained += self.n.biases
         return trained
 
+    def step_count(self) -> list[Quantity]:
+        return [Quantity(STEP, UPDATE, maths.count_step(Sym(STEP)), maths.COUNT_WHY, "step_count")]
+
     def updates(self, key: tuple) -> list[Quantity]:
-        return [Quantity(param, UPDATE, Sub(Sym(param), Mul(Sym("lr"), Sym(Names.grad(param)))),
-                         f"Gradient descent moves {param} a step of lr against its gradient; every gradient came from the same forward pass, so all parameters update together.",
-                         "update", param=param)
-                for param in self.group_parameters(key)]
+        """Each parameter's step, with the optimizer's quantities before it (its state, and Adam's corrections)."""
+        out, optimizer, lr = [], self.net.optimizer, Sym("lr")
+        for p in self.group_parameters(key):
+            param, g = Sym(p), Sym(self.n.step_gradient(p))
+            if optimizer == "sgd":
+                out.append(Quantity(p, UPDATE, maths.sgd_step(param, lr, g), maths.SGD_WHY.format(p=p), "update", param=p))
+            elif optimizer == "momentum":
+                v = f"v_{p}"
+                out += [Quantity(v, UPDATE, maths.velocity(Sym(v), Sym(MU), g), maths.VELOCITY_WHY.format(v=v, p=p),
+                                 "velocity", param=p),
+                        Quantity(p, UPDATE, maths.sgd_step(param, lr, Sym(v)), maths.MOMENTUM_STEP_WHY.format(v=v, p=p),
+                                 "update", param=p)]
+            else:
+                m, v, t = f"m_{p}", f"v_{p}", Sym(STEP)
+                out += [Quantity(m, UPDATE, maths.first_moment(Sym(m), Sym(BETA1), g),
+                                 maths.FIRST_MOMENT_WHY.format(m=m, p=p), "moment", param=p),
+                        Quantity(v, UPDATE, maths.second_moment(Sym(v), Sym(BETA2), g),
+                                 maths.SECOND_MOMENT_WHY.format(v=v, p=p), "moment", param=p),
+                        Quantity(f"mhat_{p}", UPDATE, maths.corrected(Sym(m), Sym(BETA1), t),
+                                 maths.CORRECTED_WHY.format(beta="β1"), "corrected", param=p),
+                        Quantity(f"vhat_{p}", UPDATE, maths.corrected(Sym(v), Sym(BETA2), t),
+                                 maths.CORRECTED_WHY.format(beta="β2"), "corrected", param=p),
+                        Quantity(p, UPDATE, maths.adam_step(param, lr, Sym(f"mhat_{p}"), Sym(f"vhat_{p}"), Sym(EPS)),
+                                 maths.ADAM_STEP_WHY.format(p=p), "update", param=p)]
+        return out
+
+
+def _written_in(expr: Expr, written: dict[str, Expr]) -> Expr:
+    """`expr` with every symbol of `written` replaced by its expression; the same object when none occurs."""
+    if isinstance(expr, Sym):
+        return written.get(expr.name, expr)
+    children = expr.children()
+    if not children:
+        return expr
+    new = [_written_in(child, written) for child in children]
+    return expr if all(a is b for a, b in zip(new, children)) else expr.with_children(new)
 
 
 def _others(mine: str, others: list[str], one: str, several: str) -> str:

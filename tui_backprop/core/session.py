@@ -319,9 +319,11 @@ class _Reader:
         self.ranges = {phase: program.phase_bounds(phase) for phase in PHASES}
         # The update row is taken just before the first update; before it the stepper has none.
         self.first_update = next((n for n, q in enumerate(self.quantities) if q.phase == UPDATE), self.count)
+        # An update replaces a value that carries from step to step (a parameter, an optimizer's state); every
+        # other quantity, Adam's corrected moments in the update phase included, adds a value of the step's own.
         self.computed_before = [0]
         for q in self.quantities:
-            self.computed_before.append(self.computed_before[-1] + (q.phase != UPDATE))
+            self.computed_before.append(self.computed_before[-1] + (q.symbol not in self.free))
         names, net = program.net.names, program.net
         self.sample_symbols = set() if self.schedule.batched else {
             s for k in range(len(net.samples)) for s in names.input_symbols(k) + names.target_symbols(k)}
@@ -352,7 +354,7 @@ class _Reader:
     def operation(self, value, where: str) -> Operation:
         index, epoch, result, inputs, old = _list(value, where, 5)
         q = self.quantities[_int(index, where, 0, self.count - 1)]
-        if q.phase == UPDATE:
+        if q.symbol in self.free:
             old = _float(old, where)
         elif old is not None:
             raise _Damaged(f"{where}: only an update replaces an old value")
@@ -503,7 +505,7 @@ class _Keys:
 
     def move(self, position: int) -> None:
         low, high = sorted((self.position, position))
-        flipping = [q.symbol for q in self.reader.quantities[low:high] if q.phase != UPDATE]
+        flipping = [q.symbol for q in self.reader.quantities[low:high] if q.symbol not in self.reader.free]
         before = sum(map(self._wrong, flipping))
         self.position = position
         self.wrong += sum(map(self._wrong, flipping)) - before

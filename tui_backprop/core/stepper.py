@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 from .history import History
-from .network import Network
+from .network import BETA1, BETA2, EPS, MU, RATE, Network
 from .batches import Schedule
 from .program import UPDATE, Program, Quantity
 
@@ -182,7 +182,7 @@ class Stepper:
 
     def _step_env(self, step: int, values: dict[str, float]) -> dict[str, float]:
         """lr and the parameters of `values`, with the samples of `step`'s batch."""
-        env = {key: values[key] for key in ("lr", *self.program.parameters)}
+        env = {key: values[key] for key in self.program.carried}
         env.update(self.schedule.samples_env(step))
         return env
 
@@ -285,6 +285,26 @@ class Stepper:
 
     def free_symbols(self) -> list[str]:
         return list(self.program.free)
+
+    def mark(self) -> tuple:
+        """The stepper now, for `changed_since` (a session saved here, say): its undo records and its place."""
+        return tuple(self._undo), (self.step, self.position, len(self.history))
+
+    def changed_since(self, mark: tuple) -> bool:
+        """Whether its numbers may differ from those at `mark`.  Every change pushes an undo record and
+        `previous` pops one; steps taken back and done again at the same place are no change (the same
+        operations give the same bits), unless a value edited came or went meanwhile."""
+        records, place = mark
+        common = 0
+        for then, now in zip(records, self._undo):
+            if then is not now:
+                break
+            common += 1
+        if common == len(records) == len(self._undo):
+            return False
+        if place != (self.step, self.position, len(self.history)):
+            return True
+        return any(record.kind == "edit" for record in (*records[common:], *self._undo[common:]))
 
     # -- moving ---------------------------------------------------------
     def _remember(self, kind: str, changes, keep_done: bool = False) -> None:
@@ -472,12 +492,16 @@ class Stepper:
         if symbol not in self._free:
             free = self.program.free
             raise KeyError(f"{symbol} cannot be edited (editable: {', '.join(free[:12])}{' …' if len(free) > 12 else ''})")
-        if self.schedule.batched and symbol != "lr" and symbol not in self.program.parameters:
+        if symbol in self.net.names.state:
+            raise KeyError(f"{symbol} is the optimizer's state: the update phase computes it")
+        if self.schedule.batched and symbol not in self.program.carried:
             raise KeyError(f"{symbol} comes from the data set, a batch at a time: edit the samples in the network file")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"{symbol} must be a finite number")
         if symbol == "lr" and value <= 0:
             raise ValueError("the learning rate must be positive")
+        if symbol in (RATE, MU) and value < 0 or symbol == EPS and value <= 0 or symbol in (BETA1, BETA2) and not 0 <= value < 1:
+            raise ValueError(f"{symbol} must be {'positive' if symbol == EPS else 'at least 0' + (' and below 1' if symbol in (BETA1, BETA2) else '')}")
         if self.net.loss in ("bce", "cce") and symbol.startswith("t") and not 0.0 <= value <= 1.0:
             raise ValueError(f"{self.net.loss} needs targets between 0 and 1")
         self._remember("edit", [(symbol, self.values[symbol])])

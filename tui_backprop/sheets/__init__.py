@@ -2,8 +2,7 @@
 
 reader.py   CSV and XLSX files into rows of cells, and numbers with their printed precision
 columns.py  header spellings mapped to our symbols; a sheet's rows numbered by epoch
-check.py    the checker: every wrong cell, and where its mistake starts
-slips.py    which common slip gives a wrong cell's number, from the quantity's expression tree
+check.py    the checker: every wrong cell, where its mistake starts, and its slip (core/slips.py)
 exercise.py each student's variant of the network, the workbook to fill and the key
 grade.py    a folder of students' sheets into a class table and the commonest slips
 xlsx.py     the run as a workbook of live formulas

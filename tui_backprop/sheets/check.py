@@ -47,7 +47,7 @@ own.  So the checker's program-dependent state is kept per program (`_Shape`)
 and chosen by the row's step; an origin is a step number, named "epoch 3 ·
 batch 2" in the report.
 
-Where a mistake starts, slips.py names the common slip that gives the sheet's
+Where a mistake starts, core/slips.py (the catalogue the quiz uses too) names the common slip that gives the sheet's
 number, if one does; the cells of one slip (a formula filled down) form one
 group in the report.
 """
@@ -66,7 +66,7 @@ from ..core.precision import agrees
 from ..core.program import UPDATE, Program, Quantity
 from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table
 from .reader import Number, SheetError, read_table
-from .slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
+from ..core.slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 
 REL_TOL = 1e-4
 # Cells of one sheet for which every slip is tried; after these, only slips already found are (bounded work).
@@ -407,7 +407,8 @@ class _Shape:
         self.quantities = program.quantities
         self.evaluators = program.evaluators
         self.epoch_steps = [(n, q) for n, q in enumerate(self.quantities) if q.phase != UPDATE]
-        self.updates = {q.param: n for n, q in enumerate(self.quantities) if q.phase == UPDATE}
+        # Each carried value's update (a parameter's, an optimizer's state), from the values of the step before.
+        self.updates = program.step_updates()
         self.free = list(program.free)
         self.symbols = {*self.free, *(q.symbol for _, q in self.epoch_steps)}  # what a row of this program can show
         computed = ["lr", *program.parameters, *self.free, *(q.symbol for _, q in self.epoch_steps)]
@@ -423,16 +424,16 @@ class _Shape:
     def updated(self, values: dict[str, float]) -> dict[str, float]:
         """The step's values with the parameters updated: what the next step starts from."""
         updated = dict(values)
-        for param, n in self.updates.items():
-            updated[param] = self.evaluators[n](updated)
+        updated.update((symbol, q.evaluate(values)) for symbol, q in self.updates.items())
         return updated
 
-    def evaluate(self, n: int, values: dict[str, float], uncertainty: dict[str, float]) -> tuple[float, float]:
-        """Quantity n from `values`, and how far the inputs' uncertainty can move it."""
-        evaluate = self.evaluators[n]
+    def evaluate(self, n: int | Quantity, values: dict[str, float], uncertainty: dict[str, float]) -> tuple[float, float]:
+        """Quantity n (or the quantity itself) from `values`, and how far the inputs' uncertainty can move it."""
+        quantity = self.quantities[n] if isinstance(n, int) else n
+        evaluate = quantity.evaluate
         value = evaluate(values)
         spread = 0.0
-        for read in self.quantities[n].reads:
+        for read in quantity.reads:
             moved = uncertainty.get(read, 0.0)
             if moved:
                 held = values[read]
@@ -557,9 +558,9 @@ class _Checker:
                 start.values[symbol] = samples[symbol]
                 continue
             if symbol in here.updates:
-                n = here.updates[symbol]
-                value, spread = here.evaluate(n, last.values, last.uncertainty)
-                origin, tainted = last.origin_of(here.quantities[n].reads)
+                update = here.updates[symbol]
+                value, spread = here.evaluate(update, last.values, last.uncertainty)
+                origin, tainted = last.origin_of(update.reads)
             else:
                 value, spread = last.values[symbol], last.uncertainty.get(symbol, 0.0)
                 origin, tainted = last.origin_of((symbol,))
@@ -636,7 +637,7 @@ class _Checker:
                 rounded = tuple(read for read in on_sheet
                                 if read not in held.wrong and row.cells[read].value != correct[read])
         elif symbol in here.updates and step > 1:
-            quantity = here.quantities[here.updates[symbol]]
+            quantity = here.updates[symbol]
             inputs = {read: self.before[read] for read in quantity.reads}
             last = self.held
             if last is not None and last.step == step - 1:
@@ -701,14 +702,14 @@ class _Checker:
             if guess == last.values["lr"]:
                 continue
             env = ChainMap({"lr": guess}, last.values)
-            if all(self.close(row.cells[m.symbol], here.evaluators[here.updates[m.symbol]](env),
+            if all(self.close(row.cells[m.symbol], here.updates[m.symbol].evaluate(env),
                               held.spread.get(m.symbol, 0.0)) for m in updates):
                 return {m.symbol: rate_slip(m.quantity, last.values, guess) for m in updates}
         return {}
 
     def swapped_start(self, m: Mismatch, number: Number, correct) -> Slip | None:
         """A starting value copied from its neighbour (w3's number where w2 belongs)."""
-        for other in self.here.slips.neighbours.get(m.symbol, ()):
+        for other in self.here.slips.neighbours(m.symbol):
             if other in correct and other in self.here.free and self.close(number, correct[other]):
                 return Slip("neighbouring symbol", f"{other}'s value where {m.symbol}'s belongs",
                             f"{m.symbol} = {other}")

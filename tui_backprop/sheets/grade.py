@@ -27,7 +27,7 @@ from .check import CheckReport, check
 from .columns import Columns, Sheet, sheet_from_table
 from .exercise import KEY, ROSTER
 from .reader import Number, SheetError, read_table
-from .slips import SlipFinder
+from ..core.slips import SlipFinder
 
 MAX_SHEETS = 10_000
 TABLE_COLUMNS = ("student", "file", "cells", "right", "first mistake", "slip", "epochs affected", "note")

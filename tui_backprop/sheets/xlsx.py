@@ -10,7 +10,10 @@ Below, one row per epoch: the epoch, lr and the parameters, every forward
 value, the parameter gradients (the columns of `train --csv`), then the rest
 of the backward pass (the chain-rule factors the gradients are made of).  The
 first epoch reads the named starting values; every later one updates the
-weights of the row above, w = w − lr·dE_total/dw.  Change a starting value or
+weights of the row above, w = w − lr·dE_total/dw.  With momentum or Adam the
+optimizer's state has columns of its own, updated the same way from the row
+above; a parameter's update reads the state its row holds (the new one), and
+Adam's corrected moments m̂, v̂ are written into the update's formula.  Change a starting value or
 the learning rate and every epoch recomputes, in Excel or LibreOffice.
 
 Each formula is the core's expression tree, translated node by node, so the
@@ -34,7 +37,8 @@ from pathlib import Path
 
 from ..core import Network
 from ..core.batches import Schedule
-from ..core.expr import Expr
+from ..core.expr import Expr, Sym
+from ..core.network import BETA1, BETA2, EPS, MU, RATE
 from ..core.program import UPDATE, Program, identifier
 from ..core.files import atomic_writer
 from .carried import embed_network
@@ -144,20 +148,33 @@ def _row_templates(program: Program, columns: list[str], given: int) -> tuple[li
     from openpyxl.utils import get_column_letter
 
     letter = {symbol: get_column_letter(n + 1) for n, symbol in enumerate(columns)}
+    carried = set(program.carried)
     quantities = {q.symbol: q for q in program.quantities if q.phase != UPDATE}
-    trained = {q.param: q for q in program.quantities if q.phase == UPDATE}
-    parameters = set(program.parameters)
+    # The update phase: each carried value's update, formulas over the row above, except that a value the
+    # phase has already updated (momentum's v, Adam's t, m and v, read by the step) is this row's own; the
+    # step's own values (Adam's m̂ and v̂) are written into the formulas that read them.
+    updates, inline, new, updated_before = {}, {}, set(), {}
+    for q in program.quantities:
+        if q.phase != UPDATE:
+            continue
+        if q.symbol in carried:
+            updates[q.symbol], updated_before[q.symbol] = q, set(new)
+            new.add(q.symbol)
+        else:
+            inline[q.symbol] = q.expr
 
     def here(symbol):  # a batch's samples are in its row; without batches, inputs and targets are named cells
         return f"{letter[symbol]}{{row}}" if symbol in letter else defined_name(symbol)
 
-    def above(symbol):
-        return f"{letter[symbol]}{{above}}"
+    def update_formula(symbol: str) -> str:
+        mine = updated_before[symbol]
+        return "=" + excel_formula(inlined(updates[symbol].expr, inline),
+                                   lambda s: f"{letter[s]}{{row}}" if s in mine else f"{letter[s]}{{above}}")
 
     def formula(symbol: str, later: bool):
-        if symbol == "lr" or symbol in parameters:
-            if later and symbol in trained:
-                return "=" + excel_formula(trained[symbol].expr, above)
+        if symbol in carried:
+            if later and symbol in updates:
+                return update_formula(symbol)
             return f"={defined_name(symbol)}"
         return "=" + excel_formula(quantities[symbol].expr, here) if symbol in quantities else None
 
@@ -178,7 +195,21 @@ def _starting_values(program: Program, batched: bool) -> list[tuple[str, float, 
     for symbol, value in net.parameters().items():
         kind = "weight" if symbol in net.names.weights else "bias"
         rows.append((symbol, value, f"starting {kind}" if symbol in trained else f"{kind}, not trained"))
+    rows += [(symbol, value, HYPERPARAMETER_ROLES[symbol]) for symbol, value in net.hyperparameters().items()]
+    rows += [(symbol, 0.0, "the optimizer's starting state") for symbol in net.names.state]
     return rows
+
+
+HYPERPARAMETER_ROLES = {RATE: "regularization rate", MU: "momentum", BETA1: "Adam's β1", BETA2: "Adam's β2",
+                        EPS: "Adam's ε"}
+
+
+def inlined(expr: Expr, inline: dict[str, Expr]) -> Expr:
+    """`expr` with each symbol of `inline` replaced by its own expression (itself inlined in turn)."""
+    if isinstance(expr, Sym):
+        return inlined(inline[expr.name], inline) if expr.name in inline else expr
+    children = expr.children()
+    return expr.with_children([inlined(child, inline) for child in children]) if children else expr
 
 
 def excel_formula(expr: Expr, ref) -> str:

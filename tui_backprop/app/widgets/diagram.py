@@ -195,7 +195,10 @@ class Scene:
         """The parameter's name and value: old → new while its update is the current operation."""
         op = self.op
         if long_update and op and op.quantity.phase == UPDATE and op.quantity.param == param:
-            return f"{param} {fitted(op.old, room)}→{fitted(op.value, room)}", param
+            if op.quantity.kind == "update":
+                return f"{param} {fitted(op.old, room)}→{fitted(op.value, room)}", param
+            # The optimizer's quantity on the way to the update, in the parameter's place: w1 v=0.0123.
+            return f"{param} {op.symbol.rsplit('_' + param, 1)[0]}={fitted(op.value, room)}", param
         mark = "✓" if self.updated(param) else ""
         return f"{param} {self.number(param, room)}{mark}", param
 
@@ -215,7 +218,7 @@ class Scene:
         op = self.op
         if op is None:
             pieces = [(f"{self.stepper.where}: nothing computed yet", None)]
-        elif op.quantity.phase == UPDATE:
+        elif op.quantity.kind == "update":
             pieces = [(f"{op.phase} {op.phase_position}/{op.phase_count} · ", None),
                       (self.parameter_label(op.quantity.param)[0].replace("→", " → "), op.symbol)]
         else:
@@ -666,8 +669,10 @@ class Graph:
         if op is None:
             return []
         q = op.quantity
-        if q.phase == UPDATE:
+        if q.phase == UPDATE and q.param:
             pieces = [scene.parameter_label(q.param)]
+        elif q.param and q.kind not in ("gradient", "sample_sum"):  # a penalty's term or a weight's whole gradient
+            pieces = [scene.parameter_label(q.param, False), self.short(q.symbol)]
         elif q.param:
             pieces = [scene.parameter_label(q.param, False), scene.gradient_label(q.param) or scene.named(q.symbol)]
         else:

@@ -42,9 +42,9 @@ TEST = "E_test"  # not a column of the rows: History.test_loss, for a network th
 
 
 def default_columns(program: Program, tests: bool = False) -> list[str]:
-    """E_total (and E_test), then each parameter with its gradient beside it."""
+    """E_total (and E_test, and the penalty E_reg apart), then each parameter with its gradient beside it."""
     trained, known = set(program.trained), set(program.columns)  # sets: a large network has 20,000 of each
-    columns = ["E_total"] + [TEST] * tests
+    columns = ["E_total"] + [TEST] * tests + ["E_reg"]
     for parameter in program.parameters:
         columns.append(parameter)
         if parameter in trained:

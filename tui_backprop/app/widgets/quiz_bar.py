@@ -1,7 +1,11 @@
 """The quiz bar: the next operation's formula, a box for the student's answer, and the verdict.
 
 It asks and judges; the app, which owns the stepper, takes the step when the
-bar posts `Step` and hands the performed operation back to `reveal`.
+bar posts `Step` and hands the performed operation back to `reveal`.  A wrong
+answer is answered as a tutor would: the slip it is, named in a sentence, or
+else the formula with the numbers; an answer too coarse to tell gets the
+digits it needs.  Either way the answer stays in the box, selected, so the
+next number typed replaces it.
 """
 
 from __future__ import annotations
@@ -26,8 +30,18 @@ class AnswerInput(Input):
     to the app's keys, so n, p, z and q still work while the quiz is on."""
 
     # Not in the footer, which has no room for it at 80 columns: the box itself says "esc shows the answer".
+    # While the quiz waits for an answer, n is the box's: it says so, and the footer drops the app's "n Next".
     BINDINGS = [Binding("escape", "give_up", "Show the answer", show=False,
-                        tooltip="Give up on this operation and see its value")]
+                        tooltip="Give up on this operation and see its value"),
+                Binding("n", "waiting", "Next", show=False, tooltip="The quiz waits for your value")]
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "waiting":
+            return isinstance(self.parent, QuizBar) and self.parent.waiting
+        return True
+
+    def action_waiting(self) -> None:
+        self.parent.tell("Type your value and press enter, or esc to see it.")
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return character is not None and character in NUMBER_CHARACTERS
@@ -61,6 +75,7 @@ class QuizBar(Widget):
     def __init__(self, stepper: Stepper, quiz: Quiz, **kwargs):
         super().__init__(**kwargs)
         self.stepper, self.quiz = stepper, quiz
+        self._asked: bool | None = None  # whether the operation last asked about is in the quiz
 
     def compose(self) -> ComposeResult:
         yield Static(id="question")
@@ -71,12 +86,18 @@ class QuizBar(Widget):
     def on(self) -> bool:
         return not self.query_one(AnswerInput).disabled
 
+    @property
+    def waiting(self) -> bool:
+        """The operation `n` would do is asked: it waits for an answer."""
+        return self.on and self.quiz.asks(self.stepper.upcoming)
+
     def turn(self, on: bool) -> None:
         answer = self.query_one(AnswerInput)
         answer.disabled = not on
         if on:
             self.ask()
             answer.focus()
+        self.refresh_bindings()
 
     def watch_stepper(self) -> None:
         if self.is_mounted and self.on:
@@ -87,6 +108,9 @@ class QuizBar(Widget):
     def ask(self) -> None:
         stepper, quiz = self.stepper, self.quiz
         q = stepper.upcoming
+        if quiz.asks(q) != self._asked:  # n comes and goes from the footer
+            self._asked = quiz.asks(q)
+            self.refresh_bindings()
         question = Text()
         start, end = stepper.program.phase_bounds(q.phase)
         position = stepper.position % len(stepper.quantities)
@@ -97,6 +121,8 @@ class QuizBar(Widget):
             question.append(f" {q.symbol}: not in this quiz ({', '.join(quiz.phases)}); n computes it", style="dim")
         self.query_one("#question", Static).update(question)
         self.query_one(AnswerInput).value = ""
+        # What was said belongs to the operation asked before: after p it would give the answer away.
+        self.query_one("#verdict", Static).update("")
 
     def tell(self, text: str | Text) -> None:
         """A line for the student, where they are looking (a toast would cover the verdict)."""
@@ -112,12 +138,19 @@ class QuizBar(Widget):
         except ValueError:
             self.tell("That is not a number; try again, or esc to see the value.")
             return
-        verdict = self.quiz.judge(answer, self.stepper.peek(), upcoming, self.stepper.values)
+        verdict = self.quiz.judge_next(answer, self.stepper)
         if verdict.right:
             self.post_message(self.Step(True, ""))
+            return
+        again = " — try again, or esc to see the value"
+        if verdict.coarse:
+            self.tell(Text.assemble(("… ", "bold yellow"), verdict.said, again))
+        elif verdict.slip is not None:  # the slip named; from the second wrong try on, the numbers too
+            hint = ("\nhint: " + verdict.hint) if self.quiz.tries > 1 else ""
+            self.tell(Text.assemble(("✗ ", "bold red"), verdict.said, again, hint))
         else:  # the student tries again, with the numbers put in the formula
-            self.tell(Text.assemble((f"✗ not {answer.text}  ", "bold red"), "hint: ", verdict.hint,
-                                    " — try again, or esc to see the value"))
+            self.tell(Text.assemble((f"✗ not {answer.text}  ", "bold red"), "hint: ", verdict.hint, again))
+        self.query_one(AnswerInput).select_all()  # the next number typed replaces this one
 
     def on_quiz_bar_gave_up(self, message: GaveUp) -> None:
         message.stop()

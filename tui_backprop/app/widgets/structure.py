@@ -14,6 +14,7 @@ import re
 from ...core import Names, Operation, Program, Stepper
 
 _SUFFIX = re.compile(r"\[(\d+)\]$")
+OF_A_PARAMETER = ("dE_reg/d", "dE/d", "mhat_", "vhat_", "m_", "v_")
 _WEIGHT = re.compile(r"w(\d+)$")
 
 
@@ -35,9 +36,11 @@ class Structure:
                     self.biases[bias] = (layer, j if net.bias == "neuron" else None)
         self.neurons = {self.names.neuron(layer, j): (layer, j)
                         for layer in range(net.depth + 1) for j in range(net.sizes[layer])}
-        # The update phase comes last, one update per trained parameter in the order of `trained`.
+        # The update phase comes last: Adam's step count, then each trained parameter's quantities in the
+        # order of `trained`, its update the last of them (program.py).
         self.trained = {param: n for n, param in enumerate(program.trained)}
-        self.update_start = len(program.quantities) - len(program.trained)
+        self.per_parameter = {"sgd": 1, "momentum": 2, "adam": 5}[net.optimizer]
+        self.update_start = len(program.quantities) - self.per_parameter * len(program.trained)
 
     # -- parameters -------------------------------------------------------
     def weight_place(self, param: str) -> tuple[int, int, int] | None:
@@ -67,7 +70,7 @@ class Structure:
 
     def update_position(self, param: str) -> int | None:
         n = self.trained.get(param)
-        return None if n is None else self.update_start + n
+        return None if n is None else self.update_start + self.per_parameter * (n + 1) - 1
 
     def updated(self, stepper: Stepper, param: str) -> Operation | None:
         """The update of `param` in the stepper's epoch, once it has run."""
@@ -80,6 +83,9 @@ class Structure:
         if symbol in ("lr", "E_total"):
             return symbol
         bare = _SUFFIX.sub("", symbol)
+        for prefix in OF_A_PARAMETER:  # the penalty's terms and the optimizer's state belong to their parameter
+            if bare.startswith(prefix) and self.is_parameter(bare[len(prefix):]):
+                return bare[len(prefix):]
         if bare.startswith("dE_total/d"):  # a gradient, or a neuron's slope dE_total/da_h1, dE_total/do1
             bare = bare[len("dE_total/d"):]
         elif bare.startswith("da_"):  # da_h1/dh1

@@ -2,7 +2,9 @@
 
 Two tables side by side (stacked when narrow): one row per neuron — its sum,
 output, error, and the two chain-rule factors of the backward pass — and one row
-per parameter — its value, gradient and new value.  Every row and its symbols
+per parameter — its value, gradient and new value, with a penalty its term and
+whole gradient, with momentum or Adam the optimizer's state (v; m, v, m̂, v̂);
+then lr and the penalty's and the optimizer's constants (and Adam's step t).  Every row and its symbols
 follow from the network's shape and names, so a line is drawn only when it is
 on screen: a 100-100-100 network with 16 samples has 4,800 neuron rows and
 20,000 parameter rows, and a keypress draws the forty or so in view.
@@ -28,6 +30,10 @@ NEURON_TITLES = ("sum", "output", "error", "dE_total/d·", "slope", "target")
 SHORT_NEURON_TITLES = ("sum", "output", "error", "∂E/∂·", "slope", "target")
 NARROWEST_NUMBER = 7
 PARAMETER_TITLES = ("value", "gradient", "new")
+# The columns a penalty and an optimizer add between the gradient and the new value: (title, symbol prefix).
+PENALTY_COLUMNS = (("penalty", "dE_reg/d"), ("dE/d·", "dE/d"))
+OPTIMIZER_COLUMNS = {"sgd": (), "momentum": (("v", "v_"),),
+                     "adam": (("m", "m_"), ("v", "v_"), ("m̂", "mhat_"), ("v̂", "vhat_"))}
 GAP = 3  # between the two tables side by side
 NUMBER_WIDTH = len(format_number(-0.0123456, DIGITS))  # a number too long for it is rounded to fit, never cut
 
@@ -54,12 +60,20 @@ class Rows:
         self.neuron_count = 1 + self.samples * self.per_sample + 1  # header, neurons, E_total
         self.parameters = stepper.program.parameters
         self.trained = set(stepper.program.trained)
-        self.parameter_count = 1 + len(self.parameters) + 1  # header, parameters, lr
+        self.weights = set(self.names.weights)
+        self.extra = (PENALTY_COLUMNS if net.regularized else ()) + OPTIMIZER_COLUMNS[net.optimizer]
+        self.parameter_titles = (*PARAMETER_TITLES[:2], *(title for title, _ in self.extra), PARAMETER_TITLES[2])
+        self.parameter_widths = [max(NUMBER_WIDTH, len(title)) for title in self.parameter_titles]
+        # After the parameters: lr, the penalty's and the optimizer's constants, and Adam's step count.
+        self.constants = ["lr", *net.hyperparameters(), *self.names.state[:1 if net.optimizer == "adam" else 0]]
+        self.below = ["E_reg"] if net.regularized else []  # the penalty, below E_total
+        self.neuron_count += len(self.below)
+        self.parameter_count = 1 + len(self.parameters) + len(self.constants)  # header, parameters, constants
         self.parameter_row = {}  # built when first asked: a large network has 20,000 parameters
         last_sample = self.names.suffix(self.samples - 1)
         longest_neuron = max(len(self.names.neuron(layer, size - 1)) for layer, size in enumerate(net.sizes))
         self.neuron_label_width = max(len("E_total"), longest_neuron + len(last_sample))
-        self.parameter_label_width = max([len("lr")] + [len(p) for p in (self.parameters[-1:] + self.names.biases[-1:])])
+        self.parameter_label_width = max([len(c) for c in self.constants] + [len(p) for p in (self.parameters[-1:] + self.names.biases[-1:])])
 
     def neuron(self, row: int) -> tuple[int, int, int]:
         """(sample, layer, j) of neuron row `row` (1-based, after the header)."""
@@ -93,8 +107,12 @@ class Rows:
             if not self.parameter_row:
                 self.parameter_row = {p: n for n, p in enumerate(self.parameters, 1)}
             return "parameters", self.parameter_row[q.param]
+        if q.kind == "step_count":
+            return "parameters", 1 + len(self.parameters) + self.constants.index(q.symbol)
         if q.kind == "total":
-            return "neurons", self.neuron_count - 1
+            return "neurons", self.neuron_count - 1 - len(self.below)
+        if q.kind == "penalty":
+            return "neurons", self.neuron_count - len(self.below) + self.below.index(q.symbol)
         return "neurons", 1 + (q.sample or 0) * self.per_sample + self.layer_first[q.layer] + q.neuron
 
 
@@ -132,8 +150,9 @@ class ValuesTable(LinePanel):
         rows = self.rows
         if row == 0:
             return [Text("")] + [Text(title, style="bold") for title in layout.titles]
-        if row == rows.neuron_count - 1:
-            return [Text("E_total", style="bold"), Text(""), Text(""), self.cell("E_total", reads=reads, width=layout.number)]
+        if row >= rows.neuron_count - 1 - len(rows.below):
+            symbol = (["E_total"] + rows.below)[row - (rows.neuron_count - 1 - len(rows.below))]
+            return [Text(symbol, style="bold"), Text(""), Text(""), self.cell(symbol, reads=reads, width=layout.number)]
         sample, layer, j = rows.neuron(row)
         label = Text(rows.names.neuron(layer, j) + rows.names.suffix(sample), style="bold")
         return [label] + [self.cell(symbol, reads=reads, width=layout.number)
@@ -142,15 +161,20 @@ class ValuesTable(LinePanel):
     def parameter_line(self, row: int, reads: frozenset) -> list[Text]:
         rows = self.rows
         if row == 0:
-            return [Text("")] + [Text(title, style="bold") for title in PARAMETER_TITLES]
-        if row == rows.parameter_count - 1:
-            return [Text("lr", style="bold"), self.cell("lr", reads=reads)]
+            return [Text("")] + [Text(title, style="bold") for title in rows.parameter_titles]
+        if row > len(rows.parameters):
+            symbol = rows.constants[row - len(rows.parameters) - 1]
+            return [Text(symbol, style="bold"), self.cell(symbol, reads=reads)]
         param = rows.parameters[row - 1]
         update = self.stepper.updated(param)
+        trained = param in rows.trained
+        extra = [self.cell(prefix + param, reads=reads) if trained and (param in rows.weights or not prefix.startswith("dE"))
+                 else Text("") for _, prefix in rows.extra]
         return [
             Text(param, style="bold"),
             self.cell(param, update.old, reads) if update else self.cell(param, reads=reads),
-            self.cell(Names.grad(param), reads=reads) if param in rows.trained else Text("frozen", style="dim"),
+            self.cell(Names.grad(param), reads=reads) if trained else Text("frozen", style="dim"),
+            *extra,
             self.cell(param, reads=reads) if update else Text(""),
         ]
 
@@ -160,7 +184,7 @@ class ValuesTable(LinePanel):
         rows = self.rows
         neurons = NeuronLayout.fitting(rows.neuron_label_width, width)
         neuron_width = _width(rows.neuron_label_width, neurons.widths)
-        parameter_width = _width(rows.parameter_label_width, PARAMETER_WIDTHS)
+        parameter_width = _width(rows.parameter_label_width, rows.parameter_widths)
         side_by_side = neuron_width + GAP + parameter_width <= width
         spot = rows.spot_of(self.stepper)
         if spot is None:
@@ -195,8 +219,6 @@ class NeuronLayout:
             layout = cls(SHORT_NEURON_TITLES, number)
         return layout
 
-
-PARAMETER_WIDTHS = [max(NUMBER_WIDTH, len(title)) for title in PARAMETER_TITLES]
 
 
 def _width(label_width: int, widths: list[int]) -> int:
@@ -238,12 +260,13 @@ class TableLines(Sequence):
                 return _lay_out(table.neuron_line(y, reads, neurons), rows.neuron_label_width, neurons.widths)
             if y == rows.neuron_count:
                 return Text("")
-            return _lay_out(table.parameter_line(y - rows.neuron_count - 1, reads), rows.parameter_label_width, PARAMETER_WIDTHS)
+            return _lay_out(table.parameter_line(y - rows.neuron_count - 1, reads), rows.parameter_label_width,
+                            rows.parameter_widths)
         line = (_lay_out(table.neuron_line(y, reads, neurons), rows.neuron_label_width, neurons.widths)
                 if y < rows.neuron_count else Text(""))
         if y < rows.parameter_count:
             line.append(" " * (self.neuron_width - line.cell_len + GAP))
-            line.append_text(_lay_out(table.parameter_line(y, reads), rows.parameter_label_width, PARAMETER_WIDTHS))
+            line.append_text(_lay_out(table.parameter_line(y, reads), rows.parameter_label_width, rows.parameter_widths))
         return line
 
 
