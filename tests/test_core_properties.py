@@ -185,7 +185,8 @@ def test_a_bias_shared_by_softmax_outputs_has_a_gradient_of_exactly_zero(seed, o
     # the fast path and numpy leave the shared output bias where it was, to the bit
     from tui_backprop.bulk_numpy import NumpyEpochs
 
-    program = build_program(net)
-    for run in (program.run, lambda env, epochs, record: NumpyEpochs(program, env).run(epochs, record)):
-        env, _ = run(net.start_env(), 50, "loss")
-        assert env["b2"] == net.biases[1]
+    for variant in (net, net.with_changes(optimizer="adam")):  # numpy's plain update, and its optimizers'
+        program = build_program(variant)
+        for run in (program.run, lambda env, epochs, record: NumpyEpochs(program, env).run(epochs, record)):
+            env, _ = run(variant.start_env(), 50, "loss")
+            assert env["b2"] == net.biases[1]
