@@ -144,7 +144,7 @@ class BackpropApp(App):
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
         self._fitted: Network | None = None  # the network the layout classes were set for
         self._pristine = True  # whether the footer was last chosen for a stepper at its start
-        self._footer_state: tuple | None = None  # what the footer last chose its keys for
+        self._footer_choice: list[str] | None = None  # the keys the footer was last told to show
         self.compact = False
 
     # -- layout ---------------------------------------------------------
@@ -254,12 +254,12 @@ class BackpropApp(App):
         return order + ["gradient_check", "reset"]
 
     def _refresh_footer(self) -> None:
-        """Have the footer choose its keys again where its choice may change (not on every step)."""
+        """Have the footer show its keys again where its choice changed (a recompose: not on every step)."""
         if not hasattr(self, "panels"):  # not composed yet: the footer chooses when it is first drawn
             return
-        state = (tuple(self.footer_order()), self.size.width, self.stepper.pristine)
-        if state != self._footer_state:
-            first, self._footer_state = self._footer_state is None, state
+        choice = self.screen_stack[0].query_one(KeyFooter).choice()
+        if choice != self._footer_choice:
+            first, self._footer_choice = self._footer_choice is None, choice
             if not first:  # the first time, the footer is about to choose for this state by itself
                 self.screen_stack[0].refresh_bindings()
 

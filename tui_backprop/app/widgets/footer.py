@@ -14,12 +14,23 @@ from textual.widgets import Footer
 
 
 class KeyFooter(Footer):
-    def compose(self):
-        keys = {key.action: key for key in super().compose() if hasattr(key, "action")}
+    def choice(self) -> list[str]:
+        """The actions to show, Quit last: of those the screen's bindings show now (Footer's own choice: they
+        work, and no focused input takes their key), in the app's footer_order, as many as fit the width."""
+        shown = {}
+        for active in self.screen.active_bindings.values():
+            if active.binding.show:
+                shown.setdefault(active.binding.action, active.binding)
         room, chosen = self.app.size.width + 1, []  # each key is followed by a space; the last one's may go
         for action in self.app.footer_order():
-            key = keys.get(action)
-            if key is not None and len(key.key_display) + len(key.description) + 2 <= room:
-                chosen.append(key)
-                room -= len(key.key_display) + len(key.description) + 2
-        yield from sorted(chosen, key=lambda key: key.action == "quit")
+            binding = shown.get(action)
+            if binding is not None:
+                width = len(self.app.get_key_display(binding)) + len(binding.description) + 2
+                if width <= room:
+                    chosen.append(action)
+                    room -= width
+        return sorted(chosen, key=lambda action: action == "quit")
+
+    def compose(self):
+        keys = {key.action: key for key in super().compose() if hasattr(key, "action")}
+        yield from (keys[action] for action in self.choice() if action in keys)
