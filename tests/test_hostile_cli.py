@@ -90,7 +90,19 @@ def test_a_full_standard_output_is_one_line_and_status_2(tmp_path, args):
     assert_one_line(done, "No space left")
 
 
-@pytest.mark.parametrize("args", STDOUT_COMMANDS.values(), ids=STDOUT_COMMANDS.keys())
+# argparse ignored a failed write: --help to a full or closed output said nothing and exited 0 (issue 18.17).
+HELP_COMMANDS = {"--help": ["--help"], "train --help": ["train", "--help"]}
+
+
+@pytest.mark.parametrize("args", HELP_COMMANDS.values(), ids=HELP_COMMANDS.keys())
+def test_help_to_a_full_standard_output_is_one_line_and_status_2(args):
+    with open("/dev/full", "w") as full:
+        done = backprop(*args, stdout=full, stderr=subprocess.PIPE)
+    assert_one_line(done, "No space left")
+
+
+@pytest.mark.parametrize("args", [*STDOUT_COMMANDS.values(), *HELP_COMMANDS.values(), ["--version"]],
+                         ids=[*STDOUT_COMMANDS.keys(), *HELP_COMMANDS.keys(), "--version"])
 def test_a_closed_standard_output_is_one_line_and_status_2(tmp_path, args):
     args = [sheet(tmp_path) if arg == "SHEET" else arg for arg in args]
     done = backprop(*args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))

@@ -125,3 +125,24 @@ def test_a_linux_console_gets_the_ascii_fallback(session):
     wait_for(name, "not saved")
     tmux("send-keys", "-t", name, "d")
     assert exit_status(status) == 0
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_signal_leaves_the_terminal_restored_and_the_work_saved(session, user_data_folder, signal_name):
+    """SIGTERM left the alternate screen on, mouse tracking too (issue 18.15); SIGHUP's exit waited for a key."""
+    import signal
+
+    if not COMMAND.exists():
+        pytest.skip(f"{COMMAND} is not installed (pip install -e . installs it)")
+    name, status = session
+    folder = status.parent
+    start(name, status, f"env BACKPROP_TUI_DATA={user_data_folder} sh -c 'echo $$ > pid; exec {COMMAND} --preset mazur'")
+    wait_for(name, "press n")
+    assert tmux("display", "-p", "-t", name, "#{alternate_on} #{mouse_any_flag}").split() == ["1", "1"]
+    tmux("send-keys", "-t", name, "n")  # one step not saved
+    wait_for(name, "forward 1/11 ·")
+    os.kill(int((folder / "pid").read_text()), getattr(signal, signal_name))
+    assert exit_status(status) == 0
+    assert tmux("display", "-p", "-t", name, "#{alternate_on} #{mouse_any_flag}").split() == ["0", "0"]
+    saved = [path.name for path in (*folder.iterdir(), *user_data_folder.rglob("*")) if path.suffix == ".backprop"]
+    assert len(saved) == 1 and "hangup" in saved[0], saved

@@ -23,6 +23,7 @@ from .core.batches import Schedule
 from .core.expr import format_number
 from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.files import OutputError, atomic_writer, clean_up_on_signals
+from .core.text import QUOTED, printable
 from .worked import counted, describe, gradient_table, render_explanation, step_document, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
@@ -49,6 +50,11 @@ class _Parser(argparse.ArgumentParser):
             self.epilog = self.epilog()
         return super().format_help()
 
+    def print_help(self, file=None):
+        """As argparse's, except that a write that fails is an error: argparse ignores it, and
+        `--help > /dev/full` said nothing and exited 0."""
+        (file or _standard_output()).write(self.format_help())
+
 
 class _Version(argparse.Action):
     """--version: the installed package's version, looked up only when asked (start-up stays fast)."""
@@ -59,8 +65,14 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from importlib.metadata import version
 
-        print(f"{parser.prog} {version('backprop-tui')}")
+        _standard_output().write(f"{parser.prog} {version('backprop-tui')}\n")
         parser.exit()
+
+
+def _standard_output():
+    if sys.stdout is None:
+        raise UsageError("standard output is closed: there is nowhere to write")
+    return sys.stdout
 
 
 def _argument(parse, acceptable, wanted: str):
@@ -217,7 +229,7 @@ def load(args) -> Network:
             net = load_network(path)
         except NetworkError as error:
             hint = f" (the examples: {', '.join(example_names())})" if not path.exists() else ""
-            raise UsageError(f"{config}: {error}{hint}") from None
+            raise UsageError(f"{printable(config, QUOTED)}: {error}{hint}") from None
     else:
         name = preset or "excel"
         if name not in PRESETS:
@@ -450,7 +462,7 @@ def run_check(args) -> int:
         carried = None if args.config or args.preset else carried_network(args.file)
         if carried is not None:  # a workbook of exercise, x or train --xlsx says which network it is
             report = check_sheet(args.file, carried.with_changes(lr=args.lr) if args.lr else carried, rel_tol)
-            report = replace(report, note=f"checked against the network the workbook carries, {carried.name}")
+            report = replace(report, note=f"checked against the network the workbook carries, {printable(carried.name)}")
         elif args.config:
             report = check_sheet(args.file, load(args), rel_tol)
         else:  # the sheet may fit another preset than the one named (or the default)
@@ -459,7 +471,10 @@ def run_check(args) -> int:
     except SheetError as error:
         raise UsageError(str(error)) from None
     if args.format == "json":
-        print(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
+        # JSON escapes only C0 control characters: the file name and cells it quotes may hold others
+        # (U+009B starts an escape sequence too) or undecodable bytes; each is written as its \u escape.
+        text = json.dumps(report.as_dict(), indent=1, ensure_ascii=False)
+        print("".join(c if c.isprintable() or c == "\n" else json.dumps(c)[1:-1] for c in text))
     else:
         print(render_text(report), end="")
     return EXIT_OK if report.ok else EXIT_MISMATCH
@@ -576,7 +591,11 @@ def main(argv: list[str] | None = None) -> int:
     clean_up_on_signals()  # a SIGTERM or SIGHUP mid-write leaves no temporary file behind
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit:  # --help or --version has printed: flushed here, where a full disk is told
+            _standard_output().flush()
+            raise
         if args.command and sys.stdout is None:
             raise UsageError("standard output is closed: there is nowhere to write")
         status = args.handler(args)

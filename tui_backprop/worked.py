@@ -14,6 +14,8 @@ from .core import Network
 from .core.batches import Schedule
 from .core.expr import format_number
 from .core.network import LOSS_NAMES
+from .core.text import markdown as markdown_text
+from .core.text import printable
 
 
 def counted(number: int, noun: str) -> str:
@@ -22,7 +24,8 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 'es' if noun.endswith('batch') else 's'}"
 
 
-def describe(net: Network) -> str:
+def describe(net: Network, shown=printable) -> str:
+    """The network in one line; its name (from a file) as `shown` writes text for the output at hand."""
     bias = {"none": "no biases", "shared": "one bias per layer", "neuron": "one bias per neuron"}[net.bias]
     if net.bias != "none" and not net.train_bias:
         bias += " (frozen)"
@@ -38,7 +41,7 @@ def describe(net: Network) -> str:
         training += f", momentum μ {format_number(net.momentum)}"
     elif net.optimizer == "adam":
         training += f", Adam β1 {format_number(net.betas[0])} β2 {format_number(net.betas[1])} ε {format_number(net.eps)}"
-    return (f"{net.name}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
+    return (f"{shown(net.name)}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
             f"{LOSS_NAMES[net.loss]}, {bias}, {samples}{training}, lr {format_number(net.lr)}")
 
 
@@ -58,17 +61,23 @@ def step_document(step) -> dict:
 
 
 def render_explanation(net: Network, start: dict, steps, digits: int | None, markdown: bool) -> str:
+    return "\n".join(explanation_lines(net, start, steps, digits, markdown)) + "\n"
+
+
+def explanation_lines(net: Network, start: dict, steps, digits: int | None, markdown: bool):
+    """The worked solution line by line, as `steps` come: a large network's epoch is hundreds of MB of it."""
     number = lambda value: format_number(value, digits)  # noqa: E731
-    lines = []
     if markdown:
-        lines += [f"# Worked solution: {net.name}", "", describe(net), "", "| symbol | starting value |", "|---|---|"]
-        lines += [f"| {symbol} | {number(value)} |" for symbol, value in start.items()]
+        yield from [f"# Worked solution: {markdown_text(net.name)}", "", describe(net, markdown_text), "",
+                    "| symbol | starting value |", "|---|---|"]
+        yield from (f"| {symbol} | {number(value)} |" for symbol, value in start.items())
     else:
-        lines += [describe(net), "", "Starting values: " + ", ".join(f"{s} = {number(v)}" for s, v in start.items())]
+        yield from [describe(net), "", "Starting values: " + ", ".join(f"{s} = {number(v)}" for s, v in start.items())]
     section = None
     finite = True
     schedule = Schedule(net)
     for step in steps:
+        lines = []
         if (step.step, step.phase) != section:
             section = (step.step, step.phase)
             batch = f", batch {step.batch} of {schedule.steps_per_epoch} ({schedule.samples_text(step.step)})" if step.batch else ""
@@ -94,7 +103,7 @@ def render_explanation(net: Network, start: dict, steps, digits: int | None, mar
                     "or not a number too.")
             lines += [f"   **{note}**"] if markdown else textwrap.wrap(note, 88, initial_indent=indent,
                                                                       subsequent_indent=indent)
-    return "\n".join(lines) + "\n"
+        yield from lines
 
 
 def write_rows(stream, columns: Sequence[str], rows: Iterable[tuple[int, Sequence[float]]]) -> None:

@@ -6,11 +6,15 @@ imported on first use, so that start-up stays fast.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Callable
 
 from ..core import Stepper
+from ..core.batches import Schedule
 from ..core.current import current_network, describe_start
 from ..core.quiz import Quiz
+
 
 class InEpoch:
     """An operation of a fresh stepper, which counts from epoch 1, told as the session's `epoch`."""
@@ -22,24 +26,31 @@ class InEpoch:
         return getattr(self.operation, name)
 
 
+class Stopped(Exception):
+    """Raised by an export's `progress` to stop it: nothing of it is written."""
+
+
 def first_free(paths_for) -> list[Path]:
     """`paths_for(number)` for number "", "-2", "-3", …: the first list of which no file exists yet.
-    What the app writes on its own never overwrites the student's files."""
+    What the app writes on its own never overwrites the student's files, nor writes through a link
+    among them (a dangling link is taken, like a file)."""
     count = 1
     while True:
         paths = paths_for("" if count == 1 else f"-{count}")
-        if not any(path.exists() for path in paths):
+        if not any(os.path.lexists(path) for path in paths):
             return paths
         count += 1
 
 
 def export_paths(name: str, folder: Path) -> list[Path]:
-    """The four export files: NAME-history.csv, NAME.xlsx, NAME-solution.md, NAME-network.toml (numbered if taken)."""
+    """The export files: NAME-history.csv, NAME.xlsx, NAME-solution.md, NAME-network.toml and NAME-quiz.csv
+    (numbered if any is taken)."""
     from ..core.files import safe_file_name
 
     name = safe_file_name(name)  # it comes from a file: a plain name, so that every export lands in `folder`
     return first_free(lambda number: [folder / f"{name}{number}-history.csv", folder / f"{name}{number}.xlsx",
-                                      folder / f"{name}{number}-solution.md", folder / f"{name}{number}-network.toml"])
+                                      folder / f"{name}{number}-solution.md", folder / f"{name}{number}-network.toml",
+                                      folder / f"{name}{number}-quiz.csv"])
 
 
 def hangup_folder() -> Path:
@@ -73,46 +84,70 @@ def hangup_saves() -> list[Path]:
         return []
 
 
-def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None = None) -> str:
+def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> str:
     """Write the whole history as CSV, the current epoch as a live workbook and a worked solution in
     Markdown, the network with the parameters reached as a network file (which --config loads), and
     the quiz's score once it has asked something; returns one line saying what went where.  OSError,
-    ExportError or NetworkError (parameters no longer finite) on failure."""
-    from ..core.files import atomic_writer
+    ExportError or NetworkError (parameters no longer finite) on failure.
+
+    `progress(done, total)` hears of every row and operation written; raising Stopped stops the export.
+    The files are written together (core.files.together): a failure or a stop leaves none of them.  A
+    network whose workbook the format cannot hold (over 16,384 columns: a formula for every value of
+    every sample) gets the other files, and the line says why."""
+    from ..core.files import together
     from ..core.loader import network_text
-    from ..sheets import export_xlsx
-    from ..worked import counted, render_explanation, write_rows
+    from ..sheets.xlsx import workbook_data, workbook_refusal
+    from ..worked import counted, explanation_lines, write_rows
 
     history = stepper.history
     net = current_network(stepper)
     epoch = stepper.epoch + 1 if stepper.epoch_done else stepper.epoch
-    csv_path, xlsx_path, solution_path, network_path = export_paths(stepper.net.name, folder)
+    csv_path, xlsx_path, solution_path, network_path, quiz_path = export_paths(stepper.net.name, folder)
     schedule = stepper.schedule
-    with atomic_writer(csv_path, newline="", encoding="utf-8") as stream:
-        if schedule.batched:  # a row per step, its batch after the epoch, as train --csv writes them
-            write_rows(stream, ["batch", *history.columns],
-                       ((schedule.place(k)[0], [schedule.place(k)[1], *history.row(k)]) for k in range(1, len(history) + 1)))
-        else:
-            write_rows(stream, history.columns, ((k, history.row(k)) for k in range(1, len(history) + 1)))
-    export_xlsx(net, 1, xlsx_path)
     solution = Stepper(net)
-    start = dict(solution.values)
-    steps = [InEpoch(op, epoch) for op in solution.trace(1)]
-    with atomic_writer(solution_path, encoding="utf-8") as stream:
-        # digits None: as `explain` writes it by default, not cut to the screen's 6 digits
-        stream.write(render_explanation(net, start, steps, None, markdown=True))
-    with atomic_writer(network_path, encoding="utf-8") as stream:
-        stream.write(network_text(net, network_path))
-    quiz_note = ""
-    if quiz is not None and quiz.has_score():
-        quiz_path = csv_path.with_name(csv_path.name.removesuffix("-history.csv") + "-quiz.csv")
-        with atomic_writer(quiz_path, newline="", encoding="utf-8") as stream:
-            quiz.write_score(stream)
-        quiz_note = f"; the quiz's score in {quiz_path.name}"
+    rows, operations = len(history), solution.operations_left("epoch")
+    no_workbook = workbook_refusal(Schedule(net), 1)
+    done = 0
+
+    def counting(items):
+        """`items`, telling `progress` of each (a row of a large network's history is a MB of text)."""
+        nonlocal done
+        for item in items:
+            done += 1
+            if progress is not None:
+                progress(done, rows + operations)
+            yield item
+
+    with together() as files:
+        with files.writer(csv_path, newline="", encoding="utf-8") as stream:
+            if schedule.batched:  # a row per step, its batch after the epoch, as train --csv writes them
+                write_rows(stream, ["batch", *history.columns],
+                           counting((schedule.place(k)[0], [schedule.place(k)[1], *history.row(k)])
+                                    for k in range(1, rows + 1)))
+            else:
+                write_rows(stream, history.columns, counting((k, history.row(k)) for k in range(1, rows + 1)))
+        if not no_workbook:
+            with files.writer(xlsx_path, "wb") as stream:
+                stream.write(workbook_data(net, 1).getbuffer())
+        start = dict(solution.values)
+        steps = counting(InEpoch(op, epoch) for op in solution.steps(1, undoable=False))
+        with files.writer(solution_path, encoding="utf-8") as stream:
+            # digits None: as `explain` writes it by default, not cut to the screen's 6 digits
+            for line in explanation_lines(net, start, steps, None, markdown=True):
+                stream.write(line + "\n")
+        with files.writer(network_path, encoding="utf-8") as stream:
+            stream.write(network_text(net, network_path))
+        quiz_note = ""
+        if quiz is not None and quiz.has_score():
+            with files.writer(quiz_path, newline="", encoding="utf-8") as stream:
+                quiz.write_score(stream)
+            quiz_note = f"; the quiz's score in {quiz_path.name}"
     mixed = "".join(f"; epoch {epoch:,}'s row mixes numbers from before and after {', '.join(symbols)} "
                     f"{'was' if len(symbols) == 1 else 'were'} edited midway"
                     for epoch, symbols in sorted(history.mixed.items()))
-    return (f"Exported {csv_path.name} ({counted(len(history), schedule.unit)}), {xlsx_path.name} and {solution_path.name} "
+    files_note = f"{xlsx_path.name} and {solution_path.name}" if not no_workbook else (
+        f"{solution_path.name} (no workbook: {no_workbook})")
+    return (f"Exported {csv_path.name} ({counted(rows, schedule.unit)}), {files_note} "
             f"(epoch {epoch:,}, from {describe_start(stepper)}); the network, with those numbers, in {network_path.name}"
             f"{quiz_note}{mixed}")
-

@@ -8,10 +8,14 @@ panel redraws itself and sets its own titles in its `watch_stepper`.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import signal
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -35,6 +39,9 @@ from .widgets.quiz_bar import QuizBar
 from .widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
 from .widgets.values import ValuesTable
 
+if TYPE_CHECKING:
+    from .widgets.progress_line import ProgressLine
+
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 # Below this the bottom panels take turns (v cycles them) instead of sharing the screen.
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
@@ -42,6 +49,7 @@ CHART_ROOM_HEIGHT = 40  # from here a network of several samples gets a taller c
 PANELS = ("values", "chart", "history")
 MAX_RUN = 10_000_000
 SHEET_SUFFIXES = (".csv", ".xlsx")
+QUIT_KEYS = ("q", "ctrl+q")  # the keys that work below the smallest size
 
 # One paragraph: the help dialog wraps it to its width.
 HELP_INTRO = ("Each epoch is worked the way the examples do it by hand: the forward pass (every weighted sum, "
@@ -86,6 +94,8 @@ class BackpropApp(App):
         Binding("x", "export", "Export", tooltip="Export the history (.csv), and the current epoch as a "
                                                              "live workbook (.xlsx) and a worked solution (.md), into "
                                                              "this folder (never over a file)"),
+        # Shown in the footer only while an export works (check_action).
+        Binding("escape", "stop_export", "Stop export", tooltip="Stop the export under way (it writes no file then)"),
         Binding("v", "cycle_panel", "Panel",
                 tooltip="On terminals smaller than 110×34, switch the bottom panel (values, chart, history)"),
         Binding("Z", "quiz_phases", "Asks",
@@ -141,11 +151,15 @@ class BackpropApp(App):
         # The work on screen as last saved or opened (`_progress`): only what came after it can be lost.
         self.saved = self.saving = self._progress()
         self.quit_after_save = False
+        self.quit_when_idle = False  # q was pressed while a worker held `running`: quit once it has stopped
+        self.leave_when_idle = False  # a signal came while a worker held `running`: save and leave once it has
+        self.exporting = False
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
         self._fitted: Network | None = None  # the network the layout classes were set for
         self._pristine = True  # whether the footer was last chosen for a stepper at its start
         self._footer_choice: list[str] | None = None  # the keys the footer was last told to show
         self.compact = False
+        self.progress_line: ProgressLine | None = None  # mounted on first use, like the quiz bar
 
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -178,7 +192,12 @@ class BackpropApp(App):
 
     def on_mount(self) -> None:
         if not self.is_headless:
-            signal.signal(signal.SIGHUP, self._hung_up)
+            # Through the event loop, which they wake: a handler of signal.signal's ran at once, but the app's
+            # exit waited for the next key (after a hang-up, never), and SIGTERM killed the process with the
+            # terminal left in the alternate screen, mouse tracking on.
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(number, self._signalled)
         self.tell_of_hangup_saves()
 
     @work(thread=True, group="hangups")
@@ -195,14 +214,18 @@ class BackpropApp(App):
                              f"backprop-tui --resume {saves[0]} brings it back (or o and the path); delete the "
                              "file once it is no longer needed.", title="Hang-up save", timeout=20)
 
-    def _hung_up(self, _signal, _frame) -> None:
-        """The terminal went away (a dropped SSH connection): keep unsaved work in a file of its own, then leave.
-
-        Not while a run or a save is under way in a thread: the stepper is changing under it."""
+    def _signalled(self) -> None:
+        """The terminal went away (a dropped SSH connection: SIGHUP) or the app is asked to end (SIGTERM):
+        keep unsaved work in a file of its own, then leave, the terminal restored.  A run or an export under
+        way stops first (a save finishes), since the stepper may not be saved while it changes."""
+        if self.running:
+            self.leave_when_idle = True
+            self._request_stop()
+            return
         from ..core.session import save_study
         from .files import hangup_path
 
-        if self.unsaved_work() and not self.running:
+        if self.unsaved_work():
             try:
                 save_study(hangup_path(self.stepper.net.name, self.session_path), self.stepper, self.quiz)
             except OSError:
@@ -215,6 +238,16 @@ class BackpropApp(App):
         if (event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT) and isinstance(self.screen, CommandPalette):
             self.pop_screen()
 
+    async def on_event(self, event: events.Event) -> None:
+        """Below the smallest size, no key or click reaches any screen or dialog (they show nothing then,
+        and a widget in a few cells may fail on one: the columns list's page keys divide by its height);
+        only q and ctrl+q work, to quit."""
+        if self.too_small and isinstance(event, (events.Key, events.MouseEvent)) and not event.is_forwarded:
+            if isinstance(event, events.Key) and event.key in QUIT_KEYS:
+                await self.run_action("quit")
+            return
+        await super().on_event(event)
+
     def notify(self, message: str, *, markup: bool = False, **options) -> None:
         """As App.notify, but plain text: every message here may quote a file name or a file's content."""
         super().notify(message, markup=markup, **options)
@@ -222,6 +255,7 @@ class BackpropApp(App):
     def _fit(self, width: int, height: int) -> None:
         self.too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.compact = width < ROOMY_WIDTH or height < ROOMY_HEIGHT
+        self.set_class(self.too_small, "-too-small")  # every screen over the main one hides (app.tcss)
         self._layout_classes({
             "-too-small": self.too_small,
             "-compact": self.compact,
@@ -240,7 +274,7 @@ class BackpropApp(App):
     def footer_order(self) -> list[str]:
         """The actions the footer may show in this state, the most useful first (KeyFooter shows those
         that work now, as many as fit)."""
-        order = ["next", "previous", "finish_phase", "finish_epoch", "run"]
+        order = ["stop_export", "next", "previous", "finish_phase", "finish_epoch", "run"]
         if self.compact:  # v is the only way to the chart and the history; theirs come with them
             order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale"]}.get(self.panel, [])]
         order += ["help", "quit", "quiz"]
@@ -313,6 +347,8 @@ class BackpropApp(App):
         # (the command palette cannot even draw its list in a few columns).
         if action != "quit" and self.too_small:
             return False
+        if action == "stop_export":
+            return self.exporting
         if action in STEPPING and (self.running or len(self.screen_stack) > 1):
             return False
         if action == "cycle_panel":  # the panels take turns only on a compact screen
@@ -436,6 +472,9 @@ class BackpropApp(App):
         # worker has finished, and each of them would be taken for its end.
         if worker.group not in BUSY_GROUPS or event.state not in FINISHED:
             return
+        if worker.group == "export":
+            self.exporting = False
+            self.progress_line.finish()
         self.running = False
         if worker.group == "run":
             await self._run_finished(worker)
@@ -449,6 +488,11 @@ class BackpropApp(App):
                 if self.quit_after_save:
                     self.exit()
             self.quit_after_save = False
+        if self.leave_when_idle:
+            self._signalled()
+        elif self.quit_when_idle:
+            self.quit_when_idle = False
+            self.action_quit()
 
     async def _run_finished(self, worker: Worker) -> None:
         if isinstance(self.screen, RunScreen):
@@ -604,33 +648,68 @@ class BackpropApp(App):
         marks = {(m.step, m.symbol): m.explanation() for m in report.mismatches}  # the history has a row per step
         self.replace_if_sure(f"show {report.path} checked", lambda: self._replace_stepper(stepper, marks, note))
 
-    def action_export(self) -> None:
+    async def action_export(self) -> None:
+        if self.progress_line is None:
+            from .widgets.progress_line import ProgressLine  # on first use: start-up stays fast
+
+            self.progress_line = ProgressLine(id="progress-line")
+            await self.mount(self.progress_line, before="#too-small")
+        self.exporting, self.stop_requested = True, False
         self.running = True
-        self.export_files()
+        self.progress_line.start("Exporting the history, the workbook and the worked solution")
+        self.export_files(self.progress_line)
+
+    def action_stop_export(self) -> None:
+        self._request_stop()
 
     @work(thread=True, exclusive=True, group="export")
-    def export_files(self) -> tuple[str, str]:
-        """(message, severity), for on_worker_state_changed."""
+    def export_files(self, line: ProgressLine) -> tuple[str, str]:
+        """(message, severity), for on_worker_state_changed.  It reads the stepper while `running` keeps
+        the stepping keys off; the screen, the views and help stay in use, and esc or q stops it."""
         from ..sheets import ExportError
-        from .files import export_files
+        from .files import Stopped, export_files
+
+        worker = get_current_worker()
+        shown = [0.0]  # when the bar last moved: ten times a second is enough for the eye
+
+        def progress(done: int, total: int) -> None:
+            if self.stop_requested or worker.is_cancelled:
+                raise Stopped
+            if time.monotonic() - shown[0] >= 0.1:
+                shown[0] = time.monotonic()
+                self.call_from_thread(line.advance, done, total)
 
         try:
-            return export_files(self.stepper, quiz=self.quiz), "information"
+            return export_files(self.stepper, quiz=self.quiz, progress=progress), "information"
+        except Stopped:
+            return "Export stopped: no file written.", "information"
         except (OSError, ExportError, NetworkError) as error:  # NetworkError: numbers no longer finite
-            return f"Export stopped: {error}", "error"
+            return f"Export stopped: {error} (no file written)", "error"
+        # An export is an extra: whatever goes wrong in it must not crash the app and lose the work on screen.
+        except Exception as error:  # noqa: BLE001
+            return f"Export failed: {type(error).__name__}: {error} (no file written)", "error"
 
     def action_save(self) -> None:
         from ..core.files import safe_file_name
         from ..core.session import SESSION_SUFFIX
 
         def save(path: str | None) -> None:
-            if path:
-                self.session_path = path.strip()
-                self.running = True
-                self.saving = self._progress()  # the stepping keys wait until it is written
-                self.save_session(self.session_path)
-            else:
+            path = (path or "").strip()
+            if not path:
                 self.quit_after_save = False
+            elif path != self.session_path and os.path.lexists(path) and not os.path.isdir(path):
+                # Another file of that name (the session's own is saved over, as an editor saves):
+                # replaced only when the student says so.
+                self.push_screen(ConfirmScreen(f"{path} exists already. Replace it with this session?"),
+                                 lambda sure: start(path) if sure else save(None))
+            else:
+                start(path)
+
+        def start(path: str) -> None:
+            self.session_path = path
+            self.running = True
+            self.saving = self._progress()  # the stepping keys wait until it is written
+            self.save_session(path)
 
         from .files import hangup_folder
 
@@ -652,8 +731,12 @@ class BackpropApp(App):
         return f"Saved to {path}; backprop-tui --resume {path} brings it back.", "information"
 
     def action_quit(self) -> None:
-        if self.running:  # the stepper is changing in a thread: it can be neither saved nor left unasked
-            self.notify("A run, an export or a save is under way: esc stops a run; then q.", timeout=3)
+        if self.running:
+            # The stepper is changing in a thread: it can be neither saved nor left unasked.  A run stops
+            # after its chunk (keeping the epochs done), an export writes nothing, a save finishes; then q goes on.
+            self.quit_when_idle = True
+            self._request_stop()
+            self.notify("Stopping what is under way; then quitting.", timeout=3)
             return
         lost = self.unsaved_work()
         if not lost:
@@ -821,7 +904,7 @@ class BackpropApp(App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
-            if binding.action not in ("quit", "help"):
+            if binding.action not in ("quit", "help", "stop_export"):  # esc, in the footer while an export works
                 yield SystemCommand(binding.tooltip, f"key: {binding.key}",
                                     lambda action=binding.action: self.run_action(action))
 

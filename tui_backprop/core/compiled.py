@@ -256,9 +256,11 @@ def readable_source(program: Program) -> str:
     net = program.net
     name = _PythonNames(program.parameters)
     carried = "parameters" if program.carried == ["lr", *program.parameters] else "parameters and optimizer state"
-    lines = [f'"""One epoch of {net.name}, as backprop-tui computes it: forward, backward, update.', "",
+    # The name comes from a file, so it is written only as a literal (repr): in the docstring, a \"\"\" in it
+    # would end the string and run what follows; a backslash would be read as an escape.
+    lines = ['"""One epoch of the network NETWORK names, as backprop-tui computes it: forward, backward, update.', "",
              f"Run it: epoch(parameters, samples) returns E_total (of the forward pass) and the updated {carried}.",
-             '"""', "", READABLE_HELPERS, ""]
+             '"""', "", READABLE_HELPERS, "", f"NETWORK = {net.name!r}", "", ""]
     lines.append("def epoch(parameters, samples):")
     lines += [f"    {name(p)} = parameters[{p!r}]" for p in program.carried]
     inputs = [name(s) for s in template.sample_inputs]

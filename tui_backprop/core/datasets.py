@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 
 from .network import NetworkError, Sample
+from .text import QUOTED, printable, quoted
 
 # Far more rows than a network stepped by hand needs, and a bound on the memory a file can take:
 # both are checked while the file streams in, so a file of millions of rows stops at the limit.
@@ -116,7 +117,7 @@ class _Bounded(io.RawIOBase):
 def read_csv(path: Path, input_columns: list[str], target_columns: list[str], outputs: int) -> list[Sample]:
     """Every data row of a CSV file as a Sample: the input columns as numbers, the target columns
     as numbers or, for a class column (one that is not all numbers), one-hot over its sorted classes."""
-    where = _plain(str(path))
+    where = printable(str(path), QUOTED)
     try:
         info = path.stat()
     except (OSError, ValueError) as error:  # ValueError: a path with a NUL character
@@ -128,16 +129,19 @@ def read_csv(path: Path, input_columns: list[str], target_columns: list[str], ou
     line = 0  # the last row read: a csv.Error is about the one after it
     try:
         with path.open("rb", buffering=0) as raw:
+            data = io.BufferedReader(_Bounded(raw, MAX_BYTES))
+            # UTF-16 with its byte order mark is Excel's "Unicode text" export (sheets are read so too).
+            encoding = "utf-16" if data.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
             # Bytes that are not UTF-8 become lone surrogates, so that the row and column holding them can be named.
-            text = io.TextIOWrapper(io.BufferedReader(_Bounded(raw, MAX_BYTES)), encoding="utf-8-sig",
-                                    errors="surrogateescape", newline="")
+            text = io.TextIOWrapper(data, encoding=encoding, errors="surrogateescape", newline="")
             first, skipped = text.readline(), 0
             while first and not first.strip():  # blank lines above the header
                 first, skipped = text.readline(), skipped + 1
             if not first:
                 raise _problem(where, "empty: it needs a header row of column names")
-            # A spreadsheet set to a decimal comma writes ; between the columns.
-            delimiter = ";" if first.count(";") > first.count(",") else ","
+            # A spreadsheet set to a decimal comma writes ; between the columns, its "Unicode text" a tab:
+            # the one the header has most of (a comma where there is none), as sheets are read.
+            delimiter = max(",;\t", key=first.count)
             rows = csv.reader(_chain(first, text), delimiter=delimiter)
             line = skipped
             header = next(rows)
@@ -154,12 +158,15 @@ def read_csv(path: Path, input_columns: list[str], target_columns: list[str], ou
                     continue  # a blank line
                 if len(inputs) == MAX_ROWS:
                     raise _problem(where, f"more than {MAX_ROWS:,} rows, the limit for a data file")
+                if len(row) > len(names) and any(cell.strip() for cell in row[len(names):]):
+                    raise _problem(where, f"row {line} has {len(row)} cells, but the header names {len(names)} "
+                                          "columns: a cell without a column")
                 if len(row) <= last:
                     missing = names[last]
-                    raise _problem(where, f"row {line}, column {missing!r}: missing (the row has {len(row)} columns)")
+                    raise _problem(where, f"row {line}, column {quoted(missing)}: missing (the row has {len(row)} columns)")
                 for at in used:
                     if not _is_utf8(row[at]):
-                        raise _problem(where, f"row {line}, column {names[at]!r}: not UTF-8 text")
+                        raise _problem(where, f"row {line}, column {quoted(names[at])}: not UTF-8 text")
                 inputs.append(tuple(_cell_number(row[at], where, line, names[at]) for at in input_at))
                 targets.append([row[at].strip() for at in target_at])
                 lines.append(line)
@@ -184,8 +191,9 @@ def _is_utf8(text: str) -> bool:
 
 
 def _plain(text: str) -> str:
-    """File text as it can stand in a one-line message: quoted and escaped if it holds a line break or the like."""
-    return text if text.isprintable() else repr(text)
+    """File text as it can stand in a one-line message: in quotes, escaped and cut short if it holds a line
+    break or the like, or is long (a message names five classes, not five 500-character ones)."""
+    return text if text.isprintable() and len(text) <= 40 else f"'{printable(text, 40)}'"
 
 
 def _chain(first: str, rest):
@@ -203,10 +211,10 @@ def _problem(where: str, reason: str) -> NetworkError:
 
 def _column_index(names: list[str], name: str, where: str) -> int:
     if names.count(name) > 1:
-        raise _problem(where, f"two columns of the header are called {name!r}")
+        raise _problem(where, f"two columns of the header are called {quoted(name)}")
     if name not in names:
-        shown = ", ".join(repr(n) for n in names[:8]) + (", …" if len(names) > 8 else "")
-        raise _problem(where, f"no column {name!r} in the header (its columns are {shown})")
+        shown = ", ".join(quoted(n) for n in names[:8]) + (", …" if len(names) > 8 else "")
+        raise _problem(where, f"no column {quoted(name)} in the header (its columns are {shown})")
     return names.index(name)
 
 
@@ -225,9 +233,9 @@ def _cell_number(text: str, where: str, line: int, column: str) -> float:
     number = parse_number(text)
     if number is None:
         what = "empty" if not text.strip() else f"not a number: {_shown(text)}"
-        raise _problem(where, f"row {line}, column {column!r}: {what}")
+        raise _problem(where, f"row {line}, column {quoted(column)}: {what}")
     if not math.isfinite(number):
-        raise _problem(where, f"row {line}, column {column!r}: numbers must be finite, got {_shown(text)}")
+        raise _problem(where, f"row {line}, column {quoted(column)}: numbers must be finite, got {_shown(text)}")
     return number
 
 
@@ -245,18 +253,18 @@ def _encode_targets(targets: list[list[str]], lines: list[int], columns: list[st
         if all(n is not None for n in numbers):
             for n, line, cell in zip(numbers, lines, cells):
                 if not math.isfinite(n):
-                    raise _problem(where, f"row {line}, column {column!r}: numbers must be finite, got {_shown(cell)}")
+                    raise _problem(where, f"row {line}, column {quoted(column)}: numbers must be finite, got {_shown(cell)}")
             encoders.append(lambda cell: (parse_number(cell),))
-            widths.append(f"column {column!r} is 1 number")
+            widths.append(f"column {quoted(column)} is 1 number")
             continue
         for cell, line in zip(cells, lines):
             if not cell:
-                raise _problem(where, f"row {line}, column {column!r}: empty (a class column needs a class on each row)")
+                raise _problem(where, f"row {line}, column {quoted(column)}: empty (a class column needs a class on each row)")
         classes = sorted(set(cells))
         position = {name: k for k, name in enumerate(classes)}
         encoders.append(lambda cell, position=position: tuple(float(k == position[cell]) for k in range(len(position))))
         shown = ", ".join(map(_plain, classes[:5])) + (", …" if len(classes) > 5 else "")
-        note = f"column {column!r} has {len(classes)} classes ({shown})"
+        note = f"column {quoted(column)} has {len(classes)} classes ({shown})"
         text_at = next((line for n, line in zip(numbers, lines) if n is None), None)
         if any(n is not None for n in numbers):
             note += f", read as classes because row {text_at} is not a number"

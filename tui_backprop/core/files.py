@@ -112,16 +112,47 @@ _being_written: set[tuple[str, str]] = set()
 _lock = threading.Lock()
 
 
+class Together:
+    """Files written as one (see `together`): each to its temporary, all renamed into place at the end."""
+
+    def __init__(self):
+        self.pending: list[tuple[str, Path, tuple[str, str]]] = []  # (temporary, target, its _being_written entry)
+
+    def writer(self, path: str | Path, mode: str = "w", **open_args):
+        """As atomic_writer, except that the file is renamed into place only when the whole group is done."""
+        return atomic_writer(path, mode, _group=self, **open_args)
+
+
 @contextmanager
-def atomic_writer(path: str | Path, mode: str = "w", **open_args):
+def together():
+    """Several files that belong together (an export, a class's exercises), written so that a failure or a
+    stop part-way (a full disk, a bad name, Ctrl+C, esc) leaves none of them: each is written to a temporary
+    file by `group.writer(path)`, and only when the block ends without an error are they all renamed into
+    place, one after another; otherwise every temporary is removed and no file is replaced."""
+    group = Together()
+    try:
+        yield group
+        for temporary, target, _ in group.pending:
+            with _output_errors(str(target)):
+                os.replace(temporary, target)
+    finally:
+        for temporary, _, writing in group.pending:
+            Path(temporary).unlink(missing_ok=True)  # those renamed are no longer there
+            with _lock:
+                _being_written.discard(writing)
+
+
+@contextmanager
+def atomic_writer(path: str | Path, mode: str = "w", _group: Together | None = None, **open_args):
     """Write to a temporary file beside `path`, then rename it into place.
 
     The old file stays intact until the new one is complete; the directory is
     checked before any work is done, so a bad path fails fast.  A symlink is
     followed and its target replaced, as editors do; a replaced file keeps its
     permissions.  A character device or a pipe (/dev/null, /dev/stdout) is
-    written directly, since it cannot be replaced.  A read-only file, a folder
-    or an empty name is refused.  Any OSError while writing becomes OutputError.
+    written directly, since it cannot be replaced.  A read-only file, a folder,
+    a symlink loop or an empty name is refused.  Any OSError while writing
+    becomes OutputError.
     """
     text = os.fspath(path)
     if not text:
@@ -130,8 +161,10 @@ def atomic_writer(path: str | Path, mode: str = "w", **open_args):
         raise OutputError(f"cannot write {text!r}: a file name cannot hold a NUL character")
     try:
         status = os.stat(text)
-    except OSError:
+    except FileNotFoundError:  # a new file, or a link to one not there yet (the link is followed)
         status = None
+    except OSError as error:  # a symlink loop (realpath would give back the link, to be replaced by a file)
+        raise OutputError(f"cannot write {text}: {error.strerror or error}") from None
     if status is not None and not stat.S_ISREG(status.st_mode):
         if stat.S_ISDIR(status.st_mode):
             raise OutputError(f"cannot write {text}: it is a folder")
@@ -155,6 +188,7 @@ def atomic_writer(path: str | Path, mode: str = "w", **open_args):
         with _lock:
             _being_written.discard(writing)
         raise OutputError(f"cannot write {text}: {error.strerror or error}") from None
+    pending = False
     try:
         with _output_errors(text):
             with os.fdopen(handle, mode, **open_args) as stream:
@@ -170,13 +204,18 @@ def atomic_writer(path: str | Path, mode: str = "w", **open_args):
                         os.chown(temporary, status.st_uid, status.st_gid)
                     except OSError:
                         pass
-            os.replace(temporary, target)
+            if _group is None:
+                os.replace(temporary, target)
+            else:  # renamed with the rest of its group (and removed with it, should the group fail)
+                _group.pending.append((temporary, target, writing))
+                pending = True
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     finally:
-        with _lock:
-            _being_written.discard(writing)
+        if not pending:
+            with _lock:
+                _being_written.discard(writing)
 
 
 @contextmanager

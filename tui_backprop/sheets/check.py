@@ -64,6 +64,7 @@ from ..core.batches import Schedule
 from ..core.expr import format_number
 from ..core.precision import agrees
 from ..core.program import UPDATE, Program, Quantity
+from ..core.text import printable
 from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table
 from .reader import Number, SheetError, read_table
 from ..core.slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
@@ -738,12 +739,18 @@ MAX_LINES = 40
 
 
 def render_text(report: CheckReport, digits: int = 6) -> str:
+    # The report quotes the sheet's file name and cells, which may hold an escape sequence: each line is
+    # printed with its control characters shown (core.text.printable), never sent to the terminal.
+    return "".join(printable(line) + "\n" for line in _report_lines(report, digits))
+
+
+def _report_lines(report: CheckReport, digits: int) -> list[str]:
     cells = f"{_count(report.rows, 'row')}, {_count(report.cells, 'cell')}"
     if report.note:
-        return f"{report.path}: {report.note}.\n" + render_text(replace(report, note=None), digits)
+        return [f"{report.path}: {report.note}."] + _report_lines(replace(report, note=None), digits)
     if report.ok:
-        return (f"{report.path}: every cell is right ({cells} checked against {report.network}, "
-                f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)\n")
+        return [f"{report.path}: every cell is right ({cells} checked against {report.network}, "
+                f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)"]
     count, starts = len(report.mismatches), len(report.starts)
     summary = f"{report.path}: {_count(count, 'wrong cell')} of {cells}"
     if report.given:  # grade counts the computed cells only: both counts are here
@@ -779,7 +786,7 @@ def render_text(report: CheckReport, digits: int = 6) -> str:
     if count > 1:
         lines.append("Every wrong cell, in the order they are computed:")
         lines += _compact(report.mismatches, digits, repeated)
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _two_numbers(mismatch: Mismatch, digits: int) -> tuple[str, str]:

@@ -33,7 +33,8 @@ from typing import Callable
 
 from ..core.batches import sheet_refusal
 from ..core import Network, Sample, build_program
-from ..core.files import atomic_writer
+from ..core.files import together
+from ..core.text import QUOTED, csv_text, printable
 from ..core.loader import network_to_dict
 from ..core.maths import ACTIVATIONS, SOFTMAX_WORDS
 from ..core.network import LOSS_NAMES
@@ -61,7 +62,9 @@ def safe_name(name: str) -> str:
 
 
 def read_students(path: str | Path) -> list[str]:
-    """One name a line; blank lines and lines starting with # are skipped, and so is a repeated name."""
+    """One name a line; blank lines and lines starting with # are skipped, and so is a repeated name.
+    A name with a control character in it (ESC, NUL, …) is refused, naming its line: it could not be
+    written into a workbook, and printed it would act on the terminal."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -73,8 +76,12 @@ def read_students(path: str | Path) -> list[str]:
     except UnicodeDecodeError:
         raise ExerciseError(f"{path} is not UTF-8 text") from None
     names = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         name = " ".join(line.split())
+        if not name.isprintable():
+            wrong = next(c for c in name if not c.isprintable())
+            raise ExerciseError(f"{printable(str(path), QUOTED)}: line {number}: a name holds the control character "
+                                f"{printable(wrong)}; a name is one line of printable text")
         if name and not name.startswith("#") and name not in names:
             names.append(name)
     if not names:
@@ -153,29 +160,39 @@ def write_exercises(net: Network, names: list[str], epochs: int, out: str | Path
     out = Path(out)
     files = file_names(names)
     written = []
+    made = []  # the folders this run makes: a failure takes them away again (if nothing else is in them)
     try:
-        (out / STUDENTS).mkdir(parents=True, exist_ok=True)
-        (out / KEY).mkdir(parents=True, exist_ok=True)
+        for folder in (out, out / STUDENTS, out / KEY):
+            if not folder.is_dir():
+                folder.mkdir()
+                made.append(folder)
     except OSError as error:
-        raise ExerciseError(f"cannot write into {out}: {error.strerror or error}") from None
-    for name, student_net in variants(net, names, seed).items():
-        program = build_program(student_net)
-        stem = files[name]
-        written.append(_write_workbook(out / STUDENTS / f"{stem}.xlsx", program, name, epochs))
-        written.append(_write_key(out / KEY / f"{stem}-key.csv", program, name, epochs))
-        data = network_to_dict(student_net)
-        with atomic_writer(out / KEY / f"{stem}.json", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=1, ensure_ascii=False)
-        written.append(out / KEY / f"{stem}.json")
-        if solution is not None:
-            with atomic_writer(out / KEY / f"{stem}-solution.md", encoding="utf-8") as stream:
-                stream.write(solution(student_net, epochs))
-            written.append(out / KEY / f"{stem}-solution.md")
-    with atomic_writer(out / KEY / ROSTER, newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(["student", "file"])
-        writer.writerows([name, files[name]] for name in names)
-    written.append(out / KEY / ROSTER)
+        _remove_empty(made)
+        raise ExerciseError(f"cannot write into {printable(str(out), QUOTED)}: {error.strerror or error}") from None
+    try:
+        # Every file of the class or none: a full disk or a stop halfway leaves no half-made key.
+        with together() as group:
+            for name, student_net in variants(net, names, seed).items():
+                program = build_program(student_net)
+                stem = files[name]
+                written.append(_write_workbook(group, out / STUDENTS / f"{stem}.xlsx", program, name, epochs))
+                written.append(_write_key(group, out / KEY / f"{stem}-key.csv", program, name, epochs))
+                data = network_to_dict(student_net)
+                with group.writer(out / KEY / f"{stem}.json", encoding="utf-8") as stream:
+                    json.dump(data, stream, indent=1, ensure_ascii=False)
+                written.append(out / KEY / f"{stem}.json")
+                if solution is not None:
+                    with group.writer(out / KEY / f"{stem}-solution.md", encoding="utf-8") as stream:
+                        stream.write(solution(student_net, epochs))
+                    written.append(out / KEY / f"{stem}-solution.md")
+            with group.writer(out / KEY / ROSTER, newline="", encoding="utf-8") as stream:
+                writer = csv.writer(stream, lineterminator="\n")
+                writer.writerow(["student", "file"])
+                writer.writerows([csv_text(name), files[name]] for name in names)
+            written.append(out / KEY / ROSTER)
+    except BaseException:
+        _remove_empty(made)
+        raise
     return written
 
 
@@ -235,6 +252,14 @@ def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+
+
 def _header_block(program: Program, name: str) -> list[list]:
     given = []
     for symbol, value in given_numbers(program):
@@ -249,7 +274,9 @@ def _header_block(program: Program, name: str) -> list[list]:
     ]
 
 
-def _write_workbook(path: Path, program: Program, name: str, epochs: int) -> Path:
+def _write_workbook(group, path: Path, program: Program, name: str, epochs: int) -> Path:
+    import io
+
     import openpyxl  # only exercises and XLSX files need it
     from openpyxl.styles import Font, PatternFill
 
@@ -258,6 +285,9 @@ def _write_workbook(path: Path, program: Program, name: str, epochs: int) -> Pat
     sheet.title = "exercise"
     for line in _header_block(program, name):
         sheet.append(line)
+    # The student's name is text, whatever it starts with: openpyxl takes a string that starts with = for a
+    # formula, and =HYPERLINK(…) would be a live one in the workbook handed out.
+    sheet.cell(1, 2).data_type = "s"
     columns = table_columns(program)
     sheet.append(["epoch", *columns])
     for cell in sheet[sheet.max_row]:
@@ -274,8 +304,12 @@ def _write_workbook(path: Path, program: Program, name: str, epochs: int) -> Pat
         if symbol not in program.parameters:
             sheet.cell(sheet.max_row, column).fill = unasked
     embed_network(workbook, program.net)  # `check` on the returned workbook needs no options
-    with atomic_writer(path, "wb") as stream:
-        workbook.save(stream)
+    # Made in memory, then written: when the disk fills, openpyxl's zip archive would be left half open
+    # on the file, to fail again when collected (lines of "Exception ignored" after our one line).
+    data = io.BytesIO()
+    workbook.save(data)
+    with group.writer(path, "wb") as stream:
+        stream.write(data.getbuffer())
     return path
 
 
@@ -289,12 +323,12 @@ def key_rows(program: Program, epochs: int) -> list[dict[str, float]]:
     return rows
 
 
-def _write_key(path: Path, program: Program, name: str, epochs: int) -> Path:
+def _write_key(group, path: Path, program: Program, name: str, epochs: int) -> Path:
     columns = table_columns(program)
-    with atomic_writer(path, newline="", encoding="utf-8") as stream:
+    with group.writer(path, newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream, lineterminator="\n")
         for line in _header_block(program, name):
-            writer.writerow([repr(cell) if isinstance(cell, float) else cell for cell in line])
+            writer.writerow([repr(cell) if isinstance(cell, float) else csv_text(cell) for cell in line])
         writer.writerow(["epoch", *columns])
         for epoch, row in enumerate(key_rows(program, epochs), start=1):
             writer.writerow([epoch, *(repr(row[c]) if c in row else "" for c in columns)])

@@ -21,7 +21,8 @@ from typing import Callable
 
 from ..core.batches import sheet_refusal
 from ..core import Network, NetworkError, Sample, build_program
-from ..core.files import atomic_writer
+from ..core.files import together
+from ..core.text import FORMULA_START, csv_text, markdown, printable
 from ..core.program import Program
 from .check import CheckReport, check
 from .columns import Columns, Sheet, sheet_from_table
@@ -56,6 +57,7 @@ class GradeRow:
         return self.report is not None
 
     def cells_in_table(self) -> list[str]:
+        """The row as text; the student's name, the file's and what a note quotes of it come from anyone."""
         return [self.student, self.file, str(self.cells) if self.graded else "", str(self.right) if self.graded else "",
                 self.first, self.slip, self.epochs, self.note]
 
@@ -115,6 +117,8 @@ class Key:
             if len(line) != 2:
                 continue
             name, stem = line
+            if name.startswith("'") and name[1:].startswith(FORMULA_START):  # written as text (core.text.csv_text)
+                name = name[1:]
             try:
                 self.students[name] = load_network(roster.parent / f"{Path(stem).name}.json")
             except (NetworkError, OSError) as error:
@@ -281,32 +285,31 @@ def write_table(report: ClassReport, out: str | Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise GradeError(f"cannot write into {out}: {error.strerror or error}") from None
-    table = [list(TABLE_COLUMNS)] + [row.cells_in_table() for row in report.rows]
-    with atomic_writer(out / "class.csv", newline="", encoding="utf-8") as stream:
-        csv.writer(stream, lineterminator="\n").writerows(table)
-    with atomic_writer(out / "class.md", encoding="utf-8") as stream:
-        stream.write(render_markdown(report))
+    # Text cells as text: a file named =HYPERLINK(…).csv must not become a formula in the teacher's spreadsheet.
+    table = [list(TABLE_COLUMNS)] + [[csv_text(cell) for cell in row.cells_in_table()] for row in report.rows]
+    with together() as files:  # both or neither
+        with files.writer(out / "class.csv", newline="", encoding="utf-8") as stream:
+            csv.writer(stream, lineterminator="\n").writerows(table)
+        with files.writer(out / "class.md", encoding="utf-8") as stream:
+            stream.write(render_markdown(report))
     return [out / "class.csv", out / "class.md"]
 
 
-def _markdown_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(report: ClassReport) -> str:
-    key = [f"Each sheet was checked against its student's variant in the key {_markdown_cell(report.key)}.", ""
+    key = [f"Each sheet was checked against its student's variant in the key {markdown(report.key)}.", ""
            ] if report.key else []
-    lines = [f"# Grades: {_markdown_cell(report.folder)}", "", summary_line(report), "", *key,
+    lines = [f"# Grades: {markdown(report.folder)}", "", summary_line(report, markdown), "", *key,
              "| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
-    lines += ["| " + " | ".join(_markdown_cell(cell) for cell in row.cells_in_table()) + " |" for row in report.rows]
+    lines += ["| " + " | ".join(markdown(cell) for cell in row.cells_in_table()) + " |" for row in report.rows]
     common = report.common_slips
     if common:
         lines += ["", "## The slips made most often", "", "| slip | students |", "|---|---|"]
-        lines += [f"| {_markdown_cell(slip)} | {count} |" for slip, count in common]
+        lines += [f"| {markdown(slip)} | {count} |" for slip, count in common]
     return "\n".join(lines) + "\n"
 
 
-def summary_line(report: ClassReport) -> str:
+def summary_line(report: ClassReport, shown=printable) -> str:
+    """The class in one line; `shown` writes a file's name (printable for a terminal, markdown for class.md)."""
     graded = [row for row in report.rows if row.graded]
     blank = sum(1 for row in graded if row.cells <= 0)
     right = sum(1 for row in graded if row.report.ok and row.cells > 0)
@@ -314,8 +317,8 @@ def summary_line(report: ClassReport) -> str:
     line = (f"{_plural(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
             f"{blank} with nothing filled in, {unread} not graded")
     if report.skipped:
-        shown = ", ".join(report.skipped[:3]) + (" …" if len(report.skipped) > 3 else "")
-        line += f"; {_plural(len(report.skipped), 'file')} skipped, not a sheet ({shown})"
+        names = ", ".join(map(shown, report.skipped[:3])) + (" …" if len(report.skipped) > 3 else "")
+        line += f"; {_plural(len(report.skipped), 'file')} skipped, not a sheet ({names})"
     return line
 
 
@@ -323,19 +326,19 @@ def render_summary(report: ClassReport, paths: list[Path], top: int = 5, hint: s
     """What `grade` prints; `hint` says how to grade better (where no key was found)."""
     lines = [summary_line(report) + "."]
     if report.key:
-        lines.append(f"Each sheet was checked against its student's variant in the key {report.key}.")
+        lines.append(f"Each sheet was checked against its student's variant in the key {printable(report.key)}.")
     common = report.common_slips
     if common:
         lines.append("The slips made most often:")
-        lines += [f"  {count:>3}  {slip}" for slip, count in common[:top]]
+        lines += [f"  {count:>3}  {printable(slip)}" for slip, count in common[:top]]
     unread = [row for row in report.rows if not row.graded]
-    for row in unread[:top]:
-        lines.append(f"  not graded: {row.file}: {row.note}")
+    for row in unread[:top]:  # a file's name may hold an escape sequence: shown, never sent to the terminal
+        lines.append(f"  not graded: {printable(row.file)}: {printable(row.note)}")
     if len(unread) > top:
         lines.append(f"  … and {len(unread) - top} more not graded (see the table)")
     if hint and unread:
         lines.append(hint)
-    lines.append("The class table: " + ", ".join(map(str, paths)))
+    lines.append("The class table: " + ", ".join(printable(str(path)) for path in paths))
     return "\n".join(lines) + "\n"
 
 

@@ -39,13 +39,20 @@ from ..core import Network
 from ..core.batches import Schedule
 from ..core.expr import Expr, Sym
 from ..core.network import BETA1, BETA2, EPS, MU, RATE
-from ..core.program import UPDATE, Program, identifier
+from ..core.program import BACKWARD, UPDATE, Program, identifier
 from ..core.files import atomic_writer
+from ..core.text import printable
+from .reader import MAX_CELLS as MAX_READ_CELLS
 from .carried import embed_network
 
 SHEET = "backprop"
 # Every epoch is a row of live formulas; past this a spreadsheet crawls.
 MAX_EPOCHS = 100_000
+# The format's own limits (Excel's, which LibreOffice shares): a wider or longer sheet cannot be written.
+MAX_COLUMNS, MAX_ROWS = 16_384, 1_048_576
+# The most cells `check` reads back from a workbook (sheets/reader.py): past it, a workbook would take
+# hours and gigabytes to write, and nothing of ours could read it.
+MAX_CELLS = MAX_READ_CELLS
 
 
 class ExportError(ValueError):
@@ -54,14 +61,19 @@ class ExportError(ValueError):
 
 def export_xlsx(net: Network, epochs: int, path: str | Path) -> None:
     """Write `epochs` epochs of `net` as a live workbook; the old file stays until the new one is complete."""
+    with atomic_writer(path, "wb") as stream:  # first, so that a bad path fails before any work
+        stream.write(workbook_data(net, epochs).getbuffer())
+
+
+def workbook_data(net: Network, epochs: int):
+    """The workbook's bytes (a BytesIO), made in memory to be written at once: when the disk fills,
+    openpyxl's own writer would leave its zip archive and worksheet half open on the file, to fail again
+    when collected (messages on stderr after ours)."""
     import io
 
-    with atomic_writer(path, "wb") as stream:  # first, so that a bad path fails before any work
-        # Made in memory, then written: when the disk fills, openpyxl's own writer would leave its zip
-        # archive and worksheet half open, to fail again when collected (messages on stderr after ours).
-        workbook = io.BytesIO()
-        build_workbook(Schedule(net), epochs).save(workbook)
-        stream.write(workbook.getbuffer())
+    workbook = io.BytesIO()
+    build_workbook(Schedule(net), epochs).save(workbook)
+    return workbook
 
 
 def defined_name(symbol: str) -> str:
@@ -71,19 +83,54 @@ def defined_name(symbol: str) -> str:
     return f"{bare[1]}_{bare[2]}" if bare else name
 
 
+def workbook_size(schedule: Schedule, epochs: int) -> tuple[int, int]:
+    """The rows and columns build_workbook lays out for `epochs` epochs, counted from the network's shape
+    before anything is built: a 100-100-100 network's epoch has 374,401 quantities, and a formula for
+    each would take minutes to find out that they do not fit."""
+    program = schedule.program(1)
+    net = program.net
+    start, end = program.phase_bounds(BACKWARD)
+    # epoch (and batch and the batch's samples), the columns of train --csv, then the backward pass's
+    # other quantities (every one but the trained parameters' gradients, which are columns already)
+    samples = schedule.size * (net.sizes[0] + net.sizes[-1]) if schedule.batched else 0
+    columns = 1 + schedule.batched + samples + len(program.columns) + (end - start) - len(program.gradient_columns)
+    # a title block, the starting values (lr, the parameters, the optimizer's constants and state, and the
+    # samples unless they come a batch at a time), a blank line and the header, then a row per update step
+    starts = len(program.carried) + (0 if schedule.batched else len(net.samples) * (net.sizes[0] + net.sizes[-1]))
+    return 3 + starts + 2 + epochs * schedule.steps_per_epoch, columns
+
+
+def workbook_refusal(schedule: Schedule, epochs: int) -> str | None:
+    """Why the workbook of `epochs` epochs cannot be written, in one line; None if it can."""
+    rows = epochs * schedule.steps_per_epoch
+    if not 1 <= rows <= MAX_EPOCHS:
+        return (f"a workbook holds 1 to {MAX_EPOCHS:,} epochs of live formulas, not {epochs:,}" if not schedule.batched
+                else f"a workbook holds 1 to {MAX_EPOCHS:,} rows of live formulas, not {rows:,} "
+                     f"({schedule.steps_per_epoch} batches an epoch)")
+    lines, columns = workbook_size(schedule, epochs)
+    if columns > MAX_COLUMNS:
+        per_row = "an update step" if schedule.batched else "an epoch"
+        return (f"a workbook has at most {MAX_COLUMNS:,} columns, and {per_row} of this network takes {columns:,} "
+                f"(a formula for every value of every sample)")
+    if lines > MAX_ROWS:
+        return f"a workbook has at most {MAX_ROWS:,} rows, and this one would take {lines:,}"
+    if columns * rows > MAX_CELLS:
+        return (f"{rows:,} rows of {columns:,} formulas come to {columns * rows:,} cells; a workbook of "
+                f"at most {MAX_CELLS:,} is written (fewer epochs, or train --csv for the values)")
+    return None
+
+
 def build_workbook(schedule: Schedule, epochs: int):
     """The run as live formulas, a row per epoch; with batches (core/batches.py), a row per update step,
     with the batch's samples written into the row beside the formulas that read them."""
+    refusal = workbook_refusal(schedule, epochs)
+    if refusal:
+        raise ExportError(refusal)
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.workbook.defined_name import DefinedName
 
-    rows = epochs * schedule.steps_per_epoch
-    if not 1 <= rows <= MAX_EPOCHS:
-        raise ExportError(f"a workbook holds 1 to {MAX_EPOCHS:,} epochs of live formulas, not {epochs:,}" if not schedule.batched
-                          else f"a workbook holds 1 to {MAX_EPOCHS:,} rows of live formulas, not {rows:,} "
-                               f"({schedule.steps_per_epoch} batches an epoch)")
     program = schedule.program(1)
     net = schedule.net
     starts = _starting_values(program, schedule.batched)
@@ -112,7 +159,7 @@ def build_workbook(schedule: Schedule, epochs: int):
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["C"].width = 40
     # A cell cannot hold control characters (openpyxl refuses them), and a name may come with some.
-    name = "".join(c if c.isprintable() else " " for c in net.name)
+    name = printable(net.name)
     sheet.append([heading(f"backprop-tui: {name}, {'-'.join(map(str, net.sizes))}, "
                           f"{' → '.join(net.activations)}, loss {net.loss}"
                           + (f", batches of {schedule.size} shuffled from seed {net.shuffle_seed}" if schedule.batched else ""))])
@@ -191,9 +238,10 @@ def _starting_values(program: Program, batched: bool) -> list[tuple[str, float, 
         inputs, targets = net.names.input_symbols(s), net.names.target_symbols(s)
         rows += [(symbol, value, "input" + sample) for symbol, value in zip(inputs, net.samples[s].inputs)]
         rows += [(symbol, value, "target" + sample) for symbol, value in zip(targets, net.samples[s].targets)]
-    trained = set(net.names.weights) | (set(net.names.biases) if net.train_bias else set())
+    weights = set(net.names.weights)
+    trained = weights | (set(net.names.biases) if net.train_bias else set())
     for symbol, value in net.parameters().items():
-        kind = "weight" if symbol in net.names.weights else "bias"
+        kind = "weight" if symbol in weights else "bias"
         rows.append((symbol, value, f"starting {kind}" if symbol in trained else f"{kind}, not trained"))
     rows += [(symbol, value, HYPERPARAMETER_ROLES[symbol]) for symbol, value in net.hyperparameters().items()]
     rows += [(symbol, 0.0, "the optimizer's starting state") for symbol in net.names.state]

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from ...core import Stepper
 from ...core.expr import format_number
+from ...core.text import printable
 from .lines import LinePanel, set_border_titles
 
 # One output: from the lowest target (blank) to the highest (full).
@@ -79,12 +80,12 @@ def boundary_refusal(net) -> str | None:
     """Why the decision boundary of `net` would mean nothing, or None: it needs two inputs (a plane) and
     samples of at least two classes (a single sample, as in the worked examples, has nothing to separate)."""
     if net.sizes[0] != 2:
-        return f"The decision boundary needs a network with two inputs; {net.name} has {net.sizes[0]}."
+        return f"The decision boundary needs a network with two inputs; {printable(net.name)} has {net.sizes[0]}."
     samples = tuple(net.samples) + tuple(getattr(net, "test_samples", ()))
     if len({sample_class(sample.targets) for sample in samples}) < 2:
         held = "its one sample is" if len(samples) == 1 else f"its {len(samples)} samples are all"
         return (f"No decision boundary: it shows where a network separates classes, and {held} of one class "
-                f"({net.name} would need samples of two).")
+                f"({printable(net.name)} would need samples of two).")
     return None
 
 
@@ -211,7 +212,7 @@ class BoundaryView(LinePanel):
     def retitle(self) -> None:
         stepper = self.stepper
         # what it is first: a narrow panel cuts the end of its title, and the network's name is long
-        set_border_titles(self, f"decision boundary · {stepper.net.name}", f"epoch {stepper.epoch:,}")
+        set_border_titles(self, f"decision boundary · {printable(stepper.net.name)}", f"epoch {stepper.epoch:,}")
 
     def show_run(self, values: dict[str, float]) -> None:
         """Redraw with the parameters a run has reached (a copy taken between its chunks)."""

@@ -28,6 +28,7 @@ from ...core.expr import format_number
 from ...core.network import Names
 from ...core.program import BACKWARD, UPDATE, Program
 from ...core.stepper import Stepper
+from ...core.text import printable
 from .lines import LinePanel, set_border_titles
 from .structure import Structure
 
@@ -936,7 +937,7 @@ class NetworkDiagram(LinePanel):
     def watch_stepper(self, old: Stepper | None, stepper: Stepper) -> None:
         if stepper is not old:  # another network
             self._facts = NetworkFacts(stepper.program)
-            set_border_titles(self, f"{stepper.net.name} · {'-'.join(map(str, stepper.net.sizes))}")
+            set_border_titles(self, f"{printable(stepper.net.name)} · {'-'.join(map(str, stepper.net.sizes))}")
         self._pan = (0, 0)  # a step brings the current operation back into view
         self.redraw()
 

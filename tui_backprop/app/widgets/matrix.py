@@ -30,6 +30,7 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
+from ...core.text import printable
 from .lines import LinePanel, set_border_titles
 from .structure import Structure
 
@@ -558,7 +559,7 @@ class MatrixView(LinePanel):
         self.retitle()  # another network may have been opened while it was hidden
 
     def retitle(self) -> None:
-        set_border_titles(self, f"matrix form · {self.stepper.net.name}")  # what it is first, as the boundary's
+        set_border_titles(self, f"matrix form · {printable(self.stepper.net.name)}")  # what it is first (the boundary's too)
 
     def entries(self) -> list[Entry]:
         """The result entries on show, with the core's values, by symbol."""

@@ -17,6 +17,7 @@ from ...core.expr import format_number
 from ...core.network import Network
 from ...core.batches import Schedule
 from ...core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
+from ...core.text import printable
 from .loss_chart import LossChart
 from .lines import ascii_scrollbars
 
@@ -138,7 +139,7 @@ class RateView(Widget):
 
     def _start_sweep(self) -> None:
         self._request += 1
-        self._set_status(f"training {self.network.name} at {len(self.rates)} learning rates for {self.epochs:,} epochs…")
+        self._set_status(f"training {printable(self.network.name)} at {len(self.rates)} learning rates for {self.epochs:,} epochs…")
         self._sweep(self.network, list(self.rates), self.epochs, self._request)
 
     @work(thread=True, exclusive=True, group="rate-sweep")
@@ -171,4 +172,4 @@ class RateView(Widget):
                 *(Text(format_number(cell, DIGITS) if math.isfinite(cell) else "—", justify="right") for cell in cells),
                 Text(f"diverged at epoch {diverged:,}", style="bold red") if diverged else "",
             )
-        self._set_status(f"{self.network.name}: E_total per learning rate, every run from the same starting weights")
+        self._set_status(f"{printable(self.network.name)}: E_total per learning rate, every run from the same starting weights")
