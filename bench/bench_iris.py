@@ -70,7 +70,7 @@ def in_process() -> None:
     for _ in range(3):
         schedule = Schedule(net)
         start = time.perf_counter()
-        schedule.train_epochs(bulk.train, net.start_env(), EPOCHS)
+        schedule.train_epochs(bulk.TRAINER, net.start_env(), EPOCHS)
         ours.append(time.perf_counter() - start)
         start = time.perf_counter()
         saved = sys.argv

@@ -94,7 +94,7 @@ def adam_against_numpy(folder: Path) -> None:
             _, out = bulk.train(program, env, EPOCHS, record)
             ours.append(time.perf_counter() - start)
             start = time.perf_counter()
-            reference = plain_numpy(inputs, targets, weights, net.lr, net.regularization_rate, net.betas, net.eps, EPOCHS)
+            reference = plain_numpy(inputs, targets, weights, net.start.lr, net.regularization_rate, net.betas, net.eps, EPOCHS)
             theirs.append(time.perf_counter() - start)
         agree = abs(out[-1] - reference[-1]) / abs(reference[-1])
         print(f"1. train, Adam + L2, 100-100-100 × 16, recording {record:<11}: {min(ours) / EPOCHS * 1e6:5.0f} µs an "

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from timing import best  # noqa: E402
-from tui_backprop.core import PRESETS, Network, Sample, Stepper  # noqa: E402
+from tui_backprop.core import PRESETS, Network, Parameters, Sample, Stepper  # noqa: E402
 from tui_backprop.core.presets import random_weights  # noqa: E402
 from tui_backprop.core.quiz import Quiz, read_answer  # noqa: E402
 
@@ -26,7 +26,7 @@ from tui_backprop.core.quiz import Quiz, read_answer  # noqa: E402
 def square(size: int, samples: int) -> Network:
     sizes = (size, size, size)
     weights = random_weights(2 * size * size, seed=1, scale=0.5)
-    return Network(sizes=sizes, activations=("sigmoid", "sigmoid"), weights=weights, name=f"{size}-{size}-{size}",
+    return Network(sizes=sizes, activations=("sigmoid", "sigmoid"), start=Parameters(weights), name=f"{size}-{size}-{size}",
                    samples=tuple(Sample((0.1,) * size, (0.5,) * size) for _ in range(samples)))
 
 

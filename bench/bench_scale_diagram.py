@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tui_backprop.app.widgets.diagram import NetworkDiagram  # noqa: E402
 from tui_backprop.app.widgets.matrix import MatrixForm  # noqa: E402
 from tui_backprop.app.widgets.structure import Structure  # noqa: E402
-from tui_backprop.core import PRESETS, Network, Sample, Stepper  # noqa: E402
+from tui_backprop.core import PRESETS, Network, Parameters, Sample, Stepper  # noqa: E402
 from tui_backprop.core.presets import random_weights  # noqa: E402
 
 WIDTH, HEIGHT = 68, 12
@@ -38,7 +38,7 @@ def network(sizes: tuple[int, ...], samples: int) -> Network:
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     data = tuple(Sample(tuple(0.01 * (k + s) for k in range(sizes[0])), (0.5,) * sizes[-1]) for s in range(samples))
     return Network(sizes=sizes, activations=("tanh",) * (len(sizes) - 2) + ("sigmoid",), bias="neuron",
-                   weights=random_weights(weights, 1, 0.1), biases=random_weights(sum(sizes[1:]), 2, 0.1),
+                   start=Parameters(random_weights(weights, 1, 0.1), random_weights(sum(sizes[1:]), 2, 0.1)),
                    samples=data, name="big")
 
 

@@ -257,7 +257,7 @@ def train_in_batches(net: Network, epochs: int):
 
     count = len(net.samples)
     size = net.batch if 0 < net.batch < count else count
-    params = {"lr": net.lr, **net.parameters()}
+    params = {"lr": net.start.lr, **net.parameters()}
     step_losses, starts, epoch_losses = [], [], []
     for number in range(1, epochs + 1):
         order = list(range(count))

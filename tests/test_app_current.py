@@ -8,7 +8,6 @@ from app_driver import drive, notifications, press, screen_text, type_in
 from tui_backprop.app.rates import RatesScreen
 from tui_backprop.app.widgets.rate_view import RateView
 from tui_backprop.core import Stepper
-from tui_backprop.core.current import current_network
 from tui_backprop.core.expr import format_number
 from tui_backprop.sheets.xlsx import defined_name
 
@@ -55,11 +54,11 @@ def test_export_starts_the_workbook_from_an_edited_weight(tmp_path, monkeypatch)
     from tui_backprop.core.loader import network_to_dict
     from tui_backprop.sheets.carried import carried_network
 
-    assert network_to_dict(carried_network(tmp_path / "mazur.xlsx")) == network_to_dict(current_network(app.stepper))
+    assert network_to_dict(carried_network(tmp_path / "mazur.xlsx")) == network_to_dict(app.stepper.network())
     solution = (tmp_path / "mazur-solution.md").read_text()
     assert "| w5 | 0.42 |" in solution
     # every digit, as `explain` writes it, not the screen's six
-    a_h1 = Stepper(current_network(app.stepper)).trace(1)[1]
+    a_h1 = Stepper(app.stepper.network()).trace(1)[1]
     assert a_h1.symbol == "a_h1" and len(format_number(a_h1.value)) > 8
     assert f"**{format_number(a_h1.value)}**" in solution
 

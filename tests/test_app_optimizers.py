@@ -8,7 +8,6 @@ from app_driver import drive, notifications, press, widget_text
 from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.values import ValuesTable, fitted_number
 from tui_backprop.core import PRESETS
-from tui_backprop.core.current import current_network
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import load_network
 
@@ -49,7 +48,7 @@ def test_the_values_table_and_the_diagram_show_each_new_quantity_as_it_is_comput
         await app.workers.wait_for_complete()
         await pilot.pause()
         saved = load_network(tmp_path / "mazur-adam-network.toml")
-        assert saved == current_network(stepper)
+        assert saved == stepper.network()
         assert (saved.optimizer, saved.regularization, saved.regularization_rate) == ("adam", "l2", 0.01)
         assert "the network, with those numbers, in mazur-adam-network.toml" in notifications(app)
 

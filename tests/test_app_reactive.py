@@ -20,7 +20,7 @@ def bound_panels(app) -> dict:
 def test_another_stepper_assigned_to_the_app_reaches_every_panel_and_title():
     async def body(app, pilot):
         await press(pilot, "z", "m", "m")  # the quiz bar and the matrix view exist too (the matrix hidden)
-        xor = Stepper(PRESETS["xor"](), trainer=bulk.train)
+        xor = Stepper(PRESETS["xor"](), trainer=bulk.TRAINER)
         app.stepper = xor
         await pilot.pause()
         assert set(bound_panels(app)) == {"diagram", "operation", "values", "history", "matrix", "quiz"}

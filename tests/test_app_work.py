@@ -206,3 +206,26 @@ def test_a_long_finish_is_traced_in_a_worker_with_a_progress_bar_and_every_step_
     drive(body)
     # the progress bar went up a chunk at a time to the whole count
     assert seen == [min(done, expected) for done in range(3, expected + 3, 3)]
+
+
+def test_with_batches_the_app_counts_and_names_update_steps_not_epochs():
+    """A diverging run and a reset in a batched network speak of its batches, each an update step, where
+    they spoke of as many epochs (issue 19, point 2)."""
+    from tui_backprop.core import network_from_dict
+
+    net = network_from_dict({"name": "wild", "layers": [1, 1], "activations": "identity", "learning_rate": 1e150,
+                             "batch": 1, "samples": [{"inputs": [3.0], "targets": [1.0]}] * 2})
+
+    async def body(app, pilot):
+        await press(pilot, "r")
+        await type_in(pilot, "4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        diverged = app.stepper.history.first_divergence()
+        assert diverged is not None and app.stepper.schedule.batched
+        assert f"finite number at {app.stepper.schedule.describe(diverged)}: this learning rate" in notifications(app)
+        await press(pilot, "0")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"This clears {len(app.stepper.history)} finished batches and cannot be undone" in app.screen.question
+
+    drive(body, network=net)

@@ -12,7 +12,7 @@ import pytest
 import numpy_reference
 from test_engine_scale import random_network
 from tui_backprop import bulk
-from tui_backprop.core.batches import SEED_STRIDE, Schedule
+from tui_backprop.core.batches import COMPILED, SEED_STRIDE, Schedule
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import network_from_dict, network_to_dict
 from tui_backprop.core.network import NetworkError, Sample
@@ -57,7 +57,7 @@ def test_the_documented_shuffle_rule_is_the_one_used():
 def test_batches_agree_with_an_independent_numpy_implementation(seed, batch):
     net = batched(seed, batch)
     losses, params = reference_steps(net, EPOCHS)
-    for trainer in (None, bulk.train):
+    for trainer in (COMPILED, bulk.TRAINER):
         stepper = Stepper(net, trainer=trainer)
         stepper.run(EPOCHS)
         assert len(stepper.history) == len(losses) == EPOCHS * stepper.schedule.steps_per_epoch
@@ -206,7 +206,7 @@ def test_the_history_gives_the_held_out_error_of_each_epoch(batch):
     per = stepper.schedule.steps_per_epoch
     tests = stepper.history.test_losses()
     assert len(tests) == 5 == len(stepper.history.epoch_losses())
-    losses, params = [], {"lr": net.lr, **net.parameters()}
+    losses, params = [], {"lr": net.start.lr, **net.parameters()}
     # independently: numpy over the held-out samples with the parameters each epoch starts with
     for epoch in range(1, 6):
         held_out = net.with_changes(samples=net.test_samples, test_samples=(), batch=0)
@@ -292,7 +292,7 @@ def test_gradcheck_checks_each_batch_over_its_own_samples(tmp_path, capsys):
     assert header.split()[-1] == "epoch·batch"
     schedule = Schedule(net)
     # the worst check of each parameter is the worst over every step's own batch
-    params, worst = {"lr": net.lr, **net.parameters()}, {}
+    params, worst = {"lr": net.start.lr, **net.parameters()}, {}
     for step in range(1, 2 * schedule.steps_per_epoch + 1):
         env = {**params, **schedule.samples_env(step)}
         for check in gradient_check(schedule.program(step), env):

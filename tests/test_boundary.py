@@ -10,7 +10,7 @@ import pytest
 from tui_backprop import cli
 from tui_backprop.app.widgets.boundary import (CLASS_COLOURS, SHADE_COLOURS, SHADES, TEST_MARKS, TRAIN_MARKS,
                                                Boundary, BoundaryView, sample_class)
-from tui_backprop.core import PRESETS, Network, Sample, Stepper, build_program
+from tui_backprop.core import PRESETS, Network, Parameters, Sample, Stepper, build_program
 from tui_backprop.core.presets import random_weights
 
 
@@ -34,7 +34,7 @@ def three_classes() -> Network:
     points = [(0.0, 0.0, 0), (1.0, 0.2, 1), (0.1, 1.0, 2), (0.9, 0.9, 1), (0.2, 0.1, 0), (0.3, 0.8, 2)]
     samples = tuple(Sample((x, y), tuple(1.0 if k == c else 0.0 for k in range(3))) for x, y, c in points)
     return Network(sizes=(2, 4, 3), activations=("tanh", "softmax"), loss="cce", bias="neuron",
-                   weights=random_weights(20, 5, 1.0), biases=(0.0,) * 7, samples=samples, lr=0.5, name="three")
+                   start=Parameters(random_weights(20, 5, 1.0), (0.0,) * 7, lr=0.5), samples=samples, name="three")
 
 
 @pytest.mark.parametrize("net, epochs", [(PRESETS["xor"](), 0), (PRESETS["xor"](), 1500), (three_classes(), 300),

@@ -27,7 +27,7 @@ def backprop(*args: str) -> subprocess.CompletedProcess:
 def traced_losses(name: str, epochs: int, lr: float | None = None) -> list[float]:
     """E_total per epoch computed the slow way, one traced operation at a time."""
     net = PRESETS[name]()
-    stepper = Stepper(net.with_changes(lr=lr) if lr else net)
+    stepper = Stepper(net.with_start(lr=lr) if lr else net)
     stepper.trace(epochs)
     return list(stepper.history.losses())
 
@@ -242,7 +242,7 @@ def test_explain_reads_the_network_options_on_either_side_of_the_command(capsys,
     monkeypatch.chdir(REPO)
     document = explained_network(capsys, args)
     net = load_network(REPO / "examples" / "mazur.json") if name == "mazur-json" else PRESETS[name]()
-    net = net.with_changes(lr=lr) if lr else net
+    net = net.with_start(lr=lr) if lr else net
     assert document["network"] == describe(net)
     assert document["start"] == Stepper(net).values
 
@@ -291,7 +291,7 @@ def test_without_a_command_the_app_opens_on_the_named_network(monkeypatch, args,
     assert cli.build_parser().parse_args(args).handler is cli.run_app
     assert cli.main(args) == 0
     expected = PRESETS[name]()
-    expected = expected.with_changes(lr=lr) if lr else expected
+    expected = expected.with_start(lr=lr) if lr else expected
     assert [describe(net) for net in opened] == [describe(expected)]
     assert opened[0].start_env() == expected.start_env()
 
@@ -486,7 +486,7 @@ def test_gradcheck_prints_every_trained_parameter_and_passes(capsys, name):
     rows = table_rows(capsys.readouterr().out)
     net = PRESETS[name]()
     program = build_program(net)
-    checks = gradient_check(program, dict(net.start_env(), lr=net.lr))
+    checks = gradient_check(program, dict(net.start_env(), lr=net.start.lr))
     assert list(rows) == program.trained
     for check in checks:
         analytic, numeric, error, *verdict = rows[check.parameter]
@@ -501,7 +501,7 @@ def test_gradcheck_over_several_epochs_reports_each_parameters_worst(capsys):
     rows = table_rows(capsys.readouterr().out)
     net = PRESETS["xor"]()
     program = build_program(net)
-    env, worst = dict(net.start_env(), lr=net.lr), {}
+    env, worst = dict(net.start_env(), lr=net.start.lr), {}
     for epoch in range(1, 6):
         for check in gradient_check(program, env):
             if check.relative_error > worst.get(check.parameter, (-1.0,))[0]:

@@ -21,7 +21,7 @@ import numpy_reference
 from conftest import REPO
 from tui_backprop.core.batches import Schedule
 from tui_backprop import cli
-from tui_backprop.core import Network, NetworkError, Sample, Stepper, build_program, load_network, network_from_dict
+from tui_backprop.core import Network, Parameters, NetworkError, Sample, Stepper, build_program, load_network, network_from_dict
 from tui_backprop.core import datasets
 from tui_backprop.core.loader import network_to_dict
 from tui_backprop.core.session import load_session, save_session
@@ -126,10 +126,10 @@ def test_a_saved_session_keeps_its_test_samples(tmp_path):
 def test_test_samples_are_validated_like_samples():
     good = Sample((0.1, 0.2), (0.5,))
     with pytest.raises(NetworkError, match="test_samples.inputs"):
-        Network(sizes=(2, 1), activations=("sigmoid",), weights=(0.1, 0.2), samples=(good,),
+        Network(sizes=(2, 1), activations=("sigmoid",), start=Parameters((0.1, 0.2)), samples=(good,),
                 test_samples=(Sample((0.1,), (0.5,)),))
     with pytest.raises(NetworkError, match=r"test_samples\[2\].targets"):
-        Network(sizes=(2, 1), activations=("sigmoid",), loss="bce", weights=(0.1, 0.2), samples=(good,),
+        Network(sizes=(2, 1), activations=("sigmoid",), loss="bce", start=Parameters((0.1, 0.2)), samples=(good,),
                 test_samples=(good, Sample((0.1, 0.2), (1.5,))))
 
 
@@ -414,7 +414,7 @@ def test_the_test_error_agrees_on_the_numpy_path(tmp_path):
     assert bulk.uses_numpy(program)
     marks = [1, 10, 20]
     schedule = Schedule(net, program)
-    on_numpy = cli.train_and_test(schedule, 0.5, marks, bulk.train)
+    on_numpy = cli.train_and_test(schedule, 0.5, marks, bulk.TRAINER)
     in_python = cli.train_and_test(schedule, 0.5, marks, lambda p, env, epochs, record: p.run(env, epochs, record))
     assert list(on_numpy[0]) == pytest.approx(list(in_python[0]), rel=1e-12)
     assert [on_numpy[1][m] for m in marks] == pytest.approx([in_python[1][m] for m in marks], rel=1e-12)

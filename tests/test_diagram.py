@@ -14,7 +14,7 @@ from textual.app import App
 
 from tui_backprop.app.widgets.diagram import NetworkDiagram, short_name
 from tui_backprop.core.expr import format_number
-from tui_backprop.core.network import Network, Sample
+from tui_backprop.core.network import Network, Parameters, Sample
 from tui_backprop.core.presets import PRESETS, random_weights
 from tui_backprop.core.stepper import Stepper
 
@@ -80,7 +80,7 @@ def network(sizes: tuple[int, ...], bias: str = "neuron", samples: int = 1) -> N
     biases = {"none": 0, "shared": len(sizes) - 1, "neuron": sum(sizes[1:])}[bias]
     data = tuple(Sample(tuple(0.1 * (k + 1) for k in range(sizes[0])), (0.5,) * sizes[-1]) for _ in range(samples))
     return Network(sizes=sizes, activations=("sigmoid",) * (len(sizes) - 1), bias=bias,
-                   weights=random_weights(weights, 1, 1.0), biases=random_weights(biases, 2, 1.0), samples=data)
+                   start=Parameters(random_weights(weights, 1, 1.0), random_weights(biases, 2, 1.0)), samples=data)
 
 
 def words(text: str) -> set[str]:

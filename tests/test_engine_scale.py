@@ -10,7 +10,7 @@ import pytest
 
 from tui_backprop import bulk
 from tui_backprop.bulk_numpy import NumpyEpochs
-from tui_backprop.core import Network, Sample, Stepper, build_program
+from tui_backprop.core import Network, Parameters, Sample, Stepper, build_program
 from tui_backprop.core.presets import random_weights
 
 
@@ -31,8 +31,8 @@ def random_network(seed: int, max_size: int = 5, max_samples: int = 4) -> Networ
     samples = tuple(Sample(tuple(r.uniform(-1, 1) for _ in range(sizes[0])), tuple(r.uniform(0, 1) for _ in range(sizes[-1])))
                     for _ in range(r.randint(1, max_samples)))
     return Network(sizes=sizes, activations=tuple(activations), loss=loss, bias=bias, train_bias=r.random() < 0.7,
-                   weights=random_weights(weights, seed, 0.8), biases=random_weights(biases, seed + 1, 0.5),
-                   samples=samples, lr=r.uniform(0.05, 1.0), name=f"random-{seed}")
+                   start=Parameters(random_weights(weights, seed, 0.8), random_weights(biases, seed + 1, 0.5),
+                                    lr=r.uniform(0.05, 1.0)), samples=samples, name=f"random-{seed}")
 
 
 def wide_network(sizes: tuple[int, ...], samples: int) -> Network:
@@ -40,7 +40,7 @@ def wide_network(sizes: tuple[int, ...], samples: int) -> Network:
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     data = tuple(Sample(tuple(r.uniform(0, 1) for _ in range(sizes[0])), tuple(r.uniform(0, 1) for _ in range(sizes[-1])))
                  for _ in range(samples))
-    return Network(sizes=sizes, activations=("sigmoid",) * (len(sizes) - 1), weights=random_weights(weights, 3, 0.1),
+    return Network(sizes=sizes, activations=("sigmoid",) * (len(sizes) - 1), start=Parameters(random_weights(weights, 3, 0.1)),
                    samples=data, name="wide")
 
 
@@ -125,7 +125,7 @@ def test_bulk_training_picks_numpy_only_for_large_networks():
 
 def test_a_run_on_a_large_network_goes_through_numpy_and_ends_on_core_values():
     net = wide_network((20, 20, 20), 2)
-    stepper, reference = Stepper(net, trainer=bulk.train), Stepper(net)
+    stepper, reference = Stepper(net, trainer=bulk.TRAINER), Stepper(net)
     program = stepper.program
     stepper.run(10)
     reference.run(10)
@@ -137,7 +137,7 @@ def test_a_run_on_a_large_network_goes_through_numpy_and_ends_on_core_values():
 
 def saturated_network() -> Network:
     """One sigmoid output driven to exactly 1.0 in floating point, while its target is 0."""
-    return Network(sizes=(1, 1), activations=("sigmoid",), loss="bce", weights=(60.0,),
+    return Network(sizes=(1, 1), activations=("sigmoid",), loss="bce", start=Parameters((60.0,)),
                    samples=(Sample((1.0,), (0.0,)),), name="saturated")
 
 
@@ -233,7 +233,7 @@ def test_a_large_networks_history_keeps_checkpoints_re_derived_by_numpy_itself()
     from tui_backprop.core.history import CHECKPOINT_EVERY
 
     net = wide_network((20, 20, 20), 2)
-    stepper = Stepper(net, trainer=bulk.train)
+    stepper = Stepper(net, trainer=bulk.TRAINER)
     epochs = 3 * CHECKPOINT_EVERY
     stepper.run(epochs)
     program = stepper.program

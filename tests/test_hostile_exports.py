@@ -17,7 +17,7 @@ except ModuleNotFoundError:  # Python 3.10
 import pytest
 
 import tui_backprop
-from tui_backprop.core import PRESETS, build_program
+from tui_backprop.core import PRESETS, Parameters, build_program
 from tui_backprop.core.loader import network_to_dict
 
 # Children run the package these tests import (not necessarily the repository's).
@@ -142,8 +142,9 @@ def test_a_workbook_past_the_cells_check_reads_is_refused_before_it_is_begun():
     from tui_backprop.sheets import xlsx
     from tui_backprop.sheets.reader import MAX_CELLS
 
-    wide = PRESETS["excel"]().with_changes(sizes=(2, 60, 2), activations=("sigmoid", "sigmoid"),
-                                           weights=tuple(0.01 * k for k in range(240)))
+    excel = PRESETS["excel"]()
+    wide = excel.with_changes(sizes=(2, 60, 2), activations=("sigmoid", "sigmoid"),
+                              start=Parameters(tuple(0.01 * k for k in range(240)), lr=excel.start.lr))
     wide_schedule = Schedule(wide)
     per_row = xlsx.workbook_size(wide_schedule, 1)[1]
     too_many = MAX_CELLS // per_row + 1
@@ -178,10 +179,10 @@ class Gate:
     def __init__(self, monkeypatch):
         import threading
 
-        from tui_backprop import worked
+        from tui_backprop.app import files  # the export's own name for worked.write_rows
 
         self.reached, self.opened = threading.Event(), threading.Event()
-        write_rows = worked.write_rows
+        write_rows = files.write_rows
 
         def held(stream, columns, rows):
             def rows_held():
@@ -192,7 +193,7 @@ class Gate:
                     yield row
             write_rows(stream, columns, rows_held())
 
-        monkeypatch.setattr(worked, "write_rows", held)
+        monkeypatch.setattr(files, "write_rows", held)
 
     async def wait_until_reached(self, pilot) -> None:
         for _ in range(300):

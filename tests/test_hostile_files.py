@@ -24,7 +24,7 @@ from tui_backprop.core import PRESETS
 from tui_backprop.core import files, loader, network
 from tui_backprop.core.files import OutputError, atomic_writer
 from tui_backprop.core.loader import load_network, network_to_dict
-from tui_backprop.core.network import Network, NetworkError, Sample
+from tui_backprop.core.network import Network, Parameters, NetworkError, Sample
 
 # Children run the package these tests import (not necessarily the repository's).
 ROOT = Path(tui_backprop.__file__).resolve().parent.parent
@@ -100,10 +100,10 @@ def test_at_most_max_layers_layers(tmp_path):
     path.write_text(json.dumps(network_data([2] * (network.MAX_LAYERS + 1))))
     with pytest.raises(NetworkError, match="layers: at most"):
         load_network(path)
-    start = Network(sizes=(1, 1), activations=("sigmoid",), weights=(0.1,), samples=(Sample((0.5,), (0.5,)),))
+    start = Network(sizes=(1, 1), activations=("sigmoid",), start=Parameters((0.1,)), samples=(Sample((0.5,), (0.5,)),))
     with pytest.raises(NetworkError, match="at most"):
         start.with_changes(sizes=(1,) * (network.MAX_LAYERS + 1), activations=("sigmoid",) * network.MAX_LAYERS,
-                           weights=(0.1,) * network.MAX_LAYERS)
+                           start=Parameters((0.1,) * network.MAX_LAYERS))
 
 
 def test_at_most_max_samples_samples(tmp_path):

@@ -18,7 +18,7 @@ SHEET = "xl/worksheets/sheet1.xml"
 PEAK_BYTES = 32 * 2**20
 MAZUR = Stepper(PRESETS["mazur"]())
 MAZUR.finish_epoch()
-W1, H1 = PRESETS["mazur"]().weights[0], MAZUR.history.row(1)[MAZUR.history.columns.index("h1")]
+W1, H1 = PRESETS["mazur"]().start.weights[0], MAZUR.history.row(1)[MAZUR.history.columns.index("h1")]
 
 
 def run_check(capsys, path):

@@ -55,7 +55,7 @@ def one_line_error(path) -> str:
 def test_the_good_file_is_the_mazur_preset(tmp_path):
     net = load_network(write_json(tmp_path, GOOD))
     mazur = PRESETS["mazur"]()
-    for field in ("sizes", "activations", "loss", "bias", "train_bias", "weights", "biases", "samples", "lr"):
+    for field in ("sizes", "activations", "loss", "bias", "train_bias", "start", "samples"):
         assert getattr(net, field) == getattr(mazur, field), field
     assert net.name == "net"  # the file's name when it has none
 
@@ -248,7 +248,7 @@ def test_json_and_toml_of_the_same_structure_give_the_same_network(tmp_path):
     data = loader.tomllib.loads((REPO / "examples" / "tanh-3-layer.toml").read_text())  # tomli on 3.10
     as_json = load_network(write_json(tmp_path, data, "tanh-3-layer.json"))
     assert as_json == toml
-    assert as_json.weights == toml.weights  # also the seeded random weights
+    assert as_json.start.weights == toml.start.weights  # also the seeded random weights
 
 
 # -- fuzz ---------------------------------------------------------------------------------------

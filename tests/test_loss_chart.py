@@ -13,7 +13,7 @@ from tui_backprop.core.batches import Schedule
 from tui_backprop import chart
 from tui_backprop.app.widgets import loss_chart
 from tui_backprop.app.widgets.loss_chart import LossChart
-from tui_backprop.core.network import Network, Sample
+from tui_backprop.core.network import Network, Parameters, Sample
 from tui_backprop.core.presets import excel
 from tui_backprop.core.program import build_program
 from tui_backprop.core.sweep import sweep
@@ -28,7 +28,7 @@ def excel_losses(epochs: int) -> list[float]:
 
 def straight_line_net() -> Network:
     """One identity neuron, E = ½(t − w·i)²: the error is multiplied by (1 − lr) each epoch, so lr > 2 diverges."""
-    return Network(sizes=(1, 1), activations=("identity",), weights=(0.5,), samples=(Sample((1.0,), (1.0,)),))
+    return Network(sizes=(1, 1), activations=("identity",), start=Parameters((0.5,)), samples=(Sample((1.0,), (1.0,)),))
 
 
 def diverging_curves() -> dict[str, list[float]]:

@@ -15,7 +15,7 @@ def test_bce_without_sigmoid_outputs_is_refused_in_one_line(tmp_path, capsys, ou
     net = PRESETS["excel"]()
     config = tmp_path / "net.json"
     config.write_text(json.dumps({
-        "layers": list(net.sizes), "activations": ["sigmoid", output], "loss": "bce", "weights": list(net.weights),
+        "layers": list(net.sizes), "activations": ["sigmoid", output], "loss": "bce", "weights": list(net.start.weights),
         "samples": [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.samples]}))
     assert cli.main(["explain", "--config", str(config)]) == 2
     captured = capsys.readouterr()

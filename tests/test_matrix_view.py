@@ -21,7 +21,7 @@ from textual.geometry import Region
 
 import numpy_reference as ref
 from tui_backprop.app.widgets.matrix import CURRENT, DIGITS, MAX_COLUMNS, MAX_ROWS, Block, MatrixForm, MatrixView, window
-from tui_backprop.core import PRESETS, UPDATE, Network, Sample, Stepper
+from tui_backprop.core import PRESETS, UPDATE, Network, Parameters, Sample, Stepper
 from tui_backprop.core.expr import Add, Mul, Num, Sub, Sym, format_number
 from tui_backprop.core.presets import random_weights
 
@@ -129,8 +129,8 @@ def networks(draw):
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     biases = {"none": 0, "shared": depth, "neuron": sum(sizes[1:])}[bias]
     return Network(sizes=sizes, activations=(*hidden, out), loss=loss, bias=bias, train_bias=draw(st.booleans()),
-                   weights=tuple(draw(value) for _ in range(weights)), biases=tuple(draw(value) for _ in range(biases)),
-                   samples=samples, lr=draw(st.floats(0.01, 2.0)))
+                   start=Parameters(tuple(draw(value) for _ in range(weights)), tuple(draw(value) for _ in range(biases)),
+                                    lr=draw(st.floats(0.01, 2.0))), samples=samples)
 
 
 def step_and_check(net: Network, epochs: int) -> int:
@@ -175,7 +175,7 @@ def test_an_edit_after_a_value_was_used_keeps_the_numbers_the_core_used():
     net = PRESETS["mazur"]()
     stepper = Stepper(net)
     stepper.next()  # h1 = w1·i1 + w2·i2 + b1, with the starting w1
-    stepper.set_value("w1", net.weights[0] + 0.5)
+    stepper.set_value("w1", net.start.weights[0] + 0.5)
     for _ in range(len(stepper.quantities) - 1):
         stepper.next()
         check(stepper, MatrixForm(stepper).entries())
@@ -250,8 +250,8 @@ def big_network(sizes=(20, 20, 20), samples=2) -> Network:
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     data = tuple(Sample(tuple(0.05 * (k + s + 1) for k in range(sizes[0])), (0.5,) * sizes[-1])
                  for s in range(samples))
-    return Network(sizes=sizes, activations=("tanh", "sigmoid"), bias="neuron", weights=random_weights(weights, 3, 0.5),
-                   biases=random_weights(sum(sizes[1:]), 4, 0.5), samples=data)
+    return Network(sizes=sizes, activations=("tanh", "sigmoid"), bias="neuron",
+                   start=Parameters(random_weights(weights, 3, 0.5), random_weights(sum(sizes[1:]), 4, 0.5)), samples=data)
 
 
 @pytest.mark.parametrize("symbol", ["h13[2]", "a_o17[1]", "E9[2]", "E_total", "dE_total/da_h11[2]",

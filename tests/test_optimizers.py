@@ -10,7 +10,8 @@ import random
 import pytest
 
 from tui_backprop.bulk_numpy import NumpyEpochs
-from tui_backprop.core import Network, NetworkError, Sample, Stepper, network_from_dict
+from tui_backprop.core import Network, NetworkError, Parameters, Record, Sample, Stepper, network_from_dict
+from tui_backprop.core.batches import COMPILED
 from tui_backprop.core.loader import network_to_dict
 from tui_backprop.core.presets import random_weights
 from tui_backprop.core.session import load_session, save_session
@@ -33,8 +34,8 @@ def training_network(case: int, optimizer: str, regularization: str) -> Network:
     samples = tuple(Sample(tuple(r.uniform(-1, 1) for _ in range(sizes[0])), tuple(r.uniform(0, 1) for _ in range(sizes[-1])))
                     for _ in range(r.randint(1, 5)))
     return Network(sizes=sizes, activations=(hidden, last), loss=loss, bias=bias, train_bias=case % 4 != 3,
-                   weights=random_weights(weights, case, 0.8), biases=random_weights(biases, case + 1, 0.5),
-                   samples=samples, lr=r.uniform(0.01, 0.5), batch=2 if case % 2 else 0, shuffle_seed=case,
+                   start=Parameters(random_weights(weights, case, 0.8), random_weights(biases, case + 1, 0.5),
+                                    lr=r.uniform(0.01, 0.5)), samples=samples, batch=2 if case % 2 else 0, shuffle_seed=case,
                    regularization=regularization, regularization_rate=r.uniform(0.001, 0.1) if regularization != "none" else 0.0,
                    optimizer=optimizer, momentum=r.uniform(0.5, 0.95), betas=(r.uniform(0.8, 0.95), r.uniform(0.9, 0.999)),
                    eps=10 ** r.uniform(-8, -4), name=f"case-{case}")
@@ -85,7 +86,7 @@ def test_trace_fast_path_and_numpy_agree(optimizer, regularization):
         steps = 3 * traced.schedule.steps_per_epoch
         for _ in range(steps):
             traced.finish_step()
-        env, _ = fast.schedule.train(lambda p, e, n, r: p.run(e, n, r), net.start_env(), 1, steps, "history")
+        env, _ = fast.schedule.train(COMPILED, net.start_env(), 1, steps, Record.HISTORY)
         program = traced.schedule.program(1)
         assert [traced.values[k] for k in program.carried] == [env[k] for k in program.carried]
         numbers = NumpyEpochs(program, net.start_env())
@@ -131,7 +132,7 @@ def test_each_quantity_is_its_own_operation(optimizer):
 
 
 def test_l1_sign_of_zero_is_zero():
-    net = training_network(1, "sgd", "l1").with_changes(weights=(0.0,) * len(training_network(1, "sgd", "l1").weights))
+    net = training_network(1, "sgd", "l1").with_start(weights=(0.0,) * len(training_network(1, "sgd", "l1").start.weights))
     stepper = Stepper(net)
     stepper.finish_step()
     assert stepper.values["dE_reg/dw1"] == 0.0
@@ -139,12 +140,12 @@ def test_l1_sign_of_zero_is_zero():
 
 def test_frozen_biases_take_no_part():
     net = training_network(3, "adam", "l2")
-    assert not net.train_bias and net.biases
+    assert not net.train_bias and net.start.biases
     program = Stepper(net).program
     assert not any(s.endswith(b) for s in program.names.state for b in program.names.biases)
     stepper = Stepper(net)
     stepper.run(3)
-    assert [stepper.values[b] for b in program.names.biases] == list(net.biases)
+    assert [stepper.values[b] for b in program.names.biases] == list(net.start.biases)
 
 
 @pytest.mark.parametrize("optimizer,regularization", [("momentum", "l1"), ("adam", "l2")])
@@ -260,7 +261,9 @@ def run_cli(capsys, *argv):
 def write_network(path, **keys):
     from tui_backprop.core.loader import network_text
 
+    lr = keys.pop("lr", None)
     net = training_network(1, "sgd", "none").with_changes(**keys)
+    net = net.with_start(lr=lr) if lr is not None else net
     path.write_text(network_text(net, path))
     return net
 
@@ -301,8 +304,8 @@ def test_train_save_network_loads_again_to_the_same_numbers(tmp_path, capsys):
         again = load_network(tmp_path / saved)
         stepper = Stepper(load_network(tmp_path / "n.toml"))
         stepper.run(7)
-        assert again.weights == tuple(stepper.values[w] for w in again.names.weights)
-        assert again.biases == tuple(stepper.values[b] for b in again.names.biases)
+        assert again.start.weights == tuple(stepper.values[w] for w in again.names.weights)
+        assert again.start.biases == tuple(stepper.values[b] for b in again.names.biases)
         assert (again.samples, again.test_samples) == (stepper.net.samples, stepper.net.test_samples)
         assert (again.optimizer, again.regularization, again.batch) == ("adam", "l1", 2)
 
@@ -385,12 +388,12 @@ def test_a_run_on_numpys_path_keeps_the_state_in_its_history(optimizer):
     r = random.Random(5)
     sizes = (10, 10, 10)
     net = Network(sizes=sizes, activations=("tanh", "sigmoid"), bias="neuron",
-                  weights=random_weights(200, 5, 0.3), biases=random_weights(20, 6, 0.1),
+                  start=Parameters(random_weights(200, 5, 0.3), random_weights(20, 6, 0.1), lr=0.01),
                   samples=tuple(Sample(tuple(r.uniform(-1, 1) for _ in range(10)), tuple(r.uniform(0, 1) for _ in range(10)))
-                                for _ in range(3)), lr=0.01, optimizer=optimizer, regularization="l2",
+                                for _ in range(3)), optimizer=optimizer, regularization="l2",
                   regularization_rate=0.001)
     assert bulk.uses_numpy(Stepper(net).program)
-    fast, compiled = Stepper(net, trainer=bulk.train), Stepper(net)
+    fast, compiled = Stepper(net, trainer=bulk.TRAINER), Stepper(net)
     fast.run(150), compiled.run(150)
     for k in fast.program.carried:
         assert _relative(fast.values[k], compiled.values[k]) <= 1e-12 or abs(fast.values[k] - compiled.values[k]) < 1e-15, k
@@ -422,7 +425,7 @@ def test_check_names_a_wrong_learning_rate_under_an_optimizer(tmp_path, capsys, 
                    "--csv", str(tmp_path / "s.csv"))[0] == 0
     rows = list(csv.reader((tmp_path / "s.csv").open()))
     for row in rows[1:]:
-        row[rows[0].index("lr")] = repr(net.lr)  # the sheet says 0.1, and steps with 0.3
+        row[rows[0].index("lr")] = repr(net.start.lr)  # the sheet says 0.1, and steps with 0.3
     with (tmp_path / "bad.csv").open("w", newline="") as stream:
         csv.writer(stream).writerows(rows)
     status, out, _ = run_cli(capsys, "check", str(tmp_path / "bad.csv"), "--config", str(tmp_path / "n.toml"),

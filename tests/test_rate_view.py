@@ -15,7 +15,7 @@ from tui_backprop.app.widgets import loss_chart, rate_view
 from tui_backprop.app.widgets.loss_chart import LossChart
 from tui_backprop.app.widgets.rate_view import RateView
 from tui_backprop.core.expr import format_number
-from tui_backprop.core.network import Network, Sample
+from tui_backprop.core.network import Network, Parameters, Sample
 from tui_backprop.core.presets import excel, mazur
 from tui_backprop.core.program import build_program
 from tui_backprop.core.sweep import SEED_RATES, checkpoints, sweep
@@ -25,7 +25,7 @@ EPOCHS = 1000
 
 def straight_line_net() -> Network:
     """One identity neuron, E = ½(t − w·i)²: the error is multiplied by (1 − lr) each epoch, so lr > 2 diverges."""
-    return Network(sizes=(1, 1), activations=("identity",), weights=(0.5,), samples=(Sample((1.0,), (1.0,)),),
+    return Network(sizes=(1, 1), activations=("identity",), start=Parameters((0.5,)), samples=(Sample((1.0,), (1.0,)),),
                    name="line")
 
 

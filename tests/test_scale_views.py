@@ -7,7 +7,7 @@ import pytest
 
 from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.matrix import MAX_COLUMNS, MAX_ROWS, Block, MatrixForm
-from tui_backprop.core import Network, Sample, Stepper
+from tui_backprop.core import Network, Parameters, Sample, Stepper
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.presets import random_weights
 
@@ -31,7 +31,7 @@ class SegmentsRead:
 def stepper() -> Stepper:
     weights = SIZES[0] * SIZES[1] + SIZES[1] * SIZES[2]
     net = Network(sizes=SIZES, activations=("tanh", "sigmoid"), bias="neuron",
-                  weights=random_weights(weights, 11, 0.1), biases=random_weights(sum(SIZES[1:]), 12, 0.1),
+                  start=Parameters(random_weights(weights, 11, 0.1), random_weights(sum(SIZES[1:]), 12, 0.1)),
                   samples=tuple(Sample(tuple(0.01 * (k + s) for k in range(SIZES[0])), (0.5,) * SIZES[-1])
                                 for s in range(SAMPLES)), name="big")
     return Stepper(net)

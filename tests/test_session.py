@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import test_core_properties as properties
-from tui_backprop.core import PHASES, PRESETS, Network, Sample, Stepper
+from tui_backprop.core import PHASES, PRESETS, Network, Parameters, Sample, Stepper
 from tui_backprop.core.loader import network_from_dict, network_to_dict
 from tui_backprop.core.session import HISTORY, STATE, VERSION, SessionError, load_session, load_study, save_session
 from tui_backprop.core.stepper import MISSING
@@ -174,7 +174,7 @@ def test_round_trip_of_xor_with_its_four_samples(tmp_path):
 
 
 def test_round_trip_of_a_diverged_run_keeps_every_nan_bit(tmp_path):
-    net = PRESETS["excel"]().with_changes(activations=("identity", "identity"), lr=50.0)
+    net = PRESETS["excel"]().with_changes(activations=("identity", "identity")).with_start(lr=50.0)
     original = Stepper(net)
     original.run(30)
     for _ in range(10):
@@ -190,7 +190,7 @@ def test_round_trip_of_a_diverged_run_keeps_every_nan_bit(tmp_path):
 
 
 def test_round_trip_of_a_network_with_integer_numbers(tmp_path):
-    net = Network(sizes=(1, 1), activations=("identity",), weights=(2,), samples=(Sample((1,), (3,)),), lr=0.125)
+    net = Network(sizes=(1, 1), activations=("identity",), start=Parameters((2,), lr=0.125), samples=(Sample((1,), (3,)),))
     original = Stepper(net)
     original.finish_epoch()
     original.next()

@@ -304,11 +304,11 @@ def test_text_output_collapses_a_cascade(tmp_path, capsys):
 def test_the_learning_rate_option_is_what_the_sheet_is_checked_against(tmp_path):
     net = PRESETS["excel"]()
     program = build_program(net)
-    rows = student_rows(net.with_changes(lr=0.1), 3)
+    rows = student_rows(net.with_start(lr=0.1), 3)
     sheet = write_sheet(tmp_path / "s.csv", program.columns, rows)
     report = check_sheet(sheet, net)
     assert report.first.symbol == "lr" and report.first.starts_here
-    assert check_sheet(sheet, net.with_changes(lr=0.1)).ok
+    assert check_sheet(sheet, net.with_start(lr=0.1)).ok
 
 
 def test_check_imports_no_textual_and_a_csv_needs_no_openpyxl_or_numpy(tmp_path):

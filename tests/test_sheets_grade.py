@@ -129,7 +129,7 @@ def test_without_a_key_each_sheet_is_checked_with_the_numbers_it_gives(tmp_path)
     returned = tmp_path / "inbox" / "returned"  # no key beside it to be found
     returned.mkdir(parents=True)
     fill(course / "students" / f"{stems['Grace Hopper']}.xlsx", slipped_run(net, 1)[1], returned / "g.xlsx")
-    assert net.weights != PRESETS["excel"]().weights
+    assert net.start.weights != PRESETS["excel"]().start.weights
     assert cli.main(["grade", str(returned), "--out", str(tmp_path / "grades")]) == 0
     with open(tmp_path / "grades" / "class.csv", encoding="utf-8") as stream:
         (row,) = csv.DictReader(stream)
@@ -148,7 +148,7 @@ def test_bad_files_are_one_row_each_and_nothing_is_written_outside_the_output(tm
     (returned / "foreign.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with open(returned / "huge.csv", "wb") as stream:  # sparse: large to the reader, not to the disk
         stream.truncate(65 * 1024 * 1024)
-    other = PRESETS["excel"]().with_changes(weights=tuple(w + 0.01 for w in PRESETS["excel"]().weights))
+    other = PRESETS["excel"]().with_start(weights=tuple(w + 0.01 for w in PRESETS["excel"]().start.weights))
     from sheet_builder import write_sheet
     from tui_backprop.core import build_program
 

@@ -126,15 +126,15 @@ def test_a_clean_sheet_shown_to_few_digits_passes(tmp_path, digits, suffix):
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_eta_in_a_title_block_is_read_and_its_slip_named(tmp_path, suffix):
     net = excel()
-    rate = net.lr / 10
-    program, rows = slipped_run(net.with_changes(lr=rate), 3)
+    rate = net.start.lr / 10
+    program, rows = slipped_run(net.with_start(lr=rate), 3)
     columns = [c for c in program.columns if c != "lr"]
     path = write_sheet(tmp_path / f"s.{suffix}", columns, rows, title=True, given={"η": rate})
     report = check_sheet(path, net)
     assert report.first.symbol == "lr" and report.first.cell == "B2" and report.first.column == "η"
     assert report.first.slip.kind == "wrong learning rate"
     assert report.starts == [report.first]  # the updates follow from it
-    assert check_sheet(path, net.with_changes(lr=rate)).ok
+    assert check_sheet(path, net.with_start(lr=rate)).ok
 
 
 # -- one slip, one report ---------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def test_eta_in_a_title_block_is_read_and_its_slip_named(tmp_path, suffix):
 def real_workbook(tmp_path, suffix="xlsx", epochs=68):
     """The class workbook of the issue: η = 1, t = 0.5/0.5, a_h1 where a_h2 belongs in ∂E/∂w3 and ∂E/∂w4."""
     base = excel()
-    net = base.with_changes(lr=1.0, samples=(Sample(base.samples[0].inputs, (0.5, 0.5)),))  # as issue 10 has them
+    net = base.with_start(lr=1.0).with_changes(samples=(Sample(base.samples[0].inputs, (0.5, 0.5)),))  # as issue 10 has them
     program, rows = slipped_run(net, epochs, every_epoch(epochs, "da_h2/dh2", lambda c, v, b: v["da_h1/dh1"]))
     return net, write_sheet(tmp_path / f"workbook.{suffix}", program.columns, rows, title=True)
 
@@ -169,7 +169,7 @@ def test_json_carries_the_slip_its_formula_cells_and_group(tmp_path, capsys):
     config = tmp_path / "net.json"
     config.write_text(json.dumps({
         "layers": list(net.sizes), "activations": list(net.activations), "loss": net.loss, "bias": net.bias,
-        "weights": list(net.weights), "learning_rate": net.lr,
+        "weights": list(net.start.weights), "learning_rate": net.start.lr,
         "samples": [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.samples]}))
     assert cli.main(["check", str(path), "--config", str(config), "--format", "json"]) == 1
     document = json.loads(capsys.readouterr().out)
@@ -242,8 +242,8 @@ def test_any_title_block_is_read_or_refused_in_one_line(title):
 
 def test_eta_written_in_one_cell_above_the_header(tmp_path):
     net = excel()
-    rate = net.lr / 10
-    program, rows = slipped_run(net.with_changes(lr=rate), 2)
+    rate = net.start.lr / 10
+    program, rows = slipped_run(net.with_start(lr=rate), 2)
     columns = [c for c in program.columns if c != "lr"]
     path = tmp_path / "s.csv"
     lines = [f"Exercise 3,η = {rate!r}", "", ",".join(columns)]
@@ -251,7 +251,7 @@ def test_eta_written_in_one_cell_above_the_header(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = check_sheet(path, net)
     assert (report.first.symbol, report.first.cell, report.first.sheet) == ("lr", "B1", rate)
-    assert check_sheet(path, net.with_changes(lr=rate)).ok
+    assert check_sheet(path, net.with_start(lr=rate)).ok
 
 
 def test_check_names_a_slip_of_the_catalogue_it_shares_with_the_quiz(tmp_path):

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import REPO
 from tui_backprop import cli
-from tui_backprop.core import PRESETS, UPDATE, Network, Sample, Stepper, load_network
+from tui_backprop.core import PRESETS, UPDATE, Network, Parameters, Sample, Stepper, load_network
 from tui_backprop.core.expr import Call, Sym
 from tui_backprop.core.presets import random_weights
 from tui_backprop.sheets.xlsx import SHEET, ExportError, defined_name, excel_formula, export_xlsx
@@ -25,20 +25,20 @@ from tui_backprop.sheets.xlsx import SHEET, ExportError, defined_name, excel_for
 def relu_softmax() -> Network:
     samples = (Sample((0.5, -0.2), (1.0, 0.0, 0.0)), Sample((0.1, 0.9), (0.0, 0.0, 1.0)))
     return Network(sizes=(2, 3, 3), activations=("relu", "softmax"), loss="cce", bias="neuron",
-                   weights=random_weights(15, seed=3, scale=1.0), biases=(0.1,) * 6, samples=samples, lr=0.3,
+                   start=Parameters(random_weights(15, seed=3, scale=1.0), (0.1,) * 6, lr=0.3), samples=samples,
                    name="relu-softmax")
 
 
 def identity_bce() -> Network:
     samples = (Sample((0.2, 0.7), (1.0,)), Sample((0.9, 0.1), (0.0,)))
     return Network(sizes=(2, 2, 1), activations=("identity", "sigmoid"), loss="bce", bias="shared",
-                   weights=random_weights(6, seed=4, scale=1.0), biases=(0.1, -0.2), samples=samples, lr=0.5,
+                   start=Parameters(random_weights(6, seed=4, scale=1.0), (0.1, -0.2), lr=0.5), samples=samples,
                    name="identity-bce")
 
 
 def tanh_mse() -> Network:
     return Network(sizes=(2, 2, 2), activations=("tanh", "identity"), loss="mse", bias="none",
-                   weights=random_weights(8, seed=5, scale=1.0), samples=PRESETS["excel"]().samples, lr=0.2,
+                   start=Parameters(random_weights(8, seed=5, scale=1.0), lr=0.2), samples=PRESETS["excel"]().samples,
                    name="tanh-mse")
 
 
@@ -46,7 +46,7 @@ def tanh_mse() -> Network:
 def adam_l2() -> Network:
     """Adam with an L2 penalty, frozen shared biases: the optimizer's state in columns of its own."""
     return PRESETS["mazur"]().with_changes(name="adam-l2", optimizer="adam", regularization="l2",
-                                           regularization_rate=0.02, lr=0.05)
+                                           regularization_rate=0.02).with_start(lr=0.05)
 
 
 def momentum_l1() -> Network:
@@ -161,7 +161,7 @@ def test_train_xlsx(tmp_path, capsys):
     path = tmp_path / "run.xlsx"
     assert cli.main(["train", "--preset", "excel", "--epochs", "5", "--lr", "0.8", "--xlsx", str(path)]) == 0
     rows = epoch_rows(path)
-    expected = core_rows(PRESETS["excel"]().with_changes(lr=0.8), 5)
+    expected = core_rows(PRESETS["excel"]().with_start(lr=0.8), 5)
     assert len(rows) == 5 and rows[-1]["E_total"] == pytest.approx(expected[-1]["E_total"], rel=1e-12)
     capsys.readouterr()
 

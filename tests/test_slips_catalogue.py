@@ -12,10 +12,11 @@ network gets just that and nothing else.
 from __future__ import annotations
 
 from collections import ChainMap
+from dataclasses import replace
 
 import pytest
 
-from tui_backprop.core import PRESETS, Names, Network, Sample, Stepper
+from tui_backprop.core import PRESETS, Names, Network, Parameters, Sample, Stepper
 from tui_backprop.core.maths import ACTIVATIONS, LOSSES
 from tui_backprop.core.expr import Div, Mul, Neg, Num, Sub, Sym, format_number
 from tui_backprop.core.presets import random_weights
@@ -24,8 +25,8 @@ from tui_backprop.core.quiz import DEFAULT_TOLERANCE, Quiz, read_answer
 
 def tanh_342() -> Network:
     return Network(sizes=(3, 4, 2), activations=("tanh", "tanh"), bias="neuron",
-                   weights=random_weights(20, seed=5, scale=0.8), biases=(0.1, -0.1, 0.2, 0.05, 0.3, -0.2),
-                   samples=(Sample((0.05, 0.1, 0.2), (0.01, 0.99)),), lr=0.5, name="tanh-3-4-2")
+                   start=Parameters(random_weights(20, seed=5, scale=0.8), (0.1, -0.1, 0.2, 0.05, 0.3, -0.2), lr=0.5),
+                   samples=(Sample((0.05, 0.1, 0.2), (0.01, 0.99)),), name="tanh-3-4-2")
 
 
 NETWORKS = {"excel": PRESETS["excel"], "mazur": PRESETS["mazur"], "tanh-3-4-2": tanh_342}
@@ -35,9 +36,8 @@ def with_bias(net: Network) -> Network:
     """The network with a bias per neuron where it has none (the class sheet), as Mazur's start."""
     if net.bias != "none":
         return net
-    return net.with_changes(bias="neuron", biases=tuple(PRESETS["mazur"]().biases[layer - 1]
-                                                        for layer in range(1, net.depth + 1)
-                                                        for _ in range(net.sizes[layer])))
+    return net.with_changes(bias="neuron", start=replace(net.start, biases=tuple(
+        PRESETS["mazur"]().start.biases[layer - 1] for layer in range(1, net.depth + 1) for _ in range(net.sizes[layer]))))
 
 
 def with_mse(net: Network) -> Network:

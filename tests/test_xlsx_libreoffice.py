@@ -54,7 +54,7 @@ def recomputed(tmp_path_factory):
             value.value = 0.3
     workbook.save(folder / "excel-edited.xlsx")
     excel = nets["excel"]
-    nets["excel-edited"] = excel.with_changes(lr=2.0, weights=(0.3, *excel.weights[1:]))
+    nets["excel-edited"] = excel.with_start(lr=2.0, weights=(0.3, *excel.start.weights[1:]))
 
     out = folder / "out"
     profile = folder / "profile"  # its own profile: no clash with a LibreOffice already running
@@ -104,8 +104,8 @@ def batched():
 
 def batched_adam():
     """The same batches with Adam and an L2 penalty: the optimizer's state carries from batch to batch."""
-    return batched().with_changes(name="batched-adam", optimizer="adam", regularization="l2", regularization_rate=0.01,
-                                  lr=0.05)
+    return batched().with_changes(name="batched-adam", optimizer="adam", regularization="l2",
+                                  regularization_rate=0.01).with_start(lr=0.05)
 
 
 @pytest.mark.parametrize("network", [batched, batched_adam])

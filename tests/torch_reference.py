@@ -46,23 +46,23 @@ class TorchNetwork:
         self.schedule = Schedule(net)
         self.weights, self.biases, at = [], [], 0
         for fan_in, fan_out in zip(net.sizes, net.sizes[1:]):
-            values = torch.tensor(net.weights[at:at + fan_in * fan_out], dtype=torch.float64).reshape(fan_out, fan_in)
+            values = torch.tensor(net.start.weights[at:at + fan_in * fan_out], dtype=torch.float64).reshape(fan_out, fan_in)
             self.weights.append(values.requires_grad_(True))
             at += fan_in * fan_out
         at = 0
         for layer in range(1, net.depth + 1):
             count = {"none": 0, "shared": 1, "neuron": net.sizes[layer]}[net.bias]
             if count:
-                values = torch.tensor(net.biases[at:at + count], dtype=torch.float64)
+                values = torch.tensor(net.start.biases[at:at + count], dtype=torch.float64)
                 self.biases.append(values.requires_grad_(net.train_bias))
             else:
                 self.biases.append(None)
             at += count
         trained = self.weights + ([b for b in self.biases if b is not None] if net.train_bias else [])
         if net.optimizer == "adam":
-            self.optimizer = torch.optim.Adam(trained, lr=net.lr, betas=net.betas, eps=net.eps)
+            self.optimizer = torch.optim.Adam(trained, lr=net.start.lr, betas=net.betas, eps=net.eps)
         else:
-            self.optimizer = torch.optim.SGD(trained, lr=net.lr, momentum=net.momentum if net.optimizer == "momentum" else 0)
+            self.optimizer = torch.optim.SGD(trained, lr=net.start.lr, momentum=net.momentum if net.optimizer == "momentum" else 0)
         data = torch.tensor([s.inputs + s.targets for s in net.samples], dtype=torch.float64)
         self.inputs, self.targets = data[:, :net.sizes[0]], data[:, net.sizes[0]:]
 

@@ -10,22 +10,19 @@ user sees one at a time; numpy's numbers agree with the core's to 1e-12
 relative (it adds each sum in another order), which tests/test_engine_scale.py
 checks over random networks.  numpy is imported only when a network needs it.
 
-A run is recorded as one of
-  "loss"         E_total of each epoch;
-  "history"      lr, every parameter (program.parameters' order) and E_total of each epoch;
-  "checkpoints"  what core/history.py's History keeps of a run: E_total of each epoch, and lr and
-                 the parameters only at every CHECKPOINT_EVERY-th epoch from the first.  It is blocks
-                 of lr, parameters, then E_total of the CHECKPOINT_EVERY epochs from there (the last
-                 block may be shorter): "history" with the parameters of the epochs between left out,
-                 so numpy need not copy a large network's parameters every epoch (bench_scale.py).
+A run records what core/compiled.py's Record says; here it may also be
+Record.CHECKPOINTS (what core/history.py's History keeps of a run), which numpy
+records without copying a large network's parameters every epoch
+(bench_scale.py).  TRAINER is all this as a core/batches.py Trainer.
 """
 
 from __future__ import annotations
 
 from array import array
 
-from .core.history import CHECKPOINT_EVERY
-from .core.program import Program
+from .core.batches import COMPILED, Schedule
+from .core.history import checkpoint_records
+from .core.program import Program, Record
 
 # An epoch's work grows with weights × samples; from here on numpy trains faster than the compiled
 # Python loop (bench/bench_scale.py prints both per epoch for a range of sizes).
@@ -36,19 +33,20 @@ def uses_numpy(program: Program) -> bool:
     return program.net.weight_count() * len(program.net.samples) >= NUMPY_FROM
 
 
-def train(program: Program, env: dict[str, float], epochs: int, record: str = "loss") -> tuple[dict, array]:
-    """Like Program.run for record "loss" or "history", or "checkpoints", on the faster path for this network."""
+def train(program: Program, env: dict[str, float], epochs: int, record: Record = Record.LOSS) -> tuple[dict, array]:
+    """Like Program.run for Record.LOSS or HISTORY, or CHECKPOINTS, on the faster path for this network."""
     if not uses_numpy(program):
-        if record == "checkpoints":
-            env, records = program.run(env, epochs, "history")
+        if record == Record.CHECKPOINTS:
+            env, records = program.run(env, epochs, Record.HISTORY)
             return env, checkpoint_records(records, len(program.carried) + 1)
         return program.run(env, epochs, record)
-    from .bulk_numpy import NumpyEpochs
+    from .bulk_numpy import NumpyEpochs  # here: numpy costs a small network's start-up 0.1 s and saves nothing
 
     return NumpyEpochs(program, env).run(epochs, record)
 
 
-def train_steps(schedule, env: dict[str, float], first: int, count: int, record: str) -> tuple[dict, array] | None:
+def train_steps(schedule: Schedule, env: dict[str, float], first: int, count: int,
+                record: Record) -> tuple[dict, array] | None:
     """`count` steps of a batched schedule (core/batches.py) in numpy, when its batches are large enough
     for numpy to win; None leaves them to the compiled loop, a step at a time (for "checkpoints",
     thinned here from the steps' "history", as a step at a time would give every step's parameters).
@@ -56,33 +54,26 @@ def train_steps(schedule, env: dict[str, float], first: int, count: int, record:
     re-derived from any checkpoint (core/history.py), a short last batch's included, has its bits."""
     program = schedule.program(1)
     if not uses_numpy(program):
-        if record != "checkpoints":
+        if record != Record.CHECKPOINTS:
             return None
-        env, records = schedule.train(_one_program_at_a_time, env, first, count, "history")
+        env, records = schedule.train(COMPILED, env, first, count, Record.HISTORY)
         return env, checkpoint_records(records, len(program.carried) + 1)
-    from .bulk_numpy import NumpyEpochs
+    from .bulk_numpy import NumpyEpochs  # as in train
 
     return NumpyEpochs(program, env).run_steps(schedule, first, count, record)
 
 
-train.steps = train_steps  # how Schedule.train finds it
-train.records_checkpoints = True  # record "checkpoints" is understood: a run may record only what a history keeps
+class BulkTrainer:
+    """`train` and `train_steps` as a Trainer (core/batches.py), for the stepper, sweeps and runs."""
+
+    records_checkpoints = True
+
+    def __call__(self, program: Program, env: dict[str, float], steps: int, record: Record) -> tuple[dict, array]:
+        return train(program, env, steps, record)
+
+    def steps(self, schedule: Schedule, env: dict[str, float], first: int, count: int,
+              record: Record) -> tuple[dict, array] | None:
+        return train_steps(schedule, env, first, count, record)
 
 
-def _one_program_at_a_time(program: Program, env: dict[str, float], epochs: int, record: str):
-    return train(program, env, epochs, record)
-
-
-def checkpoint_records_length(epochs: int, stride: int) -> int:
-    """How many numbers record "checkpoints" holds for `epochs` epochs of records of `stride` numbers."""
-    return epochs + -(-epochs // CHECKPOINT_EVERY) * (stride - 1)
-
-
-def checkpoint_records(records: array, stride: int) -> array:
-    """Record "history" (a record of `stride` numbers an epoch) as record "checkpoints"."""
-    out = array("d")
-    epochs = len(records) // stride
-    for first in range(0, epochs, CHECKPOINT_EVERY):
-        out.extend(records[first * stride : (first + 1) * stride])
-        out.extend(records[(first + 2) * stride - 1 : min(first + CHECKPOINT_EVERY, epochs) * stride : stride])
-    return out
+TRAINER = BulkTrainer()

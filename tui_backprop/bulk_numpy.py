@@ -10,10 +10,9 @@ from array import array
 
 import numpy as np
 
-from .bulk import checkpoint_records_length
-from .core.history import CHECKPOINT_EVERY
+from .core.history import CHECKPOINT_EVERY, checkpoint_records_length
 from .core.network import STEP
-from .core.program import Program
+from .core.program import Program, Record
 
 CLIP = 1e-12  # the core's clip of a logarithm's argument (core/expr.py)
 
@@ -75,14 +74,14 @@ class NumpyEpochs:
         outputs = self.net.sizes[-1]
         return {"half_sse": 1, "mse": outputs * samples, "bce": outputs * samples, "cce": samples}[self.net.loss]
 
-    def run(self, epochs: int, record: str) -> tuple[dict, array]:
+    def run(self, epochs: int, record: Record) -> tuple[dict, array]:
         """`epochs` epochs over the samples of the env, every sample in each step."""
         names, env, samples = self.net.names, self.env, range(len(self.net.samples))
         inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in samples])
         targets = np.array([[env[s] for s in names.target_symbols(k)] for k in samples])
         return self.run_batches([(inputs, targets, self.count)] * epochs, record)
 
-    def run_steps(self, schedule, first: int, count: int, record: str) -> tuple[dict, array]:
+    def run_steps(self, schedule, first: int, count: int, record: Record) -> tuple[dict, array]:
         """`count` update steps of a batched schedule (core/batches.py) from step `first`; the network's
         samples are the schedule's, each step's batch picked by its rows."""
         data = np.array(schedule.sample_numbers)
@@ -93,21 +92,21 @@ class NumpyEpochs:
             batches.append((inputs[rows], targets[rows], self.loss_count(len(rows))))
         return self.run_batches(batches, record)
 
-    def run_batches(self, batches, record: str) -> tuple[dict, array]:
+    def run_batches(self, batches, record: Record) -> tuple[dict, array]:
         """An update step (`step`) on each of `batches` (inputs, targets, the loss's count) in turn, recorded
-        as `record` says: "loss", "history" or "checkpoints" (bulk.py describes them)."""
-        if record == "loss":
+        as `record` says: LOSS, HISTORY or CHECKPOINTS (core/compiled.py's Record)."""
+        if record == Record.LOSS:
             out = np.empty(len(batches))
             for n, batch in enumerate(batches):
                 out[n] = self.step(*batch)
-        elif record == "history":
+        elif record == Record.HISTORY:
             stride = len(self.program.carried) + 1
             out = np.empty(len(batches) * stride)
             for n, batch in enumerate(batches):
                 row = out[n * stride:(n + 1) * stride]
                 row[:-1] = self.carried()
                 row[-1] = self.step(*batch)
-        elif record == "checkpoints":
+        elif record == Record.CHECKPOINTS:
             # lr, the parameters and E_total at every CHECKPOINT_EVERY-th step from the first; E_total alone
             # at the others: the parameters History keeps, without copying the rest.
             stride = len(self.program.carried) + 1
@@ -120,7 +119,7 @@ class NumpyEpochs:
                 out[at] = self.step(*batch)
                 at += 1
         else:
-            raise ValueError(f"unknown record {record!r}")
+            raise ValueError(f"numpy records loss, history or checkpoints, not {Record(record).value}")
         env = dict(self.env)
         env.update(zip(self.program.carried, self.carried().tolist()))
         records = array("d")

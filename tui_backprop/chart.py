@@ -148,7 +148,7 @@ def _legend(labels: list[str], width: int, color: bool, ascii: bool = False) -> 
 
     plotext's own legend sits in the top-left corner, right where every loss curve starts.
     """
-    import plotext
+    import plotext  # here, as in build_chart
 
     rows: list[list[str]] = [[]]
     used = 0

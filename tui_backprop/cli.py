@@ -1,7 +1,9 @@
 """The command line: open the app, explain an epoch, train, check a sheet, check the gradients.
 
 `explain`, `train` and `check` never import textual: scripts and tests call them,
-and they should start as fast as Python does.
+and they should start as fast as Python does.  So the app, the sheets (openpyxl),
+sessions and network files are imported by the commands that use them, each
+with a comment (docs/architecture.md, "Imports").
 
 Exit status: 0 success, 1 `check` found a wrong cell or `gradcheck` a gradient
 off, 2 bad arguments or input, 3 the app crashed.
@@ -13,18 +15,24 @@ import argparse
 import gc
 import io
 import json
-import math
 import os
 import sys
 from array import array
 
+from pathlib import Path
+
+from . import bulk
+from .chart import build_chart
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
-from .core.batches import Schedule
-from .core.expr import format_number
-from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
+from .core.batches import Schedule, Trainer
+from .core.compiled import readable_source
+from .core.expr import counted, format_number
 from .core.files import OutputError, atomic_writer, clean_up_on_signals
+from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
+from .core.precision import read_number, read_whole
+from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from .core.text import QUOTED, printable
-from .worked import counted, describe, gradient_table, render_explanation, step_document, write_rows
+from .worked import describe, gradient_table, render_explanation, step_document, write_rows
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
@@ -63,7 +71,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from importlib.metadata import version
+        from importlib.metadata import version  # only for --version: it costs every command's start-up
 
         _standard_output().write(f"{parser.prog} {version('backprop-tui')}\n")
         parser.exit()
@@ -89,16 +97,16 @@ def _argument(parse, acceptable, wanted: str):
     return convert
 
 
-_positive_rate = _argument(float, lambda x: math.isfinite(x) and x > 0, "learning rate must be a positive finite number")
-_positive_int = _argument(int, lambda n: n >= 1, "must be a whole number of at least 1")
-_digits = _argument(int, lambda n: 1 <= n <= 17, "significant digits are a whole number from 1 to 17")
-_tolerance = _argument(float, lambda x: math.isfinite(x) and 0 <= x < 1,
-                       "a relative tolerance is a number from 0 to below 1")
+# Numbers as the app reads them (core/precision.py): 0.5 or 0,5; 1000, 1,000 or 1_000.
+_positive_rate = _argument(read_number, lambda x: x > 0, "learning rate must be a positive finite number")
+_positive_int = _argument(read_whole, lambda n: n >= 1, "must be a whole number of at least 1")
+_digits = _argument(read_whole, lambda n: 1 <= n <= 17, "significant digits are a whole number from 1 to 17")
+_tolerance = _argument(read_number, lambda x: 0 <= x < 1, "a relative tolerance is a number from 0 to below 1")
 
 
 def check_epilog() -> str:
     """`check --help`'s column names, from the one alias table (imported only when help is shown)."""
-    from .sheets.columns import alias_help
+    from .sheets.columns import alias_help  # as in write_xlsx
 
     return ("Columns may come in any order, any subset of them.\n" + alias_help() + "\n"
             "The epoch column numbers the rows; without it they are epochs 1, 2, 3, ...\n"
@@ -222,7 +230,7 @@ def load(args) -> Network:
     if preset and config:  # one on each side of the command: argparse sees each alone
         raise UsageError("--preset and --config both name a network; give one of them")
     if config:
-        from .core.loader import example_names, load_network, network_path  # here: the app starts without TOML
+        from .core.loader import example_names, load_network, network_path  # only for --config: the TOML parser and data sets cost start-up
 
         path = network_path(config)  # a file, or a shipped example by name
         try:
@@ -236,15 +244,13 @@ def load(args) -> Network:
             raise UsageError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
         net = PRESETS[name]()
     rates = _rates(args)
-    return net.with_changes(lr=rates[0]) if len(rates) == 1 else net
+    return net.with_start(lr=rates[0]) if len(rates) == 1 else net
 
 
 # -- explain ------------------------------------------------------------------
 
 def run_explain(args) -> int:
     if args.format == "python":
-        from .core.compiled import readable_source
-
         print(readable_source(build_program(load(args))), end="")
         return EXIT_OK
     net = load(args)
@@ -308,7 +314,7 @@ def run_train(args) -> int:
     rates = list(_rates(args))
     if args.sweep:
         rates += [rate for rate in SEED_RATES if rate not in rates]
-    rates = rates or [net.lr]
+    rates = rates or [net.start.lr]
     schedule = Schedule(net)
     if args.save_network is not None and len(rates) > 1:
         raise UsageError("--save-network takes one learning rate: it saves the network trained at it")
@@ -316,22 +322,19 @@ def run_train(args) -> int:
         write_xlsx(net, rates, args.epochs, args.xlsx)
     if args.csv is not None:
         write_csv(schedule, rates, args.epochs, args.csv)
-    from . import bulk  # numpy, for large networks: after the lines that need no numpy
-
     if args.save_network is not None:
-        save_network(schedule, rates[0], args.epochs, args.save_network, bulk.train)
+        save_network(schedule, rates[0], args.epochs, args.save_network, bulk.TRAINER)
         saved = f"The network after {counted(args.epochs, 'epoch')} is in {args.save_network}"
         if args.csv == "-":
             print(saved, file=sys.stderr)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-
     if net.test_samples:
-        runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.train) for rate in rates}
+        runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.TRAINER) for rate in rates}
         curves = {rate: curve for rate, (curve, _) in runs.items()}
         tests = {rate: test for rate, (_, test) in runs.items()}
     else:
-        curves, tests = sweep(schedule, rates, args.epochs, train=bulk.train), None
+        curves, tests = sweep(schedule, rates, args.epochs, trainer=bulk.TRAINER), None
     print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
@@ -343,21 +346,21 @@ def run_train(args) -> int:
             from .app.widgets.boundary import boundary_refusal
 
             refusal = boundary_refusal(net)  # one sample, or one class: nothing to separate
-            print(refusal or plot_boundary(net, rates[0], args.epochs, bulk.train))
+            print(refusal or plot_boundary(net, rates[0], args.epochs, bulk.TRAINER))
     if args.save_network is not None:
         print(saved)
     return EXIT_OK
 
 
-def save_network(schedule: Schedule, rate: float, epochs: int, path: str, train) -> None:
+def save_network(schedule: Schedule, rate: float, epochs: int, path: str, trainer: Trainer) -> None:
     """Train `epochs` epochs at `rate` and write the network with the parameters reached (core/loader.py)."""
-    from .core.loader import network_text
+    from .core.loader import network_text  # as in load
 
-    net = schedule.net.with_changes(lr=float(rate))
-    env, _ = Schedule(net).train_epochs(train, net.start_env(), epochs)
+    net = schedule.net.with_start(lr=float(rate))
+    env, _ = Schedule(net).train_epochs(trainer, net.start_env(), epochs)
     try:
-        trained = net.with_changes(weights=tuple(env[w] for w in net.names.weights),
-                                   biases=tuple(env[b] for b in net.names.biases))
+        trained = net.with_start(weights=tuple(env[w] for w in net.names.weights),
+                                 biases=tuple(env[b] for b in net.names.biases))
         text = network_text(trained, path)
     except NetworkError as error:
         raise UsageError(f"{path}: {error}") from None
@@ -365,29 +368,29 @@ def save_network(schedule: Schedule, rate: float, epochs: int, path: str, train)
         stream.write(text)
 
 
-def plot_boundary(net: Network, rate: float, epochs: int, train) -> str:
-    """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped).
-    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
-    from .app.widgets.boundary import boundary_text
+def plot_boundary(net: Network, rate: float, epochs: int, trainer: Trainer) -> str:
+    """The decision boundary after the last epoch at the first rate, in shades (it reads the same piped);
+    `trainer` runs the epochs (core/batches.py)."""
+    from .app.widgets.boundary import boundary_text  # only here: the app's widgets import textual
 
-    stepper = Stepper(net.with_changes(lr=rate), trainer=train)
+    stepper = Stepper(net.with_start(lr=rate), trainer=trainer)
     stepper.run(epochs)
     title = f"decision boundary after {epochs:,} epochs at lr {format_number(rate)}"
     return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
 
 
-def train_and_test(schedule: Schedule, rate: float, marks: list[int], train) -> tuple[array, dict[int, float]]:
+def train_and_test(schedule: Schedule, rate: float, marks: list[int], trainer: Trainer) -> tuple[array, dict[int, float]]:
     """E_total of every epoch up to the last mark, and the test samples' E_total at each mark,
-    with the parameters that epoch starts with (those its E_total is computed with, without batches).
-    `train(program, env, epochs, record)` runs the epochs, as in core.sweep."""
+    with the parameters that epoch starts with (those its E_total is computed with, without batches);
+    `trainer` runs the epochs (core/batches.py)."""
     net, program = schedule.net, schedule.program(1)
     env, curve, tests = dict(net.start_env(), lr=float(rate)), array("d"), {}
     for mark in marks:
         if mark - 1 > len(curve):
-            env, losses = schedule.train_epochs(train, env, mark - 1 - len(curve), len(curve) + 1)
+            env, losses = schedule.train_epochs(trainer, env, mark - 1 - len(curve), len(curve) + 1)
             curve.extend(losses)
         tests[mark] = program.loss_on(env, net.test_samples)
-    curve.extend(schedule.train_epochs(train, env, 1, len(curve) + 1)[1])
+    curve.extend(schedule.train_epochs(trainer, env, 1, len(curve) + 1)[1])
     return curve, tests
 
 
@@ -438,12 +441,12 @@ def write_csv(schedule: Schedule, rates, epochs: int, path: str) -> None:
 
 
 def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
-    from .sheets.xlsx import ExportError, export_xlsx
+    from .sheets.xlsx import ExportError, export_xlsx  # here, as each command's sheets: they cost start-up
 
     if len(rates) > 1:
         raise UsageError("--xlsx takes one learning rate: the workbook is live, change lr in it")
     try:
-        export_xlsx(net.with_changes(lr=float(rates[0])), epochs, path)
+        export_xlsx(net.with_start(lr=float(rates[0])), epochs, path)
     except ExportError as error:
         raise UsageError(f"{path}: {error}") from None
 
@@ -454,7 +457,7 @@ def run_check(args) -> int:
     from dataclasses import replace
 
     from .sheets.carried import carried_network
-    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text
+    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text  # as in write_xlsx
 
     rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
     load(args)  # a bad --preset or --config is refused before the sheet is read
@@ -483,12 +486,10 @@ def run_check(args) -> int:
 # -- gradcheck ------------------------------------------------------------------------
 
 def run_gradcheck(args) -> int:
-    from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
-
     net = load(args)
     tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
     schedule = Schedule(net)
-    results = check_epochs(schedule, dict(net.start_env(), lr=float(net.lr)), args.epochs, tolerance)
+    results = check_epochs(schedule, dict(net.start_env(), lr=float(net.start.lr)), args.epochs, tolerance)
     several = args.epochs > 1 or schedule.batched
     table, ok = gradient_table(results, tolerance, epochs=several,
                                label=schedule.label, heading=schedule.label_heading)
@@ -505,7 +506,7 @@ def run_gradcheck(args) -> int:
 # -- exercise and grade -------------------------------------------------------------
 
 def run_exercise(args) -> int:
-    from .sheets.exercise import COURSE_SEED, ExerciseError, read_students, write_exercises
+    from .sheets.exercise import COURSE_SEED, ExerciseError, read_students, write_exercises  # as in write_xlsx
 
     net = load(args)
 
@@ -527,7 +528,7 @@ def run_exercise(args) -> int:
 def run_grade(args) -> int:
     from pathlib import Path
 
-    from .sheets.grade import GradeError, Key, find_key, grade_folder, render_summary, write_table
+    from .sheets.grade import GradeError, Key, find_key, grade_folder, render_summary, write_table  # as in write_xlsx
 
     network_given = args.preset or args.config or args.lr
     if args.key and network_given:
@@ -558,11 +559,10 @@ def run_app(args) -> int:
         raise UsageError("--resume brings back a whole session; it cannot be combined with --preset, --config or --lr")
     stepper = quiz = None
     if args.resume:
-        from . import bulk
-        from .core.session import SessionError, load_study
+        from .core.session import SessionError, load_study  # only for --resume: sessions cost start-up
 
         try:
-            stepper, quiz = load_study(args.resume, bulk.train)
+            stepper, quiz = load_study(args.resume, bulk.TRAINER)
         except SessionError as error:
             raise UsageError(str(error)) from None
     network = None if stepper else load(args)
@@ -571,7 +571,7 @@ def run_app(args) -> int:
     # a 2-core machine).  Hold it off until they exist, then freeze them out of its way.
     gc.disable()
     try:
-        from .app.main import BackpropApp
+        from .app.main import BackpropApp  # only here: the commands never import textual
     finally:
         gc.freeze()
         gc.enable()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
+
 ENVIRONMENT = "BACKPROP_TUI_DATA"
 
 
@@ -19,6 +21,4 @@ def data_folder() -> Path:
     override = os.environ.get(ENVIRONMENT)
     if override:
         return Path(override)
-    import platformdirs  # only when a record is read or written: start-up does without it
-
     return Path(platformdirs.user_data_dir("backprop-tui", appauthor=False))

@@ -12,16 +12,10 @@ from collections.abc import Iterable, Sequence
 
 from .core import Network
 from .core.batches import Schedule
-from .core.expr import format_number
+from .core.expr import counted, format_number
 from .core.network import LOSS_NAMES
 from .core.text import markdown as markdown_text
 from .core.text import printable
-
-
-def counted(number: int, noun: str) -> str:
-    """1 epoch, 2 epochs, 1,000 wrong cells, 8 batches."""
-    # "batch" is the one noun here whose plural takes -es ("epoch", with its hard ch, takes -s).
-    return f"{number:,} {noun}{'' if number == 1 else 'es' if noun.endswith('batch') else 's'}"
 
 
 def describe(net: Network, shown=printable) -> str:
@@ -29,7 +23,7 @@ def describe(net: Network, shown=printable) -> str:
     bias = {"none": "no biases", "shared": "one bias per layer", "neuron": "one bias per neuron"}[net.bias]
     if net.bias != "none" and not net.train_bias:
         bias += " (frozen)"
-    samples = f"{len(net.samples)} samples" if len(net.samples) > 1 else "1 sample"
+    samples = counted(len(net.samples), "sample")
     if net.test_samples:
         samples += f" + {len(net.test_samples)} held out for testing"
     if 0 < net.batch < len(net.samples):
@@ -42,7 +36,7 @@ def describe(net: Network, shown=printable) -> str:
     elif net.optimizer == "adam":
         training += f", Adam β1 {format_number(net.betas[0])} β2 {format_number(net.betas[1])} ε {format_number(net.eps)}"
     return (f"{shown(net.name)}: {'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, "
-            f"{LOSS_NAMES[net.loss]}, {bias}, {samples}{training}, lr {format_number(net.lr)}")
+            f"{LOSS_NAMES[net.loss]}, {bias}, {samples}{training}, lr {format_number(net.start.lr)}")
 
 
 def step_document(step) -> dict:

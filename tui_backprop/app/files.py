@@ -1,7 +1,8 @@
 """What the app writes besides ctrl+s's sessions: the exports of `x`, and where a hang-up saves.
 
-Run in a worker thread; nothing here touches a widget.  The heavy modules are
-imported on first use, so that start-up stays fast.
+Run in a worker thread; nothing here touches a widget.  The app imports this
+module on first use: the session module and the sheets it needs would cost
+start-up (docs/architecture.md, "Imports").
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ from typing import Callable
 
 from ..core import Stepper
 from ..core.batches import Schedule
-from ..core.current import current_network, describe_start
+from ..core.expr import counted
+from ..core.files import safe_file_name, together
+from ..core.loader import network_text
 from ..core.quiz import Quiz
+from ..core.session import SESSION_SUFFIX
+from ..sheets.xlsx import workbook_data, workbook_refusal
+from ..worked import explanation_lines, write_rows
 
 
 class InEpoch:
@@ -45,8 +51,6 @@ def first_free(paths_for) -> list[Path]:
 def export_paths(name: str, folder: Path) -> list[Path]:
     """The export files: NAME-history.csv, NAME.xlsx, NAME-solution.md, NAME-network.toml and NAME-quiz.csv
     (numbered if any is taken)."""
-    from ..core.files import safe_file_name
-
     name = safe_file_name(name)  # it comes from a file: a plain name, so that every export lands in `folder`
     return first_free(lambda number: [folder / f"{name}{number}-history.csv", folder / f"{name}{number}.xlsx",
                                       folder / f"{name}{number}-solution.md", folder / f"{name}{number}-network.toml",
@@ -64,9 +68,6 @@ def hangup_folder() -> Path:
 def hangup_path(name: str, session_path: str | None) -> Path:
     """Where the work goes when the terminal hangs up: NAME-hangup.backprop in hangup_folder() (created),
     NAME the session's it came from or the network's (numbered if taken)."""
-    from ..core.files import safe_file_name
-    from ..core.session import SESSION_SUFFIX
-
     folder = hangup_folder()
     folder.mkdir(parents=True, exist_ok=True)
     name = safe_file_name(Path(session_path).name.removesuffix(SESSION_SUFFIX) if session_path else name)
@@ -75,8 +76,6 @@ def hangup_path(name: str, session_path: str | None) -> Path:
 
 def hangup_saves() -> list[Path]:
     """The hang-up saves waiting in hangup_folder(), newest first."""
-    from ..core.session import SESSION_SUFFIX
-
     try:
         saves = [path for path in hangup_folder().iterdir() if path.name.endswith(SESSION_SUFFIX) and path.is_file()]
         return sorted(saves, key=lambda path: path.stat().st_mtime, reverse=True)
@@ -95,13 +94,8 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     The files are written together (core.files.together): a failure or a stop leaves none of them.  A
     network whose workbook the format cannot hold (over 16,384 columns: a formula for every value of
     every sample) gets the other files, and the line says why."""
-    from ..core.files import together
-    from ..core.loader import network_text
-    from ..sheets.xlsx import workbook_data, workbook_refusal
-    from ..worked import counted, explanation_lines, write_rows
-
     history = stepper.history
-    net = current_network(stepper)
+    net = stepper.network()
     epoch = stepper.epoch + 1 if stepper.epoch_done else stepper.epoch
     csv_path, xlsx_path, solution_path, network_path, quiz_path = export_paths(stepper.net.name, folder)
     schedule = stepper.schedule
@@ -143,11 +137,11 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
             with files.writer(quiz_path, newline="", encoding="utf-8") as stream:
                 quiz.write_score(stream)
             quiz_note = f"; the quiz's score in {quiz_path.name}"
-    mixed = "".join(f"; epoch {epoch:,}'s row mixes numbers from before and after {', '.join(symbols)} "
-                    f"{'was' if len(symbols) == 1 else 'were'} edited midway"
-                    for epoch, symbols in sorted(history.mixed.items()))
+    mixed = "".join(f"; {schedule.describe(step) if schedule.batched else f'epoch {step:,}'}'s row mixes numbers "
+                    f"from before and after {', '.join(symbols)} {'was' if len(symbols) == 1 else 'were'} edited midway"
+                    for step, symbols in sorted(history.mixed.items()))
     files_note = f"{xlsx_path.name} and {solution_path.name}" if not no_workbook else (
         f"{solution_path.name} (no workbook: {no_workbook})")
     return (f"Exported {csv_path.name} ({counted(rows, schedule.unit)}), {files_note} "
-            f"(epoch {epoch:,}, from {describe_start(stepper)}); the network, with those numbers, in {network_path.name}"
-            f"{quiz_note}{mixed}")
+            f"(epoch {epoch:,}, from {stepper.describe_numbers()}); the network, with those numbers, in "
+            f"{network_path.name}{quiz_note}{mixed}")

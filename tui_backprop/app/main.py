@@ -13,7 +13,6 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -26,21 +25,24 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from .. import bulk
 from ..core import PRESETS, Network, NetworkError, Stepper
-from ..core.current import current_network, describe_start, starting_network
-from ..core.expr import format_number
-from ..core.quiz import Quiz, read_number
-from ..worked import counted
+from ..core.batches import Schedule
+from ..core.expr import counted, format_number
+from ..core.files import safe_file_name
+from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
+from ..core.precision import read_number, read_whole
+from ..core.quiz import Quiz
+from ..worked import gradient_table
+from .widgets.boundary import BoundaryView
 from .widgets.diagram import NetworkDiagram
 from .widgets.footer import KeyFooter
+from .widgets.gradcheck_screen import GradientCheckScreen
 from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
 from .widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
+from .widgets.progress_line import ProgressLine
 from .widgets.values import ValuesTable
-
-if TYPE_CHECKING:
-    from .widgets.progress_line import ProgressLine
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 # Below this the bottom panels take turns (v cycles them) instead of sharing the screen.
@@ -144,7 +146,7 @@ class BackpropApp(App):
         self.ascii = ascii
         self.set_class(ascii, "-ascii")
         # set_reactive: nothing is on screen yet to be told
-        self.set_reactive(BackpropApp.stepper, stepper or Stepper(network or PRESETS["excel"](), trainer=bulk.train))
+        self.set_reactive(BackpropApp.stepper, stepper or Stepper(network or PRESETS["excel"](), trainer=bulk.TRAINER))
         self.set_reactive(BackpropApp.quiz, quiz or Quiz())
         self.session_path = session_path  # where ctrl+s saves; it asks, offering this
         self.stop_requested = False
@@ -222,6 +224,9 @@ class BackpropApp(App):
             self.leave_when_idle = True
             self._request_stop()
             return
+        # Here, not at the top, as everywhere below that reads or writes a session or a sheet: the session
+        # module (with the TOML parser) and the sheets (with openpyxl) would cost every start-up
+        # (docs/architecture.md, "Imports"); app/files.py imports both.
         from ..core.session import save_study
         from .files import hangup_path
 
@@ -338,7 +343,7 @@ class BackpropApp(App):
         epochs = len(stepper.history) - finished
         steps = 0 if stepper.step_done else stepper.position - (position if stepper.step == step else 0)
         parts = [counted(epochs, f"finished {stepper.schedule.unit}")] if epochs > 0 else []
-        parts += [f"{steps} step{'s' if steps != 1 else ''} of {stepper.where}"] if steps > 0 else []
+        parts += [f"{counted(steps, 'step')} of {stepper.where}"] if steps > 0 else []
         return " and ".join(parts) or "work since the last save (steps taken back, or a value edited)"
 
     # -- stepping -------------------------------------------------------
@@ -418,20 +423,20 @@ class BackpropApp(App):
             return
         # Reset cannot be undone, so it asks first: a stray 0 must not cost an afternoon's work.
         self.push_screen(ConfirmScreen(f"Back to the network's starting numbers, as it was opened (edits made with "
-                                       f"w and l go too)? This clears {counted(len(stepper.history), 'finished epoch')} "
+                                       f"w and l go too)? This clears {counted(len(stepper.history), f'finished {stepper.schedule.unit}')} "
                                        "and cannot be undone (ctrl+s saves them first)."), reset)
 
     def action_run(self) -> None:
         def check(text: str) -> str | None:
             try:
-                epochs = int(text.replace(",", "").replace("_", ""))
+                epochs = read_whole(text)
             except ValueError:
                 return "a whole number of epochs, e.g. 1000"
             return None if 1 <= epochs <= MAX_RUN else f"between 1 and {MAX_RUN:,}"
 
         def start(text: str | None) -> None:
             if text:
-                self.start_run(int(text.replace(",", "").replace("_", "")))
+                self.start_run(read_whole(text))
 
         self.push_screen(PromptScreen("Run how many epochs?", "e.g. 1000", "1000", check), start)
 
@@ -502,9 +507,10 @@ class BackpropApp(App):
             done, asked, unit = worker.result
             if done < asked:
                 self.notify(f"Stopped after {done:,} of {counted(asked, unit)}.")
-        diverged = self.stepper.history.first_divergence()
-        if diverged:
-            self.notify(f"E_total stopped being a finite number at epoch {diverged:,}: this learning rate diverges.",
+        diverged, schedule = self.stepper.history.first_divergence(), self.stepper.schedule
+        if diverged:  # a step: with batches, a batch of an epoch
+            where = schedule.describe(diverged) if schedule.batched else f"epoch {diverged:,}"
+            self.notify(f"E_total stopped being a finite number at {where}: this learning rate diverges.",
                         severity="warning")
 
     # -- editing --------------------------------------------------------
@@ -560,7 +566,7 @@ class BackpropApp(App):
         )
 
     def action_open(self) -> None:
-        from ..core.loader import example_names, load_network, network_path  # on first use: start-up stays fast
+        from ..core.loader import example_names, load_network, network_path  # on first use, as in _signalled
         from ..core.session import SESSION_SUFFIX, SessionError, load_study
 
         opened: list[tuple[Stepper, Quiz | None, str | None]] = []
@@ -569,15 +575,16 @@ class BackpropApp(App):
             text = text.strip()
             try:
                 if text in PRESETS:
-                    opened.append((Stepper(PRESETS[text](), trainer=bulk.train), None, None))
+                    opened.append((Stepper(PRESETS[text](), trainer=bulk.TRAINER), None, None))
                 elif text.lower().endswith(SHEET_SUFFIXES):
                     if not Path(text).is_file():
                         return f"{text}: no such file"
-                    self.check_sheet(text, starting_network(self.stepper))
+                    # A sheet starts at epoch 1: the network as opened, with the learning rate now on screen.
+                    self.check_sheet(text, self.stepper.net.with_start(lr=self.stepper.parameters.lr))
                 elif text.endswith(SESSION_SUFFIX):
-                    opened.append(load_study(text, bulk.train) + (text,))
+                    opened.append(load_study(text, bulk.TRAINER) + (text,))
                 else:  # a network file, or a shipped example by name
-                    opened.append((Stepper(load_network(network_path(text)), trainer=bulk.train), None, None))
+                    opened.append((Stepper(load_network(network_path(text)), trainer=bulk.TRAINER), None, None))
             except NetworkError as error:
                 return f"{text}: {error}"
             except SessionError as error:
@@ -617,7 +624,7 @@ class BackpropApp(App):
     def check_sheet(self, path: str, net: Network) -> None:
         """Check a student's sheet against the network it carries (a workbook of exercise or x) or else `net`
         (the network on screen, as opened), then show where it first goes wrong."""
-        from ..sheets import SheetError, check_sheet  # on first use: start-up stays fast
+        from ..sheets import SheetError, check_sheet  # on first use, as in _signalled
         from ..sheets.carried import carried_network
 
         try:
@@ -626,7 +633,7 @@ class BackpropApp(App):
         except SheetError as error:
             self.call_from_thread(self.notify, str(error), severity="error")
             return
-        stepper = Stepper(net, trainer=bulk.train)
+        stepper = Stepper(net, trainer=bulk.TRAINER)
         if report.first:
             stepper.go_to(report.first.step, report.first.symbol)  # the epoch, without batches
         self.call_from_thread(self._show_check, report, stepper)
@@ -650,8 +657,6 @@ class BackpropApp(App):
 
     async def action_export(self) -> None:
         if self.progress_line is None:
-            from .widgets.progress_line import ProgressLine  # on first use: start-up stays fast
-
             self.progress_line = ProgressLine(id="progress-line")
             await self.mount(self.progress_line, before="#too-small")
         self.exporting, self.stop_requested = True, False
@@ -666,7 +671,7 @@ class BackpropApp(App):
     def export_files(self, line: ProgressLine) -> tuple[str, str]:
         """(message, severity), for on_worker_state_changed.  It reads the stepper while `running` keeps
         the stepping keys off; the screen, the views and help stay in use, and esc or q stops it."""
-        from ..sheets import ExportError
+        from ..sheets import ExportError  # on first use, as in _signalled
         from .files import Stopped, export_files
 
         worker = get_current_worker()
@@ -690,8 +695,7 @@ class BackpropApp(App):
             return f"Export failed: {type(error).__name__}: {error} (no file written)", "error"
 
     def action_save(self) -> None:
-        from ..core.files import safe_file_name
-        from ..core.session import SESSION_SUFFIX
+        from ..core.session import SESSION_SUFFIX  # on first use, as in _signalled
 
         def save(path: str | None) -> None:
             path = (path or "").strip()
@@ -722,7 +726,7 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="save")
     def save_session(self, path: str) -> tuple[str, str]:
         """(message, severity), for on_worker_state_changed."""
-        from ..core.session import save_study
+        from ..core.session import save_study  # on first use, as in _signalled
 
         try:
             save_study(path, self.stepper, self.quiz)
@@ -771,11 +775,6 @@ class BackpropApp(App):
         self.panels["chart"].log_scale = not self.panels["chart"].log_scale
 
     def action_gradient_check(self) -> None:
-        from ..core.batches import Schedule
-        from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
-        from ..worked import gradient_table
-        from .widgets.gradcheck_screen import GradientCheckScreen
-
         stepper = self.stepper
         # This epoch's parameters as its forward pass used them: undone where the update has begun.
         env = {symbol: stepper.values[symbol] for symbol in stepper.program.free}
@@ -834,10 +833,10 @@ class BackpropApp(App):
 
     # -- views ----------------------------------------------------------
     def action_rates(self) -> None:
-        from .rates import RatesScreen
+        from .rates import RatesScreen  # on first use: its widgets cost start-up (docs/architecture.md, "Imports")
 
         try:
-            network, start = current_network(self.stepper), describe_start(self.stepper)
+            network, start = self.stepper.network(), self.stepper.describe_numbers()
         except NetworkError as error:  # a diverged run: there is nothing to sweep from
             self.notify(f"No learning rates to compare from here: {error} (p takes the run back).", severity="error")
             return
@@ -857,8 +856,6 @@ class BackpropApp(App):
         if on:
             self.matrix_on = False  # both take the diagram's place
         if on and "boundary" not in self.panels:
-            from .widgets.boundary import BoundaryView  # on first use: start-up stays fast
-
             view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(BackpropApp.stepper)
             self.query_one("#top").mount(view, before="#operation")
         self._swap_diagram()
@@ -867,7 +864,8 @@ class BackpropApp(App):
         if on:
             self.boundary_on = False
         if on and "matrix" not in self.panels:
-            # Mounted on first use: start-up has less to build and style.
+            # Mounted on first use: start-up has less to build and style, and less to import
+            # (docs/architecture.md, "Imports").
             from .widgets.matrix import MatrixView
 
             view = self.panels["matrix"] = MatrixView(self.stepper, id="matrix").data_bind(BackpropApp.stepper)

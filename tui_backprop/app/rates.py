@@ -17,7 +17,7 @@ class RatesScreen(Screen[None]):
     BINDINGS = [Binding("escape", "close", "Back to the stepper", tooltip="Back to the stepper")]
 
     def __init__(self, network: Network, start: str):
-        """`start` says in words which numbers `network` holds (see core.current.describe_start)."""
+        """`start` says in words which numbers `network` holds (Stepper.describe_numbers)."""
         super().__init__()
         self.network, self.start = network, start
 

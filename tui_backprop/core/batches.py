@@ -22,12 +22,44 @@ import math
 import random
 from array import array
 from functools import lru_cache
+from typing import Protocol
 
 from .maths import LOSSES
 from .network import Network
-from .program import Program, build_program
+from .program import Program, Record, build_program
 
 SEED_STRIDE = 1_000_003  # seeds s and s + 1 share no epoch's shuffle in their first million epochs
+
+
+class Trainer(Protocol):
+    """How whole update steps run on the fast path: `COMPILED` (each program's compiled loop) by default;
+    tui_backprop.bulk.TRAINER picks numpy for a large network."""
+
+    # Whether it records Record.CHECKPOINTS (only what a history keeps of a run), not only LOSS and HISTORY.
+    records_checkpoints: bool
+
+    def __call__(self, program: Program, env: dict[str, float], steps: int, record: Record) -> tuple[dict, array]:
+        """`steps` update steps over `program`'s own samples from `env`: (the env after them, the records)."""
+
+    def steps(self, schedule: "Schedule", env: dict[str, float], first: int, count: int,
+              record: Record) -> tuple[dict, array] | None:
+        """`count` steps of a batched `schedule` from step `first` in one go, or None to leave them to
+        `__call__`, a step at a time."""
+
+
+class CompiledLoop:
+    """The default Trainer: each program's own compiled loop (compiled.py), a step at a time."""
+
+    records_checkpoints = False
+
+    def __call__(self, program: Program, env: dict[str, float], steps: int, record: Record) -> tuple[dict, array]:
+        return program.run(env, steps, record)
+
+    def steps(self, schedule: "Schedule", env: dict[str, float], first: int, count: int, record: Record) -> None:
+        return None
+
+
+COMPILED = CompiledLoop()
 
 
 class Schedule:
@@ -118,15 +150,14 @@ class Schedule:
         return env
 
     # -- whole steps on the fast path ------------------------------------------
-    def train(self, trainer, env: dict[str, float], first: int, count: int, record: str):
-        """Run `count` steps from step `first` with `trainer(program, env, epochs, record)` (one step is
-        one "epoch" of the step's program): (the env after them, the records one after another)."""
+    def train(self, trainer: Trainer, env: dict[str, float], first: int, count: int, record: Record):
+        """Run `count` steps from step `first` with `trainer` (one step is one run of the step's program):
+        (the env after them, the records one after another)."""
         if not self.batched:
             return trainer(self.program(first), env, count, record)
         kept = self.program(first).carried  # what carries from step to step
-        # A trainer may run a batched schedule's steps in one go (bulk.train does, in numpy).
-        in_one_go = getattr(trainer, "steps", None)
-        done = in_one_go and in_one_go(self, env, first, count, record)
+        # A trainer may run a batched schedule's steps in one go (bulk.TRAINER does, in numpy).
+        done = trainer.steps(self, env, first, count, record)
         if done:
             env, out = done
         else:
@@ -137,11 +168,11 @@ class Schedule:
                 out.extend(records)
         return {key: env[key] for key in kept}, out
 
-    def train_epochs(self, trainer, env: dict[str, float], epochs: int, first_epoch: int = 1):
+    def train_epochs(self, trainer: Trainer, env: dict[str, float], epochs: int, first_epoch: int = 1):
         """Whole epochs on the fast path: (the env after them, E_total of each epoch)."""
         if not self.batched:
-            return trainer(self.program(1), env, epochs, "loss")
-        env, losses = self.train(trainer, env, self.step(first_epoch), epochs * self.steps_per_epoch, "loss")
+            return trainer(self.program(1), env, epochs, Record.LOSS)
+        env, losses = self.train(trainer, env, self.step(first_epoch), epochs * self.steps_per_epoch, Record.LOSS)
         return env, self.epoch_losses(losses)
 
     def rows(self, env: dict[str, float], steps: int, chunk: int = 10_000):
@@ -154,7 +185,7 @@ class Schedule:
             if self.batched:
                 env = {**env, **self.samples_env(step)}
             here = self.program(step)
-            env, out = here.run(env, count, "row")
+            env, out = here.run(env, count, Record.ROW)
             for k in range(count):
                 row = out[k * len(here.columns) : (k + 1) * len(here.columns)]
                 yield step + k, row if here is program else aligned(program.columns, here.columns, row)

@@ -14,24 +14,62 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from enum import Enum
+from typing import TYPE_CHECKING
 
 from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, SIGN_PY, STEP_PY, Add, Expr, Mul, Sym
-from .program import BACKWARD, FORWARD, UPDATE, Program, Quantity, identifier
+from .reference import BACKWARD, FORWARD, UPDATE, Kind, Quantity
 
-# The kinds of quantity that one sample computes for itself.
+if TYPE_CHECKING:  # program.py compiles its programs here: it imports this module, not the other way round
+    from .program import Program
+
+# The kinds of segment that one sample computes for itself.
 PER_SAMPLE_KEYS = ("neuron", "sum", "errors", "slope", "gradient", "bias gradient")
 # The kinds computed once a step from the step's sums: the penalty, its gradients, and the updates.
 SHARED_KEYS = ("penalty", "penalty gradient", "step", "update")
 INDENT = "    "
 
 
-def compile_program(program: Program, what: str):
-    """what: "loss", "history" or "row" (run(env, epochs, out)), "loss_only" (loss(env)) or "predict"."""
-    source, entry = epoch_source(program, what)
-    namespace = dict(RUNTIME)
-    exec(compile(source, f"<backprop {what}>", "exec"), namespace)
-    inner = namespace[entry]
-    if not program.names.multi_sample or what == "predict":  # predict takes its one sample's inputs itself
+class Record(str, Enum):
+    """What a run on the fast path records of each update step, one record after another."""
+
+    LOSS = "loss"  # E_total
+    HISTORY = "history"  # what carries from step to step (program.carried: lr, the parameters, ...) and E_total
+    ROW = "row"  # every column of program.columns: the spreadsheet layout
+    # What core/history.py's History keeps of a run: E_total of every step, and lr and the parameters only at
+    # every CHECKPOINT_EVERY-th step from the first, as blocks of lr, parameters, then E_total of the
+    # CHECKPOINT_EVERY steps from there (the last block may be shorter).  bulk.py records it in numpy, so that a
+    # large network's parameters are not copied every step; history.checkpoint_records makes it from HISTORY.
+    CHECKPOINTS = "checkpoints"
+
+
+def identifier(symbol: str) -> str:
+    """A Python name for a symbol: dE_total/dw1 -> dE_total_dw1, h1[2] -> h1_s2."""
+    return re.sub(r"\W", "_", symbol.replace("[", "_s").replace("]", ""))
+
+
+def compile_run(program: Program, record: Record):
+    """`run(env, steps, out)`: `steps` update steps from `env`, recording into `out` what `record` says;
+    returns the env after the last update."""
+    if record not in (Record.LOSS, Record.HISTORY, Record.ROW):
+        raise ValueError(f"the compiled loop records loss, history or row, not {Record(record).value}")
+    return _compiled(program, *run_source(program, record))
+
+
+def compile_loss(program: Program):
+    """`loss(env)`: E_total of one forward pass from the free symbols of `env`, for gradient checks."""
+    return _compiled(program, *run_source(program, None))
+
+
+def compile_predict(program: Program):
+    """`predict(env, inputs)`: the outputs for one input vector, with the parameters of `env`."""
+    source, entry = predict_source(program)
+    return _exec(source, entry, "predict")
+
+
+def _compiled(program: Program, source: str, entry: str):
+    inner = _exec(source, entry, "run")
+    if not program.names.multi_sample:
         return inner
     samples = [program.names.input_symbols(s) + program.names.target_symbols(s) for s in range(len(program.net.samples))]
 
@@ -39,6 +77,12 @@ def compile_program(program: Program, what: str):
         return inner(env, *args, [tuple(env[symbol] for symbol in symbols) for symbols in samples])
 
     return with_samples
+
+
+def _exec(source: str, entry: str, what: str):
+    namespace = dict(RUNTIME)
+    exec(compile(source, f"<backprop {what}>", "exec"), namespace)
+    return namespace[entry]
 
 
 class _Template:
@@ -54,9 +98,9 @@ class _Template:
                 (per_sample if mine else shared).extend(program.segment_quantities(n))
         self.forward = [q for q in per_sample if q.phase == FORWARD]
         self.backward = [q for q in per_sample if q.phase == BACKWARD]
-        self.total = [q for q in shared if q.kind == "total"]
+        self.total = [q for q in shared if q.kind == Kind.TOTAL]
         # Once a step, after the samples: the penalty E_reg, each weight's penalty term and whole gradient.
-        self.penalty = [q for q in shared if q.kind == "penalty"]
+        self.penalty = [q for q in shared if q.kind == Kind.PENALTY]
         self.penalty_gradients = [q for q in shared if q.phase == BACKWARD]
         self.updates = [q for q in shared if q.phase == UPDATE]
         names = program.names
@@ -107,49 +151,55 @@ def _leading_pairs(expr: Expr):
         yield _pair(expr)
 
 
-def epoch_source(program: Program, what: str) -> tuple[str, str]:
-    """The source of one compiled form, and the name of its function."""
+def predict_source(program: Program) -> tuple[str, str]:
+    """The source of `predict(env, inputs)`, and its name: one sample's forward pass."""
+    template = _Template(program)
+    name = identifier
+    emit = _Emitter(template.forward)
+    inputs = program.names.input_symbols(0)
+    lines = ["def predict(env, inputs):", *(f"{INDENT}{name(p)} = env[{p!r}]" for p in program.parameters),
+             f"{INDENT}({', '.join(map(name, inputs))},) = inputs"]
+    for q in template.forward:
+        if q.kind in (Kind.SUM, Kind.ACTIVATION):
+            emit.assign(q.symbol, q.expr, 1)
+    outputs = [program.names.output(program.net.depth, k, 0) for k in range(program.net.sizes[-1])]
+    return "\n".join(lines + emit.lines + [f"{INDENT}return [{', '.join(map(name, outputs))}]"]), "predict"
+
+
+def run_source(program: Program, record: Record | None) -> tuple[str, str]:
+    """The source of `run(env, steps, out)` recording `record`, or with record None of `loss(env)` (a forward
+    pass, no update), and the function's name."""
     template = _Template(program)
     name = identifier
     multi = template.multi
     parameters = program.carried
-    if what == "predict":
-        emit = _Emitter(template.forward)
-        inputs = program.names.input_symbols(0)
-        lines = ["def predict(env, inputs):", *(f"{INDENT}{name(p)} = env[{p!r}]" for p in program.parameters),
-                 f"{INDENT}({', '.join(map(name, inputs))},) = inputs"]
-        for q in template.forward:
-            if q.kind in ("sum", "activation"):
-                emit.assign(q.symbol, q.expr, 1)
-        outputs = [program.names.output(program.net.depth, k, 0) for k in range(program.net.sizes[-1])]
-        return "\n".join(lines + emit.lines + [f"{INDENT}return [{', '.join(map(name, outputs))}]"]), "predict"
-
-    signature = "env, epochs, out" if what != "loss_only" else "env"
+    loss_only = record is None
+    signature = "env" if loss_only else "env, steps, out"
     lines = [f"def run({signature}{', samples' if multi else ''}):"]
     bound = parameters if multi else program.free
     lines += [f"{INDENT}{name(s)} = env[{s!r}]" for s in bound]
-    body = 1 if what == "loss_only" else 2
-    if what != "loss_only":
-        recorded = {"loss": ["E_total"], "history": [*program.carried, "E_total"], "row": None}[what]
+    body = 1 if loss_only else 2
+    if not loss_only:
+        recorded = {Record.LOSS: ["E_total"], Record.HISTORY: [*program.carried, "E_total"], Record.ROW: None}[record]
         lines.append(f"{INDENT}keep = out.append" if recorded and len(recorded) == 1 else f"{INDENT}keep = out.extend")
-        lines.append(f"{INDENT}for _ in range(epochs):")
-    quantities = template.forward + ([] if what == "loss_only" else template.backward)
+        lines.append(f"{INDENT}for _ in range(steps):")
+    quantities = template.forward + ([] if loss_only else template.backward)
     emit = _Emitter(quantities + template.total)
     trained = list(program.trained)
     if multi:
         # Sums start from −0.0, which adds nothing to any number, not even the sign of a −0.0.
-        accumulate = ["E_total"] + ([] if what == "loss_only" else [f"dE_total/d{p}" for p in trained])
+        accumulate = ["E_total"] + ([] if loss_only else [f"dE_total/d{p}" for p in trained])
         emit.lines += [f"{INDENT * body}{name(s)} = -0.0" for s in accumulate]
-        if what == "row":
+        if record == Record.ROW:
             emit.lines.append(f"{INDENT * body}forward = []")
         emit.lines.append(f"{INDENT * body}for {', '.join(map(name, template.sample_inputs))} in samples:")
         for q in template.forward:
             emit.assign(q.symbol, q.expr, body + 1)
-        if what == "row":
+        if record == Record.ROW:
             emit.lines.append(f"{INDENT * (body + 1)}forward.extend(({', '.join(name(q.symbol) for q in template.forward)},))")
-        errors = [q.symbol for q in template.forward if q.kind == "error"]
+        errors = [q.symbol for q in template.forward if q.kind == Kind.ERROR]
         emit.lines += [f"{INDENT * (body + 1)}{name('E_total')} = {name('E_total')} + {name(e)}" for e in errors]
-        if what != "loss_only":
+        if not loss_only:
             for q in template.backward:
                 emit.assign(q.symbol, q.expr, body + 1)
             emit.lines += [f"{INDENT * (body + 1)}{name(f'dE_total/d{p}')} = {name(f'dE_total/d{p}')} + "
@@ -157,17 +207,17 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
     else:
         for q in template.forward + template.total:
             emit.assign(q.symbol, q.expr, body)
-        if what != "loss_only":
+        if not loss_only:
             for q in template.backward:
                 emit.assign(q.symbol, q.expr, body)
-    if what != "loss_only":
+    if not loss_only:
         # E_reg only where a row shows it; the penalty's gradient terms always, as the updates read them.
-        for q in (template.penalty if what == "row" else []) + template.penalty_gradients:
+        for q in (template.penalty if record == Record.ROW else []) + template.penalty_gradients:
             emit.lines.append(f"{INDENT * body}{name(q.symbol)} = {q.expr.py(name)}")
     lines += emit.lines
-    if what == "loss_only":
+    if loss_only:
         return "\n".join(lines + [f"{INDENT}return {name('E_total')}"]), "run"
-    if what == "row":
+    if record == Record.ROW:
         forward = (f"*forward, E_total{''.join(', ' + name(q.symbol) for q in template.penalty)}" if multi
                    else ", ".join(map(name, program.forward_symbols)))
         grads = [name(c) for c in program.gradient_columns]
@@ -185,7 +235,7 @@ def epoch_source(program: Program, what: str) -> tuple[str, str]:
 
 def _per_sample_gradients(backward: list[Quantity], trained: list[str]):
     """(parameter, sample 0's gradient quantity) in the order of `trained`."""
-    by_param = {q.param: q for q in backward if q.kind == "gradient"}
+    by_param = {q.param: q for q in backward if q.kind == Kind.GRADIENT}
     return [(p, by_param[p]) for p in trained]
 
 
@@ -275,7 +325,7 @@ def readable_source(program: Program) -> str:
     lines.append(f"{body}# forward pass")
     lines += [f"{body}{name(q.symbol)} = {_python(q.expr, name)}" for q in template.forward]
     if template.multi:
-        lines += [f"{body}E_total += {name(q.symbol)}" for q in template.forward if q.kind == "error"]
+        lines += [f"{body}E_total += {name(q.symbol)}" for q in template.forward if q.kind == Kind.ERROR]
     else:
         lines += [f"{body}E_total = {_python(q.expr, name)}" for q in template.total]
     lines.append(f"{body}# backward pass")

@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 
 from .network import NetworkError, Sample
+from .precision import read_number
 from .text import QUOTED, printable, quoted
 
 # Far more rows than a network stepped by hand needs, and a bound on the memory a file can take:
@@ -219,12 +220,10 @@ def _column_index(names: list[str], name: str, where: str) -> int:
 
 
 def parse_number(text: str) -> float | None:
-    """A number as a spreadsheet writes it, or None: 0.5, -1e3, and a decimal comma, 0,5."""
-    text = text.strip()
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
+    """A number as a spreadsheet writes it (precision.read_number: 0.5, -1e3, a decimal comma 0,5, and nan or
+    inf, which the caller refuses by name), or None."""
     try:
-        return float(text)
+        return read_number(text, finite=False)
     except ValueError:
         return None
 

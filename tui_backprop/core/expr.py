@@ -65,6 +65,17 @@ def format_number(value: float, digits: int | None = None) -> str:
     return text
 
 
+def counted(number: int, noun: str) -> str:
+    """A count as a student reads it, and the one way to make a plural: 1 epoch, 2 epochs, 1,000 wrong cells,
+    8 batches."""
+    return f"{number:,} {plural(noun) if number != 1 else noun}"
+
+
+def plural(noun: str) -> str:
+    # -es after a soft ch, sh, s or x: "batch" is the one such noun here ("epoch", with its hard ch, takes -s).
+    return noun + ("es" if noun.endswith(("batch", "sh", "s", "x")) else "s")
+
+
 def _unbracketed(text: str) -> str:
     """A bracketed negative number alone between a function's own brackets needs no second pair: relu(−0.2)."""
     if text.startswith("(−") and text.endswith(")") and text.count("(") == 1:

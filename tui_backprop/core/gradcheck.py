@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .batches import Schedule
 from .network import Names
-from .program import Program
+from .program import Program, Record
 
 DEFAULT_TOLERANCE = 1e-5
 DEFAULT_STEP = 1e-6
@@ -36,7 +36,7 @@ class GradientCheck:
 
 def gradient_check(program: Program, env: dict[str, float], step: float = DEFAULT_STEP) -> list[GradientCheck]:
     """Compare dE_total/dp from the backward pass with (E(p+h) − E(p−h)) / 2h at `env`."""
-    _, row = program.run(env, 1, "row")
+    _, row = program.run(env, 1, Record.ROW)
     values = dict(zip(program.columns, row))
     loss = program.loss_function
     checks = []
@@ -76,5 +76,5 @@ def check_epochs(schedule: Schedule, env: dict[str, float], epochs: int, toleran
             elif not passed:
                 worst[check.parameter] = WorstCheck(before.check, before.epoch, False)
         if epoch < steps:
-            env, _ = program.run(env, 1, "loss")
+            env, _ = program.run(env, 1, Record.LOSS)
     return list(worst.values())

@@ -1,16 +1,16 @@
-"""Every finished epoch, stored compactly and re-derived on demand.
+"""Every finished update step, stored compactly and re-derived on demand.
 
-With batches (batches.py) the history holds a row per update step, and
-`epoch_losses` gives the epochs' E_total from them; without, a step is an epoch.
+The history holds a row per update step, numbered 1, 2, ... (batches.py); without
+batches a step is an epoch, and with them `epoch_losses` gives the epochs' E_total.
 
-E_total is kept for every epoch (the loss chart needs them all); lr and the
-parameters only at checkpoints: the first epoch of each stretch the fast path ran
-in one go, then every CHECKPOINT_EVERY epochs of it.  The start of any other epoch
+E_total is kept for every step (the loss chart needs them all); lr and the
+parameters only at checkpoints: the first step of each stretch the fast path ran
+in one go, then every CHECKPOINT_EVERY steps of it.  The start of any other step
 is re-derived by running the fast path on from the checkpoint before it, the same
 code on the same numbers, so it has the same bits as the first time.  10,000,000
 epochs of the 2-2-2 net take about 95 MB instead of 960.
 
-Epochs a student stepped by hand keep their exact row, since they may have had a
+Steps a student stepped by hand keep their exact row, since they may have had a
 value edited halfway through; each is a checkpoint of its own.
 """
 
@@ -21,12 +21,12 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 
-from .batches import Schedule, aligned
-from .program import Program
+from .batches import COMPILED, Schedule, aligned
+from .program import Program, Record
 from .sweep import first_divergence
 
-# Epochs between checkpoints: 11 doubles every 64 epochs add 1.4 bytes an epoch to
-# E_total's 8, and a row is re-derived by running at most 63 epochs (tens of µs).
+# Steps between checkpoints: 11 doubles every 64 steps add 1.4 bytes a step to
+# E_total's 8, and a row is re-derived by running at most 63 steps (tens of µs).
 CHECKPOINT_EVERY = 64
 
 
@@ -38,22 +38,21 @@ class History:
         full batch: its columns are the history's."""
         self.program = program
         self.schedule = schedule or Schedule(program.net, program)
-        self.train = train or (lambda env, steps, first: self.schedule.train(
-            lambda p, e, n, r: p.run(e, n, r), env, first, steps, "history"))
+        self.train = train or (lambda env, steps, first: self.schedule.train(COMPILED, env, first, steps, Record.HISTORY))
         self.stride = len(program.carried) + 1  # a record: lr, parameters (and an optimizer's state), E_total
         self._losses = array("d")
-        # The first epoch of each checkpoint, and its lr and parameters (stride - 1 numbers each).
-        self._checkpoint_epochs = array("q")
+        # The step of each checkpoint, and its lr and parameters (stride - 1 numbers each).
+        self._checkpoint_steps = array("q")
         self._checkpoints = array("d")
-        # The epochs where a stretch of continuous fast-path epochs starts (a subset of the checkpoints).
+        # The steps where a stretch of continuous fast-path steps starts (a subset of the checkpoints).
         self.starts = array("q")
-        self.exact_rows: dict[int, list[float]] = {}
-        # Stepped epochs in which a value was edited midway: their rows mix numbers from before and after.
+        self.exact_rows: dict[int, list[float]] = {}  # step -> its row, for steps stepped by hand
+        # Stepped steps in which a value was edited midway: their rows mix numbers from before and after.
         self.mixed: dict[int, tuple[str, ...]] = {}
-        # (first epoch, inputs and targets) whenever the samples were edited
+        # (first step, inputs and targets) whenever the samples were edited
         self.segments: list[tuple[int, dict[str, float]]] = []
-        self._block: tuple[int, array] | None = None  # the last stretch re-derived: (first epoch, records)
-        self.revision = 0  # changes whenever the stored epochs do: a cache key for charts
+        self._block: tuple[int, array] | None = None  # the last stretch re-derived: (first step, records)
+        self.revision = 0  # changes whenever the stored steps do: a cache key for charts
         self._divergence: tuple[int, int | None] = (-1, None)
         self._epoch_losses: tuple[int, array] = (-1, array("d"))
         self._test_losses: dict[int, float] = {}  # step -> the held-out samples' E_total, as read
@@ -67,22 +66,22 @@ class History:
 
     @property
     def nbytes(self) -> int:
-        """The memory the stored numbers take (not the exact rows of stepped epochs)."""
-        return sum(len(a) * a.itemsize for a in (self._losses, self._checkpoint_epochs, self._checkpoints, self.starts))
+        """The memory the stored numbers take (not the exact rows of steps stepped by hand)."""
+        return sum(len(a) * a.itemsize for a in (self._losses, self._checkpoint_steps, self._checkpoints, self.starts))
 
-    def _note_samples(self, first_epoch: int, samples: dict[str, float]) -> None:
+    def _note_samples(self, first_step: int, samples: dict[str, float]) -> None:
         if not self.segments or self.segments[-1][1] != samples:
-            self.segments.append((first_epoch, dict(samples)))
+            self.segments.append((first_step, dict(samples)))
 
     def _store(self, records) -> None:
-        """Continuous epochs as records of lr, parameters, E_total: a checkpoint every CHECKPOINT_EVERY,
-        or at every epoch when the compiled fast path does not give these very bits (numpy's bulk
+        """Continuous steps as records of lr, parameters, E_total: a checkpoint every CHECKPOINT_EVERY,
+        or at every step when the compiled fast path does not give these very bits (numpy's bulk
         training of a large network sums in another order)."""
         stride, first = self.stride, len(self) + 1
         self.starts.append(first)
         every = CHECKPOINT_EVERY if self._rederives(records, first) else 1
         for k in range(0, len(records) // stride, every):
-            self._checkpoint_epochs.append(first + k)
+            self._checkpoint_steps.append(first + k)
             self._checkpoints.extend(records[k * stride : (k + 1) * stride - 1])
         self._losses.extend(records[stride - 1 :: stride])
 
@@ -90,7 +89,7 @@ class History:
         """Whether running the fast path from the first record gives the next ones, bit for bit."""
         stride, count = self.stride, min(len(records) // self.stride, CHECKPOINT_EVERY)
         if count < 2:
-            return True  # a lone epoch is its own checkpoint
+            return True  # a lone step is its own checkpoint
         env = self._start(first, records[: stride - 1])
         for k in range(count):
             env, record = self.train(env, 1, first + k)
@@ -99,31 +98,31 @@ class History:
         return True
 
     def append_row(self, row: list[float], samples: dict[str, float], edited: tuple[str, ...] = ()) -> None:
-        """A stepped epoch: its full row in the order of `columns`; `edited`, the values edited midway."""
-        epoch = len(self) + 1
-        self._note_samples(epoch, samples)
+        """A step stepped by hand: its full row in the order of `columns`; `edited`, the values edited midway."""
+        step = len(self) + 1
+        self._note_samples(step, samples)
         self._store(array("d", row[: self.stride - 1] + [row[self.columns.index("E_total")]]))
-        self.exact_rows[epoch] = list(row)
+        self.exact_rows[step] = list(row)
         if edited:
-            self.mixed[epoch] = tuple(edited)
+            self.mixed[step] = tuple(edited)
         self._changed()
 
-    def extend(self, records: array, samples: dict[str, float], record: str = "history") -> None:
-        """Epochs from the fast path, one after another, recorded as lr, parameters, E_total (`record`
-        "history"), or as record "checkpoints" (tui_backprop/bulk.py): E_total of each, and lr and the
-        parameters of every CHECKPOINT_EVERY-th from the first, the ones a history keeps."""
+    def extend(self, records: array, samples: dict[str, float], record: Record = Record.HISTORY) -> None:
+        """Steps from the fast path, one after another, recorded as lr, parameters, E_total (Record.HISTORY),
+        or as Record.CHECKPOINTS: E_total of each, and lr and the parameters of every CHECKPOINT_EVERY-th
+        from the first, the ones a history keeps."""
         self._note_samples(len(self) + 1, samples)
-        if record == "checkpoints":
+        if record == Record.CHECKPOINTS:
             self._store_checkpoints(records)
         else:
             self._store(records)
         self._changed()
 
     def _store_checkpoints(self, records) -> None:
-        """Record "checkpoints", kept as they are when the fast path re-derives them; if it does not,
-        the stretch is run again, recorded whole, and every epoch of it kept as `_store` keeps it."""
+        """Record.CHECKPOINTS, kept as they are when the fast path re-derives them; if it does not,
+        the stretch is run again, recorded whole, and every step of it kept as `_store` keeps it."""
         stride, first, every = self.stride, len(self) + 1, CHECKPOINT_EVERY
-        block = stride - 1 + every  # a checkpoint's lr and parameters, then E_total of `every` epochs
+        block = stride - 1 + every  # a checkpoint's lr and parameters, then E_total of `every` steps
         checkpoints = [records[at : at + stride - 1] for at in range(0, len(records), block)]
         losses = array("d")
         for at in range(stride - 1, len(records), block):
@@ -141,39 +140,40 @@ class History:
             return
         self.starts.append(first)
         for k, checkpoint in enumerate(checkpoints):
-            self._checkpoint_epochs.append(first + k * every)
+            self._checkpoint_steps.append(first + k * every)
             self._checkpoints.extend(checkpoint)
         self._losses.extend(losses)
 
-    def _start(self, epoch: int, checkpoint) -> dict[str, float]:
-        """The free symbols at the start of `epoch`, with lr and the parameters of `checkpoint` (a record
+    def _start(self, step: int, checkpoint) -> dict[str, float]:
+        """The free symbols at the start of `step`, with lr and the parameters of `checkpoint` (a record
         without its E_total); with batches, without the samples, which each step brings."""
-        env = self._samples(epoch)
+        env = self._samples(step)
         env.update(zip(self.program.carried, checkpoint))
         return env
 
     def load(self, records: array, starts: list[int]) -> None:
-        """Records of lr, parameters and E_total for every epoch, as a saved session holds them;
-        each of `starts` begins a stretch of continuous fast-path epochs (1 and every edit)."""
+        """Records of lr, parameters and E_total for every step, as a saved session holds them;
+        each of `starts` begins a stretch of continuous fast-path steps (1 and every edit)."""
         bounds = [*starts, len(records) // self.stride + 1]
         for first, end in zip(bounds, bounds[1:]):
             self._store(records[(first - 1) * self.stride : (end - 1) * self.stride])
         self._changed()
 
-    def truncate(self, epochs: int) -> None:
-        if epochs >= len(self):
+    def truncate(self, steps: int) -> None:
+        """Back to the first `steps` steps."""
+        if steps >= len(self):
             return
-        del self._losses[epochs:]
-        kept = bisect_right(self._checkpoint_epochs, epochs)
-        del self._checkpoint_epochs[kept:]
+        del self._losses[steps:]
+        kept = bisect_right(self._checkpoint_steps, steps)
+        del self._checkpoint_steps[kept:]
         del self._checkpoints[kept * (self.stride - 1) :]
-        del self.starts[bisect_right(self.starts, epochs):]
-        for epoch in [e for e in self.exact_rows if e > epochs]:
-            del self.exact_rows[epoch]
-            self.mixed.pop(epoch, None)
-        while self.segments and self.segments[-1][0] > epochs:
+        del self.starts[bisect_right(self.starts, steps):]
+        for step in [step for step in self.exact_rows if step > steps]:
+            del self.exact_rows[step]
+            self.mixed.pop(step, None)
+        while self.segments and self.segments[-1][0] > steps:
             self.segments.pop()
-        for step in [step for step in self._test_losses if step > epochs]:
+        for step in [step for step in self._test_losses if step > steps]:
             del self._test_losses[step]
         self._changed()
 
@@ -182,21 +182,21 @@ class History:
         self.revision += 1
 
     def losses(self) -> array:
-        """E_total of every finished epoch, in order (the history's own array: read it, never change it)."""
+        """E_total of every finished step, in order (the history's own array: read it, never change it)."""
         return self._losses
 
-    def _samples(self, epoch: int) -> dict[str, float]:
-        return dict(self.segments[bisect_right(self.segments, epoch, key=lambda seg: seg[0]) - 1][1])
+    def _samples(self, step: int) -> dict[str, float]:
+        return dict(self.segments[bisect_right(self.segments, step, key=lambda seg: seg[0]) - 1][1])
 
-    def _records(self, epoch: int) -> tuple[int, array]:
-        """The stretch from the checkpoint at or before `epoch` to the next one, re-derived: (its first epoch, records)."""
-        n = bisect_right(self._checkpoint_epochs, epoch) - 1
-        first = self._checkpoint_epochs[n]
+    def _records(self, step: int) -> tuple[int, array]:
+        """The stretch from the checkpoint at or before `step` to the next one, re-derived: (its first step, records)."""
+        n = bisect_right(self._checkpoint_steps, step) - 1
+        first = self._checkpoint_steps[n]
         block = self._block  # once: a run in a worker thread may reset it meanwhile
         if block is None or block[0] != first:
             count = len(self) + 1 - first
-            if n + 1 < len(self._checkpoint_epochs):
-                count = self._checkpoint_epochs[n + 1] - first
+            if n + 1 < len(self._checkpoint_steps):
+                count = self._checkpoint_steps[n + 1] - first
             start = self._checkpoints[n * (self.stride - 1) : (n + 1) * (self.stride - 1)]
             env = self._start(first, start)
             if count == 1:
@@ -207,23 +207,23 @@ class History:
             block = self._block = (first, records)
         return block
 
-    def start_env(self, epoch: int) -> dict[str, float]:
-        """The free symbols at the start of `epoch` (1-based)."""
-        first, records = self._records(epoch)
-        base = (epoch - first) * self.stride
-        env = self._start(epoch, records[base : base + self.stride - 1])
+    def start_env(self, step: int) -> dict[str, float]:
+        """The free symbols at the start of `step` (1-based)."""
+        first, records = self._records(step)
+        base = (step - first) * self.stride
+        env = self._start(step, records[base : base + self.stride - 1])
         if self.schedule.batched:
-            env.update(self.schedule.samples_env(epoch))
+            env.update(self.schedule.samples_env(step))
         return env
 
-    def row(self, epoch: int) -> list[float]:
-        """All columns of a finished epoch (1-based)."""
-        if not 1 <= epoch <= len(self):
-            raise IndexError(f"epoch {epoch} is not in the history (1..{len(self)})")
-        if epoch in self.exact_rows:
-            return self.exact_rows[epoch]
-        program = self.schedule.program(epoch)
-        _, out = program.run(self.start_env(epoch), 1, "row")
+    def row(self, step: int) -> list[float]:
+        """All columns of a finished step (1-based)."""
+        if not 1 <= step <= len(self):
+            raise IndexError(f"step {step} is not in the history (1..{len(self)})")
+        if step in self.exact_rows:
+            return self.exact_rows[step]
+        program = self.schedule.program(step)
+        _, out = program.run(self.start_env(step), 1, Record.ROW)
         return self.aligned(program, out)
 
     def aligned(self, program: Program, row) -> list[float]:
@@ -252,12 +252,12 @@ class History:
             self._epoch_losses = (self.revision, self.schedule.epoch_losses(self._losses))
         return self._epoch_losses[1]
 
-    def chunks(self, epochs: int = 65_536) -> Iterator[array]:
-        """Every epoch's record (lr, parameters, E_total), a stretch at a time: what a saved session holds."""
+    def chunks(self, steps: int = 65_536) -> Iterator[array]:
+        """Every step's record (lr, parameters, E_total), a stretch at a time: what a saved session holds."""
         out = array("d")
-        for n in range(len(self._checkpoint_epochs)):
-            out.extend(self._records(self._checkpoint_epochs[n])[1])
-            if len(out) >= epochs * self.stride:
+        for n in range(len(self._checkpoint_steps)):
+            out.extend(self._records(self._checkpoint_steps[n])[1])
+            if len(out) >= steps * self.stride:
                 yield out
                 out = array("d")
         if out:
@@ -265,14 +265,14 @@ class History:
 
     @property
     def data(self) -> array:
-        """Every epoch's record (lr, parameters, E_total) in one array: for small histories and tests."""
+        """Every step's record (lr, parameters, E_total) in one array: for small histories and tests."""
         whole = array("d")
         for chunk in self.chunks():
             whole.extend(chunk)
         return whole
 
     def first_divergence(self) -> int | None:
-        """The first epoch whose E_total is not a finite number, if any (cached: the app asks on every step)."""
+        """The first step whose E_total is not a finite number, if any (cached: the app asks on every step)."""
         if self._divergence[0] != self.revision:
             self._divergence = (self.revision, first_divergence(self.losses()))
         return self._divergence[1]
@@ -295,3 +295,18 @@ class TestLosses(Sequence):
         if not 0 <= n < len(self):
             raise IndexError(n)
         return self.history.test_loss(self.history.schedule.step(n + 1))
+
+
+def checkpoint_records_length(steps: int, stride: int) -> int:
+    """How many numbers Record.CHECKPOINTS holds for `steps` steps of records of `stride` numbers."""
+    return steps + -(-steps // CHECKPOINT_EVERY) * (stride - 1)
+
+
+def checkpoint_records(records: array, stride: int) -> array:
+    """Record.HISTORY (a record of `stride` numbers a step) as Record.CHECKPOINTS."""
+    out = array("d")
+    steps = len(records) // stride
+    for first in range(0, steps, CHECKPOINT_EVERY):
+        out.extend(records[first * stride : (first + 1) * stride])
+        out.extend(records[(first + 2) * stride - 1 : min(first + CHECKPOINT_EVERY, steps) * stride : stride])
+    return out

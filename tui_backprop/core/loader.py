@@ -14,7 +14,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, as a backport
 
 from . import datasets
 from .files import read_regular
-from .network import MAX_LAYERS, Network, NetworkError, Sample
+from .network import MAX_LAYERS, Network, NetworkError, Parameters, Sample
 from .presets import random_weights
 
 # Far beyond a network a student steps through by hand, and small enough that a
@@ -145,7 +145,7 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
         raise NetworkError("shuffle_seed", "seeds the order of mini-batches, and one batch holds every sample")
 
     return Network(sizes=tuple(sizes), activations=tuple(activations), loss=loss, bias=bias, train_bias=train_bias,
-                   weights=weights, biases=biases, samples=tuple(samples), lr=float(lr), name=name,
+                   start=Parameters(weights, biases, float(lr)), samples=tuple(samples), name=name,
                    test_samples=tuple(test_samples), batch=0 if batch == "full" else batch, shuffle_seed=shuffle_seed,
                    source=source, **_training(data))
 
@@ -293,12 +293,12 @@ def network_to_dict(net: Network) -> dict:
         "loss": net.loss,
         "bias": net.bias,
         "train_bias": net.train_bias,
-        "learning_rate": net.lr,
-        "weights": list(net.weights),
+        "learning_rate": net.start.lr,
+        "weights": list(net.start.weights),
         "samples": [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in net.samples],
     }
-    if net.biases:
-        data["biases"] = list(net.biases)
+    if net.start.biases:
+        data["biases"] = list(net.start.biases)
     if net.batch:
         data["batch"] = net.batch
         if net.batch < len(net.samples):

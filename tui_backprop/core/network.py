@@ -1,4 +1,9 @@
-"""What a network is: its shape, choices and starting numbers, and its names.
+"""What a network is: its shape, its choices and its data; the parameters it starts from; and its names.
+
+A Network is what a network file describes.  Its parameters (weights, biases,
+learning rate) are a Parameters of their own, `start`: where training starts,
+never where it is.  The live parameters have one home, the stepper's values
+(stepper.py), which training and edits change and every consumer reads.
 
 Names follow the worked examples: inputs i1 i2, hidden sums h1 h2 and outputs
 a_h1 a_h2, output sums o1 o2 and outputs a_o1 a_o2, targets t1 t2, errors E1 E2,
@@ -54,16 +59,24 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class Parameters:
+    """The numbers training changes: the weights and the biases, in the order Names numbers them, and the
+    learning rate."""
+
+    weights: tuple[float, ...]
+    biases: tuple[float, ...] = ()
+    lr: float = 0.5
+
+
+@dataclass(frozen=True)
 class Network:
     sizes: tuple[int, ...]
     activations: tuple[str, ...]  # one per layer after the input layer
+    start: Parameters  # where training starts
     loss: str = "half_sse"
     bias: str = "none"
     train_bias: bool = True
-    weights: tuple[float, ...] = ()
-    biases: tuple[float, ...] = ()
     samples: tuple[Sample, ...] = ()
-    lr: float = 0.5
     name: str = "network"
     test_samples: tuple[Sample, ...] = ()  # held out: never trained on, only measured
     batch: int = 0  # samples per update step; 0 is every sample ("full"): see batches.py
@@ -86,6 +99,10 @@ class Network:
 
     def with_changes(self, **changes) -> "Network":
         return replace(self, **changes)
+
+    def with_start(self, **changes) -> "Network":
+        """The same network starting from other parameters: with_start(lr=0.1), with_start(weights=...)."""
+        return replace(self, start=replace(self.start, **changes))
 
     @property
     def depth(self) -> int:
@@ -130,8 +147,10 @@ class Network:
                                        f"not {self.activations[-1]}")
         if self.bias not in BIAS_MODES:
             raise NetworkError("bias", f"unknown bias mode {self.bias!r} (choose from {', '.join(BIAS_MODES)})")
-        _check_numbers("weights", self.weights, self.weight_count(), f"layers {list(self.sizes)}")
-        _check_numbers("biases", self.biases, self.bias_count(), f"bias mode {self.bias!r}")
+        if not isinstance(self.start, Parameters):
+            raise NetworkError("weights", f"expected the starting Parameters, got {self.start!r}")
+        _check_numbers("weights", self.start.weights, self.weight_count(), f"layers {list(self.sizes)}")
+        _check_numbers("biases", self.start.biases, self.bias_count(), f"bias mode {self.bias!r}")
         if not self.samples:
             raise NetworkError("samples", "needs at least one sample (inputs and targets)")
         for part, samples in (("samples", self.samples), ("test_samples", self.test_samples)):
@@ -141,8 +160,9 @@ class Network:
                 _check_numbers(f"{key}.targets", sample.targets, self.sizes[-1], "the output layer")
                 if self.loss in ("bce", "cce") and not all(0.0 <= t <= 1.0 for t in sample.targets):
                     raise NetworkError(f"{key}.targets", f"{self.loss} needs targets between 0 and 1")
-        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
-            raise NetworkError("learning_rate", f"must be a positive finite number, got {self.lr!r}")
+        lr = self.start.lr
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+            raise NetworkError("learning_rate", f"must be a positive finite number, got {lr!r}")
         # shuffle_seed not negative: Python's random seeds with the absolute value, so -1 would be 1.
         for key, value in (("batch", self.batch), ("shuffle_seed", self.shuffle_seed)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -182,6 +202,15 @@ class Network:
             values.update({BETA1: float(self.betas[0]), BETA2: float(self.betas[1]), EPS: float(self.eps)})
         return values
 
+
+    def with_hyperparameters(self, values: dict[str, float]) -> "Network":
+        """The same network with the penalty's and the optimizer's constants as `values` holds them, by symbol
+        (the user may edit them, as lr)."""
+        fields = {RATE: "regularization_rate", MU: "momentum", EPS: "eps"}
+        changes = {fields[symbol]: values[symbol] for symbol in self.hyperparameters() if symbol in fields}
+        if self.optimizer == "adam":
+            changes["betas"] = (values[BETA1], values[BETA2])
+        return replace(self, **changes) if changes else self
     def epoch_operations(self) -> int:
         """How many operations one epoch has, from the shape alone (program.py lays them out)."""
         samples, trained = len(self.samples), self.weight_count() + (self.bias_count() if self.train_bias else 0)
@@ -205,8 +234,8 @@ class Network:
         return self.bias == "shared" and layer == self.depth and self.activations[-1] == "softmax"
 
     def parameters(self) -> dict[str, float]:
-        """Trainable and frozen parameters by symbol: w1..wN then the biases."""
-        return dict(zip(self.names.weights + self.names.biases, self.weights + self.biases))
+        """The starting parameters by symbol, trained and frozen: w1..wN then the biases."""
+        return dict(zip(self.names.weights + self.names.biases, self.start.weights + self.start.biases))
 
     def inputs_env(self) -> dict[str, float]:
         env = {}
@@ -216,9 +245,9 @@ class Network:
         return env
 
     def start_env(self) -> dict[str, float]:
-        """Every free symbol: parameters, lr, inputs and targets."""
+        """Every free symbol at the start: parameters, lr, inputs and targets."""
         env = self.parameters()
-        env["lr"] = float(self.lr)
+        env["lr"] = float(self.start.lr)
         env.update(self.hyperparameters())
         env.update(dict.fromkeys(self.names.state, 0.0))  # the optimizer's state starts at 0, as PyTorch's
         env.update(self.inputs_env())

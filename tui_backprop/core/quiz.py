@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from weakref import WeakKeyDictionary
 
 from .expr import format_number
-from .precision import agrees, printed_half_unit
+from .precision import agrees, printed_half_unit, read_number
 from .program import PHASES, Program, Quantity
 from .slips import Slip, SlipFinder, typed_slip
 
@@ -228,14 +228,6 @@ class _Row(Mapping):
 
 
 def read_answer(text: str) -> Answer:
-    """A number as a student types it — 0.5933, -0.02, −0.02 (typographic minus), 1e-3 — with its precision."""
+    """A number as a student types it (precision.read_number: 0.5933, −0.02, 1e-3, 0,59), with its precision."""
     value = read_number(text)
     return Answer(value, printed_half_unit(text), text.strip())
-
-
-def read_number(text: str) -> float:
-    """A number as a student types it: 0.5933, -0.02, −0.02 (typographic minus), 1e-3."""
-    value = float(text.strip().replace("−", "-"))
-    if not math.isfinite(value):
-        raise ValueError("not a finite number")
-    return value

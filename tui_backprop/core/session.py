@@ -21,8 +21,9 @@ order the quantity reads them, old value or null]; an undo record is the
 fields of stepper.UndoRecord in order, null standing for a symbol that did not
 exist, and its update row a place in the shared "rows" table.
 
-With batches (core/batches.py) "epoch" everywhere means the update step, and
-the history holds a record per step; the undo stack is saved back to the start
+The file's "epoch" keys hold update steps (core/batches.py), which without
+batches are the epochs the format was first written for; the history holds a
+record per step.  With batches the undo stack is saved back to the start
 of the current step, so after resuming, `previous` goes back as far as the
 start of the batch under way.
 
@@ -42,6 +43,7 @@ import zipfile
 from array import array
 from pathlib import Path
 
+from .batches import COMPILED, Trainer
 from .files import atomic_writer, open_regular
 from .history import History
 from .loader import network_from_dict, network_to_dict
@@ -165,7 +167,7 @@ def _undo_out(record: UndoRecord, row_ref) -> list:
 # -- loading --------------------------------------------------------------------
 
 
-def load_session(path: str | Path, trainer=None) -> tuple[Stepper, dict]:
+def load_session(path: str | Path, trainer: Trainer = COMPILED) -> tuple[Stepper, dict]:
     """The stepper exactly as it was saved, and the app's `extra` state; SessionError if the file is not right.
 
     `trainer` is the stepper's (see Stepper): the path its runs were trained on re-derives its history."""
@@ -252,14 +254,14 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _build(document: dict, data: _Member, trainer=None) -> tuple[Stepper, dict]:
+def _build(document: dict, data: _Member, trainer: Trainer) -> tuple[Stepper, dict]:
     try:
         net = network_from_dict(_dict(document.get("network"), "network"))
     except NetworkError as error:
         raise _Damaged(f"network: {error}") from None
     scratch = Stepper(net, trainer=trainer)  # only for its program and trainer until everything has passed
-    epoch = _int(document.get("epoch"), "epoch", 1)
-    program = scratch.schedule.program(epoch)
+    step = _int(document.get("epoch"), "epoch", 1)
+    program = scratch.schedule.program(step)
     if document.get("quantities") != [q.symbol for q in program.quantities]:
         raise _Damaged("the operations listed do not match the network")
     reader = _Reader(program, document.get("rows"), scratch)
@@ -272,8 +274,8 @@ def _build(document: dict, data: _Member, trainer=None) -> tuple[Stepper, dict]:
     extra = document.get("extra")
     if not isinstance(extra, dict):
         raise _Damaged("extra: expected a table")
-    reader.check_trail(epoch, position, values, done, row, undo, len(history))
-    return Stepper.restore(program, Snapshot(epoch, position, values, done, row, undo), history, trainer), extra
+    reader.check_trail(step, position, values, done, row, undo, len(history))
+    return Stepper.restore(program, Snapshot(step, position, values, done, row, undo), history, trainer), extra
 
 
 def _dict(value, where: str) -> dict:
@@ -437,14 +439,14 @@ class _Reader:
         return history
 
     # -- the undo stack, walked back ---------------------------------------------
-    def check_trail(self, epoch, position, values, done, row, undo, length) -> None:
+    def check_trail(self, step, position, values, done, row, undo, length) -> None:
         """Walk the undo stack as `previous` would, without the numbers, and check every state on the way.
 
         Each state must be one the stepper can be in, or a later `next` or
         `previous` would fail on it.  The work is proportional to the stack.
         """
         keys = _Keys(self, values, position)
-        self.check_state("the current state", epoch, position, done, keys, row, length)
+        self.check_state("the current state", step, position, done, keys, row, length)
         done = list(done)
         for n in reversed(range(len(undo))):
             record = undo[n]
@@ -463,15 +465,15 @@ class _Reader:
             length = min(length, record.history_length)
             self.check_state(f"undo[{n}]", record.step, record.position, done, keys, record.row, length)
 
-    def check_state(self, where, epoch, position, done, keys: _Keys, row, length) -> None:
-        if length != epoch - 1 + (position == self.count):
-            raise _Damaged(f"{where}: epoch {epoch} does not follow {length} finished epochs")
+    def check_state(self, where, step, position, done, keys: _Keys, row, length) -> None:
+        if length != step - 1 + (position == self.count):
+            raise _Damaged(f"{where}: step {step} does not follow {length} finished steps")
         if keys.wrong:
-            raise _Damaged(f"{where}: the values do not match operation {position} of the epoch")
-        if len(done) != position or (done and done[0].step != epoch):
-            raise _Damaged(f"{where}: the operations done do not match operation {position} of epoch {epoch}")
+            raise _Damaged(f"{where}: the values do not match operation {position} of the step")
+        if len(done) != position or (done and done[0].step != step):
+            raise _Damaged(f"{where}: the operations done do not match operation {position} of step {step}")
         if (row is None) == (position > self.first_update):
-            raise _Damaged(f"{where}: the update row does not match operation {position} of the epoch")
+            raise _Damaged(f"{where}: the update row does not match operation {position} of the step")
 
 
 class _Keys:
@@ -520,7 +522,7 @@ def save_study(path: str | Path, stepper: Stepper, quiz: Quiz) -> None:
     save_session(path, stepper, {"quiz": quiz.as_dict()})
 
 
-def load_study(path: str | Path, trainer=None) -> tuple[Stepper, Quiz]:
+def load_study(path: str | Path, trainer: Trainer = COMPILED) -> tuple[Stepper, Quiz]:
     """A saved session with its quiz score; SessionError (one line) for anything damaged."""
     stepper, extra = load_session(path, trainer)
     try:

@@ -4,9 +4,13 @@ The trace is a run of update steps: one an epoch, or with batches (batches.py)
 one a batch, each the full-batch program of its batch's samples.
 
 The stepper holds one dict of values: the free symbols (parameters, lr,
-inputs, targets) and whatever the current epoch has computed so far.  Every
-change pushes an undo record of the old values, so `previous` restores the
-earlier state bit for bit.
+inputs, targets) and whatever the current step has computed so far.  It is the
+one home of the live numbers: training and the user's edits (w, l) change
+them there, never the network, whose `start` is only where they began.  Every
+consumer that starts afresh from "this network" (the rate view, `x`) reads
+them through `parameters`, `samples` and `network()`.  Every change pushes an
+undo record of the old values, so `previous` restores the earlier state bit
+for bit.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ import math
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
+from .batches import COMPILED, Schedule, Trainer
 from .history import History
-from .network import BETA1, BETA2, EPS, MU, RATE, Network
-from .batches import Schedule
-from .program import UPDATE, Program, Quantity
+from .network import BETA1, BETA2, EPS, MU, RATE, Network, Parameters, Sample
+from .program import UPDATE, Kind, Program, Quantity, Record
 
 
 class Operation(NamedTuple):
@@ -110,7 +114,7 @@ class Operation(NamedTuple):
 
 
 CHUNK_STEPS = 20_000  # update steps a call of the fast path in a run, at most: the records of a chunk stay small
-CLAMPING_KINDS = ("error", "loss_slope")  # the only quantities with a logarithm or a clipped division
+CLAMPING_KINDS = (Kind.ERROR, Kind.LOSS_SLOPE)  # the only quantities with a logarithm or a clipped division
 MISSING = object()  # in an undo record: the symbol had no value before
 
 
@@ -151,13 +155,12 @@ class Snapshot:
 
 
 class Stepper:
-    def __init__(self, net: Network, program: Program | None = None, trainer=None):
-        """`trainer(program, env, epochs, record)` runs whole epochs of a program (`r`, and the history's
-        re-derived rows); by default the program's own compiled loop — tui_backprop.bulk.train picks numpy
-        for a large network.  With batches (batches.py) each update step is one epoch of its batch's program."""
+    def __init__(self, net: Network, program: Program | None = None, trainer: Trainer = COMPILED):
+        """`trainer` runs whole update steps (`r`, and the history's re-derived rows): by default each program's
+        own compiled loop; tui_backprop.bulk.TRAINER picks numpy for a large network."""
         self.net = net
         self.schedule = Schedule(net, program)
-        self.trainer = trainer or (lambda program, env, epochs, record: program.run(env, epochs, record))
+        self.trainer = trainer
         self.reset()
 
     def reset(self) -> None:
@@ -234,10 +237,10 @@ class Stepper:
     def train(self, env: dict[str, float], steps: int, first: int):
         """Whole steps on the fast path from step `first`: (env after them, records of lr, parameters and
         E_total, a record a step); how the history re-derives what it does not keep."""
-        return self.schedule.train(self.trainer, env, first, steps, "history")
+        return self.schedule.train(self.trainer, env, first, steps, Record.HISTORY)
 
     @classmethod
-    def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer=None) -> "Stepper":
+    def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer: Trainer = COMPILED) -> "Stepper":
         """A stepper over `program` (the program of the snapshot's step) in the state of `snapshot`
         (which the caller has checked: see core/session.py)."""
         stepper = cls(history.schedule.net, history.schedule.program(1), trainer)
@@ -250,6 +253,50 @@ class Stepper:
         history.train = stepper.train
         stepper._enter_program()
         return stepper
+
+    # -- the live numbers ---------------------------------------------------
+    @property
+    def parameters(self) -> Parameters:
+        """The live parameters, from one moment: before the update phase and once the step is done, the values
+        now (edits included).  In the middle of the update phase some parameters hold new values and some old;
+        a network mixing the two was never trained, so every parameter this step has already updated is taken
+        back to its value before that update: the numbers the step computes with, which is what a step
+        started afresh would compute with too."""
+        values = self.values
+        taken_back = {}
+        if not self.step_done:
+            for parameter in self.program.trained:
+                update = self.updated(parameter)
+                if update is not None and update.old is not None:
+                    taken_back[parameter] = update.old
+        names = self.net.names
+        number = lambda symbol: taken_back.get(symbol, values[symbol])  # noqa: E731
+        return Parameters(tuple(map(number, names.weights)), tuple(map(number, names.biases)), values["lr"])
+
+    @property
+    def samples(self) -> tuple[Sample, ...]:
+        """The training samples as they stand: edited with w, or with batches the data set's (never edited)."""
+        if self.schedule.batched:
+            return self.net.samples
+        names, values = self.net.names, self.values
+        return tuple(Sample(tuple(values[s] for s in names.input_symbols(k)), tuple(values[s] for s in names.target_symbols(k)))
+                     for k in range(len(self.net.samples)))
+
+    def network(self) -> Network:
+        """The network as it stands, to start afresh from: its samples as edited, starting from `parameters`,
+        with the penalty's and the optimizer's constants as edited (a fresh start's optimizer state is 0)."""
+        samples = self.samples
+        # Edited samples are no longer the data set's: a saved network then lists them instead of referring to it.
+        source = self.net.source if samples == self.net.samples else None
+        return self.net.with_changes(start=self.parameters, samples=samples, source=source).with_hyperparameters(self.values)
+
+    def describe_numbers(self) -> str:
+        """Which moment's numbers `parameters` holds, in words for the screen."""
+        if self.step_done:
+            return f"the numbers after {self.where}"
+        if self.pristine:
+            return "the network's starting numbers"
+        return f"the numbers {self.where} computes with"
 
     # -- reading --------------------------------------------------------
     @property
@@ -436,7 +483,7 @@ class Stepper:
                 count = min(chunk, fast)
                 # A trainer that can returns only what the history keeps: numpy need not copy a large
                 # network's parameters every epoch (bulk.py).
-                record = "checkpoints" if getattr(self.trainer, "records_checkpoints", False) else "history"
+                record = Record.CHECKPOINTS if self.trainer.records_checkpoints else Record.HISTORY
                 env, records = self.schedule.train(self.trainer, self.values, self.step, count, record)
                 self.history.extend(records, self._samples(), record)
                 self._start_step(self.step + count, self._step_env(self.step + count, env) if self.schedule.batched else env)

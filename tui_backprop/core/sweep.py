@@ -5,22 +5,21 @@ from __future__ import annotations
 import math
 from array import array
 
-from .batches import Schedule
+from .batches import COMPILED, Schedule, Trainer
 
 SEED_RATES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0)  # the rates seeds 000 and 004 compare
 
 
-def sweep(schedule: Schedule, rates, epochs: int, start: dict[str, float] | None = None, train=None) -> dict[float, array]:
+def sweep(schedule: Schedule, rates, epochs: int, start: dict[str, float] | None = None,
+          trainer: Trainer = COMPILED) -> dict[float, array]:
     """E_total per epoch for each learning rate, all from `start` (default: the network's starting numbers).
 
-    `train(program, env, epochs, record)` runs a program's epochs; by default the program's own fast
-    path (tui_backprop.bulk.train picks numpy for large networks).  With batches, each step is one
-    epoch of its batch's program (batches.py)."""
+    `trainer` runs the update steps (batches.py): by default each program's own fast path;
+    tui_backprop.bulk.TRAINER picks numpy for large networks."""
     curves = {}
     start = start or schedule.net.start_env()
-    train = train or (lambda program, env, epochs, record: program.run(env, epochs, record))
     for rate in rates:
-        curves[rate] = schedule.train_epochs(train, dict(start, lr=float(rate)), epochs)[1]
+        curves[rate] = schedule.train_epochs(trainer, dict(start, lr=float(rate)), epochs)[1]
     return curves
 
 

@@ -60,10 +60,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core import Network
-from ..core.batches import Schedule
-from ..core.expr import format_number
+from ..core.batches import COMPILED, Schedule
+from ..core.expr import counted, format_number
 from ..core.precision import agrees
-from ..core.program import UPDATE, Program, Quantity
+from ..core.program import UPDATE, Program, Quantity, Record
 from ..core.text import printable
 from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table
 from .reader import Number, SheetError, read_table
@@ -212,7 +212,7 @@ class SlipGroup:
     def describe(self) -> str:
         where = _span(self.cells[0].step, self.cells[-1].step, self.cells[0].steps_per_epoch)
         count = len(self.cells)
-        return f"the same slip in {where}: {_count(count, 'cell')} ({', '.join(self.symbols)})"
+        return f"the same slip in {where}: {counted(count, 'cell')} ({', '.join(self.symbols)})"
 
     def as_dict(self) -> dict:
         formulas = {}
@@ -310,9 +310,9 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
     best = min(reports, key=misfit)
     if best == asked or (asked in reports and misfit(best)[:2] == misfit(asked)[:2]):
         return reports[asked]
-    against = (f"{_count(len(reports[asked].mismatches), 'wrong cell')} against {asked}" if asked in reports
+    against = (f"{counted(len(reports[asked].mismatches), 'wrong cell')} against {asked}" if asked in reports
                else f"its columns are not all {asked}'s")
-    fits = f"the sheet fits --preset {best} ({_count(len(reports[best].mismatches), 'wrong cell')}; {against})"
+    fits = f"the sheet fits --preset {best} ({counted(len(reports[best].mismatches), 'wrong cell')}; {against})"
     if explicit:
         if asked not in reports:
             raise SheetError(f"{errors[asked]}; {fits}")
@@ -389,11 +389,6 @@ class _Held:
         if wrong:
             return min(wrong), True
         return _earliest(self.origin.get(read) for read in reads), False
-
-
-def _run(program: Program, env: dict[str, float], steps: int, record: str):
-    """The core's fast path, as Schedule.train calls a trainer."""
-    return program.run(env, steps, record)
 
 
 class _Shape:
@@ -495,7 +490,7 @@ class _Checker:
 
     def run_steps(self, env: dict[str, float], first: int, count: int) -> dict[str, float]:
         """The free values after `count` steps from step `first` (whose free values `env` are), on the fast path."""
-        env, _ = self.schedule.train(_run, env, first, count, "loss")
+        env, _ = self.schedule.train(COMPILED, env, first, count, Record.LOSS)
         return self.start_of(first + count, env)
 
     def advance(self, step: int) -> None:
@@ -520,7 +515,7 @@ class _Checker:
             if not math.isnan(number.value):
                 size = self.schedule.batch_size(step)
                 raise SheetError(f"{sheet.path}: cell {sheet.cell(symbol, row.line)} ({symbol}) holds {number.text}, "
-                                 f"but {step_name(step, self.per)} has {_count(size, 'sample')}; leave it blank")
+                                 f"but {step_name(step, self.per)} has {counted(size, 'sample')}; leave it blank")
         return replace(row, cells={s: number for s, number in row.cells.items() if s in symbols})
 
     def check_row(self, sheet: Sheet, row: SheetRow, step: int) -> list[Mismatch]:
@@ -745,17 +740,17 @@ def render_text(report: CheckReport, digits: int = 6) -> str:
 
 
 def _report_lines(report: CheckReport, digits: int) -> list[str]:
-    cells = f"{_count(report.rows, 'row')}, {_count(report.cells, 'cell')}"
+    cells = f"{counted(report.rows, 'row')}, {counted(report.cells, 'cell')}"
     if report.note:
         return [f"{report.path}: {report.note}."] + _report_lines(replace(report, note=None), digits)
     if report.ok:
         return [f"{report.path}: every cell is right ({cells} checked against {report.network}, "
                 f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)"]
     count, starts = len(report.mismatches), len(report.starts)
-    summary = f"{report.path}: {_count(count, 'wrong cell')} of {cells}"
+    summary = f"{report.path}: {counted(count, 'wrong cell')} of {cells}"
     if report.given:  # grade counts the computed cells only: both counts are here
         summary += (f" ({count - report.wrong_given:,} of the {report.computed:,} computed, "
-                    f"{report.wrong_given:,} of the {_count(report.given, 'given number')})")
+                    f"{report.wrong_given:,} of the {counted(report.given, 'given number')})")
     summary += f", checked against {report.network}"
     if starts < count:
         summary += (f"; {'a mistake starts' if starts == 1 else 'mistakes start'} in {starts:,}, "
@@ -832,13 +827,13 @@ def _compact(mismatches: list[Mismatch], digits: int, repeated: list[SlipGroup] 
         lines.append(_run_line(run, per))
     if len(lines) > MAX_LINES:
         hidden = len(lines) - MAX_LINES
-        lines = lines[:MAX_LINES] + [f"  … and {_count(hidden, 'more line')} (--format json lists every cell)"]
+        lines = lines[:MAX_LINES] + [f"  … and {counted(hidden, 'more line')} (--format json lists every cell)"]
     return lines
 
 
 def _run_line(run, per: int) -> str:
     first, last, origin, cells = run
-    return f"  {_span(first, last, per)}: {_count(cells, 'wrong cell')}, all following from {step_name(origin, per)}"
+    return f"  {_span(first, last, per)}: {counted(cells, 'wrong cell')}, all following from {step_name(origin, per)}"
 
 
 def step_name(step: int, steps_per_epoch: int = 1) -> str:
@@ -856,7 +851,3 @@ def _span(first: int, last: int, steps_per_epoch: int) -> str:
     if steps_per_epoch == 1:
         return f"epochs {first}–{last}"
     return f"{step_name(first, steps_per_epoch)} to {step_name(last, steps_per_epoch)}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"

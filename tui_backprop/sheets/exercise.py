@@ -24,6 +24,7 @@ Every file is written to a temporary file and renamed into place.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 import re
@@ -32,13 +33,14 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.batches import sheet_refusal
-from ..core import Network, Sample, build_program
+from ..core import Network, Parameters, Sample, build_program
 from ..core.files import together
 from ..core.text import QUOTED, csv_text, printable
 from ..core.loader import network_to_dict
+from ..core.expr import counted
 from ..core.maths import ACTIVATIONS, SOFTMAX_WORDS
 from ..core.network import LOSS_NAMES
-from ..core.program import FORWARD, Program
+from ..core.program import FORWARD, Program, Record
 from .carried import embed_network
 
 COURSE_SEED = "backprop"
@@ -116,13 +118,13 @@ def variant(net: Network, name: str, seed: str = COURSE_SEED, attempt: int = 0) 
         picked = rng.sample(grid, count) if count <= len(grid) else [rng.choice(grid) for _ in range(count)]
         return tuple(round(-k * unit if sign and rng.random() < 0.5 else k * unit, 2) for k in picked)
 
-    weights = numbers(len(net.weights), 19, 0.05, sign=any(w < 0 for w in net.weights))
-    biases = numbers(len(net.biases), 19, 0.05)
+    weights = numbers(len(net.start.weights), 19, 0.05, sign=any(w < 0 for w in net.start.weights))
+    biases = numbers(len(net.start.biases), 19, 0.05)
     samples = net.samples
     if len(samples) == 1 and net.loss != "cce":  # several samples are a data set (xor's), kept as it is
         sample = samples[0]
         samples = (Sample(numbers(len(sample.inputs), 19, 0.05), numbers(len(sample.targets), 99, 0.01)),)
-    return net.with_changes(weights=weights, biases=biases, samples=samples, name=safe_name(name))
+    return net.with_changes(start=Parameters(weights, biases, net.start.lr), samples=samples, name=safe_name(name))
 
 
 def variants(net: Network, names: list[str], seed: str = COURSE_SEED) -> dict[str, Network]:
@@ -206,9 +208,9 @@ def network_in_words(program: Program) -> list[list[str]]:
         neurons = [names.neuron(number, j) for j in range(net.sizes[number])]
         listed = ", ".join(neurons) if len(neurons) <= 8 else f"{neurons[0]} … {neurons[-1]}"
         if number == 0:
-            return f"{_plural(len(neurons), 'input')} {listed}"
+            return f"{counted(len(neurons), 'input')} {listed}"
         kind = "output" if number == net.depth else "hidden neuron"
-        return f"{_plural(len(neurons), kind)} {listed} ({net.activations[number - 1]})"
+        return f"{counted(len(neurons), kind)} {listed} ({net.activations[number - 1]})"
 
     rows = [["network", f"{'-'.join(map(str, net.sizes))}: " + " → ".join(map(layer, range(net.depth + 1)))]]
     trained = "trained: each is updated like a weight" if net.train_bias else "not trained: each keeps its value"
@@ -244,10 +246,6 @@ def network_in_words(program: Program) -> list[list[str]]:
     return rows
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
@@ -275,8 +273,6 @@ def _header_block(program: Program, name: str) -> list[list]:
 
 
 def _write_workbook(group, path: Path, program: Program, name: str, epochs: int) -> Path:
-    import io
-
     import openpyxl  # only exercises and XLSX files need it
     from openpyxl.styles import Font, PatternFill
 
@@ -316,7 +312,7 @@ def _write_workbook(group, path: Path, program: Program, name: str, epochs: int)
 def key_rows(program: Program, epochs: int) -> list[dict[str, float]]:
     """Every value of every epoch, by the core's fast path, and then the parameters the last update gives
     (the first of epoch epochs + 1): the answer key."""
-    env, out = program.run(program.net.start_env(), epochs + 1, "row")
+    env, out = program.run(program.net.start_env(), epochs + 1, Record.ROW)
     width = len(program.columns)
     rows = [dict(zip(program.columns, out[k * width:(k + 1) * width])) for k in range(epochs + 1)]
     rows[-1] = {p: rows[-1][p] for p in program.parameters}

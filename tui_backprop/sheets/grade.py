@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.batches import sheet_refusal
-from ..core import Network, NetworkError, Sample, build_program
+from ..core import Network, NetworkError, Parameters, Sample, build_program
+from ..core.expr import counted
 from ..core.files import together
+from ..core.loader import load_network
 from ..core.text import FORMULA_START, csv_text, markdown, printable
 from ..core.program import Program
 from .check import CheckReport, check
@@ -90,20 +92,18 @@ def with_given(net: Network, given: dict[str, Number]) -> Network:
     """The network with the starting values a sheet gives in place of its own."""
     names = net.names
     value = lambda symbol, old: given[symbol].value if symbol in given else old  # noqa: E731
-    weights = tuple(value(w, old) for w, old in zip(names.weights, net.weights))
-    biases = tuple(value(b, old) for b, old in zip(names.biases, net.biases))
+    weights = tuple(value(w, old) for w, old in zip(names.weights, net.start.weights))
+    biases = tuple(value(b, old) for b, old in zip(names.biases, net.start.biases))
     samples = tuple(Sample(tuple(value(s, old) for s, old in zip(names.input_symbols(n), sample.inputs)),
                            tuple(value(s, old) for s, old in zip(names.target_symbols(n), sample.targets)))
                     for n, sample in enumerate(net.samples))
-    return net.with_changes(weights=weights, biases=biases, samples=samples, lr=value("lr", net.lr))
+    return net.with_changes(start=Parameters(weights, biases, value("lr", net.start.lr)), samples=samples)
 
 
 class Key:
     """The variants `exercise` wrote, found by the numbers they give."""
 
     def __init__(self, folder: str | Path):
-        from ..core.loader import load_network
-
         self.folder = folder = Path(folder)
         roster = folder / KEY / ROSTER
         if not roster.is_file() and (folder / ROSTER).is_file():
@@ -314,11 +314,11 @@ def summary_line(report: ClassReport, shown=printable) -> str:
     blank = sum(1 for row in graded if row.cells <= 0)
     right = sum(1 for row in graded if row.report.ok and row.cells > 0)
     unread = len(report.rows) - len(graded)
-    line = (f"{_plural(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
+    line = (f"{counted(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
             f"{blank} with nothing filled in, {unread} not graded")
     if report.skipped:
         names = ", ".join(map(shown, report.skipped[:3])) + (" …" if len(report.skipped) > 3 else "")
-        line += f"; {_plural(len(report.skipped), 'file')} skipped, not a sheet ({names})"
+        line += f"; {counted(len(report.skipped), 'file')} skipped, not a sheet ({names})"
     return line
 
 
@@ -340,10 +340,6 @@ def render_summary(report: ClassReport, paths: list[Path], top: int = 5, hint: s
         lines.append(hint)
     lines.append("The class table: " + ", ".join(printable(str(path)) for path in paths))
     return "\n".join(lines) + "\n"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 __all__ = ["ClassReport", "GradeError", "GradeRow", "Key", "find_key", "grade_folder", "render_summary", "write_table"]

@@ -15,11 +15,12 @@ import csv
 import io
 import math
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from ..core.precision import NUMBER, half_unit
+from ..core.precision import SPELLED, printed_half_unit, read_number
 
 # A class's sheet is a few hundred rows; these keep a wrong file (a log, a
 # database dump) from filling the memory or the afternoon.
@@ -152,8 +153,6 @@ def quote_cell(cell) -> str:
 
 def _check_archive(path: Path) -> None:
     """Refuse a workbook whose parts would unpack to more than MAX_UNPACKED_BYTES, before any is read."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -262,10 +261,6 @@ def _one_line(error: Exception) -> str:
 
 # -- numbers ---------------------------------------------------------------------
 
-# whole digits, decimals, exponent
-_NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
-
-
 def parse_number(cell: str | float | None, decimal_comma: bool = False) -> Number | None:
     """A cell as a Number; None for a blank cell; ValueError for text that is not a number.
 
@@ -278,23 +273,18 @@ def parse_number(cell: str | float | None, decimal_comma: bool = False) -> Numbe
     if isinstance(cell, float):
         return Number(cell, _shown(cell), 0.0)
     shown = cell.strip()
+    if not shown:
+        return None
     if len(shown) > MAX_NUMBER_TEXT:
         raise ValueError(f"{quote_cell(shown)} is not a number")
-    text = shown.replace("\u2212", "-")  # − as our own explanations print it
-    if decimal_comma:
-        text = text.replace(",", ".")
-    match = NUMBER.fullmatch(text)
-    if match is None or not (match[1] or match[2]):
-        if _NOT_FINITE.fullmatch(text):  # what `train --csv` writes once a run diverges
-            return Number(float(text), shown, 0.0)
-        if not text:
-            return None
-        raise ValueError(f"{quote_cell(shown)} is not a number")
-    value = float(text)
-    if value in (math.inf, -math.inf):
+    try:
+        # precision.read_number; nan and inf are what `train --csv` writes once a run diverges.
+        value = read_number(shown, decimal_comma, finite=False)
+    except ValueError:
+        raise ValueError(f"{quote_cell(shown)} is not a number") from None
+    if math.isinf(value) and not SPELLED.fullmatch(shown.replace("\u2212", "-")):
         raise ValueError(f"{quote_cell(shown)} is too large a number")
-    _, decimals, exponent = match.groups()
-    return Number(value, shown, half_unit(decimals, exponent))
+    return Number(value, shown, printed_half_unit(shown, decimal_comma))
 
 
 def _shown(value: float) -> str:

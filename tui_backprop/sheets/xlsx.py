@@ -32,14 +32,16 @@ workbook needs no --preset or --config.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 from ..core import Network
 from ..core.batches import Schedule
+from ..core.compiled import identifier
 from ..core.expr import Expr, Sym
 from ..core.network import BETA1, BETA2, EPS, MU, RATE
-from ..core.program import BACKWARD, UPDATE, Program, identifier
+from ..core.program import BACKWARD, UPDATE, Program
 from ..core.files import atomic_writer
 from ..core.text import printable
 from .reader import MAX_CELLS as MAX_READ_CELLS
@@ -69,8 +71,6 @@ def workbook_data(net: Network, epochs: int):
     """The workbook's bytes (a BytesIO), made in memory to be written at once: when the disk fills,
     openpyxl's own writer would leave its zip archive and worksheet half open on the file, to fail again
     when collected (messages on stderr after ours)."""
-    import io
-
     workbook = io.BytesIO()
     build_workbook(Schedule(net), epochs).save(workbook)
     return workbook
@@ -126,6 +126,7 @@ def build_workbook(schedule: Schedule, epochs: int):
     refusal = workbook_refusal(schedule, epochs)
     if refusal:
         raise ExportError(refusal)
+    # Here, not at the top: openpyxl costs start-up about 0.3 s, and `check sheet.csv` does without it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -192,7 +193,7 @@ def _row_templates(program: Program, columns: list[str], given: int) -> tuple[li
 
     Spreadsheet formulas never contain braces, so str.format fills in the numbers safely.
     """
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # here, as in build_workbook
 
     letter = {symbol: get_column_letter(n + 1) for n, symbol in enumerate(columns)}
     carried = set(program.carried)
@@ -232,7 +233,7 @@ def _row_templates(program: Program, columns: list[str], given: int) -> tuple[li
 def _starting_values(program: Program, batched: bool) -> list[tuple[str, float, str]]:
     """lr, the samples (unless they come a batch at a time, in the rows) and the starting parameters."""
     net = program.net
-    rows = [("lr", float(net.lr), "learning rate")]
+    rows = [("lr", float(net.start.lr), "learning rate")]
     for s in range(0 if batched else len(net.samples)):
         sample = f" of sample {s + 1}" if len(net.samples) > 1 else ""
         inputs, targets = net.names.input_symbols(s), net.names.target_symbols(s)

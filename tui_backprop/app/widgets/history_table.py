@@ -27,8 +27,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...core import History, Names, Program, Stepper
-from ...core.expr import format_number
-from ...worked import counted
+from ...core.expr import counted, format_number
 from .lines import ascii_scrollbars, set_border_titles
 from .screens import dialog_footer
 

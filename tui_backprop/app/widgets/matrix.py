@@ -30,6 +30,7 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
+from ...core.program import Kind
 from ...core.text import printable
 from .lines import LinePanel, set_border_titles
 from .structure import Structure
@@ -39,8 +40,8 @@ BLANK = "·"
 CURRENT, READ, TITLE, DIM = "bold reverse", "underline", "bold", "dim"
 FUNCTION = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "identity": "id", "softmax": "softmax"}
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-FORWARD_KINDS, LOSS_KINDS = ("sum", "activation"), ("error", "total")
-BACKWARD_KINDS = ("loss_slope", "route", "activation_slope", "gradient")
+FORWARD_KINDS, LOSS_KINDS = (Kind.SUM, Kind.ACTIVATION), (Kind.ERROR, Kind.TOTAL)
+BACKWARD_KINDS = (Kind.LOSS_SLOPE, Kind.ROUTE, Kind.ACTIVATION_SLOPE, Kind.GRADIENT)
 # The most rows and columns of a block on show; beyond them a window around the current entry.
 MAX_ROWS, MAX_COLUMNS = 7, 5
 # The most per-sample blocks in a sum over the samples: the first ones, …, the last one.
@@ -141,7 +142,7 @@ class MatrixForm:
             self.loss()
         elif q.kind in BACKWARD_KINDS:
             self.backward()
-        elif q.kind == "sample_sum":
+        elif q.kind == Kind.SAMPLE_SUM:
             self.sample_sums()
         else:
             self.update()
@@ -272,7 +273,7 @@ class MatrixForm:
             where = "forward · loss"
         elif q.kind in BACKWARD_KINDS:
             where = f"backward · layer {self.layer}"
-        elif q.kind == "sample_sum":
+        elif q.kind == Kind.SAMPLE_SUM:
             where = f"backward · Σ over {self.count} samples · layer {self.layer}"
         else:
             where = f"update · layer {self.layer}"
@@ -356,7 +357,7 @@ class MatrixForm:
             delta = "δ" if act == "softmax" else f"(∂E/∂a ⊙ {FUNCTION[act]}')"
             row += ["  ", block, f"= {'Σ' if shared else ''}{delta}"]
         self.rows.append(row)
-        if self.quantity.kind == "gradient":  # the entry as the core writes it: δ's factors times the input
+        if self.quantity.kind == Kind.GRADIENT:  # the entry as the core writes it: δ's factors times the input
             self.rows.append([self.quantity.formula])
 
     def parameter_blocks(self, layer: int) -> list[tuple[str, Axis, Axis, Callable[[int, int], str]]]:

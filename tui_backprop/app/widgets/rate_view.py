@@ -13,7 +13,9 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
+from ... import bulk
 from ...core.expr import format_number
+from ...core.precision import read_number, read_whole
 from ...core.network import Network
 from ...core.batches import Schedule
 from ...core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
@@ -26,14 +28,16 @@ DIGITS = 6
 
 
 def parse_rates(text: str) -> list[float]:
-    """Learning rates from 'a b c' (commas allowed); ValueError with one line for the user."""
-    words = text.replace(",", " ").split()
+    """Learning rates from '0.1 0.5 2' or '0.1, 0.5, 2' (a lone comma without a point is a decimal comma, as
+    precision.read_number reads it: '0,5 2' is 0.5 and 2); ValueError with one line for the user."""
+    words = [part for word in text.replace(";", " ").split()
+             for part in (word.split(",") if word.count(",") > 1 or "." in word else [word]) if part]
     if not words:
         raise ValueError("enter at least one learning rate, e.g. 0.1 0.5 2")
     rates: list[float] = []
     for word in words:
         try:
-            rate = float(word)
+            rate = read_number(word, finite=False)
         except ValueError:
             raise ValueError(f"learning rates: {word!r} is not a number") from None
         if not (math.isfinite(rate) and rate > 0):
@@ -45,7 +49,7 @@ def parse_rates(text: str) -> list[float]:
 
 def parse_epochs(text: str) -> int:
     try:
-        epochs = int(text.strip())
+        epochs = read_whole(text)
     except ValueError:
         raise ValueError(f"epochs: {text.strip()!r} is not a whole number") from None
     if not 1 <= epochs <= MAX_EPOCHS:
@@ -144,13 +148,11 @@ class RateView(Widget):
 
     @work(thread=True, exclusive=True, group="rate-sweep")
     def _sweep(self, network: Network, rates: list[float], epochs: int, request: int) -> None:
-        from ... import bulk  # numpy, for a large network: imported in the worker, not at start-up
-
         worker = get_current_worker()
         schedule = Schedule(network)
         curves = {}
         for rate in rates:
-            curves.update(sweep(schedule, [rate], epochs, train=bulk.train))
+            curves.update(sweep(schedule, [rate], epochs, trainer=bulk.TRAINER))
             if worker.is_cancelled:  # a newer request, or the view closed: stop between rates
                 return
         self.app.call_from_thread(self._show, curves, epochs, request)

@@ -14,8 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.suggester import Suggester
+from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
+
+from ...core.expr import counted
 
 
 def dialog_footer() -> Footer:
@@ -48,8 +50,6 @@ class PathSuggester(Suggester):
                 return completed
         return None
 
-from ...worked import counted
-
 
 class PromptScreen(ModalScreen[str | None]):
     """One line of input; `check` returns an error message or None, and the screen stays open on error."""
@@ -66,8 +66,6 @@ class PromptScreen(ModalScreen[str | None]):
         self.suggestions, self.suggester, self.hint = suggestions, suggester, hint
 
     def compose(self) -> ComposeResult:
-        from textual.suggester import SuggestFromList
-
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             suggester = self.suggester

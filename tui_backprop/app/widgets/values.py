@@ -19,6 +19,7 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
+from ...core.program import Kind
 from .lines import LinePanel
 
 DIGITS = 6
@@ -107,11 +108,11 @@ class Rows:
             if not self.parameter_row:
                 self.parameter_row = {p: n for n, p in enumerate(self.parameters, 1)}
             return "parameters", self.parameter_row[q.param]
-        if q.kind == "step_count":
+        if q.kind == Kind.STEP_COUNT:
             return "parameters", 1 + len(self.parameters) + self.constants.index(q.symbol)
-        if q.kind == "total":
+        if q.kind == Kind.TOTAL:
             return "neurons", self.neuron_count - 1 - len(self.below)
-        if q.kind == "penalty":
+        if q.kind == Kind.PENALTY:
             return "neurons", self.neuron_count - len(self.below) + self.below.index(q.symbol)
         return "neurons", 1 + (q.sample or 0) * self.per_sample + self.layer_first[q.layer] + q.neuron
 
