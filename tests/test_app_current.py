@@ -69,7 +69,7 @@ def test_each_edit_and_its_undo_is_confirmed_on_screen():
     from tui_backprop.core import PRESETS
 
     start = PRESETS["mazur"]()
-    w5, lr = format_number(start.parameters()["w5"]), format_number(start.lr)
+    w5, lr = format_number(start.parameters()["w5"]), format_number(start.start.lr)
 
     async def body(app, pilot):
         await edit(pilot, "w5 = 0.42")

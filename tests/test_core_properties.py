@@ -173,15 +173,15 @@ def test_a_bias_shared_by_softmax_outputs_has_a_gradient_of_exactly_zero(seed, o
     data = [Sample((r.uniform(-1, 1), r.uniform(-1, 1)), tuple(float(k == r.randrange(outputs)) for k in range(outputs)))
             for _ in range(samples)]
     net = Network(sizes=sizes, activations=("tanh", "softmax"), loss="cce", bias="shared", train_bias=True,
-                  weights=random_weights(3 * 2 + outputs * 3, seed, 1.5), biases=(0.1, r.uniform(-1, 1)),
-                  samples=tuple(data), lr=0.5)
+                  start=Parameters(random_weights(3 * 2 + outputs * 3, seed, 1.5), (0.1, r.uniform(-1, 1)), 0.5),
+                  samples=tuple(data))
     stepper = Stepper(net)
     operations = stepper.trace(2)
     gradients = [op for op in operations if op.symbol.startswith("dE_total/db2")]
     assert gradients and all(op.value == 0.0 for op in gradients)
     said = [op for op in gradients if op.quantity.kind == "gradient"]  # each sample's (a sum adds them up)
     assert said and all("softmax ignores a shift" in op.why and "exactly 0" in op.why for op in said)
-    assert all(op.value == net.biases[1] for op in operations if op.symbol == "b2")
+    assert all(op.value == net.start.biases[1] for op in operations if op.symbol == "b2")
     # the fast path and numpy leave the shared output bias where it was, to the bit
     from tui_backprop.bulk_numpy import NumpyEpochs
 
@@ -189,4 +189,4 @@ def test_a_bias_shared_by_softmax_outputs_has_a_gradient_of_exactly_zero(seed, o
         program = build_program(variant)
         for run in (program.run, lambda env, epochs, record: NumpyEpochs(program, env).run(epochs, record)):
             env, _ = run(variant.start_env(), 50, "loss")
-            assert env["b2"] == net.biases[1]
+            assert env["b2"] == net.start.biases[1]

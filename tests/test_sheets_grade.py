@@ -208,7 +208,7 @@ def test_workbooks_of_train_and_x_carry_their_network(tmp_path):
     path = tmp_path / "run.xlsx"
     assert cli.main(["train", "--config", str(REPO / "examples" / "tanh-3-layer.toml"), "--epochs", "2",
                      "--lr", "0.25", "--xlsx", str(path)]) == 0
-    assert network_to_dict(carried_network(path)) == network_to_dict(net.with_changes(lr=0.25))
+    assert network_to_dict(carried_network(path)) == network_to_dict(net.with_start(lr=0.25))
     # A csv carries nothing; a damaged carried network is one line, never a traceback.
     csv_path = tmp_path / "s.csv"
     csv_path.write_text("epoch,w1\n1,0.1\n", encoding="utf-8")

@@ -464,7 +464,7 @@ def run_check(args) -> int:
     try:
         carried = None if args.config or args.preset else carried_network(args.file)
         if carried is not None:  # a workbook of exercise, x or train --xlsx says which network it is
-            report = check_sheet(args.file, carried.with_changes(lr=args.lr) if args.lr else carried, rel_tol)
+            report = check_sheet(args.file, carried.with_start(lr=args.lr) if args.lr else carried, rel_tol)
             report = replace(report, note=f"checked against the network the workbook carries, {printable(carried.name)}")
         elif args.config:
             report = check_sheet(args.file, load(args), rel_tol)
