@@ -122,15 +122,13 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
 def _log_ticks(logs: list[float], count: int = 5) -> tuple[list[float], list[str]] | None:
     """Evenly spaced ticks over log10 values (half a decade either side of a flat curve), each labelled
     with the value it stands for, to 3 significant digits: the bottom one the smallest."""
-    from .core.expr import format_number
-
     if not logs:
         return None
     low, high = min(logs), max(logs)
     if high - low < 1e-9:
         low, high = low - 0.5, high + 0.5
     positions = [low + n * (high - low) / (count - 1) for n in range(count)]
-    return positions, [format_number(10 ** position, 3) for position in positions]
+    return positions, [f"{10 ** position:.3g}" for position in positions]
 
 
 def _marker(number: int, color: bool, ascii: bool = False) -> str:

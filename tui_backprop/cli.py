@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from array import array
+from dataclasses import replace
 
 from pathlib import Path
 
@@ -338,12 +339,10 @@ def run_train(args) -> int:
     print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
-        from .chart import build_chart
-
         print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty(),
                           ascii=ascii_wanted(args)))
         if net.sizes[0] == 2:
-            from .app.widgets.boundary import boundary_refusal
+            from .app.widgets.boundary import boundary_refusal  # as in plot_boundary: it imports textual
 
             refusal = boundary_refusal(net)  # one sample, or one class: nothing to separate
             print(refusal or plot_boundary(net, rates[0], args.epochs, bulk.TRAINER))
@@ -454,10 +453,8 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
-    from dataclasses import replace
-
-    from .sheets.carried import carried_network
     from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text  # as in write_xlsx
+    from .sheets.carried import carried_network
 
     rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
     load(args)  # a bad --preset or --config is refused before the sheet is read
@@ -526,8 +523,6 @@ def run_exercise(args) -> int:
 
 
 def run_grade(args) -> int:
-    from pathlib import Path
-
     from .sheets.grade import GradeError, Key, find_key, grade_folder, render_summary, write_table  # as in write_xlsx
 
     network_given = args.preset or args.config or args.lr

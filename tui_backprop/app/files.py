@@ -19,6 +19,7 @@ from ..core.loader import network_text
 from ..core.quiz import Quiz
 from ..core.session import SESSION_SUFFIX
 from ..sheets.xlsx import workbook_data, workbook_refusal
+from ..user_data import data_folder
 from ..worked import explanation_lines, write_rows
 
 
@@ -60,8 +61,6 @@ def export_paths(name: str, folder: Path) -> list[Path]:
 def hangup_folder() -> Path:
     """Where hang-up saves wait: the user's data folder, never the working folder (every closed terminal
     would leave a file among the user's own)."""
-    from ..user_data import data_folder
-
     return data_folder() / "hang-ups"
 
 

@@ -206,7 +206,7 @@ class BackpropApp(App):
     def tell_of_hangup_saves(self) -> None:
         """Say that work kept at a hang-up waits in the user's data folder, and how to bring it back.
         In a thread: the folder's listing (and the session module) stay out of the first frame's way."""
-        from .files import hangup_saves
+        from .files import hangup_saves  # app.files waits for first use (start-up): here, in the thread
 
         saves = [path for path in hangup_saves() if not self.session_path or path != Path(self.session_path)]
         if saves:
@@ -715,7 +715,7 @@ class BackpropApp(App):
             self.saving = self._progress()  # the stepping keys wait until it is written
             self.save_session(path)
 
-        from .files import hangup_folder
+        from .files import hangup_folder  # on first use, as in check_sheet
 
         # A resumed hang-up save is saved where the user works, not back into the data folder.
         hung_up = self.session_path and Path(self.session_path).parent == hangup_folder()

@@ -21,6 +21,8 @@ redraw follows what is on screen, not the size of the network.
 
 from __future__ import annotations
 
+import textwrap
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -432,8 +434,6 @@ def cut(text: str, width: int) -> str:
 
 def wrapped(text: str, width: int) -> list[str]:
     """`text` on as many lines of `width` as it needs, broken at spaces."""
-    import textwrap
-
     return textwrap.wrap(text, max(width, 1)) or [""] if cell_len(text) > width else [text]
 
 

@@ -18,6 +18,7 @@ from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 from ...core.expr import counted
+from .lines import ascii_scrollbars
 
 
 def dialog_footer() -> Footer:
@@ -179,8 +180,6 @@ class HelpScreen(ModalScreen[None]):
         yield dialog_footer()
 
     def on_mount(self) -> None:
-        from .lines import ascii_scrollbars
-
         ascii_scrollbars(self.query_one(VerticalScroll))
 
     def action_close(self) -> None:
