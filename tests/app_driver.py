@@ -92,9 +92,14 @@ def record_notifications(app) -> None:
     app.notify = notify
 
 
+async def settle(pilot) -> None:
+    """Wait until the app's workers are done (`o` reads a file in one), and their results are on screen."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def open_checked(app, pilot, path) -> None:
-    """`o` a path (a sheet is checked in a worker), and wait until what it opened is on screen."""
+    """`o` a path (a file is read, a sheet checked, in a worker), and wait until what it opened is on screen."""
     await press(pilot, "o")
     await type_in(pilot, str(path))
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)

@@ -197,13 +197,11 @@ def test_open_a_preset_and_a_network_file():
         assert app.stepper.net.name == "mazur" and "1 step of epoch 1" in screen_text(app)
         await press(pilot, "enter")
         assert app.stepper.net.name == "xor" and app.stepper.position == 0
-        await press(pilot, "o")
-        await type_in(pilot, "no/such/file.toml")
+        await open_checked(app, pilot, "no/such/file.toml")
         assert "cannot read" in screen_text(app)
         await press(pilot, "escape")
         assert app.stepper.net.name == "xor"
-        await press(pilot, "o")
-        await type_in(pilot, "examples/tanh-3-layer.toml")
+        await open_checked(app, pilot, "examples/tanh-3-layer.toml")
         assert app.stepper.net.sizes == (2, 3, 3, 2)
         await press(pilot, "e")
         assert len(app.stepper.history) == 1
@@ -321,8 +319,7 @@ def test_divergence_is_reported_not_crashed(tmp_path):
                     '[[samples]]\ninputs = [1.0]\ntargets = [1.0]\n')
 
     async def body(app, pilot):
-        await press(pilot, "o")
-        await type_in(pilot, str(line))
+        await open_checked(app, pilot, line)
         await press(pilot, "r")
         await type_in(pilot, "2000")
         await app.workers.wait_for_complete()
@@ -531,8 +528,7 @@ def test_open_a_damaged_session_changes_nothing(tmp_path):
     async def body(app, pilot):
         await press(pilot, "n")
         before = dict(app.stepper.values)
-        await press(pilot, "o")
-        await type_in(pilot, str(damaged))
+        await open_checked(app, pilot, damaged)
         assert "broken.backprop" in screen_text(app)
         await press(pilot, "escape")
         assert app.stepper.values == before

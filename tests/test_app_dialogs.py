@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_driver import drive, notifications, press, screen_text, type_in
+from app_driver import drive, notifications, press, screen_text, settle, type_in
 
 from tui_backprop.app.widgets.screens import ConfirmScreen, PromptScreen
 
@@ -27,6 +27,7 @@ def test_a_long_missing_path_is_shown_whole(size, tmp_path):
         await press(pilot, "o")
         app.focused.value = str(path)  # typed key by key, a path this long takes seconds
         await press(pilot, "enter")
+        await settle(pilot)
         assert isinstance(app.screen, PromptScreen)
         assert unspaced(f"{path}: cannot read") in dialog_text(app)
 
@@ -120,6 +121,7 @@ def test_a_typed_path_is_shown_as_typed_not_as_markup():
         await press(pilot, "o")
         app.focused.value = "[bold]no[/bold].toml"
         await press(pilot, "enter")
+        await settle(pilot)
         assert "[bold]no[/bold].toml" in screen_text(app)
 
     drive(body)

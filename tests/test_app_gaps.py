@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from app_driver import drive, press, screen_text, type_in
+from app_driver import drive, press, screen_text, settle, type_in
 from conftest import REPO
 
 from tui_backprop import cli
@@ -36,6 +36,7 @@ def test_open_completes_folders_and_files(tmp_path, monkeypatch):
         await press(pilot, "t")
         await pilot.pause(0.2)
         await press(pilot, "right", "enter")
+        await settle(pilot)
         assert app.stepper.net.sizes == load_network(tmp_path / "nets" / "tiny.toml").sizes
 
     drive(body)
@@ -65,9 +66,11 @@ def test_open_finds_a_shipped_example_by_name_from_any_folder(tmp_path, monkeypa
         await press(pilot, "right")  # the example's name is suggested
         assert app.focused.value == "tanh-3-layer"
         await press(pilot, "enter")
+        await settle(pilot)  # read in a worker
         assert app.stepper.net == load_network(REPO / "examples" / "tanh-3-layer.toml")
         await press(pilot, "o")
         await type_in(pilot, "playground-spiral.toml")
+        await settle(pilot)
         assert app.stepper.net.name == "playground-spiral"
 
     drive(body)

@@ -231,8 +231,10 @@ def test_a_file_of_too_many_rows_is_refused_at_the_limit(tmp_path):
     with path.open("w", encoding="utf-8") as stream:
         stream.write("x,y,t\n")
         stream.write("1,2,0\n" * (datasets.MAX_ROWS + 1))
-    message = one_line_error(network_file(tmp_path, {"file": "data.csv", "inputs": ["x", "y"], "targets": "t"}))
-    assert f"more than {datasets.MAX_ROWS:,} rows" in message
+    # 2-1: an epoch of 100,000 samples is within the operation limit, so the row limit is the one reached
+    message = one_line_error(network_file(tmp_path, {"file": "data.csv", "inputs": ["x", "y"], "targets": "t"},
+                                          layers=(2, 1)))
+    assert f"more than {datasets.MAX_ROWS:,} rows, the limit for a data file" in message
 
 
 def test_a_file_beyond_the_size_limit_is_refused_before_reading(tmp_path):

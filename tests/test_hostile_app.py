@@ -7,7 +7,7 @@ import os
 import zipfile
 
 import pytest
-from app_driver import drive, press, type_in
+from app_driver import drive, open_checked, press, settle, type_in
 from textual.command import CommandPalette
 from textual.content import Content
 from textual.widgets import Label
@@ -60,6 +60,7 @@ def test_markup_typed_or_read_from_a_file_is_shown_literally(tmp_path, key, text
     async def body(app, pilot):
         await press(pilot, key)
         await type_in(pilot, typed)
+        await settle(pilot)
         assert shown in error_shown(app)
 
     drive(body)
@@ -138,8 +139,7 @@ def test_opening_a_session_with_a_damaged_quiz_score_is_one_message(tmp_path):
     path = damaged_quiz_session(tmp_path)
 
     async def body(app, pilot):
-        await press(pilot, "o")
-        await type_in(pilot, str(path))
+        await open_checked(app, pilot, path)
         assert "the quiz score is damaged" in error_shown(app)
         assert app.stepper.net.name == "mazur"
 
@@ -173,8 +173,7 @@ def test_opening_a_fifo_is_refused_at_once(tmp_path):
     os.mkfifo(fifo)
 
     async def body(app, pilot):
-        await press(pilot, "o")
-        await type_in(pilot, str(fifo))
+        await open_checked(app, pilot, fifo)
         assert "pipe" in error_shown(app)
 
     drive(body)

@@ -162,4 +162,4 @@ def test_a_quoted_thousands_separator_beside_decimal_points_is_not_a_decimal_com
     table = reader.read_table(path)
     assert not table.decimal_comma
     with pytest.raises(ValueError):
-        reader.parse_number(table.rows[1][0], table.decimal_comma)
+        reader.parse_number(list(table.rows)[1][0], table.decimal_comma)

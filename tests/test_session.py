@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+from array import array
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 import test_core_properties as properties
 from tui_backprop.core import PHASES, PRESETS, Network, Parameters, Sample, Stepper
 from tui_backprop.core.loader import network_from_dict, network_to_dict
+from tui_backprop.core import session
 from tui_backprop.core.session import HISTORY, STATE, VERSION, SessionError, load_session, load_study, save_session
 from tui_backprop.core.stepper import MISSING
 from tui_backprop.core.files import OutputError
@@ -201,12 +203,14 @@ def test_round_trip_of_a_network_with_integer_numbers(tmp_path):
 
 
 def test_a_long_history_round_trips_across_chunks(tmp_path):
-    """150,000 epochs cross every size-dependent path: a run's chunks of 20,000 epochs, the saved history's
-    chunks of 65,536 (three, the last partial), checkpoints every 64.  The million-epoch case, the same
+    """150,000 epochs cross every size-dependent path: a run's chunks of 20,000 epochs, checkpoints every
+    64, the saved history read a chunk of CHUNK_BYTES at a time.  The million-epoch case, the same
     paths at scale, is bench/bench_session.py's (it checks the round trip too)."""
     original = Stepper(PRESETS["excel"]())
     assert original.run(150_000) == 150_000
-    assert len(list(original.history.chunks())) == 3
+    losses, marks, values = original.history.chunks()  # what the file holds: what the history keeps
+    assert len(losses) == 150_000 and len(values) == len(marks) * (original.history.stride - 1)
+    assert len(losses) * 8 > session.CHUNK_BYTES
     loaded = reloaded(original, tmp_path / "big.session")
     assert loaded.history.losses() == original.history.losses()
     assert_same_future(original, loaded, steps=3, epochs=2)
@@ -214,12 +218,20 @@ def test_a_long_history_round_trips_across_chunks(tmp_path):
 
 def test_history_written_in_the_other_byte_order_reads_back(tmp_path):
     original = Stepper(PRESETS["excel"]())
-    original.run(30)
+    original.run(300)
     path = tmp_path / "s.session"
     save_session(path, original)
     document, data = read_members(path)
     other = "big" if sys.byteorder == "little" else "little"
     document["history"]["byte_order"] = other
+    swapped = array("d", data)  # every number it holds, double or whole, is 8 bytes
+    swapped.byteswap()
+    write_members(path, json.dumps(document).encode(), swapped.tobytes())
+    loaded, _ = load_session(path)
+    assert snapshot(loaded) == snapshot(original)
+    # format 1's history: every epoch's record
+    document["version"] = 1
+    del document["history"]["checkpoints"]
     swapped = original.history.data[:]
     swapped.byteswap()
     write_members(path, json.dumps(document).encode(), swapped.tobytes())

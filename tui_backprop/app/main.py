@@ -27,7 +27,7 @@ from .. import bulk
 from ..core import PRESETS, Network, NetworkError, Stepper
 from ..core.batches import Schedule
 from ..core.expr import counted, format_number
-from ..core.files import safe_file_name
+from ..core.files import Stopped, safe_file_name
 from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
 from ..core.precision import read_number, read_whole
 from ..core.quiz import Quiz
@@ -40,8 +40,8 @@ from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
 from .widgets.quiz_bar import QuizBar
-from .widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
 from .widgets.progress_line import ProgressLine
+from .widgets.screens import WAIT, ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
 from .widgets.values import ValuesTable
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -469,6 +469,7 @@ class BackpropApp(App):
             # shown, the boundary is redrawn about 50 times a run, as TensorFlow Playground does
             **({"chunk": min(max(1, epochs // 50), 20_000)} if boundary is not None else {}),
         )
+        self.stepper.history.first_divergence()  # looked through here, not on the main thread after the run
         return done, epochs, "epoch"
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -566,49 +567,87 @@ class BackpropApp(App):
         )
 
     def action_open(self) -> None:
-        from ..core.loader import example_names, load_network, network_path  # on first use, as in _signalled
-        from ..core.session import SESSION_SUFFIX, SessionError, load_study
-
-        opened: list[tuple[Stepper, Quiz | None, str | None]] = []
+        from ..core.loader import example_names  # on first use, as in _signalled
+        from ..core.session import SESSION_SUFFIX
 
         def check(text: str) -> str | None:
             text = text.strip()
-            try:
-                if text in PRESETS:
-                    opened.append((Stepper(PRESETS[text](), trainer=bulk.TRAINER), None, None))
-                elif text.lower().endswith(SHEET_SUFFIXES):
-                    if not Path(text).is_file():
-                        return f"{text}: no such file"
-                    # A sheet starts at epoch 1: the network as opened, with the learning rate now on screen.
-                    self.check_sheet(text, self.stepper.net.with_start(lr=self.stepper.parameters.lr))
-                elif text.endswith(SESSION_SUFFIX):
-                    opened.append(load_study(text, bulk.TRAINER) + (text,))
-                else:  # a network file, or a shipped example by name
-                    opened.append((Stepper(load_network(network_path(text)), trainer=bulk.TRAINER), None, None))
-            except NetworkError as error:
-                return f"{text}: {error}"
-            except SessionError as error:
-                return str(error)
-            return None
+            if text in PRESETS:
+                return None
+            if text.lower().endswith(SHEET_SUFFIXES):
+                if not Path(text).is_file():
+                    return f"{text}: no such file"
+                # A sheet starts at epoch 1: the network as opened, with the learning rate now on screen.
+                self.check_sheet(text, self.stepper.net.with_start(lr=self.stepper.parameters.lr))
+                return None
+            # A network file or a session can take seconds to read (a data file of 100,000 rows, a long
+            # history): in a worker, which esc stops, while the prompt says so.
+            prompt.wait(f"Opening {text} … (esc stops)", lambda: self._stop_opening(prompt, text))
+            self.open_file(text, prompt)
+            return WAIT
 
         def done(result: str | None) -> None:
-            if result and opened:
-                stepper, quiz, session_path = opened[-1]
-
-                def replace() -> None:
-                    self.quiz = quiz or self.quiz
-                    if session_path:
-                        self.session_path = session_path
-                    self._replace_stepper(stepper)
-
-                self.replace_if_sure(f"open {result.strip()}", replace)
+            if result and result.strip() in PRESETS:
+                self.show_opened(result.strip(), Stepper(PRESETS[result.strip()](), trainer=bulk.TRAINER))
 
         examples = [name for name in example_names() if name not in PRESETS]
-        self.push_screen(PromptScreen(f"Open a preset ({', '.join(PRESETS)}), an example ({', '.join(examples)}), "
-                                      f"a network file (.toml, .json), a saved session ({SESSION_SUFFIX}) or a "
-                                      "spreadsheet to check (.csv, .xlsx)",
-                                      "mazur  or  tanh-3-layer", check=check,
-                                      suggester=PathSuggester(list(PRESETS) + examples)), done)
+        prompt = PromptScreen(f"Open a preset ({', '.join(PRESETS)}), an example ({', '.join(examples)}), "
+                              f"a network file (.toml, .json), a saved session ({SESSION_SUFFIX}) or a "
+                              "spreadsheet to check (.csv, .xlsx)", "mazur  or  tanh-3-layer", check=check,
+                              suggester=PathSuggester(list(PRESETS) + examples))
+        self.push_screen(prompt, done)
+
+    @work(thread=True, exclusive=True, group="open")
+    def open_file(self, path: str, prompt: PromptScreen) -> None:
+        """Read a network file or a saved session, and hand it to the main thread (`_opened`)."""
+        from ..core.loader import load_network, network_path  # on first use: start-up stays fast
+        from ..core.session import SESSION_SUFFIX, SessionError, load_study
+
+        worker = get_current_worker()
+        stop = lambda: worker.is_cancelled  # noqa: E731
+        try:
+            if path.endswith(SESSION_SUFFIX):
+                stepper, quiz = load_study(path, bulk.TRAINER, should_stop=stop)
+                opened = (stepper, quiz, path)
+            else:
+                # a network file, or a shipped example by name
+                opened = (Stepper(load_network(network_path(path), should_stop=stop), trainer=bulk.TRAINER), None, None)
+            opened[0].history.first_divergence()  # looked through here, not when the history first draws
+        except Stopped:
+            return
+        except NetworkError as error:
+            opened = f"{path}: {error}"
+        except SessionError as error:
+            opened = str(error)
+        self.call_from_thread(self._opened, worker, prompt, path, opened)
+
+    def _opened(self, worker: Worker, prompt: PromptScreen, path: str, opened) -> None:
+        if worker.is_cancelled:  # esc came first: the prompt already says it stopped
+            return
+        prompt.stop_waiting()
+        if isinstance(opened, str):
+            prompt.show_error(opened)
+            return
+        while self.screen is not prompt and prompt in self.screen_stack:  # the command palette, opened meanwhile
+            self.pop_screen()
+        if prompt in self.screen_stack:
+            prompt.dismiss(None)
+        self.show_opened(path, *opened)
+
+    def _stop_opening(self, prompt: PromptScreen, path: str) -> None:
+        self.workers.cancel_group(self, "open")
+        prompt.show_error(f"Stopped: {path} is not opened.")
+
+    def show_opened(self, what: str, stepper: Stepper, quiz: Quiz | None = None, session_path: str | None = None) -> None:
+        """Put an opened network or session on screen, after a yes if unsaved work would be lost."""
+
+        def replace() -> None:
+            self.quiz = quiz or self.quiz
+            if session_path:
+                self.session_path = session_path
+            self._replace_stepper(stepper)
+
+        self.replace_if_sure(f"open {what}", replace)
 
     def replace_if_sure(self, what: str, replace) -> None:
         """Call `replace` (which replaces the work on screen) at once, or after a yes if work would be lost."""
@@ -644,13 +683,13 @@ class BackpropApp(App):
             note = f"{report.path}: " + ("the one cell is right." if report.cells == 1 else f"all {report.cells:,} cells are right.")
             self.notify(note)
         else:
-            note = (f"{report.path}: {counted(len(report.mismatches), 'wrong cell')}. First: {first.where}, "
+            note = (f"{report.path}: {counted(report.wrong, 'wrong cell')}. First: {first.where}, "
                     f"{first.symbol} (cell {first.cell}) is {first.sheet_text}; correct "
                     f"{format_number(first.correct, 6)} — {first.explanation()}.")
             if first.slip is not None and first.slip.formula != first.formula:
                 note += f" The sheet computed {first.slip.formula}."
             note += " Wrong cells are marked in the history."
-            self.notify(f"{counted(len(report.mismatches), 'wrong cell')}; the first mistake starts at {first.where}, "
+            self.notify(f"{counted(report.wrong, 'wrong cell')}; the first mistake starts at {first.where}, "
                         f"{first.symbol}.", severity="warning")
         marks = {(m.step, m.symbol): m.explanation() for m in report.mismatches}  # the history has a row per step
         self.replace_if_sure(f"show {report.path} checked", lambda: self._replace_stepper(stepper, marks, note))

@@ -37,5 +37,11 @@ class RatesScreen(Screen[None]):
             self.network = network
             self.query_one(RateView).set_network(network)
 
+    def on_screen_suspend(self) -> None:
+        self.query_one(RateView).stop()
+
+    def on_screen_resume(self) -> None:
+        self.query_one(RateView).resume()
+
     def action_close(self) -> None:
         self.app.pop_screen()

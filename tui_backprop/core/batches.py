@@ -29,6 +29,9 @@ from .network import Network
 from .program import Program, Record, build_program
 
 SEED_STRIDE = 1_000_003  # seeds s and s + 1 share no epoch's shuffle in their first million epochs
+# Update steps a call of the fast path takes at most in a long run (the stepper's `r`, the rate sweep): the
+# records of a chunk stay small, and a request to stop is heard between chunks.
+CHUNK_STEPS = 20_000
 
 
 class Trainer(Protocol):
@@ -156,12 +159,15 @@ class Schedule:
         if not self.batched:
             return trainer(self.program(first), env, count, record)
         kept = self.program(first).carried  # what carries from step to step
+        # Only that: each step brings its own samples, and a trainer copies the env it is given, so an env
+        # holding every sample would make an epoch of online learning cost samples² (issue 18).
+        env = {key: env[key] for key in kept}
         # A trainer may run a batched schedule's steps in one go (bulk.TRAINER does, in numpy).
         done = trainer.steps(self, env, first, count, record)
         if done:
             env, out = done
         else:
-            env, out = dict(env), array("d")
+            out = array("d")
             for step in range(first, first + count):
                 env.update(self.samples_env(step))
                 env, records = trainer(self.program(step), env, 1, record)
@@ -178,6 +184,8 @@ class Schedule:
     def rows(self, env: dict[str, float], steps: int, chunk: int = 10_000):
         """Every column of the next `steps` steps from step 1 (a row each, in the columns of a full batch)."""
         program = self.program(1)
+        if self.batched:  # lr and the parameters carry from step to step; each step brings its samples
+            env = {key: env[key] for key in program.carried}
         done = 0
         while done < steps:
             count = 1 if self.batched else min(chunk, steps - done)

@@ -17,7 +17,9 @@ import math
 import random
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
+from .files import Stopped
 from .network import NetworkError, Sample
 from .precision import read_number
 from .text import QUOTED, printable, quoted
@@ -29,13 +31,24 @@ MAX_BYTES = 64 * 1024 * 1024
 GENERATORS = ("circle", "xor", "gauss", "spiral")
 FILE_KEYS = ("file", "inputs", "targets", "standardize")
 GENERATE_KEYS = ("generate", "count", "noise", "seed")
+ROWS_BETWEEN_STOPS = 1_000  # rows read between two questions whether to stop
 
 
-def load_samples(table: dict, base: Path, inputs: int, outputs: int) -> tuple[list[Sample], int, bool]:
+class RowLimit(NamedTuple):
+    """How many data rows a network can take, and why that many (in words, after "more than N rows")."""
+
+    rows: int = MAX_ROWS
+    why: str = "the limit for a data file"
+
+
+def load_samples(table: dict, base: Path, inputs: int, outputs: int, limit: RowLimit = RowLimit(),
+                 should_stop=None) -> tuple[list[Sample], int, bool]:
     """The samples a `samples = {...}` table describes, for a network of `inputs` and `outputs` neurons.
 
     Returns the samples, the seed their split into train and test rows falls back
-    on (the generator's, or 0 for a file), and whether to standardize the inputs."""
+    on (the generator's, or 0 for a file), and whether to standardize the inputs.
+    A data file is refused at the first row past `limit`; `should_stop()` is asked every
+    ROWS_BETWEEN_STOPS rows, and raises Stopped when it says so."""
     if "file" in table and "generate" in table:
         raise NetworkError("samples", "give either file = ... or generate = ..., not both")
     if "file" in table:
@@ -51,7 +64,7 @@ def load_samples(table: dict, base: Path, inputs: int, outputs: int) -> tuple[li
         if len(input_columns) != inputs:
             raise NetworkError("samples.inputs",
                                f"{len(input_columns)} columns, but the input layer has {inputs} neurons")
-        return read_csv(base / name, input_columns, target_columns, outputs), 0, standardize
+        return read_csv(base / name, input_columns, target_columns, outputs, limit, should_stop), 0, standardize
     if "generate" in table:
         _known_keys(table, GENERATE_KEYS, "a generated set takes generate, count, noise and seed")
         kind = table["generate"]
@@ -115,9 +128,11 @@ class _Bounded(io.RawIOBase):
         return count
 
 
-def read_csv(path: Path, input_columns: list[str], target_columns: list[str], outputs: int) -> list[Sample]:
+def read_csv(path: Path, input_columns: list[str], target_columns: list[str], outputs: int,
+             limit: RowLimit = RowLimit(), should_stop=None) -> list[Sample]:
     """Every data row of a CSV file as a Sample: the input columns as numbers, the target columns
-    as numbers or, for a class column (one that is not all numbers), one-hot over its sorted classes."""
+    as numbers or, for a class column (one that is not all numbers), one-hot over its sorted classes.
+    The file is refused at the first row past `limit` (load_samples)."""
     where = printable(str(path), QUOTED)
     try:
         info = path.stat()
@@ -157,8 +172,10 @@ def read_csv(path: Path, input_columns: list[str], target_columns: list[str], ou
             for line, row in enumerate(rows, start=line + 1):
                 if not any(cell.strip() for cell in row):
                     continue  # a blank line
-                if len(inputs) == MAX_ROWS:
-                    raise _problem(where, f"more than {MAX_ROWS:,} rows, the limit for a data file")
+                if len(inputs) == limit.rows:
+                    raise _problem(where, f"more than {limit.rows:,} rows, {limit.why}")
+                if should_stop is not None and len(inputs) % ROWS_BETWEEN_STOPS == 0 and should_stop():
+                    raise Stopped
                 if len(row) > len(names) and any(cell.strip() for cell in row[len(names):]):
                     raise _problem(where, f"row {line} has {len(row)} cells, but the header names {len(names)} "
                                           "columns: a cell without a column")

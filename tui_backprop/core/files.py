@@ -24,6 +24,10 @@ class OutputError(OSError):
     """A path we cannot write; str() is one line for the user."""
 
 
+class Stopped(Exception):
+    """Reading a file was asked to stop part way: in the app, esc while a network or a session opens."""
+
+
 # -- file names from content --------------------------------------------------------
 
 # Longest stem a name from content may give a file: with any suffix it stays well under

@@ -28,6 +28,7 @@ from .sweep import first_divergence
 # Steps between checkpoints: 11 doubles every 64 steps add 1.4 bytes a step to
 # E_total's 8, and a row is re-derived by running at most 63 steps (tens of µs).
 CHECKPOINT_EVERY = 64
+PIECE_NUMBERS = 2**17  # a format-1 session's records are kept about a megabyte at a time (History.load)
 
 
 class History:
@@ -77,11 +78,16 @@ class History:
         """Continuous steps as records of lr, parameters, E_total: a checkpoint every CHECKPOINT_EVERY,
         or at every step when the compiled fast path does not give these very bits (numpy's bulk
         training of a large network sums in another order)."""
-        stride, first = self.stride, len(self) + 1
+        first = len(self) + 1
         self.starts.append(first)
-        every = CHECKPOINT_EVERY if self._rederives(records, first) else 1
-        for k in range(0, len(records) // stride, every):
-            self._checkpoint_steps.append(first + k)
+        self._keep(records, first, 0, CHECKPOINT_EVERY if self._rederives(records, first) else 1)
+
+    def _keep(self, records, first: int, offset: int, every: int) -> None:
+        """Records of the stretch that starts at step `first`, from its step first + offset on: E_total of
+        each, and lr and the parameters of every `every`-th from the stretch's first."""
+        stride = self.stride
+        for k in range((-offset) % every, len(records) // stride, every):
+            self._checkpoint_steps.append(first + offset + k)
             self._checkpoints.extend(records[k * stride : (k + 1) * stride - 1])
         self._losses.extend(records[stride - 1 :: stride])
 
@@ -151,13 +157,45 @@ class History:
         env.update(zip(self.program.carried, checkpoint))
         return env
 
-    def load(self, records: array, starts: list[int]) -> None:
-        """Records of lr, parameters and E_total for every step, as a saved session holds them;
-        each of `starts` begins a stretch of continuous fast-path steps (1 and every edit)."""
-        bounds = [*starts, len(records) // self.stride + 1]
+    def load(self, chunks, steps: int, starts: list[int]) -> None:
+        """Records of lr, parameters and E_total for every one of `steps` steps, as a session of format 1
+        holds them, in `chunks` (arrays of whole records, in order), each kept as `_store` keeps it as it
+        comes: the whole history is never held (a million epochs of the 2-2-2 are 80 MB of records).
+        Each of `starts` begins a stretch of continuous fast-path steps (1 and every edit)."""
+        records, stride = _Records(chunks, self.stride), self.stride
+        bounds = [*starts, steps + 1]
         for first, end in zip(bounds, bounds[1:]):
-            self._store(records[(first - 1) * self.stride : (end - 1) * self.stride])
+            head = records.take(min(end - first, CHECKPOINT_EVERY))
+            self.starts.append(first)
+            every = CHECKPOINT_EVERY if self._rederives(head, first) else 1
+            self._keep(head, first, 0, every)
+            done = len(head) // stride
+            while done < end - first:
+                piece = records.take(min(end - first - done, max(1, PIECE_NUMBERS // stride)))
+                self._keep(piece, first, done, every)
+                done += len(piece) // stride
         self._changed()
+
+    def stored(self) -> tuple[array, array, array]:
+        """What the history keeps, and a saved session holds: E_total of every step, the steps that have
+        a checkpoint (in order), and the lr and parameters of each (stride − 1 numbers a checkpoint).
+        The history's own arrays: read them, never change them."""
+        return self._losses, self._checkpoint_steps, self._checkpoints
+
+    def restore(self, losses: array, checkpoint_steps: array, checkpoints: array, starts) -> None:
+        """Put back what `stored` gave and the stretches' `starts`, as a saved session holds them.  The
+        caller checks that they fit: a checkpoint at every start, at most CHECKPOINT_EVERY steps from one
+        checkpoint to the next and to the last step (session.py)."""
+        self._losses, self._checkpoint_steps, self._checkpoints = losses, checkpoint_steps, checkpoints
+        self.starts = array("q", starts)
+        self._changed()
+
+    def checkpoint(self, step: int) -> array | None:
+        """The lr and parameters stored for `step`, if it has a checkpoint."""
+        n = bisect_right(self._checkpoint_steps, step) - 1
+        if n < 0 or self._checkpoint_steps[n] != step:
+            return None
+        return self._checkpoints[n * (self.stride - 1) : (n + 1) * (self.stride - 1)]
 
     def truncate(self, steps: int) -> None:
         """Back to the first `steps` steps."""
@@ -252,8 +290,12 @@ class History:
             self._epoch_losses = (self.revision, self.schedule.epoch_losses(self._losses))
         return self._epoch_losses[1]
 
-    def chunks(self, steps: int = 65_536) -> Iterator[array]:
-        """Every step's record (lr, parameters, E_total), a stretch at a time: what a saved session holds."""
+    def chunks(self) -> Iterator[array]:
+        """What a saved session's history holds, one part after another: `stored`'s three arrays (none empty)."""
+        yield from (part for part in self.stored() if part)
+
+    def records(self, steps: int = 65_536) -> Iterator[array]:
+        """Every step's record (lr, parameters, E_total), re-derived a stretch at a time."""
         out = array("d")
         for n in range(len(self._checkpoint_steps)):
             out.extend(self._records(self._checkpoint_steps[n])[1])
@@ -267,7 +309,7 @@ class History:
     def data(self) -> array:
         """Every step's record (lr, parameters, E_total) in one array: for small histories and tests."""
         whole = array("d")
-        for chunk in self.chunks():
+        for chunk in self.records():
             whole.extend(chunk)
         return whole
 
@@ -310,3 +352,25 @@ def checkpoint_records(records: array, stride: int) -> array:
         out.extend(records[first * stride : (first + 1) * stride])
         out.extend(records[(first + 2) * stride - 1 : min(first + CHECKPOINT_EVERY, steps) * stride : stride])
     return out
+
+
+class _Records:
+    """Whole records taken from arrays of them as they come, whatever their sizes."""
+
+    def __init__(self, chunks, stride: int):
+        self.chunks, self.stride = iter(chunks), stride
+        self.buffer, self.at = array("d"), 0
+
+    def take(self, count: int) -> array:
+        """The next `count` records (fewer only where the chunks end)."""
+        wanted = count * self.stride
+        while len(self.buffer) - self.at < wanted:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                break
+            del self.buffer[: self.at]
+            self.at = 0
+            self.buffer.extend(chunk)
+        out = self.buffer[self.at : self.at + wanted]
+        self.at += len(out)
+        return out

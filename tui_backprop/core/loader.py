@@ -14,7 +14,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, as a backport
 
 from . import datasets
 from .files import read_regular
-from .network import MAX_LAYERS, Network, NetworkError, Parameters, Sample
+from .network import MAX_EPOCH_OPERATIONS, MAX_LAYERS, Network, NetworkError, Parameters, Sample, sample_operations
 from .presets import random_weights
 
 # Far beyond a network a student steps through by hand, and small enough that a
@@ -59,8 +59,9 @@ def network_path(text: str) -> Path:
     return path
 
 
-def load_network(path: str | Path) -> Network:
-    """Read a network file; every problem raises NetworkError with one line that names the key."""
+def load_network(path: str | Path, should_stop=None) -> Network:
+    """Read a network file; every problem raises NetworkError with one line that names the key.
+    `should_stop()` is asked while a data file is read, and raises files.Stopped when it says so."""
     path = Path(path)
     try:
         text = read_regular(path, MAX_FILE_BYTES).decode("utf-8")
@@ -77,10 +78,10 @@ def load_network(path: str | Path) -> Network:
             data = tomllib.loads(text)
         except (ValueError, RecursionError) as error:
             raise NetworkError("file", f"not valid TOML: {error}") from None
-    return network_from_dict(data, default_name=path.stem, base=path.parent)
+    return network_from_dict(data, default_name=path.stem, base=path.parent, should_stop=should_stop)
 
 
-def network_from_dict(data, default_name: str = "network", base: Path = Path()) -> Network:
+def network_from_dict(data, default_name: str = "network", base: Path = Path(), should_stop=None) -> Network:
     """A network from the keys of a network file; a data file's path is relative to `base`."""
     if not isinstance(data, dict):
         raise NetworkError("file", "the top level must be a table of keys")
@@ -129,7 +130,8 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path()) 
     if not bias_count and data.get("biases"):
         raise NetworkError("biases", f"given, but bias is {bias!r}; set bias = 'shared' or 'neuron'")
 
-    samples, test_samples = _samples(data, base, sizes)
+    per_sample = sample_operations(sizes, activations, bias_count, train_bias)
+    samples, test_samples = _samples(data, base, sizes, per_sample, should_stop)
     source = None
     if isinstance(data["samples"], dict):
         source = (tuple((key, data[key]) for key in ("samples", "test_fraction", "split_seed") if key in data),
@@ -177,12 +179,15 @@ def _training(data) -> dict:
     return out
 
 
-def _samples(data, base: Path, sizes) -> tuple[list[Sample], list[Sample]]:
-    """The training samples and the held-out test samples."""
+def _samples(data, base: Path, sizes, per_sample: int, should_stop=None) -> tuple[list[Sample], list[Sample]]:
+    """The training samples and the held-out test samples.  A data file is refused at the first row past
+    the samples an epoch of at most MAX_EPOCH_OPERATIONS can take (`per_sample` operations each), not
+    after it has been read whole (60 MB took 97 s and 1.5 GB to refuse)."""
     raw = data["samples"]
     seed, standardize = 0, False
     if isinstance(raw, dict):
-        samples, seed, standardize = datasets.load_samples(raw, base, sizes[0], sizes[-1])
+        samples, seed, standardize = datasets.load_samples(raw, base, sizes[0], sizes[-1],
+                                                           row_limit(data, sizes, per_sample), should_stop)
     else:
         samples = _sample_list(raw, "samples")
     test_samples = []
@@ -204,6 +209,22 @@ def _samples(data, base: Path, sizes) -> tuple[list[Sample], list[Sample]]:
     if standardize:
         samples, test_samples = datasets.standardized(samples, test_samples)
     return samples, test_samples
+
+
+def row_limit(data, sizes, per_sample: int) -> datasets.RowLimit:
+    """The most rows a data file may have: more would train more samples than an epoch of at most
+    MAX_EPOCH_OPERATIONS takes, once test_fraction has held its share out."""
+    most = MAX_EPOCH_OPERATIONS // per_sample  # training samples
+    fraction = data.get("test_fraction")
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        fraction = 0  # none, or a bad one, refused after the samples are read
+    # R rows train at least R·(1 − f) − ½ of them (round() holds out at most R·f + ½)
+    rows = int((most + 0.5) / (1 - fraction))
+    if rows >= datasets.MAX_ROWS:
+        return datasets.RowLimit()
+    return datasets.RowLimit(rows, f"more than one epoch through layers {list(sizes)} can take "
+                                   f"({per_sample:,} operations a sample, at most {MAX_EPOCH_OPERATIONS:,} an epoch; "
+                                   "use fewer rows, smaller layers, or hold rows out with test_fraction)")
 
 
 def _sample_list(raw, key: str) -> list[Sample]:

@@ -216,17 +216,13 @@ class Network:
         samples, trained = len(self.samples), self.weight_count() + (self.bias_count() if self.train_bias else 0)
         size = self.batch if 0 < self.batch < samples else samples
         steps = -(-samples // size)
-        forward = sum(2 * size for size in self.sizes[1:]) + self.sizes[-1]
-        backward = self.weight_count() + sum(size * (1 if act == "softmax" else 2)
-                                             for size, act in zip(self.sizes[1:], self.activations))
-        if self.train_bias:
-            backward += self.bias_count()
         # Each step adds up its E_total and, over several samples, each gradient; then updates.
         sums = steps * (trained if size > 1 else 0) - (trained if size > 1 and samples % size == 1 else 0)
+        per_sample = sample_operations(self.sizes, self.activations, self.bias_count(), self.train_bias)
         # The penalty: E_reg, then each weight's term and its gradient with it; each optimizer's own operations.
         extra = (1 + 2 * self.weight_count()) if self.regularized else 0
         extra += {"sgd": 0, "momentum": trained, "adam": 1 + 4 * trained}[self.optimizer]
-        return samples * (forward + backward) + steps * (1 + trained + extra) + sums
+        return samples * per_sample + steps * (1 + trained + extra) + sums
 
     def softmax_ignores_bias(self, layer: int) -> bool:
         """Whether `layer`'s bias is one shared by every output of a softmax layer: it shifts every sum
@@ -252,6 +248,16 @@ class Network:
         env.update(dict.fromkeys(self.names.state, 0.0))  # the optimizer's state starts at 0, as PyTorch's
         env.update(self.inputs_env())
         return env
+
+
+def sample_operations(sizes, activations, bias_count: int, train_bias: bool) -> int:
+    """The operations one sample adds to an epoch, its forward and its backward pass: the most of an epoch's
+    operations, and known from the shape before the samples are read (a data file past the limit is
+    refused at the row that passes it, not after the whole file)."""
+    forward = sum(2 * size for size in sizes[1:]) + sizes[-1]
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    backward = weights + sum(size * (1 if act == "softmax" else 2) for size, act in zip(sizes[1:], activations))
+    return forward + backward + (bias_count if train_bias else 0)
 
 
 def _real(value) -> bool:

@@ -6,12 +6,16 @@ session.json  the format name and version, the network (the keys a network
               file uses), the position in the trace, the values, the
               operations of the current epoch, the undo stack, the exact rows
               and sample segments of the history, and the app's own state.
-history.bin   lr, the parameters and E_total of every epoch as raw doubles, in
-              the byte order session.json names: a million epochs are 80 MB,
-              far too much for JSON text.  session.json lists the epochs where
-              a stretch of continuous fast-path epochs starts ("starts"), so
-              that the history can keep only checkpoints of it in memory; a
-              file without the list makes every epoch a start.
+history.bin   what the history keeps (core/history.py), as raw numbers in the
+              byte order session.json names, one part after another: E_total
+              of every epoch (doubles), the epochs that have a checkpoint (64-bit
+              integers; session.json says how many) and the lr and parameters of
+              each (doubles): 9.5 bytes an epoch of the 2-2-2, far too much for
+              JSON text.  session.json lists the epochs where a stretch of
+              continuous fast-path epochs starts ("starts"), each a checkpoint.
+              Format 1 held lr, the parameters and E_total of every epoch (80
+              bytes an epoch of the 2-2-2, and saving re-derived them all); it
+              is still read, a chunk at a time.
 
 In session.json a finite float is a JSON number (Python writes the shortest
 text that reads back to the same bits); any other float is the 16 hex digits
@@ -44,8 +48,8 @@ from array import array
 from pathlib import Path
 
 from .batches import COMPILED, Trainer
-from .files import atomic_writer, open_regular
-from .history import History
+from .files import Stopped, atomic_writer, open_regular
+from .history import CHECKPOINT_EVERY, History
 from .loader import network_from_dict, network_to_dict
 from .network import NetworkError
 from .program import PHASES, UPDATE, Program
@@ -53,13 +57,14 @@ from .quiz import Quiz
 from .stepper import MISSING, UNDO_KINDS, Operation, Snapshot, Stepper, UndoRecord
 
 FORMAT = "backprop-tui session"
-VERSION = 1
+VERSION = 2  # 1: history.bin held every epoch's record
 STATE, HISTORY = "session.json", "history.bin"
 ZIP_MAGIC = b"PK\x03\x04"
 _BITS = re.compile(r"[0-9a-f]{16}")
 # session.json holds the undo stack, one short list per step taken: a year of stepping by hand is a
 # few MB.  The history's doubles are in history.bin, whose size the epoch count fixes.
 MAX_STATE_BYTES = 32 * 2**20
+CHUNK_BYTES = 2**20  # history.bin is read this much at a time (and asked between whether to stop)
 
 
 class SessionError(ValueError):
@@ -109,6 +114,7 @@ def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) 
         "rows": table,
         "history": {
             "epochs": len(history),
+            "checkpoints": len(history.stored()[1]),
             "byte_order": sys.byteorder,
             "exact_rows": [[epoch, _numbers(row)] for epoch, row in history.exact_rows.items()],
             "mixed": [[epoch, list(symbols)] for epoch, symbols in history.mixed.items()],
@@ -120,7 +126,7 @@ def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) 
     text = json.dumps(document, allow_nan=False, separators=(",", ":"))
     with atomic_writer(path, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
         archive.writestr(STATE, text, compress_type=zipfile.ZIP_DEFLATED)
-        # Stored as is: doubles hardly compress, and deflating 80 MB would take seconds.
+        # Stored as is: doubles hardly compress, and deflating 200 MB would take seconds.
         with archive.open(HISTORY, "w", force_zip64=True) as member:
             for chunk in history.chunks():
                 chunk.tofile(member)
@@ -167,11 +173,13 @@ def _undo_out(record: UndoRecord, row_ref) -> list:
 # -- loading --------------------------------------------------------------------
 
 
-def load_session(path: str | Path, trainer: Trainer = COMPILED) -> tuple[Stepper, dict]:
+def load_session(path: str | Path, trainer: Trainer = COMPILED, should_stop=None) -> tuple[Stepper, dict]:
     """The stepper exactly as it was saved, and the app's `extra` state; SessionError if the file is not right.
 
-    `trainer` is the stepper's (see Stepper): the path its runs were trained on re-derives its history."""
+    `trainer` is the stepper's (see Stepper): the path its runs were trained on re-derives its history.
+    `should_stop()` is asked between the chunks of the history, and raises files.Stopped when it says so."""
     document, data = _read(path)
+    data.should_stop = should_stop
     try:
         return _build(document, data, trainer)
     except _Damaged as error:
@@ -228,26 +236,46 @@ def _read_state(path, archive: zipfile.ZipFile, info: zipfile.ZipInfo | None) ->
 
 
 class _Member:
-    """history.bin, read only once its declared size is the one the network and the epoch count need."""
+    """history.bin, read only once its declared size is the one the network and the epoch count need,
+    and then a chunk at a time: what it holds is never read whole into one more copy."""
 
     def __init__(self, path, info: zipfile.ZipInfo):
         self.path, self.info = path, info
+        self.should_stop = None  # asked between chunks; load_session sets it
 
-    def read(self, expected: int) -> bytes:
+    def parts(self, sizes: list[tuple[str, int]], byte_order: str, chunk_items: int | None = None):
+        """For each (typecode, count) of `sizes` in turn, arrays of that type holding its `count` numbers in
+        order, at most `chunk_items` (by default CHUNK_BYTES' worth) an array: (part's index, array)."""
         info = self.info
+        expected = sum(count for _, count in sizes) * 8
         if info.file_size != expected:
             raise _Damaged(f"{HISTORY} has {info.file_size} bytes, not the {expected} the history needs")
         # We store it as is: a deflated one could inflate a small file into gigabytes.
         if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
             raise _Damaged(f"{HISTORY} is compressed; a session stores it as is")
+        chunk_items = chunk_items or CHUNK_BYTES // 8
         try:
             with open_regular(self.path) as stream, zipfile.ZipFile(stream) as archive, archive.open(info) as member:
-                data = member.read(expected + 1)
+                for part, (code, count) in enumerate(sizes):
+                    while count:
+                        if self.should_stop is not None and self.should_stop():
+                            raise Stopped
+                        items = min(count, chunk_items)
+                        data = member.read(items * 8)
+                        if len(data) != items * 8:
+                            raise _Damaged(f"{HISTORY} ends before the {expected} bytes the history needs")
+                        numbers = array(code)
+                        numbers.frombytes(data)
+                        if byte_order != sys.byteorder:
+                            numbers.byteswap()
+                        yield part, numbers
+                        count -= items
+                if member.read(1):
+                    raise _Damaged(f"{HISTORY} has more than the {expected} bytes the history needs")
+        except (_Damaged, Stopped):
+            raise
         except Exception as error:  # noqa: BLE001 - as in _read: every failure is a damaged file
             raise _Damaged(f"{HISTORY}: {str(error) or type(error).__name__}") from None
-        if len(data) != expected:
-            raise _Damaged(f"{HISTORY} has {len(data)} bytes, not the {expected} the history needs")
-        return data
 
 
 def _no_constant(name: str):
@@ -255,8 +283,15 @@ def _no_constant(name: str):
 
 
 def _build(document: dict, data: _Member, trainer: Trainer) -> tuple[Stepper, dict]:
+    network = _dict(document.get("network"), "network")
+    for key in ("samples", "test_samples"):
+        # A session stores its samples as lists.  A table would read a data file named by whoever wrote
+        # the session, wherever it is (samples = {file = "/etc/passwd"}), or make up points.
+        if isinstance(network.get(key), dict):
+            raise _Damaged(f"network: {key}: a session holds its samples as a list; "
+                           "it reads no data file and generates none")
     try:
-        net = network_from_dict(_dict(document.get("network"), "network"))
+        net = network_from_dict(network)
     except NetworkError as error:
         raise _Damaged(f"network: {error}") from None
     scratch = Stepper(net, trainer=trainer)  # only for its program and trainer until everything has passed
@@ -270,7 +305,7 @@ def _build(document: dict, data: _Member, trainer: Trainer) -> tuple[Stepper, di
     done = reader.operations(document.get("done"), "done")
     row = reader.row(document.get("row"), "row")
     undo = [reader.record(raw, f"undo[{n}]") for n, raw in enumerate(_list(document.get("undo"), "undo"))]
-    history = reader.history(document.get("history"), data)
+    history = reader.history(document.get("history"), data, document["version"])
     extra = document.get("extra")
     if not isinstance(extra, dict):
         raise _Damaged("extra: expected a table")
@@ -390,28 +425,21 @@ class _Reader:
             raise _Damaged(f"{where}: unknown symbol {symbol!r}")
         return symbol, MISSING if old is None else _float(old, where)
 
-    def history(self, value, data: _Member) -> History:
+    def history(self, value, data: _Member, version: int) -> History:
         value = _dict(value, "history")
         history = History(self.schedule.program(1), self.train, self.schedule)
         epochs = _int(value.get("epochs"), "history.epochs", 0)
         byte_order = value.get("byte_order")
         if byte_order not in ("little", "big"):
             raise _Damaged("history.byte_order: expected little or big")
-        records = array("d")
-        records.frombytes(data.read(epochs * history.stride * records.itemsize))
-        if byte_order != sys.byteorder:
-            records.byteswap()
+        exact = {}
         for pair in _list(value.get("exact_rows"), "history.exact_rows"):
             epoch, row = _list(pair, "history.exact_rows", 2)
             epoch = _int(epoch, "history.exact_rows", 1, epochs)
-            if epoch in history.exact_rows:
+            if epoch in exact:
                 raise _Damaged(f"history.exact_rows: epoch {epoch} twice")
-            row = self.full_row(row, "history.exact_rows")
-            # The stored part of an exact row is the row's own lr, parameters and E_total, to the bit.
-            stored = records[(epoch - 1) * history.stride : epoch * history.stride]
-            if array("d", row[: history.stride - 1] + [row[self.loss_column]]).tobytes() != stored.tobytes():
-                raise _Damaged(f"history.exact_rows: epoch {epoch} does not match {HISTORY}")
-            history.exact_rows[epoch] = row
+            exact[epoch] = self.full_row(row, "history.exact_rows")
+        history.exact_rows.update(exact)
         # Written since edits midway are noted; a file from before has none.
         for pair in _list(value.get("mixed", []), "history.mixed"):
             epoch, symbols = _list(pair, "history.mixed", 2)
@@ -430,13 +458,52 @@ class _Reader:
             previous = first
         if epochs and not history.segments:
             raise _Damaged("history.segments: missing")
-        starts = set(range(1, epochs + 1)) if "starts" not in value else {
+        given = set(range(1, epochs + 1)) if "starts" not in value else {
             _int(first, "history.starts", 1, epochs) for first in _list(value["starts"], "history.starts")}
         # A stepped epoch is a stretch of its own: it may have had a value edited halfway through;
-        starts |= {e for e in history.exact_rows} | {e + 1 for e in history.exact_rows if e < epochs}
-        starts |= {first for first, _ in history.segments}  # and so is every change of the samples
-        history.load(records, sorted(starts | {1}) if epochs else [])
+        needed = {e for e in history.exact_rows} | {e + 1 for e in history.exact_rows if e < epochs}
+        needed |= {first for first, _ in history.segments}  # and so is every change of the samples
+        needed |= {1} if epochs else set()
+        if version == 1:
+            starts = sorted(given | needed)
+            per_chunk = max(1, CHUNK_BYTES // (8 * history.stride)) * history.stride  # whole records
+            chunks = (numbers for _, numbers in data.parts([("d", epochs * history.stride)], byte_order, per_chunk))
+            history.load(chunks, epochs, starts)
+        else:
+            if not needed <= given:
+                raise _Damaged("history.starts: not every stepped epoch and change of the samples starts a stretch")
+            self.stored_history(history, value, data, byte_order, epochs, sorted(given))
+        # The stored part of an exact row is the row's own lr, parameters and E_total, to the bit.
+        losses = history.losses()
+        for epoch, row in history.exact_rows.items():
+            stored = history.checkpoint(epoch)
+            if stored is None or (array("d", row[: history.stride - 1] + [row[self.loss_column]]).tobytes()
+                                  != (stored + losses[epoch - 1 : epoch]).tobytes()):
+                raise _Damaged(f"history.exact_rows: epoch {epoch} does not match {HISTORY}")
         return history
+
+    def stored_history(self, history: History, value: dict, data: _Member, byte_order: str, epochs: int,
+                       starts: list[int]) -> None:
+        """What the history keeps, as format 2 holds it, checked to be a history's: checkpoints at every
+        start, rising, at most CHECKPOINT_EVERY epochs apart and from the last epoch (a row is re-derived
+        from the checkpoint before it: a gap of millions would take that long to show one)."""
+        count = _int(value.get("checkpoints"), "history.checkpoints", 1 if epochs else 0, epochs)
+        width = history.stride - 1
+        parts = (array("d"), array("q"), array("d"))
+        for part, numbers in data.parts([("d", epochs), ("q", count), ("d", count * width)], byte_order):
+            parts[part].extend(numbers)
+        losses, checkpoint_epochs, checkpoints = parts
+        previous = 0
+        for epoch in checkpoint_epochs:
+            if not previous < epoch <= min(previous + CHECKPOINT_EVERY, epochs) or (previous == 0 and epoch != 1):
+                raise _Damaged("history.checkpoints: not rising from epoch 1, at most "
+                               f"{CHECKPOINT_EVERY} epochs apart")
+            previous = epoch
+        if epochs - previous >= CHECKPOINT_EVERY:
+            raise _Damaged(f"history.checkpoints: none in the last {CHECKPOINT_EVERY} epochs")
+        if not set(starts) <= set(checkpoint_epochs):
+            raise _Damaged("history.starts: a stretch that starts without a checkpoint")
+        history.restore(losses, checkpoint_epochs, checkpoints, starts)
 
     # -- the undo stack, walked back ---------------------------------------------
     def check_trail(self, step, position, values, done, row, undo, length) -> None:
@@ -522,9 +589,9 @@ def save_study(path: str | Path, stepper: Stepper, quiz: Quiz) -> None:
     save_session(path, stepper, {"quiz": quiz.as_dict()})
 
 
-def load_study(path: str | Path, trainer: Trainer = COMPILED) -> tuple[Stepper, Quiz]:
-    """A saved session with its quiz score; SessionError (one line) for anything damaged."""
-    stepper, extra = load_session(path, trainer)
+def load_study(path: str | Path, trainer: Trainer = COMPILED, should_stop=None) -> tuple[Stepper, Quiz]:
+    """A saved session with its quiz score; SessionError (one line) for anything damaged (load_session)."""
+    stepper, extra = load_session(path, trainer, should_stop)
     try:
         quiz = Quiz.from_dict(extra["quiz"]) if "quiz" in extra else Quiz()
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):

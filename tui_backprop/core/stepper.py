@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
-from .batches import COMPILED, Schedule, Trainer
+from .batches import CHUNK_STEPS, COMPILED, Schedule, Trainer
 from .history import History
 from .network import BETA1, BETA2, EPS, MU, RATE, Network, Parameters, Sample
 from .program import UPDATE, Kind, Program, Quantity, Record
@@ -113,7 +113,6 @@ class Operation(NamedTuple):
         return step
 
 
-CHUNK_STEPS = 20_000  # update steps a call of the fast path in a run, at most: the records of a chunk stay small
 CLAMPING_KINDS = (Kind.ERROR, Kind.LOSS_SLOPE)  # the only quantities with a logarithm or a clipped division
 MISSING = object()  # in an undo record: the symbol had no value before
 

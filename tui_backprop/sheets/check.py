@@ -72,6 +72,9 @@ from ..core.slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 REL_TOL = 1e-4
 # Cells of one sheet for which every slip is tried; after these, only slips already found are (bounded work).
 MAX_SLIP_SEARCHES = 5_000
+# Wrong cells a report lists, each with its formula's numbers, its explanation and its slip; the ones after
+# are counted, not listed: a sheet of 100,000 epochs with every cell off has millions (issue 18).
+MAX_LISTED = 10_000
 
 __all__ = ["CheckReport", "Mismatch", "REL_TOL", "SheetError", "Slip", "SlipGroup", "check", "check_sheet",
            "render_text"]
@@ -117,11 +120,6 @@ class Mismatch:
     def follows_epoch(self) -> int | None:
         """The earlier epoch this cell's mistake comes from (with batches, the epoch of that step)."""
         return None if self.follows is None else (self.follows - 1) // self.steps_per_epoch + 1
-
-    @property
-    def given(self) -> bool:
-        """A starting value the exercise gives (lr, a first weight, an input of the first row), not one computed."""
-        return self.step == 1 and self.quantity is None
 
     @property
     def where(self) -> str:
@@ -230,10 +228,17 @@ class CheckReport:
     rows: int
     cells: int
     columns: dict[str, str]  # symbol -> the header that named it
-    mismatches: list[Mismatch]
-    slips: list[SlipGroup] = field(default_factory=list)  # the named slips, each with every cell it explains
+    mismatches: list[Mismatch]  # the wrong cells in the order they are computed: the first MAX_LISTED
+    slips: list[SlipGroup] = field(default_factory=list)  # the named slips, each with every listed cell it explains
     note: str | None = None  # which preset the sheet fits, when that is not the one asked for
-    given: int = 0  # of `cells`, the starting values the sheet gives (its first row's lr, parameters, samples)
+    wrong: int = 0  # every wrong cell, listed or not
+    wrong_given: int = 0  # the wrong starting values of epoch 1 (lr, weights, biases, inputs, targets)
+    given: int = 0  # of `cells`, those starting values: the numbers the sheet gives, not computes
+    wrong_epochs: tuple[int, int, int] = (0, 0, 0)  # the first and the last epoch with a wrong cell, and how many
+
+    @property
+    def ok(self) -> bool:
+        return not self.wrong and not self.mismatches
 
     @property
     def computed(self) -> int:
@@ -241,12 +246,9 @@ class CheckReport:
         return self.cells - self.given
 
     @property
-    def wrong_given(self) -> int:
-        return sum(1 for m in self.mismatches if m.given)
-
-    @property
-    def ok(self) -> bool:
-        return not self.mismatches
+    def unlisted(self) -> int:
+        """The wrong cells after the first MAX_LISTED, counted but not listed."""
+        return self.wrong - len(self.mismatches)
 
     @property
     def first(self) -> Mismatch | None:
@@ -261,8 +263,9 @@ class CheckReport:
     def as_dict(self) -> dict:
         return {
             "file": self.path, "network": self.network, "rel_tol": self.rel_tol, "rows": self.rows,
-            "cells": self.cells, "given": self.given, "ok": self.ok, "wrong": len(self.mismatches),
+            "cells": self.cells, "given": self.given, "ok": self.ok, "wrong": self.wrong,
             "wrong_given": self.wrong_given, "mistakes_start": len(self.starts),
+            "listed": len(self.mismatches),
             "columns": self.columns, "note": self.note, "slips": [group.as_dict() for group in self.slips],
             "mismatches": [m.as_dict() for m in self.mismatches],
         }
@@ -291,12 +294,18 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
     """
     table = read_table(path)
     reports, errors = {}, {}
-    for name, net in networks.items():
-        schedule = Schedule(net)
+
+    def checked(name: str, listed: int | None = None) -> CheckReport:
+        schedule = Schedule(networks[name])
         program = schedule.program(1)
+        sheet = sheet_from_table(str(path), table, Columns(program, schedule.steps_per_epoch))
+        return check(sheet, program, rel_tol, schedule=schedule, listed=listed)
+
+    # Which network fits is a matter of counts: each is checked for them alone, and the one whose
+    # report is given is checked again in full (every cell of a long sheet traced once, not per network).
+    for name in networks:
         try:
-            sheet = sheet_from_table(str(path), table, Columns(program, schedule.steps_per_epoch))
-            reports[name] = check(sheet, program, rel_tol, schedule=schedule)
+            reports[name] = checked(name, listed=0)
         except SheetError as error:
             errors[name] = error
     if not reports:
@@ -304,49 +313,59 @@ def check_fitting(path: str | Path, networks: dict[str, Network], asked: str, ex
 
     def misfit(name: str) -> tuple[int, int, bool]:
         report = reports[name]
-        givens = sum(1 for m in report.mismatches if m.epoch == 1 and m.quantity is None)
-        return givens, len(report.mismatches), name != asked
+        return report.wrong_given, report.wrong, name != asked
 
     best = min(reports, key=misfit)
     if best == asked or (asked in reports and misfit(best)[:2] == misfit(asked)[:2]):
-        return reports[asked]
-    against = (f"{counted(len(reports[asked].mismatches), 'wrong cell')} against {asked}" if asked in reports
+        return checked(asked)
+    against = (f"{counted(reports[asked].wrong, 'wrong cell')} against {asked}" if asked in reports
                else f"its columns are not all {asked}'s")
-    fits = f"the sheet fits --preset {best} ({counted(len(reports[best].mismatches), 'wrong cell')}; {against})"
+    fits = f"the sheet fits --preset {best} ({counted(reports[best].wrong, 'wrong cell')}; {against})"
     if explicit:
         if asked not in reports:
             raise SheetError(f"{errors[asked]}; {fits}")
-        return replace(reports[asked], note=fits)
-    return replace(reports[best], note=f"checked against {best}: {fits}")
+        return replace(checked(asked), note=fits)
+    return replace(checked(best), note=f"checked against {best}: {fits}")
 
 
 def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipFinder | None = None,
-          schedule: Schedule | None = None) -> CheckReport:
+          schedule: Schedule | None = None, listed: int | None = None) -> CheckReport:
     """Check every cell of `sheet`; `slips` may be shared by sheets of one shape with the same columns.
 
     A batched network's `schedule` says which program and samples each row's step has; `program` is
-    then its first step's (a full batch's)."""
+    then its first step's (a full batch's).  The first `listed` wrong cells (MAX_LISTED by default) are
+    listed, each traced to where its mistake starts and with its slip; the rest are counted."""
+    listed = MAX_LISTED if listed is None else listed
     if schedule is None:  # a full-batch network's (a batched network's caller passes its schedule)
         schedule = Schedule(program.net, program)
     row = "batch" if schedule.batched else "epoch"  # what the slips call a row
     checker = _Checker(schedule, rel_tol, slips or SlipFinder(program, set(sheet.columns), row), set(sheet.columns),
                        row)
-    mismatches, cells, given = [], 0, 0
+    mismatches, cells, rows, wrong, given, given_cells = [], 0, 0, 0, 0, 0
+    first_epoch = last_epoch = epochs = 0  # of the epochs with a wrong cell
+    # The rows are read as they are checked, one at a time (the sheet is never held whole).
     for n, row in enumerate(sheet.rows):
         step = schedule.step(row.epoch, row.batch)
         if n == 0 and step == 1 and sheet.given:  # starting values given above the header
             row = replace(row, cells={**{s: g[0] for s, g in sheet.given.items()}, **row.cells})
         row = checker.own_cells(sheet, row, step)
-        mismatches += checker.check_row(sheet, row, step)
+        found, count, starting_values = checker.check_row(sheet, row, step, listing=len(mismatches) < listed)
+        mismatches += found[: listed - len(mismatches)]
+        if count:
+            wrong += count
+            given += starting_values if row.epoch == 1 else 0
+            epochs += row.epoch != last_epoch
+            first_epoch, last_epoch = first_epoch or row.epoch, row.epoch
         cells += len(row.cells)
-        if step == 1:
-            given += sum(1 for symbol in row.cells if symbol in checker.here.free)
+        if row.epoch == 1:  # the starting values, as check_row counts the wrong ones
+            given_cells += sum(1 for s in row.cells if checker.here.is_given(s, step))
+        rows += 1
     mismatches, groups = _group_slips(mismatches)
     return CheckReport(
-        path=sheet.path, network=schedule.net.name, rel_tol=rel_tol, rows=len(sheet.rows),
+        path=sheet.path, network=schedule.net.name, rel_tol=rel_tol, rows=rows,
         cells=cells,
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
-        slips=groups, given=given,
+        slips=groups, wrong=wrong, wrong_given=given, given=given_cells, wrong_epochs=(first_epoch, last_epoch, epochs),
     )
 
 
@@ -400,15 +419,23 @@ class _Shape:
     def __init__(self, program: Program, slips: SlipFinder):
         self.program = program
         self.slips = slips
-        self.quantities = program.quantities
-        self.evaluators = program.evaluators
+        # Built once and kept: a program builds a quantity anew each time one is read, and every row
+        # evaluates them all.
+        self.quantities = list(program.quantities)
+        self.evaluators = [q.evaluate for q in self.quantities]
         self.epoch_steps = [(n, q) for n, q in enumerate(self.quantities) if q.phase != UPDATE]
         # Each carried value's update (a parameter's, an optimizer's state), from the values of the step before.
         self.updates = program.step_updates()
         self.free = list(program.free)
+        self.free_symbols = set(self.free)
         self.symbols = {*self.free, *(q.symbol for _, q in self.epoch_steps)}  # what a row of this program can show
         computed = ["lr", *program.parameters, *self.free, *(q.symbol for _, q in self.epoch_steps)]
         self.order = {symbol: n for n, symbol in reversed(list(enumerate(computed)))}
+
+    def is_given(self, symbol: str, step: int) -> bool:
+        """Whether a row's cell is a starting value (a free symbol: no formula computes it in the step, and
+        after the first step no update does)."""
+        return symbol in self.free_symbols and not (symbol in self.updates and step > 1)
 
     def step_values(self, start: dict[str, float]) -> dict[str, float]:
         """Every value of a step (an epoch) from its free values."""
@@ -518,13 +545,16 @@ class _Checker:
                                  f"but {step_name(step, self.per)} has {counted(size, 'sample')}; leave it blank")
         return replace(row, cells={s: number for s, number in row.cells.items() if s in symbols})
 
-    def check_row(self, sheet: Sheet, row: SheetRow, step: int) -> list[Mismatch]:
+    def check_row(self, sheet: Sheet, row: SheetRow, step: int, listing: bool = True) -> tuple[list[Mismatch], int, int]:
+        """The row's wrong cells, each a Mismatch with where its mistake starts and its slip (only while
+        `listing`: once the report lists no more, the rest are only counted, and not traced), how many
+        cells are wrong, and how many of them are starting values (of a free symbol, with no formula)."""
         self.advance(step)
         here = self.here = self.shape(step)
         correct = here.step_values(self.start)
         wrong = frozenset(s for s, number in row.cells.items() if not self.close(number, correct[s]))
         found = []
-        if wrong:
+        if wrong and listing:
             held, starts = self.trace_student(row, step, correct, wrong)
             found = sorted((self.mismatch(sheet, row, step, s, correct, held, starts) for s in wrong),
                            key=lambda m: here.order[m.symbol])
@@ -533,7 +563,10 @@ class _Checker:
             held = _Held(step, correct)
         self.held = held
         self.before, self.start, self.step = correct, self.start_of(step + 1, here.updated(correct)), step + 1
-        return found
+        # As `mismatch` gives them no quantity: not computed in the step (a row's cells are its program's
+        # free symbols or computed ones), nor (after the first) updated in it.
+        given = sum(1 for s in wrong if here.is_given(s, step))
+        return found, len(wrong), given
 
     def close(self, number: Number, reference: float, spread: float = 0.0) -> bool:
         return agrees(number.value, reference, self.rel_tol, number.half_unit, spread)
@@ -746,15 +779,16 @@ def _report_lines(report: CheckReport, digits: int) -> list[str]:
     if report.ok:
         return [f"{report.path}: every cell is right ({cells} checked against {report.network}, "
                 f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)"]
-    count, starts = len(report.mismatches), len(report.starts)
+    count, starts, listed = report.wrong, len(report.starts), len(report.mismatches)
     summary = f"{report.path}: {counted(count, 'wrong cell')} of {cells}"
     if report.given:  # grade counts the computed cells only: both counts are here
         summary += (f" ({count - report.wrong_given:,} of the {report.computed:,} computed, "
                     f"{report.wrong_given:,} of the {counted(report.given, 'given number')})")
     summary += f", checked against {report.network}"
-    if starts < count:
-        summary += (f"; {'a mistake starts' if starts == 1 else 'mistakes start'} in {starts:,}, "
-                    f"the other {count - starts:,} follow{'s' if count - starts == 1 else ''} from "
+    if starts < listed:  # of the cells listed: the others are counted, not traced
+        within = f" of the first {listed:,}" if report.unlisted else ""
+        summary += (f"; {'a mistake starts' if starts == 1 else 'mistakes start'} in {starts:,}{within}, "
+                    f"the other {listed - starts:,} follow{'s' if listed - starts == 1 else ''} from "
                     f"{'it' if starts == 1 else 'them'}")
     first = report.first
     shown_sheet, shown_correct = _two_numbers(first, digits)
@@ -779,8 +813,12 @@ def _report_lines(report: CheckReport, digits: int) -> list[str]:
         lines.append(f"  One slip: {report.slips[first.group].describe()}.")
     lines.append("")
     if count > 1:
-        lines.append("Every wrong cell, in the order they are computed:")
-        lines += _compact(report.mismatches, digits, repeated)
+        if report.unlisted:
+            lines.append(f"The first {len(report.mismatches):,} wrong cells, in the order they are computed "
+                         f"(the {report.unlisted:,} after them are counted, not listed):")
+        else:
+            lines.append("Every wrong cell, in the order they are computed:")
+        lines += _compact(report.mismatches, digits, repeated, listed=not report.unlisted)
     return lines
 
 
@@ -793,7 +831,7 @@ def _two_numbers(mismatch: Mismatch, digits: int) -> tuple[str, str]:
     return mismatch.sheet_text, correct
 
 
-def _compact(mismatches: list[Mismatch], digits: int, repeated: list[SlipGroup] = ()) -> list[str]:
+def _compact(mismatches: list[Mismatch], digits: int, repeated: list[SlipGroup] = (), listed: bool = True) -> list[str]:
     # A slip made in many cells is one line; the cells that follow from it are listed as ever.
     lines = [f"  {group.slip.words}: {group.describe()}" for group in repeated]
     grouped = {id(m) for group in repeated for m in group.cells}
@@ -827,7 +865,8 @@ def _compact(mismatches: list[Mismatch], digits: int, repeated: list[SlipGroup] 
         lines.append(_run_line(run, per))
     if len(lines) > MAX_LINES:
         hidden = len(lines) - MAX_LINES
-        lines = lines[:MAX_LINES] + [f"  … and {counted(hidden, 'more line')} (--format json lists every cell)"]
+        lists = "every cell" if listed else f"the first {len(mismatches):,} cells"
+        lines = lines[:MAX_LINES] + [f"  … and {counted(hidden, 'more line')} (--format json lists {lists})"]
     return lines
 
 

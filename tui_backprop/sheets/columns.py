@@ -32,7 +32,7 @@ step (rising, gaps allowed).  Only such a network knows the batch column.
 
 The header is the first row that names two or more known columns (or, failing
 that, the first that names one), so a title or a block of starting values may
-sit above it.
+sit above it; it is looked for in the first MAX_HEADER_ROW rows.
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ from .reader import Number, SheetError, Table, parse_number, quote_cell, read_ta
 EPOCH = "epoch"  # stands for the epoch column in a header's mapping
 BATCH = "batch"  # stands for the batch column, which only a batched network's sheet has
 MAX_EPOCH = 1_000_000  # the checker runs the network up to the last epoch named
+# The header is looked for in the first rows only (and they are kept, for the starting values above it):
+# a title block is a few rows, and a file without a header is not read to its end to find one.
+MAX_HEADER_ROW = 1_000
 
 # The one table of column names: `check --help` and docs/command-line.md's table are made from it (a test
 # keeps that page in step).  {n} is a neuron's number (2_1 in deeper networks), {name} any
@@ -193,7 +196,7 @@ class Sheet:
     kind: str
     header_line: int
     columns: dict[str, tuple[int, str]]  # symbol -> (column index, header as written)
-    rows: list[SheetRow]
+    rows: "SheetRows"  # read again from the file on every pass
     # Starting values given above the header (η = 0.05): symbol -> (number, its cell, its label)
     given: dict[str, tuple[Number, str, str]] = field(default_factory=dict)
 
@@ -206,6 +209,10 @@ class Sheet:
     def header(self, symbol: str) -> str:
         """How the sheet names `symbol`: its column's header, or its label above the header."""
         return self.columns[symbol][1] if symbol in self.columns else self.given[symbol][2]
+
+    def first_row(self) -> SheetRow | None:
+        """The first row under the header (read alone: the rest of the sheet is not)."""
+        return next(iter(self.rows), None)
 
 
 def cell_address(column: int, line: int) -> str:
@@ -225,13 +232,14 @@ def read_sheet(path: str | Path, program: Program, steps_per_epoch: int = 1) -> 
 
 
 def sheet_from_table(path: str, table: Table, names: Columns) -> Sheet:
-    rows = table.rows
-    at = _find_header(rows, names)
-    if at is None:
-        raise SheetError(f"{path}: no header row names a column of this network (such as w1, h1, E_total); "
-                         "see `backprop-tui check --help` for the spellings")
-    header = rows[at]
-    width = max(n for n, cell in enumerate(header) if cell is not None) + 1
+    """The sheet's header, its columns and the starting values above it; its rows are read, and each is
+    checked, as `rows` is read."""
+    found = _find_header(table.rows, names)
+    if found is None:
+        raise SheetError(f"{path}: no header row names a column of this network (such as w1, h1, E_total) "
+                         f"in its first {MAX_HEADER_ROW:,} rows; see `backprop-tui check --help` for the spellings")
+    above, header = found
+    at = len(above)
     columns, epoch_column, batch_column = _name_columns(path, header, at + 1, names)
     if not columns:
         raise SheetError(f"{path}: the header names only the epoch; there is no column to check")
@@ -240,34 +248,63 @@ def sheet_from_table(path: str, table: Table, names: Columns) -> Sheet:
                                if column is None)
         raise SheetError(f"{path}: {names.network} learns in mini-batches, a row per update step, so the header "
                          f"needs an epoch and a batch column; it has no {missing} column")
-    sheet_rows: list[SheetRow] = []
-    for n in range(at + 1, len(rows)):
-        row, line = rows[n], n + 1
-        if all(cell is None for cell in row):
-            continue
-        if table.kind == "csv" and len(row) < width:
-            raise SheetError(f"{path}: row {line} has {len(row)} cells, the header has {width}")
-        stray = next((c for c, cell in enumerate(row) if cell is not None and (c >= width or header[c] is None)), None)
-        if stray is not None:
-            raise SheetError(f"{path}: cell {cell_address(stray, line)} holds {quote_cell(row[stray])} but its column has no name")
-        cells = {}
-        for symbol, (column, _) in columns.items():
-            number = _number(path, row[column], table.decimal_comma, column, line, symbol)
-            if number is not None:
-                cells[symbol] = number
-        if batch_column is None:
-            epoch = _epoch(path, row, epoch_column, table.decimal_comma, line, sheet_rows)
-            sheet_rows.append(SheetRow(epoch, line, cells))
-        else:
-            epoch, batch = _step(path, row, epoch_column, batch_column, table.decimal_comma, line, sheet_rows,
-                                 names.steps_per_epoch)
-            sheet_rows.append(SheetRow(epoch, line, cells, batch))
-    if not any(row.cells for row in sheet_rows):
-        hint = ("; if a program wrote this workbook, open it in Excel or LibreOffice and save it, "
-                "so that its formulas get values" if table.kind == "xlsx" else "")
-        raise SheetError(f"{path}: no numbers under the header in row {at + 1}{hint}")
-    given = _given(rows[:at], table.decimal_comma, names, set(names.free) - set(columns))
-    return Sheet(path, table.kind, at + 1, columns, sheet_rows, given)
+    rows = SheetRows(path, table, at, header, columns, epoch_column, batch_column, names.steps_per_epoch)
+    given = _given(above, table.decimal_comma, names, set(names.free) - set(columns))
+    return Sheet(path, table.kind, at + 1, columns, rows, given)
+
+
+class SheetRows:
+    """The rows under a sheet's header as SheetRows, read again from the table on every pass and checked
+    as they come: a cell that is not a number, a stray cell, epochs that do not rise."""
+
+    def __init__(self, path: str, table: Table, at: int, header, columns, epoch_column, batch_column,
+                 steps_per_epoch: int):
+        self.path, self.table, self.at, self.header = path, table, at, header
+        self.width = max(n for n, cell in enumerate(header) if cell is not None) + 1
+        self.columns, self.epoch_column, self.batch_column = columns, epoch_column, batch_column
+        self.steps_per_epoch = steps_per_epoch
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __iter__(self):
+        path, table, header, width = self.path, self.table, self.header, self.width
+        last, count, numbers = None, 0, False
+        for n, row in enumerate(table.rows):
+            if n <= self.at or all(cell is None for cell in row):
+                continue
+            line = n + 1
+            if table.kind == "csv" and len(row) < width:
+                raise SheetError(f"{path}: row {line} has {len(row)} cells, the header has {width}")
+            stray = next((c for c, cell in enumerate(row)
+                          if cell is not None and (c >= width or header[c] is None)), None)
+            if stray is not None:
+                raise SheetError(f"{path}: cell {cell_address(stray, line)} holds {quote_cell(row[stray])} "
+                                 "but its column has no name")
+            cells = {}
+            for symbol, (column, _) in self.columns.items():
+                number = _number(path, _cell(row, column), table.decimal_comma, column, line, symbol)
+                if number is not None:
+                    cells[symbol] = number
+            numbers = numbers or bool(cells)
+            if self.batch_column is None:
+                epoch = _epoch(path, row, self.epoch_column, table.decimal_comma, line, last, count)
+                last = SheetRow(epoch, line, cells)
+            else:
+                epoch, batch = _step(path, row, self.epoch_column, self.batch_column, table.decimal_comma, line,
+                                     last, self.steps_per_epoch)
+                last = SheetRow(epoch, line, cells, batch)
+            count += 1
+            yield last
+        if not numbers:
+            hint = ("; if a program wrote this workbook, open it in Excel or LibreOffice and save it, "
+                    "so that its formulas get values" if table.kind == "xlsx" else "")
+            raise SheetError(f"{path}: no numbers under the header in row {self.at + 1}{hint}")
+
+
+def _cell(row, column: int):
+    """A row's cell; a row is as long as its last cell, so one beyond it is blank."""
+    return row[column] if column < len(row) else None
 
 
 _LABELLED = re.compile(r"\s*(.+?)\s*[=:]\s*(\S+)\s*")
@@ -301,15 +338,23 @@ def _given(rows, decimal_comma: bool, names: Columns, wanted: set[str]) -> dict[
     return given
 
 
-def _find_header(rows, names: Columns) -> int | None:
-    first_with_one = None
-    for n, row in enumerate(rows):
+def _find_header(rows, names: Columns) -> tuple[list, tuple] | None:
+    """(the rows above the header, the header): the first row that names two known columns and holds no
+    number, or failing that the first that names one; within the first MAX_HEADER_ROW rows, which are
+    all that is read to find it."""
+    above, first_with_one = [], None
+    for row in rows:
         known = sum(1 for cell in row if isinstance(cell, str) and names.symbol(cell) is not None)
         if known >= 2 and not any(_is_number(cell) for cell in row):  # not a row of given values: lr, 0.5, …
-            return n
+            return above, row
         if known == 1 and first_with_one is None:
-            first_with_one = n
-    return first_with_one
+            first_with_one = len(above)
+        above.append(row)
+        if len(above) == MAX_HEADER_ROW:
+            break
+    if first_with_one is None:
+        return None
+    return above[:first_with_one], above[first_with_one]
 
 
 def _is_number(cell) -> bool:
@@ -356,20 +401,21 @@ def _number(path, cell, decimal_comma, column, line, what) -> Number | None:
         raise SheetError(f"{path}: cell {cell_address(column, line)} ({what}): {error}") from None
 
 
-def _epoch(path, row, column, decimal_comma, line, earlier: list[SheetRow]) -> int:
+def _epoch(path, row, column, decimal_comma, line, last: SheetRow | None, count: int) -> int:
+    """The epoch a row names; without an epoch column, rows are epochs 1, 2, 3, … (`count` came before)."""
     if column is None:
-        return len(earlier) + 1
+        return count + 1
     epoch = _whole(path, row, column, decimal_comma, line, EPOCH, MAX_EPOCH)
     where = cell_address(column, line)
-    if earlier and epoch <= earlier[-1].epoch:
-        raise SheetError(f"{path}: cell {where}: epoch {epoch} comes after epoch {earlier[-1].epoch}; "
+    if last is not None and epoch <= last.epoch:
+        raise SheetError(f"{path}: cell {where}: epoch {epoch} comes after epoch {last.epoch}; "
                          "the epochs must rise (one learning rate per sheet)")
     return epoch
 
 
 def _whole(path, row, column, decimal_comma, line, what: str, most: int) -> int:
     """The epoch or the batch a row names: a whole number from 1 to `most`."""
-    number = _number(path, row[column], decimal_comma, column, line, what)
+    number = _number(path, _cell(row, column), decimal_comma, column, line, what)
     where = cell_address(column, line)
     if number is None:
         raise SheetError(f"{path}: cell {where} has no {what} number")
@@ -379,14 +425,13 @@ def _whole(path, row, column, decimal_comma, line, what: str, most: int) -> int:
     return int(number.value)
 
 
-def _step(path, row, epoch_column, batch_column, decimal_comma, line, earlier: list[SheetRow],
+def _step(path, row, epoch_column, batch_column, decimal_comma, line, last: SheetRow | None,
           steps_per_epoch: int) -> tuple[int, int]:
     """The (epoch, batch) of a batched sheet's row: the update steps rise down the sheet, as the run takes them."""
     # The checker runs every step up to the last one named, a step at a time: MAX_EPOCH bounds the steps.
     epoch = _whole(path, row, epoch_column, decimal_comma, line, EPOCH, max(1, MAX_EPOCH // steps_per_epoch))
     batch = _whole(path, row, batch_column, decimal_comma, line, BATCH, steps_per_epoch)
-    if earlier and (epoch, batch) <= (earlier[-1].epoch, earlier[-1].batch):
-        last = earlier[-1]
+    if last is not None and (epoch, batch) <= (last.epoch, last.batch):
         raise SheetError(f"{path}: row {line}: epoch {epoch} · batch {batch} comes after epoch {last.epoch} · batch "
                          f"{last.batch}; the update steps must rise (one learning rate per sheet)")
     return epoch, batch

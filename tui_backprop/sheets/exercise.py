@@ -24,6 +24,7 @@ Every file is written to a temporary file and renamed into place.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import random
@@ -34,7 +35,7 @@ from typing import Callable
 
 from ..core.batches import sheet_refusal
 from ..core import Network, Parameters, Sample, build_program
-from ..core.files import together
+from ..core.files import read_regular, together
 from ..core.text import QUOTED, csv_text, printable
 from ..core.loader import network_to_dict
 from ..core.expr import counted
@@ -45,6 +46,7 @@ from .carried import embed_network
 
 COURSE_SEED = "backprop"
 MAX_STUDENTS = 2_000
+MAX_NAMES_BYTES = 1_000_000  # a list of names, or the key's list of students and their files
 MAX_NAME = 60  # characters of a file name made from a student's name
 MAX_EPOCHS = 100  # an exercise is worked by hand
 STUDENTS, KEY, ROSTER = "students", "key", "students.csv"
@@ -67,12 +69,12 @@ def read_students(path: str | Path) -> list[str]:
     """One name a line; blank lines and lines starting with # are skipped, and so is a repeated name.
     A name with a control character in it (ESC, NUL, …) is refused, naming its line: it could not be
     written into a workbook, and printed it would act on the terminal."""
-    try:
-        data = Path(path).read_bytes()
+    try:  # a regular file of bounded size: /dev/zero or a FIFO is refused at once, not read or waited on
+        data = read_regular(path, MAX_NAMES_BYTES)
     except OSError as error:
+        if error.errno == errno.EFBIG:
+            raise ExerciseError(f"{path} is too large for a list of names ({error.strerror})") from None
         raise ExerciseError(f"cannot read {path}: {error.strerror or error}") from None
-    if len(data) > 1_000_000:
-        raise ExerciseError(f"{path} is too large for a list of names")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

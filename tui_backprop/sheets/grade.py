@@ -22,13 +22,13 @@ from typing import Callable
 from ..core.batches import sheet_refusal
 from ..core import Network, NetworkError, Parameters, Sample, build_program
 from ..core.expr import counted
-from ..core.files import together
+from ..core.files import read_regular, together
 from ..core.loader import load_network
 from ..core.text import FORMULA_START, csv_text, markdown, printable
 from ..core.program import Program
 from .check import CheckReport, check
 from .columns import Columns, Sheet, sheet_from_table
-from .exercise import KEY, ROSTER
+from .exercise import KEY, MAX_NAMES_BYTES, ROSTER
 from .reader import Number, SheetError, read_table
 from ..core.slips import SlipFinder
 
@@ -81,8 +81,9 @@ class ClassReport:
 def given_on(sheet: Sheet, free: list[str]) -> dict[str, Number]:
     """The starting values a sheet gives: above its table, and in its first epoch's row."""
     given = {symbol: number for symbol, (number, _, _) in sheet.given.items()}
-    if sheet.rows and sheet.rows[0].epoch == 1:
-        for symbol, number in sheet.rows[0].cells.items():
+    first = sheet.first_row()
+    if first is not None and first.epoch == 1:
+        for symbol, number in first.cells.items():
             if symbol in free:
                 given.setdefault(symbol, number)
     return given
@@ -108,9 +109,12 @@ class Key:
         roster = folder / KEY / ROSTER
         if not roster.is_file() and (folder / ROSTER).is_file():
             roster = folder / ROSTER
-        try:
-            lines = list(csv.reader(io.StringIO(roster.read_text(encoding="utf-8"))))
-        except (OSError, UnicodeDecodeError, csv.Error) as error:
+        try:  # a regular file of bounded size: a FIFO or a device is refused at once, not waited on
+            text = read_regular(roster, 2 * MAX_NAMES_BYTES).decode("utf-8")
+            lines = list(csv.reader(io.StringIO(text)))
+        except OSError as error:
+            raise GradeError(f"cannot read the key's list of students {roster}: {error.strerror or error}") from None
+        except (UnicodeDecodeError, csv.Error) as error:
             raise GradeError(f"cannot read the key's list of students {roster}: {error}") from None
         self.students: dict[str, Network] = {}
         for line in lines[1:]:
@@ -246,6 +250,8 @@ def _grade_one(path: Path, names: Columns, base: Program, key: Key | None, progr
         if columns not in finders:
             finders[columns] = SlipFinder(base, set(columns))
         report = check(sheet, programs[identity], slips=finders[columns])
+    except SheetError as error:  # a row further down that cannot be read: the rows are read as they are checked
+        return GradeRow(path.name, student, note=_reason(error, path))
     except (ArithmeticError, ValueError) as error:  # numbers a network cannot run with
         return GradeRow(path.name, student, note=f"cannot be checked ({error})")
     # check() compares the given numbers too, and counts them apart (report.given): the table counts the rest
@@ -261,18 +267,18 @@ def _reason(error: SheetError, path: Path) -> str:
 
 
 def _row(file: str, student: str, report: CheckReport) -> GradeRow:
-    wrong, computed = report.mismatches, report.computed
-    wrong_computed = len(wrong) - report.wrong_given
-    if not wrong:
+    computed = report.computed
+    if report.ok:
         return GradeRow(file, student, computed, computed, note="every cell right", report=report)
+    wrong_computed = report.wrong - report.wrong_given  # check counts the given numbers apart
     first = report.first
-    epochs = sorted({m.epoch for m in wrong})
-    span = str(epochs[0]) if len(epochs) == 1 else f"{epochs[0]}–{epochs[-1]}"
+    low, high, epochs = report.wrong_epochs
+    span = str(low) if low == high else f"{low}–{high}"
     slip = first.slip.words if first.slip is not None else "no single slip"
     return GradeRow(
         file, student, computed, computed - wrong_computed,
         first=f"epoch {first.epoch}, {first.symbol} ({first.cell})", slip=slip,
-        slips=tuple(group.slip.key for group in report.slips), epochs=f"{span} ({len(epochs)})", report=report)
+        slips=tuple(group.slip.key for group in report.slips), epochs=f"{span} ({epochs})", report=report)
 
 
 # -- the class table ----------------------------------------------------------------

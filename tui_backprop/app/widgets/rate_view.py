@@ -94,6 +94,8 @@ class RateView(Widget):
         self.rates = list(rates)
         self.epochs = epochs
         self._request = 0  # numbers each sweep, so a late result of an older one is dropped
+        self._shown = 0  # the request whose result is on show
+        self._stopped = False  # a sweep was stopped before it finished (the view was left): resume starts it again
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="rate-controls"):
@@ -141,25 +143,35 @@ class RateView(Widget):
         status.update(text)
         status.set_class(error, "-error")
 
+    def stop(self) -> None:
+        """Stop the sweep under way, if any: the view is no longer on screen, and a sweep of a large
+        network or of online learning would keep the machine busy for nothing."""
+        self._stopped = self._shown != self._request
+        self.workers.cancel_group(self, "rate-sweep")
+
+    def resume(self) -> None:
+        """The view is on screen again: a sweep that `stop` cut short starts again."""
+        if self._stopped:
+            self._start_sweep()
+
     def _start_sweep(self) -> None:
         self._request += 1
+        self._stopped = False
         self._set_status(f"training {printable(self.network.name)} at {len(self.rates)} learning rates for {self.epochs:,} epochs…")
         self._sweep(self.network, list(self.rates), self.epochs, self._request)
 
     @work(thread=True, exclusive=True, group="rate-sweep")
     def _sweep(self, network: Network, rates: list[float], epochs: int, request: int) -> None:
         worker = get_current_worker()
-        schedule = Schedule(network)
-        curves = {}
-        for rate in rates:
-            curves.update(sweep(schedule, [rate], epochs, trainer=bulk.TRAINER))
-            if worker.is_cancelled:  # a newer request, or the view closed: stop between rates
-                return
-        self.app.call_from_thread(self._show, curves, epochs, request)
+        # A newer request, or the view closed (esc), cancels it: the sweep stops at its next chunk of steps.
+        curves = sweep(Schedule(network), rates, epochs, trainer=bulk.TRAINER, should_stop=lambda: worker.is_cancelled)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, curves, epochs, request)
 
     def _show(self, curves: dict, epochs: int, request: int) -> None:
         if request != self._request:
             return
+        self._shown = request
         self.query_one(LossChart).set_curves({f"lr {format_number(rate)}": curve for rate, curve in curves.items()},
                                              request)
         marks = checkpoints(epochs)

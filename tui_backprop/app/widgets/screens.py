@@ -52,8 +52,15 @@ class PathSuggester(Suggester):
         return None
 
 
+WAIT = "wait"  # what a prompt's check returns when it goes on in a worker (PromptScreen.wait)
+
+
 class PromptScreen(ModalScreen[str | None]):
-    """One line of input; `check` returns an error message or None, and the screen stays open on error."""
+    """One line of input; `check` returns an error message or None, and the screen stays open on error.
+
+    A check that takes long (opening a file) starts a worker, calls `wait` and returns WAIT: the prompt
+    stays open saying what it waits for, esc stops the worker instead of closing, and the worker's end
+    either dismisses the prompt or shows its error (`stop_waiting`, `show_error`)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -65,6 +72,7 @@ class PromptScreen(ModalScreen[str | None]):
         super().__init__()
         self.title_text, self.placeholder, self.value, self.check = title, placeholder, value, check
         self.suggestions, self.suggester, self.hint = suggestions, suggester, hint
+        self.on_stop: Callable[[], None] | None = None  # while a check goes on in a worker: what esc does
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -81,12 +89,29 @@ class PromptScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         error = self.check(event.value) if self.check else None
+        if error == WAIT:
+            return
         if error:
-            self.query_one("#error", Label).update(error)
+            self.show_error(error)
         else:
             self.dismiss(event.value)
 
+    def show_error(self, text: str) -> None:
+        self.query_one("#error", Label).update(text)
+
+    def wait(self, text: str, on_stop: Callable[[], None]) -> None:
+        """Say what the prompt waits for; until `stop_waiting`, esc calls `on_stop` and keeps the prompt open."""
+        self.show_error(text)
+        self.on_stop = on_stop
+
+    def stop_waiting(self) -> None:
+        self.on_stop = None
+
     def action_cancel(self) -> None:
+        if self.on_stop is not None:
+            stop, self.on_stop = self.on_stop, None
+            stop()
+            return
         self.dismiss(None)
 
 
