@@ -21,10 +21,20 @@ def drive(body, preset: str = "mazur", size=(120, 40), network=None, toasts: boo
     async def main():
         async with app.run_test(size=size, notifications=toasts) as pilot:
             await pilot.pause()
+            await footer_drawn(app, pilot)
             await body(app, pilot)
 
     asyncio.run(main())
     return app
+
+
+async def footer_drawn(app, pilot) -> None:
+    """Until the footer shows its keys: it composes them once the bindings are ready, a refresh or two
+    after the first frame (on a loaded machine, after the one pause a test starts with)."""
+    for _ in range(40):
+        if app.screen_stack[0].query("KeyFooter > *") or app.screen_stack[0].query_one("KeyFooter").display is False:
+            return
+        await pilot.pause(0.025)
 
 
 # Rich's SVG export: one <text> per run of like-styled characters, placed by x (12.2 px a column) and clipped to its line.

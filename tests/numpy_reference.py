@@ -154,6 +154,10 @@ def epoch(net: Network, env: dict[str, float] | None = None) -> Epoch:
 
     weight_gradients = [deltas[layer] @ outputs[layer].T for layer in range(depth)]
     bias_gradients = [deltas[layer].sum(axis=1) for layer in range(depth)]
+    if net.bias == "shared" and net.activations[-1] == "softmax":
+        # One bias shared by every softmax output shifts every sum alike, and softmax ignores a shift: in exact
+        # arithmetic its deltas add up to 0 (summed here they leave rounding), so its gradient is 0.
+        bias_gradients[-1] = np.zeros_like(bias_gradients[-1])
     new_weights = [W - lr * dW for W, dW in zip(weights, weight_gradients)]
     if net.bias == "none" or not net.train_bias:
         new_biases = [b.copy() for b in biases]
@@ -207,7 +211,9 @@ def values(net: Network, result: Epoch) -> dict[str, float]:
         for layer in range(1, net.depth + 1):
             delta = result.deltas[layer - 1]
             if net.bias == "shared":
-                parts = {names.bias_at[layer][0]: delta.sum(axis=0)}
+                # the softmax layer's shared bias: 0, as in epoch() (softmax ignores a shift)
+                ignored = layer == net.depth and net.activations[-1] == "softmax"
+                parts = {names.bias_at[layer][0]: np.zeros(delta.shape[1]) if ignored else delta.sum(axis=0)}
             else:
                 parts = {names.bias_at[layer][j]: delta[j] for j in range(net.sizes[layer])}
             for bias, per_sample in parts.items():

@@ -50,9 +50,41 @@ def test_export_starts_the_workbook_from_an_edited_weight(tmp_path, monkeypatch)
     workbook = openpyxl.load_workbook(tmp_path / "mazur.xlsx")
     sheet_name, cell = next(iter(workbook.defined_names[defined_name("w5")].destinations))
     assert workbook[sheet_name][cell.replace("$", "")].value == 0.42
+    # and it carries that network, so `check` on it needs no options
+    from tui_backprop.core.loader import network_to_dict
+    from tui_backprop.sheets.carried import carried_network
+
+    assert network_to_dict(carried_network(tmp_path / "mazur.xlsx")) == network_to_dict(app.stepper.network())
     solution = (tmp_path / "mazur-solution.md").read_text()
     assert "| w5 | 0.42 |" in solution
     # every digit, as `explain` writes it, not the screen's six
     a_h1 = Stepper(app.stepper.network()).trace(1)[1]
     assert a_h1.symbol == "a_h1" and len(format_number(a_h1.value)) > 8
     assert f"**{format_number(a_h1.value)}**" in solution
+
+
+def test_each_edit_and_its_undo_is_confirmed_on_screen():
+    """An edit changes nothing on screen until an operation reads it: w, l and p taking one back each say so."""
+    from app_driver import press, screen_text
+    from tui_backprop.core import PRESETS
+
+    start = PRESETS["mazur"]()
+    w5, lr = format_number(start.parameters()["w5"]), format_number(start.start.lr)
+
+    async def body(app, pilot):
+        await edit(pilot, "w5 = 0.42")
+        await pilot.pause()
+        assert f"w5 = 0.42 (was {w5}), from the next operation that reads it" in notifications(app)
+        assert f"w5 = 0.42 (was {w5})" in screen_text(app)  # as a toast, on screen
+        await press(pilot, "l")
+        await type_in(pilot, "0.3")
+        assert f"lr = 0.3 (was {lr}), from the next update" in notifications(app)
+        await press(pilot, "p")
+        assert f"Took back the edit of lr: it is {lr} again." in notifications(app)
+        await press(pilot, "p")
+        assert app.stepper.values["w5"] == start.parameters()["w5"]
+        assert f"Took back the edit of w5: it is {w5} again." in notifications(app)
+        await press(pilot, "n", "p")  # taking back an operation is no edit: nothing more is said
+        assert notifications(app).count("Took back") == 2
+
+    drive(body, toasts=True)

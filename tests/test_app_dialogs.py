@@ -103,6 +103,8 @@ def test_each_worker_result_is_told_once(tmp_path, monkeypatch):
     (["question_mark"], ["esc", "Close"]),
     (["n", "0"], ["⏎", "Yes", "esc", "No"]),
     (["n", "q"], ["esc", "Cancel"]),
+    (["c"], ["esc", "Close", "space", "Show/hide"]),  # the column chooser and the gradient check showed the main screen's ? Help q Quit
+    (["g"], ["esc", "Close"]),
 ])
 def test_an_open_dialog_has_the_footer_of_its_own_keys(keys, footer):
     # Behind a dialog the main screen's footer showed keys that did something else there (q closes the help).

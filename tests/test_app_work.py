@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,8 @@ import pytest
 from app_driver import drive, notifications, press, type_in
 
 from tui_backprop.app.widgets.screens import ChoiceScreen, ConfirmScreen
-from tui_backprop.core.session import load_study
+from tui_backprop.core.session import load_study, save_study
+from tui_backprop.user_data import ENVIRONMENT
 
 
 def test_open_asks_before_unsaved_steps_go_and_not_otherwise(tmp_path):
@@ -114,10 +116,11 @@ COMMAND = Path(sys.executable).parent / "backprop-tui"
 
 
 @pytest.mark.skipif(TMUX is None or not COMMAND.exists(), reason="needs tmux and the installed backprop-tui")
-def test_a_hang_up_saves_the_unsaved_work_beside_it(tmp_path):
+def test_a_hang_up_saves_the_unsaved_work_in_the_data_folder(tmp_path, user_data_folder):
+    """The save goes to the user's data folder (the test's own, passed to tmux), never the working folder."""
     name = f"backprop-hangup-{os.getpid()}-{time.monotonic_ns()}"
     subprocess.run([TMUX, "new-session", "-d", "-x", "120", "-y", "40", "-s", name, "-c", str(tmp_path),
-                    f"{COMMAND} --preset mazur"], check=True)
+                    f"env {ENVIRONMENT}={shlex.quote(str(user_data_folder))} {COMMAND} --preset mazur"], check=True)
     try:
         deadline = time.monotonic() + 20
         while "press n" not in subprocess.run([TMUX, "capture-pane", "-p", "-t", name], capture_output=True,
@@ -129,7 +132,7 @@ def test_a_hang_up_saves_the_unsaved_work_beside_it(tmp_path):
             time.sleep(0.2)
     finally:
         subprocess.run([TMUX, "kill-session", "-t", name], capture_output=True)  # the terminal hangs up
-    saved = tmp_path / "mazur-hangup.backprop"
+    saved = user_data_folder / "hang-ups" / "mazur-hangup.backprop"
     deadline = time.monotonic() + 20
     while not saved.exists():
         assert time.monotonic() < deadline, "nothing was saved on hang-up"
@@ -137,6 +140,36 @@ def test_a_hang_up_saves_the_unsaved_work_beside_it(tmp_path):
     time.sleep(0.5)  # the rename is the last step of the save: the file is whole once it exists
     stepper, _ = load_study(saved)
     assert stepper.position == 3
+    assert list(tmp_path.iterdir()) == []  # nothing in the working folder
+
+
+def test_the_next_start_says_a_hang_up_save_waits_and_how_to_resume_it(user_data_folder):
+    from tui_backprop.app.files import hangup_path
+    from tui_backprop.core import PRESETS, Stepper
+    from tui_backprop.core.quiz import Quiz
+
+    stepper = Stepper(PRESETS["mazur"]())
+    stepper.next()
+    saved = hangup_path("mazur", None)
+    save_study(saved, stepper, Quiz())
+    assert saved.parent == user_data_folder / "hang-ups"
+
+    async def body(app, pilot):
+        await app.workers.wait_for_complete()  # the folder is looked at in a thread
+        await pilot.pause()
+        told = notifications(app)
+        assert f"{saved}" in told and f"backprop-tui --resume {saved}" in told
+
+    drive(body)
+    # Resumed, it is saved where the user works, not back into the data folder.
+
+    async def resumed(app, pilot):
+        await app.workers.wait_for_complete()
+        await press(pilot, "ctrl+s")
+        assert app.focused.value == "mazur.backprop"
+        assert str(saved) not in notifications(app)  # the save being resumed is not announced again
+
+    drive(resumed, stepper=load_study(saved)[0], session_path=str(saved))
 
 
 @pytest.mark.parametrize("key, until", [("e", "epoch"), ("f", "phase")])
@@ -146,6 +179,7 @@ def test_a_long_finish_is_traced_in_a_worker_with_a_progress_bar_and_every_step_
     from tui_backprop.app import main
     from tui_backprop.app.widgets.screens import RunScreen
     from tui_backprop.core import PRESETS, Stepper
+    from tui_backprop.core.quiz import Quiz
 
     monkeypatch.setattr(main, "FINISH_AT_ONCE", 0)
     monkeypatch.setattr(main, "TRACE_CHUNK", 3)

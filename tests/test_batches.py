@@ -186,6 +186,17 @@ def test_the_network_file_takes_batch_and_shuffle_seed():
         network_from_dict({**base, "shuffle_seed": 3})
 
 
+def test_a_negative_shuffle_seed_is_refused():
+    """Python's random seeds with the absolute value, so -1 would shuffle as 1 does: refused, in the file and
+    in the core, with one line."""
+    base = network_to_dict(many(2, 0))
+    with pytest.raises(NetworkError, match="shuffle_seed.*at least 0|shuffle_seed.*from 0"):
+        network_from_dict({**base, "batch": 2, "shuffle_seed": -1})
+    with pytest.raises(NetworkError, match="shuffle_seed"):
+        many(4, 2).with_changes(shuffle_seed=-1)
+    assert network_from_dict({**base, "batch": 2, "shuffle_seed": 0}).shuffle_seed == 0
+
+
 @pytest.mark.parametrize("batch", [0, 3])
 def test_the_history_gives_the_held_out_error_of_each_epoch(batch):
     net = many(11, batch, count=12)

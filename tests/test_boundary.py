@@ -104,6 +104,26 @@ def test_train_plot_leaves_out_the_boundary_without_two_inputs(tmp_path):
     assert "decision boundary" not in out.getvalue()
 
 
+def test_train_plot_leaves_out_a_boundary_with_nothing_to_separate(capsys):
+    """mazur's one sample is one class: its plane would be a shade without meaning; one line says why."""
+    assert cli.main(["train", "--preset", "mazur", "--epochs", "5", "--plot"]) == 0
+    out = capsys.readouterr().out
+    assert "decision boundary after" not in out and not set("░▒▓█") & set(out)
+    assert out.rstrip().splitlines()[-1].startswith("No decision boundary: ")
+
+
+def test_b_says_why_a_one_sample_network_has_no_boundary():
+    from app_driver import drive, press, widget_text
+
+    async def body(app, pilot):
+        await press(pilot, "b")
+        shown = widget_text(app, app.panels["boundary"])
+        assert shown.startswith("No decision boundary: ") and "one sample" in shown
+        assert not set("░▒▓█") & set(shown)
+
+    drive(body, preset="mazur")
+
+
 # -- in the app ------------------------------------------------------------------
 
 

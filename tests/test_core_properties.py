@@ -157,3 +157,36 @@ def test_extreme_weights_never_raise_and_nan_stays_visible(net):
     for before, after in zip(epochs, epochs[1:]):
         if math.isnan(before[-1]):
             assert math.isnan(after[-1])
+
+
+@settings(max_examples=25)
+@given(st.integers(0, 10_000), st.integers(2, 4), st.integers(1, 5))
+def test_a_bias_shared_by_softmax_outputs_has_a_gradient_of_exactly_zero(seed, outputs, samples):
+    """Softmax ignores a shift, so a bias shared by every output leaves E_total alone: its gradient is 0,
+    not ±1e-17 of rounding, in the trace, the fast path and numpy, and the operation says why."""
+    import random
+
+    from tui_backprop.core.presets import random_weights
+
+    r = random.Random(seed)
+    sizes = (2, 3, outputs)
+    data = [Sample((r.uniform(-1, 1), r.uniform(-1, 1)), tuple(float(k == r.randrange(outputs)) for k in range(outputs)))
+            for _ in range(samples)]
+    net = Network(sizes=sizes, activations=("tanh", "softmax"), loss="cce", bias="shared", train_bias=True,
+                  start=Parameters(random_weights(3 * 2 + outputs * 3, seed, 1.5), (0.1, r.uniform(-1, 1)), 0.5),
+                  samples=tuple(data))
+    stepper = Stepper(net)
+    operations = stepper.trace(2)
+    gradients = [op for op in operations if op.symbol.startswith("dE_total/db2")]
+    assert gradients and all(op.value == 0.0 for op in gradients)
+    said = [op for op in gradients if op.quantity.kind == "gradient"]  # each sample's (a sum adds them up)
+    assert said and all("softmax ignores a shift" in op.why and "exactly 0" in op.why for op in said)
+    assert all(op.value == net.start.biases[1] for op in operations if op.symbol == "b2")
+    # the fast path and numpy leave the shared output bias where it was, to the bit
+    from tui_backprop.bulk_numpy import NumpyEpochs
+
+    for variant in (net, net.with_changes(optimizer="adam")):  # numpy's plain update, and its optimizers'
+        program = build_program(variant)
+        for run in (program.run, lambda env, epochs, record: NumpyEpochs(program, env).run(epochs, record)):
+            env, _ = run(variant.start_env(), 50, "loss")
+            assert env["b2"] == net.start.biases[1]

@@ -81,8 +81,8 @@ def test_the_columns_can_be_chosen_from_every_column_of_the_csv():
         await press(pilot, "enter")  # hides the first shown column, E_total
         table = app.query_one(HistoryTable)
         assert "E_total" not in table.shown
-        options = app.screen.query_one("SelectionList")
-        index = next(n for n in range(options.option_count) if options.get_option_at_index(n).value == "a_h1")
+        options = app.screen.query_one("#columns")
+        index = next(n for n in range(options.option_count) if options.get_option_at_index(n).id == "a_h1")
         options.highlighted = index
         await press(pilot, "enter")
         assert "a_h1" in table.shown
@@ -96,6 +96,36 @@ def test_the_columns_can_be_chosen_from_every_column_of_the_csv():
             await press(pilot, "right_square_bracket")
         position = shown_headings(table).index("a_h1")
         assert table_lines(table)[1].split()[1 + position] == format_number(row["a_h1"], 6)
+
+    drive(body)
+
+
+def test_the_column_chooser_says_shown_and_hidden_in_letters_not_colour():
+    """Each row reads [x] (shown) or [ ] (hidden) on a screen without colour; space toggles one too."""
+    from app_driver import screen_text
+
+    async def body(app, pilot):
+        await press(pilot, "e", "c")
+        table = app.query_one(HistoryTable)
+        import re
+
+        def marks():
+            columns = set(app.stepper.history.columns)
+            found = re.findall(r"(\[[x ]\]) (\S+)", screen_text(app))
+            return {column: mark for mark, column in found if column in columns}
+
+        for _ in range(2):  # the top of the list (the shown ones come first), then its end
+            rows = marks()
+            assert len(rows) >= 10 and all(mark == ("[x]" if column in table.shown else "[ ]")
+                                           for column, mark in rows.items())
+            assert "▐X▌" not in screen_text(app)
+            await press(pilot, "end")
+        assert "[ ]" in rows.values()
+        await press(pilot, "home")
+        await press(pilot, "space")  # the first, E_total: hidden, and said so
+        assert "E_total" not in table.shown and "[ ] E_total" in screen_text(app)
+        await press(pilot, "enter")
+        assert "E_total" in table.shown and "[x] E_total" in screen_text(app)
 
     drive(body)
 
@@ -121,6 +151,30 @@ def test_the_loss_chart_switches_to_a_log_scale_and_marks_the_current_epoch():
         assert not chart.log_scale
 
     drive(body)
+
+
+def y_labels(chart: str) -> list[float]:
+    """The numbers on the chart's y axis, top to bottom."""
+    import re
+
+    return [float(match[1].replace("−", "-")) for line in chart.splitlines()
+            if (match := re.match(r"\s*([−\d.e+-]+)┤", line))]
+
+
+def test_a_log_scale_labels_its_rows_from_the_largest_down_even_after_one_epoch():
+    async def body(app, pilot):
+        await press(pilot, "e", "L")
+        chart = app.query_one(LossChart)
+        labels = y_labels(chart.render().plain)
+        assert len(labels) >= 3 and labels == sorted(labels, reverse=True), labels
+        loss = app.stepper.history.epoch_losses()[0]
+        assert labels[-1] < loss < labels[0]
+
+    drive(body)
+    stepper = Stepper(PRESETS["excel"]())
+    stepper.run(500)
+    labels = y_labels(build_chart({"E_total": list(stepper.history.losses())}, 60, 20, color=False, log=True))
+    assert labels == sorted(labels, reverse=True) and len(set(labels)) == len(labels)
 
 
 def test_the_chart_draws_a_line_at_the_marked_epoch():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -209,6 +210,32 @@ def test_shipped_examples_load_and_train(path):
     stepper.run(20)
     losses = stepper.history.epoch_losses()  # a row per update step; with batches, several an epoch
     assert len(losses) == 20 and all(math.isfinite(x) for x in losses)
+
+
+def test_the_examples_ship_in_the_package_and_are_found_by_name(tmp_path, monkeypatch, capsys):
+    """Installed, there is no examples/ beside the working folder: the package carries them, and --config
+    takes an example's name (with or without its suffix or folder) from anywhere."""
+    from importlib.resources import files
+
+    from tui_backprop import cli
+
+    shipped = files("tui_backprop") / "examples"
+    for path in (REPO / "examples").iterdir():
+        assert (shipped / path.name).read_bytes() == path.read_bytes()
+    assert loader.example_names() == sorted(p.stem for p in NETWORK_FILES)
+    monkeypatch.chdir(tmp_path)  # no examples/ here
+    for name in ("tanh-3-layer", "tanh-3-layer.toml", "examples/tanh-3-layer.toml"):
+        assert load_network(loader.network_path(name)) == load_network(REPO / "examples" / "tanh-3-layer.toml")
+        assert cli.main(["train", "--config", name, "--epochs", "2"]) == 0
+        assert capsys.readouterr().out.startswith("tanh-3-layer: 2-3-3-2")
+    assert cli.main(["train", "--config", "iris", "--epochs", "1"]) == 0  # its data file, beside it, is found too
+    # A file of that name in the working folder comes first; an unknown name lists the examples.
+    (tmp_path / "iris").write_text('layers = [1, 1]\n[[samples]]\ninputs = [1]\ntargets = [0]\n')
+    assert loader.network_path("iris") == Path("iris")
+    capsys.readouterr()
+    assert cli.main(["train", "--config", "irises", "--epochs", "1"]) == 2
+    assert f"(the examples: {', '.join(loader.example_names())})" in capsys.readouterr().err
+    assert "iris" in loader.example_names() and "tanh-3-layer" in loader.example_names()
 
 
 def test_shipped_mazur_json_is_the_mazur_preset():

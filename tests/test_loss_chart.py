@@ -247,3 +247,33 @@ def test_an_empty_widget_says_no_epoch_has_finished():
             assert "no finished epoch yet" in app.query_one(CountingChart).render().plain
 
     asyncio.run(scenario())
+
+
+def plotted_rows(text: str) -> int:
+    """The rows a chart draws its curves in: between its frame's top and bottom lines."""
+    lines = text.splitlines()
+    top = next(n for n, line in enumerate(lines) if "┌" in line)
+    bottom = next(n for n, line in enumerate(lines) if "└" in line)
+    return bottom - top - 1
+
+
+def test_at_120x40_a_data_set_with_a_test_set_gets_a_readable_chart():
+    """iris: E_test beside E_total, a legend row above the plot; 8 rows are left to draw the curves in."""
+    from app_driver import drive, press, type_in
+    from conftest import REPO
+    from tui_backprop.core import load_network
+
+    async def body(app, pilot):
+        await press(pilot, "r")
+        await type_in(pilot, "3")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        widget = app.query_one(LossChart)
+        assert set(widget.curves) == {"E_total", "E_test"}
+        assert plotted_rows(widget.render().plain) >= 8
+        assert app.panels["values"].content_region.height >= 5  # the values keep some room, and scroll
+        await pilot.resize_terminal(110, 34)  # smaller than 40 rows, the values keep theirs
+        await pilot.pause()
+        assert app.panels["values"].content_region.height >= 5
+
+    drive(body, network=load_network(REPO / "examples" / "iris.toml"), size=(120, 40))

@@ -45,3 +45,19 @@ def test_opening_a_batched_sheet_goes_to_the_step_where_it_goes_wrong(tmp_path):
         assert (SPOILED_STEP, SPOILED) in app.panels["history"].marks
 
     drive(body, size=(160, 50), network=net)
+
+
+def test_opening_an_exercise_workbook_checks_it_against_the_network_it_carries(tmp_path):
+    """The excel network is on screen; Bob's workbook carries his own variant of mazur, and is checked against it."""
+    from test_sheets_grade import filled_class
+
+    _, stems, returned = filled_class(tmp_path, ("Bob Jones",))
+
+    async def body(app, pilot):
+        await open_checked(app, pilot, returned / f"{stems['Bob Jones']}.xlsx")
+        assert app.stepper.net.name == stems["Bob Jones"] and app.stepper.net.bias == "shared"
+        last = app.stepper.last
+        assert (last.epoch, last.symbol) == (1, "h2")
+        assert "the slip: w2 where w4 belongs" in widget_text(app, app.query_one(OperationPanel))
+
+    drive(body, preset="excel", size=(160, 50))

@@ -7,8 +7,13 @@ import json
 import os
 import random
 
+import shutil
+
 import openpyxl
+import pytest
 from hypothesis import given, strategies as st
+
+from conftest import REPO
 
 from sheet_builder import slipped_run
 from tui_backprop import cli
@@ -28,7 +33,8 @@ def make_exercise(tmp_path, names, *options):
 
 
 def fill(workbook_path, rows, out_path):
-    """The student's workbook with every blank cell under the header filled from `rows`, saved as out_path."""
+    """The student's workbook with every blank cell under the header filled from `rows` (an epoch's dict,
+    whose symbols it has), saved as out_path; the rows beyond `rows` are left as they are."""
     workbook = openpyxl.load_workbook(workbook_path)
     sheet = workbook.active
     header_row = next(row for row in sheet.iter_rows() if row[0].value == "epoch")
@@ -36,7 +42,7 @@ def fill(workbook_path, rows, out_path):
     for row in sheet.iter_rows(min_row=header_row[0].row + 1):
         epoch = row[0].value
         for cell in row[1:]:
-            if cell.value is None:
+            if cell.value is None and epoch <= len(rows) and columns[cell.column] in rows[epoch - 1]:
                 cell.value = rows[epoch - 1][columns[cell.column]]
     if str(out_path).endswith(".csv"):
         with open(out_path, "w", newline="", encoding="utf-8") as stream:
@@ -118,10 +124,10 @@ def test_a_clean_class_passes_and_a_blank_workbook_is_nothing_filled_in(tmp_path
 
 
 def test_without_a_key_each_sheet_is_checked_with_the_numbers_it_gives(tmp_path):
-    course, stems = make_exercise(tmp_path, ["Grace Hopper"])
+    course, stems = make_exercise(tmp_path / "teacher", ["Grace Hopper"])
     net = load_network(course / "key" / f"{stems['Grace Hopper']}.json")
-    returned = tmp_path / "returned"
-    returned.mkdir()
+    returned = tmp_path / "inbox" / "returned"  # no key beside it to be found
+    returned.mkdir(parents=True)
     fill(course / "students" / f"{stems['Grace Hopper']}.xlsx", slipped_run(net, 1)[1], returned / "g.xlsx")
     assert net.start.weights != PRESETS["excel"]().start.weights
     assert cli.main(["grade", str(returned), "--out", str(tmp_path / "grades")]) == 0
@@ -155,14 +161,116 @@ def test_bad_files_are_one_row_each_and_nothing_is_written_outside_the_output(tm
     assert changed == {tmp_path / "out", tmp_path / "out" / "class.csv", tmp_path / "out" / "class.md"}
     with open(tmp_path / "out" / "class.csv", encoding="utf-8") as stream:
         rows = {row["file"]: row for row in csv.DictReader(stream)}
-    assert len(rows) == 7
+    assert len(rows) == 6  # notes.txt is no sheet: skipped and counted, not a row
     assert rows["good.xlsx"]["note"] == "every cell right"
     assert "empty" in rows["empty.csv"]["note"]
     assert "MB" in rows["huge.csv"]["note"]
     assert "not an XLSX workbook" in rows["photo.xlsx"]["note"]
-    assert "no header row" in rows["notes.txt"]["note"] and "no header row" in rows["foreign.csv"]["note"]
+    assert "no header row" in rows["foreign.csv"]["note"]
+    assert "1 file skipped, not a sheet (notes.txt)" in capsys.readouterr().out
     assert rows["stranger.xlsx"]["note"] == "its given numbers are no student's variant in the key"
     assert capsys.readouterr().err == ""
+
+
+def filled_class(tmp_path, names=("Bob Jones", "Ada Li"), *options):
+    """An exercise of the mazur network, each student's workbook filled in and returned beside the course
+    folder: Bob's with w2 where w4 belongs in h2, carried on; the others right."""
+    course, stems = make_exercise(tmp_path, list(names), "--preset", "mazur", *options)
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    for name in names:
+        net = load_network(course / "key" / f"{stems[name]}.json")
+        slips = PLANTED[2][0] if name == "Bob Jones" else None
+        _, rows = slipped_run(net, 2, slips)
+        fill(course / "students" / f"{stems[name]}.xlsx", rows, returned / f"{stems[name]}.xlsx")
+    return course, stems, returned
+
+
+def test_check_on_an_exercise_workbook_needs_no_options(tmp_path, capsys):
+    _, stems, returned = filled_class(tmp_path)
+    capsys.readouterr()
+    # Without --preset or --config: the workbook carries Bob's own variant, so only his slip is wrong.
+    assert cli.main(["check", str(returned / f"{stems['Bob Jones']}.xlsx"), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert "carries" in report["note"] and report["network"] == stems["Bob Jones"]
+    assert report["wrong_given"] == 0 and report["mistakes_start"] >= 1
+    first = report["mismatches"][0]
+    assert (first["symbol"], first["slip"]["words"]) == ("h2", "w2 where w4 belongs")
+    assert cli.main(["check", str(returned / f"{stems['Ada Li']}.xlsx")]) == 0
+    assert "every cell is right" in capsys.readouterr().out
+
+
+def test_workbooks_of_train_and_x_carry_their_network(tmp_path):
+    from tui_backprop.core.loader import network_to_dict
+    from tui_backprop.sheets.carried import carried_network
+
+    net = load_network(REPO / "examples" / "tanh-3-layer.toml")
+    path = tmp_path / "run.xlsx"
+    assert cli.main(["train", "--config", str(REPO / "examples" / "tanh-3-layer.toml"), "--epochs", "2",
+                     "--lr", "0.25", "--xlsx", str(path)]) == 0
+    assert network_to_dict(carried_network(path)) == network_to_dict(net.with_start(lr=0.25))
+    # A csv carries nothing; a damaged carried network is one line, never a traceback.
+    csv_path = tmp_path / "s.csv"
+    csv_path.write_text("epoch,w1\n1,0.1\n", encoding="utf-8")
+    assert carried_network(csv_path) is None
+    workbook = openpyxl.load_workbook(path)
+    workbook["network"]["A2"] = "{not json"
+    workbook.save(path)
+    from tui_backprop.sheets.reader import SheetError
+
+    with pytest.raises(SheetError, match="network it carries.*damaged") as caught:
+        carried_network(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_grade_finds_the_key_beside_the_folder_and_skips_what_is_no_sheet(tmp_path, capsys):
+    course, stems, returned = filled_class(tmp_path)
+    (returned / "notes.txt").write_text("Bob handed in late\n", encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["grade", str(returned)]) == 0  # no --key: course/key is beside returned
+    out = capsys.readouterr().out
+    assert f"the key {course / 'key'}" in out
+    assert "2 sheets: 1 all right, 1 with mistakes" in out and "1 file skipped, not a sheet (notes.txt)" in out
+    with open(returned / "grades" / "class.csv", encoding="utf-8") as stream:
+        rows = {row["student"]: row for row in csv.DictReader(stream)}
+    assert set(rows) == {"Bob Jones", "Ada Li"} and "w2 where w4 belongs" in rows["Bob Jones"]["slip"]
+
+
+def test_grade_without_a_key_says_how_to_give_it(tmp_path, capsys):
+    course, stems, returned = filled_class(tmp_path)
+    elsewhere = tmp_path / "inbox" / "returned"
+    elsewhere.parent.mkdir()
+    returned.rename(elsewhere)
+    capsys.readouterr()
+    assert cli.main(["grade", str(elsewhere)]) == 0
+    out = capsys.readouterr().out
+    assert "2 not graded" in out and "--key DIR names the folder `exercise --out` wrote" in out
+    assert cli.main(["grade", str(elsewhere), "--key", str(course)]) == 0
+    assert "1 all right, 1 with mistakes" in capsys.readouterr().out
+    # Two keys beside the folder: which one is the teacher's to say.
+    course.rename(tmp_path / "inbox" / "course")
+    shutil.copytree(tmp_path / "inbox" / "course", tmp_path / "inbox" / "course-2")
+    assert cli.main(["grade", str(elsewhere)]) == 2
+    assert "several exercise keys" in capsys.readouterr().err
+
+
+def test_check_and_grade_count_the_same_wrong_cells(tmp_path, capsys):
+    _, stems, returned = filled_class(tmp_path, ("Bob Jones",), "--epochs", "2")
+    sheet = returned / f"{stems['Bob Jones']}.xlsx"
+    capsys.readouterr()
+    cli.main(["check", str(sheet), "--format", "json"])
+    checked = json.loads(capsys.readouterr().out)
+    cli.main(["check", str(sheet)])
+    text = capsys.readouterr().out
+    cli.main(["grade", str(returned)])
+    with open(returned / "grades" / "class.csv", encoding="utf-8") as stream:
+        (row,) = csv.DictReader(stream)
+    computed, wrong = int(row["cells"]), int(row["cells"]) - int(row["right"])
+    assert checked["cells"] - checked["given"] == computed
+    assert checked["wrong"] - checked["wrong_given"] == wrong
+    # check's text gives both counts: all its wrong cells, and grade's (the computed ones)
+    assert (f"{checked['wrong']} wrong cells of" in text
+            and f"({wrong} of the {computed} computed, {checked['wrong_given']} of the {checked['given']} given" in text)
 
 
 def test_grade_refuses_what_it_cannot_do_in_one_line(tmp_path, capsys):
@@ -216,3 +324,70 @@ def test_any_list_of_names_is_read_or_refused_in_one_line(tmp_path_factory, data
         assert "\n" not in str(error)
     else:
         assert names and all(name.strip() == name and "\n" not in name for name in names)
+
+
+def test_an_exercise_asks_the_weights_its_last_update_gives(tmp_path, capsys):
+    """One epoch (the default) still asks for the updated weights: a row for epoch 2's parameters, the
+    cells it does not ask for shaded, the key's numbers the core's update."""
+    from tui_backprop.core import Stepper, build_program
+
+    course, stems = make_exercise(tmp_path, ["Bob Jones"], "--preset", "mazur")
+    net = load_network(course / "key" / f"{stems['Bob Jones']}.json")
+    program = build_program(net)
+    sheet = openpyxl.load_workbook(course / "students" / f"{stems['Bob Jones']}.xlsx").active
+    rows = list(sheet.iter_rows())
+    at = next(n for n, row in enumerate(rows) if row[0].value == "epoch")
+    header = [cell.value for cell in rows[at]]
+    last = rows[at + 2]
+    assert last[0].value == 2 and len(rows) == at + 3
+    for symbol, cell in zip(header[1:], last[1:]):
+        assert cell.value is None
+        assert (cell.fill.fgColor.rgb == "00D9D9D9") == (symbol not in program.parameters), symbol
+    stepper = Stepper(net)
+    stepper.finish_epoch()
+    with open(course / "key" / f"{stems['Bob Jones']}-key.csv", encoding="utf-8") as stream:
+        key = list(csv.reader(stream))
+    top = next(n for n, row in enumerate(key) if row[:1] == ["epoch"])
+    assert key[top + 2][0] == "2" and len(key) == top + 3
+    updated = {symbol: float(text) for symbol, text in zip(key[top], key[top + 2]) if text and symbol != "epoch"}
+    assert updated == {p: stepper.values[p] for p in program.parameters}
+    # A student who updates with a tenth of the learning rate is caught in the row of epoch 2.
+    _, values = slipped_run(net, 2, PLANTED[8][0])
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    fill(course / "students" / f"{stems['Bob Jones']}.xlsx",
+         [values[0], {p: values[1][p] for p in program.parameters}], returned / "bob.xlsx")
+    capsys.readouterr()
+    assert cli.main(["grade", str(returned)]) == 0
+    with open(returned / "grades" / "class.csv", encoding="utf-8") as stream:
+        (row,) = csv.DictReader(stream)
+    assert row["first mistake"].startswith("epoch 2, w1 (") and "a learning rate of" in row["slip"]
+
+
+def test_the_exercise_title_block_says_the_network_in_words(tmp_path):
+    from tui_backprop.core import build_program
+    from tui_backprop.core.program import FORWARD
+
+    course, stems = make_exercise(tmp_path, ["Bob Jones"], "--preset", "mazur")
+    net = load_network(course / "key" / f"{stems['Bob Jones']}.json")
+    sheet = openpyxl.load_workbook(course / "students" / f"{stems['Bob Jones']}.xlsx").active
+    block = {}
+    for row in sheet.iter_rows(values_only=True):
+        if row[0] == "epoch":
+            break
+        block.setdefault(row[0], []).append(row[1])
+    assert "b1 is shared by h1 and h2" in block["biases"][0] and "b2 is shared by o1 and o2" in block["biases"][0]
+    assert "not trained" in block["biases"][0]
+    loss = block["loss"][0]
+    assert "half_sse" in loss and "E_total = E1 + E2" in loss and "half the squared distance" in loss
+    assert "σ(x) = 1/(1 + e^−x)" in block["activation"][0]
+    # every forward formula, as the core writes it: which weight goes into which neuron
+    program = build_program(net)
+    forward = [q.formula for q in program.quantities if q.phase == FORWARD]
+    assert block["formulas"] + block[None][:len(forward) - 1] == forward
+    assert "h2 = w3·i1 + w4·i2 + b1" in forward
+    # The title block is still read as one: the sheet filled in checks clean.
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    fill(course / "students" / f"{stems['Bob Jones']}.xlsx", slipped_run(net, 1)[1], returned / "bob.xlsx")
+    assert cli.main(["check", str(returned / "bob.xlsx")]) == 0

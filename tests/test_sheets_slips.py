@@ -197,6 +197,29 @@ def test_every_explanation_names_its_causes(tmp_path):
             assert named and all(symbol in text for symbol in named), text
 
 
+def test_the_json_causes_name_the_cells_the_text_names(tmp_path, capsys):
+    # a_h1 written to 3 digits in epochs 1 and 2 and used: some cells start from its rounding ("as rounded
+    # on the sheet"), others are right at their digits but carry it on ("already off"); both name a_h1.
+    net = excel()
+    rounded = {(epoch, "a_h1"): (lambda compute, v, b: float(f"{compute({}):.3g}")) for epoch in (1, 2)}
+    program, rows = slipped_run(net, 4, rounded)
+    path = write_sheet(tmp_path / "s.csv", program.columns, rows, shown=lambda v: f"{v:.6g}")
+    assert cli.main(["check", str(path), "--preset", "excel", "--format", "json"]) == 1
+    cells = json.loads(capsys.readouterr().out)["mismatches"]
+    kinds = set()
+    for cell in cells:
+        text = cell["explanation"]
+        # Every symbol the sentence gives as a reason ("… was already off", "… as rounded") is in causes.
+        for phrase in ("already off", "already wrong", "as rounded on the sheet", "also wrong"):
+            if phrase in text:
+                kinds.add(phrase)
+                assert cell["causes"], text
+        assert all(symbol in text for symbol in cell["causes"]), (cell["causes"], text)
+        if cell["carried"] and not cell["starts_here"] and cell["follows_epoch"] is None:
+            assert cell["causes"] == cell["carried"]
+    assert {"already off", "as rounded on the sheet"} <= kinds  # the two cases whose causes were empty
+
+
 @settings(max_examples=150)
 @given(st.lists(st.lists(st.one_of(st.none(), st.text(max_size=12), st.floats(allow_nan=False),
                                    st.sampled_from(["η", "lr", "w1", "η = 0.05", "lr: x", "b1 = 1e999", "t1", "="])),

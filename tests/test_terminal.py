@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tui_backprop.user_data import ENVIRONMENT
 
 TMUX = shutil.which("tmux")
 # The console script pip installed beside this Python.
@@ -44,9 +47,11 @@ def session(tmp_path):
 
 def start(name: str, status: Path, command: str) -> None:
     # The shell writes the exit status where the test can read it after the app is gone.  It starts in the
-    # test's own folder: the app saves a hang-up file in its working folder when the session is killed.
+    # test's own folder, with the test's own data folder (the tmux server does not pass on the test's
+    # environment): a session killed with unsaved work leaves its hang-up save there.
+    data = f"{ENVIRONMENT}={shlex.quote(os.environ[ENVIRONMENT])}"
     tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", name, "-c", str(status.parent),
-         f"{command}; echo $? > {status}; sleep 30")
+         f"env {data} {command}; echo $? > {status}; sleep 30")
 
 
 def exit_status(status: Path, seconds: float = 20.0) -> int:
@@ -106,6 +111,20 @@ def test_a_crash_gives_a_failing_exit_status(session):
              "from tui_backprop.cli import main; raise SystemExit(main([]))")
     start(name, status, f"{sys.executable} -c '{crash}'")
     assert exit_status(status) == 3
+
+
+def test_a_linux_console_gets_the_ascii_fallback(session):
+    """TERM=linux (a real console, whose font has no braille and no rounded corners) chooses it by itself."""
+    name, status = session
+    start_installed(session, "TERM=linux")
+    tmux("send-keys", "-t", name, "e", "f", "n")  # the backward pass: edges lit in the graph
+    screen = wait_for(name, "backward 1/")
+    assert "+-" in screen and not set("╭╮╰╯━") & set(screen), screen
+    assert not any(0x2800 <= ord(char) <= 0x28FF for char in screen), screen
+    tmux("send-keys", "-t", name, "q")
+    wait_for(name, "not saved")
+    tmux("send-keys", "-t", name, "d")
+    assert exit_status(status) == 0
 
 
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])

@@ -144,6 +144,21 @@ def test_the_workbook_saved_by_libreoffice_checks_clean(recomputed, saved):
     assert report.ok and report.rows == EPOCHS and report.cells > EPOCHS * 30
 
 
+def test_the_workbook_saved_by_libreoffice_still_carries_its_network(recomputed, capsys):
+    """A student saves the workbook in LibreOffice: the hidden sheet with its network stays, so `check` on it
+    needs no --preset or --config."""
+    from tui_backprop import cli
+    from tui_backprop.core.loader import network_to_dict
+    from tui_backprop.sheets.carried import carried_network
+
+    _, out = recomputed
+    for name, net in (("mazur", PRESETS["mazur"]()), ("batched", batched())):
+        assert network_to_dict(carried_network(out / "saved" / f"{name}.xlsx")) == network_to_dict(net)
+        capsys.readouterr()
+        assert cli.main(["check", str(out / "saved" / f"{name}.xlsx")]) == 0
+        assert f"checked against the network the workbook carries, {name}" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("saved", ["saved/batched.xlsx", "batched.csv"])
 def test_the_batched_workbook_recomputed_by_libreoffice_checks_clean(recomputed, saved):
     """A row per update step, its batch's samples in the row: each row checked against its step's program."""

@@ -217,10 +217,12 @@ class NumpyEpochs:
             else:
                 gradients[layer - 1] = np.matmul(delta.T, activations[layer - 1], out=self.weight_gradients[layer - 1])
             if self.trains_bias:
-                bias_gradients[layer - 1] = delta.sum(axis=0)
+                bias = delta.sum(axis=0)
+                if net.bias == "shared":  # exactly 0 where softmax ignores it (core/network.py), as the program says
+                    bias = 0.0 if net.softmax_ignores_bias(layer) else bias.sum()
+                bias_gradients[layer - 1] = bias
                 if not self.plain:
-                    out = self.bias_gradients[layer - 1]
-                    out[:] = bias_gradients[layer - 1].sum() if net.bias == "shared" else bias_gradients[layer - 1]
+                    self.bias_gradients[layer - 1][:] = bias
             if layer > 1:
                 first, slope = delta @ self.weights[layer - 1], _slope(net.activations[layer - 2], activations[layer - 1])
                 firsts[layer - 2], slopes[layer - 2] = first, slope
@@ -235,8 +237,7 @@ class NumpyEpochs:
         for layer, gradient in enumerate(gradients):
             self.weights[layer] -= self.lr * gradient
             if self.trains_bias:
-                step = bias_gradients[layer]
-                self.biases[layer] -= self.lr * (step.sum() if self.net.bias == "shared" else step)
+                self.biases[layer] -= self.lr * bias_gradients[layer]  # a shared bias's: one number
 
     def optimize(self, gradients, bias_gradients) -> None:
         """The update of program.py's optimizers over the trained parameters as one vector: the penalty's term

@@ -25,7 +25,11 @@ CURVE_COLORS = (32, 166, 28, 160, 98, 30)
 MARK_COLOR = 244
 # Without colour, curves are told apart by their marker.
 MONOCHROME_MARKERS = ("braille", "x", "o", "+", "*", "#")
+# Where braille cannot be drawn (--ascii, a real console): every curve in a sign of its own.
+ASCII_MARKERS = ("*", "x", "o", "+", "#", "=")
 
+# Below this height the x axis goes unlabelled: its row is worth more to the curves.
+XLABEL_FROM = 16
 # plotext keeps one global figure.
 _plotext_lock = threading.Lock()
 
@@ -49,13 +53,14 @@ def thin(values: Sequence[float], points: int, log: bool = False) -> tuple[list[
 
 
 def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, title: str = "E_total per epoch",
-                color: bool = True, log: bool = False, mark: int | None = None) -> str:
+                color: bool = True, log: bool = False, mark: int | None = None, ascii: bool = False) -> str:
     """The chart as `height` lines of text with ANSI colour codes (plain text when color is False).
 
     Background and axes use the terminal's own colours, so it reads on light and dark themes.
     Curves that climb past HEADROOM times the highest starting loss are cut off there.
     `log` draws E_total on a log scale: after millions of epochs a linear chart is a flat line.
     `mark` draws a vertical line at that epoch (the one the student is at).
+    `ascii` marks the curves with letters and signs, not braille (a real console's font has none).
     """
     thinned = {label: thin(values, 2 * width, log) for label, values in curves.items()}
     thinned = {label: (xs, ys) for label, (xs, ys) in thinned.items() if xs}
@@ -64,13 +69,18 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
     if any(max(ys) > ceiling for _, ys in thinned.values()):
         thinned = {label: (xs, [min(y, ceiling) for y in ys]) for label, (xs, ys) in thinned.items()}
         title += ", clipped at the top"
+    y_ticks = None
     if log:
         title += ", log scale"
+        # plotext's own log scale labels a flat curve (one epoch) upside down: the curves are drawn as
+        # log10 of E_total on a linear axis instead, labelled with the values the rows stand for.
+        thinned = {label: (xs, [math.log10(y) for y in ys]) for label, (xs, ys) in thinned.items()}
+        y_ticks = _log_ticks([y for _, ys in thinned.values() for y in ys])
     epochs = max((len(values) for values in curves.values()), default=0)
     mark = mark if thinned and mark and mark >= 1 else None
     if mark:
         title += f" · │ epoch {mark:,}"
-    legend = _legend(list(curves), width, color) if len(curves) > 1 else []
+    legend = _legend(list(curves), width, color, ascii) if len(curves) > 1 else []
     import plotext  # here, not at the top: importing it costs the app's start-up about 35 ms
 
     with _plotext_lock:
@@ -82,13 +92,15 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
         plotext.ticks_color("default")
         for number, label in enumerate(curves):
             if label in thinned:
-                plotext.plot(*thinned[label], marker=_marker(number, color), color=_color(number))
+                plotext.plot(*thinned[label], marker=_marker(number, color, ascii), color=_color(number))
         if thinned:
             last = max(epochs, mark or 0)  # an epoch under way is one beyond the last finished
             ticks = sorted({1 + round(n * (last - 1) / 4) for n in range(5)})
             plotext.xticks(ticks, [str(t) for t in ticks])
-            if log:
-                plotext.yscale("log")
+            if y_ticks:
+                positions, labels = y_ticks
+                plotext.ylim(positions[0], positions[-1])
+                plotext.yticks(positions, labels)
             if mark:
                 if mark > epochs:
                     plotext.xlim(1, mark)
@@ -100,13 +112,28 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
             plotext.ylim(0, 1)
             plotext.xticks([])
             plotext.yticks([])
-        plotext.xlabel("epoch")
+        if height >= XLABEL_FROM:  # shorter, the rows go to the curves (the title says "per epoch")
+            plotext.xlabel("epoch")
         body = plotext.build().rstrip("\n")
     chart = "\n".join([title.center(width), *legend, body])
     return chart if color else plotext.uncolorize(chart)
 
 
-def _marker(number: int, color: bool) -> str:
+def _log_ticks(logs: list[float], count: int = 5) -> tuple[list[float], list[str]] | None:
+    """Evenly spaced ticks over log10 values (half a decade either side of a flat curve), each labelled
+    with the value it stands for, to 3 significant digits: the bottom one the smallest."""
+    if not logs:
+        return None
+    low, high = min(logs), max(logs)
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
+    positions = [low + n * (high - low) / (count - 1) for n in range(count)]
+    return positions, [f"{10 ** position:.3g}" for position in positions]
+
+
+def _marker(number: int, color: bool, ascii: bool = False) -> str:
+    if ascii:
+        return ASCII_MARKERS[number % len(ASCII_MARKERS)]
     return "braille" if color else MONOCHROME_MARKERS[number % len(MONOCHROME_MARKERS)]
 
 
@@ -114,7 +141,7 @@ def _color(number: int) -> str:
     return CURVE_COLORS[number % len(CURVE_COLORS)]
 
 
-def _legend(labels: list[str], width: int, color: bool) -> list[str]:
+def _legend(labels: list[str], width: int, color: bool, ascii: bool = False) -> list[str]:
     """Each curve's name after a sample of its line, as many to a row as fit.
 
     plotext's own legend sits in the top-left corner, right where every loss curve starts.
@@ -124,8 +151,9 @@ def _legend(labels: list[str], width: int, color: bool) -> list[str]:
     rows: list[list[str]] = [[]]
     used = 0
     for number, label in enumerate(labels):
-        marker = _marker(number, color)
-        entry = plotext.colorize(("━━" if color else "⣿⣿" if marker == "braille" else marker * 2), _color(number))
+        marker = _marker(number, color, ascii)
+        sample = marker * 2 if ascii or not color and marker != "braille" else "━━" if color else "⣿⣿"
+        entry = plotext.colorize(sample, _color(number))
         entry += " " + label
         length = 3 + len(label)
         if rows[-1] and used + 2 + length > width:

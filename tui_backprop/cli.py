@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from array import array
+from dataclasses import replace
 
 from pathlib import Path
 
@@ -111,7 +112,8 @@ def check_epilog() -> str:
     return ("Columns may come in any order, any subset of them.\n" + alias_help() + "\n"
             "The epoch column numbers the rows; without it they are epochs 1, 2, 3, ...\n"
             "The header is the first row naming two known columns, so a title, and given numbers such as\n"
-            "'η = 0.05', may sit above it.  Without --preset or --config, the preset the sheet fits is used.\n"
+            "'η = 0.05', may sit above it.  Without --preset or --config, a workbook written by exercise, x or\n"
+            "train --xlsx is checked against the network it carries, any other sheet against the preset it fits.\n"
             "Exit status: 0 every cell is right, 1 a cell is wrong, 2 the file cannot be read.")
 
 
@@ -125,7 +127,8 @@ def _network_options(parser: argparse.ArgumentParser, several_rates: bool = Fals
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--preset", metavar="NAME", default=default,
                         help=f"a built-in network: {', '.join(PRESETS)} (default: excel)")
-    source.add_argument("--config", metavar="FILE", default=default, help="a network file (TOML or JSON, see examples/)")
+    source.add_argument("--config", metavar="FILE", default=default, help="a network file (TOML or JSON), or a shipped example by name (iris, "
+                             "tanh-3-layer, …)")
     if several_rates:
         parser.add_argument("--lr", metavar="X", type=_positive_rate, nargs="+", action="extend", default=default,
                             help="learning rate; several values train one curve each (a sweep)")
@@ -141,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "2 bad arguments or input, 3 the app crashed.")
     _network_options(parser, main=True)
     parser.add_argument("--resume", metavar="FILE", help="reopen a saved session")
+    parser.add_argument("--ascii", action="store_true",
+                        help="draw without braille or rounded corners, for a console font that lacks them "
+                             "(chosen by itself where TERM=linux)")
     parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -225,12 +231,14 @@ def load(args) -> Network:
     if preset and config:  # one on each side of the command: argparse sees each alone
         raise UsageError("--preset and --config both name a network; give one of them")
     if config:
-        from .core.loader import load_network  # only for --config: the TOML parser and data sets cost start-up
+        from .core.loader import example_names, load_network, network_path  # only for --config: the TOML parser and data sets cost start-up
 
+        path = network_path(config)  # a file, or a shipped example by name
         try:
-            net = load_network(config)
+            net = load_network(path)
         except NetworkError as error:
-            raise UsageError(f"{printable(config, QUOTED)}: {error}") from None
+            hint = f" (the examples: {', '.join(example_names())})" if not path.exists() else ""
+            raise UsageError(f"{printable(config, QUOTED)}: {error}{hint}") from None
     else:
         name = preset or "excel"
         if name not in PRESETS:
@@ -336,9 +344,13 @@ def run_train(args) -> int:
     print(describe(net).rsplit(", lr", 1)[0] + f" — {counted(args.epochs, 'epoch')}")
     print(summary_table(curves, args.epochs, tests))
     if args.plot or (sys.stdout.isatty() and len(rates) > 1):
-        print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty()))
+        print(build_chart({f"lr {format_number(r)}": c for r, c in curves.items()}, 100, 24, color=sys.stdout.isatty(),
+                          ascii=ascii_wanted(args)))
         if net.sizes[0] == 2:
-            print(plot_boundary(net, rates[0], args.epochs, bulk.TRAINER))
+            from .app.widgets.boundary import boundary_refusal  # as in plot_boundary: it imports textual
+
+            refusal = boundary_refusal(net)  # one sample, or one class: nothing to separate
+            print(refusal or plot_boundary(net, rates[0], args.epochs, bulk.TRAINER))
     if args.save_network is not None:
         print(saved)
     return EXIT_OK
@@ -448,11 +460,16 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 
 def run_check(args) -> int:
     from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text  # as in write_xlsx
+    from .sheets.carried import carried_network
 
     rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
     load(args)  # a bad --preset or --config is refused before the sheet is read
     try:
-        if args.config:
+        carried = None if args.config or args.preset else carried_network(args.file)
+        if carried is not None:  # a workbook of exercise, x or train --xlsx says which network it is
+            report = check_sheet(args.file, carried.with_start(lr=args.lr) if args.lr else carried, rel_tol)
+            report = replace(report, note=f"checked against the network the workbook carries, {printable(carried.name)}")
+        elif args.config:
             report = check_sheet(args.file, load(args), rel_tol)
         else:  # the sheet may fit another preset than the one named (or the default)
             presets = {name: load(argparse.Namespace(preset=name, lr=args.lr)) for name in PRESETS}
@@ -512,21 +529,27 @@ def run_exercise(args) -> int:
 
 
 def run_grade(args) -> int:
-    from .sheets.grade import GradeError, Key, grade_folder, render_summary, write_table  # as in write_xlsx
+    from .sheets.grade import GradeError, Key, find_key, grade_folder, render_summary, write_table  # as in write_xlsx
 
-    if args.key and (args.preset or args.config or args.lr):
+    network_given = args.preset or args.config or args.lr
+    if args.key and network_given:
         raise UsageError("--key names each student's network; it cannot be combined with --preset, --config or --lr")
 
     def progress(done: int, total: int) -> None:
         print(f"\rgrading {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
     try:
-        key = Key(args.key) if args.key else None
+        # Without --key or a network, the key `exercise` wrote is looked for beside the folder.
+        key_folder = args.key or (None if network_given or not Path(args.folder).is_dir() else find_key(args.folder))
+        key = Key(key_folder) if key_folder else None
         report = grade_folder(args.folder, None if key else load(args), key, progress if sys.stderr.isatty() else None)
         paths = write_table(report, args.out or Path(args.folder) / "grades")
     except GradeError as error:
         raise UsageError(str(error)) from None
-    print(render_summary(report, paths), end="")
+    hint = None if key else (f"Checked against the network {load(args).name} with the numbers each sheet gives: for "
+                             f"an exercise, --key DIR names the folder `exercise --out` wrote (found by itself when "
+                             f"it is beside {args.folder}).")
+    print(render_summary(report, paths, hint=hint), end="")
     return EXIT_OK
 
 
@@ -554,10 +577,15 @@ def run_app(args) -> int:
         gc.freeze()
         gc.enable()
 
-    app = BackpropApp(network, stepper=stepper, quiz=quiz, session_path=args.resume)
+    app = BackpropApp(network, stepper=stepper, quiz=quiz, session_path=args.resume, ascii=ascii_wanted(args))
     app.run()
     # App.run() returns normally even when the app crashed; its return code says so.
     return EXIT_CRASH if app.return_code else EXIT_OK
+
+
+def ascii_wanted(args) -> bool:
+    """--ascii, or a real console (TERM=linux), whose font has neither braille nor rounded corners."""
+    return bool(getattr(args, "ascii", False)) or os.environ.get("TERM") == "linux"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from ..core.loader import network_text
 from ..core.quiz import Quiz
 from ..core.session import SESSION_SUFFIX
 from ..sheets.xlsx import workbook_data, workbook_refusal
+from ..user_data import data_folder
 from ..worked import explanation_lines, write_rows
 
 
@@ -57,13 +58,28 @@ def export_paths(name: str, folder: Path) -> list[Path]:
                                       folder / f"{name}{number}-quiz.csv"])
 
 
+def hangup_folder() -> Path:
+    """Where hang-up saves wait: the user's data folder, never the working folder (every closed terminal
+    would leave a file among the user's own)."""
+    return data_folder() / "hang-ups"
+
+
 def hangup_path(name: str, session_path: str | None) -> Path:
-    """Where the work goes when the terminal hangs up: NAME-hangup.backprop beside the session it came
-    from, or in this folder (numbered if taken)."""
-    folder, name = Path("."), safe_file_name(name)
-    if session_path:
-        folder, name = Path(session_path).parent, Path(session_path).name.removesuffix(SESSION_SUFFIX)
+    """Where the work goes when the terminal hangs up: NAME-hangup.backprop in hangup_folder() (created),
+    NAME the session's it came from or the network's (numbered if taken)."""
+    folder = hangup_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = safe_file_name(Path(session_path).name.removesuffix(SESSION_SUFFIX) if session_path else name)
     return first_free(lambda number: [folder / f"{name}-hangup{number}{SESSION_SUFFIX}"])[0]
+
+
+def hangup_saves() -> list[Path]:
+    """The hang-up saves waiting in hangup_folder(), newest first."""
+    try:
+        saves = [path for path in hangup_folder().iterdir() if path.name.endswith(SESSION_SUFFIX) and path.is_file()]
+        return sorted(saves, key=lambda path: path.stat().st_mtime, reverse=True)
+    except OSError:  # no folder yet, or one that cannot be read: nothing to tell
+        return []
 
 
 def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None = None,

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from .. import bulk
@@ -34,6 +34,7 @@ from ..core.quiz import Quiz
 from ..worked import gradient_table
 from .widgets.boundary import BoundaryView
 from .widgets.diagram import NetworkDiagram
+from .widgets.footer import KeyFooter
 from .widgets.gradcheck_screen import GradientCheckScreen
 from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
@@ -46,6 +47,7 @@ from .widgets.values import ValuesTable
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 # Below this the bottom panels take turns (v cycles them) instead of sharing the screen.
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
+CHART_ROOM_HEIGHT = 40  # from here a network of several samples gets a taller chart (app.tcss: -chart-room)
 PANELS = ("values", "chart", "history")
 MAX_RUN = 10_000_000
 SHEET_SUFFIXES = (".csv", ".xlsx")
@@ -75,8 +77,8 @@ class BackpropApp(App):
     TITLE = "backprop-tui"
 
     # The tooltip is the long form: the Footer shows it on hover, and `?` and the command palette list it.
+    # The footer shows those that work now, as many as fit (footer_order); `?` lists every one.
     BINDINGS = [
-        # Shown in the Footer, most used first (it cuts off on narrow terminals; ? lists everything).
         Binding("n,right", "next", "Next", tooltip="Compute the next operation"),
         Binding("p,left", "previous", "Back", tooltip="Take the last operation back (exact undo)"),
         Binding("f", "finish_phase", "Phase", tooltip="Finish the current phase (forward, backward or update)"),
@@ -89,30 +91,29 @@ class BackpropApp(App):
         Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
         Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
         Binding("q", "quit", "Quit", tooltip="Leave (offers to save unsaved work first)"),
-        # Listed by ? and the command palette.
-        Binding("l", "learning_rate", "Rate", show=False, tooltip="Set the learning rate"),
-        Binding("w", "edit", "Edit", show=False, tooltip="Edit a weight, bias, input or target"),
-        Binding("0", "reset", "Reset", show=False, tooltip="Back to the network's starting numbers, as opened (asks)"),
-        Binding("ctrl+s", "save", "Save", show=False, tooltip="Save the whole session to a file (o opens it again)"),
-        Binding("x", "export", "Export", show=False, tooltip="Export the history (.csv), and the current epoch as a "
+        Binding("l", "learning_rate", "Rate", tooltip="Set the learning rate"),
+        Binding("w", "edit", "Edit", tooltip="Edit a weight, bias, input or target"),
+        Binding("0", "reset", "Reset", tooltip="Back to the network's starting numbers, as opened (asks)"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the whole session to a file (o opens it again)"),
+        Binding("x", "export", "Export", tooltip="Export the history (.csv), and the current epoch as a "
                                                              "live workbook (.xlsx) and a worked solution (.md), into "
                                                              "this folder (never over a file)"),
         # Shown in the footer only while an export works (check_action).
         Binding("escape", "stop_export", "Stop export", tooltip="Stop the export under way (it writes no file then)"),
-        Binding("v", "cycle_panel", "Panel", show=False,
+        Binding("v", "cycle_panel", "Panel",
                 tooltip="On terminals smaller than 110×34, switch the bottom panel (values, chart, history)"),
-        Binding("Z", "quiz_phases", "Quiz phases", show=False,
+        Binding("Z", "quiz_phases", "Asks",
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
-        Binding("t", "quiz_tolerance", "Tolerance", show=False, tooltip="Set the quiz's relative tolerance"),
+        Binding("t", "quiz_tolerance", "Tolerance", tooltip="Set the quiz's relative tolerance"),
         Binding("left_square_bracket", "history_sideways(-1)", "History ←", show=False,
                 tooltip="Scroll the history one column left"),
         Binding("right_square_bracket", "history_sideways(1)", "History →", show=False,
                 tooltip="Scroll the history one column right"),
-        Binding("c", "history_columns", "Columns", show=False, tooltip="Choose the history's columns"),
-        Binding("L", "log_scale", "Log scale", show=False, tooltip="Switch the loss chart between linear and log scale"),
-        Binding("g", "gradient_check", "Gradcheck", show=False,
+        Binding("c", "history_columns", "Columns", tooltip="Choose the history's columns"),
+        Binding("L", "log_scale", "Log", tooltip="Switch the loss chart between linear and log scale"),
+        Binding("g", "gradient_check", "Gradcheck",
                 tooltip="Check this epoch's gradients against central differences of E_total"),
-        Binding("b", "boundary", "Boundary", show=False,
+        Binding("b", "boundary", "Boundary",
                 tooltip="Decision boundary (two inputs): the input plane shaded by the output, redrawn as r runs"),
         Binding("shift+up", "scroll_view(0, -1)", "Scroll up", show=False,
                 tooltip="Scroll the diagram or matrix view up (a step brings the operation back)"),
@@ -140,9 +141,12 @@ class BackpropApp(App):
     too_small = reactive(False, bindings=True)
 
     def __init__(self, network: Network | None = None, stepper: Stepper | None = None, quiz: Quiz | None = None,
-                 session_path: str | None = None):
-        """Open `network` (default: the excel preset), or a resumed session's stepper and quiz."""
+                 session_path: str | None = None, ascii: bool = False):
+        """Open `network` (default: the excel preset), or a resumed session's stepper and quiz.  `ascii`: draw
+        with what a real console's font holds (no braille, no rounded corners; cli.py sets it for TERM=linux)."""
         super().__init__()
+        self.ascii = ascii
+        self.set_class(ascii, "-ascii")
         # set_reactive: nothing is on screen yet to be told
         self.set_reactive(BackpropApp.stepper, stepper or Stepper(network or PRESETS["excel"](), trainer=bulk.TRAINER))
         self.set_reactive(BackpropApp.quiz, quiz or Quiz())
@@ -155,6 +159,10 @@ class BackpropApp(App):
         self.leave_when_idle = False  # a signal came while a worker held `running`: save and leave once it has
         self.exporting = False
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
+        self._fitted: Network | None = None  # the network the layout classes were set for
+        self._pristine = True  # whether the footer was last chosen for a stepper at its start
+        self._footer_choice: list[str] | None = None  # the keys the footer was last told to show
+        self.compact = False
         self.progress_line: ProgressLine | None = None  # mounted on first use, like the quiz bar
 
     # -- layout ---------------------------------------------------------
@@ -184,7 +192,7 @@ class BackpropApp(App):
                 yield panels["history"]
                 yield panels["chart"]
         yield Static(f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}.", id="too-small")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if not self.is_headless:
@@ -194,6 +202,21 @@ class BackpropApp(App):
             loop = asyncio.get_running_loop()
             for number in (signal.SIGHUP, signal.SIGTERM):
                 loop.add_signal_handler(number, self._signalled)
+        self.tell_of_hangup_saves()
+
+    @work(thread=True, group="hangups")
+    def tell_of_hangup_saves(self) -> None:
+        """Say that work kept at a hang-up waits in the user's data folder, and how to bring it back.
+        In a thread: the folder's listing (and the session module) stay out of the first frame's way."""
+        from .files import hangup_saves  # app.files waits for first use (start-up): here, in the thread
+
+        saves = [path for path in hangup_saves() if not self.session_path or path != Path(self.session_path)]
+        if saves:
+            others = f" ({len(saves) - 1:,} more in {saves[0].parent})" if len(saves) > 1 else ""
+            self.call_from_thread(
+                self.notify, f"Unsaved work was kept when a terminal hung up: {saves[0]}{others}. "
+                             f"backprop-tui --resume {saves[0]} brings it back (or o and the path); delete the "
+                             "file once it is no longer needed.", title="Hang-up save", timeout=20)
 
     def _signalled(self) -> None:
         """The terminal went away (a dropped SSH connection: SIGHUP) or the app is asked to end (SIGTERM):
@@ -238,14 +261,48 @@ class BackpropApp(App):
 
     def _fit(self, width: int, height: int) -> None:
         self.too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.compact = width < ROOMY_WIDTH or height < ROOMY_HEIGHT
         self.set_class(self.too_small, "-too-small")  # every screen over the main one hides (app.tcss)
         self._layout_classes({
             "-too-small": self.too_small,
-            "-compact": width < ROOMY_WIDTH or height < ROOMY_HEIGHT,
+            "-compact": self.compact,
+            # Several samples make the values table scroll whatever its height, and the chart (E_test beside
+            # E_total for a data set) is what they are run for: from 40 rows the chart gets 8 rows to draw in.
+            "-chart-room": height >= CHART_ROOM_HEIGHT and len(self.stepper.net.samples) > 1,
         })
+        self._fitted = self.stepper.net
+        self._refresh_footer()
 
     def watch_panel(self) -> None:
         self._layout_classes({f"-show-{panel}": panel == self.panel for panel in PANELS})
+        self._refresh_footer()
+
+    # -- the footer -------------------------------------------------------
+    def footer_order(self) -> list[str]:
+        """The actions the footer may show in this state, the most useful first (KeyFooter shows those
+        that work now, as many as fit)."""
+        order = ["stop_export", "next", "previous", "finish_phase", "finish_epoch", "run"]
+        if self.compact:  # v is the only way to the chart and the history; theirs come with them
+            order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale"]}.get(self.panel, [])]
+        order += ["help", "quit", "quiz"]
+        if self.quiz_on:
+            order += ["quiz_phases", "quiz_tolerance"]
+        order += ["open", "rates", "matrix", "edit", "learning_rate", "save", "export"]
+        if not self.compact:
+            order += ["history_columns", "log_scale"]
+        if self.stepper.net.sizes[0] == 2:
+            order.append("boundary")
+        return order + ["gradient_check", "reset"]
+
+    def _refresh_footer(self) -> None:
+        """Have the footer show its keys again where its choice changed (a recompose: not on every step)."""
+        if not hasattr(self, "panels"):  # not composed yet: the footer chooses when it is first drawn
+            return
+        choice = self.screen_stack[0].query_one(KeyFooter).choice()
+        if choice != self._footer_choice:
+            first, self._footer_choice = self._footer_choice is None, choice
+            if not first:  # the first time, the footer is about to choose for this state by itself
+                self.screen_stack[0].refresh_bindings()
 
     def _layout_classes(self, wanted: dict[str, bool]) -> None:
         """Set the main screen's layout classes in one go: each change restyles the whole screen."""
@@ -266,6 +323,11 @@ class BackpropApp(App):
         self.mutate_reactive(BackpropApp.stepper)
 
     def watch_stepper(self) -> None:
+        if self.stepper.net is not self._fitted:  # another network: its layout classes
+            self._fit(self.size.width, self.size.height)
+        if self.stepper.pristine != self._pristine:  # 0 works from the first step on
+            self._pristine = self.stepper.pristine
+            self._refresh_footer()
         self._update_chart()
 
     def _progress(self) -> tuple:
@@ -296,6 +358,10 @@ class BackpropApp(App):
             return self.exporting
         if action in STEPPING and (self.running or len(self.screen_stack) > 1):
             return False
+        if action == "cycle_panel":  # the panels take turns only on a compact screen
+            return self.compact
+        if action == "reset":  # nothing to go back to
+            return not self.stepper.pristine
         return True
 
     def action_next(self) -> None:
@@ -306,8 +372,12 @@ class BackpropApp(App):
         self.changed()
 
     def action_previous(self) -> None:
+        edit = self.stepper.last_edit
         if self.stepper.previous():
             self.changed()
+            if edit:  # nothing on screen may show the value an edit changed: say it is back
+                symbol, old = edit
+                self.notify(f"Took back the edit of {symbol}: it is {format_number(old)} again.", timeout=4)
         else:
             self.notify("Already at the start.", timeout=2)
 
@@ -455,6 +525,8 @@ class BackpropApp(App):
 
     # -- editing --------------------------------------------------------
     def action_learning_rate(self) -> None:
+        old = self.stepper.values["lr"]
+
         def check(text: str) -> str | None:
             try:
                 rate = read_number(text)
@@ -466,12 +538,19 @@ class BackpropApp(App):
                 return str(error)
             return None
 
-        current = format_number(self.stepper.values["lr"])
-        self.push_screen(PromptScreen("Learning rate (applies from the next update)", "e.g. 0.5", current, check),
-                         lambda _: self.changed())
+        self.push_screen(PromptScreen("Learning rate (applies from the next update)", "e.g. 0.5", format_number(old),
+                                      check), lambda done: self._edited("lr", old) if done else self.changed())
+
+    def _edited(self, symbol: str, old: float) -> None:
+        """Say what an edit changed: until an operation reads it, the screen may show nothing of it."""
+        self.changed()
+        when = "the next update" if symbol == "lr" else "the next operation that reads it"
+        self.notify(f"{symbol} = {format_number(self.stepper.values[symbol])} (was {format_number(old)}), from {when}; "
+                    "p takes the edit back.", timeout=4)
 
     def action_edit(self) -> None:
         symbols = self.stepper.free_symbols()
+        edited: list[tuple[str, float]] = []  # the symbol, and its value before the edit
 
         def check(text: str) -> str | None:
             name, _, number = text.replace("=", " ").strip().partition(" ")
@@ -479,23 +558,26 @@ class BackpropApp(App):
                 value = read_number(number)
             except ValueError:
                 return f"write it as: {name or 'w5'} = 0.42"
+            old = self.stepper.values.get(name)
             try:
                 self.stepper.set_value(name, value)
             except KeyError as error:
                 return error.args[0]
             except ValueError as error:
                 return str(error)
+            edited.append((name, old))
             return None
 
         self.push_screen(
             PromptScreen("Edit a value: symbol = number (applies from the next operation that reads it)",
-                         f"e.g. w5 = 0.42 · editable: {', '.join(symbols[:12])}{' …' if len(symbols) > 12 else ''}",
-                         check=check, suggestions=[f"{s} = " for s in symbols]),
-            lambda _: self.changed(),
+                         "e.g. w5 = 0.42", check=check, suggestions=[f"{s} = " for s in symbols],
+                         hint=f"editable: {', '.join(symbols[:24])}{' …' if len(symbols) > 24 else ''}"),
+            lambda _: self._edited(*edited[-1]) if edited else self.changed(),
         )
 
     def action_open(self) -> None:
-        from ..core.session import SESSION_SUFFIX  # on first use, as in _signalled
+        from ..core.loader import example_names  # on first use, as in _signalled
+        from ..core.session import SESSION_SUFFIX
 
         def check(text: str) -> str | None:
             text = text.strip()
@@ -517,16 +599,17 @@ class BackpropApp(App):
             if result and result.strip() in PRESETS:
                 self.show_opened(result.strip(), Stepper(PRESETS[result.strip()](), trainer=bulk.TRAINER))
 
-        prompt = PromptScreen(f"Open a preset ({', '.join(PRESETS)}), a network file (.toml, .json), "
-                              f"a saved session ({SESSION_SUFFIX}) or a spreadsheet to check (.csv, .xlsx)",
-                              "mazur  or  examples/tanh-3-layer.toml", check=check,
-                              suggester=PathSuggester(list(PRESETS)))
+        examples = [name for name in example_names() if name not in PRESETS]
+        prompt = PromptScreen(f"Open a preset ({', '.join(PRESETS)}), an example ({', '.join(examples)}), "
+                              f"a network file (.toml, .json), a saved session ({SESSION_SUFFIX}) or a "
+                              "spreadsheet to check (.csv, .xlsx)", "mazur  or  tanh-3-layer", check=check,
+                              suggester=PathSuggester(list(PRESETS) + examples))
         self.push_screen(prompt, done)
 
     @work(thread=True, exclusive=True, group="open")
     def open_file(self, path: str, prompt: PromptScreen) -> None:
         """Read a network file or a saved session, and hand it to the main thread (`_opened`)."""
-        from ..core.loader import load_network  # on first use: start-up stays fast
+        from ..core.loader import load_network, network_path  # on first use: start-up stays fast
         from ..core.session import SESSION_SUFFIX, SessionError, load_study
 
         worker = get_current_worker()
@@ -536,7 +619,8 @@ class BackpropApp(App):
                 stepper, quiz = load_study(path, bulk.TRAINER, should_stop=stop)
                 opened = (stepper, quiz, path)
             else:
-                opened = (Stepper(load_network(path, should_stop=stop), trainer=bulk.TRAINER), None, None)
+                # a network file, or a shipped example by name
+                opened = (Stepper(load_network(network_path(path), should_stop=stop), trainer=bulk.TRAINER), None, None)
             opened[0].history.first_divergence()  # looked through here, not when the history first draws
         except Stopped:
             return
@@ -586,10 +670,13 @@ class BackpropApp(App):
 
     @work(thread=True, exclusive=True, group="sheet")
     def check_sheet(self, path: str, net: Network) -> None:
-        """Check a student's sheet against `net` (the network on screen, as opened), then show where it first goes wrong."""
+        """Check a student's sheet against the network it carries (a workbook of exercise or x) or else `net`
+        (the network on screen, as opened), then show where it first goes wrong."""
         from ..sheets import SheetError, check_sheet  # on first use, as in _signalled
+        from ..sheets.carried import carried_network
 
         try:
+            net = carried_network(path) or net
             report = check_sheet(path, net)
         except SheetError as error:
             self.call_from_thread(self.notify, str(error), severity="error")
@@ -676,7 +763,11 @@ class BackpropApp(App):
             self.saving = self._progress()  # the stepping keys wait until it is written
             self.save_session(path)
 
-        suggested = self.session_path or safe_file_name(self.stepper.net.name, SESSION_SUFFIX)
+        from .files import hangup_folder  # on first use, as in check_sheet
+
+        # A resumed hang-up save is saved where the user works, not back into the data folder.
+        hung_up = self.session_path and Path(self.session_path).parent == hangup_folder()
+        suggested = (None if hung_up else self.session_path) or safe_file_name(self.stepper.net.name, SESSION_SUFFIX)
         self.push_screen(PromptScreen("Save the session to", f"e.g. mazur{SESSION_SUFFIX}", suggested,
                                       suggester=PathSuggester([])), save)
 
@@ -757,6 +848,7 @@ class BackpropApp(App):
             self.quiz_bar.set_class(on, "-on")
             self.quiz_bar.turn(on)
         self.screen_stack[0].query("ToastRack").set_class(on, "-quiz")
+        self._refresh_footer()
         if on:
             self.quiz_bar.tell(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.")
 

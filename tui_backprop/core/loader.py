@@ -26,11 +26,37 @@ MAX_SAMPLES = 100_000
 # 100,000 samples of 100 inputs and targets written out in full fit easily; a bigger file is not a network.
 MAX_FILE_BYTES = 64 * 2**20
 MAX_NAME = 200
+# The shipped examples: package data (tui_backprop/examples), found by name wherever the package is installed.
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLE_SUFFIXES = (".toml", ".json")
 KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples",
         "test_fraction", "split_seed", "test_samples", "batch", "shuffle_seed", "regularization", "regularization_rate",
         "optimizer", "momentum", "betas", "eps")
 # The keys each optimizer reads; another optimizer's key in a file is a mistake worth a message.
 OPTIMIZER_KEYS = {"sgd": (), "momentum": ("momentum",), "adam": ("betas", "eps")}
+
+
+def example_names() -> list[str]:
+    """The shipped examples, by the name `--config` and `o` take (`iris`, `tanh-3-layer`)."""
+    try:
+        return sorted(path.stem for path in EXAMPLES.iterdir() if path.suffix in EXAMPLE_SUFFIXES)
+    except OSError:
+        return []
+
+
+def network_path(text: str) -> Path:
+    """The network file a user names: the file itself if there is one, else the shipped example of that
+    name, with or without its suffix or folder (`iris`, `iris.toml`, `examples/iris.toml` from anywhere).
+    A name that is neither comes back as typed, for load_network to say it cannot be read."""
+    path = Path(text)
+    if path.exists() or path.is_symlink():
+        return path
+    wanted = path.stem if path.suffix.lower() in EXAMPLE_SUFFIXES else path.name
+    for suffix in ((path.suffix.lower(),) if path.suffix.lower() in EXAMPLE_SUFFIXES else EXAMPLE_SUFFIXES):
+        example = EXAMPLES / f"{wanted}{suffix}"
+        if wanted and example.is_file():
+            return example
+    return path
 
 
 def load_network(path: str | Path, should_stop=None) -> Network:
@@ -114,8 +140,9 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path(), 
     if batch != "full" and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise NetworkError("batch", f'must be "full" or a whole number of samples of at least 1, got {batch!r}')
     shuffle_seed = data.get("shuffle_seed", 0)
-    if isinstance(shuffle_seed, bool) or not isinstance(shuffle_seed, int) or abs(shuffle_seed) > 2**63:
-        raise NetworkError("shuffle_seed", f"must be a whole number, got {shuffle_seed!r}")
+    # Not negative: Python's random seeds with the absolute value, so -1 and 1 would be one seed.
+    if isinstance(shuffle_seed, bool) or not isinstance(shuffle_seed, int) or not 0 <= shuffle_seed <= 2**63:
+        raise NetworkError("shuffle_seed", f"must be a whole number from 0 to 2**63, got {shuffle_seed!r}")
     if "shuffle_seed" in data and (batch == "full" or batch >= len(samples)):
         raise NetworkError("shuffle_seed", "seeds the order of mini-batches, and one batch holds every sample")
 

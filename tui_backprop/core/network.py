@@ -163,9 +163,10 @@ class Network:
         lr = self.start.lr
         if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
             raise NetworkError("learning_rate", f"must be a positive finite number, got {lr!r}")
-        for key, value, low in (("batch", self.batch, 0), ("shuffle_seed", self.shuffle_seed, None)):
-            if isinstance(value, bool) or not isinstance(value, int) or (low is not None and value < low):
-                raise NetworkError(key, f"must be a whole number{'' if low is None else ' of at least 1'}, got {value!r}")
+        # shuffle_seed not negative: Python's random seeds with the absolute value, so -1 would be 1.
+        for key, value in (("batch", self.batch), ("shuffle_seed", self.shuffle_seed)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise NetworkError(key, f"must be a whole number of at least 0, got {value!r}")
         self._validate_training()
         if self.epoch_operations() > MAX_EPOCH_OPERATIONS:
             raise NetworkError("samples", f"one epoch of {len(self.samples):,} samples through layers {list(self.sizes)} is "
@@ -222,6 +223,11 @@ class Network:
         extra = (1 + 2 * self.weight_count()) if self.regularized else 0
         extra += {"sgd": 0, "momentum": trained, "adam": 1 + 4 * trained}[self.optimizer]
         return samples * per_sample + steps * (1 + trained + extra) + sums
+
+    def softmax_ignores_bias(self, layer: int) -> bool:
+        """Whether `layer`'s bias is one shared by every output of a softmax layer: it shifts every sum
+        alike, softmax ignores a shift, so E_total does not depend on it and its gradient is exactly 0."""
+        return self.bias == "shared" and layer == self.depth and self.activations[-1] == "softmax"
 
     def parameters(self) -> dict[str, float]:
         """The starting parameters by symbol, trained and frozen: w1..wN then the biases."""

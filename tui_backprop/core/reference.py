@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from . import maths, why
-from .expr import Add, Expr, Mul, Softmax, Sym
+from .expr import Add, Expr, Mul, Num, Softmax, Sym
 from .maths import ACTIVATIONS, LOSSES, PENALTIES, SOFTMAX_CCE_WHY, softmax_cce_slope
 from .network import BETA1, BETA2, EPS, MU, RATE, STEP, Names, Network
 
@@ -237,6 +237,10 @@ def weight_gradients(net: Network, s: int, layer: int, j: int) -> list[Quantity]
 
 def bias_gradients(net: Network, s: int, layer: int) -> list[Quantity]:
     n, neurons = net.names, range(net.sizes[layer])
+    if net.softmax_ignores_bias(layer):  # summed, the outputs' slopes would leave ±1e-17 where it is exactly 0
+        bias = n.bias_at[layer][0]
+        return [Quantity(Names.grad(bias, n.suffix(s)), BACKWARD, Num(0), why.softmax_shared_bias_gradient(bias),
+                         Kind.GRADIENT, layer, sample=s, param=bias)]
     if net.bias == "shared":
         bias, parts = n.bias_at[layer][0], [Mul(*delta(net, layer, j, s)) for j in neurons]
         return [Quantity(Names.grad(bias, n.suffix(s)), BACKWARD, _sum(parts), why.shared_bias_gradient(bias, [n.neuron(layer, j) for j in neurons]), Kind.GRADIENT,

@@ -457,6 +457,15 @@ class Stepper:
             self.history.append_row(self._row or self._current_row(), self._samples(), self._edited_midway())
         return op
 
+    @property
+    def last_edit(self) -> tuple[str, float] | None:
+        """The edit `previous` would take back next: its symbol and the value before it; None when the last
+        step is not an edit."""
+        if self._undo and self._undo[-1].kind == "edit":
+            symbol, old = self._undo[-1].changes[0]
+            return symbol, old
+        return None
+
     def previous(self) -> bool:
         """Undo the last step: an operation, an edit or a whole run; False at the very start."""
         mark = self._marks[-1] if self._marks else None

@@ -81,6 +81,12 @@ def shared_bias_gradient(bias: str, fed: list[str]) -> str:
     return f"{bias} is added into {', '.join(fed)} with slope 1, so its gradient sums what reaches each of them."
 
 
+def softmax_shared_bias_gradient(bias: str) -> str:
+    return (f"{bias} is added into every output's sum alike, and softmax ignores a shift: the same number added to "
+            f"every sum changes no output, so E_total does not depend on {bias}. Its gradient is exactly 0 (the sum "
+            "of what reaches each output, which is 0).")
+
+
 def bias_gradient(bias: str, neuron: str) -> str:
     return f"{bias} is added into {neuron} with slope 1, so its gradient is what reaches that sum."
 

@@ -6,6 +6,7 @@ check.py    the checker: every wrong cell, where its mistake starts, and its sli
 exercise.py each student's variant of the network, the workbook to fill and the key
 grade.py    a folder of students' sheets into a class table and the commonest slips
 xlsx.py     the run as a workbook of live formulas
+carried.py  the network a workbook carries in a hidden sheet, so `check` on it needs no options
 
 Nothing here imports textual or numpy; openpyxl is imported only when an XLSX
 file is read or written.

@@ -135,6 +135,20 @@ class Mismatch:
             return f"{self.symbol} = {format_number(self.correct, digits)}"
         return self.quantity.substituted(self.inputs, digits)
 
+    @property
+    def named_causes(self) -> tuple[str, ...]:
+        """The earlier cells the explanation names as the reason this cell is wrong: `causes` (inputs already
+        wrong), or where it starts here from rounded inputs those (`rounded`), or inputs right at their digits
+        that carry an earlier mistake (`carried`).  `--format json`'s "causes" is this, so it names what the
+        text names."""
+        if self.starts_here:
+            if self.rounded and (self.slip is None or self.slip.kind == ROUNDING):
+                return self.rounded
+            return self.causes
+        if self.follows or self.causes:
+            return self.causes
+        return self.carried
+
     def explanation(self) -> str:
         causes = ", ".join(self.causes)
         were = "was" if len(self.causes) == 1 else "were"
@@ -171,7 +185,7 @@ class Mismatch:
             "epoch": self.epoch, **place, "symbol": self.symbol, "cell": self.cell, "column": self.column,
             "sheet": _json_number(self.sheet), "sheet_text": self.sheet_text, "correct": _json_number(self.correct),
             "formula": self.formula, "substituted": self.substituted(), "starts_here": self.starts_here,
-            "causes": list(self.causes), "rounded": list(self.rounded), "carried": list(self.carried),
+            "causes": list(self.named_causes), "rounded": list(self.rounded), "carried": list(self.carried),
             "follows_epoch": self.follows_epoch, **({"follows_batch": follows_batch} if batched else {}),
             "explanation": self.explanation(),
             "slip": None if self.slip is None else {**self.slip.as_dict(), "group": self.group},
@@ -219,11 +233,17 @@ class CheckReport:
     note: str | None = None  # which preset the sheet fits, when that is not the one asked for
     wrong: int = 0  # every wrong cell, listed or not
     wrong_given: int = 0  # the wrong starting values of epoch 1 (lr, weights, biases, inputs, targets)
+    given: int = 0  # of `cells`, those starting values: the numbers the sheet gives, not computes
     wrong_epochs: tuple[int, int, int] = (0, 0, 0)  # the first and the last epoch with a wrong cell, and how many
 
     @property
     def ok(self) -> bool:
         return not self.wrong and not self.mismatches
+
+    @property
+    def computed(self) -> int:
+        """The cells a student computed: every cell but the given numbers (what `grade` counts)."""
+        return self.cells - self.given
 
     @property
     def unlisted(self) -> int:
@@ -243,7 +263,8 @@ class CheckReport:
     def as_dict(self) -> dict:
         return {
             "file": self.path, "network": self.network, "rel_tol": self.rel_tol, "rows": self.rows,
-            "cells": self.cells, "ok": self.ok, "wrong": self.wrong, "mistakes_start": len(self.starts),
+            "cells": self.cells, "given": self.given, "ok": self.ok, "wrong": self.wrong,
+            "wrong_given": self.wrong_given, "mistakes_start": len(self.starts),
             "listed": len(self.mismatches),
             "columns": self.columns, "note": self.note, "slips": [group.as_dict() for group in self.slips],
             "mismatches": [m.as_dict() for m in self.mismatches],
@@ -320,7 +341,7 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
     row = "batch" if schedule.batched else "epoch"  # what the slips call a row
     checker = _Checker(schedule, rel_tol, slips or SlipFinder(program, set(sheet.columns), row), set(sheet.columns),
                        row)
-    mismatches, cells, rows, wrong, given = [], 0, 0, 0, 0
+    mismatches, cells, rows, wrong, given, given_cells = [], 0, 0, 0, 0, 0
     first_epoch = last_epoch = epochs = 0  # of the epochs with a wrong cell
     # The rows are read as they are checked, one at a time (the sheet is never held whole).
     for n, row in enumerate(sheet.rows):
@@ -336,13 +357,15 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
             epochs += row.epoch != last_epoch
             first_epoch, last_epoch = first_epoch or row.epoch, row.epoch
         cells += len(row.cells)
+        if row.epoch == 1:  # the starting values, as check_row counts the wrong ones
+            given_cells += sum(1 for s in row.cells if checker.here.is_given(s, step))
         rows += 1
     mismatches, groups = _group_slips(mismatches)
     return CheckReport(
         path=sheet.path, network=schedule.net.name, rel_tol=rel_tol, rows=rows,
         cells=cells,
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
-        slips=groups, wrong=wrong, wrong_given=given, wrong_epochs=(first_epoch, last_epoch, epochs),
+        slips=groups, wrong=wrong, wrong_given=given, given=given_cells, wrong_epochs=(first_epoch, last_epoch, epochs),
     )
 
 
@@ -408,6 +431,11 @@ class _Shape:
         self.symbols = {*self.free, *(q.symbol for _, q in self.epoch_steps)}  # what a row of this program can show
         computed = ["lr", *program.parameters, *self.free, *(q.symbol for _, q in self.epoch_steps)]
         self.order = {symbol: n for n, symbol in reversed(list(enumerate(computed)))}
+
+    def is_given(self, symbol: str, step: int) -> bool:
+        """Whether a row's cell is a starting value (a free symbol: no formula computes it in the step, and
+        after the first step no update does)."""
+        return symbol in self.free_symbols and not (symbol in self.updates and step > 1)
 
     def step_values(self, start: dict[str, float]) -> dict[str, float]:
         """Every value of a step (an epoch) from its free values."""
@@ -537,7 +565,7 @@ class _Checker:
         self.before, self.start, self.step = correct, self.start_of(step + 1, here.updated(correct)), step + 1
         # As `mismatch` gives them no quantity: not computed in the step (a row's cells are its program's
         # free symbols or computed ones), nor (after the first) updated in it.
-        given = sum(1 for s in wrong if s in here.free_symbols and not (s in here.updates and step > 1))
+        given = sum(1 for s in wrong if here.is_given(s, step))
         return found, len(wrong), given
 
     def close(self, number: Number, reference: float, spread: float = 0.0) -> bool:
@@ -752,7 +780,11 @@ def _report_lines(report: CheckReport, digits: int) -> list[str]:
         return [f"{report.path}: every cell is right ({cells} checked against {report.network}, "
                 f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)"]
     count, starts, listed = report.wrong, len(report.starts), len(report.mismatches)
-    summary = f"{report.path}: {counted(count, 'wrong cell')} of {cells}, checked against {report.network}"
+    summary = f"{report.path}: {counted(count, 'wrong cell')} of {cells}"
+    if report.given:  # grade counts the computed cells only: both counts are here
+        summary += (f" ({count - report.wrong_given:,} of the {report.computed:,} computed, "
+                    f"{report.wrong_given:,} of the {counted(report.given, 'given number')})")
+    summary += f", checked against {report.network}"
     if starts < listed:  # of the cells listed: the others are counted, not traced
         within = f" of the first {listed:,}" if report.unlisted else ""
         summary += (f"; {'a mistake starts' if starts == 1 else 'mistakes start'} in {starts:,}{within}, "

@@ -8,8 +8,11 @@ targets in steps of 0.01.
 
 For every student, inside the output folder and nowhere else:
 
-    students/NAME.xlsx        the workbook to hand out: the given numbers filled in above the
-                              table, the cells to compute left blank under their labels
+    students/NAME.xlsx        the workbook to hand out: the network said in words and the given
+                              numbers above the table, the cells to compute left blank under
+                              their labels (a last row asks for the parameters the last update
+                              gives), and the variant in a hidden sheet (carried.py), for
+                              `check` on it
     key/NAME-key.csv          the answer key: the same table with every cell filled in
     key/NAME-solution.md      the worked solution (the caller renders it)
     key/NAME.json             the variant as a network file (`check --config key/NAME.json`)
@@ -35,7 +38,11 @@ from ..core import Network, Parameters, Sample, build_program
 from ..core.files import read_regular, together
 from ..core.text import QUOTED, csv_text, printable
 from ..core.loader import network_to_dict
-from ..core.program import Program, Record
+from ..core.expr import counted
+from ..core.maths import ACTIVATIONS, SOFTMAX_WORDS
+from ..core.network import LOSS_NAMES
+from ..core.program import FORWARD, Program, Record
+from .carried import embed_network
 
 COURSE_SEED = "backprop"
 MAX_STUDENTS = 2_000
@@ -44,6 +51,7 @@ MAX_NAME = 60  # characters of a file name made from a student's name
 MAX_EPOCHS = 100  # an exercise is worked by hand
 STUDENTS, KEY, ROSTER = "students", "key", "students.csv"
 TITLE = "Backpropagation exercise"
+MAX_FORMULAS = 24  # the title block's forward formulas: every neuron's of a small network
 
 
 class ExerciseError(ValueError):
@@ -192,6 +200,58 @@ def write_exercises(net: Network, names: list[str], epochs: int, out: str | Path
     return written
 
 
+def network_in_words(program: Program) -> list[list[str]]:
+    """The network said in words for the title block, a [label, text] row each: its layers, which neurons
+    each bias is added into, what the activations and the loss compute, the update, and the first
+    sample's forward formulas (which weight goes into which neuron), as the core writes them."""
+    net, names = program.net, program.names
+
+    def layer(number: int) -> str:
+        neurons = [names.neuron(number, j) for j in range(net.sizes[number])]
+        listed = ", ".join(neurons) if len(neurons) <= 8 else f"{neurons[0]} … {neurons[-1]}"
+        if number == 0:
+            return f"{counted(len(neurons), 'input')} {listed}"
+        kind = "output" if number == net.depth else "hidden neuron"
+        return f"{counted(len(neurons), kind)} {listed} ({net.activations[number - 1]})"
+
+    rows = [["network", f"{'-'.join(map(str, net.sizes))}: " + " → ".join(map(layer, range(net.depth + 1)))]]
+    trained = "trained: each is updated like a weight" if net.train_bias else "not trained: each keeps its value"
+    if net.bias == "shared":
+        shared = [f"{names.bias_at[k][0]} is shared by {_listed([names.neuron(k, j) for j in range(net.sizes[k])])}"
+                  for k in range(1, net.depth + 1)]
+        rows.append(["biases", "; ".join(shared) + f" (added into each of their sums); {trained}"])
+    elif net.bias == "neuron":
+        rows.append(["biases", f"one per neuron, {names.bias_at[1][0]} added into {names.neuron(1, 0)}'s sum and so on; "
+                               f"{trained}"])
+    else:
+        rows.append(["biases", "none"])
+    words = dict.fromkeys(SOFTMAX_WORDS if name == "softmax" else ACTIVATIONS[name].words for name in net.activations)
+    rows.append(["activation", "a neuron's output a_… is its activation of its sum: " + "; ".join(words)])
+    forward = []
+    for n in range(len(program)):
+        q = program.quantity(n)
+        if q.phase != FORWARD:
+            break
+        if q.sample in (None, 0) and len(forward) < MAX_FORMULAS:
+            forward.append(q)
+    errors = [q for q in forward if q.kind == "error"]
+    total = next((q for q in forward if q.kind == "total"), None)
+    loss = f"{net.loss}, {LOSS_NAMES[net.loss]}"
+    if total is not None and errors:
+        loss += f": {total.formula}; {errors[0].why}"
+    rows.append(["loss", loss])
+    rows.append(["update", "after each epoch, every trained parameter p = p − lr·dE_total/dp, all with that "
+                           "epoch's gradients; the next row starts from them"])
+    rows += [["formulas" if k == 0 else "", q.formula] for k, q in enumerate(forward)]
+    if len(forward) == MAX_FORMULAS:
+        rows.append(["", "… and the same for every other neuron and sample"])
+    return rows
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _remove_empty(folders: list[Path]) -> None:
     for folder in reversed(folders):
         try:
@@ -201,24 +261,22 @@ def _remove_empty(folders: list[Path]) -> None:
 
 
 def _header_block(program: Program, name: str) -> list[list]:
-    net = program.net
     given = []
     for symbol, value in given_numbers(program):
         given += [symbol, value]
-    shape = f"{'-'.join(map(str, net.sizes))}, {' → '.join(net.activations)}, loss {net.loss}"
     return [
         [TITLE, name],
-        ["network", shape],
+        *network_in_words(program),
         given,
-        ["Fill in every blank cell below, one row per epoch; each weight of an epoch after the first "
-         "is the one its update gives."],
+        ["Fill in every blank cell below, one row per epoch; each weight of an epoch after the first is the one "
+         "its update gives. The last row asks only for the parameters after the last update."],
         [],
     ]
 
 
 def _write_workbook(group, path: Path, program: Program, name: str, epochs: int) -> Path:
     import openpyxl  # only exercises and XLSX files need it
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font, PatternFill
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -236,6 +294,14 @@ def _write_workbook(group, path: Path, program: Program, name: str, epochs: int)
     for epoch in range(1, epochs + 1):
         given = [start[c] if epoch == 1 and c in program.parameters else None for c in columns]
         sheet.append([epoch, *given])
+    # One row more, for the parameters the last update gives (without it they are never asked for);
+    # the cells it does not ask for are shaded.
+    sheet.append([epochs + 1])
+    unasked = PatternFill("solid", fgColor="D9D9D9")
+    for column, symbol in enumerate(columns, start=2):
+        if symbol not in program.parameters:
+            sheet.cell(sheet.max_row, column).fill = unasked
+    embed_network(workbook, program.net)  # `check` on the returned workbook needs no options
     # Made in memory, then written: when the disk fills, openpyxl's zip archive would be left half open
     # on the file, to fail again when collected (lines of "Exception ignored" after our one line).
     data = io.BytesIO()
@@ -246,10 +312,13 @@ def _write_workbook(group, path: Path, program: Program, name: str, epochs: int)
 
 
 def key_rows(program: Program, epochs: int) -> list[dict[str, float]]:
-    """Every value of every epoch, by the core's fast path: the answer key."""
-    env, out = program.run(program.net.start_env(), epochs, Record.ROW)
+    """Every value of every epoch, by the core's fast path, and then the parameters the last update gives
+    (the first of epoch epochs + 1): the answer key."""
+    env, out = program.run(program.net.start_env(), epochs + 1, Record.ROW)
     width = len(program.columns)
-    return [dict(zip(program.columns, out[k * width:(k + 1) * width])) for k in range(epochs)]
+    rows = [dict(zip(program.columns, out[k * width:(k + 1) * width])) for k in range(epochs + 1)]
+    rows[-1] = {p: rows[-1][p] for p in program.parameters}
+    return rows
 
 
 def _write_key(group, path: Path, program: Program, name: str, epochs: int) -> Path:
@@ -260,6 +329,6 @@ def _write_key(group, path: Path, program: Program, name: str, epochs: int) -> P
             writer.writerow([repr(cell) if isinstance(cell, float) else csv_text(cell) for cell in line])
         writer.writerow(["epoch", *columns])
         for epoch, row in enumerate(key_rows(program, epochs), start=1):
-            writer.writerow([epoch, *(repr(row[c]) for c in columns)])
+            writer.writerow([epoch, *(repr(row[c]) if c in row else "" for c in columns)])
     return path
 

@@ -52,6 +52,7 @@ class GradeRow:
     epochs: str = ""
     note: str = ""  # why a file could not be graded, or a word on the result
     report: CheckReport | None = field(default=None, repr=False, compare=False)
+    unread_sheet: bool = field(default=False, repr=False, compare=False)  # not read as a sheet at all
 
     @property
     def graded(self) -> bool:
@@ -67,6 +68,8 @@ class GradeRow:
 class ClassReport:
     folder: str
     rows: list[GradeRow]
+    skipped: list[str] = field(default_factory=list)  # files in the folder that are not sheets (notes.txt)
+    key: str | None = None  # the key's folder, when one was used
 
     @property
     def common_slips(self) -> list[tuple[str, int]]:
@@ -102,7 +105,7 @@ class Key:
     """The variants `exercise` wrote, found by the numbers they give."""
 
     def __init__(self, folder: str | Path):
-        folder = Path(folder)
+        self.folder = folder = Path(folder)
         roster = folder / KEY / ROSTER
         if not roster.is_file() and (folder / ROSTER).is_file():
             roster = folder / ROSTER
@@ -154,6 +157,29 @@ def _close(number: Number, value: float) -> bool:
     return abs(number.value - value) <= number.half_unit + 1e-9 * max(abs(value), 1.0)
 
 
+def find_key(folder: str | Path) -> Path | None:
+    """The key `exercise` wrote beside `folder`: a KEY folder with its ROSTER in the folder's parent or in one
+    of the parent's folders (`course/key` beside `returned`, or above `course/students`); None if there is
+    none, GradeError if there are several."""
+    folder = Path(folder)
+    parent = folder.parent if folder.name not in ("", "..") else folder.resolve().parent  # as typed, where it can
+    try:
+        places = [parent] + sorted(path for path in parent.iterdir() if path.is_dir() and not path.name.startswith("."))
+    except OSError:
+        return None
+    found = [place / KEY for place in places if (place / KEY / ROSTER).is_file()]
+    if len(found) > 1:
+        raise GradeError(f"several exercise keys beside {folder}: {', '.join(map(str, found[:4]))}"
+                         f"{' …' if len(found) > 4 else ''}; name one with --key")
+    return found[0] if found else None
+
+
+# A file with one of these names is a sheet, read or not: it gets a row (with the reason it cannot be
+# graded).  Any other file is graded if it reads as one (Excel's "Unicode text" export is a .txt) and else
+# skipped, with a count: notes.txt beside the sheets is no student's failed sheet.
+SHEET_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
+
+
 def sheets_in(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
@@ -181,16 +207,20 @@ def grade_folder(folder: str | Path, net: Network | None = None, key: Key | None
     programs: dict[tuple, Program] = {}
     finders: dict[frozenset, SlipFinder] = {}  # every variant has the base's shape: one per set of columns
     paths = sheets_in(folder)
-    rows = []
+    rows, skipped = [], []
     for n, path in enumerate(paths):
         try:
-            rows.append(_grade_one(path, names, base_program, key, programs, finders))
+            row = _grade_one(path, names, base_program, key, programs, finders)
         # One student's file, whatever is in it, must not end the grading of the class; its row says why.
         except Exception as error:  # noqa: BLE001
-            rows.append(GradeRow(path.name, note=f"cannot be checked ({type(error).__name__}: {error})"[:200]))
+            row = GradeRow(path.name, note=f"cannot be checked ({type(error).__name__}: {error})"[:200])
+        if row.unread_sheet and path.suffix.lower() not in SHEET_SUFFIXES:
+            skipped.append(path.name)
+        else:
+            rows.append(row)
         if progress is not None:
             progress(n + 1, len(paths))
-    return ClassReport(str(folder), rows)
+    return ClassReport(str(folder), rows, skipped, None if key is None else str(key.folder))
 
 
 def _grade_one(path: Path, names: Columns, base: Program, key: Key | None, programs: dict, finders: dict
@@ -198,7 +228,7 @@ def _grade_one(path: Path, names: Columns, base: Program, key: Key | None, progr
     try:
         sheet = sheet_from_table(str(path), read_table(path), names)
     except SheetError as error:
-        return GradeRow(path.name, note=_reason(error, path))
+        return GradeRow(path.name, note=_reason(error, path), unread_sheet=True)
     given = given_on(sheet, base.free)
     student = path.stem
     if key is not None:
@@ -224,12 +254,10 @@ def _grade_one(path: Path, names: Columns, base: Program, key: Key | None, progr
         return GradeRow(path.name, student, note=_reason(error, path))
     except (ArithmeticError, ValueError) as error:  # numbers a network cannot run with
         return GradeRow(path.name, student, note=f"cannot be checked ({error})")
-    # check() compares the given numbers too when the first row is epoch 1
-    given_cells = set(given) if sheet.first_row().epoch == 1 else set()
-    computed = report.cells - len(given_cells)
-    if computed <= 0:
+    # check() compares the given numbers too, and counts them apart (report.given): the table counts the rest
+    if report.computed <= 0:
         return GradeRow(path.name, student, note="nothing filled in yet", report=report)
-    return _row(path.name, student, computed, report, given_cells)
+    return _row(path.name, student, report)
 
 
 def _reason(error: SheetError, path: Path) -> str:
@@ -238,11 +266,11 @@ def _reason(error: SheetError, path: Path) -> str:
     return text[len(prefix):].lstrip(": ") if text.startswith(prefix) else text
 
 
-def _row(file: str, student: str, computed: int, report: CheckReport, given: set[str]) -> GradeRow:
+def _row(file: str, student: str, report: CheckReport) -> GradeRow:
+    computed = report.computed
     if report.ok:
         return GradeRow(file, student, computed, computed, note="every cell right", report=report)
-    # The given numbers are all in epoch 1's row, which comes first among the wrong cells a report lists.
-    wrong_computed = report.wrong - sum(1 for m in report.mismatches if m.epoch == 1 and m.symbol in given)
+    wrong_computed = report.wrong - report.wrong_given  # check counts the given numbers apart
     first = report.first
     low, high, epochs = report.wrong_epochs
     span = str(low) if low == high else f"{low}–{high}"
@@ -274,7 +302,9 @@ def write_table(report: ClassReport, out: str | Path) -> list[Path]:
 
 
 def render_markdown(report: ClassReport) -> str:
-    lines = [f"# Grades: {markdown(report.folder)}", "", summary_line(report), "",
+    key = [f"Each sheet was checked against its student's variant in the key {markdown(report.key)}.", ""
+           ] if report.key else []
+    lines = [f"# Grades: {markdown(report.folder)}", "", summary_line(report, markdown), "", *key,
              "| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
     lines += ["| " + " | ".join(markdown(cell) for cell in row.cells_in_table()) + " |" for row in report.rows]
     common = report.common_slips
@@ -284,17 +314,25 @@ def render_markdown(report: ClassReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_line(report: ClassReport) -> str:
+def summary_line(report: ClassReport, shown=printable) -> str:
+    """The class in one line; `shown` writes a file's name (printable for a terminal, markdown for class.md)."""
     graded = [row for row in report.rows if row.graded]
     blank = sum(1 for row in graded if row.cells <= 0)
     right = sum(1 for row in graded if row.report.ok and row.cells > 0)
     unread = len(report.rows) - len(graded)
-    return (f"{counted(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
+    line = (f"{counted(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
             f"{blank} with nothing filled in, {unread} not graded")
+    if report.skipped:
+        names = ", ".join(map(shown, report.skipped[:3])) + (" …" if len(report.skipped) > 3 else "")
+        line += f"; {counted(len(report.skipped), 'file')} skipped, not a sheet ({names})"
+    return line
 
 
-def render_summary(report: ClassReport, paths: list[Path], top: int = 5) -> str:
+def render_summary(report: ClassReport, paths: list[Path], top: int = 5, hint: str | None = None) -> str:
+    """What `grade` prints; `hint` says how to grade better (where no key was found)."""
     lines = [summary_line(report) + "."]
+    if report.key:
+        lines.append(f"Each sheet was checked against its student's variant in the key {printable(report.key)}.")
     common = report.common_slips
     if common:
         lines.append("The slips made most often:")
@@ -304,8 +342,10 @@ def render_summary(report: ClassReport, paths: list[Path], top: int = 5) -> str:
         lines.append(f"  not graded: {printable(row.file)}: {printable(row.note)}")
     if len(unread) > top:
         lines.append(f"  … and {len(unread) - top} more not graded (see the table)")
+    if hint and unread:
+        lines.append(hint)
     lines.append("The class table: " + ", ".join(printable(str(path)) for path in paths))
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["ClassReport", "GradeError", "GradeRow", "Key", "grade_folder", "render_summary", "write_table"]
+__all__ = ["ClassReport", "GradeError", "GradeRow", "Key", "find_key", "grade_folder", "render_summary", "write_table"]

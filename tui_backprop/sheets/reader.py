@@ -241,11 +241,12 @@ def _check_archive(path: Path, stream) -> None:
 
 
 class _XlsxRows:
-    """The rows of a workbook's active sheet, read again on each pass (openpyxl's read-only mode streams
-    them), each as long as its last cell."""
+    """The rows of a workbook's active sheet, or of the one called `wanted` (hidden or not), read again on
+    each pass (openpyxl's read-only mode streams them), each as long as its last cell.  A workbook without
+    the sheet wanted has no rows, and `missing` says so."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: Path, wanted: str | None = None):
+        self.path, self.wanted, self.missing = path, wanted, False
 
     def __iter__(self):
         import openpyxl  # only XLSX needs it, so `check sheet.csv` starts fast
@@ -269,9 +270,14 @@ class _XlsxRows:
     def rows(self, workbook):
         path, count, cells = self.path, 0, 0
         try:
-            # The sheet the workbook opens on is the one the student worked in last.
             sheets = workbook.worksheets
-            sheet = workbook.active if workbook.active in sheets else (sheets[0] if sheets else None)
+            if self.wanted is not None:
+                sheet = next((sheet for sheet in sheets if sheet.title == self.wanted), None)
+                if sheet is None:
+                    self.missing = True
+                    return
+            else:  # the sheet the workbook opens on is the one the student worked in last
+                sheet = workbook.active if workbook.active in sheets else (sheets[0] if sheets else None)
             if sheet is None:
                 raise SheetError(f"{path} has no worksheet")
             # The size a sheet claims (its <dimension>) is not trusted: openpyxl would pad every row to
@@ -297,6 +303,22 @@ class _XlsxRows:
             _refuse_entities(path, error)
             raise SheetError(f"{path}: cannot read its worksheet ({_one_line(error)})") from None
         self.title = sheet.title
+
+
+def read_named_sheet(path: str | Path, title: str) -> Table | None:
+    """The worksheet called `title` of an XLSX workbook, hidden or not, within the same bounds as
+    read_table; None when the file is no workbook or has no such sheet.  Its rows are read once, here:
+    such a sheet is small (a network's description)."""
+    path = Path(path)
+    try:
+        with open_regular(path, MAX_BYTES) as stream:  # never a FIFO or a device: read_table says what it is
+            if stream.read(4) != b"PK\x03\x04":
+                return None
+    except OSError:
+        return None
+    sheet = _XlsxRows(path, title)
+    rows = list(sheet)
+    return None if sheet.missing else Table("xlsx", rows)
 
 
 def _read_xlsx(path: Path) -> Table:

@@ -25,6 +25,9 @@ below x = −708, the workbook's EXP overflows and shows #NUM!.
 
 openpyxl writes formulas but cannot compute them, so the file holds no
 cached values; Excel and LibreOffice compute every cell when they open it.
+
+A hidden sheet carries the network itself (carried.py), so `check` on the
+workbook needs no --preset or --config.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from ..core.program import BACKWARD, UPDATE, Program
 from ..core.files import atomic_writer
 from ..core.text import printable
 from .reader import MAX_CELLS as MAX_READ_CELLS
+from .carried import embed_network
 
 SHEET = "backprop"
 # Every epoch is a row of live formulas; past this a spreadsheet crawls.
@@ -178,6 +182,7 @@ def build_workbook(schedule: Schedule, epochs: int):
             given += [batch, *(numbers.get(symbol) for symbol in samples)]
         sheet.append(given + [template and template.format(row=line, above=line - 1)
                               for template in (first_row if step == 1 else later_rows)])
+    embed_network(workbook, net)  # `check` on the workbook needs no options
     return workbook
 
 

@@ -76,6 +76,19 @@ def sample_class(targets) -> int:
     return int(targets[0] >= 0.5)
 
 
+def boundary_refusal(net) -> str | None:
+    """Why the decision boundary of `net` would mean nothing, or None: it needs two inputs (a plane) and
+    samples of at least two classes (a single sample, as in the worked examples, has nothing to separate)."""
+    if net.sizes[0] != 2:
+        return f"The decision boundary needs a network with two inputs; {printable(net.name)} has {net.sizes[0]}."
+    samples = tuple(net.samples) + tuple(getattr(net, "test_samples", ()))
+    if len({sample_class(sample.targets) for sample in samples}) < 2:
+        held = "its one sample is" if len(samples) == 1 else f"its {len(samples)} samples are all"
+        return (f"No decision boundary: it shows where a network separates classes, and {held} of one class "
+                f"({printable(net.name)} would need samples of two).")
+    return None
+
+
 class Boundary:
     """The network's outputs over a plane, as fills; built once per drawing."""
 
@@ -198,7 +211,8 @@ class BoundaryView(LinePanel):
 
     def retitle(self) -> None:
         stepper = self.stepper
-        set_border_titles(self, f"{printable(stepper.net.name)} · decision boundary", f"epoch {stepper.epoch:,}")
+        # what it is first: a narrow panel cuts the end of its title, and the network's name is long
+        set_border_titles(self, f"decision boundary · {printable(stepper.net.name)}", f"epoch {stepper.epoch:,}")
 
     def show_run(self, values: dict[str, float]) -> None:
         """Redraw with the parameters a run has reached (a copy taken between its chunks)."""
@@ -207,10 +221,11 @@ class BoundaryView(LinePanel):
             self.redraw()
 
     def draw(self, width: int, height: int) -> list[Text]:
-        net = self.stepper.net
-        if net.sizes[0] != 2:
+        refusal = boundary_refusal(self.stepper.net)
+        if refusal:
             self.boundary = None
-            return [Text(f"The decision boundary needs a network with two inputs; {printable(net.name)} has {net.sizes[0]}.")]
+            return list(Text(refusal).wrap(self.app.console, max(width, 1)))
+        net = self.stepper.net
         width = max(width, 1)
         boundary = Boundary(self.stepper, width, height, getattr(net, "test_samples", ()), self._running_values)
         legend = packed(boundary.legend(), width)

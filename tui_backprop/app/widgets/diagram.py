@@ -114,8 +114,9 @@ class NetworkFacts:
 class Scene:
     """The state to draw: values of the shown sample, labels and highlight roles."""
 
-    def __init__(self, stepper: Stepper, facts: NetworkFacts):
+    def __init__(self, stepper: Stepper, facts: NetworkFacts, ascii: bool = False):
         self.stepper = stepper
+        self.ascii = ascii  # edges in ASCII strokes, not braille (a real console's font has none)
         self.net = stepper.program.net  # with batches, the net of the batch's samples
         self.names = self.net.names
         self.values = stepper.values
@@ -258,15 +259,16 @@ def strongest(roles: dict[str, str], elements) -> str | None:
 
 class Canvas:
     """Cells of text (each naming a symbol), of lines (each joining elements) and of dots
-    (braille: 2×4 dots a cell, for edges at any slope)."""
+    (braille: 2×4 dots a cell, for edges at any slope; with `ascii`, a stroke a cell instead: / \\ - |)."""
 
-    def __init__(self):
+    def __init__(self, ascii: bool = False):
+        self.ascii = ascii
         self.texts: dict[tuple[int, int], tuple[str, int]] = {}
         # (symbol, elements, whole): a whole item is lit as its element is (a neuron's bare name)
         self.items: list[tuple[str | None, tuple[str, ...], bool]] = []
         # (x, y) -> [up, down, left, right, elements]
         self.lines: dict[tuple[int, int], list] = {}
-        # (x, y) -> [dot bits, elements]
+        # (x, y) -> [dot bits (or, with `ascii`, the stroke), elements]
         self.dots: dict[tuple[int, int], list] = {}
         self.width = self.height = 0
 
@@ -304,15 +306,21 @@ class Canvas:
                 state[4].update(elements)
                 self._grow(*cell)
 
-    def edge(self, start: tuple[int, int], end: tuple[int, int], elements: tuple[str, ...]) -> None:
-        """A straight line of dots between two dot positions (2 a cell across, 4 down)."""
+    def edge(self, start: tuple[int, int], end: tuple[int, int], elements: tuple[str, ...], lit: bool = False) -> None:
+        """A straight line of dots between two dot positions (2 a cell across, 4 down); with `ascii`, of
+        strokes following its slope, and of * where it is `lit` (thickness would not show)."""
         (x0, y0), (x1, y1) = start, end
         steps = max(abs(x1 - x0), abs(y1 - y0), 1)
+        stroke = "*" if lit else _stroke((x1 - x0) / 2, (y1 - y0) / 4)
         for n in range(steps + 1):
             x, y = x0 + round((x1 - x0) * n / steps), y0 + round((y1 - y0) * n / steps)
             cell = (x // 2, y // 4)
-            state = self.dots.setdefault(cell, [0, set()])
-            state[0] |= BRAILLE[(x % 2, y % 4)]
+            if self.ascii:
+                state = self.dots.setdefault(cell, [None, set()])
+                state[0] = _crossed(state[0], stroke)
+            else:
+                state = self.dots.setdefault(cell, [0, set()])
+                state[0] |= BRAILLE[(x % 2, y % 4)]
             state[1].update(elements)
             self._grow(*cell)
 
@@ -326,6 +334,24 @@ class Canvas:
             if state is not None and len(state[elements]) == 1:
                 return next(iter(state[elements]))
         return None
+
+
+def _stroke(across: float, down: float) -> str:
+    """The ASCII stroke for an edge going `across` cells right and `down` cells down."""
+    if abs(down) * 4 < abs(across):
+        return "-"
+    if abs(across) * 2 < abs(down):
+        return "|"
+    return "\\" if (across > 0) == (down > 0) else "/"
+
+
+def _crossed(old: str | None, new: str) -> str:
+    """A cell two strokes cross: a lit one shows, / and \\ make X, any other two +."""
+    if old is None or old == new or new == "*":
+        return new
+    if old == "*":
+        return old
+    return "X" if {old, new} == {"/", "\\"} else "+"
 
 
 # ---------------------------------------------------------------------------
@@ -699,7 +725,7 @@ class Graph:
         return gap, top, min(len(self.legend_lines(width, spare)), spare) if self.legend else 0
 
     def draw(self, width: int, height: int, gap: int, top: int, legend_rows: int) -> Canvas:
-        scene, net, canvas = self.scene, self.scene.net, Canvas()
+        scene, net, canvas = self.scene, self.scene.net, Canvas(ascii=self.scene.ascii)
         area = height - top - legend_rows
         x_of = [0]
         for column_width in self.widths[:-1]:
@@ -751,8 +777,9 @@ class Graph:
             for j, target_row in enumerate(targets):
                 weight = weights[j]
                 lit = scene.line_role((weight,)) in ("current", "read")
-                for thick in ((0, 1) if lit else (0,)):
-                    canvas.edge((start_x, 4 * source_row + 1 + thick), (end_x, 4 * target_row + 1 + thick), (weight,))
+                for thick in ((0, 1) if lit and not canvas.ascii else (0,)):
+                    canvas.edge((start_x, 4 * source_row + 1 + thick), (end_x, 4 * target_row + 1 + thick), (weight,),
+                                lit)
 
 
 def draw_graph(scene: Scene, width: int, height: int) -> Canvas | None:
@@ -901,7 +928,11 @@ class NetworkDiagram(LinePanel):
             self.stepper = stepper
 
     def scene(self) -> Scene:
-        return Scene(self.stepper, self._facts)
+        try:
+            ascii = getattr(self.app, "ascii", False)
+        except RuntimeError:  # drawn outside an app (Textual's NoActiveAppError): as on any terminal
+            ascii = False
+        return Scene(self.stepper, self._facts, ascii)
 
     def watch_stepper(self, old: Stepper | None, stepper: Stepper) -> None:
         if stepper is not old:  # another network
@@ -959,7 +990,7 @@ class NetworkDiagram(LinePanel):
                 style = LINE_STYLES[scene.line_role(elements)]
             elif (x, y) in canvas.dots:
                 bits, elements = canvas.dots[(x, y)]
-                char = chr(0x2800 + bits)
+                char = bits if canvas.ascii else chr(0x2800 + bits)
                 style = LINE_STYLES[scene.line_role(elements)]
             else:
                 char, style = " ", ()

@@ -8,6 +8,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from .lines import ascii_scrollbars
+from .screens import dialog_footer
+
 
 class GradientCheckScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,g,q", "close", "Close", tooltip="Close the gradient check")]
@@ -24,6 +27,10 @@ class GradientCheckScreen(ModalScreen[None]):
             yield Static(self.table, id="gradients", markup=False)
             yield Label(self.verdict, classes="dialog-title" if self.ok else "error", markup=False)
             yield Label("esc closes", classes="dim")
+        yield dialog_footer()  # its own keys, over the main screen's
+
+    def on_mount(self) -> None:
+        ascii_scrollbars(self.query_one(VerticalScroll))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,6 +14,7 @@ ten, and an empty history costs start-up nothing (a DataTable cost about 80 ms).
 from __future__ import annotations
 
 from rich.segment import Segment
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -22,11 +23,13 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Label, SelectionList
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
 
 from ...core import History, Names, Program, Stepper
 from ...core.expr import counted, format_number
-from .lines import set_border_titles
+from .lines import ascii_scrollbars, set_border_titles
+from .screens import dialog_footer
 
 DIGITS = 6
 NUMBER_WIDTH = len(format_number(-0.0123456, DIGITS))
@@ -133,6 +136,7 @@ class HistoryTable(ScrollView, can_focus=False):
     def on_mount(self) -> None:
         # Follow the newest epoch, as a spreadsheet being filled in does, until the student scrolls up.
         self.anchor()
+        ascii_scrollbars(self)
 
     def scroll_columns(self, step: int) -> None:
         """Move sideways by `step` columns."""
@@ -189,31 +193,50 @@ class HistoryTable(ScrollView, can_focus=False):
 
 
 class ColumnsScreen(ModalScreen[None]):
-    """Every column of the history, the shown ones ticked: space or enter shows or hides one."""
+    """Every column of the history, each marked [x] shown or [ ] hidden (in letters, so it reads the same
+    without colour; a SelectionList marks both with the same ▐X▌): space or enter shows or hides one."""
 
-    BINDINGS = [Binding("escape,c", "close", "Close", tooltip="Close the list of columns")]
+    BINDINGS = [Binding("escape,c", "close", "Close", tooltip="Close the list of columns"),
+                Binding("space", "toggle", "Show/hide", tooltip="Show or hide the highlighted column")]
     DEFAULT_CSS = """
     ColumnsScreen { align: center middle; }
-    ColumnsScreen SelectionList { height: auto; max-height: 20; }
+    ColumnsScreen OptionList { height: auto; max-height: 20; }
     """
 
     def __init__(self, table: HistoryTable):
         super().__init__()
         self.table = table
+        shown = table.shown
+        # The shown ones first, in their order, then the others in the order of `train --csv`.
+        self.order = shown + [c for c in table.position if c not in shown]
+        self.ticked = set(shown)
+
+    def prompt(self, column: str) -> Text:
+        return Text(f"{'[x]' if column in self.ticked else '[ ]'} {column}")  # Text: a name is never markup
 
     def compose(self) -> ComposeResult:
-        shown = self.table.shown
-        # The shown ones first, in their order, then the others in the order of `train --csv`.
-        columns = shown + [c for c in self.table.position if c not in shown]
         with Vertical(classes="dialog"):
-            yield Label("History columns", classes="dialog-title")
-            yield SelectionList[str](*((column, column, column in shown) for column in columns))
+            yield Label("History columns: [x] shown, [ ] hidden", classes="dialog-title", markup=False)
+            yield OptionList(*(Option(self.prompt(column), id=column) for column in self.order), id="columns")
             yield Label("space or enter shows or hides a column · esc closes", classes="dim")
+        yield dialog_footer()  # its own keys, over the main screen's (whose q does nothing here)
 
-    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
-        ticked = set(event.selection_list.selected)
-        order = [event.selection_list.get_option_at_index(n).value for n in range(event.selection_list.option_count)]
-        self.table.show_columns([column for column in order if column in ticked])
+    def on_mount(self) -> None:
+        ascii_scrollbars(self.query_one(OptionList))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.toggle(event.option_index)
+
+    def action_toggle(self) -> None:
+        highlighted = self.query_one(OptionList).highlighted
+        if highlighted is not None:
+            self.toggle(highlighted)
+
+    def toggle(self, index: int) -> None:
+        column = self.order[index]
+        self.ticked ^= {column}
+        self.query_one(OptionList).replace_option_prompt_at_index(index, self.prompt(column))
+        self.table.show_columns([c for c in self.order if c in self.ticked])
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -21,6 +21,7 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBarRender
 from textual.strip import Strip
 
 from ...core import Stepper
@@ -36,6 +37,19 @@ def set_border_titles(widget, title: str, subtitle: str = "") -> None:
         widget.border_title = title
     if (widget.border_subtitle or "") != subtitle.markup:
         widget.border_subtitle = subtitle
+
+
+class AsciiScrollBarRender(ScrollBarRender):
+    """A scrollbar drawn in whole cells: the eighths of a cell (▁ … ▇) are not in a real console's font."""
+
+    VERTICAL_BARS = [" "] * 8
+    HORIZONTAL_BARS = [" "] * 8
+
+
+def ascii_scrollbars(widget) -> None:
+    """With --ascii, a scrolling widget's scrollbars draw in whole cells (a scrollbar takes its renderer)."""
+    if getattr(widget.app, "ascii", False):
+        widget.vertical_scrollbar.renderer = widget.horizontal_scrollbar.renderer = AsciiScrollBarRender
 
 
 class LinePanel(ScrollView, can_focus=False):
@@ -72,6 +86,9 @@ class LinePanel(ScrollView, can_focus=False):
         self._kept_height: tuple[Size | None, int] = (None, 0)  # (the panel's size, lines): see keeps_height
         # What to keep in sight, in lines and columns: the current entry, with what heads it if that fits.
         self.spot: Region | None = None
+
+    def on_mount(self) -> None:
+        ascii_scrollbars(self)
 
     def draw(self, width: int, height: int) -> Sequence[Text]:
         """The panel's lines for a viewport of this size; more than `height` lines scroll.

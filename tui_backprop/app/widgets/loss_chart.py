@@ -47,12 +47,12 @@ class LossChart(Widget):
         if not any(len(values) for values in self._curves.values()):
             # Drawn without plotext, so that start-up need not import it (about 35 ms).
             return Text("\n" * (height // 2) + "no finished epoch yet".center(width), style="dim")
-        color = not self.app.no_color
-        key = (self._version, self._mark, self.log_scale, width, height, color)
+        color, ascii = not self.app.no_color, getattr(self.app, "ascii", False)
+        key = (self._version, self._mark, self.log_scale, width, height, color, ascii)
         built = self._built.pop(key, None)
         if built is None:
             chart = build_chart(self._curves, width, height, self.chart_title, color,
-                                log=self.log_scale, mark=self._mark)
+                                log=self.log_scale, mark=self._mark, ascii=ascii)
             built = Text.from_ansi(chart, no_wrap=True, overflow="crop", end="")
         self._built = {**dict(list(self._built.items())[-1:]), key: built}
         return built

@@ -21,6 +21,8 @@ redraw follows what is on screen, not the size of the network.
 
 from __future__ import annotations
 
+import textwrap
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -410,7 +412,8 @@ class MatrixForm:
 
     def render(self, width: int = 10_000) -> tuple[Text, Region]:
         """The view as lines no wider than `width` where it can, and where the current entry sits."""
-        lines = [Text(cut(self.header(), width), style=TITLE)]
+        # The header and the legend wrap (at 80×24 the header was cut at "(1,2) of new …"); a formula is cut.
+        lines = [Text(line, style=TITLE) for line in wrapped(self.header(), width)]
         spot = Region()
         for row in self.rows:
             if all(isinstance(item, str) for item in row):  # a line of words: an entry's formula
@@ -421,12 +424,17 @@ class MatrixForm:
                 x, y, span = found
                 spot = Region(x, len(lines) + y, span, 1)
             lines += drawn
-        lines.append(Text(cut(self.legend(), width), style=DIM))
+        lines += [Text(line, style=DIM) for line in wrapped(self.legend(), width)]
         return Text("\n", no_wrap=True).join(lines), spot
 
 
 def cut(text: str, width: int) -> str:
     return text if cell_len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """`text` on as many lines of `width` as it needs, broken at spaces."""
+    return textwrap.wrap(text, max(width, 1)) or [""] if cell_len(text) > width else [text]
 
 
 def place(title: str, r: int, c: int, rows: int, columns: int) -> str:
@@ -552,7 +560,7 @@ class MatrixView(LinePanel):
         self.retitle()  # another network may have been opened while it was hidden
 
     def retitle(self) -> None:
-        set_border_titles(self, f"{printable(self.stepper.net.name)} · matrix form")
+        set_border_titles(self, f"matrix form · {printable(self.stepper.net.name)}")  # what it is first (the boundary's too)
 
     def entries(self) -> list[Entry]:
         """The result entries on show, with the core's values, by symbol."""

@@ -67,8 +67,13 @@ class OperationPanel(LinePanel):
             text.append("press n (or →) to compute it", style="italic dim")
         else:
             q = op.quantity
-            text.append(f"{op.phase} {op.phase_position}/{op.phase_count}", style="bold reverse")
-            text.append(f"  {stepper.schedule.describe(op.step)} · step {op.position}/{len(op.program)}\n", style="bold")
+            phase = f"{op.phase} {op.phase_position}/{op.phase_count}"
+            text.append(phase, style="bold reverse")
+            # On one line: where it fits, "· step 28051/28051"; else without "step"; else only the epoch.
+            where, count = stepper.schedule.describe(op.step), f"{op.position}/{len(op.program)}"
+            heads = [f"  {where} · step {count}", f"  {where} · {count}", f"  {where}"]
+            text.append(next((head for head in heads if len(phase) + len(head) <= width), heads[-1]) + "\n",
+                        style="bold")
             if op.batch:
                 text.append(stepper.schedule.samples_text(op.step) + "\n", style="dim")
             text.append(q.shortened(MOST_TERMS) + "\n", style="bold")

@@ -21,6 +21,7 @@ from ...core.batches import Schedule
 from ...core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
 from ...core.text import printable
 from .loss_chart import LossChart
+from .lines import ascii_scrollbars
 
 MAX_EPOCHS = 1_000_000  # six rates of the 2-2-2 net take about five seconds
 DIGITS = 6
@@ -107,6 +108,7 @@ class RateView(Widget):
         yield DataTable(id="sweep-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        ascii_scrollbars(self.query_one(DataTable))
         self._start_sweep()
 
     def set_network(self, network: Network) -> None:

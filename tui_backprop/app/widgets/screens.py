@@ -18,6 +18,7 @@ from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 from ...core.expr import counted
+from .lines import ascii_scrollbars
 
 
 def dialog_footer() -> Footer:
@@ -65,11 +66,12 @@ class PromptScreen(ModalScreen[str | None]):
 
     def __init__(self, title: str, placeholder: str = "", value: str = "",
                  check: Callable[[str], str | None] | None = None, suggestions: list[str] | None = None,
-                 suggester: Suggester | None = None):
-        """`suggestions` complete from a list; a `suggester` of one's own replaces them."""
+                 suggester: Suggester | None = None, hint: str = ""):
+        """`suggestions` complete from a list; a `suggester` of one's own replaces them.  `hint` is a line
+        under the input that wraps (a placeholder is cut at the input's width)."""
         super().__init__()
         self.title_text, self.placeholder, self.value, self.check = title, placeholder, value, check
-        self.suggestions, self.suggester = suggestions, suggester
+        self.suggestions, self.suggester, self.hint = suggestions, suggester, hint
         self.on_stop: Callable[[], None] | None = None  # while a check goes on in a worker: what esc does
 
     def compose(self) -> ComposeResult:
@@ -79,6 +81,8 @@ class PromptScreen(ModalScreen[str | None]):
             if suggester is None and self.suggestions:
                 suggester = SuggestFromList(self.suggestions, case_sensitive=False)
             yield Input(value=self.value, placeholder=self.placeholder, suggester=suggester)
+            if self.hint:
+                yield Label(self.hint, classes="dim", markup=False)
             yield Label("", id="error", classes="error", markup=False)  # it quotes what was typed
             yield Label("enter to confirm · esc to cancel", classes="dim")
         yield dialog_footer()
@@ -170,7 +174,8 @@ class RunScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield ProgressBar(total=self.epochs, show_eta=False)
+            # --ascii: its bar is drawn in heavy lines a real console's font lacks; the percentage alone then
+            yield ProgressBar(total=self.epochs, show_eta=False, show_bar=not getattr(self.app, "ascii", False))
             yield Label("esc stops after the current chunk", classes="dim")
         yield dialog_footer()
 
@@ -198,6 +203,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static("\n".join(lines), markup=False, id="keys")
             yield Label("esc or ? closes · ctrl+p opens the command palette", classes="dim")
         yield dialog_footer()
+
+    def on_mount(self) -> None:
+        ascii_scrollbars(self.query_one(VerticalScroll))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -26,6 +26,10 @@ DIGITS = 6
 JUST_COMPUTED = "bold reverse"
 READ_BY_IT = "underline"
 NEURON_TITLES = ("sum", "output", "error", "dE_total/d·", "slope", "target")
+# Where the neuron table is wider than the panel (long names, as at 80×24): the gradient's title shortened,
+# then the numbers rounded to fewer digits, never cut and no column left out (the target was cut to "targe").
+SHORT_NEURON_TITLES = ("sum", "output", "error", "∂E/∂·", "slope", "target")
+NARROWEST_NUMBER = 7
 PARAMETER_TITLES = ("value", "gradient", "new")
 # The columns a penalty and an optimizer add between the gradient and the new value: (title, symbol prefix).
 PENALTY_COLUMNS = (("penalty", "dE_reg/d"), ("dE/d·", "dE/d"))
@@ -128,7 +132,8 @@ class ValuesTable(LinePanel):
             self.border_title = "this batch" if stepper.schedule.batched else "this epoch"
         self.redraw()
 
-    def cell(self, symbol: str | None, value: float | None = None, reads: frozenset = frozenset()) -> Text:
+    def cell(self, symbol: str | None, value: float | None = None, reads: frozenset = frozenset(),
+             width: int = NUMBER_WIDTH) -> Text:
         if symbol is None:
             return Text("")
         stepper = self.stepper
@@ -140,18 +145,19 @@ class ValuesTable(LinePanel):
             style = JUST_COMPUTED
         elif symbol in reads or (not reads and last is not None and symbol in last.reads):
             style = READ_BY_IT
-        return Text("" if value is None else fitted_number(value), style=style)
+        return Text("" if value is None else fitted_number(value, width), style=style)
 
-    def neuron_line(self, row: int, reads: frozenset) -> list[Text]:
+    def neuron_line(self, row: int, reads: frozenset, layout: "NeuronLayout") -> list[Text]:
         rows = self.rows
         if row == 0:
-            return [Text("")] + [Text(title, style="bold") for title in NEURON_TITLES]
+            return [Text("")] + [Text(title, style="bold") for title in layout.titles]
         if row >= rows.neuron_count - 1 - len(rows.below):
             symbol = (["E_total"] + rows.below)[row - (rows.neuron_count - 1 - len(rows.below))]
-            return [Text(symbol, style="bold"), Text(""), Text(""), self.cell(symbol, reads=reads)]
+            return [Text(symbol, style="bold"), Text(""), Text(""), self.cell(symbol, reads=reads, width=layout.number)]
         sample, layer, j = rows.neuron(row)
         label = Text(rows.names.neuron(layer, j) + rows.names.suffix(sample), style="bold")
-        return [label] + [self.cell(symbol, reads=reads) for symbol in rows.neuron_symbols(sample, layer, j)]
+        return [label] + [self.cell(symbol, reads=reads, width=layout.number)
+                          for symbol in rows.neuron_symbols(sample, layer, j)]
 
     def parameter_line(self, row: int, reads: frozenset) -> list[Text]:
         rows = self.rows
@@ -177,7 +183,8 @@ class ValuesTable(LinePanel):
         if self.rows.program is not self.stepper.program:  # a smaller last batch has fewer rows
             self.rows = Rows(self.stepper)
         rows = self.rows
-        neuron_width = _width(rows.neuron_label_width, NEURON_WIDTHS)
+        neurons = NeuronLayout.fitting(rows.neuron_label_width, width)
+        neuron_width = _width(rows.neuron_label_width, neurons.widths)
         parameter_width = _width(rows.parameter_label_width, rows.parameter_widths)
         side_by_side = neuron_width + GAP + parameter_width <= width
         spot = rows.spot_of(self.stepper)
@@ -189,10 +196,30 @@ class ValuesTable(LinePanel):
             self.spot = Region(0, header, 1, row + 1)
         last = self.stepper.last
         reads = frozenset(last.reads) if last is not None else frozenset()
-        return TableLines(self, side_by_side, neuron_width, parameter_width, reads)
+        return TableLines(self, side_by_side, neurons, neuron_width, parameter_width, reads)
 
 
-NEURON_WIDTHS = [max(NUMBER_WIDTH, len(title)) for title in NEURON_TITLES]
+class NeuronLayout:
+    """The neuron table's titles, number width and column widths."""
+
+    def __init__(self, titles: tuple[str, ...], number: int):
+        self.titles, self.number = titles, number
+        self.widths = [max(number, len(title)) for title in titles]
+
+    @classmethod
+    def fitting(cls, label_width: int, width: int) -> "NeuronLayout":
+        """The full layout where it fits `width`; else the short gradient title; else numbers narrowed
+        (to NARROWEST_NUMBER at least) until it fits."""
+        layout = cls(NEURON_TITLES, NUMBER_WIDTH)
+        if _width(label_width, layout.widths) <= width:
+            return layout
+        number = NUMBER_WIDTH
+        layout = cls(SHORT_NEURON_TITLES, number)
+        while _width(label_width, layout.widths) > width and number > NARROWEST_NUMBER:
+            number -= 1
+            layout = cls(SHORT_NEURON_TITLES, number)
+        return layout
+
 
 
 def _width(label_width: int, widths: list[int]) -> int:
@@ -202,8 +229,9 @@ def _width(label_width: int, widths: list[int]) -> int:
 class TableLines(Sequence):
     """The panel's lines, each laid out when first read (the panel reads only those in view)."""
 
-    def __init__(self, table: ValuesTable, side_by_side: bool, neuron_width: int, parameter_width: int, reads):
-        self.table, self.side_by_side, self.reads = table, side_by_side, reads
+    def __init__(self, table: ValuesTable, side_by_side: bool, neurons: NeuronLayout, neuron_width: int,
+                 parameter_width: int, reads):
+        self.table, self.side_by_side, self.reads, self.neurons = table, side_by_side, reads, neurons
         rows = table.rows
         self.neuron_width = neuron_width
         if side_by_side:
@@ -227,15 +255,16 @@ class TableLines(Sequence):
         return self.cache[y]
 
     def line(self, y: int) -> Text:
-        table, rows, reads = self.table, self.table.rows, self.reads
+        table, rows, reads, neurons = self.table, self.table.rows, self.reads, self.neurons
         if not self.side_by_side:
             if y < rows.neuron_count:
-                return _lay_out(table.neuron_line(y, reads), rows.neuron_label_width, NEURON_WIDTHS)
+                return _lay_out(table.neuron_line(y, reads, neurons), rows.neuron_label_width, neurons.widths)
             if y == rows.neuron_count:
                 return Text("")
-            return _lay_out(table.parameter_line(y - rows.neuron_count - 1, reads), rows.parameter_label_width, rows.parameter_widths)
-        line = (_lay_out(table.neuron_line(y, reads), rows.neuron_label_width, NEURON_WIDTHS) if y < rows.neuron_count
-                else Text(""))
+            return _lay_out(table.parameter_line(y - rows.neuron_count - 1, reads), rows.parameter_label_width,
+                            rows.parameter_widths)
+        line = (_lay_out(table.neuron_line(y, reads, neurons), rows.neuron_label_width, neurons.widths)
+                if y < rows.neuron_count else Text(""))
         if y < rows.parameter_count:
             line.append(" " * (self.neuron_width - line.cell_len + GAP))
             line.append_text(_lay_out(table.parameter_line(y, reads), rows.parameter_label_width, rows.parameter_widths))
