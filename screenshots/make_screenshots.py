@@ -30,7 +30,28 @@ def slope_forgotten(app) -> str:
     return format_number(value, 7)
 
 
-# name: (preset or network file, size, keys pressed first; a function of the app gives keys to type)
+async def ladder(app, pilot) -> None:
+    """The tutor on Mazur's network, climbed to rung 2 (each rule picked and value typed right, as the core
+    gives them), then dE_total/da_o1 typed as t1 − a_o1: the slip named, the operation shown worked."""
+    await pilot.press("u")
+    tutor, stepper = app.tutor, app.stepper
+    while not (tutor.place.rung == 2 and stepper.upcoming.symbol == "dE_total/da_o1"
+               and not tutor.wants_rule(stepper.upcoming)):
+        q = stepper.upcoming
+        if tutor.wants_rule(q):
+            await pilot.press(str(tutor.rule_question(q).right + 1))
+        elif tutor.asks(q):
+            app.query_one("#tutor-answer").value = format_number(stepper.peek(), 12)
+            await pilot.press("enter")
+        else:
+            await pilot.press("e")
+        await pilot.pause()
+    app.query_one("#tutor-answer").value = format_number(stepper.values["t1"] - stepper.values["a_o1"], 6)
+    await pilot.press("enter")
+
+
+# name: (preset or network file, size, keys pressed first, a function of the app giving keys to type
+# among them; or a script that drives the app)
 SHOTS = {
     "forward-120x40": ("mazur", (120, 40), ["e", "e", *"n" * 6]),
     "backward-120x40": ("mazur", (120, 40), ["e", "e", "f", *"n" * 12]),
@@ -42,14 +63,18 @@ SHOTS = {
     "xor-120x40": ("xor", (120, 40), ["r", "ctrl+a", "ctrl+k", *"300", "enter", "f", *"n" * 10]),
     "compact-80x24": ("mazur", (80, 24), ["e", *"n" * 14]),
     "iris-batches-120x40": ("examples/iris.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"40", "enter", "v", *"n" * 5]),
+    "ladder-120x40": ("mazur", (120, 40), ladder),
 }
 
 
-async def shoot(name: str, preset: str, size: tuple[int, int], keys: list[str]) -> Path:
-    app = BackpropApp(PRESETS[preset]() if preset in PRESETS else load_network(HERE.parent / preset))
+async def shoot(name: str, preset: str, size: tuple[int, int], keys) -> Path:
+    # No progress record of the answers a screenshot types.
+    app = BackpropApp(PRESETS[preset]() if preset in PRESETS else load_network(HERE.parent / preset), record=False)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        for key in keys:
+        if callable(keys):
+            await keys(app, pilot)
+        for key in [] if callable(keys) else keys:
             await pilot.press(*(key(app) if callable(key) else [key]))
         await app.workers.wait_for_complete()
         await pilot.pause(0.3)

@@ -418,7 +418,9 @@ def test_an_exercise_for_a_student_named_as_a_formula_holds_the_name_as_text(tmp
     names.write_text(f"{name}\n", encoding="utf-8")
     course = tmp_path / "course"
     assert cli.main(["exercise", "--students", str(names), "--out", str(course)]) == 0
-    (workbook,) = (course / "students").iterdir()
+    # the workbook, and beside it the student's lesson (issue 17 §6)
+    workbook, lesson = sorted((course / "students").iterdir(), key=lambda p: p.suffix != ".xlsx")
+    assert workbook.suffix == ".xlsx" and lesson.name == workbook.stem + "-lesson.json"
     cell = openpyxl.load_workbook(workbook).active["B1"]
     assert cell.value == name and cell.data_type == "s"
     key = next(path for path in (course / "key").iterdir() if path.name.endswith("-key.csv"))
@@ -544,7 +546,9 @@ def assert_generated_files_hold_as_data(name: str, folder: Path) -> None:
     student = " ".join(name.split())
     if student.isprintable() and student and not student.startswith("#"):
         write_exercises(PRESETS["excel"](), [student], 1, folder / "course")
-        (workbook,) = (folder / "course" / "students").iterdir()
+        # the workbook, and beside it the student's lesson (issue 17 §6)
+        workbook, lesson = sorted((folder / "course" / "students").iterdir(), key=lambda p: p.suffix != ".xlsx")
+        assert workbook.suffix == ".xlsx" and lesson.name == workbook.stem + "-lesson.json"
         cell = openpyxl.load_workbook(workbook).active["B1"]
         assert (cell.value, cell.data_type) == (student, "s")
 

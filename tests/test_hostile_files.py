@@ -126,9 +126,10 @@ def test_a_name_that_is_not_one_line_of_text_is_refused(tmp_path, name):
 
 
 def mutated_network_files(folder: Path, count: int) -> list[Path]:
-    """The shipped examples, each damaged by a few random byte changes, insertions and deletions (seeded)."""
+    """The shipped examples (the lessons in examples/lessons too), each damaged by a few random byte changes,
+    insertions and deletions (seeded)."""
     chance = random.Random(13)
-    originals = [path.read_bytes() for path in sorted((ROOT / "examples").iterdir())]
+    originals = [path.read_bytes() for path in sorted((ROOT / "examples").rglob("*")) if path.is_file()]
     paths = []
     for n in range(count):
         data = bytearray(chance.choice(originals))

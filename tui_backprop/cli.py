@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ascii", action="store_true",
                         help="draw without braille or rounded corners, for a console font that lacks them "
                              "(chosen by itself where TERM=linux)")
+    parser.add_argument("--ladder", action="store_true",
+                        help="start with the tutor on: a ladder from a worked epoch to one you compute alone")
+    parser.add_argument("--no-record", action="store_true",
+                        help="keep no record of your answers in your progress (see the progress command)")
     parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -214,6 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", metavar="DIR", help="where class.csv and class.md go (default DIR/grades)")
     grade.set_defaults(handler=run_grade)
 
+    progress = commands.add_parser(
+        "progress", help="your progress: every attempt by network and kind of operation, what is mastered, the "
+                         "slips that recur")
+    progress.add_argument("path", metavar="PATH", nargs="?",
+                          help="a progress record, or a folder of them (default: yours, in your data folder)")
+    progress.add_argument("--csv", metavar="FILE", help="a row per record, network and kind, for a teacher "
+                                                       "('-' for stdout)")
+    progress.set_defaults(handler=run_progress)
+
     parser.set_defaults(handler=run_app)
     return parser
 
@@ -226,16 +239,22 @@ def _rates(args) -> list[float]:
 
 def load(args) -> Network:
     """The network the options name, with --lr applied."""
+    return load_with_lesson(args)[0]
+
+
+def load_with_lesson(args):
+    """The network the options name, with --lr applied, and the lesson its file holds (or None)."""
     preset = getattr(args, "preset", None)
     config = getattr(args, "config", None)
     if preset and config:  # one on each side of the command: argparse sees each alone
         raise UsageError("--preset and --config both name a network; give one of them")
+    lesson = None
     if config:
-        from .core.loader import example_names, load_network, network_path  # only for --config: the TOML parser and data sets cost start-up
+        from .core.loader import example_names, load_lesson, network_path  # only for --config: the TOML parser and data sets cost start-up
 
         path = network_path(config)  # a file, or a shipped example by name
         try:
-            net = load_network(path)
+            net, lesson = load_lesson(path)
         except NetworkError as error:
             hint = f" (the examples: {', '.join(example_names())})" if not path.exists() else ""
             raise UsageError(f"{printable(config, QUOTED)}: {error}{hint}") from None
@@ -245,7 +264,7 @@ def load(args) -> Network:
             raise UsageError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
         net = PRESETS[name]()
     rates = _rates(args)
-    return net.with_start(lr=rates[0]) if len(rates) == 1 else net
+    return (net.with_start(lr=rates[0]) if len(rates) == 1 else net), lesson
 
 
 # -- explain ------------------------------------------------------------------
@@ -511,7 +530,7 @@ def run_gradcheck(args) -> int:
 def run_exercise(args) -> int:
     from .sheets.exercise import COURSE_SEED, ExerciseError, read_students, write_exercises  # as in write_xlsx
 
-    net = load(args)
+    net, lesson = load_with_lesson(args)
 
     def solution(variant: Network, epochs: int) -> str:
         stepper = Stepper(variant)
@@ -520,10 +539,10 @@ def run_exercise(args) -> int:
 
     try:
         names = read_students(args.students)
-        write_exercises(net, names, args.epochs, args.out, args.seed or COURSE_SEED, solution)
+        write_exercises(net, names, args.epochs, args.out, args.seed or COURSE_SEED, solution, lesson)
     except ExerciseError as error:
         raise UsageError(str(error)) from None
-    print(f"{len(names)} students: their workbooks are in {args.out}/students, the key and the worked "
+    print(f"{len(names)} students: their workbooks and lessons are in {args.out}/students, the key and the worked "
           f"solutions in {args.out}/key")
     return EXIT_OK
 
@@ -553,20 +572,55 @@ def run_grade(args) -> int:
     return EXIT_OK
 
 
+# -- progress ---------------------------------------------------------------------
+
+def run_progress(args) -> int:
+    # Only for progress: the tutor's modules cost every other command 10 ms (docs/architecture.md, "Imports").
+    from .core.progress import RECORD_NAME, RecordError, read_records, render_table, write_csv
+    from .user_data import data_folder
+
+    path = Path(args.path) if args.path else data_folder() / RECORD_NAME
+    if not args.path and not path.exists():
+        print(f"No progress recorded yet ({printable(str(path))} is made by the first answer the app judges).")
+        return EXIT_OK
+    try:
+        records, problems = read_records(path)
+    except RecordError as error:
+        raise UsageError(str(error)) from None
+    for problem in problems:  # a folder's file that is not a record: one line each, the others still count
+        _say(problem)
+    if not records:
+        if problems:
+            raise UsageError(f"{path}: no file in it could be read as a progress record")
+        print(f"No progress records (*.json) in {printable(str(path))}.")
+        return EXIT_OK
+    if args.csv == "-":
+        write_csv(sys.stdout, records)
+        return EXIT_OK
+    if args.csv is not None:
+        with atomic_writer(args.csv, newline="", encoding="utf-8") as stream:
+            write_csv(stream, records)
+    print(f"Progress in {printable(str(path))}\n")
+    print(render_table(records), end="")
+    return EXIT_OK
+
+
 # -- the app ----------------------------------------------------------------------
 
 def run_app(args) -> int:
     if args.resume and (args.preset or args.config or args.lr):
         raise UsageError("--resume brings back a whole session; it cannot be combined with --preset, --config or --lr")
-    stepper = quiz = None
+    study = network = lesson = None
     if args.resume:
-        from .core.session import SessionError, load_study  # only for --resume: sessions cost start-up
+        from .core.session import SessionError, open_study  # only for --resume: sessions cost start-up
 
         try:
-            stepper, quiz = load_study(args.resume, bulk.TRAINER)
+            study = open_study(args.resume, bulk.TRAINER)
         except SessionError as error:
             raise UsageError(str(error)) from None
-    network = None if stepper else load(args)
+        lesson = study.lesson
+    else:
+        network, lesson = load_with_lesson(args)
     # Importing Textual makes a few hundred thousand objects that live as long as the app, and
     # the collector would walk them over and over while they are made (30–60 ms of start-up on
     # a 2-core machine).  Hold it off until they exist, then freeze them out of its way.
@@ -577,7 +631,14 @@ def run_app(args) -> int:
         gc.freeze()
         gc.enable()
 
-    app = BackpropApp(network, stepper=stepper, quiz=quiz, session_path=args.resume, ascii=ascii_wanted(args))
+    unknown = BackpropApp.unknown_keys(lesson.hidden_keys) if lesson else []
+    if unknown:
+        raise UsageError(f"{printable(args.resume or args.config, QUOTED)}: lesson.hidden_keys: {unknown[0]!r} "
+                         "is not a key of the app "
+                         "(its keys are listed by ? in the app)")
+    app = BackpropApp(network, stepper=study and study.stepper, quiz=study and study.quiz, session_path=args.resume,
+                      tutor=study and study.tutor, tutoring=bool(study and study.tutoring), lesson=lesson,
+                      ladder=args.ladder, record=not args.no_record, ascii=ascii_wanted(args))
     app.run()
     # App.run() returns normally even when the app crashed; its return code says so.
     return EXIT_CRASH if app.return_code else EXIT_OK

@@ -13,6 +13,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -39,10 +40,15 @@ from .widgets.gradcheck_screen import GradientCheckScreen
 from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.operation import OperationPanel
-from .widgets.quiz_bar import QuizBar
 from .widgets.progress_line import ProgressLine
+from .widgets.quiz_bar import QuizBar
 from .widgets.screens import WAIT, ChoiceScreen, ConfirmScreen, HelpScreen, PathSuggester, PromptScreen, RunScreen
 from .widgets.values import ValuesTable
+
+if TYPE_CHECKING:
+    from ..core.lesson import Lesson
+    from ..core.tutor import Tutor
+    from .widgets.tutor_bar import TutorBar
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 # Below this the bottom panels take turns (v cycles them) instead of sharing the screen.
@@ -61,7 +67,9 @@ HELP_INTRO = ("Each epoch is worked the way the examples do it by hand: the forw
 
 # Actions that change the stepper: refused while a run or a dialog is under way.
 STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", "learning_rate", "edit", "open",
-            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix"}
+            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix", "tutor"}
+# A lesson's hidden_keys may name a key as it is typed as well as by its name.
+KEY_ALIASES = {"?": "question_mark", "[": "left_square_bracket", "]": "right_square_bracket", "→": "right", "←": "left"}
 # Workers that hold `running` while they read the stepper.
 BUSY_GROUPS = {"run", "export", "save"}
 # Seconds `f` and `e` trace on the spot; what is left then (a large network's phase: 8,001 operations of
@@ -90,6 +98,8 @@ class BackpropApp(App):
         Binding("s", "rates", "Rates", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
         Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
         Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
+        Binding("u", "tutor", "Tutor",
+                tooltip="The tutor: a ladder from a worked epoch to one you compute alone, \"which rule?\" first"),
         Binding("q", "quit", "Quit", tooltip="Leave (offers to save unsaved work first)"),
         Binding("l", "learning_rate", "Rate", tooltip="Set the learning rate"),
         Binding("w", "edit", "Edit", tooltip="Edit a weight, bias, input or target"),
@@ -105,6 +115,8 @@ class BackpropApp(App):
         Binding("Z", "quiz_phases", "Asks",
                 tooltip="Choose what the quiz asks: every phase, forward, backward or update only"),
         Binding("t", "quiz_tolerance", "Tolerance", tooltip="Set the quiz's relative tolerance"),
+        Binding("P", "progress", "Progress",
+                tooltip="Your progress: attempts by network and kind of operation, what is mastered, slips that recur"),
         Binding("left_square_bracket", "history_sideways(-1)", "History ←", show=False,
                 tooltip="Scroll the history one column left"),
         Binding("right_square_bracket", "history_sideways(1)", "History →", show=False,
@@ -134,6 +146,7 @@ class BackpropApp(App):
     quiz: reactive[Quiz] = reactive(None, repaint=False, init=False)
     panel = reactive("values")
     quiz_on = reactive(False)
+    tutor_on = reactive(False)
     matrix_on = reactive(False)
     boundary_on = reactive(False)
     # A run, an export or a save is reading the stepper: the stepping keys wait (and leave the footer).
@@ -141,9 +154,12 @@ class BackpropApp(App):
     too_small = reactive(False, bindings=True)
 
     def __init__(self, network: Network | None = None, stepper: Stepper | None = None, quiz: Quiz | None = None,
-                 session_path: str | None = None, ascii: bool = False):
-        """Open `network` (default: the excel preset), or a resumed session's stepper and quiz.  `ascii`: draw
-        with what a real console's font holds (no braille, no rounded corners; cli.py sets it for TERM=linux)."""
+                 session_path: str | None = None, *, tutor: Tutor | None = None, tutoring: bool = False,
+                 lesson: Lesson | None = None, ladder: bool = False, record: bool = True, ascii: bool = False):
+        """Open `network` (default: the excel preset), or a resumed session's stepper, quiz and tutor.
+        `lesson` starts a lesson (a resumed one carries on); `ladder` starts with the tutor on; `record` keeps
+        every attempt in the user's progress record.  `ascii`: draw with what a real console's font holds (no
+        braille, no rounded corners; cli.py sets it for TERM=linux)."""
         super().__init__()
         self.ascii = ascii
         self.set_class(ascii, "-ascii")
@@ -163,6 +179,13 @@ class BackpropApp(App):
         self._pristine = True  # whether the footer was last chosen for a stepper at its start
         self._footer_choice: list[str] | None = None  # the keys the footer was last told to show
         self.compact = False
+        self.tutor = tutor  # made on first use
+        self.tutor_bar: TutorBar | None = None  # mounted on first use
+        self.recording = record
+        self.lesson: Lesson | None = None
+        self.hidden_keys: set[str] = set()  # the lesson's: every key of the bindings it hides
+        self.hidden_actions: set[str] = set()
+        self._starting = (lesson, tutor is not None, tutoring or ladder)
         self.progress_line: ProgressLine | None = None  # mounted on first use, like the quiz bar
 
     # -- layout ---------------------------------------------------------
@@ -202,6 +225,11 @@ class BackpropApp(App):
             loop = asyncio.get_running_loop()
             for number in (signal.SIGHUP, signal.SIGTERM):
                 loop.add_signal_handler(number, self._signalled)
+        lesson, resumed, tutoring = self._starting
+        if lesson:
+            self.start_lesson(lesson, opening=not resumed)
+        if tutoring:
+            self.tutor_on = True
         self.tell_of_hangup_saves()
 
     @work(thread=True, group="hangups")
@@ -229,12 +257,11 @@ class BackpropApp(App):
         # Here, not at the top, as everywhere below that reads or writes a session or a sheet: the session
         # module (with the TOML parser) and the sheets (with openpyxl) would cost every start-up
         # (docs/architecture.md, "Imports"); app/files.py imports both.
-        from ..core.session import save_study
         from .files import hangup_path
 
         if self.unsaved_work():
             try:
-                save_study(hangup_path(self.stepper.net.name, self.session_path), self.stepper, self.quiz)
+                self.save_study(hangup_path(self.stepper.net.name, self.session_path))
             except OSError:
                 pass  # nowhere to say so: the terminal is gone
         self.exit()
@@ -284,7 +311,7 @@ class BackpropApp(App):
         order = ["stop_export", "next", "previous", "finish_phase", "finish_epoch", "run"]
         if self.compact:  # v is the only way to the chart and the history; theirs come with them
             order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale"]}.get(self.panel, [])]
-        order += ["help", "quit", "quiz"]
+        order += ["help", "quit", "tutor", "quiz"]
         if self.quiz_on:
             order += ["quiz_phases", "quiz_tolerance"]
         order += ["open", "rates", "matrix", "edit", "learning_rate", "save", "export"]
@@ -292,7 +319,7 @@ class BackpropApp(App):
             order += ["history_columns", "log_scale"]
         if self.stepper.net.sizes[0] == 2:
             order.append("boundary")
-        return order + ["gradient_check", "reset"]
+        return order + ["gradient_check", "progress", "reset"]
 
     def _refresh_footer(self) -> None:
         """Have the footer show its keys again where its choice changed (a recompose: not on every step)."""
@@ -319,7 +346,10 @@ class BackpropApp(App):
         self.panels["chart"].set_curves(curves, version=(id(history), history.revision), mark=self.stepper.epoch)
 
     def changed(self) -> None:
-        """The stepper changed in place: its watchers, the app's and the bound panels', redraw what reads it."""
+        """The stepper changed in place: its watchers, the app's and the bound panels', redraw what reads it.
+        The tutor first takes back what was taken back (`p`)."""
+        if self.tutor is not None:
+            self.tutor.sync(self.stepper)
         self.mutate_reactive(BackpropApp.stepper)
 
     def watch_stepper(self) -> None:
@@ -358,6 +388,8 @@ class BackpropApp(App):
             return self.exporting
         if action in STEPPING and (self.running or len(self.screen_stack) > 1):
             return False
+        if action in self.hidden_actions:  # a lesson's hidden keys leave the footer too
+            return False
         if action == "cycle_panel":  # the panels take turns only on a compact screen
             return self.compact
         if action == "reset":  # nothing to go back to
@@ -365,6 +397,9 @@ class BackpropApp(App):
         return True
 
     def action_next(self) -> None:
+        if self.tutor_on:
+            self.tutor_next()
+            return
         if self.quiz_on and self.quiz.asks(self.stepper.upcoming):
             self.quiz_bar.tell("Type your value and press enter, or esc to see it.")
             return
@@ -391,6 +426,9 @@ class BackpropApp(App):
         """Finish the phase or the epoch: at once, or what is left after FINISH_AT_ONCE seconds in a worker
         with a progress bar, so that nothing keeps the screen waiting without a word (a 100-100-100 epoch
         with 16 samples is 374,401 operations)."""
+        if self.tutor_on:
+            self.tutor_finish(until)
+            return
         stepper = self.stepper
         count = stepper.operations_left(until)
         done, deadline = 0, time.perf_counter() + FINISH_AT_ONCE
@@ -436,6 +474,10 @@ class BackpropApp(App):
                                        "and cannot be undone (ctrl+s saves them first)."), reset)
 
     def action_run(self) -> None:
+        if self.tutor_on:  # a run would skip every value the tutor asks
+            self.tutor_bar.tell("The tutor is on: u turns it off, then r runs many epochs.")
+            return
+
         def check(text: str) -> str | None:
             try:
                 epochs = read_whole(text)
@@ -596,8 +638,11 @@ class BackpropApp(App):
             return WAIT
 
         def done(result: str | None) -> None:
+            from ..core.session import Study  # on first use, as in _signalled
+
             if result and result.strip() in PRESETS:
-                self.show_opened(result.strip(), Stepper(PRESETS[result.strip()](), trainer=bulk.TRAINER))
+                name = result.strip()
+                self.show_opened(name, Study(Stepper(PRESETS[name](), trainer=bulk.TRAINER), self.quiz))
 
         examples = [name for name in example_names() if name not in PRESETS]
         prompt = PromptScreen(f"Open a preset ({', '.join(PRESETS)}), an example ({', '.join(examples)}), "
@@ -608,20 +653,24 @@ class BackpropApp(App):
 
     @work(thread=True, exclusive=True, group="open")
     def open_file(self, path: str, prompt: PromptScreen) -> None:
-        """Read a network file or a saved session, and hand it to the main thread (`_opened`)."""
-        from ..core.loader import load_network, network_path  # on first use: start-up stays fast
-        from ..core.session import SESSION_SUFFIX, SessionError, load_study
+        """Read a network file (a lesson, if it has a `[lesson]` table) or a saved session, and hand it to the main
+        thread (`_opened`)."""
+        from ..core.loader import load_lesson, network_path  # on first use: start-up stays fast
+        from ..core.session import SESSION_SUFFIX, SessionError, Study, open_study
 
         worker = get_current_worker()
         stop = lambda: worker.is_cancelled  # noqa: E731
         try:
             if path.endswith(SESSION_SUFFIX):
-                stepper, quiz = load_study(path, bulk.TRAINER, should_stop=stop)
-                opened = (stepper, quiz, path)
+                opened = (open_study(path, bulk.TRAINER, should_stop=stop), path)
             else:
-                # a network file, or a shipped example by name
-                opened = (Stepper(load_network(network_path(path), should_stop=stop), trainer=bulk.TRAINER), None, None)
-            opened[0].history.first_divergence()  # looked through here, not when the history first draws
+                network, lesson = load_lesson(network_path(path), should_stop=stop)  # a file, or a shipped example by name
+                opened = (Study(Stepper(network, trainer=bulk.TRAINER), self.quiz, lesson=lesson), None)
+                unknown = self.unknown_keys(lesson.hidden_keys) if lesson else []
+                if unknown:
+                    opened = f"{path}: lesson.hidden_keys: {unknown[0]!r} is not a key of the app"
+            if not isinstance(opened, str):
+                opened[0].stepper.history.first_divergence()  # looked through here, not when the history first draws
         except Stopped:
             return
         except NetworkError as error:
@@ -647,14 +696,16 @@ class BackpropApp(App):
         self.workers.cancel_group(self, "open")
         prompt.show_error(f"Stopped: {path} is not opened.")
 
-    def show_opened(self, what: str, stepper: Stepper, quiz: Quiz | None = None, session_path: str | None = None) -> None:
-        """Put an opened network or session on screen, after a yes if unsaved work would be lost."""
+    def show_opened(self, what: str, study, session_path: str | None = None) -> None:
+        """Put an opened network, lesson or session (a session.Study) on screen, after a yes if unsaved work
+        would be lost."""
 
         def replace() -> None:
-            self.quiz = quiz or self.quiz
+            self.quiz = study.quiz
             if session_path:
                 self.session_path = session_path
-            self._replace_stepper(stepper)
+            self._replace_stepper(study.stepper)
+            self.open_tutor(study)
 
         self.replace_if_sure(f"open {what}", replace)
 
@@ -774,10 +825,8 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True, group="save")
     def save_session(self, path: str) -> tuple[str, str]:
         """(message, severity), for on_worker_state_changed."""
-        from ..core.session import save_study  # on first use, as in _signalled
-
         try:
-            save_study(path, self.stepper, self.quiz)
+            self.save_study(path)
         except OSError as error:
             return f"Not saved: {error}", "error"
         return f"Saved to {path}; backprop-tui --resume {path} brings it back.", "information"
@@ -808,6 +857,8 @@ class BackpropApp(App):
     def _replace_stepper(self, stepper: Stepper, marks: dict | None = None, note: str | None = None) -> None:
         """Show another stepper, or the same one reset; `marks` are a checked sheet's wrong cells, `note` its verdict."""
         self.stepper = stepper  # the bound panels take it up
+        if self.tutor is not None:
+            self.tutor.restart(stepper.net)
         self.panels["history"].marks = marks or {}
         self.panels["operation"].note = note
         self.saved = self._progress()
@@ -841,13 +892,15 @@ class BackpropApp(App):
         self.quiz_on = not self.quiz_on
 
     async def watch_quiz_on(self, on: bool) -> None:
+        if on:
+            self.tutor_on = False  # one of them asks at a time
         if on and not self.quiz_bar:
             self.quiz_bar = QuizBar(self.stepper, self.quiz, id="quiz").data_bind(BackpropApp.stepper, BackpropApp.quiz)
             await self.mount(self.quiz_bar, before="#too-small")
         if self.quiz_bar:
             self.quiz_bar.set_class(on, "-on")
             self.quiz_bar.turn(on)
-        self.screen_stack[0].query("ToastRack").set_class(on, "-quiz")
+        self.screen_stack[0].query("ToastRack").set_class(on or self.tutor_on, "-quiz")
         self._refresh_footer()
         if on:
             self.quiz_bar.tell(f"Quiz on ({', '.join(self.quiz.phases)}); z turns it off, Z chooses the phases.")
@@ -879,6 +932,191 @@ class BackpropApp(App):
         op = self.stepper.next()
         self.changed()
         self.quiz_bar.reveal(op, message.right, message.said)
+
+    # -- the tutor ----------------------------------------------------------
+    def action_tutor(self) -> None:
+        self.tutor_on = not self.tutor_on
+
+    async def watch_tutor_on(self, on: bool) -> None:
+        # The tutor, lessons and the progress record wait for first use (docs/architecture.md, "Imports").
+        from ..core.tutor import Tutor
+        from .widgets.tutor_bar import TutorBar
+
+        if on:
+            self.quiz_on = False
+            if self.tutor is None:
+                self.tutor = Tutor(self.stepper.net)
+        if on and not self.tutor_bar:
+            self.tutor_bar = TutorBar(self.stepper, self.tutor, self.quiz, id="tutor").data_bind(BackpropApp.stepper)
+            # On the main screen, under a lesson's opening page if that is already up.
+            await self.screen_stack[0].mount(self.tutor_bar, before="#too-small")
+        if self.tutor_bar:
+            self.tutor_bar.turn(on, self.tutor, self.quiz)
+        self.screen_stack[0].query("ToastRack").set_class(on or self.quiz_on, "-quiz")
+        if on and self.tutor.place.rung == 0 and self.tutor.ladder and not self.tutor.trail:
+            self.tutor_bar.tell("Rung 0: the whole epoch is worked for you. Step through it with n; before the "
+                                "first of each kind of operation, pick the rule that gives it. u turns the tutor off.")
+
+    def tutor_next(self) -> None:
+        """n under the tutor: a worked operation is performed; one the student computes waits for its value."""
+        q = self.stepper.upcoming
+        if self.tutor.wants_rule(q):
+            self.tutor_bar.tell("Pick the rule first: 1–4, or esc to be shown it.")
+        elif self.tutor.asks(q):
+            self.tutor_bar.tell("Type your value and press enter, or esc to see it.")
+        else:
+            self.tutor_step(None)
+
+    def tutor_step(self, outcome: str | None, said: str = "", slip: str = "") -> None:
+        """Perform the next operation under the tutor: worked (outcome None) or answered; and keep the attempt."""
+        tutor, q = self.tutor, self.stepper.upcoming
+        was_over = self.lesson_over()
+        op, news = tutor.next(self.stepper, outcome)
+        if outcome is not None or news:
+            name, place = self.stepper.net.name, tutor.place
+
+            def change(record) -> None:
+                if outcome is not None:
+                    record.add(name, q.kind, outcome, slip)
+                if tutor.ladder:
+                    record.add_ladder(name, place.rung, tutor.top, place.alone)
+
+            self.record(change)
+        self.changed()
+        self.tutor_bar.reveal(op, outcome, said, news)
+        if not was_over and self.lesson_over():
+            self.close_lesson()
+
+    def tutor_finish(self, until: str) -> None:
+        """f and e under the tutor: the worked operations up to the end of the phase or the epoch, stopping at
+        the first one the student computes or picks a rule for (and after FINISH_AT_ONCE seconds: e again
+        goes on, so that a key never keeps the screen waiting)."""
+        stepper, tutor = self.stepper, self.tutor
+        phase, op, news, steps = stepper.upcoming.phase, None, "", 0
+        deadline = time.perf_counter() + FINISH_AT_ONCE
+        while time.perf_counter() < deadline:
+            q = stepper.upcoming
+            if tutor.wants_rule(q) or tutor.asks(q) or (until == "phase" and q.phase != phase and steps):
+                break
+            op, said = tutor.next(stepper)
+            news, steps = said or news, steps + 1
+            if stepper.epoch_done or (until == "phase" and stepper.step_done):
+                break
+        if op is None:
+            self.tutor_next()  # says what the operation waits for
+            return
+        if news:
+            self.record(lambda record: record.add_ladder(stepper.net.name, tutor.place.rung, tutor.top,
+                                                         tutor.place.alone))
+        self.changed()
+        self.tutor_bar.reveal(op, None, "", news)
+
+    def on_tutor_bar_step(self, message: TutorBar.Step) -> None:
+        self.tutor_step(message.outcome, message.said, message.slip)
+
+    def on_tutor_bar_picked(self, message: TutorBar.Picked) -> None:
+        name = self.stepper.net.name
+        self.record(lambda record: record.add_rule(name, message.kind, message.right))
+
+    def on_quiz_bar_attempt(self, message: QuizBar.Attempt) -> None:
+        name = self.stepper.net.name
+        self.record(lambda record: record.add(name, message.kind, message.outcome, message.slip))
+
+    def record(self, change) -> None:
+        """Add to the user's progress record (not with --no-record).  A few hundred bytes of JSON, read and
+        written again at once, so that two apps of one user add up."""
+        if not self.recording:
+            return
+        from ..core.progress import RECORD_NAME, update_record  # on first use, as the tutor
+        from ..user_data import data_folder
+
+        try:
+            note = update_record(data_folder() / RECORD_NAME, change)
+        except OSError as error:
+            self.recording = False
+            self.notify(f"Progress not recorded: {error} (not tried again until the app restarts).", severity="warning")
+            return
+        if note:
+            self.notify(note, severity="warning")
+
+    def action_progress(self) -> None:
+        from ..core.progress import RECORD_NAME, RecordError, read_records, render_table  # on first use, as the tutor
+        from ..user_data import data_folder
+        from .widgets.study_screens import TextScreen
+
+        path = data_folder() / RECORD_NAME
+        try:
+            text = render_table(read_records(path)[0])
+        except RecordError as error:
+            text = "Nothing recorded yet." if not path.exists() else str(error)
+        if not self.recording:
+            text += "\n(--no-record: nothing of this session is being added.)"
+        self.push_screen(TextScreen(f"Your progress ({path})", text))
+
+    # -- lessons --------------------------------------------------------
+    @classmethod
+    def unknown_keys(cls, keys) -> list[str]:
+        """The keys of a lesson's hidden_keys that are not keys of the app."""
+        known = {key for binding in cls.BINDINGS for key in binding.key.split(",")}
+        return [key for key in keys if KEY_ALIASES.get(key, key) not in known]
+
+    def start_lesson(self, lesson: Lesson, opening: bool = True) -> None:
+        """Take the lesson's settings: its tolerance, its tutor (unless one was resumed), its hidden keys."""
+        from ..core.tutor import Tutor  # on first use, as in watch_tutor_on
+        from .widgets.study_screens import TextScreen
+
+        self.lesson = lesson
+        hidden = {KEY_ALIASES.get(key, key) for key in lesson.hidden_keys}
+        bindings = [b for b in self.BINDINGS if hidden & set(b.key.split(","))]
+        self.hidden_actions = {b.action for b in bindings}
+        self.hidden_keys = {key for b in bindings for key in b.key.split(",")}
+        if lesson.tolerance:
+            self.quiz.tolerance = lesson.tolerance
+        if opening:
+            self.tutor = Tutor(self.stepper.net, lesson.ladder, lesson.rung, lesson.asks)
+            if self.tutor_bar and self.tutor_on:
+                self.tutor_bar.turn(True, self.tutor, self.quiz)
+            self.tutor_on = True
+            self.push_screen(TextScreen(lesson.title, lesson.opening or "Compute what the tutor asks."))
+        self.refresh_bindings()
+
+    def open_tutor(self, study) -> None:
+        """What an opened file brings: a lesson, or a session's tutor; anything else ends a lesson under way."""
+        if study.tutor is not None:
+            self.tutor = study.tutor
+        if study.lesson is not None:
+            self.start_lesson(study.lesson, opening=study.tutor is None)
+        elif self.lesson is not None:
+            self.lesson, self.hidden_actions, self.hidden_keys = None, set(), set()
+            self.tutor, self.tutor_on = None, False
+            self.refresh_bindings()
+        if study.tutor is not None:
+            if self.tutor_bar and self.tutor_on:
+                self.tutor_bar.turn(True, self.tutor, self.quiz)
+            self.tutor_on = study.tutoring
+
+    def lesson_over(self) -> bool:
+        """The lesson is done: the ladder climbed, or without it, its epochs finished."""
+        lesson, tutor = self.lesson, self.tutor
+        if lesson is None:
+            return False
+        return tutor.complete if lesson.ladder else tutor.place.finished >= lesson.epochs
+
+    def close_lesson(self) -> None:
+        from .widgets.study_screens import TextScreen  # on first use, as in watch_tutor_on
+
+        closing = self.lesson.closing + "\n\n" if self.lesson.closing else ""
+        self.push_screen(TextScreen(f"{self.lesson.title}: done", f"{closing}Your score: {self.tutor.summary()}."))
+
+    def on_key(self, event) -> None:
+        if event.key in self.hidden_keys and len(self.screen_stack) == 1:
+            self.notify(f"{event.key} is not part of this lesson.", timeout=2)
+
+    def save_study(self, path: str) -> None:
+        """The whole session, with the quiz, the tutor and the lesson (core/session.py)."""
+        from ..core.session import save_study  # on first use, as in _signalled
+
+        save_study(path, self.stepper, self.quiz, self.tutor, self.tutor_on, self.lesson)
 
     # -- views ----------------------------------------------------------
     def action_rates(self) -> None:
@@ -944,6 +1182,8 @@ class BackpropApp(App):
     def key_help(self) -> list[tuple[str, str]]:
         keys = []
         for binding in self.BINDINGS:
+            if binding.action in self.hidden_actions:
+                continue
             names = ", ".join(self.get_key_display(Binding(key, "")) for key in binding.key.split(","))
             keys.append((names, binding.tooltip))
         return keys
@@ -951,7 +1191,7 @@ class BackpropApp(App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
-            if binding.action not in ("quit", "help", "stop_export"):  # esc, in the footer while an export works
+            if binding.action not in ("quit", "help", "stop_export") and binding.action not in self.hidden_actions:
                 yield SystemCommand(binding.tooltip, f"key: {binding.key}",
                                     lambda action=binding.action: self.run_action(action))
 

@@ -14,6 +14,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, as a backport
 
 from . import datasets
 from .files import read_regular
+from .lesson import Lesson, lesson_from_dict
 from .network import MAX_EPOCH_OPERATIONS, MAX_LAYERS, Network, NetworkError, Parameters, Sample, sample_operations
 from .presets import random_weights
 
@@ -31,7 +32,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_SUFFIXES = (".toml", ".json")
 KEYS = ("name", "layers", "activations", "loss", "bias", "train_bias", "learning_rate", "weights", "biases", "samples",
         "test_fraction", "split_seed", "test_samples", "batch", "shuffle_seed", "regularization", "regularization_rate",
-        "optimizer", "momentum", "betas", "eps")
+        "optimizer", "momentum", "betas", "eps", "lesson")
 # The keys each optimizer reads; another optimizer's key in a file is a mistake worth a message.
 OPTIMIZER_KEYS = {"sgd": (), "momentum": ("momentum",), "adam": ("betas", "eps")}
 
@@ -62,6 +63,11 @@ def network_path(text: str) -> Path:
 def load_network(path: str | Path, should_stop=None) -> Network:
     """Read a network file; every problem raises NetworkError with one line that names the key.
     `should_stop()` is asked while a data file is read, and raises files.Stopped when it says so."""
+    return load_lesson(path, should_stop)[0]
+
+
+def load_lesson(path: str | Path, should_stop=None) -> tuple[Network, Lesson | None]:
+    """A network file and the lesson its `[lesson]` table describes, if it has one (lesson.py)."""
     path = Path(path)
     try:
         text = read_regular(path, MAX_FILE_BYTES).decode("utf-8")
@@ -78,11 +84,13 @@ def load_network(path: str | Path, should_stop=None) -> Network:
             data = tomllib.loads(text)
         except (ValueError, RecursionError) as error:
             raise NetworkError("file", f"not valid TOML: {error}") from None
-    return network_from_dict(data, default_name=path.stem, base=path.parent, should_stop=should_stop)
+    net = network_from_dict(data, default_name=path.stem, base=path.parent, should_stop=should_stop)
+    return net, lesson_from_dict(data["lesson"], net) if "lesson" in data else None
 
 
 def network_from_dict(data, default_name: str = "network", base: Path = Path(), should_stop=None) -> Network:
-    """A network from the keys of a network file; a data file's path is relative to `base`."""
+    """A network from the keys of a network file (a `lesson` table is lesson.py's); a data file's path is
+    relative to `base`."""
     if not isinstance(data, dict):
         raise NetworkError("file", "the top level must be a table of keys")
     unknown = [key for key in data if key not in KEYS]

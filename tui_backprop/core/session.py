@@ -45,16 +45,19 @@ import struct
 import sys
 import zipfile
 from array import array
+from dataclasses import dataclass
 from pathlib import Path
 
 from .batches import COMPILED, Trainer
 from .files import Stopped, atomic_writer, open_regular
 from .history import CHECKPOINT_EVERY, History
+from .lesson import Lesson, lesson_from_dict
 from .loader import network_from_dict, network_to_dict
 from .network import NetworkError
 from .program import PHASES, UPDATE, Program
 from .quiz import Quiz
 from .stepper import MISSING, UNDO_KINDS, Operation, Snapshot, Stepper, UndoRecord
+from .tutor import Tutor
 
 FORMAT = "backprop-tui session"
 VERSION = 2  # 1: history.bin held every epoch's record
@@ -580,20 +583,52 @@ class _Keys:
         self.wrong += sum(map(self._wrong, flipping)) - before
 
 
-# -- the app's sessions: a stepper and the student's quiz --------------------------
+# -- the app's sessions: a stepper, the student's quiz, tutor and lesson ---------------
 
 SESSION_SUFFIX = ".backprop"
 
 
-def save_study(path: str | Path, stepper: Stepper, quiz: Quiz) -> None:
-    save_session(path, stepper, {"quiz": quiz.as_dict()})
+@dataclass
+class Study:
+    """A session as the app saves it."""
+
+    stepper: Stepper
+    quiz: Quiz
+    tutor: Tutor | None = None  # the ladder, once it has been used
+    tutoring: bool = False  # whether the tutor was on
+    lesson: Lesson | None = None
 
 
-def load_study(path: str | Path, trainer: Trainer = COMPILED, should_stop=None) -> tuple[Stepper, Quiz]:
-    """A saved session with its quiz score; SessionError (one line) for anything damaged (load_session)."""
+def save_study(path: str | Path, stepper: Stepper, quiz: Quiz, tutor: Tutor | None = None, tutoring: bool = False,
+               lesson: Lesson | None = None) -> None:
+    extra: dict = {"quiz": quiz.as_dict()}
+    if tutor is not None:
+        extra["tutor"], extra["tutoring"] = tutor.as_dict(stepper.depth), tutoring
+    if lesson is not None:
+        extra["lesson"] = lesson.as_dict()
+    save_session(path, stepper, extra)
+
+
+def open_study(path: str | Path, trainer: Trainer = COMPILED, should_stop=None) -> Study:
+    """A saved session with its quiz score, tutor and lesson; SessionError (one line) for anything damaged."""
     stepper, extra = load_session(path, trainer, should_stop)
     try:
         quiz = Quiz.from_dict(extra["quiz"]) if "quiz" in extra else Quiz()
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         raise SessionError(path, "truncated or corrupt (the quiz score is damaged)") from None
-    return stepper, quiz
+    study = Study(stepper, quiz)
+    try:
+        if "tutor" in extra:
+            study.tutor = Tutor.from_dict(extra["tutor"], stepper.net, stepper.depth)
+            study.tutoring = extra.get("tutoring") is True
+        if "lesson" in extra:
+            study.lesson = lesson_from_dict(extra["lesson"], stepper.net)
+    except (ValueError, TypeError) as error:  # NetworkError, a lesson's, is a ValueError
+        raise SessionError(path, f"truncated or corrupt ({error})") from None
+    return study
+
+
+def load_study(path: str | Path, trainer: Trainer = COMPILED) -> tuple[Stepper, Quiz]:
+    """A saved session with its quiz score; SessionError (one line) for anything damaged."""
+    study = open_study(path, trainer)
+    return study.stepper, study.quiz

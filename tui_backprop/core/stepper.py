@@ -282,6 +282,13 @@ class Stepper:
         """Nothing stepped, run or edited since the network was opened."""
         return self.step == 1 and self.position == 0 and self.values.free == self._start
 
+    @property
+    def depth(self) -> int:
+        """How many undo records a saved session would hold here (an operation, an edit, a move into the next
+        step or a run each): the tutor files its own state under it.  Counted from the trail, not built."""
+        return sum(len(edits) + state.position - entered + (leaving is not None)
+                   for state, entered, edits, leaving in self._eras())
+
     # -- the whole state, for saving ---------------------------------------
     def snapshot(self) -> Snapshot:
         return Snapshot(self.step, self.position, dict(self.values.items()), list(self.done), self._row,
@@ -461,9 +468,9 @@ class Stepper:
     def last_edit(self) -> tuple[str, float] | None:
         """The edit `previous` would take back next: its symbol and the value before it; None when the last
         step is not an edit."""
-        if self._undo and self._undo[-1].kind == "edit":
-            symbol, old = self._undo[-1].changes[0]
-            return symbol, old
+        mark = self._marks[-1] if self._marks else None
+        if mark is not None and mark.kind == "edit" and mark.at == (self.step, self.position):
+            return mark.edit
         return None
 
     def previous(self) -> bool:

@@ -13,6 +13,9 @@ For every student, inside the output folder and nowhere else:
                               their labels (a last row asks for the parameters the last update
                               gives), and the variant in a hidden sheet (carried.py), for
                               `check` on it
+    students/NAME-lesson.json the same numbers as a lesson (`backprop-tui --config NAME-lesson.json`):
+                              the network file's own [lesson], or a test of every value, one try
+                              each, without the keys that would show them
     key/NAME-key.csv          the answer key: the same table with every cell filled in
     key/NAME-solution.md      the worked solution (the caller renders it)
     key/NAME.json             the variant as a network file (`check --config key/NAME.json`)
@@ -36,6 +39,7 @@ from typing import Callable
 from ..core.batches import sheet_refusal
 from ..core import Network, Parameters, Sample, build_program
 from ..core.files import read_regular, together
+from ..core.lesson import Lesson
 from ..core.text import QUOTED, csv_text, printable
 from ..core.loader import network_to_dict
 from ..core.expr import counted
@@ -52,6 +56,23 @@ MAX_EPOCHS = 100  # an exercise is worked by hand
 STUDENTS, KEY, ROSTER = "students", "key", "students.csv"
 TITLE = "Backpropagation exercise"
 MAX_FORMULAS = 24  # the title block's forward formulas: every neuron's of a small network
+
+
+# The keys a test takes away: those that compute or show a value without the student (finish the phase or the
+# epoch, run, the learning rates' curves, export, the gradient check), that change the numbers (edit, the
+# learning rate), and that leave the test (the tutor, the quiz).
+TEST_HIDES = ("f", "e", "r", "s", "x", "g", "w", "l", "u", "z")
+
+
+def test_lesson(epochs: int) -> Lesson:
+    """The lesson beside a student's workbook when the network file has none: every value, one try each."""
+    return Lesson(
+        title=f"Your exercise: {epochs} epoch{'s' if epochs != 1 else ''} on your own numbers",
+        opening="These are the numbers of your workbook. Compute every value in turn and type it: before the first "
+                "of each kind of operation, pick the rule that gives it. One try each; a wrong value is named and "
+                "shown, and you carry on with the right one. esc shows a value you cannot find.",
+        ladder=False, hidden_keys=TEST_HIDES, epochs=epochs,
+        closing="That is the whole exercise. Fill in your workbook from your own working, and hand it in.")
 
 
 class ExerciseError(ValueError):
@@ -155,8 +176,9 @@ def given_numbers(program: Program) -> list[tuple[str, float]]:
 
 
 def write_exercises(net: Network, names: list[str], epochs: int, out: str | Path, seed: str = COURSE_SEED,
-                    solution: Callable[[Network, int], str] | None = None) -> list[Path]:
-    """Write every student's workbook and the teacher's key into `out`; returns the files written."""
+                    solution: Callable[[Network, int], str] | None = None, lesson: Lesson | None = None) -> list[Path]:
+    """Write every student's workbook and lesson, and the teacher's key, into `out`; returns the files written.
+    `lesson` is the one each student's lesson file holds (default: `test_lesson`)."""
     if not 1 <= epochs <= MAX_EPOCHS:
         raise ExerciseError(f"an exercise has 1 to {MAX_EPOCHS} epochs, got {epochs}")
     if sheet_refusal(net):
@@ -180,6 +202,10 @@ def write_exercises(net: Network, names: list[str], epochs: int, out: str | Path
                 program = build_program(student_net)
                 stem = files[name]
                 written.append(_write_workbook(group, out / STUDENTS / f"{stem}.xlsx", program, name, epochs))
+                lesson_file = dict(network_to_dict(student_net), lesson=(lesson or test_lesson(epochs)).as_dict())
+                with group.writer(out / STUDENTS / f"{stem}-lesson.json", encoding="utf-8") as stream:
+                    json.dump(lesson_file, stream, indent=1, ensure_ascii=False)
+                written.append(out / STUDENTS / f"{stem}-lesson.json")
                 written.append(_write_key(group, out / KEY / f"{stem}-key.csv", program, name, epochs))
                 data = network_to_dict(student_net)
                 with group.writer(out / KEY / f"{stem}.json", encoding="utf-8") as stream:

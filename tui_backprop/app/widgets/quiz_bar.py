@@ -22,6 +22,12 @@ from ...core import Operation, Stepper
 from ...core.expr import format_number
 from ...core.quiz import Quiz, read_answer
 
+def slip_name(verdict) -> str:
+    """A named slip as the progress record counts it: its kind ("sign error", "missing factor"), the same
+    whatever the symbols and numbers, so that a slip made again is seen to recur."""
+    return "" if verdict.slip is None else verdict.slip.kind
+
+
 NUMBER_CHARACTERS = "0123456789.-+eE−"
 
 
@@ -71,6 +77,13 @@ class QuizBar(Widget):
         def __init__(self, right: bool, said: str):
             super().__init__()
             self.right, self.said = right, said
+
+    class Attempt(Message):
+        """A try, for the progress record: the kind of operation, and how it went (progress.ANSWERS)."""
+
+        def __init__(self, kind: str, outcome: str, slip: str = ""):
+            super().__init__()
+            self.kind, self.outcome, self.slip = kind, outcome, slip
 
     def __init__(self, stepper: Stepper, quiz: Quiz, **kwargs):
         super().__init__(**kwargs)
@@ -138,7 +151,13 @@ class QuizBar(Widget):
         except ValueError:
             self.tell("That is not a number; try again, or esc to see the value.")
             return
+        first = not self.quiz.tries
         verdict = self.quiz.judge_next(answer, self.stepper)
+        if not verdict.coarse:  # too coarse to tell is no try at all
+            outcome = "right" if first else "right after a hint"
+            if not verdict.right:
+                outcome = "slip named" if verdict.slip is not None else "wrong"
+            self.post_message(self.Attempt(upcoming.kind, outcome, slip_name(verdict)))
         if verdict.right:
             self.post_message(self.Step(True, ""))
             return
@@ -156,6 +175,7 @@ class QuizBar(Widget):
         message.stop()
         upcoming = self.stepper.upcoming
         if self.on and self.quiz.asks(upcoming):
+            self.post_message(self.Attempt(upcoming.kind, "given up"))
             self.quiz.give_up(upcoming)
             self.post_message(self.Step(False, "given up"))
 
