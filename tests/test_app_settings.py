@@ -1,0 +1,209 @@
+"""The settings screen (issue 20 §1): S opens what a network file says as a form; applying builds the
+network through the loader (its one-line messages, nothing changed on a refusal), asks before dropping
+unsaved work, and is one step `p` takes back; the screen saves what it shows as a network file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from app_driver import drive, notifications, press, settle, widget_text
+from textual.widgets import Input
+
+from tui_backprop import cli
+from tui_backprop.app.widgets.screens import ConfirmScreen
+from tui_backprop.app.widgets.settings_screen import SettingsScreen
+from tui_backprop.core import PRESETS, NetworkError, Stepper
+from tui_backprop.core.loader import load_network, network_from_dict, network_path, network_to_dict
+
+
+async def fill(app, pilot, **fields) -> None:
+    """Put each field's text into its input, or pick its choice, as a person would (the input keeps the focus)."""
+    screen = app.screen
+    for key, value in fields.items():
+        widget = screen.query_one(f"#{key}")
+        if isinstance(widget, Input):
+            widget.focus()
+        widget.value = value
+    await pilot.pause()
+
+
+async def type_into(app, pilot, key: str, text: str) -> None:
+    """Type `text` into a field key by key (slower: a tenth of a second a key)."""
+    widget = app.screen.query_one(f"#{key}", Input)
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+
+
+async def apply(app, pilot) -> None:
+    """enter in the form's focused field: the network is built in a worker, then put on screen."""
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def listed(samples) -> list[dict]:
+    return [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in samples]
+
+
+def error_line(app) -> str:
+    return widget_text(app, app.screen.query_one("#settings-error"))
+
+
+def all_values(stepper: Stepper) -> dict:
+    return dict(stepper.values.items())
+
+
+def test_applied_settings_are_the_network_the_same_file_loads_and_p_takes_them_back(tmp_path):
+    mazur = PRESETS["mazur"]()
+    # The same keys as a network file, for the loader to read: the form's choices below, mazur's samples.
+    twin = tmp_path / "twin.json"
+    twin.write_text(json.dumps({"name": "mazur", "layers": [2, 3, 2], "activations": ["tanh", "sigmoid"],
+                                "loss": "half_sse", "bias": "shared", "train_bias": False, "learning_rate": 0.5,
+                                "weights": {"seed": 3, "scale": 0.7}, "optimizer": "adam", "eps": 1e-6,
+                                "samples": listed(mazur.samples)}))
+    expected = load_network(twin)
+
+    async def body(app, pilot):
+        await press(pilot, "n", "n", "n")  # work under way: applying asks first
+        before, kept = app.stepper, all_values(app.stepper)
+        position = before.position
+        await press(pilot, "S")
+        assert isinstance(app.screen, SettingsScreen)
+        await fill(app, pilot, optimizer="adam", eps="1e-6")
+        await type_into(app, pilot, "layers", "2, 3, 2")
+        # another shape: the numbers on screen no longer fit, so it starts from random weights
+        assert app.screen.query_one("#start").value == "random"
+        await fill(app, pilot, weights_seed="3", weights_scale="0.7", activations="tanh, sigmoid")
+        await apply(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # 3 steps of epoch 1 would go
+        assert app.stepper is before
+        await press(pilot, "y")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert app.stepper.net == expected and app.stepper.pristine
+        await press(pilot, "e")
+        twin_stepper = Stepper(expected)
+        twin_stepper.finish_epoch()
+        assert all_values(app.stepper) == all_values(twin_stepper)
+        # p takes the epoch back, operation by operation, then the settings: the stepper before, exactly
+        while app.stepper.position:
+            app.action_previous()  # what p does, without a frame drawn for each of the epoch's operations
+        await press(pilot, "p")
+        assert app.stepper is before and before.position == position and all_values(before) == kept
+        assert app.unsaved_work() is not None  # its work is as unsaved as before
+        await press(pilot, "p")
+        assert before.position == position - 1
+        assert "Took back the settings" in notifications(app)
+
+    drive(body)
+
+
+@pytest.mark.parametrize("field, text, key, value", [
+    ("layers", "2,,2", "layers", [2, "", 2]),
+    ("learning_rate", "abc", "learning_rate", "abc"),
+    ("batch", "0", "batch", 0),
+])
+def test_a_refused_entry_shows_the_loaders_line_and_changes_nothing(field, text, key, value):
+    mazur = PRESETS["mazur"]()
+    with pytest.raises(NetworkError) as refusal:
+        network_from_dict({**network_to_dict(mazur), key: value})
+
+    async def body(app, pilot):
+        before, kept = app.stepper, all_values(app.stepper)
+        await press(pilot, "S")
+        await type_into(app, pilot, field, text)
+        await apply(app, pilot)
+        assert isinstance(app.screen, SettingsScreen)  # still open, to put it right
+        assert error_line(app) == f"Not applied: {refusal.value}"
+        assert app.stepper is before and all_values(before) == kept and before.net == mazur
+        await press(pilot, "escape")
+        assert len(app.screen_stack) == 1 and app.stepper is before
+
+    drive(body, network=mazur)
+
+
+def test_saved_settings_load_to_the_same_numbers_and_a_file_is_not_replaced_unasked(tmp_path):
+    path = tmp_path / "spiral.toml"
+    generated = {"generate": "spiral", "count": 40, "noise": 0.1, "seed": 2}
+
+    async def body(app, pilot):
+        await press(pilot, "S")
+        await fill(app, pilot, data="generate", gen_kind="spiral", gen_count="40", gen_noise="0.1", gen_seed="2",
+                   test_fraction="0.25", layers="2, 4, 1", activations="tanh, sigmoid", loss="bce", bias="neuron",
+                   batch="8", shuffle_seed="5", regularization="l2", regularization_rate="0.01",
+                   optimizer="momentum", momentum="0.8", learning_rate="0.3")
+        await fill(app, pilot, path=str(path))
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        assert "Saved to" in error_line(app)
+        saved = load_network(path)
+        twin = network_from_dict({"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"], "loss": "bce",
+                                  "bias": "neuron", "learning_rate": 0.3, "batch": 8, "shuffle_seed": 5,
+                                  "regularization": "l2", "regularization_rate": 0.01, "optimizer": "momentum",
+                                  "momentum": 0.8, "samples": generated, "test_fraction": 0.25, "name": "xor",
+                                  "weights": {"seed": 0, "scale": 0.5}})
+        assert saved == twin and saved.test_samples == twin.test_samples
+        # applied, the network on screen is the one the file holds
+        app.screen.query_one("#apply").press()
+        await settle(pilot)
+        assert len(app.screen_stack) == 1 and app.stepper.net == saved
+        # saved again over the file: it asks, and no keeps the file as it is
+        text = path.read_text()
+        await press(pilot, "S")
+        await fill(app, pilot, learning_rate="0.9", path=str(path))
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ConfirmScreen)
+        await press(pilot, "n")
+        assert path.read_text() == text and f"Not saved: {path} is kept." == error_line(app)
+
+    drive(body, preset="xor")
+    # --config reads it: train runs its epochs from those numbers
+    assert cli.main(["train", "--config", str(path), "--epochs", "2", "--csv", str(tmp_path / "run.csv")]) == 0
+
+
+@pytest.mark.parametrize("example", ["iris", "playground-spiral"])
+def test_a_data_sets_reference_shows_in_the_form_and_applies_unchanged(example):
+    """A CSV file (iris: standardized, a fifth held out) and a generated set come back as the same reference:
+    applied untouched, the network is the one the file loads, a new stepper at its start."""
+    net = load_network(network_path(example))
+
+    async def body(app, pilot):
+        before = app.stepper
+        await press(pilot, "S")
+        form = app.screen.read_form()
+        assert form["data"] == ("file" if example == "iris" else "generate")
+        assert form["test_fraction"] == repr(0.2)
+        app.screen.query_one("#name").focus()
+        await apply(app, pilot)
+        assert len(app.screen_stack) == 1 and app.stepper is not before
+        assert app.stepper.net == net and app.stepper.net.test_samples == net.test_samples
+
+    drive(body, network=net)
+
+
+def test_at_80x24_the_form_scrolls_to_its_last_field_and_S_is_in_help_and_the_palette():
+    async def body(app, pilot):
+        assert any(keys == "S" for keys, _ in app.key_help())
+        assert any("Change the experiment" in command.title for command in app.get_system_commands(app.screen))
+        await press(pilot, "S")
+        await fill(app, pilot, optimizer="adam")
+        form = app.screen.query_one("#settings-form")
+        eps = app.screen.query_one("#eps", Input)
+        assert not form.region.contains_region(eps.region)  # below the fold at first
+        app.screen.query_one("#batch").focus()
+        for _ in range(10):  # tab from field to field, as a person would, down to ε
+            if app.focused is eps:
+                break
+            await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is eps and form.region.contains_region(eps.region)
+        await type_into(app, pilot, "eps", "-1")
+        await apply(app, pilot)
+        with pytest.raises(NetworkError) as refusal:
+            network_from_dict({**network_to_dict(PRESETS["mazur"]()), "optimizer": "adam", "eps": -1.0})
+        line = app.screen.query_one("#settings-error")
+        assert f"Not applied: {refusal.value}" == widget_text(app, line)
+        assert app.screen.region.contains_region(line.region)  # the message is in view, under the form
+
+    drive(body, size=(80, 24))
