@@ -14,7 +14,7 @@ from tui_backprop import cli
 from tui_backprop.app.widgets.screens import ConfirmScreen
 from tui_backprop.app.widgets.settings_screen import SettingsScreen
 from tui_backprop.core import PRESETS, NetworkError, Stepper
-from tui_backprop.core.loader import load_network, network_from_dict, network_path, network_to_dict
+from tui_backprop.core.loader import load_lesson, load_network, network_from_dict, network_path, network_to_dict
 
 
 async def fill(app, pilot, **fields) -> None:
@@ -207,3 +207,16 @@ def test_at_80x24_the_form_scrolls_to_its_last_field_and_S_is_in_help_and_the_pa
         assert app.screen.region.contains_region(line.region)  # the message is in view, under the form
 
     drive(body, size=(80, 24))
+
+
+def test_a_lesson_keeps_its_network():
+    """S is off while a lesson runs: the lesson is about its network (o, opening another, ends the lesson)."""
+    net, lesson = load_lesson(network_path("examples/lessons/mazur-ladder.toml"))
+
+    async def body(app, pilot):
+        await press(pilot, "escape")  # the lesson's opening page
+        assert app.lesson is not None and len(app.screen_stack) == 1
+        await press(pilot, "S")
+        assert len(app.screen_stack) == 1 and app.stepper.net == net
+
+    drive(body, network=net, lesson=lesson)

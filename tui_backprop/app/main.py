@@ -401,6 +401,8 @@ class BackpropApp(App):
             return self.compact
         if action == "reset":  # nothing to go back to
             return not self.stepper.pristine
+        if action == "settings":  # a lesson is about its own network (o, opening another, ends it)
+            return self.lesson is None
         return True
 
     def action_next(self) -> None:
