@@ -97,8 +97,7 @@ class BackpropApp(App):
         Binding("o", "open", "Open",
                 tooltip="Open a preset, a network file, a saved session, or a spreadsheet (.csv, .xlsx) to check"),
         Binding("S", "settings", "Settings",
-                tooltip="Change the experiment: data set, layers, activations, loss, biases, batches, learning rate, "
-                        "penalty, optimizer (as a network file says them; p takes it back; or save them as a file)"),
+                tooltip="Change the experiment: data, layers, activations, loss, batch, rates, penalty, optimizer"),
         Binding("s", "rates", "Rates", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
         Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
         Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
@@ -321,12 +320,13 @@ class BackpropApp(App):
         order += ["help", "quit", "tutor", "quiz"]
         if self.quiz_on:
             order += ["quiz_phases", "quiz_tolerance"]
-        order += ["open", "settings", "rates", "matrix", "edit", "learning_rate", "save", "export"]
+        order += ["open", "rates", "matrix", "edit", "learning_rate", "save", "export"]
         if not self.compact:
             order += ["history_columns", "log_scale"]
         if self.stepper.net.sizes[0] == 2:
             order.append("boundary")
-        return order + ["gradient_check", "progress", "reset"]
+        # settings last: a key added later takes no place from those the footer showed before it
+        return order + ["gradient_check", "progress", "reset", "settings"]
 
     def _refresh_footer(self) -> None:
         """Have the footer show its keys again where its choice changed (a recompose: not on every step)."""
