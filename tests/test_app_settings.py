@@ -47,7 +47,7 @@ def listed(samples) -> list[dict]:
 
 
 def error_line(app) -> str:
-    return widget_text(app, app.screen.query_one("#settings-error"))
+    return widget_text(app, app.screen.query_one("#settings-message"))
 
 
 def all_values(stepper: Stepper) -> dict:
@@ -202,7 +202,7 @@ def test_at_80x24_the_form_scrolls_to_its_last_field_and_S_is_in_help_and_the_pa
         await apply(app, pilot)
         with pytest.raises(NetworkError) as refusal:
             network_from_dict({**network_to_dict(PRESETS["mazur"]()), "optimizer": "adam", "eps": -1.0})
-        line = app.screen.query_one("#settings-error")
+        line = app.screen.query_one("#settings-message")
         assert f"Not applied: {refusal.value}" == widget_text(app, line)
         assert app.screen.region.contains_region(line.region)  # the message is in view, under the form
 

@@ -234,7 +234,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
                 yield self._row("  momentum μ", Input(form["momentum"], id="momentum", compact=True), "momentum")
                 yield self._row("  betas β1, β2", Input(form["betas"], id="betas", compact=True), "adam")
                 yield self._row("  eps ε", Input(form["eps"], id="eps", compact=True), "adam")
-            yield Label("", id="settings-error", classes="error", markup=False)  # it quotes what was typed
+            yield Label("", id="settings-message", markup=False)  # it quotes what was typed
             with Horizontal(id="settings-save"):
                 yield Button("Apply", id="apply", variant="primary", compact=True)
                 yield Button("Save as", id="save", compact=True)
@@ -251,6 +251,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
 
     def on_mount(self) -> None:
         ascii_scrollbars(self.query_one("#settings-form", VerticalScroll))
+        self.show_message("")
         self._show_groups()
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -305,10 +306,10 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
     def action_save(self) -> None:
         path = self.query_one("#path", Input).value.strip()
         if not path:
-            self.show_error("Save as: give the network file's path, e.g. spiral-network.toml")
+            self.show_message("Save as: give the network file's path, e.g. spiral-network.toml")
         elif os.path.lexists(path):
             self.app.push_screen(ConfirmScreen(f"{path} exists already. Replace it with these settings?"),
-                                 lambda sure: self._build(path) if sure else self.show_error(f"Not saved: {path} is kept."))
+                                 lambda sure: self._build(path) if sure else self.show_message(f"Not saved: {path} is kept.", note=True))
         else:
             self._build(path)
 
@@ -316,7 +317,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         """Build the network the form says (and save it to `path`, if given) in a worker: a data file can take
         seconds to read.  esc stops it."""
         data = network_data(self.read_form(), self.net)
-        self.show_error("Reading the data set … (esc stops)")
+        self.show_message("Reading the data set … (esc stops)", note=True)
         self.on_stop = self._stop_building
         self.build(data, path)
 
@@ -334,39 +335,44 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
                 text = network_text(net, path)
                 with atomic_writer(path, encoding="utf-8") as stream:
                     stream.write(text)
-                outcome = f"Saved to {path}; backprop-tui --config {path} (or o and the path) opens it."
+                outcome = (f"Saved to {path}; backprop-tui --config {path} (or o and the path) opens it.", True)
             else:
                 outcome = Stepper(net, trainer=bulk.TRAINER)
         except Stopped:
             return
         except NetworkError as error:
-            outcome = f"Not {'saved' if path else 'applied'}: {error}"
+            outcome = (f"Not {'saved' if path else 'applied'}: {error}", False)
         except OutputError as error:
-            outcome = f"Not saved: {error}"
+            outcome = (f"Not saved: {error}", False)
         self.app.call_from_thread(self._built, worker, outcome)
 
     def _stop_building(self) -> None:
         self.workers.cancel_group(self, "settings")
-        self.show_error("Stopped: nothing was changed.")
+        self.show_message("Stopped: nothing was changed.", note=True)
 
     def _built(self, worker, outcome) -> None:
         if worker.is_cancelled:  # esc came first: the screen already says it stopped
             return
         self.on_stop = None
-        if isinstance(outcome, str):
-            self.show_error(outcome)
+        if isinstance(outcome, tuple):  # a line to show, and whether it is a note rather than a refusal
+            self.show_message(*outcome)
             return
         lost = self.unsaved_work()
         if not lost:
             self.dismiss(outcome)
             return
-        self.show_error("")
+        self.show_message("")
         self.app.push_screen(ConfirmScreen(f"Applying puts the new network on screen; the work there is not saved: "
                                            f"{lost}. p brings it back; ctrl+s on the main screen keeps it for good. "
                                            "Apply?"), lambda sure: self.dismiss(outcome) if sure else None)
 
-    def show_error(self, text: str) -> None:
-        self.query_one("#settings-error", Label).update(text)
+    def show_message(self, text: str, note: bool = False) -> None:
+        """The one line under the form: a refusal, or with `note` what is under way or where a file was saved;
+        none when empty."""
+        line = self.query_one("#settings-message", Label)
+        line.update(text)
+        line.display = bool(text)
+        line.set_class(note, "-note")
 
     def action_cancel(self) -> None:
         if self.on_stop is not None:
