@@ -220,3 +220,31 @@ def test_a_lesson_keeps_its_network():
         assert len(app.screen_stack) == 1 and app.stepper.net == net
 
     drive(body, network=net, lesson=lesson)
+
+
+def test_a_csv_file_typed_in_is_read_as_a_network_file_reads_it(tmp_path):
+    """iris's CSV through a 4-5-3 softmax network, standardized, a fifth held out: the network a file with the
+    same keys loads; a folder as the file to save to is one line, nothing written."""
+    iris = network_path("iris").parent / "iris.csv"
+    columns = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    twin = network_from_dict({"name": "mazur", "layers": [4, 5, 3], "activations": ["tanh", "softmax"], "loss": "cce",
+                              "bias": "neuron", "train_bias": False, "learning_rate": 0.5,
+                              "weights": {"seed": 0, "scale": 0.5},
+                              "samples": {"file": str(iris), "inputs": columns, "targets": "species",
+                                          "standardize": True}, "test_fraction": 0.2})
+
+    async def body(app, pilot):
+        await press(pilot, "S")
+        await fill(app, pilot, data="file", csv_file=str(iris), csv_inputs=", ".join(columns), csv_targets="species",
+                   csv_standardize=True, test_fraction="0.2", layers="4, 5, 3", activations="tanh, softmax",
+                   loss="cce", bias="neuron", path=str(tmp_path))
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        assert error_line(app).startswith(f"Not saved: cannot write {tmp_path}")
+        assert list(tmp_path.iterdir()) == []
+        app.screen.query_one("#apply").press()
+        await settle(pilot)
+        assert len(app.screen_stack) == 1
+        assert app.stepper.net == twin and app.stepper.net.test_samples == twin.test_samples
+
+    drive(body)

@@ -307,7 +307,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         path = self.query_one("#path", Input).value.strip()
         if not path:
             self.show_message("Save as: give the network file's path, e.g. spiral-network.toml")
-        elif os.path.lexists(path):
+        elif os.path.lexists(path) and not os.path.isdir(path):  # a folder: the writer's one line says why not
             self.app.push_screen(ConfirmScreen(f"{path} exists already. Replace it with these settings?"),
                                  lambda sure: self._build(path) if sure else self.show_message(f"Not saved: {path} is kept.", note=True))
         else:
