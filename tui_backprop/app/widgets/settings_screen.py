@@ -136,8 +136,7 @@ def network_data(form: dict, net: Network) -> dict:
         data["betas"] = [_number(beta) for beta in _names(betas)] if betas else ""
         data["eps"] = _number(form["eps"])
     # An empty optional field leaves its key out: the loader's default, as in a file.
-    return {key: value for key, value in data.items()
-            if not (key in OPTIONAL and value == "") and not (key == "samples" and value is None)}
+    return {key: value for key, value in data.items() if not (key in OPTIONAL and value == "")}
 
 
 def _samples(form: dict, net: Network) -> dict:
