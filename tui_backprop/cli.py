@@ -478,7 +478,8 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
-    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text  # as in write_xlsx
+    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet  # as in write_xlsx
+    from .sheets.check_report import render_text
     from .sheets.carried import carried_network
 
     rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
