@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select
+from textual.widgets import Button, Input, Label, Select
 from textual.worker import get_current_worker
 
 from ... import bulk
@@ -196,8 +196,8 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
                                                          compact=True), CSV)
                 yield self._row("  target columns", Input(form["csv_targets"], placeholder="class", id="csv_targets",
                                                           compact=True), CSV)
-                yield self._row("  standardize", Checkbox("z-scores of the inputs", form["csv_standardize"],
-                                                          id="csv_standardize", compact=True), CSV)
+                yield self._row("  standardize", self._yes_no(form["csv_standardize"], "csv_standardize",
+                                                              "z-scores of the inputs"), CSV)
                 yield self._row("test fraction", Input(form["test_fraction"], placeholder="none, or e.g. 0.2",
                                                        id="test_fraction", compact=True))
                 yield self._row("split seed", Input(form["split_seed"], placeholder="the data's seed, or 0",
@@ -209,8 +209,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
                                                allow_blank=False, compact=True))
                 yield self._row("bias", Select([(name, name) for name in BIAS_MODES],
                                                value=form["bias"], id="bias", allow_blank=False, compact=True))
-                yield self._row("train biases", Checkbox("biases learn", form["train_bias"], id="train_bias",
-                                                         compact=True))
+                yield self._row("train biases", self._yes_no(form["train_bias"], "train_bias", "the biases learn"))
                 yield self._row("start from", Select([("the numbers on screen", ON_SCREEN),
                                                       ("random weights (seed, scale)", RANDOM)],
                                                      value=form["start"], id="start", allow_blank=False, compact=True))
@@ -242,6 +241,11 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
             yield Label("enter applies (p takes it back) · ctrl+s saves as a network file · esc cancels",
                         classes="dim")
         yield dialog_footer()
+
+    @staticmethod
+    def _yes_no(value: bool, key: str, yes: str) -> Select:
+        """A choice of true or false in words (a checkbox's tick shows its state in colour only)."""
+        return Select([(f"yes: {yes}", True), ("no", False)], value=value, id=key, allow_blank=False, compact=True)
 
     @staticmethod
     def _row(label: str, widget, group: str = "") -> Horizontal:
