@@ -248,3 +248,20 @@ def test_a_csv_file_typed_in_is_read_as_a_network_file_reads_it(tmp_path):
         assert app.stepper.net == twin and app.stepper.net.test_samples == twin.test_samples
 
     drive(body)
+
+
+def test_opening_another_network_forgets_what_p_would_bring_back():
+    async def body(app, pilot):
+        await press(pilot, "S")
+        await type_into(app, pilot, "learning_rate", "0.25")
+        await apply(app, pilot)
+        assert app.stepper.net.start.lr == 0.25
+        await press(pilot, "o")
+        app.screen.query_one(Input).value = "excel"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.stepper.net.name == "excel"
+        await press(pilot, "p")
+        assert app.stepper.net.name == "excel" and "Already at the start." in notifications(app)
+
+    drive(body)
