@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from app_driver import drive, notifications, press, settle, widget_text
 from textual.widgets import Input
 
 from tui_backprop import cli
 from tui_backprop.app.widgets.screens import ConfirmScreen
-from tui_backprop.app.widgets.settings_screen import SettingsScreen
+from tui_backprop.app.widgets.settings_screen import SettingsScreen, form_of, network_data
 from tui_backprop.core import PRESETS, NetworkError, Stepper
 from tui_backprop.core.loader import load_lesson, load_network, network_from_dict, network_path, network_to_dict
 
@@ -265,3 +267,29 @@ def test_opening_another_network_forgets_what_p_would_bring_back():
         assert app.stepper.net.name == "excel" and "Already at the start." in notifications(app)
 
     drive(body)
+
+
+TEXT_FIELDS = ["name", "gen_count", "gen_noise", "gen_seed", "csv_file", "csv_inputs", "csv_targets", "test_fraction",
+               "split_seed", "layers", "activations", "weights_seed", "weights_scale", "learning_rate", "batch",
+               "shuffle_seed", "regularization_rate", "momentum", "betas", "eps"]
+
+
+@settings(max_examples=150)
+@given(data=st.sampled_from(["listed", "generate", "file", "xor"]), start=st.sampled_from(["on screen", "random"]),
+       typed=st.dictionaries(st.sampled_from(TEXT_FIELDS), st.one_of(
+           st.text(max_size=12), st.sampled_from(["", "0", "-1", "2.5", "1e999", "nan", "1,000", "2,,2", "[2, 2]",
+                                                  "\x00", "../..", "9" * 400, "sigmoid, relu", "0,5"])), max_size=4),
+       regularization=st.sampled_from(["none", "l1"]), optimizer=st.sampled_from(["sgd", "momentum", "adam"]))
+def test_whatever_is_typed_the_form_gives_a_network_or_the_loaders_one_line(data, start, typed, regularization,
+                                                                            optimizer):
+    """The form's reading of typed text never fails on its own: the loader builds a network or refuses it in
+    one line (a NetworkError), as it would a file with those keys."""
+    mazur = PRESETS["mazur"]()
+    form = {**form_of(mazur), "data": data, "start": start, "regularization": regularization,
+            "optimizer": optimizer, **typed}
+    try:
+        net = network_from_dict(network_data(form, mazur), default_name="mazur")
+    except NetworkError as error:
+        assert "\n" not in str(error)
+    else:
+        assert net.sizes
