@@ -293,3 +293,20 @@ def test_whatever_is_typed_the_form_gives_a_network_or_the_loaders_one_line(data
         assert "\n" not in str(error)
     else:
         assert net.sizes
+
+
+@pytest.mark.parametrize("name", [*PRESETS, "iris", "playground-spiral", "tanh-3-layer", "mazur-adam", "xor-batches"])
+def test_the_form_of_a_network_untouched_builds_that_network_again(name):
+    """What the form shows of a network is all of it: read back through the loader, the same network, bit for bit
+    (a data set's reference, test rows, batches, a penalty and an optimizer included)."""
+    if name in PRESETS:
+        net = PRESETS[name]()
+    elif name == "mazur-adam":
+        net = PRESETS["mazur"]().with_changes(optimizer="adam", betas=(0.8, 0.99), eps=1e-7, regularization="l1",
+                                              regularization_rate=0.01)
+    elif name == "xor-batches":
+        net = PRESETS["xor"]().with_changes(batch=2, shuffle_seed=4, optimizer="momentum", momentum=0.5)
+    else:
+        net = load_network(network_path(name))
+    again = network_from_dict(network_data(form_of(net), net), default_name=net.name)
+    assert again == net and again.test_samples == net.test_samples
