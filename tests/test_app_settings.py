@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from app_driver import drive, notifications, press, settle, widget_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from app_driver import drive, notifications, press, settle, widget_text
 from textual.widgets import Input
 
 from tui_backprop import cli

@@ -12,8 +12,8 @@ The app imports this module on first use: it imports the loader (docs/architectu
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from textual import work
 from textual.app import ComposeResult
@@ -27,7 +27,7 @@ from ... import bulk
 from ...core import PRESETS, Network, NetworkError, Stepper
 from ...core.datasets import GENERATORS
 from ...core.files import OutputError, Stopped, atomic_writer, safe_file_name
-from ...core.loader import network_from_dict, network_to_dict, network_text
+from ...core.loader import network_from_dict, network_text, network_to_dict
 from ...core.network import ACTIVATIONS, BIAS_MODES, LOSSES, OPTIMIZERS, REGULARIZATIONS
 from ...core.precision import read_number, read_whole
 from .lines import ascii_scrollbars
@@ -150,13 +150,17 @@ def _samples(form: dict, net: Network) -> dict:
         return {"samples": {"file": form["csv_file"].strip(), "inputs": _names(form["csv_inputs"]),
                             "targets": targets[0] if len(targets) == 1 else targets,
                             "standardize": form["csv_standardize"]}}
-    listed = lambda samples: [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in samples]  # noqa: E731
     if kind in PRESETS:
-        return {"samples": listed(PRESETS[kind]().samples)}
-    data = {"samples": listed(net.samples)}
+        return {"samples": _listed(PRESETS[kind]().samples)}
+    data = {"samples": _listed(net.samples)}
     if net.test_samples and not form["test_fraction"].strip():
-        data["test_samples"] = listed(net.test_samples)
+        data["test_samples"] = _listed(net.test_samples)
     return data
+
+
+def _listed(samples) -> list[dict]:
+    """Samples as a network file lists them."""
+    return [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in samples]
 
 
 class SettingsScreen(ModalScreen["Stepper | None"]):
