@@ -310,3 +310,10 @@ def test_the_form_of_a_network_untouched_builds_that_network_again(name):
         net = load_network(network_path(name))
     again = network_from_dict(network_data(form_of(net), net), default_name=net.name)
     assert again == net and again.test_samples == net.test_samples
+
+
+def test_another_bias_mode_keeps_the_weights_on_screen_and_starts_its_biases_at_0():
+    mazur = PRESETS["mazur"]()
+    net = network_from_dict(network_data({**form_of(mazur), "bias": "neuron"}, mazur))
+    assert net.start.weights == mazur.start.weights and net.bias == "neuron"
+    assert net.start.biases == (0.0,) * net.bias_count()

@@ -263,16 +263,12 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self._show_groups()
-        if event.select.id == "bias" and event.value != self.net.bias:
-            self._start_random()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        """Other layer sizes: the weights on screen no longer fit them, so the new network starts from random ones.
+        (Another bias mode keeps the weights; its biases start at 0.)"""
         if event.input.id == "layers" and event.value != self.form["layers"]:
-            self._start_random()
-
-    def _start_random(self) -> None:
-        """Another shape: the numbers on screen no longer fit it, so the new network starts from random weights."""
-        self.query_one("#start", Select).value = RANDOM
+            self.query_one("#start", Select).value = RANDOM
 
     def _show_groups(self) -> None:
         """Only the rows that the choices above them use."""
