@@ -317,3 +317,16 @@ def test_another_bias_mode_keeps_the_weights_on_screen_and_starts_its_biases_at_
     net = network_from_dict(network_data({**form_of(mazur), "bias": "neuron"}, mazur))
     assert net.start.weights == mazur.start.weights and net.bias == "neuron"
     assert net.start.biases == (0.0,) * net.bias_count()
+
+
+def test_the_file_to_save_to_follows_the_name_until_a_path_is_typed():
+    async def body(app, pilot):
+        await press(pilot, "S")
+        path = app.screen.query_one("#path", Input)
+        assert path.value == "mazur-network.toml"
+        await type_into(app, pilot, "name", "spiral 2")
+        assert path.value == "spiral-2-network.toml"  # a plain file name, as x makes one
+        await fill(app, pilot, path="mine.json", name="other")
+        assert path.value == "mine.json"
+
+    drive(body)

@@ -158,6 +158,11 @@ def _samples(form: dict, net: Network) -> dict:
     return data
 
 
+def _file_for(name: str) -> str:
+    """The network file a name suggests, as `x` names it: NAME-network.toml in the current folder."""
+    return safe_file_name(f"{name}-network", ".toml")
+
+
 def _listed(samples) -> list[dict]:
     """Samples as a network file lists them."""
     return [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in samples]
@@ -175,6 +180,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         super().__init__()
         self.net, self.unsaved_work = net, unsaved_work
         self.form = form_of(net)
+        self.named_path = _file_for(net.name)  # the file to save to, as the name gives it
         self.on_stop: Callable[[], None] | None = None  # while the network is built: what esc does
 
     # -- the form ---------------------------------------------------------
@@ -240,8 +246,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
             with Horizontal(id="settings-save"):
                 yield Button("Apply", id="apply", variant="primary", compact=True)
                 yield Button("Save as", id="save", compact=True)
-                yield Input(safe_file_name(f"{self.net.name}-network", ".toml"), id="path", compact=True,
-                            suggester=PathSuggester([]))
+                yield Input(_file_for(self.net.name), id="path", compact=True, suggester=PathSuggester([]))
             yield Label("enter applies (p takes it back) · ctrl+s saves as a network file · esc cancels",
                         classes="dim")
         yield dialog_footer()
@@ -265,10 +270,15 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         self._show_groups()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        """Other layer sizes: the weights on screen no longer fit them, so the new network starts from random ones.
-        (Another bias mode keeps the weights; its biases start at 0.)"""
+        """Other layer sizes: the weights on screen no longer fit them, so the new network starts from random ones
+        (another bias mode keeps the weights; its biases start at 0).  Another name: the file to save to follows
+        it, unless a path of one's own was typed."""
         if event.input.id == "layers" and event.value != self.form["layers"]:
             self.query_one("#start", Select).value = RANDOM
+        elif event.input.id == "name":
+            path = self.query_one("#path", Input)
+            if path.value == self.named_path:
+                path.value = self.named_path = _file_for(event.value.strip() or self.net.name)
 
     def _show_groups(self) -> None:
         """Only the rows that the choices above them use."""
