@@ -258,8 +258,9 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
 
     @staticmethod
     def _row(label: str, widget, group: str = "") -> Horizontal:
+        """A labelled field; `group` names the choice that shows it (its class -GROUP: _show_groups)."""
         return Horizontal(Label(label, classes="setting-name", markup=False), widget,
-                          classes=f"setting {group and '-' + group.replace(' ', '-')}".strip())
+                          classes=f"setting -{group}" if group else "setting")
 
     def on_mount(self) -> None:
         ascii_scrollbars(self.query_one("#settings-form", VerticalScroll))
@@ -287,11 +288,11 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
                  "penalty": form["regularization"] != "none", "momentum": form["optimizer"] == "momentum",
                  "adam": form["optimizer"] == "adam"}
         for group, on in shown.items():
-            for row in self.query(f".-{group.replace(' ', '-')}"):
+            for row in self.query(f".-{group}"):
                 row.display = on
 
     def read_form(self) -> dict:
-        """Every field's text (or choice, or tick) by its key."""
+        """Every field's text (or choice) by its key."""
         form = {}
         for key in self.form:
             widget = self.query_one(f"#{key}")
@@ -321,8 +322,13 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         if not path:
             self.show_message("Save as: give the network file's path, e.g. spiral-network.toml")
         elif os.path.lexists(path) and not os.path.isdir(path):  # a folder: the writer's one line says why not
-            self.app.push_screen(ConfirmScreen(f"{path} exists already. Replace it with these settings?"),
-                                 lambda sure: self._build(path) if sure else self.show_message(f"Not saved: {path} is kept.", note=True))
+            def replace(sure: bool | None) -> None:
+                if sure:
+                    self._build(path)
+                else:
+                    self.show_message(f"Not saved: {path} is kept.", note=True)
+
+            self.app.push_screen(ConfirmScreen(f"{path} exists already. Replace it with these settings?"), replace)
         else:
             self._build(path)
 
@@ -330,7 +336,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         """Build the network the form says (and save it to `path`, if given) in a worker: a data file can take
         seconds to read.  esc stops it."""
         data = network_data(self.read_form(), self.net)
-        self.show_message("Reading the data set … (esc stops)", note=True)
+        self.show_message("Building the network (reading its data set) … esc stops", note=True)
         self.on_stop = self._stop_building
         self.build(data, path)
 
@@ -357,6 +363,9 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
             outcome = (f"Not {'saved' if path else 'applied'}: {error}", False)
         except OutputError as error:
             outcome = (f"Not saved: {error}", False)
+        # Settings are tried out: whatever else goes wrong must not crash the app and lose the work on screen.
+        except Exception as error:  # noqa: BLE001
+            outcome = (f"Not {'saved' if path else 'applied'}: {type(error).__name__}: {error}", False)
         self.app.call_from_thread(self._built, worker, outcome)
 
     def _stop_building(self) -> None:
