@@ -330,3 +330,18 @@ def test_the_file_to_save_to_follows_the_name_until_a_path_is_typed():
         assert path.value == "mine.json"
 
     drive(body)
+
+
+def test_the_activations_complete_as_they_are_typed():
+    async def body(app, pilot):
+        await press(pilot, "S")
+        await type_into(app, pilot, "activations", "tanh, si")
+        field = app.screen.query_one("#activations", Input)
+        for _ in range(40):  # the input looks its suggestion up in a worker: → takes it once it is there
+            await press(pilot, "right")
+            if field.value != "tanh, si":
+                break
+            await pilot.pause(0.05)
+        assert field.value == "tanh, sigmoid"
+
+    drive(body)

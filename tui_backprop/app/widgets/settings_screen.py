@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select
 from textual.worker import get_current_worker
 
@@ -168,6 +169,21 @@ def _listed(samples) -> list[dict]:
     return [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in samples]
 
 
+class NamesSuggester(Suggester):
+    """Completes the last name of a list typed with commas (`tanh, si` → `tanh, sigmoid`); → accepts."""
+
+    def __init__(self, names):
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.names = names
+
+    async def get_suggestion(self, value: str) -> str | None:
+        typed = value.rpartition(",")[2].lstrip()
+        for name in self.names if typed else ():
+            if name.startswith(typed) and name != typed:
+                return value + name[len(typed):]
+        return None
+
+
 class SettingsScreen(ModalScreen["Stepper | None"]):
     """The network file's settings as a form: enter applies (the loader builds the network; the screen then
     dismisses with its Stepper), ctrl+s saves them as a network file, esc leaves without a change."""
@@ -214,6 +230,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
                                                     id="split_seed", compact=True))
                 yield self._row("layers", Input(form["layers"], placeholder="2, 3, 1", id="layers", compact=True))
                 yield self._row("activations", Input(form["activations"], id="activations", compact=True,
+                                                     suggester=NamesSuggester(ACTIVATIONS),
                                                      placeholder=f"one for all, or one a layer: {', '.join(ACTIVATIONS)}"))
                 yield self._row("loss", Select([(name, name) for name in LOSSES], value=form["loss"], id="loss",
                                                allow_blank=False, compact=True))
