@@ -80,6 +80,10 @@ def test_applied_settings_are_the_network_the_same_file_loads_and_p_takes_them_b
         await apply(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)  # 3 steps of epoch 1 would go
         assert app.stepper is before
+        await press(pilot, "n")  # no: the settings stay open, nothing changed
+        assert isinstance(app.screen, SettingsScreen) and app.stepper is before and all_values(before) == kept
+        app.screen.query_one("#apply").press()
+        await settle(pilot)
         await press(pilot, "y")
         await pilot.pause()
         assert len(app.screen_stack) == 1
