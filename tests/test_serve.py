@@ -1,0 +1,130 @@
+"""`backprop-tui serve` (issue 21): the real server in a subprocess on 127.0.0.1, visited through textual-serve's
+websocket as a browser's page does: each visitor their own app, the cap and the room-full page, every app ended
+when its tab closes and when the server stops, and nothing a visitor types reaching the server's files."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import aiohttp
+import psutil
+import pytest
+
+from tui_backprop.core import PRESETS, Stepper
+from tui_backprop.core.expr import format_number
+
+from serve_driver import ServeProcess, Visitor, wait_until
+
+pytestmark = pytest.mark.xdist_group("serve")
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start servers with the options given; each is stopped (Ctrl+C, then killed) when the test ends."""
+    started = []
+
+    def start(*options: str) -> ServeProcess:
+        server = ServeProcess(list(options), tmp_path)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        apps = server.apps()
+        server.stop()
+        assert not [app for app in apps if app.is_running() and app.status() != psutil.STATUS_ZOMBIE]
+
+
+def first_value(preset: str) -> tuple[str, str]:
+    """The first operation's symbol and its value as the operation panel shows it, from the core."""
+    op = Stepper(PRESETS[preset]()).next()
+    return op.symbol, format_number(op.value)
+
+
+def run(coroutine):
+    return asyncio.run(asyncio.wait_for(coroutine, 90))
+
+
+def test_two_visitors_get_two_apps_and_a_step_in_one_is_not_in_the_other(serve):
+    server = serve("--preset", "mazur", "--max-sessions", "2")
+    assert server.url in server.first_line
+    symbol, value = first_value("mazur")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            page = await session.get(server.url)
+            assert page.status == 200 and "<title>backprop-tui</title>" in await page.text()
+            async with Visitor(session, server.url) as one, Visitor(session, server.url) as two:
+                await one.wait_for("mazur · 2-2-2")
+                await two.wait_for("mazur · 2-2-2")
+                assert len(server.apps()) == 2
+                seen = len(two.text())
+                await one.press("n")
+                await one.wait_for(f"{symbol} = {value}")
+                await asyncio.sleep(0.5)
+                assert f"{symbol} = {value}" not in two.text()[seen:]
+                # the cap: a third visitor gets the room-full page, and a websocket that says so
+                full = await session.get(server.url)
+                assert full.status == 503 and "The room is full" in await full.text()
+                async with Visitor(session, server.url) as three:
+                    await three.wait_for("The room is full")
+                assert len(server.apps()) == 2
+            # both tabs closed: both apps end, and the room has space again
+            assert wait_until(lambda: not server.apps())
+            assert (await session.get(server.url)).status == 200
+
+    run(visit())
+
+
+def test_ctrl_c_ends_every_visitors_app(serve):
+    server = serve("--preset", "xor")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one, Visitor(session, server.url) as two:
+                await one.wait_for("xor")
+                await two.wait_for("xor")
+                apps = server.apps()
+                assert len(apps) == 2
+                assert server.stop(signal.SIGINT) == 0
+                assert wait_until(lambda: not any(app.is_running() and app.status() != psutil.STATUS_ZOMBIE
+                                                  for app in apps))
+
+    run(visit())
+
+
+def test_a_typed_path_in_o_opens_nothing_of_the_servers(serve, tmp_path):
+    secret = tmp_path / "secret.toml"
+    secret.write_text('layers = [2, 1]\nsamples = [{inputs = [0, 1], targets = [1]}]\nname = "secret-net"\n')
+    server = serve("--preset", "mazur")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one:
+                await one.wait_for("mazur · 2-2-2")
+                for typed in ("/etc/passwd", str(secret), "../secret.toml", "secret.toml"):
+                    await one.press("o")
+                    await one.wait_for("Open a preset, an example or one of this lesson's files", after=len(one.text()))
+                    seen = len(one.text())
+                    await one.press(typed + "\r")
+                    await one.wait_for("not one of these", after=seen)
+                    await one.press("\x1b")
+                    await asyncio.sleep(0.5)  # a lone esc is told from the start of a sequence by a pause
+                assert "secret-net" not in one.text() and "root:" not in one.text()
+
+    run(visit())
+
+
+def test_a_bad_port_or_lesson_is_one_line_and_status_2(tmp_path):
+    from serve_driver import free_port
+    import subprocess
+    import sys
+
+    plain = tmp_path / "plain.toml"
+    plain.write_text('layers = [2, 1]\nsamples = [{inputs = [0, 1], targets = [1]}]\n')
+    for options, said in ((["--lesson", str(plain)], "not a lesson"), (["--port", "0"], "a port is a whole number"),
+                          (["--preset", "nope"], "unknown preset")):
+        done = subprocess.run([sys.executable, "-m", "tui_backprop", "serve", "--port", str(free_port()), *options],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert done.returncode == 2 and said in done.stderr and len(done.stderr.splitlines()) == 1
