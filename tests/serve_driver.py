@@ -78,6 +78,7 @@ class Visitor:
     def __init__(self, session, url: str, width: int = 120, height: int = 40):
         self.session, self.url, self.size = session, url, (width, height)
         self.stream = b""
+        self.messages: list = []  # textual-serve's JSON messages (a download's key)
         self.socket = None
         self.reader = None
 
@@ -96,6 +97,20 @@ class Visitor:
         async for message in self.socket:
             if isinstance(message.data, bytes):
                 self.stream += message.data
+            elif isinstance(message.data, str):
+                self.messages.append(json.loads(message.data))
+
+    async def delivery(self, within: float = START_WITHIN) -> str:
+        """The key of the next file the app delivers (the page would open /download/KEY)."""
+        deadline = time.monotonic() + within
+        while True:
+            for message in self.messages:
+                if message[0] == "deliver_file_start":
+                    self.messages.remove(message)
+                    return message[1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no file was delivered; the end of the screen: {self.text()[-600:]!r}")
+            await asyncio.sleep(0.05)
 
     def text(self) -> str:
         """What the app has drawn so far, its escape sequences taken out."""

@@ -128,3 +128,58 @@ def test_a_bad_port_or_lesson_is_one_line_and_status_2(tmp_path):
         done = subprocess.run([sys.executable, "-m", "tui_backprop", "serve", "--port", str(free_port()), *options],
                               capture_output=True, text=True, timeout=60, cwd=tmp_path)
         assert done.returncode == 2 and said in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_results_a_name_first_then_a_record_each_that_progress_sums_up(serve, tmp_path):
+    results = tmp_path / "results"
+    server = serve("--preset", "mazur", "--results", str(results))
+    symbol, value = first_value("mazur")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one, Visitor(session, server.url) as two:
+                for visitor in (one, two):  # one name for both: two records
+                    await visitor.wait_for("Your name, for your teacher's results")
+                    await visitor.press("Ada Lovelace\r")
+                await asyncio.sleep(0.5)
+                await one.press("z")
+                await one.wait_for("Quiz on")
+                await one.press(value + "\r")
+                await one.wait_for(f"{symbol} = {value}")
+                assert wait_until(lambda: "right" in (results / "Ada-Lovelace.json").read_text(), 10)
+        assert sorted(path.name for path in results.iterdir()) == ["Ada-Lovelace-2.json", "Ada-Lovelace.json"]
+
+    run(visit())
+    from tui_backprop.cli import main
+    from tui_backprop.core.progress import read_records
+
+    records = dict(read_records(results)[0])
+    (name, practice), = records["Ada-Lovelace"].networks.items()
+    assert name == "mazur" and sum(counts["right"] for counts in practice.kinds.values()) == 1
+    assert records["Ada-Lovelace-2"].networks == {}
+    assert main(["progress", str(results)]) == 0
+
+
+def test_ctrl_s_sends_the_session_as_a_download_that_resumes(serve, tmp_path):
+    from tui_backprop.core.session import open_study
+
+    server = serve("--preset", "mazur")
+    symbol, value = first_value("mazur")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one:
+                await one.wait_for("mazur · 2-2-2")
+                await one.press("n")
+                await one.wait_for(f"{symbol} = {value}")
+                await one.press("\x13")  # ctrl+s
+                key = await one.delivery()
+                download = await session.get(f"{server.url}/download/{key}")
+                assert download.status == 200
+                assert "mazur.backprop" in download.headers["Content-Disposition"]
+                (tmp_path / "got.backprop").write_bytes(await download.read())
+        assert not list(tmp_path.glob("mazur*.backprop")), "the session went to the server's folder"
+
+    run(visit())
+    study = open_study(tmp_path / "got.backprop")
+    assert study.stepper.position == 1 and study.stepper.done[0].symbol == symbol
