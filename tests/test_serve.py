@@ -183,3 +183,26 @@ def test_ctrl_s_sends_the_session_as_a_download_that_resumes(serve, tmp_path):
     run(visit())
     study = open_study(tmp_path / "got.backprop")
     assert study.stepper.position == 1 and study.stepper.done[0].symbol == symbol
+
+
+def test_q_save_then_quit_leaves_once_the_browser_has_the_session(serve):
+    server = serve("--preset", "mazur")
+    symbol, value = first_value("mazur")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one:
+                await one.wait_for("mazur · 2-2-2")
+                await one.press("n")
+                await one.wait_for(f"{symbol} = {value}")
+                await one.press("q")
+                await one.wait_for("save, then quit")
+                await one.press("s")
+                key = await one.delivery()
+                await asyncio.sleep(0.5)
+                assert len(server.apps()) == 1  # still there: the file has not been fetched
+                download = await session.get(f"{server.url}/download/{key}")
+                assert download.status == 200 and len(await download.read()) > 0
+                assert wait_until(lambda: not server.apps(), 15)
+
+    run(visit())

@@ -175,6 +175,7 @@ class BackpropApp(App):
         # The work on screen as last saved or opened (`_progress`): only what came after it can be lost.
         self.saved = self.saving = self._progress()
         self.quit_after_save = False
+        self.quit_after_delivery = False  # served: q's "save, then quit" waits for the browser to have the file
         self.quit_when_idle = False  # q was pressed while a worker held `running`: quit once it has stopped
         self.leave_when_idle = False  # a signal came while a worker held `running`: save and leave once it has
         self.exporting = False
@@ -573,8 +574,10 @@ class BackpropApp(App):
                 self.panels["operation"].note = message
             if worker.group == "save" and severity == "information":
                 self.saved = self.saving
-                if self.quit_after_save:
+                if self.quit_after_save and self.served is None:
                     self.exit()
+                elif self.quit_after_save:  # the download must reach the browser before the app goes
+                    self.quit_after_delivery = True
             self.quit_after_save = False
         if self.leave_when_idle:
             self._signalled()
@@ -914,6 +917,14 @@ class BackpropApp(App):
         except OSError as error:
             return f"Not saved: {error}", "error"
         return f"Saved to {path}; backprop-tui --resume {path} brings it back.", "information"
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        if self.quit_after_delivery:
+            self.exit()
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        self.quit_after_delivery = False
+        self.notify(f"The download did not reach your browser: {event.exception}", severity="error")
 
     def action_quit(self) -> None:
         if self.running:
