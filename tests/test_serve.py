@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
+import sys
 
 import aiohttp
 import psutil
 import pytest
 
+from tui_backprop.cli import main
 from tui_backprop.core import PRESETS, Stepper
+from tui_backprop.core.progress import read_records
 from tui_backprop.core.expr import format_number
 
-from serve_driver import ServeProcess, Visitor, wait_until
+from serve_driver import ServeProcess, Visitor, free_port, wait_until
 
 pytestmark = pytest.mark.xdist_group("serve")
 
@@ -117,10 +121,6 @@ def test_a_typed_path_in_o_opens_nothing_of_the_servers(serve, tmp_path):
 
 
 def test_a_bad_port_or_lesson_is_one_line_and_status_2(tmp_path):
-    from serve_driver import free_port
-    import subprocess
-    import sys
-
     plain = tmp_path / "plain.toml"
     plain.write_text('layers = [2, 1]\nsamples = [{inputs = [0, 1], targets = [1]}]\n')
     for options, said in ((["--lesson", str(plain)], "not a lesson"), (["--port", "0"], "a port is a whole number"),
@@ -138,21 +138,19 @@ def test_results_a_name_first_then_a_record_each_that_progress_sums_up(serve, tm
     async def visit():
         async with aiohttp.ClientSession() as session:
             async with Visitor(session, server.url) as one, Visitor(session, server.url) as two:
-                for visitor in (one, two):  # one name for both: two records
+                for visitor, file in ((one, "Ada-Lovelace.json"), (two, "Ada-Lovelace-2.json")):  # one name, two records
                     await visitor.wait_for("Your name, for your teacher's results")
                     await visitor.press("Ada Lovelace\r")
+                    assert wait_until(lambda: (results / file).exists(), 10)
                 await asyncio.sleep(0.5)
                 await one.press("z")
                 await one.wait_for("Quiz on")
                 await one.press(value + "\r")
                 await one.wait_for(f"{symbol} = {value}")
-                assert wait_until(lambda: "right" in (results / "Ada-Lovelace.json").read_text(), 10)
+                assert wait_until(lambda: dict(read_records(results)[0])["Ada-Lovelace"].networks, 10)
         assert sorted(path.name for path in results.iterdir()) == ["Ada-Lovelace-2.json", "Ada-Lovelace.json"]
 
     run(visit())
-    from tui_backprop.cli import main
-    from tui_backprop.core.progress import read_records
-
     records = dict(read_records(results)[0])
     (name, practice), = records["Ada-Lovelace"].networks.items()
     assert name == "mazur" and sum(counts["right"] for counts in practice.kinds.values()) == 1
