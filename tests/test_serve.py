@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import subprocess
 import sys
 
@@ -128,6 +129,14 @@ def test_a_bad_port_or_lesson_is_one_line_and_status_2(tmp_path):
         done = subprocess.run([sys.executable, "-m", "tui_backprop", "serve", "--port", str(free_port()), *options],
                               capture_output=True, text=True, timeout=60, cwd=tmp_path)
         assert done.returncode == 2 and said in done.stderr and len(done.stderr.splitlines()) == 1
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = subprocess.run([sys.executable, "-m", "tui_backprop", "serve", "--port", port],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"backprop-tui: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
 def test_results_a_name_first_then_a_record_each_that_progress_sums_up(serve, tmp_path):

@@ -720,7 +720,9 @@ def run_serve(args) -> int:
         serve(arguments, host=args.host, port=args.port, max_sessions=args.max_sessions,
               title=f"backprop-tui: {lesson.title}" if lesson else "backprop-tui")
     except OSError as error:  # the port is taken, or the address is not this machine's
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
+        # aiohttp words errno's reason into a sentence of its own; a host name not found has a negative errno
+        reason = os.strerror(error.errno) if (error.errno or 0) > 0 else error.strerror or str(error)
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     return EXIT_OK
 
 

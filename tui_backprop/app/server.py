@@ -141,9 +141,7 @@ class ClassServer(Server):
         self.visitors.clear()
 
     async def on_startup(self, app: web.Application) -> None:
-        # textual-serve prints a logo; a teacher needs the address to give the room, and how to stop.
-        print(f"Serving backprop-tui on {self.public_url} (at most {self.max_sessions} visitors); "
-              "Ctrl+C stops it.", flush=True)
+        """Nothing: textual-serve prints a logo here, and a teacher needs the address, printed once it listens."""
 
 
 def _size(text: str | None, default: int) -> int:
@@ -155,14 +153,27 @@ def _size(text: str | None, default: int) -> int:
 
 
 def serve(arguments: list[str], *, host: str, port: int, title: str, max_sessions: int) -> None:
-    """Run the server until Ctrl+C (or SIGTERM).  OSError when the address cannot be listened on."""
+    """Run the server until Ctrl+C (or SIGTERM), then end every visitor's app.  OSError when the address
+    cannot be listened on (before anything is printed)."""
     server = ClassServer(arguments, host=host, port=port, title=title, max_sessions=max_sessions)
     if ":" in host:  # an IPv6 address, in a URL, goes in brackets
         server.public_url = f"http://[{host}]:{port}"
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+    asyncio.run(_listen(server, host, port))
+
+
+async def _listen(server: ClassServer, host: str, port: int) -> None:
+    """aiohttp's runner by hand, not web.run_app: the URL is printed once the port is bound, not before."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, server.request_exit)
-    web.run_app(server._make_app(), host=host, port=port, handle_signals=False, loop=loop,
-                print=lambda *args: None, access_log=None)
+        loop.add_signal_handler(number, stop.set)
+    runner = web.AppRunner(await server._make_app(), handle_signals=False, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        print(f"Serving backprop-tui on {server.public_url} (at most {server.max_sessions} visitors); "
+              "Ctrl+C stops it.", flush=True)
+        await stop.wait()
+    finally:
+        await runner.cleanup()  # on_shutdown: every visitor's app ended
