@@ -213,3 +213,31 @@ def test_q_save_then_quit_leaves_once_the_browser_has_the_session(serve):
                 assert wait_until(lambda: not server.apps(), 15)
 
     run(visit())
+
+
+def test_a_lesson_titles_the_page_and_o_offers_its_folder(serve, tmp_path):
+    from tui_backprop.core.loader import EXAMPLES, load_lesson
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("mazur-ladder.toml", "iris-softmax-step.toml"):
+        (folder / name).write_bytes((EXAMPLES / "lessons" / name).read_bytes())
+    lesson = load_lesson(folder / "mazur-ladder.toml")[1]
+    other = load_lesson(folder / "iris-softmax-step.toml")[1]
+    server = serve("--lesson", str(folder / "mazur-ladder.toml"))
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            page = await (await session.get(server.url)).text()
+            assert f"<title>backprop-tui: {lesson.title}</title>".replace("'", "&#x27;") in page
+            async with Visitor(session, server.url) as one:
+                await one.wait_for(lesson.title)
+                await one.press("\x1b")  # the lesson's opening page
+                await asyncio.sleep(0.5)
+                await one.press("o")
+                await one.wait_for("Open a preset, an example or one of this lesson's files")
+                seen = len(one.text())
+                await one.press("iris-softmax-step.toml\r")
+                await one.wait_for(other.title, after=seen)
+
+    run(visit())
