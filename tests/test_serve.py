@@ -241,3 +241,25 @@ def test_a_lesson_titles_the_page_and_o_offers_its_folder(serve, tmp_path):
                 await one.wait_for(other.title, after=seen)
 
     run(visit())
+
+
+def test_a_server_killed_outright_leaves_no_app_behind(serve):
+    server = serve("--preset", "mazur")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one:
+                await one.wait_for("mazur · 2-2-2")
+                apps = server.apps()
+                assert len(apps) == 1
+                server.process.kill()
+                server.process.wait(10)
+                try:
+                    assert wait_until(lambda: not any(app.is_running() and app.status() != psutil.STATUS_ZOMBIE
+                                                      for app in apps), 15)
+                finally:
+                    for app in apps:
+                        if app.is_running():
+                            app.kill()
+
+    run(visit())

@@ -78,6 +78,7 @@ BUSY_GROUPS = {"run", "export", "save"}
 # counted: an operation costs from one multiplication to a sum of a hundred products.
 FINISH_AT_ONCE = 0.25
 TRACE_CHUNK = 2_000  # operations between the progress bar's updates and the checks for esc
+SERVER_CHECK = 2.0  # seconds between a served app's looks for its server
 FINISHED = {WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED}
 
 
@@ -241,7 +242,12 @@ class BackpropApp(App):
             self.tutor_on = True
         if self.served is None:
             self.tell_of_hangup_saves()  # a visitor has no hang-up saves: the server's user's are not theirs
-        elif self.served.results is not None:
+            return
+        # A server killed outright (SIGKILL, a crash) cannot end its visitors' apps, and an app reads no end
+        # of its input as one: it leaves once it finds itself handed to another parent.
+        server = os.getppid()
+        self.set_interval(SERVER_CHECK, lambda: os.getppid() == server or self.exit())
+        if self.served.results is not None:
             self.ask_visitor_name()
 
     def ask_visitor_name(self) -> None:
