@@ -82,6 +82,23 @@ def test_two_visitors_get_two_apps_and_a_step_in_one_is_not_in_the_other(serve):
     run(visit())
 
 
+def test_another_sites_page_cannot_open_an_app(serve):
+    server = serve("--preset", "mazur")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(f"{server.url.replace('http', 'ws')}/ws",
+                                         headers={"Origin": "http://elsewhere.example"})
+            assert refused.value.status == 403
+            socket = await session.ws_connect(f"{server.url.replace('http', 'ws')}/ws",
+                                              headers={"Origin": server.url})  # the page's own
+            await socket.close()
+        assert not server.apps() or wait_until(lambda: not server.apps())
+
+    run(visit())
+
+
 def test_ctrl_c_ends_every_visitors_app(serve):
     server = serve("--preset", "xor")
 

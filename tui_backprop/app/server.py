@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import sys
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from textual_serve.app_service import AppService
@@ -104,6 +105,10 @@ class ClassServer(Server):
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """As textual-serve's, with the cap checked and the app ended for sure when the tab closes."""
+        origin = request.headers.get("Origin")
+        if origin and urlsplit(origin).netloc != request.host:
+            # Another site's page, in a visitor's browser, may not open an app here in their name.
+            raise web.HTTPForbidden(text="the app opens from its own page only")
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
         if self.full():
