@@ -15,6 +15,7 @@ import html
 import logging
 import os
 import signal
+import socket
 import sys
 from urllib.parse import urlsplit
 
@@ -179,6 +180,9 @@ async def _listen(server: ClassServer, host: str, port: int) -> None:
         await web.TCPSite(runner, host, port).start()
         print(f"Serving backprop-tui on {server.public_url} (at most {server.max_sessions} visitors); "
               "Ctrl+C stops it.", flush=True)
+        if host in ("0.0.0.0", "::"):  # every address of the machine: a student needs one of them
+            print(f"From another machine: http://{socket.gethostname()}:{port}, or this machine's address on the "
+                  "room's network in its place.", flush=True)
         await stop.wait()
     finally:
         await runner.cleanup()  # on_shutdown: every visitor's app ended
