@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 START_WITHIN = 20.0  # seconds for the server to listen, or a visitor's app to draw its first screen
 ESCAPES = re.compile(r"\x1b(\[[0-9;?$<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78])")
@@ -137,3 +138,20 @@ def wait_until(condition, within: float = 10.0) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start servers with the options given; each is stopped (Ctrl+C, then killed) when the test ends."""
+    started = []
+
+    def start(*options: str) -> ServeProcess:
+        server = ServeProcess(list(options), tmp_path)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        apps = server.apps()
+        server.stop()
+        assert not [app for app in apps if app.is_running() and app.status() != psutil.STATUS_ZOMBIE]

@@ -19,26 +19,9 @@ from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.progress import read_records
 from tui_backprop.core.expr import format_number
 
-from serve_driver import ServeProcess, Visitor, free_port, wait_until
+from serve_driver import Visitor, free_port, serve, wait_until  # noqa: F401 (serve: the fixture)
 
 pytestmark = pytest.mark.xdist_group("serve")
-
-
-@pytest.fixture
-def serve(tmp_path):
-    """Start servers with the options given; each is stopped (Ctrl+C, then killed) when the test ends."""
-    started = []
-
-    def start(*options: str) -> ServeProcess:
-        server = ServeProcess(list(options), tmp_path)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        apps = server.apps()
-        server.stop()
-        assert not [app for app in apps if app.is_running() and app.status() != psutil.STATUS_ZOMBIE]
 
 
 def first_value(preset: str) -> tuple[str, str]:

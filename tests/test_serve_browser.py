@@ -4,17 +4,16 @@ sent (its websocket frames, escape sequences taken out): xterm.js draws on a can
 
 from __future__ import annotations
 
-import io
 import shutil
-import signal
 import zipfile
 
 import pytest
 
 from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.expr import format_number
+from tui_backprop.sheets.carried import carried_network
 
-from serve_driver import ESCAPES, ServeProcess, wait_until
+from serve_driver import ESCAPES, serve, wait_until  # noqa: F401 (serve: the fixture)
 
 pytestmark = pytest.mark.xdist_group("serve")
 
@@ -56,57 +55,50 @@ def wait_for_text(page, frames: list[bytes], text: str) -> None:
     raise AssertionError(f"{text!r} never showed; the end of the screen: {screen_text(frames)[-400:]!r}")
 
 
-def test_a_class_in_the_browser_steps_exports_and_is_screenshot(browser, tmp_path):
+def test_a_class_in_the_browser_steps_exports_and_is_screenshot(browser, serve, tmp_path):
     """Open the served URL, press n until h1's value shows, x sends the export (the workbook in it) as a
     download, and a screenshot is taken (screenshots/make_screenshots.py keeps one as browser-mazur.png)."""
-    server = ServeProcess(["--preset", "mazur"], tmp_path)
-    try:
-        frames: list[bytes] = []
-        page = open_app(browser, server.url, frames)
-        assert page.title() == "backprop-tui"
-        wait_for_text(page, frames, "mazur · 2-2-2")
-        stepper = Stepper(PRESETS["mazur"]())
-        while True:  # n until h1's value shows: the core says which operation computes it, and its value
-            op = stepper.next()
-            page.keyboard.press("n")
-            if op.symbol == "h1":
-                break
-        wait_for_text(page, frames, f"h1 = {format_number(op.value)}")
+    server = serve("--preset", "mazur")
+    frames: list[bytes] = []
+    page = open_app(browser, server.url, frames)
+    assert page.title() == "backprop-tui"
+    wait_for_text(page, frames, "mazur · 2-2-2")
+    stepper = Stepper(PRESETS["mazur"]())
+    while True:  # n until h1's value shows: the core says which operation computes it, and its value
+        op = stepper.next()
+        page.keyboard.press("n")
+        if op.symbol == "h1":
+            break
+    wait_for_text(page, frames, f"h1 = {format_number(op.value)}")
 
-        with page.expect_download(timeout=WAIT_MS) as download:
-            page.keyboard.press("x")
-        archive = tmp_path / download.value.suggested_filename
-        download.value.save_as(archive)
-        assert archive.name == "mazur-export.zip"
-        with zipfile.ZipFile(archive) as zipped:
-            names = zipped.namelist()
-            assert "mazur.xlsx" in names and "mazur-history.csv" in names
-            from openpyxl import load_workbook
+    with page.expect_download(timeout=WAIT_MS) as download:
+        page.keyboard.press("x")
+    archive = tmp_path / download.value.suggested_filename
+    download.value.save_as(archive)
+    assert archive.name == "mazur-export.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        names = zipped.namelist()
+        assert "mazur.xlsx" in names and "mazur-history.csv" in names
+        (tmp_path / "got.xlsx").write_bytes(zipped.read("mazur.xlsx"))
+    carried = carried_network(tmp_path / "got.xlsx")  # the workbook says which network it is: the one served
+    assert carried.name == "mazur" and carried.start == PRESETS["mazur"]().start
+    assert not list(tmp_path.glob("mazur*.xlsx")), "the export went to the server's folder"
 
-            workbook = load_workbook(io.BytesIO(zipped.read("mazur.xlsx")))
-            assert workbook.sheetnames
-        assert not list(tmp_path.glob("mazur*.xlsx")), "the export went to the server's folder"
-
-        shot = tmp_path / "browser-mazur.png"
-        page.screenshot(path=shot)
-        assert shot.stat().st_size > 10_000
-        page.close()
-        assert wait_until(lambda: not server.apps(), 15), "the app outlived its tab"
-    finally:
-        server.stop(signal.SIGINT)
+    shot = tmp_path / "browser-mazur.png"
+    page.screenshot(path=shot)
+    assert shot.stat().st_size > 10_000
+    page.close()
+    assert wait_until(lambda: not server.apps(), 15), "the app outlived its tab"
 
 
-def test_the_room_full_page_in_the_browser(browser, tmp_path):
-    server = ServeProcess(["--preset", "xor", "--max-sessions", "1"], tmp_path)
-    try:
-        frames: list[bytes] = []
-        first = open_app(browser, server.url, frames)
-        wait_for_text(first, frames, "xor")
-        second = browser.new_page()
-        second.goto(server.url, timeout=WAIT_MS)
-        assert "The room is full" in second.inner_text("body", timeout=WAIT_MS)
-        second.close()
-        first.close()
-    finally:
-        server.stop(signal.SIGINT)
+def test_the_room_full_page_in_the_browser(browser, serve):
+    server = serve("--preset", "xor", "--max-sessions", "1")
+    frames: list[bytes] = []
+    first = open_app(browser, server.url, frames)
+    wait_for_text(first, frames, "xor")
+    second = browser.new_page()
+    second.goto(server.url, timeout=WAIT_MS)
+    assert "The room is full" in second.inner_text("body", timeout=WAIT_MS)
+    second.close()
+    first.close()
 
