@@ -2,10 +2,10 @@
 
     python bench/bench_serve.py [VISITORS]
 
-Starts the server on a free port of 127.0.0.1 (never another address), then for each visitor in turn: opens
-textual-serve's websocket as a browser's page does, waits for the app's first screen (the start time of a
-visitor's app: from the websocket opening to the screen drawn), presses n five times and waits for the fifth
-value.  With every visitor still connected it prints each app's memory (resident, and unique: what one more
+Starts the server on a free port of 127.0.0.1 (never another address) with --results, then for each visitor in
+turn: opens textual-serve's websocket as a browser's page does, waits for the app's first screen (the start time
+of a visitor's app: from the websocket opening to the screen drawn), gives a name (some of them hostile: `../`,
+markup, one name twice), presses n five times and waits for the fifth step.  With every visitor still connected it prints each app's memory (resident, and unique: what one more
 visitor costs the machine, the libraries' pages shared or not) and the server's, then closes every tab, checks
 that every app has ended, and stops the server with Ctrl+C.  The baseline, in the same run: a bare Python
 process's memory (`python -c pass`), which every app process pays as well.  Bounded: every wait has a timeout,
@@ -34,6 +34,7 @@ from serve_driver import ServeProcess, Visitor, wait_until  # noqa: E402
 from tui_backprop.core import PRESETS, Stepper  # noqa: E402
 
 VISITORS = 40
+NAMES = ["Ada", "../../etc/passwd", "[b]bold[/b]", "<script>", "Ada", "..", "con", "/tmp/x"]
 STEPS = 5
 MAX_SECONDS = 900
 
@@ -54,7 +55,7 @@ def bare_python() -> tuple[float, float]:
         process.wait()
 
 
-async def visit_all(server: ServeProcess, visitors: int) -> list[float]:
+async def visit_all(server: ServeProcess, visitors: int, results: Path) -> list[float]:
     stepper = Stepper(PRESETS["mazur"]())
     for _ in range(STEPS):
         stepper.next()
@@ -68,8 +69,10 @@ async def visit_all(server: ServeProcess, visitors: int) -> list[float]:
                 opened = time.perf_counter()
                 await tab.__aenter__()
                 tabs.append(tab)
-                await tab.wait_for("mazur · 2-2-2", within=60)
+                await tab.wait_for("Your name, for your teacher's results", within=60)
                 starts.append(time.perf_counter() - opened)
+                await tab.press(NAMES[number % len(NAMES)] + "\r")
+                await asyncio.sleep(0.3)  # the prompt closing: keys pressed before then would go to it
                 for _ in range(STEPS):
                     await tab.press("n")
                 await tab.wait_for(shown, within=60)
@@ -90,6 +93,9 @@ async def visit_all(server: ServeProcess, visitors: int) -> list[float]:
                   f"{sum(rss) + megabytes(host.rss):.0f} MB, unique {sum(uss) + megabytes(host.uss):.0f} MB")
             print(f"  a visitor's app, websocket opened to first screen: median {statistics.median(starts):.2f} s, "
                   f"first {starts[0]:.2f} s, last {starts[-1]:.2f} s, slowest {max(starts):.2f} s")
+            files = sorted(results.iterdir())
+            print(f"  --results: {len(files)} records, all in the folder: {all(path.parent == results for path in files)}; "
+                  f"e.g. {', '.join(path.name for path in files[:6])}")
         finally:
             for tab in tabs:
                 await tab.__aexit__(None, None, None)
@@ -99,9 +105,13 @@ async def visit_all(server: ServeProcess, visitors: int) -> list[float]:
 def main() -> None:
     visitors = int(sys.argv[1]) if len(sys.argv) > 1 else VISITORS
     with tempfile.TemporaryDirectory() as folder:
-        server = ServeProcess(["--preset", "mazur", "--max-sessions", str(visitors)], Path(folder))
+        results = Path(folder) / "results"
+        server = ServeProcess(["--preset", "mazur", "--max-sessions", str(visitors), "--results", str(results)],
+                              Path(folder))
         try:
-            asyncio.run(asyncio.wait_for(visit_all(server, visitors), MAX_SECONDS))
+            asyncio.run(asyncio.wait_for(visit_all(server, visitors, results), MAX_SECONDS))
+            outside = sorted(path.name for path in Path(folder).iterdir() if path != results)
+            print(f"  beside the results folder: {outside or 'nothing'}")
             ended = wait_until(lambda: not server.apps(), 60)
             print(f"every tab closed: {'every app ended' if ended else f'{len(server.apps())} apps left running'}")
         finally:
