@@ -289,7 +289,7 @@ class BackpropApp(App):
             self.leave_when_idle = True
             self._request_stop()
             return
-        if self.served is not None:  # a visitor's tab closed: nothing is kept on the server
+        if self.served is not None:  # the server ends a visitor's app: nothing of it is kept on the server
             self.exit()
             return
         # Here, not at the top, as everywhere below that reads or writes a session or a sheet: the session
@@ -861,7 +861,8 @@ class BackpropApp(App):
             files = written(lambda folder: said.append(export_files(self.stepper, folder, self.quiz, progress)))
             archive = bundled(safe_file_name(self.stepper.net.name, "-export.zip"), files)
             self.call_from_thread(deliver, self, [archive])
-            return f"Sent to your browser as {archive[0]}, which holds: {said[0].removeprefix('Exported ')}", "information"
+            contents = said[0].removeprefix("Exported ")
+            return f"Sent to your browser as {archive[0]}, which holds: {contents}", "information"
         except Stopped:
             return "Export stopped: no file written.", "information"
         except (OSError, ExportError, NetworkError) as error:  # NetworkError: numbers no longer finite

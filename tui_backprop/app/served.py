@@ -22,6 +22,7 @@ from pathlib import Path
 from ..core import PRESETS
 from ..core.loader import EXAMPLE_SUFFIXES, EXAMPLES, example_names
 
+
 @dataclass(frozen=True)
 class Served:
     """How the app is served: `folder`, the lesson's folder whose network files `o` offers (None: only the
