@@ -263,3 +263,32 @@ def test_a_server_killed_outright_leaves_no_app_behind(serve):
                             app.kill()
 
     run(visit())
+
+
+def test_x_sends_one_archive_whose_network_file_names_no_server_path(serve, tmp_path):
+    import io
+    import zipfile
+
+    from tui_backprop.core.loader import EXAMPLES, load_lesson, load_network
+
+    server = serve("--config", "iris")
+    served = load_lesson(EXAMPLES / "iris.toml")[0]
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one:
+                await one.wait_for("iris")
+                await one.press("x")
+                key = await one.delivery()
+                download = await session.get(f"{server.url}/download/{key}")
+                assert "iris-export.zip" in download.headers["Content-Disposition"]
+                return await download.read()
+
+    with zipfile.ZipFile(io.BytesIO(run(visit()))) as zipped:
+        assert sorted(zipped.namelist()) == ["iris-history.csv", "iris-network.toml", "iris-solution.md", "iris.xlsx"]
+        network = zipped.read("iris-network.toml").decode()
+    assert "file" not in network and str(EXAMPLES.parent) not in network
+    (tmp_path / "got.toml").write_text(network)
+    back = load_network(tmp_path / "got.toml")
+    assert (back.samples, back.test_samples, back.start) == (served.samples, served.test_samples, served.start)
+    assert not list(tmp_path.glob("iris-*")), "the export went to the server's folder"

@@ -858,7 +858,8 @@ class BackpropApp(App):
             from .served import bundled, deliver, written  # served only (app/served.py)
 
             said: list[str] = []
-            files = written(lambda folder: said.append(export_files(self.stepper, folder, self.quiz, progress)))
+            files = written(lambda folder: said.append(export_files(self.stepper, folder, self.quiz, progress,
+                                                                     self_contained=True)))
             archive = bundled(safe_file_name(self.stepper.net.name, "-export.zip"), files)
             self.call_from_thread(deliver, self, [archive])
             contents = said[0].removeprefix("Exported ")
