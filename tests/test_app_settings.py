@@ -10,9 +10,10 @@ import pytest
 from app_driver import drive, notifications, press, settle, widget_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from textual.widgets import Input
+from textual.widgets import Input, OptionList, Select
 
 from tui_backprop import cli
+from tui_backprop.app.served import Served
 from tui_backprop.app.widgets.screens import ConfirmScreen
 from tui_backprop.app.widgets.settings_screen import SettingsScreen, form_of, network_data
 from tui_backprop.core import PRESETS, NetworkError, Stepper
@@ -349,3 +350,49 @@ def test_the_activations_complete_as_they_are_typed():
         assert field.value == "tanh, sigmoid"
 
     drive(body)
+
+
+def test_served_the_settings_reach_no_server_file_and_save_as_a_download(tmp_path):
+    """In a browser (backprop-tui serve) a data file is read only from the folder of the network file on screen,
+    as `o` confines it, no path is suggested from the server's folders, and Save as sends a download whose
+    network file lists its samples rather than a server path."""
+    lesson = tmp_path / "lesson"
+    lesson.mkdir()
+    (tmp_path / "outside.csv").write_text("a,b,y\n0,1,1\n1,0,0\n")
+    (lesson / "data.csv").write_text("a,b,y\n0,1,1\n1,0,0\n1,1,1\n")
+    path = lesson / "net.toml"
+    path.write_text('layers = [2, 1]\nsamples = { file = "data.csv", inputs = ["a", "b"], targets = "y" }\n')
+    net, _ = load_lesson(path, confined=True)
+    delivered = []
+
+    async def body(app, pilot):
+        app.deliver_binary = lambda data, save_filename, mime_type: delivered.append((save_filename, data.read()))
+        await press(pilot, "S")
+        screen = app.screen
+        assert screen.read_form()["csv_file"] == "data.csv"
+        assert screen.query_one("#csv_file", Input).suggester is None and screen.query_one("#path").suggester is None
+        for outside in ("../outside.csv", str(tmp_path / "outside.csv")):
+            await fill(app, pilot, csv_file=outside)
+            await apply(app, pilot)
+            assert "own folder" in error_line(app) and app.stepper.net == net
+        await fill(app, pilot, csv_file="data.csv", path="../../mine.toml")
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        assert "Sent to your browser as mine.toml" in error_line(app)
+        assert not (tmp_path / "mine.toml").exists() and not list(tmp_path.glob("**/mine.toml"))
+
+    drive(body, network=net, served=Served(folder=lesson), record=False)
+    (name, data), = delivered
+    assert name == "mine.toml" and b"data.csv" not in data and str(tmp_path).encode() not in data
+    saved = tmp_path / "saved.toml"
+    saved.write_bytes(data)
+    assert load_network(saved).samples == net.samples
+
+
+def test_served_with_no_data_file_there_is_no_csv_to_choose():
+    async def body(app, pilot):
+        await press(pilot, "S")
+        choices = [str(option.prompt) for option in app.screen.query_one("#data", Select).query_one(OptionList).options]
+        assert "a generated set (Playground's)" in choices and not any("CSV" in choice for choice in choices)
+
+    drive(body, served=Served(), record=False)

@@ -989,7 +989,7 @@ class BackpropApp(App):
             net = self.stepper.network()  # the numbers as they stand, edits included
         except NetworkError:  # a diverged run: its numbers are not finite; the network as opened, then
             net = self.stepper.net
-        self.push_screen(SettingsScreen(net, self.unsaved_work), self.apply_settings)
+        self.push_screen(SettingsScreen(net, self.unsaved_work, served=self.served is not None), self.apply_settings)
 
     def apply_settings(self, stepper: Stepper | None) -> None:
         """Put the network the settings screen built on screen, as one step: `p` at its start brings back the

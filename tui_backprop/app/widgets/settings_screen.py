@@ -71,8 +71,9 @@ def _shown(value) -> str:
     return value if isinstance(value, str) else repr(value)
 
 
-def form_of(net: Network) -> dict:
-    """The form's fields for `net` (the network on screen, its numbers as they stand)."""
+def form_of(net: Network, served: bool = False) -> dict:
+    """The form's fields for `net` (the network on screen, its numbers as they stand).  `served`: a data file's
+    path as its network file names it, in that file's folder (the folder a served app's data stays in)."""
     data = network_to_dict(net)
     form = {
         "name": net.name, "data": LISTED, "gen_kind": GENERATORS[0], "gen_count": "200", "gen_noise": "0",
@@ -97,7 +98,8 @@ def form_of(net: Network) -> dict:
         elif "file" in table:
             path = Path(folder, table["file"])
             relative = os.path.relpath(path)
-            form.update(data=CSV, csv_file=path.as_posix() if relative.startswith("..") else Path(relative).as_posix(),
+            shown = table["file"] if served else path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
+            form.update(data=CSV, csv_file=shown,
                         csv_inputs=_shown(table.get("inputs", [])), csv_targets=_shown(table.get("targets", "")),
                         csv_standardize=table.get("standardize", False) is True)
         form.update({key: _shown(source[key]) for key in ("test_fraction", "split_seed") if key in source})
@@ -191,11 +193,19 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
     BINDINGS = [Binding("enter", "apply", "Apply"), Binding("ctrl+s", "save", "Save as file"),
                 Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, net: Network, unsaved_work: Callable[[], str | None]):
-        """`net`: the network on screen as it stands; `unsaved_work()` says what applying would drop (the app's)."""
+    def __init__(self, net: Network, unsaved_work: Callable[[], str | None], served: bool = False):
+        """`net`: the network on screen as it stands; `unsaved_work()` says what applying would drop (the app's).
+        `served`: the app is in a browser (app/served.py): nothing typed reaches the server's files.  A data file
+        is read only from the folder of the network file on screen that refers to one (as `o` confines it), and
+        Save as sends the file to the browser as a download, its samples written out."""
         super().__init__()
-        self.net, self.unsaved_work = net, unsaved_work
-        self.form = form_of(net)
+        self.net, self.unsaved_work, self.served = net, unsaved_work, served
+        self.form = form_of(net, served)
+        source = dict(net.source[0]) if net.source is not None else {}
+        has_file = "file" in source.get("samples", {})
+        # Where a data file's path starts from: the working folder, or served, the network file's own folder,
+        # the only one it may read from (None: no data file at all).
+        self.data_folder: Path | None = Path(net.source[1]) if served and has_file else None if served else Path()
         self.named_path = _file_for(net.name)  # the file to save to, as the name gives it
         self.on_stop: Callable[[], None] | None = None  # while the network is built: what esc does
 
@@ -203,7 +213,11 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
     def compose(self) -> ComposeResult:
         form = self.form
         data_kinds = [("the samples on screen", LISTED)] + [(f"the {name} preset's samples", name) for name in PRESETS]
-        data_kinds += [("a generated set (Playground's)", GENERATED), ("a CSV file", CSV)]
+        data_kinds += [("a generated set (Playground's)", GENERATED)]
+        if self.data_folder is not None:
+            data_kinds.append(("a CSV file", CSV))
+        # Served, no list of the server's folders: a path is suggested only on one's own machine.
+        paths = None if self.served else PathSuggester([])
         with Vertical(classes="dialog", id="settings"):
             yield Label(f"Settings of {self.net.name}: as a network file says them (docs/network-files.md)",
                         classes="dialog-title", markup=False)
@@ -217,7 +231,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
                                          ("gen_seed", "  seed", "a whole number")):
                     yield self._row(label, Input(form[key], placeholder=hint, id=key, compact=True), GENERATED)
                 yield self._row("  CSV file", Input(form["csv_file"], placeholder="data.csv", id="csv_file",
-                                                    suggester=PathSuggester([]), compact=True), CSV)
+                                                    suggester=paths, compact=True), CSV)
                 yield self._row("  input columns", Input(form["csv_inputs"], placeholder="x, y", id="csv_inputs",
                                                          compact=True), CSV)
                 yield self._row("  target columns", Input(form["csv_targets"], placeholder="class", id="csv_targets",
@@ -263,7 +277,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
             with Horizontal(id="settings-save"):
                 yield Button("Apply", id="apply", variant="primary", compact=True)
                 yield Button("Save as", id="save", compact=True)
-                yield Input(_file_for(self.net.name), id="path", compact=True, suggester=PathSuggester([]))
+                yield Input(_file_for(self.net.name), id="path", compact=True, suggester=paths)
             yield Label("enter applies (p takes it back) · ctrl+s saves as a network file · esc cancels",
                         classes="dim")
         yield dialog_footer()
@@ -338,6 +352,8 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         path = self.query_one("#path", Input).value.strip()
         if not path:
             self.show_message("Save as: give the network file's path, e.g. spiral-network.toml")
+        elif self.served:  # a download, under a plain file name: nothing of the server is looked at
+            self._build(safe_file_name(path, fallback=_file_for(self.net.name)))
         elif os.path.lexists(path) and not os.path.isdir(path):  # a folder: the writer's one line says why not
             def replace(sure: bool | None) -> None:
                 if sure:
@@ -366,8 +382,20 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
                 raise Stopped
 
         try:
-            net = network_from_dict(data, default_name=self.net.name, base=Path(), should_stop=stop)
-            if path is not None:
+            if self.data_folder is None and isinstance(data["samples"], dict) and "file" in data["samples"]:
+                # served, and the network on screen has no data file whose folder could be read
+                raise NetworkError("samples.file", "a served app reads data files only from its network file's folder")
+            net = network_from_dict(data, default_name=self.net.name, base=self.data_folder or Path(),
+                                    should_stop=stop, within=self.data_folder if self.served else None)
+            if path is not None and self.served:
+                from ..served import deliver, written  # served only (app/served.py)
+
+                self_contained = net.with_changes(source=None)  # the server's paths are not the visitor's to know
+                files = written(lambda folder: (folder / path).write_text(network_text(self_contained, folder / path),
+                                                                          encoding="utf-8"))
+                self.app.call_from_thread(deliver, self.app, files)
+                outcome = (f"Sent to your browser as {path}: backprop-tui --config {path} loads it.", True)
+            elif path is not None:
                 text = network_text(net, path)
                 with atomic_writer(path, encoding="utf-8") as stream:
                     stream.write(text)
