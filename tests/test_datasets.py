@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -470,7 +471,7 @@ def only_network_errors(path):
         assert "\n" not in str(error)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(rows=TABLES, header=st.sampled_from(["x,y,t", "x;y;t", "t,x,y,x", "x,y", ""]),
        targets=st.sampled_from([1, 2, 3]))
 def test_fuzz_csv_tables_raise_only_network_errors(tmp_path_factory, rows, header, targets):
@@ -482,7 +483,7 @@ def test_fuzz_csv_tables_raise_only_network_errors(tmp_path_factory, rows, heade
                                      layers=(2, targets), loss=loss, test_fraction=0.5))
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(data=st.binary(max_size=200))
 def test_fuzz_csv_bytes_raise_only_network_errors(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("fuzz")
@@ -496,7 +497,7 @@ TABLE_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 300), st.floa
                          st.lists(st.sampled_from(["x", "y", "t", ""]), max_size=3))
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(60))
 @given(spec=st.dictionaries(st.sampled_from(datasets.FILE_KEYS + datasets.GENERATE_KEYS + ("other",)), TABLE_VALUES,
                             max_size=5),
        outputs=st.sampled_from([1, 2, 3]), fraction=st.one_of(st.none(), st.floats(-1, 2)))
