@@ -114,5 +114,8 @@ class BulkTrainer:
               record: Record) -> tuple[dict, array] | None:
         return train_steps(schedule, env, first, count, record)
 
+    def gradient_means(self, metrics: Metrics, row) -> list[float]:
+        return gradient_means(metrics, row)
+
 
 TRAINER = BulkTrainer()

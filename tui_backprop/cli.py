@@ -477,7 +477,7 @@ def write_csv(schedule: Schedule, rates, epochs: int, path: str, trainer: Traine
                         extra.append(metrics.row_accuracy(row, [targets[k] for k in schedule.members(step)]))
                         if test:
                             extra.append(metrics.accuracy_on(env, test))
-                extra += bulk.gradient_means(metrics, row)
+                extra += trainer.gradient_means(metrics, row)
                 row = [batch, *row] if schedule.batched else list(row)
                 yield epoch, row + extra
 

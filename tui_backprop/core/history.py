@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 
-from .batches import COMPILED, Schedule, aligned
+from .batches import COMPILED, Schedule, Trainer, aligned
 from .metrics import Metrics
 from .program import Program, Record
 from .sweep import first_divergence
@@ -36,13 +36,14 @@ PIECE_NUMBERS = 2**17  # a format-1 session's records are kept about a megabyte 
 
 
 class History:
-    def __init__(self, program: Program, train=None, schedule: Schedule | None = None):
+    def __init__(self, program: Program, train=None, schedule: Schedule | None = None, trainer: Trainer = COMPILED):
         """`train(env, steps, first, record=Record.HISTORY)` -> (env, records of lr, parameters, E_total) is
         how runs were trained, how the steps between checkpoints are re-derived and how a row is made
         (Record.ROW): the same path gives the same bits (numpy's, for a large network; by default the program's
         own compiled loop), so a row shows the numbers of the run that made it.  `program` is the program
-        of a full batch: its columns are the history's."""
-        self.program = program
+        of a full batch: its columns are the history's.  `trainer` (the path of `train`) sums each layer's
+        gradients in a row as `train --csv` does (core/metrics.py)."""
+        self.program, self.trainer = program, trainer
         self.schedule = schedule or Schedule(program.net, program)
         self.train = train or (lambda env, steps, first, record=Record.HISTORY: self.schedule.train(
             COMPILED, env, first, steps, record))
@@ -338,7 +339,7 @@ class History:
 
     def gradient_means(self, step: int) -> list[float]:
         """Each layer's mean |dE_total/dw| in the step's row, first layer first (core/metrics.py)."""
-        return self._measure("gradients", step, lambda: self.metrics.gradient_means(self.row(step)))
+        return self._measure("gradients", step, lambda: self.trainer.gradient_means(self.metrics, self.row(step)))
 
     def accuracies(self) -> "PerEpoch":
         """Every training sample's accuracy at the start of each finished epoch, worked out as it is read."""
