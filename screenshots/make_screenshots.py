@@ -1,6 +1,6 @@
 """Screenshots of the real app: SVG from Textual, and PNG where rsvg-convert is installed.
 
-    python screenshots/make_screenshots.py
+    python screenshots/make_screenshots.py [NAME ...]      (every screenshot, or those named)
 
 (Debian: `apt-get install librsvg2-bin` for the PNGs.)
 """
@@ -64,6 +64,8 @@ SHOTS = {
     "compact-80x24": ("mazur", (80, 24), ["e", *"n" * 14]),
     "iris-batches-120x40": ("examples/iris.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"40", "enter", "v", *"n" * 5]),
     "ladder-120x40": ("mazur", (120, 40), ladder),
+    # Why gradients vanish: 20 epochs of the deep sigmoid network, then each layer's mean |∂E/∂w|.
+    "gradients-120x40": ("examples/deep-sigmoid.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"20", "enter", "G"]),
 }
 
 
@@ -87,9 +89,12 @@ async def shoot(name: str, preset: str, size: tuple[int, int], keys) -> Path:
     return path
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    """Every screenshot, or those `names` names."""
     converter = shutil.which("rsvg-convert")
     for name, (preset, size, keys) in SHOTS.items():
+        if names and name not in names:
+            continue
         svg = asyncio.run(shoot(name, preset, size, keys))
         print(svg.relative_to(HERE.parent))
         if converter:
@@ -101,4 +106,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

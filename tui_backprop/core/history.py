@@ -326,16 +326,24 @@ class History:
             return math.nan
         if not self.schedule.batched:
             return self.accuracy(step)
-        return self._measure("training accuracy", step,
-                             lambda: self.metrics.accuracy_on(self.start_env(step), self.schedule.net.samples))
+        return self._start_accuracies(step)[0]
 
     def test_accuracy(self, step: int) -> float:
         """The share of the held-out samples classified right with the parameters `step` starts with (those
         its E_test is computed with); nan where there are none, or the targets are not classes."""
-        tests = self.schedule.net.test_samples
-        if not self.metrics.classes or not tests:
+        if not self.metrics.classes or not self.schedule.net.test_samples:
             return math.nan
-        return self._measure("test accuracy", step, lambda: self.metrics.accuracy_on(self.start_env(step), tests))
+        return self._start_accuracies(step)[1]
+
+    def _start_accuracies(self, step: int) -> list[float]:
+        """The training and the test samples' accuracy with the parameters `step` starts with, worked out
+        together: the chart draws both, and finding the parameters (re-deriving from a checkpoint) is most of it."""
+        def measure():
+            env, net = self.start_env(step), self.schedule.net
+            training = self.metrics.accuracy_on(env, net.samples) if self.schedule.batched else math.nan
+            return [training, self.metrics.accuracy_on(env, net.test_samples)]
+
+        return self._measure("accuracies at the start", step, measure)
 
     def gradient_means(self, step: int) -> list[float]:
         """Each layer's mean |dE_total/dw| in the step's row, first layer first (core/metrics.py)."""

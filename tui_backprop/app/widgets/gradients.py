@@ -57,7 +57,7 @@ class GradientsScreen(ModalScreen[None]):
             epoch = len(curves["L1"])
             means = history.gradient_means(history.schedule.step(epoch))
             note = (f"epoch {epoch:,}: " + " · ".join(f"L{n} {format_number(mean, 3)}" for n, mean in enumerate(means, 1))
-                    + " — a deep sigmoid network's first layers starve; relu's do not (esc closes)")
+                    + " — with sigmoid hidden layers the first layers' fall far below the last's (esc closes)")
         self.app.call_from_thread(self.show, curves, note)
 
     def show(self, curves, note: str) -> None:
