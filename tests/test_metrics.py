@@ -269,3 +269,26 @@ def test_networks_without_classes_show_no_accuracy_silently():
         assert not app.notified
 
     drive(body, preset="mazur")
+
+
+def test_the_three_views_are_in_the_palette_and_gradients_work_for_any_network():
+    async def body(app, pilot):
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        tooltips = {binding.action: binding.tooltip for binding in app.BINDINGS}
+        assert {tooltips["accuracy_chart"], tooltips["confusion"], tooltips["gradients"]} <= titles
+        await press(pilot, "e", "e", "e")
+        table = app.panels["history"]
+        # c offers each layer's mean |∂E/∂w| as a column; shown, it holds the history's numbers.
+        table.show_columns(["E_total", *gradient_mean_columns(2)])
+        await pilot.pause()
+        assert table.cells(3)[2:] == [format_number(mean, 6) for mean in app.stepper.history.gradient_means(3)]
+        await press(pilot, "G")
+        for _ in range(100):
+            if "epoch 3:" in screen_text(app):
+                break
+            await pilot.pause(0.05)
+        assert not app.running  # the measuring thread let the stepper go
+        means = app.stepper.history.gradient_means(3)
+        assert f"epoch 3: L1 {format_number(means[0], 3)} · L2 {format_number(means[1], 3)}" in screen_text(app)
+
+    drive(body, preset="mazur")

@@ -76,7 +76,7 @@ CLASSES_ONLY = {"accuracy_chart", "confusion"}
 # A lesson's hidden_keys may name a key as it is typed as well as by its name.
 KEY_ALIASES = {"?": "question_mark", "[": "left_square_bracket", "]": "right_square_bracket", "→": "right", "←": "left"}
 # Workers that hold `running` while they read the stepper.
-BUSY_GROUPS = {"run", "export", "save"}
+BUSY_GROUPS = {"run", "export", "save", "gradients"}
 # Seconds `f` and `e` trace on the spot; what is left then (a large network's phase: 8,001 operations of
 # 100 terms each at 100-100-100 × 16, 4.8 s) goes on in a worker behind a progress bar.  Timed, not
 # counted: an operation costs from one multiplication to a sum of a hundred products.
@@ -557,6 +557,10 @@ class BackpropApp(App):
         self.running = False
         if worker.group == "run":
             await self._run_finished(worker)
+        elif worker.group == "gradients":
+            if event.state == WorkerState.SUCCESS:
+                screen, curves, note = worker.result
+                screen.show(curves, note)
         elif event.state == WorkerState.SUCCESS:
             message, severity = worker.result
             self.notify(message, severity=severity)
@@ -917,6 +921,16 @@ class BackpropApp(App):
 
     def action_gradients(self) -> None:
         self.push_screen(GradientsScreen(self.stepper.history, self.stepper.net.depth))
+
+    def measure_gradients(self, screen: GradientsScreen, width: int) -> None:
+        """The gradients' view's numbers, worked out in a thread that holds `running` (the stepping keys wait:
+        it re-derives rows from the history) until on_worker_state_changed hands them to the view."""
+        self.running = True
+        self._measure_gradients(screen, width)
+
+    @work(thread=True, exclusive=True, group="gradients")
+    def _measure_gradients(self, screen: GradientsScreen, width: int) -> tuple:
+        return (screen, *screen.measure(width))
 
     def action_gradient_check(self) -> None:
         stepper = self.stepper

@@ -2,13 +2,12 @@
 
 A deep sigmoid network's first layers learn from gradients orders of magnitude smaller than its last
 layer's (each layer back multiplies by a slope σ' ≤ 0.25); with relu they stay within reach of each other.
-The numbers are the history's (core/history.py: each epoch's first step, from its row); they are worked out
-in a thread, as many as the chart reads, before the chart draws them.
+The numbers are the history's (core/history.py: each epoch's first step, from its row); the app works them
+out in a thread (`measure_gradients`), as many as the chart reads, before the chart draws them.
 """
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -44,11 +43,11 @@ class GradientsScreen(ModalScreen[None]):
         self.call_after_refresh(self._start)  # once laid out: the chart's width says which epochs it reads
 
     def _start(self) -> None:
-        self.measure(self.query_one(LossChart).content_size.width)
+        self.app.measure_gradients(self, self.query_one(LossChart).content_size.width)
 
-    @work(thread=True, exclusive=True, group="gradients")
-    def measure(self, width: int) -> None:
-        """Each layer's means at the epochs a chart of `width` columns reads (kept by the history), then the chart."""
+    def measure(self, width: int) -> tuple[dict, str]:
+        """Each layer's means at the epochs a chart of `width` columns reads (the history keeps them), and a line
+        of the last epoch's: in the app's worker thread, which holds the stepper meanwhile."""
         history = self.history
         curves = {f"L{layer}": history.layer_gradients(layer) for layer in range(1, self.depth + 1)}
         thin(curves["L1"], 2 * width, log=True)  # one row gives every layer's mean: the first curve reads them all
@@ -58,9 +57,12 @@ class GradientsScreen(ModalScreen[None]):
             means = history.gradient_means(history.schedule.step(epoch))
             note = (f"epoch {epoch:,}: " + " · ".join(f"L{n} {format_number(mean, 3)}" for n, mean in enumerate(means, 1))
                     + " — with sigmoid hidden layers the first layers' fall far below the last's (esc closes)")
-        self.app.call_from_thread(self.show, curves, note)
+        return curves, note
 
     def show(self, curves, note: str) -> None:
+        """The measured curves and note on the chart (if the dialog is still open)."""
+        if not self.is_attached:
+            return
         self.query_one(LossChart).set_curves(curves, version=(id(self.history), self.history.revision), clip=False)
         self.query_one("#gradients-note", Label).update(note)
 
