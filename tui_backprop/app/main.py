@@ -322,7 +322,7 @@ class BackpropApp(App):
         that work now, as many as fit)."""
         order = ["stop_export", "next", "previous", "finish_phase", "finish_epoch", "run"]
         if self.compact:  # v is the only way to the chart and the history; theirs come with them
-            order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale"]}.get(self.panel, [])]
+            order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale", "accuracy_chart"]}.get(self.panel, [])]
         order += ["help", "quit", "tutor", "quiz"]
         if self.quiz_on:
             order += ["quiz_phases", "quiz_tolerance"]
