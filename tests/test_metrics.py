@@ -181,6 +181,20 @@ def test_the_history_measures_what_the_csv_holds(capsys):
         assert history.gradient_means(step) == [float(row[header.index(c)]) for c in gradient_mean_columns(2)]
 
 
+def test_a_resumed_session_measures_as_the_run_did(tmp_path):
+    """A saved session keeps no measure: the resumed history works them out again, on the run's own path."""
+    from tui_backprop.core.session import load_session, save_session
+
+    stepper = Stepper(load_network(IRIS), trainer=bulk.TRAINER)
+    stepper.run(3)
+    save_session(tmp_path / "iris.backprop", stepper)
+    resumed = load_session(tmp_path / "iris.backprop", bulk.TRAINER)[0].history
+    for step in (1, 12, 24):
+        assert resumed.gradient_means(step) == stepper.history.gradient_means(step)
+        assert resumed.accuracy(step) == stepper.history.accuracy(step)
+        assert resumed.test_accuracy(step) == stepper.history.test_accuracy(step)
+
+
 # -- the shipped deep examples ---------------------------------------------------------------------------
 
 
