@@ -331,9 +331,16 @@ class History:
         forward pass classifies right: from its row, as its E_total.  nan where the targets are not classes."""
         if not self.metrics.classes:
             return math.nan
-        samples = self.schedule.net.samples
-        targets = [samples[k].targets for k in self.schedule.members(step)]
-        return self._measure("accuracy", step, lambda: self.metrics.row_accuracy(self.row(step), targets))
+        return self._measure("accuracy", step, lambda: self.metrics.row_accuracy(self.row(step), self._targets(step)))
+
+    def _targets(self, step: int) -> list[list[float]]:
+        """The targets of the step's samples, in its row's order: with batches the data set's (never edited),
+        without them as they stood in that step (`w` edits them)."""
+        if self.schedule.batched:
+            samples = self.schedule.net.samples
+            return [list(samples[k].targets) for k in self.schedule.members(step)]
+        env, names = self._samples(step), self.program.names
+        return [[env[t] for t in names.target_symbols(s)] for s in range(len(self.schedule.net.samples))]
 
     def training_accuracy(self, step: int) -> float:
         """The share of every training sample classified right with the parameters `step` starts with (without

@@ -210,7 +210,9 @@ def predicted_class(rule: str, outputs) -> int:
 
 
 def target_class(rule: str, targets) -> int:
-    return int(targets[0] == 1.0) if rule == THRESHOLD else list(targets).index(1.0)
+    """The class a target vector names, read as an output vector is: the same for a one-hot or a 0/1 target,
+    and a target edited in the app (`w t1 = 0.7`) still names one."""
+    return predicted_class(rule, targets)
 
 
 def correct_count(rule: str, outputs, targets) -> int:
