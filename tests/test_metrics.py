@@ -16,7 +16,7 @@ from conftest import REPO
 from tui_backprop import bulk, cli
 from tui_backprop.bulk_numpy import NumpyEpochs
 from tui_backprop.bulk_numpy import gradient_means as numpy_gradient_means
-from tui_backprop.core import Stepper, build_program
+from tui_backprop.core import PRESETS, Stepper, build_program
 from tui_backprop.core.batches import Schedule
 from tui_backprop.core.compiled import Record
 from tui_backprop.core.expr import format_number
@@ -179,6 +179,24 @@ def test_the_history_measures_what_the_csv_holds(capsys):
         assert history.accuracy(step) == float(row[header.index("accuracy")])
         assert history.test_accuracy(step) == float(row[header.index("test_accuracy")])
         assert history.gradient_means(step) == [float(row[header.index(c)]) for c in gradient_mean_columns(2)]
+
+
+def test_an_edited_target_counts_as_it_stood():
+    """xor's targets are classes; a target edited to 0.3 (w) names class 0 from the next step on, in numpy's
+    reading too (0.3 is not above 0.5)."""
+    net = PRESETS["xor"]()
+    stepper = Stepper(net)
+    stepper.finish_epoch()
+    stepper.set_value("t1[2]", 0.3)
+    stepper.finish_epoch()
+    history = stepper.history
+    for step in (1, 2):
+        targets = targets_of(net.samples)
+        if step == 2:
+            targets = targets.copy()
+            targets[0, 1] = 0.3
+        parameters = {p: history.start_env(step)[p] for p in net.names.weights + net.names.biases}
+        assert history.accuracy(step) == numpy_accuracy(numpy_outputs(net, parameters, net.samples), targets > 0.5)
 
 
 def test_a_resumed_session_measures_as_the_run_did(tmp_path):
