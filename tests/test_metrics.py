@@ -193,7 +193,6 @@ def test_an_edited_target_counts_as_it_stood():
     for step in (1, 2):
         targets = targets_of(net.samples)
         if step == 2:
-            targets = targets.copy()
             targets[0, 1] = 0.3
         parameters = {p: history.start_env(step)[p] for p in net.names.weights + net.names.biases}
         assert history.accuracy(step) == numpy_accuracy(numpy_outputs(net, parameters, net.samples), targets > 0.5)
