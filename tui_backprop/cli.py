@@ -356,7 +356,7 @@ def run_train(args) -> int:
             print(saved, file=sys.stderr)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-    metrics = Metrics(schedule.program(1))
+    metrics = Metrics(schedule.program(1), net)
     if net.test_samples or metrics.classes:
         runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.TRAINER) for rate in rates}
         curves = {rate: curve for rate, (curve, _) in runs.items()}
@@ -411,7 +411,7 @@ def train_and_test(schedule: Schedule, rate: float, marks: list[int], trainer: T
     are held out, and for targets that are classes the accuracy on every training sample ("accuracy") and on
     the test samples ("test accuracy"); `trainer` runs the epochs (core/batches.py)."""
     net, program = schedule.net, schedule.program(1)
-    metrics = Metrics(program)
+    metrics = Metrics(program, net)
     env, curve, tests = dict(net.start_env(), lr=float(rate)), array("d"), {}
     for mark in marks:
         if mark - 1 > len(curve):
@@ -461,7 +461,7 @@ def write_csv(schedule: Schedule, rates, epochs: int, path: str, trainer: Traine
     `trainer`, as the summary is."""
     net, program = schedule.net, schedule.program(1)
     test = net.test_samples
-    metrics = Metrics(program)
+    metrics = Metrics(program, net)
     at = [program.columns.index(p) for p in program.parameters]
     targets = [sample.targets for sample in net.samples]
 

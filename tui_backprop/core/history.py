@@ -317,7 +317,7 @@ class History:
     def metrics(self) -> Metrics:
         """Where the rows hold each sample's outputs and each layer's gradients (core/metrics.py)."""
         if self._metrics is None:
-            self._metrics = Metrics(self.program)
+            self._metrics = Metrics(self.program, self.schedule.net)
         return self._metrics
 
     def _measure(self, what: str, step: int, measure):

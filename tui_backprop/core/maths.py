@@ -185,16 +185,16 @@ THRESHOLD_AT = 0.5
 
 
 def class_rule(outputs: int, targets) -> str | None:
-    """How an output vector names a class, when every target vector is a class: ARGMAX for one-hot targets
-    over two or more outputs, THRESHOLD for one output with targets 0 and 1; None for any other targets
-    (a regression, or the worked examples' 0.01 and 0.99), which have no accuracy."""
+    """How an output vector names a class, when every target vector is a class and two classes at least
+    occur: ARGMAX for one-hot targets over two or more outputs, THRESHOLD for one output with targets 0 and 1;
+    None for any other targets (a regression, the worked examples' 0.01 and 0.99, or one sample's 1: nothing
+    to tell apart), which have no accuracy."""
     rows = [tuple(row) for row in targets]
-    if not rows:
-        return None
     if outputs == 1:
-        return THRESHOLD if all(row[0] in (0.0, 1.0) for row in rows) else None
-    one_hot = all(row.count(1.0) == 1 and row.count(0.0) == outputs - 1 for row in rows)
-    return ARGMAX if one_hot else None
+        rule = THRESHOLD if all(row[0] in (0.0, 1.0) for row in rows) else None
+    else:
+        rule = ARGMAX if all(row.count(1.0) == 1 and row.count(0.0) == outputs - 1 for row in rows) else None
+    return rule if rule and len({target_class(rule, row) for row in rows}) >= 2 else None
 
 
 def predicted_class(rule: str, outputs) -> int:

@@ -14,17 +14,21 @@ import math
 from collections.abc import Sequence
 
 from .maths import THRESHOLD, class_rule, correct_count, predicted_class, target_class
+from .network import Network
 from .program import Program
 
 
 class Metrics:
     """Where a program's row holds each sample's outputs and each layer's weight gradients."""
 
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, data: Network | None = None):
+        """`program`'s rows; `data`, the network whose samples say whether the targets are classes (by default
+        the program's own: with batches, pass the whole network, as a batch's program holds only its samples)."""
         net = self.net = program.net
         self.program = program
+        data = data or net
         # Held-out targets count too: a class the training rows lack is still a class.
-        self.rule = class_rule(net.sizes[-1], [s.targets for s in (*net.samples, *net.test_samples)])
+        self.rule = class_rule(net.sizes[-1], [s.targets for s in (*data.samples, *data.test_samples)])
         names, depth = net.names, net.depth
         if self.rule:
             place = {symbol: n for n, symbol in enumerate(program.columns)}
