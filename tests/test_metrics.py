@@ -121,6 +121,15 @@ def test_targets_that_are_not_classes_have_no_accuracy(capsys):
     assert "accuracy" not in capsys.readouterr().out
 
 
+def test_one_class_is_nothing_to_tell_apart(tmp_path, capsys):
+    """One sample with target 1: 0/1 targets, but a single class, so no accuracy (as the boundary view says)."""
+    config = tmp_path / "line.json"
+    config.write_text(json.dumps({"layers": [1, 1], "activations": "sigmoid", "weights": [0.5],
+                                  "samples": [{"inputs": [1.0], "targets": [1.0]}]}))
+    header, _ = train_csv(capsys, "--config", str(config), "--epochs", "2")
+    assert "accuracy" not in header
+
+
 def test_csv_gradient_means_are_numpys_mean_of_the_gradient_columns(capsys):
     """Each layer's mean |dE_total/dw| is the mean of the row's own weight gradients, small and large networks
     alike (tanh-3-layer on the compiled loop; spiral's 2-8-8-1 × 160 on numpy's path)."""
