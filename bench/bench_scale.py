@@ -29,6 +29,10 @@ other work runs).  Processes are timed by the clock and by their CPU time; in-pr
    (The 2-2-2 fast path against a hand-unrolled loop: bench/bench_core.py.)
 8. Where numpy starts to win: the compiled Python loop and numpy per epoch over a range of
    sizes, and which one `bulk.train` picks (NUMPY_FROM in tui_backprop/bulk.py).
+9. `train --csv` with issue 20's columns at 100-100-100 × 16 (each layer's mean |dE/dw|, numpy's sum; no
+   accuracy: these targets are no classes): the rows and the means, against a plain numpy script of the
+   same training keeping the same means, in turns; and the means alone against the rows alone.
+   Target: within 2× (the rows' own layout, 48,202 values an epoch, was not within it before).
 """
 
 from __future__ import annotations
