@@ -87,6 +87,12 @@ class Metrics:
             matrix[target_class(self.rule, sample.targets)][named] += 1
         return matrix
 
+    @staticmethod
+    def diagonal(matrix: list[list[int]]) -> tuple[int, int, float]:
+        """A confusion matrix's samples classified right, its samples, and their share (nan for none)."""
+        right, total = sum(matrix[k][k] for k in range(len(matrix))), sum(map(sum, matrix))
+        return right, total, right / total if total else math.nan
+
     def gradient_means(self, row: Sequence[float]) -> list[float]:
         """Each layer's mean |dE_total/dw| over the weights into it, first layer first."""
         return [math.fsum(map(abs, row[start:end])) / (end - start) for start, end in self.layer_spans]

@@ -18,9 +18,8 @@ from .screens import dialog_footer
 def confusion_text(metrics: Metrics, matrix: list[list[int]], what: str) -> str:
     """One matrix as text: a row per target class, a column per class named, the accuracy above it."""
     names = metrics.class_names()
-    total = sum(map(sum, matrix))
-    right = sum(matrix[k][k] for k in range(len(matrix)))
-    accuracy = f"accuracy {format_number(right / total, 4)} ({right:,} of {total:,} right)" if total else "no samples"
+    right, total, share = metrics.diagonal(matrix)
+    accuracy = f"accuracy {format_number(share, 4)} ({right:,} of {total:,} right)" if total else "no samples"
     width = max(6, *(len(f"{n:,}") for row in matrix for n in row), *map(len, names))
     label = max(len("target"), *map(len, names))
     lines = [f"{what}: {accuracy}",
