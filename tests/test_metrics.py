@@ -280,6 +280,9 @@ def test_the_app_shows_accuracy_a_confusion_matrix_and_each_layers_gradients():
         header = next(n for n, line in enumerate(lines) if "target" in line)  # the training samples' table
         shown = [line.split("█")[1].split() for line in lines[header + 1:header + 3]]  # inside the dialog's frame
         assert shown == [[str(t), *map(str, counts[t])] for t in (0, 1)]
+        share = numpy_accuracy(outputs, targets_of(net.samples))
+        right = counts[0][0] + counts[1][1]
+        assert f"training samples: accuracy {format_number(share, 4)} ({right} of {len(net.samples)} right)" in lines[header - 2]
         await press(pilot, "escape")
         # G: each layer's mean |∂E/∂w| over the epochs, on a log scale.
         await press(pilot, "G")
