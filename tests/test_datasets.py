@@ -25,6 +25,7 @@ from tui_backprop import cli
 from tui_backprop.core import Network, Parameters, NetworkError, Sample, Stepper, build_program, load_network, network_from_dict
 from tui_backprop.core import datasets
 from tui_backprop.core.loader import network_to_dict
+from tui_backprop.core.metrics import gradient_mean_columns
 from tui_backprop.core.session import load_session, save_session
 
 IRIS_CSV = REPO / "examples" / "iris.csv"
@@ -395,8 +396,10 @@ def test_train_prints_train_and_test_error_for_iris():
     assert "120 samples + 30 held out for testing" in out
     lines = out.splitlines()
     header = next(line.split() for line in lines if line.startswith("epoch"))
-    assert header == ["epoch", "lr", "0.5", "train", "lr", "0.5", "test"]
-    rows = {int(line.split()[0]): [float(x) for x in line.split()[1:]] for line in lines if line.split()[0].isdigit()}
+    # iris's targets are classes: the accuracies follow the errors (tests/test_metrics.py checks them).
+    assert header == ["epoch", "lr", "0.5", "train", "lr", "0.5", "test", "lr", "0.5", "accuracy", "lr", "0.5", "test",
+                      "accuracy"]
+    rows = {int(line.split()[0]): [float(x) for x in line.split()[1:3]] for line in lines if line.split()[0].isdigit()}
     net = load_network(REPO / "examples" / "iris.toml")
     train = numpy_reference.train_in_batches(net, 5)[2]
     test = reference_test_losses(net, 5)
@@ -420,20 +423,22 @@ def test_the_test_error_agrees_on_the_numpy_path(tmp_path):
     on_numpy = cli.train_and_test(schedule, 0.5, marks, bulk.TRAINER)
     in_python = cli.train_and_test(schedule, 0.5, marks, lambda p, env, epochs, record: p.run(env, epochs, record))
     assert list(on_numpy[0]) == pytest.approx(list(in_python[0]), rel=1e-12)
-    assert [on_numpy[1][m] for m in marks] == pytest.approx([in_python[1][m] for m in marks], rel=1e-12)
+    assert [on_numpy[1][m]["test"] for m in marks] == pytest.approx([in_python[1][m]["test"] for m in marks], rel=1e-12)
     reference = reference_test_losses(net, 20)
-    assert [in_python[1][m] for m in marks] == pytest.approx([reference[m - 1] for m in marks], rel=1e-12)
+    assert [in_python[1][m]["test"] for m in marks] == pytest.approx([reference[m - 1] for m in marks], rel=1e-12)
 
 
 def test_train_csv_ends_with_the_test_error(capsys):
     assert cli.main(["train", "--config", str(REPO / "examples" / "iris.toml"), "--epochs", "4", "--csv", "-"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     net = load_network(REPO / "examples" / "iris.toml")
+    # The accuracies and each layer's mean |dE/dw| follow it (tests/test_metrics.py checks them).
     assert rows[0] == ["epoch", "batch", *build_program(net.with_changes(samples=net.samples[:net.batch])).columns,
-                       "test_E_total"]
+                       "test_E_total", "accuracy", "test_accuracy", *gradient_mean_columns(2)]
     test = reference_test_losses(net, 4, every_step=True)
     assert [(int(row[0]), int(row[1])) for row in rows[1:]] == [(e, b) for e in range(1, 5) for b in range(1, 9)]
-    assert [float(row[-1]) for row in rows[1:]] == pytest.approx(test, rel=1e-12)
+    column = rows[0].index("test_E_total")
+    assert [float(row[column]) for row in rows[1:]] == pytest.approx(test, rel=1e-12)
 
 
 def test_train_without_test_samples_keeps_its_columns(capsys):
