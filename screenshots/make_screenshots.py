@@ -1,6 +1,6 @@
 """Screenshots of the real app: SVG from Textual, and PNG where rsvg-convert is installed.
 
-    python screenshots/make_screenshots.py
+    python screenshots/make_screenshots.py [NAME ...]      (every screenshot, or those named)
 
 (Debian: `apt-get install librsvg2-bin` for the PNGs.)  browser-mazur.png is the app served
 (`backprop-tui serve`) to headless Chromium (`apt-get install chromium`), through Playwright.
@@ -78,6 +78,8 @@ SHOTS = {
     "compact-80x24": ("mazur", (80, 24), ["e", *"n" * 14]),
     "iris-batches-120x40": ("examples/iris.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"40", "enter", "v", *"n" * 5]),
     "ladder-120x40": ("mazur", (120, 40), ladder),
+    # Why gradients vanish: 20 epochs of the deep sigmoid network, then each layer's mean |∂E/∂w|.
+    "gradients-120x40": ("examples/deep-sigmoid.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"20", "enter", "G"]),
     "settings-120x40": ("xor", (120, 40), settings),
 }
 
@@ -133,11 +135,15 @@ def browser_shot(path: Path) -> Path | None:
     return path
 
 
-def main() -> None:
-    shot = browser_shot(HERE / "browser-mazur.png")
-    print(shot.relative_to(HERE.parent) if shot else "chromium or playwright not found: no browser-mazur.png")
+def main(names: list[str]) -> None:
+    """Every screenshot, or those `names` names (browser-mazur for the browser's)."""
+    if not names or "browser-mazur" in names:
+        shot = browser_shot(HERE / "browser-mazur.png")
+        print(shot.relative_to(HERE.parent) if shot else "chromium or playwright not found: no browser-mazur.png")
     converter = shutil.which("rsvg-convert")
     for name, (preset, size, keys) in SHOTS.items():
+        if names and name not in names:
+            continue
         svg = asyncio.run(shoot(name, preset, size, keys))
         print(svg.relative_to(HERE.parent))
         if converter:
@@ -149,4 +155,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
