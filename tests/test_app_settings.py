@@ -8,6 +8,7 @@ import json
 
 import pytest
 from app_driver import drive, notifications, press, settle, widget_text
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input, OptionList, Select
@@ -279,7 +280,7 @@ TEXT_FIELDS = ["name", "gen_count", "gen_noise", "gen_seed", "csv_file", "csv_in
                "shuffle_seed", "regularization_rate", "momentum", "betas", "eps"]
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(100))
 @given(data=st.sampled_from(["listed", "generate", "file", "xor"]), start=st.sampled_from(["on screen", "random"]),
        typed=st.dictionaries(st.sampled_from(TEXT_FIELDS), st.one_of(
            st.text(max_size=12), st.sampled_from(["", "0", "-1", "2.5", "1e999", "nan", "1,000", "2,,2", "[2, 2]",
