@@ -51,6 +51,19 @@ async def ladder(app, pilot) -> None:
     await pilot.press("enter")
 
 
+async def settings(app, pilot) -> None:
+    """The settings screen over xor, changed to Playground's spiral through a 2-8-8-1 tanh network with Adam."""
+    await pilot.press("S")
+    await pilot.pause()
+    fields = {"data": "generate", "gen_kind": "spiral", "gen_count": "200", "gen_noise": "0.1", "gen_seed": "1",
+              "test_fraction": "0.2", "layers": "2, 8, 8, 1", "activations": "tanh, tanh, sigmoid",
+              "loss": "bce", "optimizer": "adam", "learning_rate": "0.03", "batch": "10", "shuffle_seed": "1"}
+    for key, value in fields.items():
+        app.screen.query_one(f"#{key}").value = value
+    await pilot.pause()
+    app.screen.query_one("#layers").focus()
+
+
 # name: (preset or network file, size, keys pressed first, a function of the app giving keys to type
 # among them; or a script that drives the app)
 SHOTS = {
@@ -67,6 +80,7 @@ SHOTS = {
     "ladder-120x40": ("mazur", (120, 40), ladder),
     # Why gradients vanish: 20 epochs of the deep sigmoid network, then each layer's mean |∂E/∂w|.
     "gradients-120x40": ("examples/deep-sigmoid.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"20", "enter", "G"]),
+    "settings-120x40": ("xor", (120, 40), settings),
 }
 
 

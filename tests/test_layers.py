@@ -197,5 +197,5 @@ def test_what_waits_for_first_use_is_not_loaded_at_start_up():
     waiting = {"numpy", "openpyxl", "plotext", "tomllib", "tui_backprop.core.loader", "tui_backprop.core.session",
                "tui_backprop.sheets", "tui_backprop.app.files", "tui_backprop.app.rates", "tui_backprop.app.widgets.matrix",
                "tui_backprop.core.tutor", "tui_backprop.core.lesson", "tui_backprop.core.progress",
-               "tui_backprop.app.widgets.tutor_bar"}
+               "tui_backprop.app.widgets.tutor_bar", "tui_backprop.app.widgets.settings_screen"}
     assert not waiting & app

@@ -71,7 +71,7 @@ HELP_INTRO = ("Each epoch is worked the way the examples do it by hand: the forw
 # Actions that change the stepper: refused while a run or a dialog is under way.
 STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", "learning_rate", "edit", "open",
             "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix", "tutor",
-            "gradients"}  # the gradients' view reads the history in a thread
+            "settings", "gradients"}  # the gradients' view reads the history in a thread
 # Actions only for targets that are classes: elsewhere they leave the footer and do nothing.
 CLASSES_ONLY = {"accuracy_chart", "confusion"}
 # A lesson's hidden_keys may name a key as it is typed as well as by its name.
@@ -102,6 +102,8 @@ class BackpropApp(App):
         Binding("question_mark", "help", "Help", tooltip="Show every key"),
         Binding("o", "open", "Open",
                 tooltip="Open a preset, a network file, a saved session, or a spreadsheet (.csv, .xlsx) to check"),
+        Binding("S", "settings", "Settings",
+                tooltip="Change the experiment: data, layers, activations, loss, batch, rates, penalty, optimizer"),
         Binding("s", "rates", "Rates", tooltip="Compare learning rates (0.1 … 2.0) on one chart"),
         Binding("m", "matrix", "Matrix", tooltip="Matrix view: the same step as vectors and matrices (s = W·a + b …)"),
         Binding("z", "quiz", "Quiz", tooltip="Quiz mode: type each value before it is revealed"),
@@ -209,6 +211,9 @@ class BackpropApp(App):
         self.hidden_actions: set[str] = set()
         self._starting = (lesson, tutor is not None, tutoring or ladder)
         self.progress_line: ProgressLine | None = None  # mounted on first use, like the quiz bar
+        # What the settings screen replaced, the latest last: each stepper as it was, and its `saved` mark.
+        # `p` at the start of the new network brings the one before back; opening, resetting or checking forgets them.
+        self.before_settings: list[tuple[Stepper, tuple]] = []
 
     # -- layout ---------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -369,7 +374,8 @@ class BackpropApp(App):
             order += ["history_columns", "log_scale", "accuracy_chart"]
         if self.stepper.net.sizes[0] == 2:
             order.append("boundary")
-        return order + ["confusion", "gradients", "gradient_check", "progress", "reset"]
+        # settings last: a key added later takes no place from those the footer showed before it
+        return order + ["confusion", "gradients", "gradient_check", "progress", "reset", "settings"]
 
     def _refresh_footer(self) -> None:
         """Have the footer show its keys again where its choice changed (a recompose: not on every step)."""
@@ -454,6 +460,8 @@ class BackpropApp(App):
             return not self.stepper.pristine
         if action in CLASSES_ONLY:
             return self.stepper.history.metrics.classes
+        if action == "settings":  # a lesson is about its own network (o, opening another, ends it)
+            return self.lesson is None
         return True
 
     def action_next(self) -> None:
@@ -473,6 +481,8 @@ class BackpropApp(App):
             if edit:  # nothing on screen may show the value an edit changed: say it is back
                 symbol, old = edit
                 self.notify(f"Took back the edit of {symbol}: it is {format_number(old)} again.", timeout=4)
+        elif self.before_settings:
+            self.take_back_settings()
         else:
             self.notify("Already at the start.", timeout=2)
 
@@ -983,14 +993,44 @@ class BackpropApp(App):
         self.push_screen(ChoiceScreen(f"{lost[0].upper()}{lost[1:]} not saved.",
                                       [("s", "save, then quit", "save"), ("d", "quit without saving", "quit")]), answer)
 
-    def _replace_stepper(self, stepper: Stepper, marks: dict | None = None, note: str | None = None) -> None:
-        """Show another stepper, or the same one reset; `marks` are a checked sheet's wrong cells, `note` its verdict."""
+    def _replace_stepper(self, stepper: Stepper, marks: dict | None = None, note: str | None = None,
+                         undoable: bool = False) -> None:
+        """Show another stepper, or the same one reset; `marks` are a checked sheet's wrong cells, `note` its verdict.
+        Only the settings' replacements are `undoable`: anything else forgets the steppers they replaced."""
+        if not undoable:
+            self.before_settings.clear()
         self.stepper = stepper  # the bound panels take it up
         if self.tutor is not None:
             self.tutor.restart(stepper.net)
         self.panels["history"].marks = marks or {}
         self.panels["operation"].note = note
         self.saved = self._progress()
+
+    # -- settings -------------------------------------------------------
+    def action_settings(self) -> None:
+        from .widgets.settings_screen import SettingsScreen  # on first use: it imports the loader (start-up)
+
+        try:
+            net = self.stepper.network()  # the numbers as they stand, edits included
+        except NetworkError:  # a diverged run: its numbers are not finite; the network as opened, then
+            net = self.stepper.net
+        self.push_screen(SettingsScreen(net, self.unsaved_work, served=self.served is not None), self.apply_settings)
+
+    def apply_settings(self, stepper: Stepper | None) -> None:
+        """Put the network the settings screen built on screen, as one step: `p` at its start brings back the
+        stepper it replaced, exactly as it was (take_back_settings)."""
+        if stepper is None:
+            return
+        self.before_settings.append((self.stepper, self.saved))
+        self._replace_stepper(stepper, undoable=True)
+        self.notify(f"New settings: {stepper.net.name}, layers {'-'.join(map(str, stepper.net.sizes))}, "
+                    f"{counted(len(stepper.net.samples), 'training sample')}; p takes them back.", timeout=4)
+
+    def take_back_settings(self) -> None:
+        stepper, saved = self.before_settings.pop()
+        self._replace_stepper(stepper, undoable=True)
+        self.saved = saved  # its own work, saved or not, as before the settings
+        self.notify(f"Took back the settings: {stepper.net.name} again, at {stepper.where}.", timeout=4)
 
     # -- history and chart ----------------------------------------------
     def action_history_sideways(self, step: int) -> None:
