@@ -34,6 +34,7 @@ from ..core.precision import read_number, read_whole
 from ..core.quiz import Quiz
 from ..worked import gradient_table
 from .widgets.boundary import BoundaryView
+from .widgets.neurons import hidden_neurons
 from .widgets.diagram import NetworkDiagram
 from .widgets.footer import KeyFooter
 from .widgets.gradcheck_screen import GradientCheckScreen
@@ -126,7 +127,15 @@ class BackpropApp(App):
         Binding("g", "gradient_check", "Gradcheck",
                 tooltip="Check this epoch's gradients against central differences of E_total"),
         Binding("b", "boundary", "Boundary",
-                tooltip="Decision boundary (two inputs): the input plane shaded by the output, redrawn as r runs"),
+                tooltip="Decision boundary (two inputs): the input plane shaded by the output, redrawn as r runs, "
+                        "beside each hidden neuron's output over it"),
+        Binding("greater_than_sign", "select_neuron(1)", "Neuron ▶",
+                tooltip="Select the next hidden neuron (or click one in the diagram): the decision boundary shows "
+                        "its picture enlarged"),
+        Binding("less_than_sign", "select_neuron(-1)", "Neuron ◀", tooltip="Select the previous hidden neuron"),
+        Binding("pagedown", "neuron_page(1)", "Neurons ▼",
+                tooltip="The next page of the hidden neurons' pictures, when they do not all fit beside the boundary"),
+        Binding("pageup", "neuron_page(-1)", "Neurons ▲", tooltip="The previous page of the hidden neurons' pictures"),
         Binding("shift+up", "scroll_view(0, -1)", "Scroll up", show=False,
                 tooltip="Scroll the diagram or matrix view up (a step brings the operation back)"),
         Binding("shift+down", "scroll_view(0, 1)", "Scroll down", show=False,
@@ -149,6 +158,9 @@ class BackpropApp(App):
     tutor_on = reactive(False)
     matrix_on = reactive(False)
     boundary_on = reactive(False)
+    # The hidden neuron selected (h1, h2_3): a click on it in the diagram, or < and >; the boundary's
+    # pictures show it enlarged.
+    selected_neuron: reactive[str | None] = reactive(None)
     # A run, an export or a save is reading the stepper: the stepping keys wait (and leave the footer).
     running = reactive(False, bindings=True)
     too_small = reactive(False, bindings=True)
@@ -319,6 +331,9 @@ class BackpropApp(App):
             order += ["history_columns", "log_scale"]
         if self.stepper.net.sizes[0] == 2:
             order.append("boundary")
+        if self.boundary_on:  # the neurons' pictures beside it: paging first, as they page on small screens
+            order[order.index("run") + 1:order.index("run") + 1] = [
+                "neuron_page(1)", "neuron_page(-1)", "select_neuron(1)", "select_neuron(-1)"]
         return order + ["gradient_check", "progress", "reset"]
 
     def _refresh_footer(self) -> None:
@@ -394,6 +409,10 @@ class BackpropApp(App):
             return self.compact
         if action == "reset":  # nothing to go back to
             return not self.stepper.pristine
+        if action == "select_neuron":  # the boundary's pictures show the selection
+            return self.boundary_on and self.stepper.net.sizes[0] == 2 and self.stepper.net.depth > 1
+        if action == "neuron_page":
+            return self.boundary_on and "boundary" in self.panels and self.panels["boundary"].pages > 1
         return True
 
     def action_next(self) -> None:
@@ -1143,9 +1162,19 @@ class BackpropApp(App):
         if on:
             self.matrix_on = False  # both take the diagram's place
         if on and "boundary" not in self.panels:
-            view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(BackpropApp.stepper)
+            view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(
+                BackpropApp.stepper, selected=BackpropApp.selected_neuron)
             self.query_one("#top").mount(view, before="#operation")
         self._swap_diagram()
+        self._refresh_footer()
+
+    def action_select_neuron(self, step: int) -> None:
+        names = [neuron.name for neuron in hidden_neurons(self.stepper.net)]
+        at = names.index(self.selected_neuron) if self.selected_neuron in names else (-1 if step > 0 else 0)
+        self.selected_neuron = names[(at + step) % len(names)]
+
+    def action_neuron_page(self, pages: int) -> None:
+        self.panels["boundary"].turn_page(pages)
 
     def watch_matrix_on(self, on: bool) -> None:
         if on:
@@ -1197,4 +1226,7 @@ class BackpropApp(App):
 
     def on_network_diagram_selected(self, message: NetworkDiagram.Selected) -> None:
         self.panels["operation"].selected = message.symbol
+        where = self.stepper.net.names.neuron_at(message.element or "")
+        if where and 0 < where[0] < self.stepper.net.depth:  # a hidden neuron: the boundary's pictures enlarge it
+            self.selected_neuron = message.element
 

@@ -17,10 +17,13 @@ from functools import cached_property
 from rich.style import Style
 from rich.text import Text
 
+from textual.reactive import reactive
+
 from ...core import Stepper
 from ...core.expr import format_number
 from ...core.text import printable
 from .lines import LinePanel, set_border_titles
+from .neurons import MIN_BIG_ROWS, NeuronPictures, hidden_neurons
 
 # One output: from the lowest target (blank) to the highest (full).
 SHADES = " ░▒▓█"
@@ -31,6 +34,8 @@ TRAIN_MARKS, TEST_MARKS = "●■▲◆★✚", "○□△◇☆✜"
 SHADE_COLOURS = ("#3b6ea5", "#7fa7cf", "#a0a0a0", "#e8a860", "#d9731e")
 CLASS_COLOURS = ("#3b6ea5", "#d9731e", "#4c9a4c", "#c0392b", "#8e6bbf", "#8c6d4f", "#c76bad", "#7f7f7f")
 MARGIN = 0.1
+MIN_OUTPUT_COLUMNS = 12  # the output's picture beside the neurons' keeps at least these columns
+TILE_ROWS_TRIED = (3, 2)  # a neuron's small picture: as tall as lets every one show, else 2 rows and paged
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,11 @@ class Boundary:
 
     def with_rows(self, rows: int) -> "Boundary":
         """The same plane on fewer rows (before any cell is worked out), to leave room for the legend."""
-        self.plane = replace(self.plane, rows=rows)
+        return self.with_size(self.plane.columns, rows)
+
+    def with_size(self, columns: int, rows: int) -> "Boundary":
+        """The same plane on other cells (before any cell is worked out): room for the legend, the neurons."""
+        self.plane = replace(self.plane, columns=columns, rows=rows)
         return self
 
     @cached_property
@@ -191,12 +200,67 @@ def packed(pieces: list[str], width: int) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the output's picture and the hidden neurons' pictures go in a panel (see `layout`)."""
+
+    output_width: int  # the output's picture: columns, and `rows` rows
+    rows: int
+    tile_rows: int  # a small picture's rows (and twice as many columns), under its name
+    per_row: int  # small pictures side by side, and rows of them
+    tile_lines: int
+    big_rows: int  # the selected neuron's picture, under its name, above the small ones: 0 without one
+    side_width: int
+
+    @property
+    def tile_columns(self) -> int:
+        return 2 * self.tile_rows
+
+    @property
+    def per_page(self) -> int:
+        return self.per_row * self.tile_lines
+
+
+def layout(width: int, rows: int, count: int, selected: bool) -> Layout | None:
+    """The output's picture on the left and `count` small pictures in a grid on the right, as large as
+    lets them all show (3 rows each, else 2), else 2 rows each paged; the output keeps at least a third of
+    the width.  With a neuron `selected`, its picture enlarged above the small ones.  None: no room."""
+    widest_side = width - max(width // 3, MIN_OUTPUT_COLUMNS) - 1
+    big_rows = max(MIN_BIG_ROWS, (rows - 1) // 2) if selected else 0
+    tile_area = rows - (big_rows + 1 if selected else 0)
+    if widest_side < 2 * min(TILE_ROWS_TRIED) or tile_area < min(TILE_ROWS_TRIED) + 1:
+        return None
+    for tile_rows in TILE_ROWS_TRIED:
+        lines = tile_area // (tile_rows + 1)
+        if lines == 0:
+            continue
+        per_row = -(-count // lines)
+        side = per_row * (2 * tile_rows + 1) - 1
+        if side <= widest_side:
+            lines = -(-count // per_row)
+            side = max(side, min(widest_side, 4 * big_rows))  # the enlarged one wider than a small one
+            return Layout(width - side - 1, rows, tile_rows, per_row, lines, big_rows, side)
+    tile_rows = min(TILE_ROWS_TRIED)
+    per_row = (widest_side + 1) // (2 * tile_rows + 1)
+    return Layout(width - widest_side - 1, rows, tile_rows, per_row, tile_area // (tile_rows + 1), big_rows,
+                  widest_side)
+
+
 class BoundaryView(LinePanel):
-    """The decision boundary of the stepper's network as it is now; redrawn on every change."""
+    """The decision boundary of the stepper's network as it is now, with every hidden neuron's picture
+    beside it (two inputs and hidden layers); redrawn on every change."""
+
+    # The hidden neuron whose picture is shown enlarged (the app binds it to its selection), and the
+    # page of small pictures on show when they do not all fit.
+    selected: reactive[str | None] = reactive(None, repaint=False, init=False)
+    page: reactive[int] = reactive(0, repaint=False, init=False)
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.boundary: Boundary | None = None
+        self.pages = 1
+        # What the neurons' pictures showed last: name -> (the plane, its lines as plain text)
+        self.neuron_pictures: dict[str, tuple[Plane, list[str]]] = {}
         self._running_values: dict[str, float] | None = None  # a run's latest parameters, while it runs
         self.stepper = stepper
 
@@ -205,6 +269,17 @@ class BoundaryView(LinePanel):
         if self.display:  # hidden, it skips its forward passes
             self.retitle()
             self.redraw()
+
+    def watch_selected(self) -> None:
+        if self.display:
+            self.redraw()
+
+    def watch_page(self) -> None:
+        if self.display:
+            self.redraw()
+
+    def turn_page(self, pages: int) -> None:
+        self.page = min(max(self.page + pages, 0), self.pages - 1)
 
     def on_show(self) -> None:
         self.retitle()  # another network may have been opened while it was hidden
@@ -222,13 +297,77 @@ class BoundaryView(LinePanel):
 
     def draw(self, width: int, height: int) -> list[Text]:
         refusal = boundary_refusal(self.stepper.net)
+        self.neuron_pictures = {}
         if refusal:
             self.boundary = None
+            self._paged(1)
             return list(Text(refusal).wrap(self.app.console, max(width, 1)))
         net = self.stepper.net
         width = max(width, 1)
         boundary = Boundary(self.stepper, width, height, getattr(net, "test_samples", ()), self._running_values)
+        colour = not self.app.no_color  # NO_COLOR: the shades alone
+        neurons = hidden_neurons(net)
+        selected = next((n for n in neurons if n.name == self.selected), None)
         legend = packed(boundary.legend(), width)
-        self.boundary = boundary.with_rows(max(height - len(legend), 1))
-        lines = boundary.lines(colour=not self.app.no_color)  # NO_COLOR: the shades alone
-        return lines + [Text(line, style="dim") for line in legend]
+        pictures = NeuronPictures(self.stepper.program, boundary.env, boundary.plane)
+        # the neurons' legend takes the lines the longest it could be takes (its numbers are worked out last)
+        widest_notes = pictures.widest_legend()
+        widest_notes.append(f"{neurons[-1].name}…{neurons[-1].name} of {len(neurons)} (pgup pgdn)" if neurons else "")
+        rows = height - len(packed(boundary.legend() + widest_notes, width))
+        place = layout(width, rows, len(neurons), selected is not None) if neurons else None
+        if place is None and selected:  # no room to enlarge it: the small pictures alone
+            selected, place = None, layout(width, rows, len(neurons), False)
+        if place is None:
+            self._paged(1)
+            self.boundary = boundary.with_rows(max(height - len(legend), 1))
+            return boundary.lines(colour) + [Text(line, style="dim") for line in legend]
+        self._paged(-(-len(neurons) // place.per_page))
+        shown = neurons[self.page * place.per_page:(self.page + 1) * place.per_page]
+        tiles = pictures.grid(place.tile_columns, place.tile_rows)
+        big = pictures.grid(place.side_width, place.big_rows) if selected else None
+        scales = pictures.scales(tiles, *([big] if big else []))
+        side: list[Text] = []
+        if selected:
+            side.append(Text(f"a_{selected.name}, enlarged (< >)"[:place.side_width], style="bold"))
+            side += self._picture(pictures, big, selected, scales, colour, place.side_width, place.big_rows)
+        for line_start in range(0, len(shown), place.per_row):
+            row = shown[line_start:line_start + place.per_row]
+            names = Text()
+            lines = [Text() for _ in range(place.tile_rows)]
+            for n, neuron in enumerate(row):
+                gap = " " if n else ""
+                names.append(gap + neuron.name[:place.tile_columns].ljust(place.tile_columns),
+                             style="reverse" if neuron is selected else "")
+                drawn = self._picture(pictures, tiles, neuron, scales, colour, place.tile_columns, place.tile_rows)
+                for line, piece in zip(lines, drawn):
+                    line.append(gap)
+                    line.append_text(piece)
+            side += [names, *lines]
+        self.boundary = boundary.with_size(place.output_width, place.rows)
+        output = boundary.lines(colour)
+        top = []
+        for y in range(place.rows):
+            line = output[y].copy() if y < len(output) else Text(" " * place.output_width)
+            line.append(" ")
+            if y < len(side):
+                line.append_text(side[y])
+            top.append(line)
+        notes = pictures.legend(scales)
+        if self.pages > 1:
+            notes.append(f"{shown[0].name}…{shown[-1].name} of {len(neurons)} (pgup pgdn)")
+        return top + [Text(line, style="dim") for line in packed(boundary.legend() + notes, width)]
+
+    def _picture(self, pictures, grid, neuron, scales, colour: bool, columns: int, rows: int) -> list[Text]:
+        """One neuron's picture, kept (as plain text, with its plane) for whoever asks what was shown."""
+        lines = pictures.picture(grid, neuron, scales[neuron.layer], colour)
+        plane = replace(pictures.plane, columns=columns, rows=rows)
+        if neuron.name not in self.neuron_pictures or rows > self.neuron_pictures[neuron.name][0].rows:
+            self.neuron_pictures[neuron.name] = (plane, [line.plain for line in lines])
+        return lines
+
+    def _paged(self, pages: int) -> None:
+        """The number of pages of small pictures; the footer shows the page keys only while there are two."""
+        if pages != self.pages:
+            self.pages = pages
+            self.set_reactive(BoundaryView.page, min(self.page, pages - 1))  # drawing now: no redraw
+            self.screen.refresh_bindings()

@@ -30,6 +30,7 @@ class Canvas:
         self.lines: dict[tuple[int, int], list] = {}
         # (x, y) -> [dot bits (or, with `ascii`, the stroke), elements]
         self.dots: dict[tuple[int, int], list] = {}
+        self.signs: dict[tuple[int, int], set[int]] = {}  # (x, y) -> the signs of the unlit weights drawn there
         self.width = self.height = 0
 
     def _grow(self, x: int, y: int) -> None:
@@ -66,13 +67,17 @@ class Canvas:
                 state[4].update(elements)
                 self._grow(*cell)
 
-    def edge(self, start: tuple[int, int], end: tuple[int, int], elements: tuple[str, ...], lit: bool = False) -> None:
+    def edge(self, start: tuple[int, int], end: tuple[int, int], elements: tuple[str, ...], lit: bool = False,
+             sign: int = 0) -> None:
         """A straight line of dots between two dot positions (2 a cell across, 4 down); with `ascii`, of
-        strokes following its slope, and of * where it is `lit` (thickness would not show)."""
+        strokes following its slope, and of * where it is `lit` (thickness would not show).  A `sign`
+        of −1 (a negative weight's edge, unlit) is dashed: two dots drawn, two left out."""
         (x0, y0), (x1, y1) = start, end
         steps = max(abs(x1 - x0), abs(y1 - y0), 1)
         stroke = "*" if lit else _stroke((x1 - x0) / 2, (y1 - y0) / 4)
         for n in range(steps + 1):
+            if sign < 0 and n % 4 >= 2:
+                continue
             x, y = x0 + round((x1 - x0) * n / steps), y0 + round((y1 - y0) * n / steps)
             cell = (x // 2, y // 4)
             if self.ascii:
@@ -82,6 +87,8 @@ class Canvas:
                 state = self.dots.setdefault(cell, [0, set()])
                 state[0] |= BRAILLE[(x % 2, y % 4)]
             state[1].update(elements)
+            if sign:
+                self.signs.setdefault(cell, set()).add(sign)
             self._grow(*cell)
 
     def symbol_at(self, x: int, y: int) -> str | None:

@@ -6,7 +6,11 @@ from ....core.program import UPDATE
 from .canvas import Canvas
 from .scene import Scene
 
-GRAPH_MAX_NEURONS, GRAPH_MAX_LAYERS = 6, 5
+# Up to 10 neurons a layer and 6 layers (the inputs count as one): iris's 4-8-3 and a 2-8-8-8-8-1.
+GRAPH_MAX_NEURONS, GRAPH_MAX_LAYERS = 10, 6
+GRAPH_ROOMY_NEURONS = 6  # up to here the fan always has two columns of dots a neuron (Graph.min_gaps)
+# The current operation's edges: as many rows of dots as a cell is tall, thicker than any weight's.
+LIT_ROWS = 4
 
 
 def short_name(symbol: str) -> str:
@@ -20,8 +24,9 @@ def short_name(symbol: str) -> str:
 
 
 class Graph:
-    """Layers as columns of neurons, every weight an edge drawn in dots; edges of the current
-    operation are lit and drawn thick (so they show without colour too).
+    """Layers as columns of neurons, every weight an edge drawn in dots by its sign (dashed when
+    negative) and size (thicker for the larger half); edges of the current operation are lit and
+    drawn thicker still (so they show without colour too).
 
     The weights' numbers are on demand: the legend under the drawing holds the current operation
     and what it reads (weights with their values and gradients), and clicking an edge shows its
@@ -112,12 +117,19 @@ class Graph:
             used += size
         return lines
 
-    def layout(self, width: int, height: int) -> tuple[int, int, int] | None:
+    @classmethod
+    def min_gaps(cls, widest: int) -> tuple[int, ...]:
+        """Room for the fan of edges to spread, or it is a solid block of dots: two columns a neuron of the
+        widest layer; beyond 6 neurons, one if need be (8 a layer then fit beside the operation panel),
+        after every detail has been tried with two."""
+        roomy = max(cls.MIN_GAP, 2 * widest)
+        return (roomy,) if widest <= GRAPH_ROOMY_NEURONS else (roomy, max(cls.MIN_GAP, widest))
+
+    def layout(self, width: int, height: int, min_gap: int) -> tuple[int, int, int] | None:
         """(gap between columns, rows above the neurons, legend rows) if the graph fits, else None."""
         net = self.scene.net
         gap = min((width - sum(self.widths)) // max(net.depth, 1), self.MAX_GAP)
-        # room for the fan of edges to spread, or it is a solid block of dots
-        if gap < max(self.MIN_GAP, 2 * max(net.sizes)):
+        if gap < min_gap:
             return None
         top = 1 if any(self.bias_labels) else 0
         tallest = max(net.sizes) * self.node_height
@@ -168,10 +180,12 @@ class Graph:
         return canvas
 
     def draw_edges(self, canvas: Canvas, layer: int, x_of: list[int], sources: list[int], targets: list[int]) -> None:
-        """Each source's output runs to the column's edge, then straight to every target's sum."""
+        """Each source's output runs to the column's edge, then straight to every target's sum: the edges of
+        the current operation lit and thick, every other one drawn by its weight (`weight_stroke`)."""
         scene, names = self.scene, self.scene.names
         start_x = 2 * (x_of[layer - 1] + self.widths[layer - 1] + 1)
         end_x = 2 * (x_of[layer] - 1) - 1
+        largest = max((abs(scene.values.get(w, 0.0)) for row in names.weight_at[layer] for w in row), default=0.0)
         for i, source_row in enumerate(sources):
             text_end = max(x for (x, y) in canvas.texts if y == source_row and x_of[layer - 1] <= x < x_of[layer - 1]
                            + self.widths[layer - 1]) + 2
@@ -180,18 +194,30 @@ class Graph:
             for j, target_row in enumerate(targets):
                 weight = weights[j]
                 lit = scene.line_role((weight,)) in ("current", "read")
-                for thick in ((0, 1) if lit and not canvas.ascii else (0,)):
+                sign, rows = (0, LIT_ROWS) if lit else weight_stroke(scene.values.get(weight), largest)
+                for thick in range(rows if not canvas.ascii else 1):
                     canvas.edge((start_x, 4 * source_row + 1 + thick), (end_x, 4 * target_row + 1 + thick), (weight,),
-                                lit)
+                                lit, sign)
+
+
+def weight_stroke(value: float | None, largest: float) -> tuple[int, int]:
+    """How an unlit edge shows its weight without colour, as TensorFlow Playground's lines do: its sign
+    (−1 dashed, +1 solid; 0 for a weight not known) and its rows of dots, 2 for the larger half of the
+    layer's |w| and 1 for the smaller (a lit edge's LIT_ROWS stay thicker than either)."""
+    if value is None or value != value:  # not set, or NaN after a diverged run
+        return 0, 1
+    sign = -1 if value < 0 else 1
+    return sign, 2 if largest > 0 and abs(value) > largest / 2 else 1
 
 
 def draw_graph(scene: Scene, width: int, height: int) -> Canvas | None:
     net = scene.net
     if max(net.sizes) > GRAPH_MAX_NEURONS or len(net.sizes) > GRAPH_MAX_LAYERS:
         return None
-    for detail in Graph.DETAILS:
-        graph = Graph(scene, detail)
-        fitted_layout = graph.layout(width, height)
-        if fitted_layout:
-            return graph.draw(width, height, *fitted_layout)
+    graphs = [Graph(scene, detail) for detail in Graph.DETAILS]
+    for min_gap in Graph.min_gaps(max(net.sizes)):
+        for graph in graphs:
+            fitted_layout = graph.layout(width, height, min_gap)
+            if fitted_layout:
+                return graph.draw(width, height, *fitted_layout)
     return None

@@ -26,6 +26,7 @@ TEXT_STYLES = {"current": ("diagram--current", "reverse"), "read": ("diagram--re
 LINE_STYLES = {"current": ("diagram--current-line",), "read": ("diagram--read-line",),
                "route": ("diagram--route-line",), None: ("diagram--line",)}
 BLANK_STYLE = ("diagram--blank",)
+SIGN_STYLES = {1: ("diagram--positive-line",), -1: ("diagram--negative-line",)}
 
 
 def draw_body(scene: Scene, width: int, height: int, pan: tuple[int, int] = (0, 0)) -> tuple[Canvas, list[str], bool]:
@@ -84,6 +85,7 @@ class NetworkDiagram(LinePanel):
     COMPONENT_CLASSES = {
         "diagram--current", "diagram--read", "diagram--route", "diagram--blank",
         "diagram--line", "diagram--current-line", "diagram--read-line", "diagram--route-line",
+        "diagram--positive-line", "diagram--negative-line",
     }
     DEFAULT_CSS = """
     NetworkDiagram {
@@ -98,14 +100,18 @@ class NetworkDiagram(LinePanel):
     NetworkDiagram > .diagram--current-line { text-style: bold; color: $text-accent; }
     NetworkDiagram > .diagram--read-line { text-style: bold; color: $text-primary; }
     NetworkDiagram > .diagram--route-line { text-style: bold; color: $text-success; }
+    NetworkDiagram > .diagram--positive-line { color: #5b8fc7; }
+    NetworkDiagram > .diagram--negative-line { color: #d9731e; }
     """
 
     class Selected(Message):
-        """The user clicked a neuron, an edge or a bias."""
+        """The user clicked a neuron, an edge or a bias: `symbol`, and the drawn element it belongs to
+        (a neuron's name for its sum, output, target or error: h1, o2; a parameter's; or None)."""
 
-        def __init__(self, symbol: str):
+        def __init__(self, symbol: str, element: str | None = None):
             super().__init__()
             self.symbol = symbol
+            self.element = element
 
     def __init__(self, stepper: Stepper | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -178,8 +184,11 @@ class NetworkDiagram(LinePanel):
                 style = LINE_STYLES[scene.line_role(elements)]
             elif (x, y) in canvas.dots:
                 bits, elements = canvas.dots[(x, y)]
+                signs = canvas.signs.get((x, y), ())
                 char = bits if canvas.ascii else chr(0x2800 + bits)
-                style = LINE_STYLES[scene.line_role(elements)]
+                role = scene.line_role(elements)
+                # an unlit edge's colour adds its weight's sign (as in Playground) to its dashes
+                style = SIGN_STYLES[next(iter(signs))] if role is None and len(signs) == 1 else LINE_STYLES[role]
             else:
                 char, style = " ", ()
             if style != run_style:
@@ -200,4 +209,4 @@ class NetworkDiagram(LinePanel):
         canvas, top = self._clicks
         symbol = canvas.symbol_at(offset.x, offset.y - top)
         if symbol:
-            self.post_message(self.Selected(symbol))
+            self.post_message(self.Selected(symbol, self._facts.element(symbol)))
