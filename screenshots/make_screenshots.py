@@ -1,6 +1,6 @@
 """Screenshots of the real app: SVG from Textual, and PNG where rsvg-convert is installed.
 
-    python screenshots/make_screenshots.py
+    python screenshots/make_screenshots.py [NAME ...]   (all of them, or those named: neurons-120x40)
 
 (Debian: `apt-get install librsvg2-bin` for the PNGs.)
 """
@@ -64,6 +64,11 @@ SHOTS = {
     "compact-80x24": ("mazur", (80, 24), ["e", *"n" * 14]),
     "iris-batches-120x40": ("examples/iris.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"40", "enter", "v", *"n" * 5]),
     "ladder-120x40": ("mazur", (120, 40), ladder),
+    # each hidden neuron's picture beside the boundary, h1_3 enlarged, after 300 epochs
+    "neurons-120x40": ("examples/playground-spiral.toml", (120, 40),
+                       ["r", "ctrl+a", "ctrl+k", *"300", "enter", "b", *">" * 3]),
+    # 4-8-3 drawn as a picture: o1's sum lit, every other edge by its weight's sign and size
+    "iris-diagram-120x40": ("examples/iris.toml", (120, 40), ["n"] * 17),
 }
 
 
@@ -87,9 +92,11 @@ async def shoot(name: str, preset: str, size: tuple[int, int], keys) -> Path:
     return path
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     converter = shutil.which("rsvg-convert")
     for name, (preset, size, keys) in SHOTS.items():
+        if names and name not in names:
+            continue
         svg = asyncio.run(shoot(name, preset, size, keys))
         print(svg.relative_to(HERE.parent))
         if converter:
@@ -101,4 +108,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
