@@ -138,7 +138,7 @@ def test_a_neuron_clicked_in_the_diagram_or_picked_with_angle_brackets_is_enlarg
     drive(body, network=net)
 
 
-def test_at_80x24_the_pictures_page_with_pgdn_and_pgup_shown_in_the_footer():
+def test_at_80x24_the_pictures_page_with_pgdn_shown_in_the_footer_and_pgup():
     net = example(SPIRAL)
     hidden = [net.names.neuron(layer, j) for layer in range(1, net.depth) for j in range(net.sizes[layer])]
 
@@ -147,7 +147,7 @@ def test_at_80x24_the_pictures_page_with_pgdn_and_pgup_shown_in_the_footer():
         view = app.panels["boundary"]
         assert view.pages > 1
         footer = screen_text(app).split("\n")[-1]
-        assert "pgdn" in footer and "pgup" in footer
+        assert "pgdn Neurons ▼" in footer and footer.split()[-2:] == ["q", "Quit"]  # and whole
         pages = []
         for _ in range(view.pages):
             pages.append(list(view.neuron_pictures))

@@ -323,7 +323,12 @@ class BackpropApp(App):
         order = ["stop_export", "next", "previous", "finish_phase", "finish_epoch", "run"]
         if self.compact:  # v is the only way to the chart and the history; theirs come with them
             order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale"]}.get(self.panel, [])]
-        order += ["help", "quit", "tutor", "quiz"]
+        if self.boundary_on:  # the neurons' pictures beside it page on small screens: the next page first
+            order.append("neuron_page(1)")
+        order += ["help", "quit"]
+        if self.boundary_on:
+            order += ["neuron_page(-1)", "select_neuron(1)", "select_neuron(-1)"]
+        order += ["tutor", "quiz"]
         if self.quiz_on:
             order += ["quiz_phases", "quiz_tolerance"]
         order += ["open", "rates", "matrix", "edit", "learning_rate", "save", "export"]
@@ -331,9 +336,6 @@ class BackpropApp(App):
             order += ["history_columns", "log_scale"]
         if self.stepper.net.sizes[0] == 2:
             order.append("boundary")
-        if self.boundary_on:  # the neurons' pictures beside it: paging first, as they page on small screens
-            order[order.index("run") + 1:order.index("run") + 1] = [
-                "neuron_page(1)", "neuron_page(-1)", "select_neuron(1)", "select_neuron(-1)"]
         return order + ["gradient_check", "progress", "reset"]
 
     def _refresh_footer(self) -> None:
