@@ -109,7 +109,7 @@ def test_each_hidden_neurons_picture_is_numpys_forward_pass_without_colour_and_r
     drive(body, network=net)
 
 
-def test_a_neuron_clicked_in_the_diagram_or_picked_with_angle_brackets_is_enlarged():
+def test_a_neuron_clicked_in_the_diagram_or_on_its_picture_or_picked_with_angle_brackets_is_enlarged():
     net = example(SPIRAL)
     third = net.names.neuron(1, 2)
 
@@ -133,6 +133,14 @@ def test_a_neuron_clicked_in_the_diagram_or_picked_with_angle_brackets_is_enlarg
         assert view.neuron_pictures[following][0].rows > smallest
         await press(pilot, "less_than_sign", "less_than_sign")
         assert app.selected_neuron == net.names.neuron(1, 1)
+        last = net.names.neuron(1, 4)  # a small picture: a click enlarges it
+        assert last in view.neuron_pictures
+        lines = region_text(app, view).split("\n")
+        y = next(row for row, line in enumerate(lines) if re.search(rf"\b{last}\b", line))
+        x = re.search(rf"\b{last}\b", lines[y]).start()
+        await pilot.click("#boundary", offset=(x + 1 + view.styles.padding.left, y + 2))  # on its picture
+        await pilot.pause()
+        assert app.selected_neuron == last and f"a_{last}, enlarged" in region_text(app, view)
         assert "> Neuron ▶" in screen_text(app).split("\n")[-1]  # the keys in the footer
 
     drive(body, network=net)

@@ -158,8 +158,8 @@ class BackpropApp(App):
     tutor_on = reactive(False)
     matrix_on = reactive(False)
     boundary_on = reactive(False)
-    # The hidden neuron selected (h1, h2_3): a click on it in the diagram, or < and >; the boundary's
-    # pictures show it enlarged.
+    # The hidden neuron selected (h1, h2_3): a click on it in the diagram or on its picture, or < and >;
+    # the boundary's pictures show it enlarged.
     selected_neuron: reactive[str | None] = reactive(None)
     # A run, an export or a save is reading the stepper: the stepping keys wait (and leave the footer).
     running = reactive(False, bindings=True)
@@ -1225,6 +1225,9 @@ class BackpropApp(App):
             if binding.action not in ("quit", "help", "stop_export") and binding.action not in self.hidden_actions:
                 yield SystemCommand(binding.tooltip, f"key: {binding.key}",
                                     lambda action=binding.action: self.run_action(action))
+
+    def on_boundary_view_selected(self, message: BoundaryView.Selected) -> None:
+        self.selected_neuron = message.neuron
 
     def on_network_diagram_selected(self, message: NetworkDiagram.Selected) -> None:
         self.panels["operation"].selected = message.symbol

@@ -17,6 +17,9 @@ from functools import cached_property
 from rich.style import Style
 from rich.text import Text
 
+from textual.events import Click
+from textual.geometry import Region
+from textual.message import Message
 from textual.reactive import reactive
 
 from ...core import Stepper
@@ -262,7 +265,22 @@ class BoundaryView(LinePanel):
         # What the neurons' pictures showed last: name -> (the plane, its lines as plain text)
         self.neuron_pictures: dict[str, tuple[Plane, list[str]]] = {}
         self._running_values: dict[str, float] | None = None  # a run's latest parameters, while it runs
+        self._tiles: list[tuple[Region, str]] = []  # where each small picture is, for clicks
         self.stepper = stepper
+
+    class Selected(Message):
+        """The user clicked a hidden neuron's small picture."""
+
+        def __init__(self, neuron: str):
+            super().__init__()
+            self.neuron = neuron
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            for region, name in self._tiles:
+                if region.contains(offset.x + self.scroll_offset.x, offset.y + self.scroll_offset.y):
+                    self.post_message(self.Selected(name))
 
     def watch_stepper(self) -> None:
         self._running_values = None
@@ -298,6 +316,7 @@ class BoundaryView(LinePanel):
     def draw(self, width: int, height: int) -> list[Text]:
         refusal = boundary_refusal(self.stepper.net)
         self.neuron_pictures = {}
+        self._tiles = []
         if refusal:
             self.boundary = None
             self._paged(1)
@@ -336,6 +355,8 @@ class BoundaryView(LinePanel):
             lines = [Text() for _ in range(place.tile_rows)]
             for n, neuron in enumerate(row):
                 gap = " " if n else ""
+                x = place.output_width + 1 + n * (place.tile_columns + 1)
+                self._tiles.append((Region(x, len(side), place.tile_columns, place.tile_rows + 1), neuron.name))
                 names.append(gap + neuron.name[:place.tile_columns].ljust(place.tile_columns),
                              style="reverse" if neuron is selected else "")
                 drawn = self._picture(pictures, tiles, neuron, scales, colour, place.tile_columns, place.tile_rows)
