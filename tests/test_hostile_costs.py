@@ -417,13 +417,13 @@ def test_opening_a_file_reads_it_in_a_worker_while_the_app_keeps_going(monkeypat
     """`o` on a 60 MB data file froze the app for 90 s; on a long session, for the seconds it took to read."""
     from tui_backprop.core import loader
 
-    real, release = loader.load_network, threading.Event()
+    real, release = loader.load_lesson, threading.Event()  # what `o` reads a network file with
 
     def slow(path, **options):
         release.wait(10)
         return real(path, **options)
 
-    monkeypatch.setattr(loader, "load_network", slow)
+    monkeypatch.setattr(loader, "load_lesson", slow)
     saved = tmp_path / "mazur.backprop"
     stepper = Stepper(PRESETS["mazur"]())
     stepper.run(3)
@@ -458,7 +458,7 @@ def test_esc_stops_opening_a_file(monkeypatch):
             asked.wait(0.01)  # a file that takes for ever to read, a hundredth of a second at a time
         raise Stopped
 
-    monkeypatch.setattr(loader, "load_network", endless)
+    monkeypatch.setattr(loader, "load_lesson", endless)  # what `o` reads a network file with
 
     async def body(app, pilot):
         await press(pilot, "o")

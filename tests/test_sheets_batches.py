@@ -16,7 +16,8 @@ import pytest
 from tui_backprop import cli
 from tui_backprop.core.batches import Schedule, aligned
 from tui_backprop.core.loader import network_from_dict
-from tui_backprop.sheets.check import check_sheet, render_text
+from tui_backprop.sheets.check import check_sheet
+from tui_backprop.sheets.check_report import render_text
 
 # 10 samples in batches of 4: three steps an epoch, the last of 2 samples, shuffled anew each epoch.
 BATCHED = {"name": "batched", "layers": [2, 3, 1], "loss": "mse", "bias": "neuron",

@@ -10,7 +10,8 @@ from hypothesis import given, settings, strategies as st
 from sheet_builder import every_epoch, slipped_run, write_sheet
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, Sample
-from tui_backprop.sheets.check import check, check_sheet, render_text
+from tui_backprop.sheets.check import check, check_sheet
+from tui_backprop.sheets.check_report import render_text
 
 
 def excel():

@@ -31,7 +31,8 @@ from .core.expr import counted, format_number
 from .core.files import OutputError, atomic_writer, clean_up_on_signals
 from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
 from .core.precision import read_number, read_whole
-from .core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
+from .core.history import first_divergence
+from .core.sweep import SEED_RATES, checkpoints, sweep
 from .core.text import QUOTED, printable
 from .worked import describe, gradient_table, render_explanation, step_line, write_rows
 
@@ -478,7 +479,8 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
-    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet, render_text  # as in write_xlsx
+    from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet  # as in write_xlsx
+    from .sheets.check_report import render_text
     from .sheets.carried import carried_network
 
     rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol

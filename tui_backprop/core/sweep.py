@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from array import array
 
 from .batches import CHUNK_STEPS, COMPILED, Schedule, Trainer
@@ -38,20 +37,3 @@ def checkpoints(epochs: int) -> list[int]:
         marks.append(mark)
         mark *= 10
     return marks + [epochs]
-
-
-def first_divergence(losses) -> int | None:
-    """The first epoch whose E_total is no longer a finite number, if any.
-
-    A stretch whose sum is finite holds only finite numbers, and `sum` adds them at C speed: a history of
-    20,000,000 epochs is looked through in a fraction of a second, not seconds a number at a time.  (A sum
-    that overflows, of finite numbers, only sends its stretch through the slow look.)"""
-    stretch = 4096
-    for first in range(0, len(losses), stretch):
-        part = losses[first : first + stretch]
-        if math.isfinite(sum(part)):
-            continue
-        for epoch, loss in enumerate(part, first + 1):
-            if not math.isfinite(loss):
-                return epoch
-    return None

@@ -26,7 +26,8 @@ from ..core.files import read_regular, together
 from ..core.loader import load_network
 from ..core.text import FORMULA_START, csv_text, markdown, printable
 from ..core.program import Program
-from .check import CheckReport, check
+from .check import check
+from .check_report import CheckReport
 from .columns import Columns, Sheet, sheet_from_table
 from .exercise import KEY, MAX_NAMES_BYTES, ROSTER
 from .reader import Number, SheetError, read_table

@@ -18,7 +18,8 @@ from ...core.expr import format_number
 from ...core.precision import read_number, read_whole
 from ...core.network import Network
 from ...core.batches import Schedule
-from ...core.sweep import SEED_RATES, checkpoints, first_divergence, sweep
+from ...core.history import first_divergence
+from ...core.sweep import SEED_RATES, checkpoints, sweep
 from ...core.text import printable
 from .loss_chart import LossChart
 from .lines import ascii_scrollbars
