@@ -43,13 +43,28 @@ def expected_glyph(value: float, low: float, high: float) -> str:
     return shades[int(np.clip(np.round(value / bound * (len(shades) - 1)), 0, len(shades) - 1))]
 
 
+def points_of(plane) -> list[tuple[float, float]]:
+    return [plane.centre(c, r) for r in range(plane.rows) for c in range(plane.columns)]
+
+
+def layer_scale(view, net, env, layer: int) -> tuple[float, float]:
+    """The range a hidden layer is shaded on: its activation's, or (ReLU) from 0 to the furthest output of any
+    of its neurons on the planes drawn (the small pictures' and the enlarged one's)."""
+    activation = net.activations[layer - 1]
+    if activation in HIDDEN_SCALE:
+        return HIDDEN_SCALE[activation]
+    planes = {plane for plane, _ in view.neuron_pictures.values()}
+    values = np.concatenate([numpy_hidden_outputs(net, env, points_of(plane))[net.names.neuron(layer, j)]
+                             for plane in planes for j in range(net.sizes[layer])])
+    return min(values.min(), 0.0), max(values.max(), 0.0)
+
+
 def assert_pictures_match_numpy(view, net, env) -> None:
     """Every picture the boundary drew is, cell by cell, what numpy's forward pass says at the cell's centre."""
     assert view.neuron_pictures
     for name, (plane, lines) in view.neuron_pictures.items():
-        points = [plane.centre(c, r) for r in range(plane.rows) for c in range(plane.columns)]
-        layer = net.names.neuron_at(name)[0]
-        low, high = HIDDEN_SCALE[net.activations[layer - 1]]
+        points = points_of(plane)
+        low, high = layer_scale(view, net, env, net.names.neuron_at(name)[0])
         values = numpy_hidden_outputs(net, env, points)[name]
         expected = [expected_glyph(v, low, high) for v in values]
         assert [char for line in lines for char in line.ljust(plane.columns)] == expected, name
@@ -227,5 +242,24 @@ def test_networks_up_to_10_a_layer_and_6_layers_are_pictures_beside_the_operatio
         for layer, size in enumerate(sizes):
             for j in range(size):
                 assert net.names.neuron(layer, j) in shown
+
+    drive(body, network=net)
+
+
+def test_a_relu_layer_is_shaded_up_to_its_largest_output_shown():
+    from tui_backprop.core import Network, Parameters
+    from tui_backprop.core.presets import random_weights
+
+    base = example(SPIRAL)
+    net = Network(sizes=(2, 6, 1), activations=("relu", "sigmoid"), loss="bce", bias="neuron",
+                  start=Parameters(random_weights(18, 4, 1.0), random_weights(7, 5, 1.0), lr=0.3),
+                  samples=base.samples, name="relu")
+
+    async def body(app, pilot):
+        await press(pilot, "b", "greater_than_sign")
+        view = app.panels["boundary"]
+        assert_pictures_match_numpy(view, net, app.stepper.values)
+        glyphs = {char for _, lines in view.neuron_pictures.values() for line in lines for char in line}
+        assert POSITIVE_SHADES[-1] in glyphs and not glyphs & set(NEGATIVE_SHADES[1:])  # ReLU: never below 0
 
     drive(body, network=net)
