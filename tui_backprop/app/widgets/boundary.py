@@ -26,7 +26,7 @@ from ...core import Stepper
 from ...core.expr import format_number
 from ...core.text import printable
 from .lines import LinePanel, set_border_titles
-from .neurons import MIN_BIG_ROWS, NeuronPictures, hidden_neurons
+from .neurons import NeuronPictures, hidden_neurons, layout
 
 # One output: from the lowest target (blank) to the highest (full).
 SHADES = " ░▒▓█"
@@ -37,8 +37,6 @@ TRAIN_MARKS, TEST_MARKS = "●■▲◆★✚", "○□△◇☆✜"
 SHADE_COLOURS = ("#3b6ea5", "#7fa7cf", "#a0a0a0", "#e8a860", "#d9731e")
 CLASS_COLOURS = ("#3b6ea5", "#d9731e", "#4c9a4c", "#c0392b", "#8e6bbf", "#8c6d4f", "#c76bad", "#7f7f7f")
 MARGIN = 0.1
-MIN_OUTPUT_COLUMNS = 12  # the output's picture beside the neurons' keeps at least these columns
-TILE_ROWS_TRIED = (3, 2)  # a neuron's small picture: as tall as lets every one show, else 2 rows and paged
 
 
 @dataclass(frozen=True)
@@ -203,52 +201,6 @@ def packed(pieces: list[str], width: int) -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where the output's picture and the hidden neurons' pictures go in a panel (see `layout`)."""
-
-    output_width: int  # the output's picture: columns, and `rows` rows
-    rows: int
-    tile_rows: int  # a small picture's rows (and twice as many columns), under its name
-    per_row: int  # small pictures side by side, and rows of them
-    tile_lines: int
-    big_rows: int  # the selected neuron's picture, under its name, above the small ones: 0 without one
-    side_width: int
-
-    @property
-    def tile_columns(self) -> int:
-        return 2 * self.tile_rows
-
-    @property
-    def per_page(self) -> int:
-        return self.per_row * self.tile_lines
-
-
-def layout(width: int, rows: int, count: int, selected: bool) -> Layout | None:
-    """The output's picture on the left and `count` small pictures in a grid on the right, as large as
-    lets them all show (3 rows each, else 2), else 2 rows each paged; the output keeps at least a third of
-    the width.  With a neuron `selected`, its picture enlarged above the small ones.  None: no room."""
-    widest_side = width - max(width // 3, MIN_OUTPUT_COLUMNS) - 1
-    big_rows = max(MIN_BIG_ROWS, (rows - 1) // 2) if selected else 0
-    tile_area = rows - (big_rows + 1 if selected else 0)
-    if widest_side < 2 * min(TILE_ROWS_TRIED) or tile_area < min(TILE_ROWS_TRIED) + 1:
-        return None
-    for tile_rows in TILE_ROWS_TRIED:
-        lines = tile_area // (tile_rows + 1)
-        if lines == 0:
-            continue
-        per_row = -(-count // lines)
-        side = per_row * (2 * tile_rows + 1) - 1
-        if side <= widest_side:
-            lines = -(-count // per_row)
-            side = max(side, min(widest_side, 4 * big_rows))  # the enlarged one wider than a small one
-            return Layout(width - side - 1, rows, tile_rows, per_row, lines, big_rows, side)
-    tile_rows = min(TILE_ROWS_TRIED)
-    per_row = (widest_side + 1) // (2 * tile_rows + 1)
-    return Layout(width - widest_side - 1, rows, tile_rows, per_row, tile_area // (tile_rows + 1), big_rows,
-                  widest_side)
-
-
 class BoundaryView(LinePanel):
     """The decision boundary of the stepper's network as it is now, with every hidden neuron's picture
     beside it (two inputs and hidden layers); redrawn on every change."""
@@ -342,28 +294,9 @@ class BoundaryView(LinePanel):
             return boundary.lines(colour) + [Text(line, style="dim") for line in legend]
         self._paged(-(-len(neurons) // place.per_page))
         shown = neurons[self.page * place.per_page:(self.page + 1) * place.per_page]
-        tiles = pictures.grid(place.tile_columns, place.tile_rows)
-        big = pictures.grid(place.side_width, place.big_rows) if selected else None
-        scales = pictures.scales(tiles, *([big] if big else []))
-        side: list[Text] = []
-        if selected:
-            side.append(Text(f"a_{selected.name}, enlarged (< >)"[:place.side_width], style="bold"))
-            side += self._picture(pictures, big, selected, scales, colour, place.side_width, place.big_rows)
-        for line_start in range(0, len(shown), place.per_row):
-            row = shown[line_start:line_start + place.per_row]
-            names = Text()
-            lines = [Text() for _ in range(place.tile_rows)]
-            for n, neuron in enumerate(row):
-                gap = " " if n else ""
-                x = place.output_width + 1 + n * (place.tile_columns + 1)
-                self._tiles.append((Region(x, len(side), place.tile_columns, place.tile_rows + 1), neuron.name))
-                names.append(gap + neuron.name[:place.tile_columns].ljust(place.tile_columns),
-                             style="reverse" if neuron is selected else "")
-                drawn = self._picture(pictures, tiles, neuron, scales, colour, place.tile_columns, place.tile_rows)
-                for line, piece in zip(lines, drawn):
-                    line.append(gap)
-                    line.append_text(piece)
-            side += [names, *lines]
+        side, scales = pictures.side(place, shown, selected, colour)
+        self.neuron_pictures = pictures.drawn
+        self._tiles = [(region.translate((place.output_width + 1, 0)), name) for region, name in pictures.tiles]
         self.boundary = boundary.with_size(place.output_width, place.rows)
         output = boundary.lines(colour)
         top = []
@@ -377,14 +310,6 @@ class BoundaryView(LinePanel):
         if self.pages > 1:
             notes.append(f"{shown[0].name}…{shown[-1].name} of {len(neurons)} (pgup pgdn)")
         return top + [Text(line, style="dim") for line in packed(boundary.legend() + notes, width)]
-
-    def _picture(self, pictures, grid, neuron, scales, colour: bool, columns: int, rows: int) -> list[Text]:
-        """One neuron's picture, kept (as plain text, with its plane) for whoever asks what was shown."""
-        lines = pictures.picture(grid, neuron, scales[neuron.layer], colour)
-        plane = replace(pictures.plane, columns=columns, rows=rows)
-        if neuron.name not in self.neuron_pictures or rows > self.neuron_pictures[neuron.name][0].rows:
-            self.neuron_pictures[neuron.name] = (plane, [line.plain for line in lines])
-        return lines
 
     def _paged(self, pages: int) -> None:
         """The number of pages of small pictures; the footer shows the page keys only while there are two."""
