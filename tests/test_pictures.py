@@ -263,3 +263,19 @@ def test_a_relu_layer_is_shaded_up_to_its_largest_output_shown():
         assert POSITIVE_SHADES[-1] in glyphs and not glyphs & set(NEGATIVE_SHADES[1:])  # ReLU: never below 0
 
     drive(body, network=net)
+
+
+@pytest.mark.parametrize("name", [SPIRAL, "iris"])
+def test_every_neurons_output_from_the_core_is_the_traced_forward_pass_bit_for_bit(name):
+    """Program.neuron_outputs, which the pictures are drawn from, is the forward pass the stepper traces."""
+    from tui_backprop.core import Stepper
+
+    stepper = Stepper(example(name))
+    stepper.finish_phase()  # the forward pass of every sample of the first step
+    program, names = stepper.program, stepper.program.net.names
+    for sample in range(len(program.net.samples)):  # with batches, the batch's samples as the trace holds them
+        inputs = [stepper.values[symbol] for symbol in names.input_symbols(sample)]
+        expected = [stepper.values[names.output(layer, j, sample)]
+                    for layer in range(1, program.net.depth + 1) for j in range(program.net.sizes[layer])]
+        assert program.neuron_outputs(stepper.values, inputs) == expected
+        assert program.predict(stepper.values, inputs) == expected[-program.net.sizes[-1]:]
