@@ -3,9 +3,10 @@
 Four forms, the first that fits:
 - the picture (picture.py): layers as columns joined by real edges, every edge labelled with
   its weight (the drawing students know from the worked examples);
-- the graph (graph.py), up to 6 neurons a layer and 5 layers: the edges drawn in braille
-  dots without labels, each neuron with its values (or its name alone), and under
-  it the current operation with everything it reads and their numbers;
+- the graph (graph.py), up to 10 neurons a layer and 6 layers: the edges drawn in braille
+  dots without labels, each by its weight's sign (dashed when negative) and size (thicker
+  for the larger half), each neuron with its values (or its name alone), and under it
+  the current operation with everything it reads and their numbers;
 - the list (listing.py): layers as columns, each neuron with its incoming weights listed
   under it, shown through a window that follows the current operation (and that
   the user can move with shift+arrows until the next step);
