@@ -279,3 +279,20 @@ def test_every_neurons_output_from_the_core_is_the_traced_forward_pass_bit_for_b
                     for layer in range(1, program.net.depth + 1) for j in range(program.net.sizes[layer])]
         assert program.neuron_outputs(stepper.values, inputs) == expected
         assert program.predict(stepper.values, inputs) == expected[-program.net.sizes[-1]:]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (110, 34), (200, 60)])
+def test_the_pictures_fit_the_panel_at_every_size_with_a_neuron_enlarged_or_none(size):
+    net = example(SPIRAL)
+
+    async def body(app, pilot):
+        await press(pilot, "b")
+        view = app.panels["boundary"]
+        for keys in ([], ["greater_than_sign"]):
+            await press(pilot, *keys)
+            width, height = view.scrollable_content_region.size
+            lines = view.draw(width, height)
+            assert len(lines) <= height and max(line.cell_len for line in lines) <= width
+            assert view.neuron_pictures and view.virtual_size.height <= height  # nothing scrolls
+
+    drive(body, network=net, size=size)
