@@ -154,6 +154,13 @@ async def toggles_the_quiz(app, pilot, key):
     assert not app.quiz_on and app.focused is None
 
 
+async def toggles_the_tutor(app, pilot, key):
+    await press(pilot, key)
+    assert app.tutor_on and app.tutor_bar.has_class("-on")
+    await press(pilot, key)
+    assert not app.tutor_on and not app.tutor_bar.has_class("-on") and app.focused is None
+
+
 async def changes_nothing(app, pilot, key):
     before = (progress(app), dict(app.stepper.values))
     await press(pilot, key)
@@ -198,7 +205,7 @@ async def quits_after_asking(app, pilot, key):
 KEYS = {
     "n": steps_one, "p": takes_one_back, "f": finishes_the_phase, "e": finishes_the_epoch,
     "r": opens(PromptScreen), "question_mark": opens(HelpScreen), "o": opens(PromptScreen), "s": opens(RatesScreen),
-    "m": toggles_the_matrix, "z": toggles_the_quiz,
+    "m": toggles_the_matrix, "z": toggles_the_quiz, "u": toggles_the_tutor,
     # must not step (a hidden quiz box once took it as "show the answer")
     "escape": changes_nothing,
     "q": quits_after_asking,
@@ -208,7 +215,7 @@ KEYS = {
 MORE_KEYS = {"l": opens(PromptScreen), "w": opens(PromptScreen), "ctrl+s": opens(PromptScreen), "x": exports,
              "L": toggles_the_log_scale, "0": opens(ConfirmScreen), "t": opens(PromptScreen),
              "Z": cycles_the_quiz_phases, "v": changes_nothing}
-FOOTER = set(KEYS) - {"escape"} | {"l", "w", "ctrl+s", "x", "L"}
+FOOTER = set(KEYS) - {"escape"} | {"l", "w", "ctrl+s", "x"}
 
 
 # The ones issue 12 found broken: the dialog again before each key (a pair costs about half a second).

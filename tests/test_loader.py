@@ -220,8 +220,9 @@ def test_the_examples_ship_in_the_package_and_are_found_by_name(tmp_path, monkey
     from tui_backprop import cli
 
     shipped = files("tui_backprop") / "examples"
-    for path in (REPO / "examples").iterdir():
-        assert (shipped / path.name).read_bytes() == path.read_bytes()
+    for path in (REPO / "examples").rglob("*"):  # the lessons' folder included
+        if path.is_file():
+            assert shipped.joinpath(*path.relative_to(REPO / "examples").parts).read_bytes() == path.read_bytes()
     assert loader.example_names() == sorted(p.stem for p in NETWORK_FILES)
     monkeypatch.chdir(tmp_path)  # no examples/ here
     for name in ("tanh-3-layer", "tanh-3-layer.toml", "examples/tanh-3-layer.toml"):

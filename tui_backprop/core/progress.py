@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .expr import counted
 from .files import atomic_writer, read_regular
 from .text import csv_text, printable
 from .tutor import KIND_WORDS, KINDS
@@ -302,7 +303,7 @@ def render_table(records: list[tuple[str, Record]]) -> str:
             heading = network
             if practice.top:
                 heading += f" · ladder: rung {practice.rung} of {practice.top}"
-                heading += f", {practice.alone} epoch{'s' if practice.alone != 1 else ''} alone" if practice.alone else ""
+                heading += f", {counted(practice.alone, 'epoch')} alone" if practice.alone else ""
             if practice.updated:
                 heading += f" · last practised {practice.updated.replace('T', ' ').rstrip('Z')} UTC"
             lines += [heading] + _table([_row(kind, practice.kinds[kind]) for kind in KINDS if kind in practice.kinds])

@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from .expr import Sym
+from .expr import Sym, counted
 from .maths import (ACTIVATIONS, LOSSES, PENALTIES, adam_step, corrected, count_step, first_moment, second_moment,
                     sgd_step, velocity)
 from .network import Network
@@ -387,7 +387,7 @@ class Tutor:
         answered = sum(score[k] for k in OUTCOMES)
         parts = [f"{score['right']} of {answered} right at the first try" if answered else "nothing asked yet"]
         if score["slip named"]:
-            parts.append(f"{score['slip named']} slip{'s' if score['slip named'] != 1 else ''} named")
+            parts.append(f"{counted(score['slip named'], 'slip')} named")
         picked = score["rule right"] + score["rule wrong"]
         if picked:
             parts.append(f"rules {score['rule right']} of {picked}")

@@ -67,7 +67,7 @@ TEST_HIDES = ("f", "e", "r", "s", "x", "g", "w", "l", "u", "z")
 def test_lesson(epochs: int) -> Lesson:
     """The lesson beside a student's workbook when the network file has none: every value, one try each."""
     return Lesson(
-        title=f"Your exercise: {epochs} epoch{'s' if epochs != 1 else ''} on your own numbers",
+        title=f"Your exercise: {counted(epochs, 'epoch')} on your own numbers",
         opening="These are the numbers of your workbook. Compute every value in turn and type it: before the first "
                 "of each kind of operation, pick the rule that gives it. One try each; a wrong value is named and "
                 "shown, and you carry on with the right one. esc shows a value you cannot find.",

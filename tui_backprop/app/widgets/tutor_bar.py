@@ -83,6 +83,9 @@ class TutorBar(Widget, can_focus=True):
     def turn(self, on: bool, tutor: Tutor, quiz: Quiz) -> None:
         self.tutor, self.quiz = tutor, quiz
         self.set_class(on, "-on")
+        # A hidden widget still counts as focusable to Textual's auto-focus, which would hand it the keys when
+        # a dialog closes: only a bar on show takes the focus.
+        self.can_focus = on
         if on:
             self.ask()
         else:
