@@ -1,8 +1,10 @@
 """Screenshots of the real app: SVG from Textual, and PNG where rsvg-convert is installed.
 
-    python screenshots/make_screenshots.py [NAME ...]   (all of them, or those named: neurons-120x40)
+    python screenshots/make_screenshots.py [NAME ...]   (all of them, or those named: neurons-120x40,
+                                                        browser-mazur)
 
-(Debian: `apt-get install librsvg2-bin` for the PNGs.)
+(Debian: `apt-get install librsvg2-bin` for the PNGs.)  browser-mazur.png is the app served
+(`backprop-tui serve`) to headless Chromium (`apt-get install chromium`), through Playwright.
 """
 
 from __future__ import annotations
@@ -92,7 +94,41 @@ async def shoot(name: str, preset: str, size: tuple[int, int], keys) -> Path:
     return path
 
 
+def browser_shot(path: Path) -> Path | None:
+    """The app in a browser, as a class sees it: served to Chromium at 1280×860, three steps into the forward
+    pass.  None where Chromium or Playwright is missing."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if chromium is None:
+        return None
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from serve_driver import ServeProcess
+    from test_serve_browser import open_app, wait_for_text
+
+    server = ServeProcess(["--preset", "mazur"], HERE)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium)
+            frames: list[bytes] = []
+            page = open_app(browser, server.url, frames)
+            wait_for_text(page, frames, "mazur · 2-2-2")
+            for _ in range(3):
+                page.keyboard.press("n")
+            page.wait_for_timeout(1500)  # the third step drawn
+            page.screenshot(path=path)
+            browser.close()
+    finally:
+        server.stop()
+    return path
+
+
 def main(names: list[str]) -> None:
+    if not names or "browser-mazur" in names:
+        shot = browser_shot(HERE / "browser-mazur.png")
+        print(shot.relative_to(HERE.parent) if shot else "chromium or playwright not found: no browser-mazur.png")
     converter = shutil.which("rsvg-convert")
     for name, (preset, size, keys) in SHOTS.items():
         if names and name not in names:

@@ -103,6 +103,7 @@ def _argument(parse, acceptable, wanted: str):
 _positive_rate = _argument(read_number, lambda x: x > 0, "learning rate must be a positive finite number")
 _positive_int = _argument(read_whole, lambda n: n >= 1, "must be a whole number of at least 1")
 _digits = _argument(read_whole, lambda n: 1 <= n <= 17, "significant digits are a whole number from 1 to 17")
+_port = _argument(read_whole, lambda n: 1 <= n <= 65535, "a port is a whole number from 1 to 65535")
 _tolerance = _argument(read_number, lambda x: 0 <= x < 1, "a relative tolerance is a number from 0 to below 1")
 
 
@@ -153,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-record", action="store_true",
                         help="keep no record of your answers in your progress (see the progress command)")
     parser.add_argument("--version", action=_Version)
+    # Set by `serve` in the command it runs for each visitor, never by a person: the app is in a browser, and
+    # where the visitors' records go (app/served.py).
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--served-results", metavar="DIR", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     explain = commands.add_parser("explain", help="print the worked solution of the first epochs")
@@ -228,6 +233,21 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "('-' for stdout)")
     progress.set_defaults(handler=run_progress)
 
+    serve = commands.add_parser(
+        "serve", help="serve the app to browsers (a class): each visitor gets their own app, files as downloads")
+    _network_options(serve)
+    serve.add_argument("--lesson", metavar="FILE", help="a lesson (a network file with a [lesson] table) to start "
+                                                        "every visitor on; `o` offers the files of its folder")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for a room)")
+    serve.add_argument("--port", type=_port, default=8000, help="the port (default 8000)")
+    serve.add_argument("--max-sessions", type=_positive_int, default=40, metavar="N",
+                       help="at most N visitors' apps at once; the next visitor is told the room is full (default 40)")
+    serve.add_argument("--results", metavar="DIR",
+                       help="ask each visitor's name and keep their progress and quiz answers here, a file each "
+                            "(backprop-tui progress DIR sums them up)")
+    serve.set_defaults(handler=run_serve)
+
     parser.set_defaults(handler=run_app)
     return parser
 
@@ -243,8 +263,9 @@ def load(args) -> Network:
     return load_with_lesson(args)[0]
 
 
-def load_with_lesson(args):
-    """The network the options name, with --lr applied, and the lesson its file holds (or None)."""
+def load_with_lesson(args, confined: bool = False):
+    """The network the options name, with --lr applied, and the lesson its file holds (or None).
+    `confined`: a data file the network file names must lie in its folder (a served app)."""
     preset = getattr(args, "preset", None)
     config = getattr(args, "config", None)
     if preset and config:  # one on each side of the command: argparse sees each alone
@@ -255,7 +276,7 @@ def load_with_lesson(args):
 
         path = network_path(config)  # a file, or a shipped example by name
         try:
-            net, lesson = load_lesson(path)
+            net, lesson = load_lesson(path, confined=confined)
         except NetworkError as error:
             hint = f" (the examples: {', '.join(example_names())})" if not path.exists() else ""
             raise UsageError(f"{printable(config, QUOTED)}: {error}{hint}") from None
@@ -622,7 +643,7 @@ def run_app(args) -> int:
             raise UsageError(str(error)) from None
         lesson = study.lesson
     else:
-        network, lesson = load_with_lesson(args)
+        network, lesson = load_with_lesson(args, confined=args.served)
     # Importing Textual makes a few hundred thousand objects that live as long as the app, and
     # the collector would walk them over and over while they are made (30–60 ms of start-up on
     # a 2-core machine).  Hold it off until they exist, then freeze them out of its way.
@@ -638,12 +659,73 @@ def run_app(args) -> int:
         raise UsageError(f"{printable(args.resume or args.config, QUOTED)}: lesson.hidden_keys: {unknown[0]!r} "
                          "is not a key of the app "
                          "(its keys are listed by ? in the app)")
+    served = None
+    if args.served:
+        from .app.served import Served  # only for a served app (serve runs it with --served)
+
+        served = Served(lesson_folder(args.config), Path(args.served_results) if args.served_results else None)
     app = BackpropApp(network, stepper=study and study.stepper, quiz=study and study.quiz, session_path=args.resume,
                       tutor=study and study.tutor, tutoring=bool(study and study.tutoring), lesson=lesson,
-                      ladder=args.ladder, record=not args.no_record, ascii=ascii_wanted(args))
+                      ladder=args.ladder, record=not args.no_record, ascii=ascii_wanted(args), served=served)
     app.run()
     # App.run() returns normally even when the app crashed; its return code says so.
     return EXIT_CRASH if app.return_code else EXIT_OK
+
+
+def lesson_folder(config: str | None) -> Path | None:
+    """The folder of the network file `config` names, whose network files a served app's `o` offers; None
+    for a shipped example (the examples are offered anyway) or no file."""
+    from .core.loader import EXAMPLES, network_path  # as in load_with_lesson
+
+    if not config:
+        return None
+    folder = network_path(config).resolve().parent
+    return None if folder == EXAMPLES else folder
+
+
+# -- serve ------------------------------------------------------------------------
+
+def run_serve(args) -> int:
+    if args.lesson and (args.preset or args.config):
+        raise UsageError("--lesson names the network to start on; it cannot be combined with --preset or --config")
+    if args.lesson:
+        args.config = args.lesson
+    if args.resume:
+        raise UsageError("serve starts every visitor afresh; --resume brings back one person's session")
+    _, lesson = load_with_lesson(args, confined=True)  # a bad file is refused here, not in every visitor's tab
+    if args.lesson and lesson is None:
+        raise UsageError(f"{printable(args.lesson, QUOTED)}: not a lesson (no [lesson] table); --config serves "
+                         "a plain network file")
+    arguments = [sys.executable, "-m", "tui_backprop", "--served"]
+    if args.config:  # by its full path: the apps may not share the server's working folder forever
+        from .core.loader import network_path  # as in load_with_lesson
+
+        arguments += ["--config", str(network_path(args.config).resolve())]
+    elif args.preset:
+        arguments += ["--preset", args.preset]
+    if args.lr:
+        arguments += ["--lr", repr(_rates(args)[0])]
+    if args.results:
+        results = Path(args.results).resolve()
+        try:
+            results.mkdir(parents=True, exist_ok=True)
+            probe = results / ".backprop-tui-probe"
+            probe.touch()
+            probe.unlink()
+        except OSError as error:
+            raise UsageError(f"--results {printable(args.results, QUOTED)}: cannot write there "
+                             f"({error.strerror or error})") from None
+        arguments += ["--served-results", str(results)]
+    from .app.server import serve  # only for serve: aiohttp and textual-serve cost every other command start-up
+
+    try:
+        serve(arguments, host=args.host, port=args.port, max_sessions=args.max_sessions,
+              title=f"backprop-tui: {lesson.title}" if lesson else "backprop-tui")
+    except OSError as error:  # the port is taken, or the address is not this machine's
+        # aiohttp words errno's reason into a sentence of its own; a host name not found has a negative errno
+        reason = os.strerror(error.errno) if (error.errno or 0) > 0 else error.strerror or str(error)
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
+    return EXIT_OK
 
 
 def ascii_wanted(args) -> bool:

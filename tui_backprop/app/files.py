@@ -8,6 +8,7 @@ start-up (docs/architecture.md, "Imports").
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -83,7 +84,7 @@ def hangup_saves() -> list[Path]:
 
 
 def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> str:
+                 progress: Callable[[int, int], None] | None = None, self_contained: bool = False) -> str:
     """Write the whole history as CSV, the current epoch as a live workbook and a worked solution in
     Markdown, the network with the parameters reached as a network file (which --config loads), and
     the quiz's score once it has asked something; returns one line saying what went where.  OSError,
@@ -92,7 +93,9 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     `progress(done, total)` hears of every row and operation written; raising Stopped stops the export.
     The files are written together (core.files.together): a failure or a stop leaves none of them.  A
     network whose workbook the format cannot hold (over 16,384 columns: a formula for every value of
-    every sample) gets the other files, and the line says why."""
+    every sample) gets the other files, and the line says why.  `self_contained`: the network file holds its
+    samples rather than the path of the data file they came from (served: the server's paths mean nothing
+    to a visitor, and are not theirs to know)."""
     history = stepper.history
     net = stepper.network()
     epoch = stepper.epoch + 1 if stepper.epoch_done else stepper.epoch
@@ -130,7 +133,7 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
             for line in explanation_lines(net, start, steps, None, markdown=True):
                 stream.write(line + "\n")
         with files.writer(network_path, encoding="utf-8") as stream:
-            stream.write(network_text(net, network_path))
+            stream.write(network_text(replace(net, source=None) if self_contained else net, network_path))
         quiz_note = ""
         if quiz is not None and quiz.has_score():
             with files.writer(quiz_path, newline="", encoding="utf-8") as stream:

@@ -34,12 +34,12 @@ from ..core.precision import read_number, read_whole
 from ..core.quiz import Quiz
 from ..worked import gradient_table
 from .widgets.boundary import BoundaryView
-from .widgets.neurons import hidden_neurons
 from .widgets.diagram import NetworkDiagram
 from .widgets.footer import KeyFooter
 from .widgets.gradcheck_screen import GradientCheckScreen
 from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
+from .widgets.neurons import hidden_neurons
 from .widgets.operation import OperationPanel
 from .widgets.progress_line import ProgressLine
 from .widgets.quiz_bar import QuizBar
@@ -49,6 +49,7 @@ from .widgets.values import ValuesTable
 if TYPE_CHECKING:
     from ..core.lesson import Lesson
     from ..core.tutor import Tutor
+    from .served import Served
     from .widgets.tutor_bar import TutorBar
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -78,6 +79,7 @@ BUSY_GROUPS = {"run", "export", "save"}
 # counted: an operation costs from one multiplication to a sum of a hundred products.
 FINISH_AT_ONCE = 0.25
 TRACE_CHUNK = 2_000  # operations between the progress bar's updates and the checks for esc
+SERVER_CHECK = 2.0  # seconds between a served app's looks for its server
 FINISHED = {WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED}
 
 
@@ -167,11 +169,14 @@ class BackpropApp(App):
 
     def __init__(self, network: Network | None = None, stepper: Stepper | None = None, quiz: Quiz | None = None,
                  session_path: str | None = None, *, tutor: Tutor | None = None, tutoring: bool = False,
-                 lesson: Lesson | None = None, ladder: bool = False, record: bool = True, ascii: bool = False):
+                 lesson: Lesson | None = None, ladder: bool = False, record: bool = True, ascii: bool = False,
+                 served: Served | None = None):
         """Open `network` (default: the excel preset), or a resumed session's stepper, quiz and tutor.
         `lesson` starts a lesson (a resumed one carries on); `ladder` starts with the tutor on; `record` keeps
         every attempt in the user's progress record.  `ascii`: draw with what a real console's font holds (no
-        braille, no rounded corners; cli.py sets it for TERM=linux)."""
+        braille, no rounded corners; cli.py sets it for TERM=linux).  `served`: the app is in a browser
+        (`backprop-tui serve`, app/served.py): files go to the visitor as downloads, `o` offers a list, and
+        a record is kept only in the served results folder, once the visitor has given a name."""
         super().__init__()
         self.ascii = ascii
         self.set_class(ascii, "-ascii")
@@ -183,6 +188,7 @@ class BackpropApp(App):
         # The work on screen as last saved or opened (`_progress`): only what came after it can be lost.
         self.saved = self.saving = self._progress()
         self.quit_after_save = False
+        self.quit_after_delivery = False  # served: q's "save, then quit" waits for the browser to have the file
         self.quit_when_idle = False  # q was pressed while a worker held `running`: quit once it has stopped
         self.leave_when_idle = False  # a signal came while a worker held `running`: save and leave once it has
         self.exporting = False
@@ -193,7 +199,11 @@ class BackpropApp(App):
         self.compact = False
         self.tutor = tutor  # made on first use
         self.tutor_bar: TutorBar | None = None  # mounted on first use
-        self.recording = record
+        self.served = served
+        # A served app's visitors are not the server's user: their record goes to the results folder, under
+        # the name they give first (ask_visitor_name), or nowhere.
+        self.recording = record and (served is None or served.results is not None)
+        self.record_path: Path | None = None  # None: the user's own, in their data folder
         self.lesson: Lesson | None = None
         self.hidden_keys: set[str] = set()  # the lesson's: every key of the bindings it hides
         self.hidden_actions: set[str] = set()
@@ -242,7 +252,32 @@ class BackpropApp(App):
             self.start_lesson(lesson, opening=not resumed)
         if tutoring:
             self.tutor_on = True
-        self.tell_of_hangup_saves()
+        if self.served is None:
+            self.tell_of_hangup_saves()  # a visitor has no hang-up saves: the server's user's are not theirs
+            return
+        # A server killed outright (SIGKILL, a crash) cannot end its visitors' apps, and an app reads no end
+        # of its input as one: it leaves once it finds itself handed to another parent.
+        server = os.getppid()
+        self.set_interval(SERVER_CHECK, lambda: os.getppid() == server or self.exit())
+        if self.served.results is not None:
+            self.ask_visitor_name()
+
+    def ask_visitor_name(self) -> None:
+        """A served class with results: the visitor's name first, for the file their record goes to."""
+        from ..core.progress import claim_record  # on first use, as in watch_tutor_on
+
+        def check(text: str) -> str | None:
+            if not text.strip():
+                return "your name, as your teacher should see it"
+            try:
+                self.record_path = claim_record(self.served.results, text.strip())
+            except OSError as error:
+                self.recording = False
+                self.notify(f"Your answers are not recorded: {error.strerror or error}.", severity="warning")
+            return None
+
+        self.push_screen(PromptScreen("Your name, for your teacher's results", "e.g. Ada Lovelace", check=check),
+                         lambda name: None if name else self.ask_visitor_name())
 
     @work(thread=True, group="hangups")
     def tell_of_hangup_saves(self) -> None:
@@ -265,6 +300,9 @@ class BackpropApp(App):
         if self.running:
             self.leave_when_idle = True
             self._request_stop()
+            return
+        if self.served is not None:  # the server ends a visitor's app: nothing of it is kept on the server
+            self.exit()
             return
         # Here, not at the top, as everywhere below that reads or writes a session or a sheet: the session
         # module (with the TOML parser) and the sheets (with openpyxl) would cost every start-up
@@ -563,8 +601,10 @@ class BackpropApp(App):
                 self.panels["operation"].note = message
             if worker.group == "save" and severity == "information":
                 self.saved = self.saving
-                if self.quit_after_save:
+                if self.quit_after_save and self.served is None:
                     self.exit()
+                elif self.quit_after_save:  # the download must reach the browser before the app goes
+                    self.quit_after_delivery = True
             self.quit_after_save = False
         if self.leave_when_idle:
             self._signalled()
@@ -639,6 +679,9 @@ class BackpropApp(App):
         )
 
     def action_open(self) -> None:
+        if self.served is not None:
+            self.open_served()
+            return
         from ..core.loader import example_names  # on first use, as in _signalled
         from ..core.session import SESSION_SUFFIX
 
@@ -672,10 +715,35 @@ class BackpropApp(App):
                               suggester=PathSuggester(list(PRESETS) + examples))
         self.push_screen(prompt, done)
 
+    def open_served(self) -> None:
+        """`o` in a browser: a name from the list (app/served.py), never a path a visitor types."""
+        from ..core.session import Study  # on first use, as in _signalled
+
+        names = self.served.openable()
+
+        def check(text: str) -> str | None:
+            name = text.strip()
+            if name not in names:
+                return f"not one of these: {', '.join(names)}"
+            if names[name] is None:  # a preset
+                return None
+            prompt.wait(f"Opening {name} … (esc stops)", lambda: self._stop_opening(prompt, name))
+            self.open_file(str(names[name]), prompt, shown=name)
+            return WAIT
+
+        def done(result: str | None) -> None:
+            name = (result or "").strip()
+            if names.get(name, "") is None:
+                self.show_opened(name, Study(Stepper(PRESETS[name](), trainer=bulk.TRAINER), self.quiz))
+
+        prompt = PromptScreen("Open a preset, an example or one of this lesson's files", "mazur  or  tanh-3-layer",
+                              check=check, suggestions=list(names), hint=", ".join(names))
+        self.push_screen(prompt, done)
+
     @work(thread=True, exclusive=True, group="open")
-    def open_file(self, path: str, prompt: PromptScreen) -> None:
+    def open_file(self, path: str, prompt: PromptScreen, shown: str | None = None) -> None:
         """Read a network file (a lesson, if it has a `[lesson]` table) or a saved session, and hand it to the main
-        thread (`_opened`)."""
+        thread (`_opened`).  `shown`: the name to tell the user instead of the path (a served app's list)."""
         from ..core.loader import load_lesson, network_path  # on first use: start-up stays fast
         from ..core.session import SESSION_SUFFIX, SessionError, Study, open_study
 
@@ -685,7 +753,8 @@ class BackpropApp(App):
             if path.endswith(SESSION_SUFFIX):
                 opened = (open_study(path, bulk.TRAINER, should_stop=stop), path)
             else:
-                network, lesson = load_lesson(network_path(path), should_stop=stop)  # a file, or a shipped example by name
+                # a file, or a shipped example by name; served, its data file is kept to the file's folder
+                network, lesson = load_lesson(network_path(path), should_stop=stop, confined=self.served is not None)
                 opened = (Study(Stepper(network, trainer=bulk.TRAINER), self.quiz, lesson=lesson), None)
                 unknown = self.unknown_keys(lesson.hidden_keys) if lesson else []
                 if unknown:
@@ -695,10 +764,10 @@ class BackpropApp(App):
         except Stopped:
             return
         except NetworkError as error:
-            opened = f"{path}: {error}"
+            opened = f"{shown or path}: {error}"
         except SessionError as error:
             opened = str(error)
-        self.call_from_thread(self._opened, worker, prompt, path, opened)
+        self.call_from_thread(self._opened, worker, prompt, shown or path, opened)
 
     def _opened(self, worker: Worker, prompt: PromptScreen, path: str, opened) -> None:
         if worker.is_cancelled:  # esc came first: the prompt already says it stopped
@@ -805,7 +874,17 @@ class BackpropApp(App):
                 self.call_from_thread(line.advance, done, total)
 
         try:
-            return export_files(self.stepper, quiz=self.quiz, progress=progress), "information"
+            if self.served is None:
+                return export_files(self.stepper, quiz=self.quiz, progress=progress), "information"
+            from .served import bundled, deliver, written  # served only (app/served.py)
+
+            said: list[str] = []
+            files = written(lambda folder: said.append(export_files(self.stepper, folder, self.quiz, progress,
+                                                                     self_contained=True)))
+            archive = bundled(safe_file_name(self.stepper.net.name, "-export.zip"), files)
+            self.call_from_thread(deliver, self, [archive])
+            contents = said[0].removeprefix("Exported ")
+            return f"Sent to your browser as {archive[0]}, which holds: {contents}", "information"
         except Stopped:
             return "Export stopped: no file written.", "information"
         except (OSError, ExportError, NetworkError) as error:  # NetworkError: numbers no longer finite
@@ -816,6 +895,12 @@ class BackpropApp(App):
 
     def action_save(self) -> None:
         from ..core.session import SESSION_SUFFIX  # on first use, as in _signalled
+
+        if self.served is not None:  # a download, named after the network: the server keeps nothing
+            self.running = True
+            self.saving = self._progress()
+            self.save_session(safe_file_name(self.stepper.net.name, SESSION_SUFFIX))
+            return
 
         def save(path: str | None) -> None:
             path = (path or "").strip()
@@ -845,12 +930,30 @@ class BackpropApp(App):
 
     @work(thread=True, exclusive=True, group="save")
     def save_session(self, path: str) -> tuple[str, str]:
-        """(message, severity), for on_worker_state_changed."""
+        """(message, severity), for on_worker_state_changed.  Served, `path` is the download's name."""
+        if self.served is not None:
+            from .served import deliver, written  # served only (app/served.py)
+
+            try:
+                files = written(lambda folder: self.save_study(str(folder / path)))
+            except OSError as error:
+                return f"Not saved: {error.strerror or error}", "error"
+            self.call_from_thread(deliver, self, files)
+            return (f"Sent to your browser as {path}: backprop-tui --resume {path} brings it back on a machine with "
+                    "backprop-tui.", "information")
         try:
             self.save_study(path)
         except OSError as error:
             return f"Not saved: {error}", "error"
         return f"Saved to {path}; backprop-tui --resume {path} brings it back.", "information"
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        if self.quit_after_delivery:
+            self.exit()
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        self.quit_after_delivery = False
+        self.notify(f"The download did not reach your browser: {event.exception}", severity="error")
 
     def action_quit(self) -> None:
         if self.running:
@@ -1046,13 +1149,12 @@ class BackpropApp(App):
     def record(self, change) -> None:
         """Add to the user's progress record (not with --no-record).  A few hundred bytes of JSON, read and
         written again at once, so that two apps of one user add up."""
-        if not self.recording:
+        if not self.recording or (self.served is not None and self.record_path is None):
             return
-        from ..core.progress import RECORD_NAME, update_record  # on first use, as the tutor
-        from ..user_data import data_folder
+        from ..core.progress import update_record  # on first use, as the tutor
 
         try:
-            note = update_record(data_folder() / RECORD_NAME, change)
+            note = update_record(self.progress_path(), change)
         except OSError as error:
             self.recording = False
             self.notify(f"Progress not recorded: {error} (not tried again until the app restarts).", severity="warning")
@@ -1060,19 +1162,29 @@ class BackpropApp(App):
         if note:
             self.notify(note, severity="warning")
 
-    def action_progress(self) -> None:
-        from ..core.progress import RECORD_NAME, RecordError, read_records, render_table  # on first use, as the tutor
+    def progress_path(self) -> Path:
+        """The progress record: the visitor's in a served class's results, else the user's own."""
+        from ..core.progress import RECORD_NAME  # on first use, as the tutor
         from ..user_data import data_folder
+
+        return self.record_path or data_folder() / RECORD_NAME
+
+    def action_progress(self) -> None:
+        from ..core.progress import RecordError, read_records, render_table  # on first use, as the tutor
         from .widgets.study_screens import TextScreen
 
-        path = data_folder() / RECORD_NAME
+        if self.served is not None and self.record_path is None:
+            self.push_screen(TextScreen("Your progress", "Nothing is recorded here: this class keeps no results."))
+            return
+        path = self.progress_path()
         try:
             text = render_table(read_records(path)[0])
         except RecordError as error:
             text = "Nothing recorded yet." if not path.exists() else str(error)
         if not self.recording:
             text += "\n(--no-record: nothing of this session is being added.)"
-        self.push_screen(TextScreen(f"Your progress ({path})", text))
+        # A visitor is not told where the server keeps their record: the name they gave is theirs to know.
+        self.push_screen(TextScreen("Your progress" if self.served else f"Your progress ({path})", text))
 
     # -- lessons --------------------------------------------------------
     @classmethod

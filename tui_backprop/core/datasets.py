@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import random
 import stat
 from pathlib import Path
@@ -42,13 +43,14 @@ class RowLimit(NamedTuple):
 
 
 def load_samples(table: dict, base: Path, inputs: int, outputs: int, limit: RowLimit = RowLimit(),
-                 should_stop=None) -> tuple[list[Sample], int, bool]:
+                 should_stop=None, within: Path | None = None) -> tuple[list[Sample], int, bool]:
     """The samples a `samples = {...}` table describes, for a network of `inputs` and `outputs` neurons.
 
     Returns the samples, the seed their split into train and test rows falls back
     on (the generator's, or 0 for a file), and whether to standardize the inputs.
     A data file is refused at the first row past `limit`; `should_stop()` is asked every
-    ROWS_BETWEEN_STOPS rows, and raises Stopped when it says so."""
+    ROWS_BETWEEN_STOPS rows, and raises Stopped when it says so.  With `within`, the data file must lie
+    in that folder once links and `..` are followed; one outside it is refused unread."""
     if "file" in table and "generate" in table:
         raise NetworkError("samples", "give either file = ... or generate = ..., not both")
     if "file" in table:
@@ -64,6 +66,9 @@ def load_samples(table: dict, base: Path, inputs: int, outputs: int, limit: RowL
         if len(input_columns) != inputs:
             raise NetworkError("samples.inputs",
                                f"{len(input_columns)} columns, but the input layer has {inputs} neurons")
+        if within is not None and not inside(base / name, within):
+            raise NetworkError("samples.file", f"must be a file in the network file's own folder, and "
+                                               f"{printable(name, QUOTED)} is not")
         return read_csv(base / name, input_columns, target_columns, outputs, limit, should_stop), 0, standardize
     if "generate" in table:
         _known_keys(table, GENERATE_KEYS, "a generated set takes generate, count, noise and seed")
@@ -87,6 +92,14 @@ def load_samples(table: dict, base: Path, inputs: int, outputs: int, limit: RowL
                                                    f"(target 0 or 1) or 2 (one-hot), not {outputs}")
         return generate(kind, count, float(noise), seed, outputs), seed, False
     raise NetworkError("samples", "a table of samples needs file = \"data.csv\" or generate = \"spiral\"")
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path` lies in `folder`, once links and `..` are followed on both."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+    except (OSError, ValueError):  # ValueError: a NUL in the path
+        return False
 
 
 def _known_keys(table: dict, known: tuple[str, ...], what: str) -> None:

@@ -66,8 +66,10 @@ def load_network(path: str | Path, should_stop=None) -> Network:
     return load_lesson(path, should_stop)[0]
 
 
-def load_lesson(path: str | Path, should_stop=None) -> tuple[Network, Lesson | None]:
-    """A network file and the lesson its `[lesson]` table describes, if it has one (lesson.py)."""
+def load_lesson(path: str | Path, should_stop=None, confined: bool = False) -> tuple[Network, Lesson | None]:
+    """A network file and the lesson its `[lesson]` table describes, if it has one (lesson.py).
+    `confined`: its data file must lie in the file's own folder (a served app: whatever a file names
+    may not reach the rest of the server's files)."""
     path = Path(path)
     try:
         text = read_regular(path, MAX_FILE_BYTES).decode("utf-8")
@@ -84,13 +86,15 @@ def load_lesson(path: str | Path, should_stop=None) -> tuple[Network, Lesson | N
             data = tomllib.loads(text)
         except (ValueError, RecursionError) as error:
             raise NetworkError("file", f"not valid TOML: {error}") from None
-    net = network_from_dict(data, default_name=path.stem, base=path.parent, should_stop=should_stop)
+    net = network_from_dict(data, default_name=path.stem, base=path.parent, should_stop=should_stop,
+                            within=path.parent if confined else None)
     return net, lesson_from_dict(data["lesson"], net) if "lesson" in data else None
 
 
-def network_from_dict(data, default_name: str = "network", base: Path = Path(), should_stop=None) -> Network:
+def network_from_dict(data, default_name: str = "network", base: Path = Path(), should_stop=None,
+                      within: Path | None = None) -> Network:
     """A network from the keys of a network file (a `lesson` table is lesson.py's); a data file's path is
-    relative to `base`."""
+    relative to `base`, and with `within` must lie in that folder."""
     if not isinstance(data, dict):
         raise NetworkError("file", "the top level must be a table of keys")
     unknown = [key for key in data if key not in KEYS]
@@ -139,7 +143,7 @@ def network_from_dict(data, default_name: str = "network", base: Path = Path(), 
         raise NetworkError("biases", f"given, but bias is {bias!r}; set bias = 'shared' or 'neuron'")
 
     per_sample = sample_operations(sizes, activations, bias_count, train_bias)
-    samples, test_samples = _samples(data, base, sizes, per_sample, should_stop)
+    samples, test_samples = _samples(data, base, sizes, per_sample, should_stop, within)
     source = None
     if isinstance(data["samples"], dict):
         source = (tuple((key, data[key]) for key in ("samples", "test_fraction", "split_seed") if key in data),
@@ -187,7 +191,8 @@ def _training(data) -> dict:
     return out
 
 
-def _samples(data, base: Path, sizes, per_sample: int, should_stop=None) -> tuple[list[Sample], list[Sample]]:
+def _samples(data, base: Path, sizes, per_sample: int, should_stop=None,
+             within: Path | None = None) -> tuple[list[Sample], list[Sample]]:
     """The training samples and the held-out test samples.  A data file is refused at the first row past
     the samples an epoch of at most MAX_EPOCH_OPERATIONS can take (`per_sample` operations each), not
     after it has been read whole (60 MB took 97 s and 1.5 GB to refuse)."""
@@ -195,7 +200,7 @@ def _samples(data, base: Path, sizes, per_sample: int, should_stop=None) -> tupl
     seed, standardize = 0, False
     if isinstance(raw, dict):
         samples, seed, standardize = datasets.load_samples(raw, base, sizes[0], sizes[-1],
-                                                           row_limit(data, sizes, per_sample), should_stop)
+                                                           row_limit(data, sizes, per_sample), should_stop, within)
     else:
         samples = _sample_list(raw, "samples")
     test_samples = []

@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .expr import counted
-from .files import atomic_writer, read_regular
+from .files import atomic_writer, read_regular, safe_file_name
 from .text import csv_text, printable
 from .tutor import KIND_WORDS, KINDS
 
@@ -241,6 +241,27 @@ def update_record(path: str | Path, change) -> str | None:
             # Compact: the encoder with an indent is pure Python, four times slower, and this runs at every answer.
             json.dump(record.as_dict(), stream, ensure_ascii=False, separators=(",", ":"))
         return note
+
+
+def claim_record(folder: str | Path, name: str) -> Path:
+    """A new, empty record for a visitor called `name` in `folder` (a served class's results), and its path:
+    NAME.json with the name made a plain file name, or NAME-2.json, NAME-3.json, … when it is taken, so that
+    two visitors of one name keep two records.  Taken with O_EXCL: two visitors at once cannot get one file,
+    and a link planted under the name is not followed."""
+    folder = Path(folder)
+    stem = safe_file_name(name, fallback="visitor")
+    text = json.dumps(Record().as_dict(), separators=(",", ":")).encode("utf-8")
+    number = 1
+    while True:
+        path = folder / f"{stem}{'' if number == 1 else f'-{number}'}.json"
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except FileExistsError:
+            number += 1
+            continue
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text)
+        return path
 
 
 def set_aside(path: Path) -> Path:
