@@ -29,6 +29,10 @@ other work runs).  Processes are timed by the clock and by their CPU time; in-pr
    (The 2-2-2 fast path against a hand-unrolled loop: bench/bench_core.py.)
 8. Where numpy starts to win: the compiled Python loop and numpy per epoch over a range of
    sizes, and which one `bulk.train` picks (NUMPY_FROM in tui_backprop/bulk.py).
+9. `train --csv` with issue 20's columns at 100-100-100 × 16 (each layer's mean |dE/dw|, numpy's sum; no
+   accuracy: these targets are no classes): the rows and the means, against a plain numpy script of the
+   same training keeping the same means, in turns; and the means alone against the rows alone.
+   Target: within 2× (the rows' own layout, 48,202 values an epoch, was not within it before).
 """
 
 from __future__ import annotations
@@ -339,6 +343,61 @@ def bulk_training(folder: Path, epochs: int = 200) -> None:
                   f"{min(ours) / min(theirs):.2f}×   (target ≤ 2×; last E_total agrees to {agree:.0e})")
 
 
+def plain_numpy_means(sizes, inputs, targets, weights, lr, epochs):
+    """plain_numpy, also keeping each layer's mean |dE/dw| of every epoch: the columns `train --csv` adds."""
+    weights = [w.copy() for w in weights]
+    losses, means = np.empty(epochs), np.empty((epochs, len(weights)))
+    for epoch in range(epochs):
+        outs = [inputs]
+        for w in weights:
+            outs.append(1.0 / (1.0 + np.exp(-(outs[-1] @ w.T))))
+        a = outs[-1]
+        losses[epoch] = 0.5 * ((targets - a) ** 2).sum()
+        delta = (a - targets) * a * (1.0 - a)
+        grads = []
+        for layer in range(len(weights) - 1, -1, -1):
+            grads.append(delta.T @ outs[layer])
+            if layer:
+                delta = (delta @ weights[layer]) * outs[layer] * (1.0 - outs[layer])
+        for layer, (w, g) in enumerate(zip(weights, reversed(grads))):
+            means[epoch, layer] = np.abs(g).mean()
+            w -= lr * g
+    return losses, means
+
+
+def train_columns(folder: Path, epochs: int = 200) -> None:
+    """`train --csv`'s rows with the columns of issue 20 §6 (each layer's mean |dE/dw|, numpy's sum for a network
+    numpy trains; this network's targets are no classes, so no accuracy): the rows as `train --csv` makes them
+    (bulk.train recording "row", every value of each epoch laid out) and the columns, against a plain numpy
+    script of the same training keeping the same means; and the columns alone against the rows alone."""
+    from tui_backprop import bulk
+    from tui_backprop.core import build_program
+    from tui_backprop.core.loader import load_network
+    from tui_backprop.core.metrics import Metrics
+
+    program = build_program(load_network(network_file(folder, (100, 100, 100), 16)))
+    env, metrics, width = program.net.start_env(), Metrics(program), len(program.columns)
+    arguments = numpy_inputs(program)
+    rows, columns, theirs = [], [], []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        _, out = bulk.train(program, env, epochs, "row")
+        laid_out = time.perf_counter()
+        means = [bulk.TRAINER.gradient_means(metrics, out[k * width:(k + 1) * width]) for k in range(epochs)]
+        done = time.perf_counter()
+        rows.append(laid_out - start)
+        columns.append(done - laid_out)
+        start = time.perf_counter()
+        _, reference = plain_numpy_means(*arguments, epochs)
+        theirs.append(time.perf_counter() - start)
+    agree = max(abs(a - b) / abs(b) for a, b in zip(means[-1], reference[-1]))
+    ours = min(r + c for r, c in zip(rows, columns))
+    print(f"9. train --csv's rows with each layer's mean |dE/dw|, 100-100-100 × 16: {ours / epochs * 1e6:5.0f} µs an epoch "
+          f"vs plain numpy keeping the same means {min(theirs) / epochs * 1e6:4.0f} µs: {ours / min(theirs):.2f}×; "
+          f"the means alone {min(columns) / epochs * 1e6:3.0f} µs, {min(columns) / min(rows):.2f}× the rows alone "
+          f"(target ≤ 2×; the last epoch's means agree to {agree:.0e})")
+
+
 def crossing(folder: Path, epochs: int = 200) -> None:
     from tui_backprop import bulk
     from tui_backprop.bulk_numpy import NumpyEpochs
@@ -376,6 +435,7 @@ def main() -> None:
         explain(big)
         bulk_training(folder)
         crossing(folder)
+        train_columns(folder)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """Screenshots of the real app: SVG from Textual, and PNG where rsvg-convert is installed.
 
-    python screenshots/make_screenshots.py [NAME ...]   (all of them, or those named: neurons-120x40,
-                                                        browser-mazur)
+    python screenshots/make_screenshots.py [NAME ...]      (every screenshot, or those named)
 
 (Debian: `apt-get install librsvg2-bin` for the PNGs.)  browser-mazur.png is the app served
 (`backprop-tui serve`) to headless Chromium (`apt-get install chromium`), through Playwright.
@@ -71,6 +70,8 @@ SHOTS = {
                        ["r", "ctrl+a", "ctrl+k", *"300", "enter", "b", *">" * 3]),
     # 4-8-3 drawn as a picture: o1's sum lit, every other edge by its weight's sign and size
     "iris-diagram-120x40": ("examples/iris.toml", (120, 40), ["n"] * 17),
+    # Why gradients vanish: 20 epochs of the deep sigmoid network, then each layer's mean |∂E/∂w|.
+    "gradients-120x40": ("examples/deep-sigmoid.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"20", "enter", "G"]),
 }
 
 
@@ -126,6 +127,7 @@ def browser_shot(path: Path) -> Path | None:
 
 
 def main(names: list[str]) -> None:
+    """Every screenshot, or those `names` names (browser-mazur for the browser's)."""
     if not names or "browser-mazur" in names:
         shot = browser_shot(HERE / "browser-mazur.png")
         print(shot.relative_to(HERE.parent) if shot else "chromium or playwright not found: no browser-mazur.png")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,9 +14,11 @@ REPO = Path(__file__).resolve().parent.parent
 # numpy_reference sits beside the tests; make it importable however pytest imports them.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# Examples build and compile a program each; their time varies too much for a deadline.
-settings.register_profile("backprop", deadline=None)
-settings.load_profile("backprop")
+# Examples build and compile a program each; their time varies too much for a deadline.  Two budgets
+# (budget.py): ci, the default, and deep, for a run of its own (HYPOTHESIS_PROFILE=deep).
+settings.register_profile("ci", deadline=None)
+settings.register_profile("deep", deadline=None, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

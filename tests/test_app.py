@@ -280,8 +280,9 @@ def test_compact_layout_at_80x24_cycles_its_bottom_panel():
 
 
 def test_too_small_terminal_gets_a_note_and_resize_storms_raise_nothing():
+    # Each size from each other kind: the smallest, just too small, just big enough, tall and flat, and back.
     sizes = [(80, 24), (120, 40), (10, 5), (1, 1), (79, 24), (80, 23), (200, 60), (40, 12), (110, 34),
-             (109, 33), (81, 25), (3, 100), (300, 3), (95, 30), (120, 40)] * 3
+             (109, 33), (81, 25), (3, 100), (300, 3), (95, 30), (120, 40), (80, 24)]
 
     async def body(app, pilot):
         for n, size in enumerate(sizes):

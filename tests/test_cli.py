@@ -14,6 +14,7 @@ import pytest
 from conftest import REPO
 from tui_backprop import cli
 from tui_backprop.core import batches
+from tui_backprop.core.metrics import gradient_mean_columns
 from tui_backprop.core import PRESETS, Stepper, build_program, load_network
 from tui_backprop.core.expr import format_number
 from tui_backprop.worked import describe
@@ -123,12 +124,13 @@ def test_train_csv_has_one_row_per_epoch_equal_to_the_core(tmp_path):
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(path.open(newline="")))
     program = build_program(PRESETS["mazur"]())
-    assert rows[0] == ["epoch", *program.columns]
+    # Each layer's mean |dE/dw| after the row's own columns (the targets 0.01 and 0.99 are no classes).
+    assert rows[0] == ["epoch", *program.columns, *gradient_mean_columns(2)]
     assert [int(row[0]) for row in rows[1:]] == list(range(1, 31))
     stepper = Stepper(PRESETS["mazur"]())
     stepper.trace(30)
     for epoch, row in enumerate(rows[1:], 1):
-        assert [float(cell) for cell in row[1:]] == stepper.history.row(epoch)
+        assert [float(cell) for cell in row[1:len(program.columns) + 1]] == stepper.history.row(epoch)
 
 
 def test_train_csv_to_stdout(capsys):

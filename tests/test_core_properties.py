@@ -6,6 +6,7 @@ import math
 from array import array
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -60,7 +61,7 @@ def clear_of_the_log_clip(net: Network, margin: float) -> bool:
 # -- gradients --------------------------------------------------------------------
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(max_examples=examples(100), suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(networks())
 def test_gradients_match_finite_differences(net):
     step = 1e-6
@@ -87,7 +88,7 @@ def test_gradients_match_finite_differences(net):
         assert gap <= 1e-5 * max(abs(check.analytic), abs(check.numeric)) + noise, check
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(networks())
 def test_every_value_matches_numpy(net):
     stepper = Stepper(net)
@@ -125,7 +126,7 @@ def test_fast_path_equals_trace_for_1000_epochs(name):
     assert_fast_equals_trace(PRESETS[name](), 1000)
 
 
-@settings(max_examples=5)  # each example traces 1000 epochs operation by operation
+@settings(max_examples=examples(5))  # each example traces 1000 epochs operation by operation
 @given(networks(max_layers=3, max_neurons=3))
 def test_fast_path_equals_trace_for_random_nets(net):
     assert_fast_equals_trace(net, 1000)
@@ -136,7 +137,7 @@ def test_fast_path_equals_trace_for_random_nets(net):
 EXTREMES = st.sampled_from((1e300, -1e300, 1.7e308, -1.7e308, 1e-300, -1e-300, 5e-324, 0.0, 1e150, -1e150, 710.0, -710.0))
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(40))
 # inf − inf makes a ReLU layer's sum NaN in epoch 2; the ReLU must not turn it back into 0.
 @example(Network(sizes=(1, 2, 1, 1), activations=("identity", "relu", "identity"), start=Parameters((1e300, -1e300, 1.0, 1.0, 1.0)),
                  samples=(Sample((1e300,), (0.5,)),)))
@@ -159,7 +160,7 @@ def test_extreme_weights_never_raise_and_nan_stays_visible(net):
             assert math.isnan(after[-1])
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(st.integers(0, 10_000), st.integers(2, 4), st.integers(1, 5))
 def test_a_bias_shared_by_softmax_outputs_has_a_gradient_of_exactly_zero(seed, outputs, samples):
     """Softmax ignores a shift, so a bias shared by every output leaves E_total alone: its gradient is 0,

@@ -20,6 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from app_driver import drive, press, settle, type_in, widget_text
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input
@@ -304,7 +305,7 @@ def test_a_data_file_past_the_operation_limit_is_refused_before_its_later_rows_a
     assert status == 2 and f"more than {int((most + 0.5) / 0.5):,} rows" in err and "oops" not in err, err
 
 
-@settings(max_examples=6)
+@settings(max_examples=examples(6))
 @given(st.integers(20, 60), st.integers(20, 60), st.sampled_from([None, 0.1, 0.25, 0.5]), st.booleans())
 def test_the_early_row_limit_refuses_no_file_the_operation_limit_takes(inputs, outputs, fraction, bias):
     """At the limit's rows a file is still read; one more is refused, and would have been after reading."""

@@ -438,6 +438,7 @@ def test_an_exercise_for_a_student_named_as_a_formula_holds_the_name_as_text(tmp
 
 # -- Done means: hostile names through every generated output come back as data ---------------------------
 
+from budget import examples
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -462,7 +463,7 @@ def markdown_texts(document: str) -> list[str]:
     return texts
 
 
-@settings(max_examples=2, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(2), suppress_health_check=[HealthCheck.too_slow])
 @given(names=st.lists(HOSTILE_NAMES, min_size=5, max_size=5))
 @example(names=['x"""; import os; os.system("echo INJECTED"); """', f"{TITLE_ESCAPE}=HYPERLINK(\"http://x\")*bold*|\\N",
                 "[bold]x[/]", "\\N{[link=file:///etc]y"])

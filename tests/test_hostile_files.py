@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +60,7 @@ def test_ordinary_names_keep_their_spelling():
         assert files.safe_file_name(name, ".xlsx") == name + ".xlsx"
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(name=st.text(max_size=300))
 def test_fuzz_any_name_becomes_a_safe_file_name(tmp_path_factory, name):
     assert_safe(files.safe_file_name(name, ".md"), ".md", tmp_path_factory.mktemp("names"))

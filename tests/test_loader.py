@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -297,13 +298,13 @@ def only_network_errors(data):
         assert "\n" not in str(error)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.one_of(DICTS, network_shaped(), VALUES))
 def test_fuzz_dicts_raise_only_network_errors(data):
     only_network_errors(data)
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(text=st.text(max_size=200), suffix=st.sampled_from([".toml", ".json", ".txt"]))
 def test_fuzz_text_raises_only_network_errors(tmp_path_factory, text, suffix):
     path = tmp_path_factory.mktemp("fuzz") / f"net{suffix}"
@@ -314,7 +315,7 @@ def test_fuzz_text_raises_only_network_errors(tmp_path_factory, text, suffix):
         assert "\n" not in str(error)
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(data=network_shaped())
 def test_fuzz_files_of_network_shaped_data(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "net.json"

@@ -14,6 +14,7 @@ import asyncio
 import math
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.app import App
@@ -165,7 +166,7 @@ def test_presets_agree_with_the_core_for_two_epochs(net):
     assert step_and_check(net, 2) == 2 * len(Stepper(net).quantities) + 1
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(networks())
 def test_random_networks_agree_with_the_core(net):
     step_and_check(net, 1)
@@ -235,7 +236,7 @@ def test_the_current_entry_is_drawn_reversed_where_its_label_says(symbol, label)
     assert any(span.start <= start and start + spot.width <= span.end and span.style == CURRENT for span in text.spans)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.integers(1, 300), st.integers(0, 299), st.integers(3, 9))
 def test_a_window_holds_its_focus_and_stays_within_its_limit(size, focus, limit):
     focus = focus % size

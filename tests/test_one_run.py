@@ -35,8 +35,8 @@ def test_train_prints_the_numbers_its_csv_holds(tmp_path, capsys):
     assert cli.main(["train", "--config", str(config), "--epochs", "300", "--csv", str(table)]) == 0
     printed = {}
     for line in capsys.readouterr().out.splitlines():
-        cells = line.split()
-        if len(cells) == 2 and cells[0].isdigit():
+        cells = line.split()  # epoch, E_total, accuracy (the spiral's targets are classes)
+        if len(cells) == 3 and cells[0].isdigit():
             printed[int(cells[0])] = cells[1]
     assert sorted(printed) == [1, 10, 100, 300]
     with open(table, newline="") as stream:

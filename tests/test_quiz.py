@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,7 +78,7 @@ def test_a_value_a_unit_off_in_its_last_digit_is_wrong_in_both(tmp_path, digits)
     assert not check_accepts(tmp_path, quantity.symbol, off, 1e-9)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(correct=st.floats(-1e6, 1e6, allow_nan=False), digits=st.integers(1, 8), shift=st.floats(-3, 3),
        tolerance=st.sampled_from([1e-9, 1e-4, 1e-3, 1e-2]))
 def test_the_quiz_takes_an_answer_within_its_tolerance_and_asks_again_where_only_check_would(

@@ -93,9 +93,9 @@ def test_counting_in_words(count, noun, words):
 def test_plurals_are_made_one_way():
     """No module makes a noun's plural of its own (`'' if n == 1 else 's'`): core.expr.counted does."""
     own = re.compile(r"""['"]{2} if [^:]+ == 1 else ['"]e?s['"]|['"]e?s['"] if [^:]+ != 1 else ['"]{2}""")
+    sources = {path: path.read_text(encoding="utf-8") for path in sorted(PACKAGE.rglob("*.py"))}
     found = [f"{path.relative_to(PACKAGE)}:{node.lineno}"
-             for path in sorted(PACKAGE.rglob("*.py"))
-             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-             if isinstance(node, ast.FunctionDef) and path.name != "expr.py"
-             and own.search(ast.get_source_segment(path.read_text(encoding="utf-8"), node) or "")]
+             for path, source in sources.items() if path.name != "expr.py" and own.search(source)
+             for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.FunctionDef) and own.search(ast.get_source_segment(source, node) or "")]
     assert found == []

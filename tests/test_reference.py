@@ -7,6 +7,7 @@ from __future__ import annotations
 import struct
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_core_properties import networks
@@ -69,7 +70,7 @@ def training(net, how):
                             regularization_rate=0.01 if regularization != "none" else 0.0)
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), suppress_health_check=[HealthCheck.too_slow])
 @given(networks(), TRAINING)
 def test_the_planner_trace_and_fast_path_are_the_reference(net, how):
     assert_planned_as_the_reference(training(net, how))
@@ -80,7 +81,7 @@ def test_larger_networks_with_several_samples_are_the_reference(seed):
     assert_planned_as_the_reference(random_network(100 + seed, max_size=7, max_samples=5))
 
 
-@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(15), suppress_health_check=[HealthCheck.too_slow])
 @given(networks(), st.integers(1, 3), st.integers(0, 5), TRAINING)
 def test_each_batch_is_the_reference_epoch_of_its_samples(net, batch, seed, how):
     """With batches an update step is reference.epoch over the batch's samples, in the batch's order, from

@@ -18,6 +18,7 @@ from array import array
 from pathlib import Path
 
 import pytest
+from budget import DEEP, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -115,11 +116,12 @@ def assert_same_future(original: Stepper, loaded: Stepper, steps: int, epochs: i
 
 
 def positions(name: str) -> list[int]:
-    """Places in the first two epochs: all of them for the 2-2-2 nets; for xor (147 operations) every 5th and each phase edge."""
+    """Places in the first two epochs: all of them for the 2-2-2 nets; for xor (147 operations) every 15th (every
+    5th in the deep profile, budget.py) and each phase edge."""
     program = Stepper(PRESETS[name]()).program
     count = len(program.quantities)
     edges = {bound + epoch * count for phase in PHASES for bound in program.phase_bounds(phase) for epoch in (0, 1)}
-    return sorted(set(range(0, 2 * count + 1, 1 if count < 60 else 5)) | edges | {2 * count})
+    return sorted(set(range(0, 2 * count + 1, 1 if count < 60 else 5 if DEEP else 15)) | edges | {2 * count})
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -263,7 +265,7 @@ def act(stepper: Stepper, action) -> None:
         getattr(stepper, action[0])()
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(properties.networks(max_layers=3, max_neurons=3), actions, actions)
 def test_round_trip_after_any_sequence_of_actions(tmp_path, net, before, after):
     original = Stepper(net)
@@ -471,7 +473,7 @@ def test_a_file_truncated_anywhere_is_refused(session_file, tmp_path):
             assert reason.startswith("truncated or corrupt")
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(st.binary(max_size=2000), st.binary(max_size=2000).map(lambda b: b"PK\x03\x04" + b),
                  st.binary(max_size=2000).map(lambda b: b"PK\x05\x06" + b)))
 def test_random_bytes_are_refused(tmp_path, content):
@@ -480,7 +482,7 @@ def test_random_bytes_are_refused(tmp_path, content):
     refused(path)
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_a_damaged_byte_is_refused_or_harmless(session_file, tmp_path, data):
     content = bytearray(session_file.read_bytes())
@@ -602,7 +604,7 @@ def try_document(path, document, data) -> None:
     exercise(path, loaded)
 
 
-@settings(max_examples=600, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.data())
 def test_doctored_json_is_refused_or_loads_a_stepper_that_works(session_file, tmp_path, data):
     document, history = read_members(session_file)

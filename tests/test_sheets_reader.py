@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -286,7 +287,7 @@ def read_or_refuse(path: Path):
     return report
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400))
 def test_fuzz_any_bytes(data):
     with tempfile.TemporaryDirectory() as folder:
@@ -296,7 +297,7 @@ def test_fuzz_any_bytes(data):
             read_or_refuse(path)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(CELLS, max_size=6), max_size=6), st.sampled_from([",", ";", "\t"]), st.booleans())
 def test_fuzz_csv_grids(grid, delimiter, quote):
     text = "\n".join(delimiter.join(f'"{cell}"' if quote else cell for cell in row) for row in grid)
@@ -310,7 +311,7 @@ XLSX_CELLS = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=Fals
                        st.sampled_from(["w1", "h1", "a_h1", "E", "dE/dw1", "epoch", "x", "=1+1", "#N/A"]))
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(XLSX_CELLS, max_size=5), min_size=1, max_size=5))
 def test_fuzz_xlsx_grids(grid):
     with tempfile.TemporaryDirectory() as folder:
@@ -329,7 +330,7 @@ def small_workbook() -> bytes:
     return buffer.getvalue()
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_fuzz_damaged_workbooks(data):
     damaged = bytearray(small_workbook())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from budget import examples
 from hypothesis import given, settings, strategies as st
 
 from sheet_builder import every_epoch, slipped_run, write_sheet
@@ -221,7 +222,7 @@ def test_the_json_causes_name_the_cells_the_text_names(tmp_path, capsys):
     assert {"already off", "as rounded on the sheet"} <= kinds  # the two cases whose causes were empty
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(st.lists(st.lists(st.one_of(st.none(), st.text(max_size=12), st.floats(allow_nan=False),
                                    st.sampled_from(["η", "lr", "w1", "η = 0.05", "lr: x", "b1 = 1e999", "t1", "="])),
                          max_size=6), max_size=4))

@@ -9,6 +9,7 @@ from array import array
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +41,7 @@ def stepped(name: str, operations: int) -> Stepper:
 # -- exact undo ---------------------------------------------------------------------------
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(name=st.sampled_from(sorted(PRESETS)), before=st.integers(0, 80), k=st.integers(1, 120))
 def test_k_steps_forward_then_k_back_restores_the_state(name, before, k):
     stepper = stepped(name, before)

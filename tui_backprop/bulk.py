@@ -29,6 +29,7 @@ from array import array
 
 from .core.batches import COMPILED, Schedule
 from .core.history import checkpoint_records
+from .core.metrics import Metrics
 from .core.program import Program, Record
 
 # An epoch's work grows with weights × samples; from here on numpy trains faster than the compiled
@@ -91,6 +92,16 @@ def train_steps(schedule: Schedule, env: dict[str, float], first: int, count: in
     return epochs_in_numpy.run_steps(schedule, first, count, record)
 
 
+def gradient_means(metrics: Metrics, row) -> list[float]:
+    """Each layer's mean |dE_total/dw| in a row (core/metrics.py), in numpy for a network numpy trains: there a
+    row holds tens of thousands of gradients, which the core's sum would take longer over than numpy's epoch."""
+    if not uses_numpy(metrics.program):
+        return metrics.gradient_means(row)
+    from .bulk_numpy import gradient_means  # as in train
+
+    return gradient_means(metrics.layer_spans, row)
+
+
 class BulkTrainer:
     """`train` and `train_steps` as a Trainer (core/batches.py), for the stepper, sweeps and runs."""
 
@@ -102,6 +113,9 @@ class BulkTrainer:
     def steps(self, schedule: Schedule, env: dict[str, float], first: int, count: int,
               record: Record) -> tuple[dict, array] | None:
         return train_steps(schedule, env, first, count, record)
+
+    def gradient_means(self, metrics: Metrics, row) -> list[float]:
+        return gradient_means(metrics, row)
 
 
 TRAINER = BulkTrainer()

@@ -274,6 +274,13 @@ class NumpyEpochs:
         trained -= work
 
 
+def gradient_means(spans, row) -> list[float]:
+    """core/metrics.py's Metrics.gradient_means in numpy: each layer's mean |dE_total/dw|, its weights'
+    gradients at `spans` of the row (an array of doubles, or a list), summed pairwise as numpy sums."""
+    values = np.frombuffer(row, dtype=np.float64) if isinstance(row, array) else np.asarray(row, dtype=np.float64)
+    return [float(np.abs(values[start:end]).mean()) for start, end in spans]
+
+
 _SAMPLE_SYMBOLS: "weakref.WeakKeyDictionary[Program, tuple]" = weakref.WeakKeyDictionary()
 
 

@@ -53,7 +53,8 @@ def thin(values: Sequence[float], points: int, log: bool = False) -> tuple[list[
 
 
 def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, title: str = "E_total per epoch",
-                color: bool = True, log: bool = False, mark: int | None = None, ascii: bool = False) -> str:
+                color: bool = True, log: bool = False, mark: int | None = None, ascii: bool = False,
+                limits: tuple[float, float] | None = None, clip: bool = True) -> str:
     """The chart as `height` lines of text with ANSI colour codes (plain text when color is False).
 
     Background and axes use the terminal's own colours, so it reads on light and dark themes.
@@ -61,12 +62,14 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
     `log` draws E_total on a log scale: after millions of epochs a linear chart is a flat line.
     `mark` draws a vertical line at that epoch (the one the student is at).
     `ascii` marks the curves with letters and signs, not braille (a real console's font has none).
+    `limits` fixes the y axis (an accuracy's 0 to 1), and with it or without `clip` nothing is cut off at the
+    top (a layer's gradients may grow by orders of magnitude from their start: that is what they show).
     """
     thinned = {label: thin(values, 2 * width, log) for label, values in curves.items()}
     thinned = {label: (xs, ys) for label, (xs, ys) in thinned.items() if xs}
     highest_start = max((ys[0] for _, ys in thinned.values()), default=0.0)
     ceiling = HEADROOM * highest_start if highest_start > 0 else PLOTEXT_LIMIT
-    if any(max(ys) > ceiling for _, ys in thinned.values()):
+    if clip and not limits and any(max(ys) > ceiling for _, ys in thinned.values()):
         thinned = {label: (xs, [min(y, ceiling) for y in ys]) for label, (xs, ys) in thinned.items()}
         title += ", clipped at the top"
     y_ticks = None
@@ -97,6 +100,8 @@ def build_chart(curves: dict[str, Sequence[float]], width: int, height: int, tit
             last = max(epochs, mark or 0)  # an epoch under way is one beyond the last finished
             ticks = sorted({1 + round(n * (last - 1) / 4) for n in range(5)})
             plotext.xticks(ticks, [str(t) for t in ticks])
+            if limits:
+                plotext.ylim(*limits)
             if y_ticks:
                 positions, labels = y_ticks
                 plotext.ylim(positions[0], positions[-1])

@@ -30,6 +30,7 @@ from .core.compiled import readable_source
 from .core.expr import counted, format_number
 from .core.files import OutputError, atomic_writer, clean_up_on_signals
 from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
+from .core.metrics import Metrics, gradient_mean_columns
 from .core.precision import read_number, read_whole
 from .core.history import first_divergence
 from .core.sweep import SEED_RATES, checkpoints, sweep
@@ -376,7 +377,8 @@ def run_train(args) -> int:
             print(saved, file=sys.stderr)
     if args.csv == "-":
         return EXIT_OK  # stdout is the CSV
-    if net.test_samples:
+    metrics = Metrics(schedule.program(1), net)
+    if net.test_samples or metrics.classes:
         runs = {rate: train_and_test(schedule, rate, checkpoints(args.epochs), bulk.TRAINER) for rate in rates}
         curves = {rate: curve for rate, (curve, _) in runs.items()}
         tests = {rate: test for rate, (_, test) in runs.items()}
@@ -424,28 +426,39 @@ def plot_boundary(net: Network, rate: float, epochs: int, trainer: Trainer) -> s
     return title + "\n" + boundary_text(stepper, 72, 20, getattr(net, "test_samples", ()))
 
 
-def train_and_test(schedule: Schedule, rate: float, marks: list[int], trainer: Trainer) -> tuple[array, dict[int, float]]:
-    """E_total of every epoch up to the last mark, and the test samples' E_total at each mark,
-    with the parameters that epoch starts with (those its E_total is computed with, without batches);
-    `trainer` runs the epochs (core/batches.py)."""
+def train_and_test(schedule: Schedule, rate: float, marks: list[int], trainer: Trainer) -> tuple[array, dict[int, dict]]:
+    """E_total of every epoch up to the last mark, and at each mark what the parameters that epoch starts with
+    (those its E_total is computed with, without batches) give: the test samples' E_total ("test") where some
+    are held out, and for targets that are classes the accuracy on every training sample ("accuracy") and on
+    the test samples ("test accuracy"); `trainer` runs the epochs (core/batches.py)."""
     net, program = schedule.net, schedule.program(1)
+    metrics = Metrics(program, net)
     env, curve, tests = dict(net.start_env(), lr=float(rate)), array("d"), {}
     for mark in marks:
         if mark - 1 > len(curve):
             env, losses = schedule.train_epochs(trainer, env, mark - 1 - len(curve), len(curve) + 1)
             curve.extend(losses)
-        tests[mark] = program.loss_on(env, net.test_samples)
+        measured = tests[mark] = {}
+        if net.test_samples:
+            measured["test"] = program.loss_on(env, net.test_samples)
+        if metrics.classes:
+            measured["accuracy"] = metrics.accuracy_on(env, net.samples)
+            if net.test_samples:
+                measured["test accuracy"] = metrics.accuracy_on(env, net.test_samples)
     curve.extend(schedule.train_epochs(trainer, env, 1, len(curve) + 1)[1])
     return curve, tests
 
 
 def summary_table(curves: dict, epochs: int, tests: dict | None = None) -> str:
-    """E_total at the checkpoints, one column per rate; with `tests`, a train and a test column per rate."""
+    """E_total at the checkpoints, one column per rate; with `tests` (train_and_test's), beside it the test
+    samples' E_total and the accuracies each mark measured, a column each per rate."""
     marks = checkpoints(epochs)
     if tests:
-        header = ["epoch"] + [f"lr {format_number(rate)} {part}" for rate in curves for part in ("train", "test")]
+        parts = [part for part in ("test", "accuracy", "test accuracy") if part in tests[next(iter(curves))][marks[0]]]
+        header = ["epoch"] + [f"lr {format_number(rate)} {label}" for rate in curves for label in ["train", *parts]]
         rows = [[str(mark)] + [format_number(value, 10) for rate, curve in curves.items()
-                               for value in (curve[mark - 1], tests[rate][mark])] for mark in marks]
+                               for value in (curve[mark - 1], *(tests[rate][mark][part] for part in parts))]
+                for mark in marks]
     else:
         header = ["epoch"] + [f"lr {format_number(rate)}" for rate in curves]
         rows = [[str(mark)] + [format_number(curve[mark - 1], 10) for curve in curves.values()] for mark in marks]
@@ -460,25 +473,38 @@ def summary_table(curves: dict, epochs: int, tests: dict | None = None) -> str:
 
 
 def write_csv(schedule: Schedule, rates, epochs: int, path: str, trainer: Trainer) -> None:
-    """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients,
-    and test_E_total (the test samples' E_total with the epoch's starting parameters) when there are test samples.
-    With batches, one row per update step, its batch in a column after the epoch (forward values and
-    E_total are the batch's; a smaller last batch has nan for the samples it lacks).  Trained by `trainer`,
-    as the summary is."""
+    """One row per epoch and rate: epoch, lr, parameters, forward values, E_total, gradients; test_E_total
+    (the test samples' E_total with the epoch's starting parameters) when there are test samples; for targets
+    that are classes, accuracy (of the row's own forward pass, as its E_total) and test_accuracy (with the
+    starting parameters); then each layer's mean |dE_total/dw| (core/metrics.py; numpy's for a run numpy trains).
+    With batches, one row per update step, its batch in a column after the epoch (forward values,
+    E_total and accuracy are the batch's; a smaller last batch has nan for the samples it lacks).  Trained by
+    `trainer`, as the summary is."""
     net, program = schedule.net, schedule.program(1)
     test = net.test_samples
+    metrics = Metrics(program, net)
     at = [program.columns.index(p) for p in program.parameters]
+    targets = [sample.targets for sample in net.samples]
 
     def rows():
         for rate in rates:
             for step, row in schedule.rows(trainer, dict(net.start_env(), lr=float(rate)), epochs * schedule.steps_per_epoch):
                 epoch, batch = schedule.place(step)
+                extra = []
+                if test or metrics.classes:
+                    env = {p: row[n] for p, n in zip(program.parameters, at)}
+                    if test:
+                        extra.append(program.loss_on(env, test))
+                    if metrics.classes:
+                        extra.append(metrics.row_accuracy(row, [targets[k] for k in schedule.members(step)]))
+                        if test:
+                            extra.append(metrics.accuracy_on(env, test))
+                extra += trainer.gradient_means(metrics, row)
                 row = [batch, *row] if schedule.batched else list(row)
-                if test:
-                    row.append(program.loss_on({p: row[n + schedule.batched] for p, n in zip(program.parameters, at)}, test))
-                yield epoch, row
+                yield epoch, row + extra
 
-    columns = ["batch"] * schedule.batched + program.columns + ["test_E_total"] * bool(test)
+    columns = (["batch"] * schedule.batched + program.columns + ["test_E_total"] * bool(test)
+               + ["accuracy", *["test_accuracy"] * bool(test)] * metrics.classes + gradient_mean_columns(net.depth))
     if path == "-":
         write_rows(sys.stdout, columns, rows())
         return

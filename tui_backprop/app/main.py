@@ -34,9 +34,11 @@ from ..core.precision import read_number, read_whole
 from ..core.quiz import Quiz
 from ..worked import gradient_table
 from .widgets.boundary import BoundaryView
+from .widgets.confusion import ConfusionScreen, confusion_text
 from .widgets.diagram import NetworkDiagram
 from .widgets.footer import KeyFooter
 from .widgets.gradcheck_screen import GradientCheckScreen
+from .widgets.gradients import GradientsScreen
 from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
 from .widgets.neurons import hidden_neurons
@@ -69,11 +71,14 @@ HELP_INTRO = ("Each epoch is worked the way the examples do it by hand: the forw
 
 # Actions that change the stepper: refused while a run or a dialog is under way.
 STEPPING = {"next", "previous", "finish_phase", "finish_epoch", "run", "reset", "learning_rate", "edit", "open",
-            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix", "tutor"}
+            "rates", "cycle_panel", "quiz", "quiz_phases", "quiz_tolerance", "save", "export", "matrix", "tutor",
+            "gradients"}  # the gradients' view reads the history in a thread
+# Actions only for targets that are classes: elsewhere they leave the footer and do nothing.
+CLASSES_ONLY = {"accuracy_chart", "confusion"}
 # A lesson's hidden_keys may name a key as it is typed as well as by its name.
 KEY_ALIASES = {"?": "question_mark", "[": "left_square_bracket", "]": "right_square_bracket", "→": "right", "←": "left"}
 # Workers that hold `running` while they read the stepper.
-BUSY_GROUPS = {"run", "export", "save"}
+BUSY_GROUPS = {"run", "export", "save", "gradients"}
 # Seconds `f` and `e` trace on the spot; what is left then (a large network's phase: 8,001 operations of
 # 100 terms each at 100-100-100 × 16, 4.8 s) goes on in a worker behind a progress bar.  Timed, not
 # counted: an operation costs from one multiplication to a sum of a hundred products.
@@ -126,6 +131,12 @@ class BackpropApp(App):
                 tooltip="Scroll the history one column right"),
         Binding("c", "history_columns", "Columns", tooltip="Choose the history's columns"),
         Binding("L", "log_scale", "Log", tooltip="Switch the loss chart between linear and log scale"),
+        Binding("a", "accuracy_chart", "Accuracy",
+                tooltip="Switch the chart between the loss and the accuracy (for targets that are classes)"),
+        Binding("C", "confusion", "Confusion",
+                tooltip="The confusion matrix of the current parameters (for targets that are classes)"),
+        Binding("G", "gradients", "Gradients",
+                tooltip="Each layer's mean |∂E/∂w| over the epochs, log scale: why gradients vanish"),
         Binding("g", "gradient_check", "Gradcheck",
                 tooltip="Check this epoch's gradients against central differences of E_total"),
         Binding("b", "boundary", "Boundary",
@@ -163,6 +174,7 @@ class BackpropApp(App):
     # The hidden neuron selected (h1, h2_3): a click on it in the diagram or on its picture, or < and >;
     # the boundary's pictures show it enlarged.
     selected_neuron: reactive[str | None] = reactive(None)
+    accuracy_on = reactive(False)  # the chart shows accuracy instead of the loss (a, for targets that are classes)
     # A run, an export or a save is reading the stepper: the stepping keys wait (and leave the footer).
     running = reactive(False, bindings=True)
     too_small = reactive(False, bindings=True)
@@ -360,7 +372,7 @@ class BackpropApp(App):
         that work now, as many as fit)."""
         order = ["stop_export", "next", "previous", "finish_phase", "finish_epoch", "run"]
         if self.compact:  # v is the only way to the chart and the history; theirs come with them
-            order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale"]}.get(self.panel, [])]
+            order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale", "accuracy_chart"]}.get(self.panel, [])]
         if self.boundary_on:  # the neurons' pictures beside it page on small screens: the next page first
             order.append("neuron_page(1)")
         order += ["help", "quit"]
@@ -371,10 +383,10 @@ class BackpropApp(App):
             order += ["quiz_phases", "quiz_tolerance"]
         order += ["open", "rates", "matrix", "edit", "learning_rate", "save", "export"]
         if not self.compact:
-            order += ["history_columns", "log_scale"]
+            order += ["history_columns", "log_scale", "accuracy_chart"]
         if self.stepper.net.sizes[0] == 2:
             order.append("boundary")
-        return order + ["gradient_check", "progress", "reset"]
+        return order + ["confusion", "gradients", "gradient_check", "progress", "reset"]
 
     def _refresh_footer(self) -> None:
         """Have the footer show its keys again where its choice changed (a recompose: not on every step)."""
@@ -395,10 +407,18 @@ class BackpropApp(App):
 
     def _update_chart(self) -> None:
         history = self.stepper.history
+        version = (id(history), history.revision)
+        if self.accuracy_on and history.metrics.classes:  # each curve's share of samples right, from 0 to 1
+            curves = {"training": history.accuracies()}
+            if self.stepper.net.test_samples:
+                curves["test"] = history.test_accuracies()
+            self.panels["chart"].set_curves(curves, version, mark=self.stepper.epoch,
+                                            title="accuracy at each epoch's start", limits=(0.0, 1.0))
+            return
         curves = {"E_total": history.epoch_losses()}
         if self.stepper.net.test_samples:
             curves["E_test"] = history.test_losses()
-        self.panels["chart"].set_curves(curves, version=(id(history), history.revision), mark=self.stepper.epoch)
+        self.panels["chart"].set_curves(curves, version, mark=self.stepper.epoch)
 
     def changed(self) -> None:
         """The stepper changed in place: its watchers, the app's and the bound panels', redraw what reads it.
@@ -453,6 +473,8 @@ class BackpropApp(App):
             return self.boundary_on and self.stepper.net.sizes[0] == 2 and self.stepper.net.depth > 1
         if action == "neuron_page":
             return self.boundary_on and "boundary" in self.panels and self.panels["boundary"].pages > 1
+        if action in CLASSES_ONLY:
+            return self.stepper.history.metrics.classes
         return True
 
     def action_next(self) -> None:
@@ -594,6 +616,10 @@ class BackpropApp(App):
         self.running = False
         if worker.group == "run":
             await self._run_finished(worker)
+        elif worker.group == "gradients":
+            if event.state == WorkerState.SUCCESS:
+                screen, curves, note = worker.result
+                screen.show(curves, note)
         elif event.state == WorkerState.SUCCESS:
             message, severity = worker.result
             self.notify(message, severity=severity)
@@ -996,6 +1022,39 @@ class BackpropApp(App):
 
     def action_log_scale(self) -> None:
         self.panels["chart"].log_scale = not self.panels["chart"].log_scale
+
+    def action_accuracy_chart(self) -> None:
+        self.accuracy_on = not self.accuracy_on
+
+    def watch_accuracy_on(self, on: bool) -> None:
+        self.panels["chart"].border_title = "accuracy" if on else "loss"
+        self._update_chart()
+
+    def action_confusion(self) -> None:
+        stepper = self.stepper
+        metrics = stepper.history.metrics
+        net, parameters = stepper.net, stepper.parameters
+        env = dict(zip(net.names.weights, parameters.weights))
+        env.update(zip(net.names.biases, parameters.biases))
+        tables = [confusion_text(metrics, metrics.confusion(env, stepper.samples), "training samples")]
+        if net.test_samples:
+            tables.append(confusion_text(metrics, metrics.confusion(env, net.test_samples), "test samples"))
+        self.push_screen(ConfusionScreen(f"Confusion matrix, {stepper.where}: the current parameters", tables,
+                                         "A row per target class, a column per class the network names; the right "
+                                         "ones are on the diagonal. esc closes"))
+
+    def action_gradients(self) -> None:
+        self.push_screen(GradientsScreen(self.stepper.history, self.stepper.net.depth))
+
+    def measure_gradients(self, screen: GradientsScreen, width: int) -> None:
+        """The gradients' view's numbers, worked out in a thread that holds `running` (the stepping keys wait:
+        it re-derives rows from the history) until on_worker_state_changed hands them to the view."""
+        self.running = True
+        self._measure_gradients(screen, width)
+
+    @work(thread=True, exclusive=True, group="gradients")
+    def _measure_gradients(self, screen: GradientsScreen, width: int) -> tuple:
+        return (screen, *screen.measure(width))
 
     def action_gradient_check(self) -> None:
         stepper = self.stepper

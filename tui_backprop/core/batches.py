@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from .maths import LOSSES
+from .metrics import Metrics
 from .network import Network
 from .program import Program, Record, build_program
 
@@ -49,6 +50,9 @@ class Trainer(Protocol):
         """`count` steps of a batched `schedule` from step `first` in one go, or None to leave them to
         `__call__`, a step at a time."""
 
+    def gradient_means(self, metrics: Metrics, row) -> list[float]:
+        """Each layer's mean |dE_total/dw| in a row of this path's (core/metrics.py), as this path sums them."""
+
 
 class CompiledLoop:
     """The default Trainer: each program's own compiled loop (compiled.py), a step at a time."""
@@ -60,6 +64,9 @@ class CompiledLoop:
 
     def steps(self, schedule: "Schedule", env: dict[str, float], first: int, count: int, record: Record) -> None:
         return None
+
+    def gradient_means(self, metrics: Metrics, row) -> list[float]:
+        return metrics.gradient_means(row)
 
 
 COMPILED = CompiledLoop()

@@ -21,7 +21,8 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 
-from .batches import COMPILED, Schedule, aligned
+from .batches import COMPILED, Schedule, Trainer, aligned
+from .metrics import Metrics
 from .program import Program, Record
 
 # Steps between checkpoints: 11 doubles every 64 steps add 1.4 bytes a step to
@@ -51,13 +52,14 @@ def first_divergence(losses) -> int | None:
 
 
 class History:
-    def __init__(self, program: Program, train=None, schedule: Schedule | None = None):
+    def __init__(self, program: Program, train=None, schedule: Schedule | None = None, trainer: Trainer = COMPILED):
         """`train(env, steps, first, record=Record.HISTORY)` -> (env, records of lr, parameters, E_total) is
         how runs were trained, how the steps between checkpoints are re-derived and how a row is made
         (Record.ROW): the same path gives the same bits (numpy's, for a large network; by default the program's
         own compiled loop), so a row shows the numbers of the run that made it.  `program` is the program
-        of a full batch: its columns are the history's."""
-        self.program = program
+        of a full batch: its columns are the history's.  `trainer` (the path of `train`) sums each layer's
+        gradients in a row as `train --csv` does (core/metrics.py)."""
+        self.program, self.trainer = program, trainer
         self.schedule = schedule or Schedule(program.net, program)
         self.train = train or (lambda env, steps, first, record=Record.HISTORY: self.schedule.train(
             COMPILED, env, first, steps, record))
@@ -78,6 +80,9 @@ class History:
         self._divergence: tuple[int, int | None] = (-1, None)
         self._epoch_losses: tuple[int, array] = (-1, array("d"))
         self._test_losses: dict[int, float] = {}  # step -> the held-out samples' E_total, as read
+        # (what, step) -> accuracy or the layers' mean |dE_total/dw|, as read (`accuracy`, `gradient_means`)
+        self._measured: dict[tuple[str, int], float | list[float]] = {}
+        self._metrics: Metrics | None = None
         self._rows: dict[int, list[float]] = {}  # step -> its row, re-derived lately (ROWS_KEPT numbers at most)
 
     def __len__(self) -> int:
@@ -235,6 +240,8 @@ class History:
             self.segments.pop()
         for step in [step for step in self._test_losses if step > steps]:
             del self._test_losses[step]
+        for key in [key for key in self._measured if key[1] > steps]:
+            del self._measured[key]
         for step in [step for step in self._rows if step > steps]:
             del self._rows[step]
         self._changed()
@@ -306,10 +313,81 @@ class History:
             loss = self._test_losses[step] = self.program.loss_on(self.start_env(step), tests) if tests else math.nan
         return loss
 
-    def test_losses(self) -> "TestLosses":
+    @property
+    def metrics(self) -> Metrics:
+        """Where the rows hold each sample's outputs and each layer's gradients (core/metrics.py)."""
+        if self._metrics is None:
+            self._metrics = Metrics(self.program, self.schedule.net)
+        return self._metrics
+
+    def _measure(self, what: str, step: int, measure):
+        value = self._measured.get((what, step))
+        if value is None:
+            value = self._measured[(what, step)] = measure()
+        return value
+
+    def accuracy(self, step: int) -> float:
+        """The share of the step's own samples (its batch; without batches, every training sample) that its
+        forward pass classifies right: from its row, as its E_total.  nan where the targets are not classes."""
+        if not self.metrics.classes:
+            return math.nan
+        return self._measure("accuracy", step, lambda: self.metrics.row_accuracy(self.row(step), self._targets(step)))
+
+    def _targets(self, step: int) -> list[list[float]]:
+        """The targets of the step's samples, in its row's order: with batches the data set's (never edited),
+        without them as they stood in that step (`w` edits them)."""
+        if self.schedule.batched:
+            samples = self.schedule.net.samples
+            return [list(samples[k].targets) for k in self.schedule.members(step)]
+        env, names = self._samples(step), self.program.names
+        return [[env[t] for t in names.target_symbols(s)] for s in range(len(self.schedule.net.samples))]
+
+    def training_accuracy(self, step: int) -> float:
+        """The share of every training sample classified right with the parameters `step` starts with (without
+        batches, `accuracy` itself).  nan where the targets are not classes."""
+        if not self.metrics.classes:
+            return math.nan
+        if not self.schedule.batched:
+            return self.accuracy(step)
+        return self._start_accuracies(step)[0]
+
+    def test_accuracy(self, step: int) -> float:
+        """The share of the held-out samples classified right with the parameters `step` starts with (those
+        its E_test is computed with); nan where there are none, or the targets are not classes."""
+        if not self.metrics.classes or not self.schedule.net.test_samples:
+            return math.nan
+        return self._start_accuracies(step)[1]
+
+    def _start_accuracies(self, step: int) -> list[float]:
+        """The training and the test samples' accuracy with the parameters `step` starts with, worked out
+        together: the chart draws both, and finding the parameters (re-deriving from a checkpoint) is most of it."""
+        def measure():
+            env, net = self.start_env(step), self.schedule.net
+            training = self.metrics.accuracy_on(env, net.samples) if self.schedule.batched else math.nan
+            return [training, self.metrics.accuracy_on(env, net.test_samples)]
+
+        return self._measure("accuracies at the start", step, measure)
+
+    def gradient_means(self, step: int) -> list[float]:
+        """Each layer's mean |dE_total/dw| in the step's row, first layer first (core/metrics.py)."""
+        return self._measure("gradients", step, lambda: self.trainer.gradient_means(self.metrics, self.row(step)))
+
+    def accuracies(self) -> "PerEpoch":
+        """Every training sample's accuracy at the start of each finished epoch, worked out as it is read."""
+        return PerEpoch(self, self.training_accuracy)
+
+    def test_accuracies(self) -> "PerEpoch":
+        """The held-out samples' accuracy at the start of each finished epoch, worked out as it is read."""
+        return PerEpoch(self, self.test_accuracy)
+
+    def layer_gradients(self, layer: int) -> "PerEpoch":
+        """The mean |dE_total/dw| into `layer` (1-based) in the first step of each finished epoch."""
+        return PerEpoch(self, lambda step: self.gradient_means(step)[layer - 1])
+
+    def test_losses(self) -> "PerEpoch":
         """The held-out samples' E_total at the start of each finished epoch, worked out as they are read:
         a chart reads a few hundred of a million."""
-        return TestLosses(self)
+        return PerEpoch(self, self.test_loss)
 
     def epoch_losses(self) -> array:
         """E_total of every finished epoch (batches.py); without batches, `losses()` itself."""
@@ -349,11 +427,12 @@ class History:
         return self._divergence[1]
 
 
-class TestLosses(Sequence):
-    """history.test_loss at the first step of each finished epoch, as a list that computes what is read."""
+class PerEpoch(Sequence):
+    """`measure(step)` at the first step of each finished epoch (history.test_loss, an accuracy, a layer's
+    gradients), as a list that computes what is read."""
 
-    def __init__(self, history: History):
-        self.history = history
+    def __init__(self, history: History, measure):
+        self.history, self.measure = history, measure
 
     def __len__(self) -> int:
         return len(self.history) // self.history.schedule.steps_per_epoch
@@ -365,7 +444,7 @@ class TestLosses(Sequence):
             n += len(self)
         if not 0 <= n < len(self):
             raise IndexError(n)
-        return self.history.test_loss(self.history.schedule.step(n + 1))
+        return self.measure(self.history.schedule.step(n + 1))
 
 
 def checkpoint_records_length(steps: int, stride: int) -> int:

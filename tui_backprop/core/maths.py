@@ -176,3 +176,46 @@ CORRECTED_WHY = ("The moving average started at 0, so early on it is too small; 
                  "to 1 as t grows, corrects that bias.")
 ADAM_STEP_WHY = ("Adam moves {p} by lr times its average gradient over the root of its average squared gradient: "
                  "about lr in size whatever the gradient's scale (ε keeps it finite where the gradient has been 0).")
+
+
+# -- accuracy: for targets that are classes, how often the largest output (or one past 0.5) is the target's class --
+ARGMAX = "argmax"  # one-hot targets over two or more outputs: the largest output names the class
+THRESHOLD = "threshold"  # one output with targets 0 and 1: an output above 0.5 is class 1
+THRESHOLD_AT = 0.5
+
+
+def class_rule(outputs: int, targets) -> str | None:
+    """How an output vector names a class, when every target vector is a class and two classes at least
+    occur: ARGMAX for one-hot targets over two or more outputs, THRESHOLD for one output with targets 0 and 1;
+    None for any other targets (a regression, the worked examples' 0.01 and 0.99, or one sample's 1: nothing
+    to tell apart), which have no accuracy."""
+    rows = [tuple(row) for row in targets]
+    if outputs == 1:
+        rule = THRESHOLD if all(row[0] in (0.0, 1.0) for row in rows) else None
+    else:
+        rule = ARGMAX if all(row.count(1.0) == 1 and row.count(0.0) == outputs - 1 for row in rows) else None
+    return rule if rule and len({target_class(rule, row) for row in rows}) >= 2 else None
+
+
+def predicted_class(rule: str, outputs) -> int:
+    """The class an output vector names: the first of the largest outputs (as numpy's argmax), or above 0.5
+    (as Keras's binary accuracy)."""
+    if rule == THRESHOLD:
+        return int(outputs[0] > THRESHOLD_AT)
+    best = 0
+    for k in range(1, len(outputs)):
+        if outputs[k] > outputs[best]:
+            best = k
+    return best
+
+
+def target_class(rule: str, targets) -> int:
+    """The class a target vector names, read as an output vector is: the same for a one-hot or a 0/1 target,
+    and a target edited in the app (`w t1 = 0.7`) still names one."""
+    return predicted_class(rule, targets)
+
+
+def correct_count(rule: str, outputs, targets) -> int:
+    """How many of the samples (an output vector and a target vector each) the outputs name the class of."""
+    return sum(predicted_class(rule, out) == target_class(rule, target) for out, target in zip(outputs, targets))
+

@@ -221,7 +221,7 @@ class Stepper:
         self.program: Program = self.schedule.program(1)
         start = self.net.start_env()
         self._start = self._step_env(1, start) if self.schedule.batched else start
-        self.history = History(self.program, self.train, self.schedule)
+        self.history = History(self.program, self.train, self.schedule, self.trainer)
         self._marks: list[_Mark] = []
         self._recording = True
         self._last: tuple[int, Operation | None] = (-1, None)  # (`_moves` when made, the operation)
@@ -306,7 +306,7 @@ class Stepper:
         stepper = cls(history.schedule.net, history.schedule.program(1), trainer)
         stepper.schedule = history.schedule
         stepper.history = history
-        history.train = stepper.train
+        history.train, history.trainer = stepper.train, trainer
         stepper._take_up(program, snapshot)
         return stepper
 

@@ -364,6 +364,15 @@ def _is_number(cell) -> bool:
         return False
 
 
+# What `train --csv` writes after a row's own quantities: measures of the run, not a student's working, so
+# `check` reads past them (test_E_total, accuracy, test_accuracy, mean_abs_dE_dw_L1, ...).
+MEASURE = re.compile(r"(test_E_total|accuracy|test_accuracy|mean_abs_dE_dw_L\d+)")
+
+
+def is_measure(cell: str) -> bool:
+    return MEASURE.fullmatch(cell.strip()) is not None
+
+
 def _name_columns(path: str, header, line: int, names: Columns):
     columns: dict[str, tuple[int, str]] = {}
     epoch_column = batch_column = None
@@ -373,6 +382,8 @@ def _name_columns(path: str, header, line: int, names: Columns):
         where = cell_address(column, line)
         if not isinstance(cell, str):
             raise SheetError(f"{path}: header cell {where} holds the number {cell!r}; expected a column name")
+        if is_measure(cell):
+            continue
         symbol = names.symbol(cell)
         if symbol is None:
             raise SheetError(f"{path}: unknown column {quote_cell(cell.strip())} in {where}; "

@@ -1,5 +1,6 @@
 """One row per finished epoch (with batches, per batch: "3·2" is epoch 3's second), then the columns
-the student chose; E_test, the held-out samples' E_total, is worked out for the rows in view.
+the student chose; E_test, the held-out samples' E_total, accuracy and test_accuracy (for targets that are
+classes) and each layer's mean |∂E/∂w| are worked out for the rows in view (core/history.py).
 
 By default E_total, then each parameter with its gradient beside it; `c` opens a list
 of every column of `train --csv` to choose from. The view moves sideways a whole
@@ -28,6 +29,7 @@ from textual.widgets.option_list import Option
 
 from ...core import History, Names, Program, Stepper
 from ...core.expr import counted, format_number
+from ...core.metrics import gradient_mean_columns
 from .lines import ascii_scrollbars, set_border_titles
 from .screens import dialog_footer
 
@@ -38,17 +40,32 @@ GAP = 2
 MORE_LEFT, MORE_RIGHT = " ‹", " ›"
 GRADIENT = Names.grad("")  # how a gradient column's name starts: dE_total/d
 TEST = "E_test"  # not a column of the rows: History.test_loss, for a network that holds samples out
+ACCURACY, TEST_ACCURACY = "accuracy", "test_accuracy"  # nor these: History.accuracy and test_accuracy
 
 
-def default_columns(program: Program, tests: bool = False) -> list[str]:
-    """E_total (and E_test, and the penalty E_reg apart), then each parameter with its gradient beside it."""
+def measures(history: History) -> dict:
+    """The columns worked out from a row, not held in it, as train --csv names them: column -> measure(step)."""
+    net = history.schedule.net
+    found = {TEST: history.test_loss} if net.test_samples else {}
+    if history.metrics.classes:
+        found[ACCURACY] = history.accuracy
+        if net.test_samples:
+            found[TEST_ACCURACY] = history.test_accuracy
+    for layer, column in enumerate(gradient_mean_columns(net.depth)):
+        found[column] = lambda step, layer=layer: history.gradient_means(step)[layer]
+    return found
+
+
+def default_columns(program: Program, tests: bool = False, classes: bool = False) -> list[str]:
+    """E_total (and E_test, and the penalty E_reg apart, and the accuracies), then each parameter with its
+    gradient beside it."""
     trained, known = set(program.trained), set(program.columns)  # sets: a large network has 20,000 of each
-    columns = ["E_total"] + [TEST] * tests + ["E_reg"]
+    columns = ["E_total"] + [TEST] * tests + ["E_reg"] + ([ACCURACY] + [TEST_ACCURACY] * tests) * classes
     for parameter in program.parameters:
         columns.append(parameter)
         if parameter in trained:
             columns.append(Names.grad(parameter))
-    return [column for column in columns if column in known or column == TEST]
+    return [column for column in columns if column in known or column in (TEST, ACCURACY, TEST_ACCURACY)]
 
 
 def heading(column: str) -> str:
@@ -117,9 +134,9 @@ class HistoryTable(ScrollView, can_focus=False):
         if history is not self._history:  # another network, or the same one reset: the columns afresh
             self._history = history
             self.position = {column: n for n, column in enumerate(history.columns)}
-            if stepper.net.test_samples:
-                self.position[TEST] = -1
-            self.show_columns(default_columns(history.program, bool(stepper.net.test_samples)))
+            self.measures = measures(history)
+            self.position.update((column, -1) for column in self.measures)  # after the rows' own, in `c`'s list
+            self.show_columns(default_columns(history.program, bool(stepper.net.test_samples), history.metrics.classes))
             self.drawn = None
         if history.revision == self.drawn:
             return
@@ -157,8 +174,10 @@ class HistoryTable(ScrollView, can_focus=False):
         history = self.stepper.history
         row = history.row(epoch)
         columns = range(len(self.shown)) if columns is None else columns
-        return [self.stepper.schedule.label(epoch)] + [fitted(history.test_loss(epoch) if self.shown[n] == TEST
-                                             else row[self.position[self.shown[n]]], self.widths[n]) for n in columns]
+        measured = self.measures
+        return [self.stepper.schedule.label(epoch)] + [
+            fitted(measured[self.shown[n]](epoch) if self.shown[n] in measured else row[self.position[self.shown[n]]],
+                   self.widths[n]) for n in columns]
 
     def render_line(self, y: int) -> Strip:
         scroll_y = self.scroll_offset.y
