@@ -17,6 +17,12 @@
 3. `n` held down: key events queued at once, as auto-repeat queues them; the time
    per press until all are stepped and drawn, against the 30–40 ms between a
    keyboard's repeats (faster than that, holding `n` never lags).
+4. The decision boundary's redraw as `r` runs (about 50 a run), with every hidden
+   neuron's picture beside the output's (playground-spiral, 2-8-8-1, at 120×40),
+   against the output's picture alone filling the same panel (as it was drawn
+   before the neurons' pictures), in turns in the same app.
+
+    python bench/bench_app.py boundary     (4 alone)
 """
 
 from __future__ import annotations
@@ -139,7 +145,52 @@ async def held_key(presses: int) -> float:
         return next(when for when, done in drawn if done == presses) - start
 
 
+async def boundary_redraws(redraws: int = 40) -> tuple[list[float], list[float]]:
+    """Seconds to draw the boundary panel with the neurons' pictures, and the output's picture alone, in turns."""
+    from tui_backprop.app.main import BackpropApp
+    from tui_backprop.app.widgets.boundary import Boundary, packed
+    from tui_backprop.core import load_network
+    from tui_backprop.core.loader import network_path
+
+    app = BackpropApp(load_network(network_path("playground-spiral")), record=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        view, stepper = app.panels["boundary"], app.stepper
+        width, height = view.scrollable_content_region.size
+        values = dict(stepper.values)  # what show_run hands the panel between a run's chunks
+
+        def output_only():
+            boundary = Boundary(stepper, width, height, stepper.net.test_samples, values)
+            legend = packed(boundary.legend(), width)
+            return boundary.with_rows(height - len(legend)).lines(True) + legend
+
+        with_neurons, alone = [], []
+        view.show_run(values)
+        for _ in range(redraws):
+            start = time.perf_counter()
+            view.draw(width, height)
+            with_neurons.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            output_only()
+            alone.append(time.perf_counter() - start)
+        return with_neurons, alone
+
+
+def print_boundary() -> None:
+    with_neurons, alone = asyncio.run(boundary_redraws())
+    ratios = sorted(mine / theirs for mine, theirs in zip(with_neurons, alone))
+    print("the boundary's redraw during r (playground-spiral 2-8-8-1, 120×40, 40 redraws each, in turns)")
+    print(f"  output's picture alone          median {statistics.median(alone) * 1000:6.2f} ms")
+    print(f"  with the 16 neurons' pictures   median {statistics.median(with_neurons) * 1000:6.2f} ms   "
+          f"ratio median {statistics.median(ratios):.2f}×")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["boundary"]:
+        print_boundary()
+        return
     # Byte-compile the package first, as pip does when it installs one: Textual's modules are
     # compiled, and an editable checkout run under PYTHONDONTWRITEBYTECODE (as here) would
     # otherwise compile ours from source at every start, about 50 ms the bare app never pays.
@@ -162,6 +213,7 @@ def main() -> None:
     held = asyncio.run(held_key(presses))
     print(f"n held down: {presses} presses queued at once, all stepped and drawn in {held * 1000:.0f} ms, "
           f"{held / presses * 1000:.1f} ms a press (a keyboard repeats every 30–40 ms)")
+    print_boundary()
 
 
 if __name__ == "__main__":

@@ -78,6 +78,11 @@ SHOTS = {
     "compact-80x24": ("mazur", (80, 24), ["e", *"n" * 14]),
     "iris-batches-120x40": ("examples/iris.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"40", "enter", "v", *"n" * 5]),
     "ladder-120x40": ("mazur", (120, 40), ladder),
+    # each hidden neuron's picture beside the boundary, h1_3 enlarged, after 300 epochs
+    "neurons-120x40": ("examples/playground-spiral.toml", (120, 40),
+                       ["r", "ctrl+a", "ctrl+k", *"300", "enter", "b", *">" * 3]),
+    # 4-8-3 drawn as a picture: o1's sum lit, every other edge by its weight's sign and size
+    "iris-diagram-120x40": ("examples/iris.toml", (120, 40), ["n"] * 17),
     # Why gradients vanish: 20 epochs of the deep sigmoid network, then each layer's mean |∂E/∂w|.
     "gradients-120x40": ("examples/deep-sigmoid.toml", (120, 40), ["r", "ctrl+a", "ctrl+k", *"20", "enter", "G"]),
     "settings-120x40": ("xor", (120, 40), settings),

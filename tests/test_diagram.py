@@ -12,7 +12,8 @@ import re
 import pytest
 from textual.app import App
 
-from tui_backprop.app.widgets.diagram import NetworkDiagram, short_name
+from tui_backprop.app.widgets.diagram import NetworkDiagram
+from tui_backprop.app.widgets.diagram.graph import short_name
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.network import Network, Parameters, Sample
 from tui_backprop.core.presets import PRESETS, random_weights
@@ -260,7 +261,8 @@ def test_two_two_two_is_a_labelled_picture_at_70_and_a_drawn_one_at_60():
     """At 70 columns every edge carries its weight's label; at 60 the edges are drawn without
     labels (issue 12.4: a picture, not a list), each edge still its weight's (a click shows it),
     and the current operation's weight is named with its value under the drawing."""
-    from tui_backprop.app.widgets.diagram import NetworkFacts, Scene, draw_graph
+    from tui_backprop.app.widgets.diagram.graph import draw_graph
+    from tui_backprop.app.widgets.diagram.scene import NetworkFacts, Scene
 
     stepper = Stepper(PRESETS["mazur"]())
     step_to(stepper, "dE_total/dw3")
@@ -424,7 +426,7 @@ def elements_from_quantities(stepper: Stepper) -> dict[str, tuple[str, bool, boo
                                                   ((3, 4, 4, 2), "neuron", 2), ((12, 11, 3), "shared", 3),
                                                   ((1, 1), "none", 1)])
 def test_the_diagrams_elements_come_from_the_names_and_match_the_quantities(sizes, bias, samples):
-    from tui_backprop.app.widgets.diagram import NetworkFacts
+    from tui_backprop.app.widgets.diagram.scene import NetworkFacts
 
     stepper = Stepper(network(sizes, bias, samples))
     facts = NetworkFacts(stepper.program)
@@ -532,7 +534,8 @@ def test_shift_arrows_scroll_a_cut_list_and_the_next_step_brings_the_operation_b
 
 
 def test_the_graph_draws_the_current_operations_edges_thick_so_they_show_without_colour():
-    from tui_backprop.app.widgets.diagram import NetworkFacts, Scene, draw_graph
+    from tui_backprop.app.widgets.diagram.graph import draw_graph
+    from tui_backprop.app.widgets.diagram.scene import NetworkFacts, Scene
 
     stepper = Stepper(PRESETS["mazur"]())
     step_to(stepper, "o1")  # reads w5 (from h1) and w6 (from h2); w7 and w8 go into o2

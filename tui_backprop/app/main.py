@@ -41,6 +41,7 @@ from .widgets.gradcheck_screen import GradientCheckScreen
 from .widgets.gradients import GradientsScreen
 from .widgets.history_table import ColumnsScreen, HistoryTable
 from .widgets.loss_chart import LossChart
+from .widgets.neurons import hidden_neurons
 from .widgets.operation import OperationPanel
 from .widgets.progress_line import ProgressLine
 from .widgets.quiz_bar import QuizBar
@@ -141,7 +142,15 @@ class BackpropApp(App):
         Binding("g", "gradient_check", "Gradcheck",
                 tooltip="Check this epoch's gradients against central differences of E_total"),
         Binding("b", "boundary", "Boundary",
-                tooltip="Decision boundary (two inputs): the input plane shaded by the output, redrawn as r runs"),
+                tooltip="Decision boundary (two inputs): the input plane shaded by the output, redrawn as r runs, "
+                        "beside each hidden neuron's output over it"),
+        Binding("greater_than_sign", "select_neuron(1)", "Neuron ▶",
+                tooltip="Select the next hidden neuron (or click one in the diagram): the decision boundary shows "
+                        "its picture enlarged"),
+        Binding("less_than_sign", "select_neuron(-1)", "Neuron ◀", tooltip="Select the previous hidden neuron"),
+        Binding("pagedown", "neuron_page(1)", "Neurons ▼",
+                tooltip="The next page of the hidden neurons' pictures, when they do not all fit beside the boundary"),
+        Binding("pageup", "neuron_page(-1)", "Neurons ▲", tooltip="The previous page of the hidden neurons' pictures"),
         Binding("shift+up", "scroll_view(0, -1)", "Scroll up", show=False,
                 tooltip="Scroll the diagram or matrix view up (a step brings the operation back)"),
         Binding("shift+down", "scroll_view(0, 1)", "Scroll down", show=False,
@@ -164,6 +173,9 @@ class BackpropApp(App):
     tutor_on = reactive(False)
     matrix_on = reactive(False)
     boundary_on = reactive(False)
+    # The hidden neuron selected (h1, h2_3): a click on it in the diagram or on its picture, or < and >;
+    # the boundary's pictures show it enlarged.
+    selected_neuron: reactive[str | None] = reactive(None)
     accuracy_on = reactive(False)  # the chart shows accuracy instead of the loss (a, for targets that are classes)
     # A run, an export or a save is reading the stepper: the stepping keys wait (and leave the footer).
     running = reactive(False, bindings=True)
@@ -366,7 +378,12 @@ class BackpropApp(App):
         order = ["stop_export", "next", "previous", "finish_phase", "finish_epoch", "run"]
         if self.compact:  # v is the only way to the chart and the history; theirs come with them
             order += ["cycle_panel", *{"history": ["history_columns"], "chart": ["log_scale", "accuracy_chart"]}.get(self.panel, [])]
-        order += ["help", "quit", "tutor", "quiz"]
+        if self.boundary_on:  # the neurons' pictures beside it page on small screens: the next page first
+            order.append("neuron_page(1)")
+        order += ["help", "quit"]
+        if self.boundary_on:
+            order += ["neuron_page(-1)", "select_neuron(1)", "select_neuron(-1)"]
+        order += ["tutor", "quiz"]
         if self.quiz_on:
             order += ["quiz_phases", "quiz_tolerance"]
         order += ["open", "rates", "matrix", "edit", "learning_rate", "save", "export"]
@@ -458,6 +475,10 @@ class BackpropApp(App):
             return self.compact
         if action == "reset":  # nothing to go back to
             return not self.stepper.pristine
+        if action == "select_neuron":  # the boundary's pictures show the selection
+            return self.boundary_on and self.stepper.net.sizes[0] == 2 and self.stepper.net.depth > 1
+        if action == "neuron_page":
+            return self.boundary_on and "boundary" in self.panels and self.panels["boundary"].pages > 1
         if action in CLASSES_ONLY:
             return self.stepper.history.metrics.classes
         if action == "settings":  # a lesson is about its own network (o, opening another, ends it)
@@ -1354,9 +1375,19 @@ class BackpropApp(App):
         if on:
             self.matrix_on = False  # both take the diagram's place
         if on and "boundary" not in self.panels:
-            view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(BackpropApp.stepper)
+            view = self.panels["boundary"] = BoundaryView(self.stepper, id="boundary").data_bind(
+                BackpropApp.stepper, selected=BackpropApp.selected_neuron)
             self.query_one("#top").mount(view, before="#operation")
         self._swap_diagram()
+        self._refresh_footer()
+
+    def action_select_neuron(self, step: int) -> None:
+        names = [neuron.name for neuron in hidden_neurons(self.stepper.net)]
+        at = names.index(self.selected_neuron) if self.selected_neuron in names else (-1 if step > 0 else 0)
+        self.selected_neuron = names[(at + step) % len(names)]
+
+    def action_neuron_page(self, pages: int) -> None:
+        self.panels["boundary"].turn_page(pages)
 
     def watch_matrix_on(self, on: bool) -> None:
         if on:
@@ -1406,6 +1437,12 @@ class BackpropApp(App):
                 yield SystemCommand(binding.tooltip, f"key: {binding.key}",
                                     lambda action=binding.action: self.run_action(action))
 
+    def on_boundary_view_selected(self, message: BoundaryView.Selected) -> None:
+        self.selected_neuron = message.neuron
+
     def on_network_diagram_selected(self, message: NetworkDiagram.Selected) -> None:
         self.panels["operation"].selected = message.symbol
+        where = self.stepper.net.names.neuron_at(message.element or "")
+        if where and 0 < where[0] < self.stepper.net.depth:  # a hidden neuron: the boundary's pictures enlarge it
+            self.selected_neuron = message.element
 

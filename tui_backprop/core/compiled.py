@@ -64,9 +64,10 @@ def compile_loss(program: Program):
     return _compiled(program, *run_source(program, None))
 
 
-def compile_predict(program: Program):
-    """`predict(env, inputs)`: the outputs for one input vector, with the parameters of `env`."""
-    source, entry = predict_source(program)
+def compile_predict(program: Program, every_neuron: bool = False):
+    """`predict(env, inputs)`: the outputs for one input vector, with the parameters of `env`; with
+    `every_neuron`, every neuron's output (a hidden layer's, then the next, the output layer's last)."""
+    source, entry = predict_source(program, every_neuron)
     return _exec(source, entry, "predict")
 
 
@@ -154,8 +155,9 @@ def _leading_pairs(expr: Expr):
         yield _pair(expr)
 
 
-def predict_source(program: Program) -> tuple[str, str]:
-    """The source of `predict(env, inputs)`, and its name: one sample's forward pass."""
+def predict_source(program: Program, every_neuron: bool = False) -> tuple[str, str]:
+    """The source of `predict(env, inputs)`, and its name: one sample's forward pass, returning the
+    output layer's outputs or, with `every_neuron`, every layer's after the inputs."""
     template = _Template(program)
     name = identifier
     emit = _Emitter(template.forward)
@@ -165,7 +167,8 @@ def predict_source(program: Program) -> tuple[str, str]:
     for q in template.forward:
         if q.kind in (Kind.SUM, Kind.ACTIVATION):
             emit.assign(q.symbol, q.expr, 1)
-    outputs = [program.names.output(program.net.depth, k, 0) for k in range(program.net.sizes[-1])]
+    layers = range(1, program.net.depth + 1) if every_neuron else (program.net.depth,)
+    outputs = [program.names.output(layer, k, 0) for layer in layers for k in range(program.net.sizes[layer])]
     return "\n".join(lines + emit.lines + [f"{INDENT}return [{', '.join(map(name, outputs))}]"]), "predict"
 
 

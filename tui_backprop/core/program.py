@@ -308,6 +308,13 @@ class Program:
             self._compiled["predict"] = compile_predict(self)
         return self._compiled["predict"](env, inputs)
 
+    def neuron_outputs(self, env: dict[str, float], inputs) -> list[float]:
+        """Every neuron's output for one input vector (layer 1's, then layer 2's, …, the output layer's
+        last), with the parameters of `env`: the same forward pass as `predict`, operation for operation."""
+        if "neuron outputs" not in self._compiled:
+            self._compiled["neuron outputs"] = compile_predict(self, every_neuron=True)
+        return self._compiled["neuron outputs"](env, inputs)
+
     def loss_on(self, env: dict[str, float], samples) -> float:
         """E_total, as this network's loss defines it, over other samples (a held-out test set)
         with the parameters of `env`: a forward pass, no update."""

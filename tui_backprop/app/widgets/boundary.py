@@ -17,10 +17,16 @@ from functools import cached_property
 from rich.style import Style
 from rich.text import Text
 
+from textual.events import Click
+from textual.geometry import Region
+from textual.message import Message
+from textual.reactive import reactive
+
 from ...core import Stepper
 from ...core.expr import format_number
 from ...core.text import printable
 from .lines import LinePanel, set_border_titles
+from .neurons import NeuronPictures, hidden_neurons, layout
 
 # One output: from the lowest target (blank) to the highest (full).
 SHADES = " ░▒▓█"
@@ -105,7 +111,11 @@ class Boundary:
 
     def with_rows(self, rows: int) -> "Boundary":
         """The same plane on fewer rows (before any cell is worked out), to leave room for the legend."""
-        self.plane = replace(self.plane, rows=rows)
+        return self.with_size(self.plane.columns, rows)
+
+    def with_size(self, columns: int, rows: int) -> "Boundary":
+        """The same plane on other cells (before any cell is worked out): room for the legend, the neurons."""
+        self.plane = replace(self.plane, columns=columns, rows=rows)
         return self
 
     @cached_property
@@ -192,19 +202,54 @@ def packed(pieces: list[str], width: int) -> list[str]:
 
 
 class BoundaryView(LinePanel):
-    """The decision boundary of the stepper's network as it is now; redrawn on every change."""
+    """The decision boundary of the stepper's network as it is now, with every hidden neuron's picture
+    beside it (two inputs and hidden layers); redrawn on every change."""
+
+    # The hidden neuron whose picture is shown enlarged (the app binds it to its selection), and the
+    # page of small pictures on show when they do not all fit.
+    selected: reactive[str | None] = reactive(None, repaint=False, init=False)
+    page: reactive[int] = reactive(0, repaint=False, init=False)
 
     def __init__(self, stepper: Stepper, **kwargs):
         super().__init__(**kwargs)
         self.boundary: Boundary | None = None
+        self.pages = 1
+        # What the neurons' pictures showed last: name -> (the plane, its lines as plain text)
+        self.neuron_pictures: dict[str, tuple[Plane, list[str]]] = {}
         self._running_values: dict[str, float] | None = None  # a run's latest parameters, while it runs
+        self._tiles: list[tuple[Region, str]] = []  # where each small picture is, for clicks
         self.stepper = stepper
+
+    class Selected(Message):
+        """The user clicked a hidden neuron's small picture."""
+
+        def __init__(self, neuron: str):
+            super().__init__()
+            self.neuron = neuron
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            for region, name in self._tiles:
+                if region.contains(offset.x + self.scroll_offset.x, offset.y + self.scroll_offset.y):
+                    self.post_message(self.Selected(name))
 
     def watch_stepper(self) -> None:
         self._running_values = None
         if self.display:  # hidden, it skips its forward passes
             self.retitle()
             self.redraw()
+
+    def watch_selected(self) -> None:
+        if self.display:
+            self.redraw()
+
+    def watch_page(self) -> None:
+        if self.display:
+            self.redraw()
+
+    def turn_page(self, pages: int) -> None:
+        self.page = min(max(self.page + pages, 0), self.pages - 1)
 
     def on_show(self) -> None:
         self.retitle()  # another network may have been opened while it was hidden
@@ -222,13 +267,53 @@ class BoundaryView(LinePanel):
 
     def draw(self, width: int, height: int) -> list[Text]:
         refusal = boundary_refusal(self.stepper.net)
+        self.neuron_pictures = {}
+        self._tiles = []
         if refusal:
             self.boundary = None
+            self._paged(1)
             return list(Text(refusal).wrap(self.app.console, max(width, 1)))
         net = self.stepper.net
         width = max(width, 1)
         boundary = Boundary(self.stepper, width, height, getattr(net, "test_samples", ()), self._running_values)
+        colour = not self.app.no_color  # NO_COLOR: the shades alone
+        neurons = hidden_neurons(net)
+        selected = next((n for n in neurons if n.name == self.selected), None)
         legend = packed(boundary.legend(), width)
-        self.boundary = boundary.with_rows(max(height - len(legend), 1))
-        lines = boundary.lines(colour=not self.app.no_color)  # NO_COLOR: the shades alone
-        return lines + [Text(line, style="dim") for line in legend]
+        pictures = NeuronPictures(self.stepper.program, boundary.env, boundary.plane)
+        # the neurons' legend takes the lines the longest it could be takes (its numbers are worked out last)
+        widest_notes = pictures.widest_legend()
+        widest_notes.append(f"{neurons[-1].name}…{neurons[-1].name} of {len(neurons)} (pgup pgdn)" if neurons else "")
+        rows = height - len(packed(boundary.legend() + widest_notes, width))
+        place = layout(width, rows, len(neurons), selected is not None) if neurons else None
+        if place is None and selected:  # no room to enlarge it: the small pictures alone
+            selected, place = None, layout(width, rows, len(neurons), False)
+        if place is None:
+            self._paged(1)
+            self.boundary = boundary.with_rows(max(height - len(legend), 1))
+            return boundary.lines(colour) + [Text(line, style="dim") for line in legend]
+        self._paged(-(-len(neurons) // place.per_page))
+        shown = neurons[self.page * place.per_page:(self.page + 1) * place.per_page]
+        side, scales = pictures.side(place, shown, selected, colour)
+        self.neuron_pictures = pictures.drawn
+        self._tiles = [(region.translate((place.output_width + 1, 0)), name) for region, name in pictures.tiles]
+        self.boundary = boundary.with_size(place.output_width, place.rows)
+        output = boundary.lines(colour)
+        top = []
+        for y in range(place.rows):
+            line = output[y].copy() if y < len(output) else Text(" " * place.output_width)
+            line.append(" ")
+            if y < len(side):
+                line.append_text(side[y])
+            top.append(line)
+        notes = pictures.legend(scales)
+        if self.pages > 1:
+            notes.append(f"{shown[0].name}…{shown[-1].name} of {len(neurons)} (pgup pgdn)")
+        return top + [Text(line, style="dim") for line in packed(boundary.legend() + notes, width)]
+
+    def _paged(self, pages: int) -> None:
+        """The number of pages of small pictures; the footer shows the page keys only while there are two."""
+        if pages != self.pages:
+            self.pages = pages
+            self.set_reactive(BoundaryView.page, min(self.page, pages - 1))  # drawing now: no redraw
+            self.screen.refresh_bindings()
