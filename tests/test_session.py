@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from budget import DEEP, examples
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import test_core_properties as properties
@@ -267,6 +267,11 @@ def act(stepper: Stepper, action) -> None:
 
 @settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(properties.networks(max_layers=3, max_neurons=3), actions, actions)
+# Found by this test: an edit, then a run that finishes the step it was made in; loaded, the step's first
+# operation read the edited value instead of the one before the edit.
+@example(net=Network(sizes=(1, 1), activations=("sigmoid",), start=Parameters(weights=(0.0,), lr=1.0), bias="none",
+                     train_bias=False, samples=(Sample((0.0,), (0.0,)),)),
+         before=[("next",), ("edit", 0, 1.0), ("run", 1)], after=[])
 def test_round_trip_after_any_sequence_of_actions(tmp_path, net, before, after):
     original = Stepper(net)
     for action in before:

@@ -785,12 +785,17 @@ class Stepper:
         marks: list[_Mark] = []  # latest first
         edits: list[tuple[int, str, float]] = []  # the step walked back through: its edits, latest first
         now = walked = self._kept(step, position, values, done, row)
+        # The steps a run went on in without leaving them (begun mid-step, it finished that step): an edit made
+        # in the step before the run is one of theirs too, since their first operations read the value before it.
+        continuing: list[_Step] = []
         for record in reversed(snapshot.undo):
             if record.kind == "edit":
                 edits.append((record.position, *record.changes[0]))
                 marks.append(_Mark("edit", (record.step, record.position), edit=record.changes[0]))
             elif record.kind in ("rollover", "run"):
-                _add_edits(walked, edits)
+                for state in (walked, *continuing):
+                    _add_edits(state, edits)
+                continuing = [walked, *continuing] if record.kind == "run" and record.step == walked.step else []
                 edits = []
                 marks.append(_Mark(record.kind, (step, position), history_length=record.history_length))
             if record.kind == "run":
@@ -808,7 +813,8 @@ class Stepper:
             step, position, row = record.step, record.position, record.row
             if record.kind in ("rollover", "run"):
                 walked = marks[-1].before = self._kept(step, position, values, done, row)
-        _add_edits(walked, edits)
+        for state in (walked, *continuing):
+            _add_edits(state, edits)
         self._marks = marks[::-1]
         self._floor = (step, position)  # where the saved trail begins
         self.step, self.program = snapshot.step, program
