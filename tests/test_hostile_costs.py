@@ -453,7 +453,7 @@ def test_opening_a_file_reads_it_in_a_worker_while_the_app_keeps_going(monkeypat
 def test_esc_stops_opening_a_file(monkeypatch):
     from tui_backprop.core import loader
 
-    def endless(path, should_stop):
+    def endless(path, should_stop, **options):
         asked = threading.Event()
         while not should_stop():
             asked.wait(0.01)  # a file that takes for ever to read, a hundredth of a second at a time
