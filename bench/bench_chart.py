@@ -18,15 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import plotext  # noqa: E402
-from textual.app import App  # noqa: E402
+import plotext
+from textual.app import App
 
-from tui_backprop.app.widgets.loss_chart import LossChart  # noqa: E402
-from tui_backprop.core.expr import format_number  # noqa: E402
-from tui_backprop.core.presets import excel  # noqa: E402
-from tui_backprop.core.batches import Schedule  # noqa: E402
-from tui_backprop.core.program import build_program  # noqa: E402
-from tui_backprop.core.sweep import SEED_RATES, sweep  # noqa: E402
+from tui_backprop.app.widgets.loss_chart import LossChart
+from tui_backprop.core.batches import Schedule
+from tui_backprop.core.expr import format_number
+from tui_backprop.core.presets import excel
+from tui_backprop.core.program import build_program
+from tui_backprop.training.sweep import SEED_RATES, sweep
 
 EPOCHS = 100_000
 SIZES = ((60, 15), (100, 30))

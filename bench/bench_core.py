@@ -26,9 +26,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from timing import best  # noqa: E402
+
 from tui_backprop.core import PRESETS, Stepper, build_program  # noqa: E402
 from tui_backprop.core.batches import Schedule  # noqa: E402
-from tui_backprop.core.sweep import SEED_RATES, sweep  # noqa: E402
+from tui_backprop.training.sweep import SEED_RATES, sweep  # noqa: E402
 
 NET = PRESETS["excel"]()
 START = NET.start_env()

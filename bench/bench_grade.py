@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import openpyxl  # noqa: E402
+import openpyxl
+from timing import best
 
-from timing import best  # noqa: E402
-from tui_backprop import cli  # noqa: E402
-from tui_backprop.core import build_program, load_network  # noqa: E402
-from tui_backprop.sheets.exercise import key_rows  # noqa: E402
-from tui_backprop.sheets.reader import read_table  # noqa: E402
+from tui_backprop import cli
+from tui_backprop.core import build_program, load_network
+from tui_backprop.sheets.exercise import key_rows
+from tui_backprop.sheets.reader import read_table
 
 STUDENTS, RUNS = 300, 3
 

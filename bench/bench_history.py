@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui_backprop.core import PRESETS, Stepper  # noqa: E402
+from tui_backprop.core import PRESETS, Stepper
 
 
 def peak_mb() -> float:

@@ -141,9 +141,9 @@ def stalls(app_body, network_args: dict | None = None, size=(120, 40)) -> str:
     run (a 10 ms timer's largest gap), since it was last asked."""
     import asyncio
 
-    from tui_backprop import bulk
     from tui_backprop.app.main import BackpropApp
     from tui_backprop.core import PRESETS, Stepper
+    from tui_backprop.training import bulk
 
     app = BackpropApp(**(network_args or {"stepper": Stepper(PRESETS["excel"](), trainer=bulk.train)}))
     gaps = [time.perf_counter(), 0.0]
@@ -263,18 +263,18 @@ def child(case: str, folder: Path, argument: str) -> str:
     if case == "train-csv":
         return cli("train", "--config", argument, "--epochs", "1", "--csv", str(folder / "out.csv"))
     if case == "sweep":  # what the rate view runs for one epoch at each of its six rates
-        from tui_backprop import bulk
         from tui_backprop.core import load_network
         from tui_backprop.core.batches import Schedule
-        from tui_backprop.core.sweep import SEED_RATES, sweep
+        from tui_backprop.training import bulk
+        from tui_backprop.training.sweep import SEED_RATES, sweep
 
         sweep(Schedule(load_network(argument)), SEED_RATES, 1, train=bulk.train)
         return "swept 6 rates, 1 epoch each"
     if case == "session-save":
-        from tui_backprop import bulk
         from tui_backprop.core import PRESETS, Stepper
         from tui_backprop.core.quiz import Quiz
         from tui_backprop.core.session import save_study
+        from tui_backprop.training import bulk
 
         stepper = Stepper(PRESETS["excel"](), trainer=bulk.train)
         start = time.perf_counter()
@@ -288,8 +288,8 @@ def child(case: str, folder: Path, argument: str) -> str:
         return (f"ran 2 × 10,000,000 epochs in {ran:.0f} s (peak {peak:,.0f} MB so far); saved in {saved:.1f} s, "
                 f"{os.path.getsize(argument) / 1e6:,.0f} MB")
     if case == "session-load":
-        from tui_backprop import bulk
         from tui_backprop.core.session import load_study
+        from tui_backprop.training import bulk
 
         stepper, _ = load_study(argument, bulk.train)
         return f"loaded {len(stepper.history):,} epochs"
@@ -298,8 +298,8 @@ def child(case: str, folder: Path, argument: str) -> str:
     if case == "app-open-esc":
         return stalls(app_open(Path(argument), stop_after=1.0))
     if case == "app-rates-esc":
-        from tui_backprop import bulk
         from tui_backprop.core import Stepper, load_network
+        from tui_backprop.training import bulk
 
         return stalls(rates_then_escape(Path(argument)),
                       {"stepper": Stepper(load_network(argument), trainer=bulk.train)})

@@ -58,9 +58,9 @@ for epoch in range(1, int(sys.argv[2]) + 1):
 def in_process() -> None:
     import numpy as np  # noqa: F401  (imported before timing either side)
 
-    from tui_backprop import bulk
     from tui_backprop.core.batches import Schedule
     from tui_backprop.core.loader import load_network
+    from tui_backprop.training import bulk
 
     script = REPO / "bench" / ".iris_numpy.py"
     script.write_text(NUMPY_SCRIPT)
@@ -97,11 +97,11 @@ def in_process() -> None:
 
 
 async def keypresses() -> None:
+    from bench_app import frames_drawn  # keypress to the frame drawn, as bench_scale measures it
+
     from tui_backprop.app.main import BackpropApp
     from tui_backprop.core.loader import load_network
     from tui_backprop.core.stepper import Stepper
-
-    from bench_app import frames_drawn  # keypress to the frame drawn, as bench_scale measures it
 
     stepper = Stepper(load_network(IRIS))
     stepper.finish_step()  # into the second batch

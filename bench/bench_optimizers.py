@@ -72,9 +72,9 @@ def plain_numpy(inputs, targets, weights, lr, rate, betas, eps, epochs):
 
 
 def adam_against_numpy(folder: Path) -> None:
-    from tui_backprop import bulk
     from tui_backprop.core import build_program
     from tui_backprop.core.loader import load_network
+    from tui_backprop.training import bulk
 
     net = load_network(network_file(folder))
     program = build_program(net)

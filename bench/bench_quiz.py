@@ -17,10 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timing import best  # noqa: E402
-from tui_backprop.core import PRESETS, Network, Parameters, Sample, Stepper  # noqa: E402
-from tui_backprop.core.presets import random_weights  # noqa: E402
-from tui_backprop.core.quiz import Quiz, read_answer  # noqa: E402
+from timing import best
+
+from tui_backprop.core import PRESETS, Network, Parameters, Sample, Stepper
+from tui_backprop.core.presets import random_weights
+from tui_backprop.core.quiz import Quiz, read_answer
 
 
 def square(size: int, samples: int) -> Network:

@@ -23,7 +23,7 @@ other work runs).  Processes are timed by the clock and by their CPU time; in-pr
    its resident memory, against the 2-2-2 app's after `e`, each a process.  Target: ≤ 400 MB.
 6. `explain --epochs 1 --format json` of the 100-100-100 × 16 network, as a process, against
    Python's own `json.load` + `json.dump` of the same output, as a process, in turns.  Target: ≤ 1.5×.
-7. Bulk training per epoch (`tui_backprop.bulk.train`, which picks numpy there) against a plain
+7. Bulk training per epoch (`tui_backprop.training.bulk.train`, which picks numpy there) against a plain
    numpy script of the same network, at 50-50-50 and 100-100-100 with 16 samples, in turns,
    recording E_total, the whole history, and the history's checkpoints.  Target: within 2×.
    (The 2-2-2 fast path against a hand-unrolled loop: bench/bench_core.py.)
@@ -189,11 +189,11 @@ def plain_run(program, epochs: int) -> float:
 
 
 async def runs(big: Path, epochs: int = 5000, rounds: int = 3) -> None:
-    from tui_backprop import bulk
     from tui_backprop.app.main import BackpropApp
     from tui_backprop.app.widgets.screens import PromptScreen
     from tui_backprop.core import Stepper
     from tui_backprop.core.loader import load_network
+    from tui_backprop.training import bulk
 
     net = load_network(big)
     warm = Stepper(net, trainer=bulk.TRAINER)
@@ -318,9 +318,9 @@ def explain(big: Path, rounds: int = 3) -> None:
 
 
 def bulk_training(folder: Path, epochs: int = 200) -> None:
-    from tui_backprop import bulk
     from tui_backprop.core import build_program
     from tui_backprop.core.loader import load_network
+    from tui_backprop.training import bulk
 
     for sizes in ((50, 50, 50), (100, 100, 100)):
         program = build_program(load_network(network_file(folder, sizes, 16)))
@@ -370,10 +370,10 @@ def train_columns(folder: Path, epochs: int = 200) -> None:
     numpy trains; this network's targets are no classes, so no accuracy): the rows as `train --csv` makes them
     (bulk.train recording "row", every value of each epoch laid out) and the columns, against a plain numpy
     script of the same training keeping the same means; and the columns alone against the rows alone."""
-    from tui_backprop import bulk
     from tui_backprop.core import build_program
     from tui_backprop.core.loader import load_network
     from tui_backprop.core.metrics import Metrics
+    from tui_backprop.training import bulk
 
     program = build_program(load_network(network_file(folder, (100, 100, 100), 16)))
     env, metrics, width = program.net.start_env(), Metrics(program), len(program.columns)
@@ -399,10 +399,10 @@ def train_columns(folder: Path, epochs: int = 200) -> None:
 
 
 def crossing(folder: Path, epochs: int = 200) -> None:
-    from tui_backprop import bulk
-    from tui_backprop.bulk_numpy import NumpyEpochs
     from tui_backprop.core import build_program
     from tui_backprop.core.loader import load_network
+    from tui_backprop.training import bulk
+    from tui_backprop.training.bulk_numpy import NumpyEpochs
 
     print("8. per epoch, compiled Python loop vs numpy, and the path bulk.train picks:")
     for sizes, samples in [((2, 2, 2), 1), ((2, 3, 1), 4), ((10, 10, 10), 1), ((10, 20, 10), 1), ((4, 8, 3), 4),

@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui_backprop.app.widgets.diagram import NetworkDiagram  # noqa: E402
-from tui_backprop.app.widgets.matrix import MatrixForm  # noqa: E402
-from tui_backprop.app.widgets.structure import Structure  # noqa: E402
-from tui_backprop.core import PRESETS, Network, Parameters, Sample, Stepper  # noqa: E402
-from tui_backprop.core.presets import random_weights  # noqa: E402
+from tui_backprop.app.widgets.diagram import NetworkDiagram
+from tui_backprop.app.widgets.matrix import MatrixForm
+from tui_backprop.app.widgets.symbol_places import Structure
+from tui_backprop.core import PRESETS, Network, Parameters, Sample, Stepper
+from tui_backprop.core.presets import random_weights
 
 WIDTH, HEIGHT = 68, 12
 STEPS = 15

@@ -30,8 +30,9 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 
-from serve_driver import ServeProcess, Visitor, wait_until  # noqa: E402
 from tui_backprop.core import PRESETS, Stepper  # noqa: E402
+
+from serve_driver import ServeProcess, Visitor, wait_until  # noqa: E402
 
 VISITORS = 40
 NAMES = ["Ada", "../../etc/passwd", "[b]bold[/b]", "<script>", "Ada", "..", "con", "/tmp/x"]

@@ -18,9 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timing import best  # noqa: E402
-from tui_backprop.core import PRESETS, Stepper  # noqa: E402
-from tui_backprop.core.session import load_session, save_session  # noqa: E402
+from timing import best
+
+from tui_backprop.core import PRESETS, Stepper
+from tui_backprop.core.session import load_stepper, save_stepper
 
 RUNS = 3
 
@@ -28,8 +29,8 @@ RUNS = 3
 def measure(title: str, stepper: Stepper) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "bench.session"
-        save = best(lambda: save_session(path, stepper), RUNS)
-        load = best(lambda: load_session(path), RUNS)
+        save = best(lambda: save_stepper(path, stepper), RUNS)
+        load = best(lambda: load_stepper(path), RUNS)
         size = os.path.getsize(path)
     print(f"{title}: save {save:.3f} s, load {load:.3f} s, file {size / 1e6:.1f} MB "
           f"({len(stepper.history):,} epochs, {len(stepper.snapshot().undo):,} undo records)")
@@ -41,8 +42,8 @@ def main() -> None:
     measure("excel, run 1,000,000 epochs", stepper)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "check.session"
-        save_session(path, stepper)
-        loaded, _ = load_session(path)
+        save_stepper(path, stepper)
+        loaded, _ = load_stepper(path)
         assert len(loaded.history) == 1_000_000 and loaded.history.losses() == stepper.history.losses()
         assert (loaded.epoch, loaded.position, loaded.values) == (stepper.epoch, stepper.position, stepper.values)
     print("excel, run 1,000,000 epochs: the loaded session has the same loss at every epoch")

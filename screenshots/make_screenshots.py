@@ -120,8 +120,9 @@ def browser_shot(path: Path) -> Path | None:
     if chromium is None:
         return None
     sys.path.insert(0, str(HERE.parent / "tests"))
-    from serve_driver import ServeProcess
     from test_serve_browser import open_app, wait_for_text
+
+    from serve_driver import ServeProcess
 
     server = ServeProcess(["--preset", "mazur"], HERE)
     try:

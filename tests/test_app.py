@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from app_driver import drive, notifications, open_checked, press, screen_text, type_in, widget_text
 from textual import events
 
 from tui_backprop.app.rates import RatesScreen
@@ -18,6 +17,8 @@ from tui_backprop.app.widgets.screens import HelpScreen
 from tui_backprop.app.widgets.values import ValuesTable
 from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.expr import format_number
+
+from app_driver import drive, notifications, open_checked, press, screen_text, type_in, widget_text
 
 # Seed 003 (/work/shared/seeds/003_bc448b21b0075803.txt), printed values for the
 # `mazur` preset, with the tolerance its printing allows: one unit of the last

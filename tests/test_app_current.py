@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import openpyxl
-from app_driver import drive, notifications, press, screen_text, type_in
 
 from tui_backprop.app.rates import RatesScreen
 from tui_backprop.app.widgets.rate_view import RateView
 from tui_backprop.core import Stepper
 from tui_backprop.core.expr import format_number
 from tui_backprop.sheets.xlsx import defined_name
+
+from app_driver import drive, notifications, press, screen_text, type_in
 
 
 async def edit(pilot, text: str) -> None:
@@ -65,8 +66,9 @@ def test_export_starts_the_workbook_from_an_edited_weight(tmp_path, monkeypatch)
 
 def test_each_edit_and_its_undo_is_confirmed_on_screen():
     """An edit changes nothing on screen until an operation reads it: w, l and p taking one back each say so."""
-    from app_driver import press, screen_text
     from tui_backprop.core import PRESETS
+
+    from app_driver import press, screen_text
 
     start = PRESETS["mazur"]()
     w5, lr = format_number(start.parameters()["w5"]), format_number(start.start.lr)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from app_driver import drive, notifications, press, screen_text, settle, type_in
 
 from tui_backprop.app.widgets.screens import ConfirmScreen, PromptScreen
+
+from app_driver import drive, notifications, press, screen_text, settle, type_in
 
 
 def dialog_text(app) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from app_driver import drive, press, screen_text, widget_text
 from conftest import REPO
 
 from tui_backprop.core import load_network
+
+from app_driver import drive, press, screen_text, widget_text
 
 
 def panel_lines(app, widget) -> list[str]:

@@ -9,13 +9,12 @@ never from the key's own bookkeeping.
 
 from __future__ import annotations
 
-import pytest
-from app_driver import drive, press, type_in
-
 from tui_backprop.app.rates import RatesScreen
 from tui_backprop.app.widgets.quiz_bar import AnswerInput
 from tui_backprop.app.widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PromptScreen
 from tui_backprop.core import PRESETS, Stepper
+
+from app_driver import drive, press, type_in
 
 OPS_PER_EPOCH = len(Stepper(PRESETS["mazur"]()).quantities)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from app_driver import drive, press, screen_text, settle, type_in
 from conftest import REPO
 
 from tui_backprop import cli
 from tui_backprop.core import load_network
+
+from app_driver import drive, press, screen_text, settle, type_in
 
 
 def test_version_prints_the_installed_version(capsys):

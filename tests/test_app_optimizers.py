@@ -3,13 +3,13 @@ show the optimizer's state and the penalty as they are computed, and `x` writes 
 
 from __future__ import annotations
 
-from app_driver import drive, notifications, press, widget_text
-
 from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.values import ValuesTable, fitted_number
 from tui_backprop.core import PRESETS
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import load_network
+
+from app_driver import drive, notifications, press, widget_text
 
 
 def adam_mazur():

@@ -3,12 +3,12 @@ nothing hands a panel its stepper by hand, and each panel redraws and retitles i
 
 from __future__ import annotations
 
-from app_driver import drive, press, screen_text
-
-from tui_backprop import bulk
 from tui_backprop.app.widgets.history_table import default_columns
 from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.quiz import Quiz
+from tui_backprop.training import bulk
+
+from app_driver import drive, press, screen_text
 
 
 def bound_panels(app) -> dict:

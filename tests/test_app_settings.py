@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_driver import drive, notifications, press, settle, widget_text
-from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input, OptionList, Select
@@ -19,6 +17,9 @@ from tui_backprop.app.widgets.screens import ConfirmScreen
 from tui_backprop.app.widgets.settings_screen import SettingsScreen, form_of, network_data
 from tui_backprop.core import PRESETS, NetworkError, Stepper
 from tui_backprop.core.loader import load_lesson, load_network, network_from_dict, network_path, network_to_dict
+
+from app_driver import drive, notifications, press, settle, widget_text
+from budget import examples
 
 
 async def fill(app, pilot, **fields) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import ChainMap
 
-from app_driver import drive, press, screen_text, type_in, widget_text
 from tui_backprop.app.widgets.screens import ChoiceScreen, ConfirmScreen
-from tui_backprop.core.expr import format_number
 from tui_backprop.core import PRESETS, Stepper
+from tui_backprop.core.expr import format_number
 from tui_backprop.core.quiz import Quiz, digits_needed
 from tui_backprop.core.session import load_study, save_study
+
+from app_driver import drive, press, screen_text, type_in, widget_text
 
 
 def verdict(app) -> str:

@@ -11,11 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from app_driver import drive, notifications, press, type_in
 
 from tui_backprop.app.widgets.screens import ChoiceScreen, ConfirmScreen
 from tui_backprop.core.session import load_study, save_study
 from tui_backprop.user_data import ENVIRONMENT
+
+from app_driver import drive, notifications, press, type_in
 
 
 def test_open_asks_before_unsaved_steps_go_and_not_otherwise(tmp_path):
@@ -144,7 +145,7 @@ def test_a_hang_up_saves_the_unsaved_work_in_the_data_folder(tmp_path, user_data
 
 
 def test_the_next_start_says_a_hang_up_save_waits_and_how_to_resume_it(user_data_folder):
-    from tui_backprop.app.files import hangup_path
+    from tui_backprop.app.saving import hangup_path
     from tui_backprop.core import PRESETS, Stepper
     from tui_backprop.core.quiz import Quiz
 
@@ -179,7 +180,6 @@ def test_a_long_finish_is_traced_in_a_worker_with_a_progress_bar_and_every_step_
     from tui_backprop.app import main
     from tui_backprop.app.widgets.screens import RunScreen
     from tui_backprop.core import PRESETS, Stepper
-    from tui_backprop.core.quiz import Quiz
 
     monkeypatch.setattr(main, "FINISH_AT_ONCE", 0)
     monkeypatch.setattr(main, "TRACE_CHUNK", 3)

@@ -7,11 +7,11 @@ braille, no rounded corners and none of the heavy, "tall" or eighth-block lines 
 from __future__ import annotations
 
 import pytest
-from app_driver import drive, press, screen_text, type_in
 
 from tui_backprop import cli
-from tui_backprop.chart import build_chart
-from tui_backprop.core import PRESETS
+from tui_backprop.reports.chart import build_chart
+
+from app_driver import drive, press, screen_text, type_in
 
 # Rounded corners, heavy lines, the tall border's and the scrollbars' eighth blocks.
 LACKING = set("╭╮╰╯━┃▔▁▂▃▅▆▇▊▎▏▕")

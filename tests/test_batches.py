@@ -8,16 +8,17 @@ import random
 from pathlib import Path
 
 import pytest
-
-import numpy_reference
 from test_engine_scale import random_network
-from tui_backprop import bulk
+
 from tui_backprop.core.batches import COMPILED, SEED_STRIDE, Schedule
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import network_from_dict, network_to_dict
 from tui_backprop.core.network import NetworkError, Sample
-from tui_backprop.core.session import load_session, save_session
+from tui_backprop.core.session import load_stepper, save_stepper
 from tui_backprop.core.stepper import Stepper
+from tui_backprop.training import bulk
+
+import numpy_reference
 
 EPOCHS = 3
 REPO = Path(__file__).resolve().parent.parent
@@ -156,9 +157,9 @@ def test_a_batched_session_comes_back_exactly(tmp_path, moves):
     for _ in range(moves):
         stepper.next()
     path = tmp_path / "batched.backprop"
-    save_session(path, stepper)
+    save_stepper(path, stepper)
     saved = (stepper.step, stepper.position)
-    loaded, _ = load_session(path)
+    loaded, _ = load_stepper(path)
     assert (loaded.step, loaded.position, loaded.where) == (stepper.step, stepper.position, stepper.where)
     assert loaded.values == stepper.values
     assert loaded.history.data.tobytes() == stepper.history.data.tobytes()
@@ -222,13 +223,14 @@ def test_the_history_gives_the_held_out_error_of_each_epoch(batch):
 
 
 def test_the_app_steps_through_a_batch_and_names_it():
-    from app_driver import drive, press, screen_text
     from test_history_view import table_lines
 
     from tui_backprop.app.widgets.history_table import HistoryTable
     from tui_backprop.app.widgets.loss_chart import LossChart
     from tui_backprop.core.expr import format_number
     from tui_backprop.core.loader import load_network
+
+    from app_driver import drive, press, screen_text
 
     net = load_network(REPO / "examples" / "iris.toml")
 
@@ -264,7 +266,7 @@ def test_the_app_steps_through_a_batch_and_names_it():
 def test_x_exports_a_batched_history_a_row_per_step(tmp_path):
     import csv
 
-    from tui_backprop.app.files import export_files
+    from tui_backprop.app.saving import export_files
 
     stepper = Stepper(many(9, 3))
     stepper.run(2)

@@ -8,8 +8,16 @@ from contextlib import redirect_stdout
 import pytest
 
 from tui_backprop import cli
-from tui_backprop.app.widgets.boundary import (CLASS_COLOURS, SHADE_COLOURS, SHADES, TEST_MARKS, TRAIN_MARKS,
-                                               Boundary, BoundaryView, sample_class)
+from tui_backprop.app.widgets.boundary import (
+    CLASS_COLOURS,
+    SHADE_COLOURS,
+    SHADES,
+    TEST_MARKS,
+    TRAIN_MARKS,
+    Boundary,
+    BoundaryView,
+    sample_class,
+)
 from tui_backprop.core import PRESETS, Network, Parameters, Sample, Stepper, build_program
 from tui_backprop.core.presets import random_weights
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from test_engine_scale import wide_network
 
-from tui_backprop import bulk
-from tui_backprop.bulk_numpy import NumpyEpochs
 from tui_backprop.core import Stepper
 from tui_backprop.core.history import CHECKPOINT_EVERY, checkpoint_records, checkpoint_records_length
+from tui_backprop.training import bulk
+from tui_backprop.training.bulk_numpy import NumpyEpochs
 
 
 def test_a_schedule_whose_last_batch_is_small_takes_one_path_so_its_history_keeps_only_checkpoints():

@@ -10,14 +10,13 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
+
 from tui_backprop import cli
-from tui_backprop.core import batches
-from tui_backprop.core.metrics import gradient_mean_columns
-from tui_backprop.core import PRESETS, Stepper, build_program, load_network
+from tui_backprop.core import PRESETS, Stepper, batches, build_program, load_network
 from tui_backprop.core.expr import format_number
-from tui_backprop.worked import describe
+from tui_backprop.core.metrics import gradient_mean_columns
+from tui_backprop.reports.explanation import describe
 
 
 def backprop(*args: str) -> subprocess.CompletedProcess:

@@ -6,12 +6,13 @@ import math
 from array import array
 
 import pytest
-from budget import examples
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-import numpy_reference as ref
 from tui_backprop.core import PRESETS, UPDATE, Network, Parameters, Sample, Stepper, build_program, gradient_check
+
+import numpy_reference as ref
+from budget import examples
 
 HIDDEN = ("sigmoid", "tanh", "relu", "identity")
 
@@ -184,7 +185,7 @@ def test_a_bias_shared_by_softmax_outputs_has_a_gradient_of_exactly_zero(seed, o
     assert said and all("softmax ignores a shift" in op.why and "exactly 0" in op.why for op in said)
     assert all(op.value == net.start.biases[1] for op in operations if op.symbol == "b2")
     # the fast path and numpy leave the shared output bias where it was, to the bit
-    from tui_backprop.bulk_numpy import NumpyEpochs
+    from tui_backprop.training.bulk_numpy import NumpyEpochs
 
     for variant in (net, net.with_changes(optimizer="adam")):  # numpy's plain update, and its optimizers'
         program = build_program(variant)

@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-import numpy_reference as ref
 from tui_backprop.core import BACKWARD, FORWARD, PRESETS, UPDATE, Stepper, build_program
+
+import numpy_reference as ref
 
 TWO_TWO_TWO = ("excel", "mazur")
 

@@ -14,19 +14,29 @@ import sys
 from collections import Counter
 
 import pytest
-from budget import examples
+from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import numpy_reference
-from conftest import REPO
-from tui_backprop.core.batches import Schedule
 from tui_backprop import cli
-from tui_backprop.core import Network, Parameters, NetworkError, Sample, Stepper, build_program, load_network, network_from_dict
-from tui_backprop.core import datasets
+from tui_backprop.core import (
+    Network,
+    NetworkError,
+    Parameters,
+    Sample,
+    Stepper,
+    build_program,
+    datasets,
+    load_network,
+    network_from_dict,
+)
+from tui_backprop.core.batches import Schedule
 from tui_backprop.core.loader import network_to_dict
 from tui_backprop.core.metrics import gradient_mean_columns
-from tui_backprop.core.session import load_session, save_session
+from tui_backprop.core.session import load_stepper, save_stepper
+
+import numpy_reference
+from budget import examples
 
 IRIS_CSV = REPO / "examples" / "iris.csv"
 IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -120,8 +130,8 @@ def test_a_saved_session_keeps_its_test_samples(tmp_path):
                                     test_fraction=0.25))
     stepper = Stepper(net)
     stepper.run(2)
-    save_session(tmp_path / "study.session", stepper)
-    loaded, _ = load_session(tmp_path / "study.session")
+    save_stepper(tmp_path / "study.session", stepper)
+    loaded, _ = load_stepper(tmp_path / "study.session")
     assert loaded.net == net and len(loaded.net.test_samples) == 5
 
 
@@ -411,7 +421,7 @@ def test_train_prints_train_and_test_error_for_iris():
 
 
 def test_the_test_error_agrees_on_the_numpy_path(tmp_path):
-    from tui_backprop import bulk
+    from tui_backprop.training import bulk
 
     spec = {"generate": "spiral", "count": 40, "noise": 0.1, "seed": 2}
     net = load_network(network_file(tmp_path, spec, layers=(2, 20, 20, 1), activations=["tanh", "tanh", "sigmoid"],

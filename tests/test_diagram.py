@@ -435,7 +435,7 @@ def test_the_diagrams_elements_come_from_the_names_and_match_the_quantities(size
         assert facts.undrawn(symbol) == slope, symbol
         if element == symbol:
             assert facts.trained(symbol) == trained, symbol
-    for n, param in enumerate(stepper.program.trained):
+    for param in stepper.program.trained:
         position = facts.structure.update_position(param)
         assert stepper.quantities[position].param == param
 

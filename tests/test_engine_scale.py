@@ -8,11 +8,10 @@ import random
 
 import pytest
 
-from tui_backprop import bulk
-from tui_backprop.bulk_numpy import NumpyEpochs
 from tui_backprop.core import Network, Parameters, Sample, Stepper, build_program
 from tui_backprop.core.presets import random_weights
-
+from tui_backprop.training import bulk
+from tui_backprop.training.bulk_numpy import NumpyEpochs
 
 
 def random_network(seed: int, max_size: int = 5, max_samples: int = 4) -> Network:
@@ -165,10 +164,11 @@ def test_a_clamped_logarithm_is_said_so_in_the_trace():
 
 
 def test_explain_says_where_a_value_was_clamped(tmp_path):
-    from tui_backprop.core.loader import network_to_dict
     import json
     import subprocess
     import sys
+
+    from tui_backprop.core.loader import network_to_dict
 
     path = tmp_path / "saturated.json"
     path.write_text(json.dumps(network_to_dict(saturated_network())))

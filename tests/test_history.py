@@ -9,9 +9,7 @@ import pytest
 
 from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.history import CHECKPOINT_EVERY, History
-from tui_backprop.core.session import load_session, save_session
-
-
+from tui_backprop.core.session import load_stepper, save_stepper
 
 
 def bits(values) -> bytes:
@@ -74,8 +72,8 @@ def test_a_session_keeps_the_stretches_and_reads_back_the_same_bits(tmp_path):
     stepper.set_value("w2", 0.1)
     stepper.run(CHECKPOINT_EVERY + 1)
     path = tmp_path / "s.backprop"
-    save_session(path, stepper)
-    loaded, _ = load_session(path)
+    save_stepper(path, stepper)
+    loaded, _ = load_stepper(path)
     assert list(loaded.history.starts) == list(stepper.history.starts)
     assert loaded.history.nbytes == stepper.history.nbytes
     assert loaded.history.data.tobytes() == stepper.history.data.tobytes()
@@ -90,7 +88,7 @@ def test_a_session_saved_before_checkpoints_loads_every_epoch_as_its_own_start(t
     stepper = Stepper(PRESETS["excel"]())
     stepper.run(CHECKPOINT_EVERY + 3)
     path = tmp_path / "s.backprop"
-    save_session(path, stepper)
+    save_stepper(path, stepper)
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     document = json.loads(members["session.json"])
@@ -100,7 +98,7 @@ def test_a_session_saved_before_checkpoints_loads_every_epoch_as_its_own_start(t
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("session.json", json.dumps(document))
         archive.writestr("history.bin", stepper.history.data.tobytes())
-    loaded, _ = load_session(path)
+    loaded, _ = load_stepper(path)
     assert list(loaded.history.starts) == list(range(1, len(stepper.history) + 1))
     assert loaded.history.data.tobytes() == stepper.history.data.tobytes()
 

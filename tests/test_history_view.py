@@ -4,16 +4,23 @@ and the gradient check key."""
 from __future__ import annotations
 
 import pytest
-from app_driver import drive, press
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui_backprop.app.widgets.history_table import (NUMBER_WIDTH, ColumnsScreen, HistoryTable, default_columns,
-                                                    fitted, heading)
+from tui_backprop.app.widgets.history_table import (
+    NUMBER_WIDTH,
+    ColumnsScreen,
+    HistoryTable,
+    default_columns,
+    fitted,
+    heading,
+)
 from tui_backprop.app.widgets.loss_chart import LossChart
-from tui_backprop.chart import build_chart
 from tui_backprop.core import PRESETS, Names, Stepper
 from tui_backprop.core.expr import format_number
+from tui_backprop.reports.chart import build_chart
+
+from app_driver import drive, press
 
 
 def table_lines(table: HistoryTable) -> list[str]:

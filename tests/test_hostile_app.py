@@ -7,15 +7,16 @@ import os
 import zipfile
 
 import pytest
-from app_driver import drive, open_checked, press, settle, type_in
 from textual.command import CommandPalette
 from textual.content import Content
 from textual.widgets import Label
 
 from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.loader import network_to_dict
-from tui_backprop.core.session import STATE, save_study
 from tui_backprop.core.quiz import Quiz
+from tui_backprop.core.session import STATE, save_study
+
+from app_driver import drive, open_checked, press, settle, type_in
 
 
 def error_shown(app) -> str:

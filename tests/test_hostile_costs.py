@@ -19,8 +19,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from app_driver import drive, press, settle, type_in, widget_text
-from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input
@@ -28,22 +26,23 @@ from textual.widgets import Input
 from tui_backprop import bulk, cli
 from tui_backprop.app.widgets.screens import PromptScreen
 from tui_backprop.core import PRESETS, Stepper, build_program
-from tui_backprop.core.batches import COMPILED, CompiledLoop, Schedule
 from tui_backprop.core import session as session_module
+from tui_backprop.core.batches import COMPILED, CompiledLoop, Schedule
 from tui_backprop.core.expr import format_number
-from tui_backprop.core.files import Stopped
-from tui_backprop.core.loader import load_network, row_limit
+from tui_backprop.core.loader import load_network, network_from_dict, row_limit
 from tui_backprop.core.network import MAX_EPOCH_OPERATIONS, NetworkError, sample_operations
-from tui_backprop.core.quiz import Quiz
-from tui_backprop.core.session import HISTORY, STATE, SessionError, load_session, load_study, save_study
-from tui_backprop.core.loader import network_from_dict
 from tui_backprop.core.program import Program, Record
-from tui_backprop.core.sweep import sweep
+from tui_backprop.core.quiz import Quiz
+from tui_backprop.core.safe_files import Stopped
+from tui_backprop.core.session import HISTORY, STATE, SessionError, load_stepper, load_study, save_study
 from tui_backprop.sheets import check as check_module
 from tui_backprop.sheets.check import check_sheet
 from tui_backprop.sheets.columns import MAX_HEADER_ROW
 from tui_backprop.sheets.grade import grade_folder
+from tui_backprop.training.sweep import sweep
 
+from app_driver import drive, press, settle, type_in, widget_text
+from budget import examples
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -402,13 +401,13 @@ def test_checkpoints_far_apart_are_refused(tmp_path):
         archive.writestr(HISTORY, losses.tobytes() + array("q", [1]).tobytes() + values[: stepper.history.stride - 1].tobytes())
     with pytest.raises(SessionError, match="history.checkpoints: not rising from epoch 1, at most 64 epochs apart|"
                                            "none in the last 64 epochs"):
-        load_session(path)
+        load_stepper(path)
 
 
 def test_reading_a_session_stops_when_asked(tmp_path):
     _, path = long_session(tmp_path)
     with pytest.raises(Stopped):
-        load_session(path, should_stop=lambda: True)
+        load_stepper(path, should_stop=lambda: True)
 
 
 # -- points 6 and 8 in the app: `o` reads in a worker, and esc stops it -------------------------------

@@ -15,10 +15,14 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 import tui_backprop
 from tui_backprop.core import PRESETS, Parameters, build_program
 from tui_backprop.core.loader import network_to_dict
+
+from budget import examples
 
 # Children run the package these tests import (not necessarily the repository's).
 ROOT = Path(tui_backprop.__file__).resolve().parent.parent
@@ -154,9 +158,9 @@ def test_a_workbook_past_the_cells_check_reads_is_refused_before_it_is_begun():
 
 
 def test_x_on_the_spiral_example_writes_the_history_and_solution_and_says_why_no_workbook(tmp_path, monkeypatch):
-    from app_driver import drive, notifications, press
-
     from tui_backprop.core.loader import load_network
+
+    from app_driver import drive, notifications, press
 
     monkeypatch.chdir(tmp_path)
 
@@ -179,7 +183,7 @@ class Gate:
     def __init__(self, monkeypatch):
         import threading
 
-        from tui_backprop.app import files  # the export's own name for worked.write_rows
+        from tui_backprop.app import saving as files  # the export's own name for explanation.write_rows
 
         self.reached, self.opened = threading.Event(), threading.Event()
         write_rows = files.write_rows
@@ -264,9 +268,9 @@ def test_an_export_that_fails_part_way_leaves_none_of_its_files(tmp_path, monkey
     """A full disk at the workbook, after the history's CSV was complete: the CSV goes too."""
     import errno
 
-    from app_driver import drive, notifications, press
-
     from tui_backprop.sheets import xlsx
+
+    from app_driver import drive, notifications, press
 
     monkeypatch.chdir(tmp_path)
 
@@ -438,10 +442,6 @@ def test_an_exercise_for_a_student_named_as_a_formula_holds_the_name_as_text(tmp
 
 # -- Done means: hostile names through every generated output come back as data ---------------------------
 
-from budget import examples
-from hypothesis import HealthCheck, example, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 HOSTILE_PIECES = ['"""', "'''", '"', "'", "\\", "\\N{", "\n", "\r\n", "\x00", "\x01", TITLE_ESCAPE, "\x9b31m", "\x7f",
                   "\u2028", "\udcff", "[bold]", "[/]", "*x*", "_y_", "`z`", "|", "#", "<b>", "&amp;", "![i](j)",
                   "[l](m)", "~~s~~", "=1+1", "+A1", "-A1", "@SUM(A1)", '=HYPERLINK("http://x")', "\t", " "]
@@ -472,8 +472,9 @@ def test_hostile_names_come_back_as_data_from_every_generated_output(tmp_path_fa
     of printable text: the loader refuses the rest)."""
     import tempfile
 
-    from app_driver import drive, press, screen_text
     from textual.content import Content
+
+    from app_driver import drive, press, screen_text
 
     folder = Path(tempfile.mkdtemp(dir=tmp_path_factory.getbasetemp()))
     for n, name in enumerate(names):
@@ -503,10 +504,10 @@ def assert_generated_files_hold_as_data(name: str, folder: Path) -> None:
     from tui_backprop.core.batches import Schedule
     from tui_backprop.core.compiled import readable_source
     from tui_backprop.core.text import printable
+    from tui_backprop.reports.explanation import render_explanation
     from tui_backprop.sheets.exercise import write_exercises
     from tui_backprop.sheets.grade import ClassReport, GradeRow, write_table
     from tui_backprop.sheets.xlsx import build_workbook
-    from tui_backprop.worked import render_explanation
 
     net = PRESETS["mazur"]().with_changes(name=name)
     shown = printable(name)
@@ -558,9 +559,9 @@ def assert_generated_files_hold_as_data(name: str, folder: Path) -> None:
 
 
 def test_ctrl_s_asks_before_replacing_another_file_and_then_saves_over_its_own(tmp_path, monkeypatch):
-    from app_driver import drive, press
-
     from tui_backprop.core.session import load_study
+
+    from app_driver import drive, press
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mazur.backprop").write_text("someone else's")

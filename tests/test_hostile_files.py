@@ -14,18 +14,19 @@ import time
 from pathlib import Path
 
 import pytest
-from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tui_backprop
 from tui_backprop import cli
-from tui_backprop.core import PRESETS
+
 # Modules, not names: each test then fails on its own where a piece is missing, instead of the whole file.
-from tui_backprop.core import files, loader, network
-from tui_backprop.core.files import OutputError, atomic_writer
+from tui_backprop.core import PRESETS, files, loader, network
 from tui_backprop.core.loader import load_network, network_to_dict
-from tui_backprop.core.network import Network, Parameters, NetworkError, Sample
+from tui_backprop.core.network import Network, NetworkError, Parameters, Sample
+from tui_backprop.core.safe_files import OutputError, atomic_writer
+
+from budget import examples
 
 # Children run the package these tests import (not necessarily the repository's).
 ROOT = Path(tui_backprop.__file__).resolve().parent.parent
@@ -294,7 +295,7 @@ def test_stale_temporaries_of_ours_are_swept_on_the_next_write(tmp_path):
 
 KILLED_WRITER = """
 import os, sys
-from tui_backprop.core.files import atomic_writer
+from tui_backprop.core.safe_files import atomic_writer
 with atomic_writer(sys.argv[1]) as stream:
     stream.write("half")
     stream.flush()

@@ -17,8 +17,7 @@ import tui_backprop
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.quiz import Quiz
-from tui_backprop.core.session import HISTORY, STATE, SessionError, load_session, save_study
-
+from tui_backprop.core.session import HISTORY, STATE, SessionError, load_stepper, save_study
 
 # -- point 16: a session's samples are lists ---------------------------------------------------------
 
@@ -48,7 +47,7 @@ def test_a_session_whose_samples_name_a_data_file_is_refused_unread(tmp_path, mo
     read = []
     monkeypatch.setattr("tui_backprop.core.datasets.read_csv", lambda *args: read.append(args))
     with pytest.raises(SessionError, match="samples: a session holds its samples as a list") as refused:
-        load_session(path)
+        load_stepper(path)
     assert read == [] and "\n" not in str(refused.value)
     assert cli.main(["--resume", str(path)]) == 2
     assert "samples" in capsys.readouterr().err
@@ -57,7 +56,7 @@ def test_a_session_whose_samples_name_a_data_file_is_refused_unread(tmp_path, mo
 def test_a_session_that_would_generate_its_samples_is_refused(tmp_path):
     path = session_reading(tmp_path, {"generate": "spiral", "count": 100_000})
     with pytest.raises(SessionError, match="samples: a session holds its samples as a list"):
-        load_session(path)
+        load_stepper(path)
 
 
 # -- point 10: every file the command line reads is a regular file, of bounded size -------------------

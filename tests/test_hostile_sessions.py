@@ -14,10 +14,9 @@ import pytest
 
 import tui_backprop
 from tui_backprop import cli
-from tui_backprop.core import PRESETS, Stepper
-from tui_backprop.core import session
+from tui_backprop.core import PRESETS, Stepper, session
 from tui_backprop.core.quiz import Quiz
-from tui_backprop.core.session import HISTORY, STATE, SessionError, load_session, load_study, save_study
+from tui_backprop.core.session import HISTORY, STATE, SessionError, load_stepper, load_study, save_study
 
 ROOT = Path(tui_backprop.__file__).resolve().parent.parent
 # Far above what refusing a small file takes, far below what reading the bombs below would.
@@ -49,7 +48,7 @@ def peak_while_refused(path) -> tuple[str, int]:
     tracemalloc.start()
     try:
         with pytest.raises(SessionError) as caught:
-            load_session(path)
+            load_stepper(path)
         return str(caught.value), tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -71,7 +70,7 @@ def test_a_deflated_history_of_the_right_size_is_refused(tmp_path):
     members = members_of(path)
     rewrite(path, members[STATE], members[HISTORY], zipfile.ZIP_DEFLATED)
     with pytest.raises(SessionError, match="compressed"):
-        load_session(path)
+        load_stepper(path)
 
 
 def test_a_state_of_whitespace_is_refused_unread(tmp_path):
@@ -100,7 +99,7 @@ def test_a_forged_size_is_read_no_further_than_it_claims(tmp_path):
 
 def test_a_session_under_the_bounds_still_loads(tmp_path):
     path = saved(tmp_path, epochs=50)
-    stepper, _ = load_session(path)
+    stepper, _ = load_stepper(path)
     assert len(stepper.history) == 50 and session.MAX_STATE_BYTES > len(members_of(path)[STATE])
 
 
@@ -136,7 +135,7 @@ def test_a_fifo_as_a_session_is_refused_at_once(tmp_path):
     fifo = tmp_path / "s.backprop"
     os.mkfifo(fifo)
     # In a process of its own: opening a FIFO with no writer would block this one for good.
-    done = subprocess.run([sys.executable, "-c", "import sys\nfrom tui_backprop.core.session import load_session\n"
-                           "try:\n    load_session(sys.argv[1])\nexcept ValueError as error:\n    print(error)\n",
+    done = subprocess.run([sys.executable, "-c", "import sys\nfrom tui_backprop.core.session import load_stepper\n"
+                           "try:\n    load_stepper(sys.argv[1])\nexcept ValueError as error:\n    print(error)\n",
                            str(fifo)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "pipe" in done.stdout, done

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import struct
 
-from app_driver import drive
-from budget import examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input
 
 from tui_backprop.core import PRESETS
+
+from app_driver import drive
+from budget import examples
 
 HOSTILE_TEXT = st.one_of(
     st.sampled_from(["[/]", "[bold]x", "[/] = 1", "a\x00b", "w1 = 0.5", "w5=-1e308", "lr", "b1 = 2", "i1 = 1e300",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import random
 
-from app_driver import drive, press
 from tui_backprop.app.widgets.operation import OperationPanel
 from tui_backprop.core import Network, Parameters, Sample
 from tui_backprop.core.presets import random_weights
+
+from app_driver import drive, press
 
 
 def wide_inputs() -> Network:

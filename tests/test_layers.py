@@ -13,14 +13,12 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tui_backprop"
 # What each part of the package may import from the project, besides itself.
-LIBRARY = {"bulk", "bulk_numpy", "worked", "chart", "user_data"}  # beside the core: engines and reports
+LIBRARY = {"training", "reports", "user_data"}  # beside the core: the engines and the reports
 ALLOWED = {
     "core": set(),
     "sheets": {"core"},
-    "bulk": {"core", "bulk_numpy"},
-    "bulk_numpy": {"core"},
-    "worked": {"core"},
-    "chart": set(),
+    "training": {"core"},
+    "reports": {"core"},
     "user_data": set(),
     "app": {"core", "sheets"} | LIBRARY,
     "cli": {"core", "sheets", "app"} | LIBRARY,
@@ -143,7 +141,7 @@ def test_the_check_finds_an_import_that_goes_the_wrong_way(tmp_path):
 
 
 def test_no_module_imports_one_that_imports_it_back():
-    """No cycle, even through an import on first use: bulk.py and bulk_numpy.py, program.py and compiled.py
+    """No cycle, even through an import on first use: training/bulk.py and training/bulk_numpy.py, program.py and compiled.py
     each imported the other."""
     graph = import_graph()
     assert "tui_backprop.core.compiled" in graph["tui_backprop.core.program"]
@@ -195,7 +193,7 @@ def test_what_waits_for_first_use_is_not_loaded_at_start_up():
     assert not {"textual", "numpy", "openpyxl", "plotext", "tui_backprop.app.main", "tui_backprop.sheets"} & cli
     app = loaded_after("import tui_backprop.app.main")
     waiting = {"numpy", "openpyxl", "plotext", "tomllib", "tui_backprop.core.loader", "tui_backprop.core.session",
-               "tui_backprop.sheets", "tui_backprop.app.files", "tui_backprop.app.rates", "tui_backprop.app.widgets.matrix",
+               "tui_backprop.sheets", "tui_backprop.app.saving", "tui_backprop.app.rates", "tui_backprop.app.widgets.matrix",
                "tui_backprop.core.tutor", "tui_backprop.core.lesson", "tui_backprop.core.progress",
                "tui_backprop.app.widgets.tutor_bar", "tui_backprop.app.widgets.settings_screen"}
     assert not waiting & app

@@ -8,13 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
-from app_driver import drive, notifications, press, screen_text
 
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, NetworkError
 from tui_backprop.core.loader import load_lesson, load_network, network_to_dict
 from tui_backprop.core.session import open_study
 from tui_backprop.core.tutor import Tutor
+
+from app_driver import drive, notifications, press, screen_text
 
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = REPO / "examples" / "lessons"

@@ -9,7 +9,7 @@ from rich.style import Style
 from rich.text import Span, Text
 from textual.app import App
 
-from tui_backprop.app.widgets.lines import LinePanel
+from tui_backprop.app.widgets.line_panel import LinePanel
 
 
 class Marked(LinePanel):

@@ -7,14 +7,14 @@ import math
 from pathlib import Path
 
 import pytest
-from budget import examples
+from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO
-from tui_backprop.core import PRESETS, NetworkError, Stepper, load_network, network_from_dict
-from tui_backprop.core import loader
+from tui_backprop.core import PRESETS, NetworkError, Stepper, load_network, loader, network_from_dict
 from tui_backprop.core.loader import KEYS
+
+from budget import examples
 
 GOOD = {
     "layers": [2, 2, 2],

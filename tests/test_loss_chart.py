@@ -9,14 +9,14 @@ import plotext
 from rich.color import Color
 from textual.app import App
 
-from tui_backprop.core.batches import Schedule
-from tui_backprop import chart
 from tui_backprop.app.widgets import loss_chart
 from tui_backprop.app.widgets.loss_chart import LossChart
+from tui_backprop.core.batches import Schedule
 from tui_backprop.core.network import Network, Parameters, Sample
 from tui_backprop.core.presets import excel
 from tui_backprop.core.program import build_program
-from tui_backprop.core.sweep import sweep
+from tui_backprop.reports import chart
+from tui_backprop.training.sweep import sweep
 
 LONG = 100_000
 
@@ -259,9 +259,11 @@ def plotted_rows(text: str) -> int:
 
 def test_at_120x40_a_data_set_with_a_test_set_gets_a_readable_chart():
     """iris: E_test beside E_total, a legend row above the plot; 8 rows are left to draw the curves in."""
-    from app_driver import drive, press, type_in
     from conftest import REPO
+
     from tui_backprop.core import load_network
+
+    from app_driver import drive, press, type_in
 
     async def body(app, pilot):
         await press(pilot, "r")

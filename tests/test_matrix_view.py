@@ -14,17 +14,27 @@ import asyncio
 import math
 
 import pytest
-from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.app import App
 from textual.geometry import Region
 
-import numpy_reference as ref
-from tui_backprop.app.widgets.matrix import CURRENT, DIGITS, MAX_COLUMNS, MAX_ROWS, Block, MatrixForm, MatrixView, window
+from tui_backprop.app.widgets.matrix import (
+    CURRENT,
+    DIGITS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    Block,
+    MatrixForm,
+    MatrixView,
+    window,
+)
 from tui_backprop.core import PRESETS, UPDATE, Network, Parameters, Sample, Stepper
 from tui_backprop.core.expr import Add, Mul, Num, Sub, Sym, format_number
 from tui_backprop.core.presets import random_weights
+
+import numpy_reference as ref
+from budget import examples
 
 HIDDEN = ("sigmoid", "tanh", "relu", "identity")
 

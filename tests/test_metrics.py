@@ -9,19 +9,20 @@ import json
 
 import numpy as np
 import pytest
-
-import numpy_reference
-from app_driver import drive, press, screen_text, type_in
 from conftest import REPO
+
 from tui_backprop import bulk, cli
-from tui_backprop.bulk_numpy import NumpyEpochs
-from tui_backprop.bulk_numpy import gradient_means as numpy_gradient_means
 from tui_backprop.core import PRESETS, Stepper, build_program
 from tui_backprop.core.batches import Schedule
 from tui_backprop.core.compiled import Record
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import load_network
 from tui_backprop.core.metrics import Metrics, gradient_mean_columns
+from tui_backprop.training.bulk_numpy import NumpyEpochs
+from tui_backprop.training.bulk_numpy import gradient_means as numpy_gradient_means
+
+import numpy_reference
+from app_driver import drive, press, screen_text, type_in
 
 IRIS = REPO / "examples" / "iris.toml"
 SPIRAL = REPO / "examples" / "playground-spiral.toml"
@@ -209,12 +210,12 @@ def test_an_edited_target_counts_as_it_stood():
 
 def test_a_resumed_session_measures_as_the_run_did(tmp_path):
     """A saved session keeps no measure: the resumed history works them out again, on the run's own path."""
-    from tui_backprop.core.session import load_session, save_session
+    from tui_backprop.core.session import load_stepper, save_stepper
 
     stepper = Stepper(load_network(IRIS), trainer=bulk.TRAINER)
     stepper.run(3)
-    save_session(tmp_path / "iris.backprop", stepper)
-    resumed = load_session(tmp_path / "iris.backprop", bulk.TRAINER)[0].history
+    save_stepper(tmp_path / "iris.backprop", stepper)
+    resumed = load_stepper(tmp_path / "iris.backprop", bulk.TRAINER)[0].history
     for step in (1, 12, 24):
         assert resumed.gradient_means(step) == stepper.history.gradient_means(step)
         assert resumed.accuracy(step) == stepper.history.accuracy(step)

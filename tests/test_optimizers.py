@@ -4,17 +4,16 @@ the fast path and numpy, undo and sessions exact, the file keys and their messag
 from __future__ import annotations
 
 import itertools
-import math
 import random
 
 import pytest
 
-from tui_backprop.bulk_numpy import NumpyEpochs
 from tui_backprop.core import Network, NetworkError, Parameters, Record, Sample, Stepper, network_from_dict
 from tui_backprop.core.batches import COMPILED
 from tui_backprop.core.loader import network_to_dict
 from tui_backprop.core.presets import random_weights
-from tui_backprop.core.session import load_session, save_session
+from tui_backprop.core.session import load_stepper, save_stepper
+from tui_backprop.training.bulk_numpy import NumpyEpochs
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 REGULARIZATIONS = ("none", "l1", "l2")
@@ -170,8 +169,8 @@ def test_a_session_keeps_the_optimizer_state(tmp_path, optimizer):
     stepper.run(70)  # past a history checkpoint: the state is re-derived from one
     for _ in range(len(stepper.program) // 2 + 3):
         stepper.next()
-    save_session(tmp_path / "s.backprop", stepper)
-    resumed, _ = load_session(tmp_path / "s.backprop")
+    save_stepper(tmp_path / "s.backprop", stepper)
+    resumed, _ = load_stepper(tmp_path / "s.backprop")
     assert resumed.values == stepper.values
     for step in (1, 40, 69):
         assert resumed.history.row(step) == stepper.history.row(step)
@@ -383,7 +382,7 @@ def test_editing_the_constants_and_not_the_state():
 def test_a_run_on_numpys_path_keeps_the_state_in_its_history(optimizer):
     """`r` and `train` on a network large enough for numpy: the history's checkpoints hold the optimizer's
     state, so any row is re-derived, and the run agrees with the compiled loop to 1e-12."""
-    from tui_backprop import bulk
+    from tui_backprop.training import bulk
 
     r = random.Random(5)
     sizes = (10, 10, 10)

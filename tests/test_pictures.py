@@ -9,12 +9,13 @@ import re
 
 import numpy as np
 import pytest
-from app_driver import drive, press, screen_text, type_in
-from numpy_reference import activate, start
 
 from tui_backprop.app.widgets.neurons import NEGATIVE_COLOURS, NEGATIVE_SHADES, POSITIVE_COLOURS, POSITIVE_SHADES
 from tui_backprop.core import load_network
 from tui_backprop.core.loader import network_path
+
+from app_driver import drive, press, screen_text, type_in
+from numpy_reference import activate, start
 
 SPIRAL = "playground-spiral"  # 2-8-8-1, tanh hidden layers: 16 hidden neurons over a plane
 HIDDEN_SCALE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}  # each activation's range (neurons.py's legend says so)

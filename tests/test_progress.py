@@ -9,12 +9,21 @@ import json
 import os
 
 import pytest
-from app_driver import drive, notifications, press
 
 from tui_backprop import cli
-from tui_backprop.core.progress import (ANSWERS, FORMAT, MASTERED, MAX_BYTES, RECORD_NAME, RecordError, read_record,
-                                        update_record)
+from tui_backprop.core.progress import (
+    ANSWERS,
+    FORMAT,
+    MASTERED,
+    MAX_BYTES,
+    RECORD_NAME,
+    RecordError,
+    read_record,
+    update_record,
+)
 from tui_backprop.core.tutor import KIND_WORDS
+
+from app_driver import drive, notifications, press
 
 SLIP = "sign error"  # a slip as the record counts it: its kind (core/slips.py)
 

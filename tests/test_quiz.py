@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,8 @@ from tui_backprop.core.program import PHASES
 from tui_backprop.core.quiz import COUNTS, DEFAULT_TOLERANCE, Quiz, digits_needed, read_answer
 from tui_backprop.sheets.check import check_sheet
 from tui_backprop.sheets.reader import parse_number
+
+from budget import examples
 
 
 def first_operation(name: str = "excel"):

@@ -10,15 +10,14 @@ import time
 from textual.app import App
 from textual.widgets import DataTable, Input, Static
 
-from tui_backprop.core.batches import Schedule
 from tui_backprop.app.widgets import loss_chart, rate_view
 from tui_backprop.app.widgets.loss_chart import LossChart
 from tui_backprop.app.widgets.rate_view import RateView
+from tui_backprop.core.batches import Schedule
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.network import Network, Parameters, Sample
 from tui_backprop.core.presets import excel, mazur
-from tui_backprop.core.program import build_program
-from tui_backprop.core.sweep import SEED_RATES, checkpoints, sweep
+from tui_backprop.training.sweep import SEED_RATES, checkpoints, sweep
 
 EPOCHS = 1000
 

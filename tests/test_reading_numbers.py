@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from app_driver import drive, press, type_in
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,6 +18,8 @@ from tui_backprop.core.expr import counted
 from tui_backprop.core.precision import read_number, read_whole
 from tui_backprop.core.quiz import read_answer
 from tui_backprop.sheets.reader import parse_number as sheet_number
+
+from app_driver import drive, press, type_in
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tui_backprop"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import struct
 
 import pytest
-from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_core_properties import networks
@@ -15,6 +14,8 @@ from test_engine_scale import random_network
 
 from tui_backprop.core import PHASES, UPDATE, Kind, Stepper, build_program, reference
 from tui_backprop.core.program import Record
+
+from budget import examples
 
 FIELDS = ("symbol", "phase", "kind", "formula", "why", "layer", "neuron", "sample", "param")
 

@@ -17,9 +17,9 @@ import tracemalloc
 
 import pytest
 
-from tui_backprop import bulk
 from tui_backprop.core import Network, Parameters, Sample, Stepper
 from tui_backprop.core.presets import random_weights
+from tui_backprop.training import bulk
 
 
 def wide(sizes: tuple[int, ...], samples: int) -> Network:
@@ -107,6 +107,7 @@ def test_r_takes_its_last_epoch_from_the_fast_path_untraced(monkeypatch):
 def test_every_quantity_is_named_without_being_built(seed):
     """A large step's values are kept by place and read by name: the places come from the names alone."""
     from test_engine_scale import random_network
+
     from tui_backprop.core import build_program
 
     program = build_program(random_network(seed, max_size=4, max_samples=3))
@@ -122,7 +123,8 @@ def test_explains_json_lines_are_the_text_json_writes():
 
     from test_batches import many
     from test_engine_scale import saturated_network
-    from tui_backprop.worked import step_document, step_line
+
+    from tui_backprop.reports.explanation import step_document, step_line
 
     diverging = wide((2, 3, 2), 2).with_start(lr=1e154).with_changes(activations=("identity", "identity"))
     for net in (many(3, 3), saturated_network(), diverging):

@@ -16,8 +16,8 @@ import pytest
 
 from tui_backprop.cli import main
 from tui_backprop.core import PRESETS, Stepper
-from tui_backprop.core.progress import read_records
 from tui_backprop.core.expr import format_number
+from tui_backprop.core.progress import read_records
 
 from serve_driver import Visitor, free_port, serve, wait_until  # noqa: F401 (serve: the fixture)
 

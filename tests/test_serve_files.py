@@ -7,13 +7,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from app_driver import drive
 
 from tui_backprop.app.served import Served
 from tui_backprop.cli import main
-from tui_backprop.core import NetworkError, PRESETS
+from tui_backprop.core import PRESETS, NetworkError
 from tui_backprop.core.loader import example_names, load_lesson
 from tui_backprop.core.progress import claim_record, read_records
+
+from app_driver import drive
 
 NETWORK = 'layers = [2, 1]\nsamples = {{ file = "{data}", inputs = ["a", "b"], targets = ["y"] }}\n'
 DATA = "a,b,y\n0,1,1\n1,0,1\n"

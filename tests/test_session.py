@@ -18,17 +18,17 @@ from array import array
 from pathlib import Path
 
 import pytest
-from budget import DEEP, examples
+import test_core_properties as properties
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import test_core_properties as properties
-from tui_backprop.core import PHASES, PRESETS, Network, Parameters, Sample, Stepper
+from tui_backprop.core import PHASES, PRESETS, Network, Parameters, Sample, Stepper, session
 from tui_backprop.core.loader import network_from_dict, network_to_dict
-from tui_backprop.core import session
-from tui_backprop.core.session import HISTORY, STATE, VERSION, SessionError, load_session, load_study, save_session
+from tui_backprop.core.safe_files import OutputError
+from tui_backprop.core.session import HISTORY, STATE, VERSION, SessionError, load_stepper, load_study, save_stepper
 from tui_backprop.core.stepper import MISSING
-from tui_backprop.core.files import OutputError
+
+from budget import DEEP, examples
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -84,8 +84,8 @@ def cursor(stepper: Stepper) -> tuple:
 
 
 def reloaded(stepper: Stepper, path, extra=None) -> Stepper:
-    save_session(path, stepper, extra)
-    loaded, got = load_session(path)
+    save_stepper(path, stepper, extra)
+    loaded, got = load_stepper(path)
     assert snapshot(loaded) == snapshot(stepper)
     assert got == ({} if extra is None else extra)
     # Operations point at the loaded program's own quantities.
@@ -199,8 +199,8 @@ def test_round_trip_of_a_network_with_integer_numbers(tmp_path):
     original = Stepper(net)
     original.finish_epoch()
     original.next()
-    save_session(tmp_path / "s.session", original)
-    loaded, _ = load_session(tmp_path / "s.session")
+    save_stepper(tmp_path / "s.session", original)
+    loaded, _ = load_stepper(tmp_path / "s.session")
     assert snapshot(loaded) == snapshot(original)
     assert_same_future(original, loaded, steps=4)
 
@@ -223,14 +223,14 @@ def test_history_written_in_the_other_byte_order_reads_back(tmp_path):
     original = Stepper(PRESETS["excel"]())
     original.run(300)
     path = tmp_path / "s.session"
-    save_session(path, original)
+    save_stepper(path, original)
     document, data = read_members(path)
     other = "big" if sys.byteorder == "little" else "little"
     document["history"]["byte_order"] = other
     swapped = array("d", data)  # every number it holds, double or whole, is 8 bytes
     swapped.byteswap()
     write_members(path, json.dumps(document).encode(), swapped.tobytes())
-    loaded, _ = load_session(path)
+    loaded, _ = load_stepper(path)
     assert snapshot(loaded) == snapshot(original)
     # format 1's history: every epoch's record
     document["version"] = 1
@@ -238,7 +238,7 @@ def test_history_written_in_the_other_byte_order_reads_back(tmp_path):
     swapped = original.history.data[:]
     swapped.byteswap()
     write_members(path, json.dumps(document).encode(), swapped.tobytes())
-    loaded, _ = load_session(path)
+    loaded, _ = load_stepper(path)
     assert snapshot(loaded) == snapshot(original)
 
 
@@ -312,17 +312,17 @@ def test_a_crash_mid_write_leaves_the_previous_file_intact(tmp_path, error):
     path = tmp_path / "s.session"
     first = Stepper(PRESETS["excel"]())
     first.run(10)
-    save_session(path, first)
+    save_stepper(path, first)
     before = path.read_bytes()
 
     second = Stepper(PRESETS["xor"]())
     second.run(1000)
     second.history.chunks = crashing_history(second, tmp_path, error)
     with pytest.raises(type(error)):
-        save_session(path, second)
+        save_stepper(path, second)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["s.session"]
-    loaded, _ = load_session(path)
+    loaded, _ = load_stepper(path)
     assert snapshot(loaded) == snapshot(first)
 
 
@@ -331,14 +331,14 @@ def test_a_crash_on_the_first_write_leaves_no_file(tmp_path):
     stepper.run(10)
     stepper.history.chunks = crashing_history(stepper, tmp_path, _Crash("disk full"))
     with pytest.raises(_Crash):
-        save_session(tmp_path / "s.session", stepper)
+        save_stepper(tmp_path / "s.session", stepper)
     assert os.listdir(tmp_path) == []
 
 
 KILLED_MID_WRITE = """
 import os, sys
 from tui_backprop.core import PRESETS, Stepper
-from tui_backprop.core.session import save_session
+from tui_backprop.core.session import save_stepper
 stepper = Stepper(PRESETS["xor"]())
 stepper.run(1000)
 base = type(stepper.history.data)
@@ -349,7 +349,7 @@ class Killed(base):
         os._exit(9)  # the process dies here: no cleanup, no finally
 chunk = Killed("d", stepper.history.data)
 stepper.history.chunks = lambda: iter([chunk])
-save_session(sys.argv[1], stepper)
+save_stepper(sys.argv[1], stepper)
 """
 
 
@@ -357,12 +357,12 @@ def test_a_process_killed_mid_write_leaves_the_previous_file_intact(tmp_path):
     path = tmp_path / "s.session"
     first = Stepper(PRESETS["mazur"]())
     first.finish_epoch()
-    save_session(path, first)
+    save_stepper(path, first)
     before = path.read_bytes()
     result = subprocess.run([sys.executable, "-c", KILLED_MID_WRITE, str(path)], cwd=REPO)
     assert result.returncode == 9
     assert path.read_bytes() == before
-    loaded, _ = load_session(path)
+    loaded, _ = load_stepper(path)
     assert snapshot(loaded) == snapshot(first)
 
 
@@ -371,14 +371,14 @@ def test_saving_over_a_session_replaces_it_and_leaves_no_temporary_file(tmp_path
     for epochs in (3, 7):
         stepper = Stepper(PRESETS["excel"]())
         stepper.run(epochs)
-        save_session(path, stepper)
+        save_stepper(path, stepper)
         assert os.listdir(tmp_path) == ["s.session"]
-        assert load_session(path)[0].epoch == epochs
+        assert load_stepper(path)[0].epoch == epochs
 
 
 def test_a_path_that_cannot_be_written_is_one_line(tmp_path):
     with pytest.raises(OutputError) as caught:
-        save_session(tmp_path / "missing" / "s.session", Stepper(PRESETS["excel"]()))
+        save_stepper(tmp_path / "missing" / "s.session", Stepper(PRESETS["excel"]()))
     assert "\n" not in str(caught.value) and "missing" in str(caught.value)
 
 
@@ -405,7 +405,7 @@ def rich_stepper() -> Stepper:
 @pytest.fixture(scope="module")
 def session_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("session") / "rich.session"
-    save_session(path, rich_stepper(), {"quiz": {"score": 2}})
+    save_stepper(path, rich_stepper(), {"quiz": {"score": 2}})
     return path
 
 
@@ -427,7 +427,7 @@ def write_members(path, state: bytes | None, data: bytes | None, **others: bytes
 def refused(path) -> str:
     """Load `path`, which must fail with SessionError; its one-line message."""
     with pytest.raises(SessionError) as caught:
-        load_session(path)
+        load_stepper(path)
     message = str(caught.value)
     assert "\n" not in message and message.startswith(f"{path}: ")
     return message[len(f"{path}: "):]
@@ -444,7 +444,7 @@ def exercise(path, stepper: Stepper) -> None:
         stepper.last.substituted(4)
     stepper.run(2)
     # From every state `previous` leads back to, stepping on must work too.
-    stepper, _ = load_session(path)
+    stepper, _ = load_stepper(path)
     while True:
         stepper.next()
         stepper.previous()
@@ -453,13 +453,13 @@ def exercise(path, stepper: Stepper) -> None:
 
 
 def test_the_rich_session_round_trips(session_file):
-    loaded, extra = load_session(session_file)
+    loaded, extra = load_stepper(session_file)
     assert snapshot(loaded) == snapshot(rich_stepper())
     assert extra == {"quiz": {"score": 2}}
     kinds = {record.kind for record in loaded.snapshot().undo}
     assert kinds == {"op", "rollover", "edit", "run"}
     exercise(session_file, loaded)
-    back, _ = load_session(session_file)
+    back, _ = load_stepper(session_file)
     while back.previous():
         pass
     assert snapshot(back) == snapshot(Stepper(PRESETS["excel"]()))
@@ -496,7 +496,7 @@ def test_a_damaged_byte_is_refused_or_harmless(session_file, tmp_path, data):
     path = tmp_path / "damaged.session"
     path.write_bytes(bytes(content))
     try:
-        loaded, extra = load_session(path)
+        loaded, extra = load_stepper(path)
     except SessionError as error:
         assert "\n" not in str(error)
         return
@@ -602,7 +602,7 @@ json_values = st.recursive(
 def try_document(path, document, data) -> None:
     write_members(path, json.dumps(document).encode(), data)
     try:
-        loaded, _ = load_session(path)
+        loaded, _ = load_stepper(path)
     except SessionError as error:
         assert "\n" not in str(error)
         return
@@ -680,10 +680,10 @@ def test_an_update_row_where_the_epoch_has_none_is_refused(session_file, tmp_pat
 def test_operations_beyond_the_position_are_refused(tmp_path):
     stepper = rich_stepper()
     path = tmp_path / "s.session"
-    save_session(path, stepper)
+    save_stepper(path, stepper)
     document, history = read_members(path)
     stepper.next()
-    save_session(path, stepper)
+    save_stepper(path, stepper)
     further, _ = read_members(path)
     document["done"].append(further["done"][-1])
     write_members(path, json.dumps(document).encode(), history)
@@ -704,7 +704,7 @@ def test_changes_are_taken_back_in_reverse_order_when_checking(session_file, tmp
     write_members(path, json.dumps(replaced(document, last, [[symbol, None], [symbol, old]])).encode(), history)
     assert "values do not match" in refused(path)
     write_members(path, json.dumps(replaced(document, last, [[symbol, old], [symbol, None]])).encode(), history)
-    loaded, _ = load_session(path)
+    loaded, _ = load_stepper(path)
     exercise(path, loaded)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from app_driver import drive, open_checked, widget_text
-from sheet_builder import slipped_run, write_sheet
 from tui_backprop.app.widgets.operation import OperationPanel
 from tui_backprop.core import PRESETS
+
+from app_driver import drive, open_checked, widget_text
+from sheet_builder import slipped_run, write_sheet
 
 
 def test_opening_a_sheet_shows_the_slip_in_the_operation_panel(tmp_path):
@@ -26,9 +27,11 @@ def test_opening_a_sheet_shows_the_slip_in_the_operation_panel(tmp_path):
 
 def test_opening_a_batched_sheet_goes_to_the_step_where_it_goes_wrong(tmp_path):
     """A row per update step: the first wrong cell is named by its epoch and batch, and marked in its step's row."""
-    from app_driver import notifications
     from test_sheets_batches import BY, SPOILED, SPOILED_STEP, batched, recomputed_rows
+
     from tui_backprop.core.batches import Schedule
+
+    from app_driver import notifications
 
     net = batched()
     schedule = Schedule(net)

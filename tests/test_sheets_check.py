@@ -6,8 +6,8 @@ import csv
 import json
 
 import pytest
-
 from conftest import REPO
+
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, UPDATE, build_program, load_network
 from tui_backprop.sheets.check import check_sheet

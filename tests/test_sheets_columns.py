@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO
+
 from tui_backprop.core import PRESETS, UPDATE, build_program, load_network
 from tui_backprop.sheets.columns import EPOCH, Columns, spellings
 

@@ -6,19 +6,19 @@ import csv
 import json
 import os
 import random
-
 import shutil
 
 import openpyxl
 import pytest
-from hypothesis import given, strategies as st
-
 from conftest import REPO
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sheet_builder import slipped_run
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, load_network
 from tui_backprop.sheets.exercise import MAX_NAME, file_names, safe_name
+
+from sheet_builder import slipped_run
 
 
 def make_exercise(tmp_path, names, *options):
@@ -149,8 +149,9 @@ def test_bad_files_are_one_row_each_and_nothing_is_written_outside_the_output(tm
     with open(returned / "huge.csv", "wb") as stream:  # sparse: large to the reader, not to the disk
         stream.truncate(65 * 1024 * 1024)
     other = PRESETS["excel"]().with_start(weights=tuple(w + 0.01 for w in PRESETS["excel"]().start.weights))
-    from sheet_builder import write_sheet
     from tui_backprop.core import build_program
+
+    from sheet_builder import write_sheet
 
     write_sheet(returned / "stranger.xlsx", build_program(other).columns, slipped_run(other, 1)[1])
     before = {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*")}

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +20,8 @@ from tui_backprop.core import PRESETS, build_program
 from tui_backprop.sheets import reader
 from tui_backprop.sheets.check import check_sheet
 from tui_backprop.sheets.reader import SheetError, parse_number
+
+from budget import examples
 
 MAZUR = PRESETS["mazur"]()
 

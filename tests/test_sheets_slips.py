@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from budget import examples
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sheet_builder import every_epoch, slipped_run, write_sheet
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, Sample
 from tui_backprop.sheets.check import check, check_sheet
 from tui_backprop.sheets.check_report import render_text
+
+from budget import examples
+from sheet_builder import every_epoch, slipped_run, write_sheet
 
 
 def excel():

@@ -13,8 +13,8 @@ import re
 
 import openpyxl
 import pytest
-
 from conftest import REPO
+
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, UPDATE, Network, Parameters, Sample, Stepper, load_network
 from tui_backprop.core.expr import Call, Sym

@@ -17,8 +17,8 @@ from dataclasses import replace
 import pytest
 
 from tui_backprop.core import PRESETS, Names, Network, Parameters, Sample, Stepper
-from tui_backprop.core.maths import ACTIVATIONS, LOSSES
 from tui_backprop.core.expr import Div, Mul, Neg, Num, Sub, Sym, format_number
+from tui_backprop.core.maths import ACTIVATIONS, LOSSES
 from tui_backprop.core.presets import random_weights
 from tui_backprop.core.quiz import DEFAULT_TOLERANCE, Quiz, read_answer
 

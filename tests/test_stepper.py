@@ -9,13 +9,14 @@ from array import array
 from pathlib import Path
 
 import pytest
-from budget import examples
+from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO
 from tui_backprop.core import BACKWARD, FORWARD, PRESETS, UPDATE, Stepper
 from tui_backprop.core.history import CHECKPOINT_EVERY
+
+from budget import examples
 
 
 def state(stepper: Stepper):

@@ -8,11 +8,21 @@ from pathlib import Path
 import pytest
 
 from tui_backprop.core import PRESETS, Network, Sample, Stepper
-from tui_backprop.core.network import Parameters
 from tui_backprop.core.expr import Sym
 from tui_backprop.core.loader import load_network
-from tui_backprop.core.maths import (ACTIVATIONS, LOSSES, PENALTIES, adam_step, corrected, count_step, first_moment,
-                                     second_moment, sgd_step, velocity)
+from tui_backprop.core.maths import (
+    ACTIVATIONS,
+    LOSSES,
+    PENALTIES,
+    adam_step,
+    corrected,
+    count_step,
+    first_moment,
+    second_moment,
+    sgd_step,
+    velocity,
+)
+from tui_backprop.core.network import Parameters
 from tui_backprop.core.program import BACKWARD, FORWARD, UPDATE
 from tui_backprop.core.tutor import CLIMB, KINDS, Tutor, rule_question, stage
 
@@ -160,7 +170,7 @@ def test_which_rule_comes_at_the_first_of_each_kind_a_rung_newly_asks():
     first = {}
     for q in quantities:
         first.setdefault(q.kind, q)
-    for kind, q in first.items():
+    for q in first.values():
         tutor.pick_rule(q, 0, stepper.depth)
     assert not any(tutor.wants_rule(q) for q in quantities)
     tutor.place = tutor.place.__class__(2)  # the output layer's gradients: only what rung 2 newly asks

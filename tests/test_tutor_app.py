@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from app_driver import drive, notifications, press, screen_text, widget_text
-
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import load_lesson
 from tui_backprop.core.progress import RECORD_NAME, read_record
 from tui_backprop.core.session import open_study
 from tui_backprop.core.tutor import CLIMB
+
+from app_driver import drive, notifications, press, screen_text, widget_text
 
 
 def bounded(limit: int = 300):

@@ -15,8 +15,8 @@ import subprocess
 
 import openpyxl
 import pytest
-
 from test_sheets_xlsx import NETWORKS, core_rows
+
 from tui_backprop.core import PRESETS
 from tui_backprop.sheets.check import check_sheet
 from tui_backprop.sheets.xlsx import SHEET, export_xlsx

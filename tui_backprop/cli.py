@@ -19,23 +19,22 @@ import os
 import sys
 from array import array
 from dataclasses import replace
-
 from pathlib import Path
 
-from . import bulk
-from .chart import build_chart
 from .core import PRESETS, Network, NetworkError, Stepper, build_program
 from .core.batches import Schedule, Trainer
 from .core.compiled import readable_source
 from .core.expr import counted, format_number
-from .core.files import OutputError, atomic_writer, clean_up_on_signals
 from .core.gradcheck import DEFAULT_STEP, DEFAULT_TOLERANCE, check_epochs
+from .core.history import first_divergence
 from .core.metrics import Metrics, gradient_mean_columns
 from .core.precision import read_number, read_whole
-from .core.history import first_divergence
-from .core.sweep import SEED_RATES, checkpoints, sweep
+from .core.safe_files import OutputError, atomic_writer, clean_up_on_signals
 from .core.text import QUOTED, printable
-from .worked import describe, gradient_table, render_explanation, step_line, write_rows
+from .reports.chart import build_chart
+from .reports.explanation import describe, gradient_table, render_explanation, step_line, write_rows
+from .training import bulk
+from .training.sweep import SEED_RATES, checkpoints, sweep
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 PROG = "backprop-tui"
@@ -273,7 +272,11 @@ def load_with_lesson(args, confined: bool = False):
         raise UsageError("--preset and --config both name a network; give one of them")
     lesson = None
     if config:
-        from .core.loader import example_names, load_lesson, network_path  # only for --config: the TOML parser and data sets cost start-up
+        from .core.loader import (  # only for --config: the TOML parser and data sets cost start-up
+            example_names,
+            load_lesson,
+            network_path,
+        )
 
         path = network_path(config)  # a file, or a shipped example by name
         try:
@@ -526,9 +529,9 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
+    from .sheets.carried import carried_network
     from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet  # as in write_xlsx
     from .sheets.check_report import render_text
-    from .sheets.carried import carried_network
 
     rel_tol = REL_TOL if args.rel_tol is None else args.rel_tol
     load(args)  # a bad --preset or --config is refused before the sheet is read

@@ -24,15 +24,15 @@ from textual.reactive import reactive
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from .. import bulk
 from ..core import PRESETS, Network, NetworkError, Stepper
 from ..core.batches import Schedule
 from ..core.expr import counted, format_number
-from ..core.files import Stopped, safe_file_name
 from ..core.gradcheck import DEFAULT_TOLERANCE, check_epochs
 from ..core.precision import read_number, read_whole
 from ..core.quiz import Quiz
-from ..worked import gradient_table
+from ..core.safe_files import Stopped, safe_file_name
+from ..reports.explanation import gradient_table
+from ..training import bulk
 from .widgets.boundary import BoundaryView
 from .widgets.confusion import ConfusionScreen, confusion_text
 from .widgets.diagram import NetworkDiagram
@@ -300,7 +300,7 @@ class BackpropApp(App):
     def tell_of_hangup_saves(self) -> None:
         """Say that work kept at a hang-up waits in the user's data folder, and how to bring it back.
         In a thread: the folder's listing (and the session module) stay out of the first frame's way."""
-        from .files import hangup_saves  # app.files waits for first use (start-up): here, in the thread
+        from .saving import hangup_saves  # app.saving waits for first use (start-up): here, in the thread
 
         saves = [path for path in hangup_saves() if not self.session_path or path != Path(self.session_path)]
         if saves:
@@ -323,8 +323,8 @@ class BackpropApp(App):
             return
         # Here, not at the top, as everywhere below that reads or writes a session or a sheet: the session
         # module (with the TOML parser) and the sheets (with openpyxl) would cost every start-up
-        # (docs/architecture.md, "Imports"); app/files.py imports both.
-        from .files import hangup_path
+        # (docs/architecture.md, "Imports"); app/saving.py imports both.
+        from .saving import hangup_path
 
         if self.unsaved_work():
             try:
@@ -897,7 +897,7 @@ class BackpropApp(App):
         """(message, severity), for on_worker_state_changed.  It reads the stepper while `running` keeps
         the stepping keys off; the screen, the views and help stay in use, and esc or q stops it."""
         from ..sheets import ExportError  # on first use, as in _signalled
-        from .files import Stopped, export_files
+        from .saving import Stopped, export_files
 
         worker = get_current_worker()
         shown = [0.0]  # when the bar last moved: ten times a second is enough for the eye
@@ -926,7 +926,7 @@ class BackpropApp(App):
         except (OSError, ExportError, NetworkError) as error:  # NetworkError: numbers no longer finite
             return f"Export stopped: {error} (no file written)", "error"
         # An export is an extra: whatever goes wrong in it must not crash the app and lose the work on screen.
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return f"Export failed: {type(error).__name__}: {error} (no file written)", "error"
 
     def action_save(self) -> None:
@@ -935,7 +935,7 @@ class BackpropApp(App):
         if self.served is not None:  # a download, named after the network: the server keeps nothing
             self.running = True
             self.saving = self._progress()
-            self.save_session(safe_file_name(self.stepper.net.name, SESSION_SUFFIX))
+            self.save_study_as(safe_file_name(self.stepper.net.name, SESSION_SUFFIX))
             return
 
         def save(path: str | None) -> None:
@@ -954,9 +954,9 @@ class BackpropApp(App):
             self.session_path = path
             self.running = True
             self.saving = self._progress()  # the stepping keys wait until it is written
-            self.save_session(path)
+            self.save_study_as(path)
 
-        from .files import hangup_folder  # on first use, as in check_sheet
+        from .saving import hangup_folder  # on first use, as in check_sheet
 
         # A resumed hang-up save is saved where the user works, not back into the data folder.
         hung_up = self.session_path and Path(self.session_path).parent == hangup_folder()
@@ -965,7 +965,7 @@ class BackpropApp(App):
                                       suggester=PathSuggester([])), save)
 
     @work(thread=True, exclusive=True, group="save")
-    def save_session(self, path: str) -> tuple[str, str]:
+    def save_study_as(self, path: str) -> tuple[str, str]:
         """(message, severity), for on_worker_state_changed.  Served, `path` is the download's name."""
         if self.served is not None:
             from .served import deliver, written  # served only (app/served.py)

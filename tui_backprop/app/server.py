@@ -128,7 +128,7 @@ class ClassServer(Server):
             await self._process_messages(websocket, visitor)
         except asyncio.CancelledError:
             pass
-        except Exception as error:  # noqa: BLE001 - one visitor's failure must not stop the room's server
+        except Exception as error:
             log.exception(error)
         finally:
             await asyncio.shield(self._leave(visitor, websocket))

@@ -37,7 +37,7 @@ CHUNK_STEPS = 20_000
 
 class Trainer(Protocol):
     """How whole update steps run on the fast path: `COMPILED` (each program's compiled loop) by default;
-    tui_backprop.bulk.TRAINER picks numpy for a large network."""
+    tui_backprop.training.bulk.TRAINER picks numpy for a large network."""
 
     # Whether it records Record.CHECKPOINTS (only what a history keeps of a run), not only LOSS and HISTORY.
     records_checkpoints: bool
@@ -45,7 +45,7 @@ class Trainer(Protocol):
     def __call__(self, program: Program, env: dict[str, float], steps: int, record: Record) -> tuple[dict, array]:
         """`steps` update steps over `program`'s own samples from `env`: (the env after them, the records)."""
 
-    def steps(self, schedule: "Schedule", env: dict[str, float], first: int, count: int,
+    def steps(self, schedule: Schedule, env: dict[str, float], first: int, count: int,
               record: Record) -> tuple[dict, array] | None:
         """`count` steps of a batched `schedule` from step `first` in one go, or None to leave them to
         `__call__`, a step at a time."""
@@ -62,7 +62,7 @@ class CompiledLoop:
     def __call__(self, program: Program, env: dict[str, float], steps: int, record: Record) -> tuple[dict, array]:
         return program.run(env, steps, record)
 
-    def steps(self, schedule: "Schedule", env: dict[str, float], first: int, count: int, record: Record) -> None:
+    def steps(self, schedule: Schedule, env: dict[str, float], first: int, count: int, record: Record) -> None:
         return None
 
     def gradient_means(self, metrics: Metrics, row) -> list[float]:

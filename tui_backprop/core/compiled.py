@@ -38,11 +38,11 @@ class Record(str, Enum):
     ROW = "row"  # every column of program.columns: the spreadsheet layout
     # What core/history.py's History keeps of a run: E_total of every step, and lr and the parameters only at
     # every CHECKPOINT_EVERY-th step from the first, as blocks of lr, parameters, then E_total of the
-    # CHECKPOINT_EVERY steps from there (the last block may be shorter).  bulk.py records it in numpy, so that a
+    # CHECKPOINT_EVERY steps from there (the last block may be shorter).  training/bulk.py records it in numpy, so that a
     # large network's parameters are not copied every step; history.checkpoint_records makes it from HISTORY.
     CHECKPOINTS = "checkpoints"
     # Every quantity of one step, by its place in the program: the step `r` ends on, whole, without a trace
-    # (Program.step_values; numpy lays it out itself, bulk_numpy.py).
+    # (Program.step_values; numpy lays it out itself, training/bulk_numpy.py).
     VALUES = "values"
 
 

@@ -20,9 +20,9 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from .files import Stopped
 from .network import NetworkError, Sample
 from .precision import read_number
+from .safe_files import Stopped
 from .text import QUOTED, printable, quoted
 
 # Far more rows than a network stepped by hand needs, and a bound on the memory a file can take:
@@ -182,7 +182,8 @@ def read_csv(path: Path, input_columns: list[str], target_columns: list[str], ou
             last = max(used)
             lines, inputs, targets = [], [], []
             # Rows as a spreadsheet numbers them: blank lines count, a quoted line break does not.
-            for line, row in enumerate(rows, start=line + 1):
+            first = line + 1
+            for line, row in enumerate(rows, start=first):
                 if not any(cell.strip() for cell in row):
                     continue  # a blank line
                 if len(inputs) == limit.rows:

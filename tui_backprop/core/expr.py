@@ -59,7 +59,7 @@ def format_number(value: float, digits: int | None = None) -> str:
     """
     # %-formatting, not an f-string with a nested width: a large network's explanation shows
     # millions of numbers, and this is the quicker of two ways to the same text.
-    text = "%.*g" % (12 if digits is None else digits, float(value) + 0.0)  # + 0.0 turns −0.0 into 0.0
+    text = "%.*g" % (12 if digits is None else digits, float(value) + 0.0)  # noqa: UP031  (+ 0.0: −0.0 into 0.0)
     if text[0] == "-":
         return "−" + text[1:]
     return text
@@ -144,7 +144,7 @@ class Expr:
         def show(name):
             # format_number's text, written out: explain shows millions of numbers.  A negative number
             # in the middle of a formula reads better bracketed: 0.5·(−0.02).
-            text = "%.*g" % (places, values[name] + 0.0)
+            text = "%.*g" % (places, values[name] + 0.0)  # noqa: UP031  (as in format_number)
             return f"(−{text[1:]})" if text[0] == "-" else text
 
         return self.render(show if most_terms is None else _Shortened(show, most_terms))

@@ -372,19 +372,19 @@ class History:
         """Each layer's mean |dE_total/dw| in the step's row, first layer first (core/metrics.py)."""
         return self._measure("gradients", step, lambda: self.trainer.gradient_means(self.metrics, self.row(step)))
 
-    def accuracies(self) -> "PerEpoch":
+    def accuracies(self) -> PerEpoch:
         """Every training sample's accuracy at the start of each finished epoch, worked out as it is read."""
         return PerEpoch(self, self.training_accuracy)
 
-    def test_accuracies(self) -> "PerEpoch":
+    def test_accuracies(self) -> PerEpoch:
         """The held-out samples' accuracy at the start of each finished epoch, worked out as it is read."""
         return PerEpoch(self, self.test_accuracy)
 
-    def layer_gradients(self, layer: int) -> "PerEpoch":
+    def layer_gradients(self, layer: int) -> PerEpoch:
         """The mean |dE_total/dw| into `layer` (1-based) in the first step of each finished epoch."""
         return PerEpoch(self, lambda step: self.gradient_means(step)[layer - 1])
 
-    def test_losses(self) -> "PerEpoch":
+    def test_losses(self) -> PerEpoch:
         """The held-out samples' E_total at the start of each finished epoch, worked out as they are read:
         a chart reads a few hundred of a million."""
         return PerEpoch(self, self.test_loss)

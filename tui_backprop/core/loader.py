@@ -13,10 +13,10 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, as a backport
     import tomli as tomllib
 
 from . import datasets
-from .files import read_regular
 from .lesson import Lesson, lesson_from_dict
 from .network import MAX_EPOCH_OPERATIONS, MAX_LAYERS, Network, NetworkError, Parameters, Sample, sample_operations
 from .presets import random_weights
+from .safe_files import read_regular
 
 # Far beyond a network a student steps through by hand, and small enough that a
 # typo such as 1000000 fails at once instead of filling the memory.

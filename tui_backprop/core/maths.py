@@ -7,11 +7,31 @@ the program (program.py) only strings these pieces together over a network.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from .expr import (RELU_PY, STEP_PY, TANH_PY, Abs, Add, Call, Div, Expr, Mul, Neg, Num, Power, Square, Sub, Sym, clipped,
-                   log, sigmoid, sign, sqrt)
+from .expr import (
+    RELU_PY,
+    STEP_PY,
+    TANH_PY,
+    Abs,
+    Add,
+    Call,
+    Div,
+    Expr,
+    Mul,
+    Neg,
+    Num,
+    Power,
+    Square,
+    Sub,
+    Sym,
+    clipped,
+    log,
+    sigmoid,
+    sign,
+    sqrt,
+)
 
 
 @dataclass(frozen=True)

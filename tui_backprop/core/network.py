@@ -91,16 +91,16 @@ class Network:
     # its keys as the file gave them and the file's folder, so that a saved network refers to the data
     # instead of copying it (loader.network_text).  Not part of what the network is.
     source: tuple | None = field(default=None, compare=False, repr=False)
-    names: "Names" = field(init=False, repr=False, compare=False)
+    names: Names = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         self.validate()
         object.__setattr__(self, "names", Names(self))
 
-    def with_changes(self, **changes) -> "Network":
+    def with_changes(self, **changes) -> Network:
         return replace(self, **changes)
 
-    def with_start(self, **changes) -> "Network":
+    def with_start(self, **changes) -> Network:
         """The same network starting from other parameters: with_start(lr=0.1), with_start(weights=...)."""
         return replace(self, start=replace(self.start, **changes))
 
@@ -203,7 +203,7 @@ class Network:
         return values
 
 
-    def with_hyperparameters(self, values: dict[str, float]) -> "Network":
+    def with_hyperparameters(self, values: dict[str, float]) -> Network:
         """The same network with the penalty's and the optimizer's constants as `values` holds them, by symbol
         (the user may edit them, as lr)."""
         fields = {RATE: "regularization_rate", MU: "momentum", EPS: "eps"}

@@ -20,10 +20,9 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 from . import reference
 from .compiled import Record, compile_loss, compile_predict, compile_run
@@ -176,7 +175,7 @@ class Program:
         return self._column_places
 
     @property
-    def evaluators(self) -> "Evaluators":
+    def evaluators(self) -> Evaluators:
         return Evaluators(self)
 
     def phase_bounds(self, phase: str) -> tuple[int, int]:

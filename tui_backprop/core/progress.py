@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .expr import counted
-from .files import atomic_writer, read_regular, safe_file_name
+from .safe_files import atomic_writer, read_regular, safe_file_name
 from .text import csv_text, printable
 from .tutor import KIND_WORDS, KINDS
 

@@ -112,7 +112,7 @@ class Quiz:
             slip = self.slip(Answer(value, precision, text), correct, quantity, values, program, before, row)
         return Verdict(False, value, hint, slip, said=slip.sentence(text) if slip else "")
 
-    def judge_next(self, answer: Answer | float, stepper: "Stepper") -> Verdict:
+    def judge_next(self, answer: Answer | float, stepper: Stepper) -> Verdict:
         """A try at the operation `stepper` performs next, with everything its slips may read."""
         step = stepper.step + 1 if stepper.step_done else stepper.step
         before = _Row(stepper.history, step - 1) if 1 < step <= len(stepper.history) + 1 else None
@@ -178,7 +178,7 @@ class Quiz:
         return {"tolerance": self.tolerance, "phases": list(self.phases), "score": self.score}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Quiz":
+    def from_dict(cls, data: dict) -> Quiz:
         phases = tuple(data["phases"])
         if phases not in PHASE_CHOICES:
             raise ValueError(f"unknown choice of phases {phases!r}")

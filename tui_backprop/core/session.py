@@ -31,7 +31,7 @@ record per step.  With batches the undo stack is saved back to the start
 of the current step, so after resuming, `previous` goes back as far as the
 start of the batch under way.
 
-`load_session` checks everything, down to every state `previous` can lead back
+`load_stepper` checks everything, down to every state `previous` can lead back
 to, before it builds the stepper: a damaged or doctored file is refused with
 one line, never half loaded.
 """
@@ -49,13 +49,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .batches import COMPILED, Trainer
-from .files import Stopped, atomic_writer, open_regular
 from .history import CHECKPOINT_EVERY, History
 from .lesson import Lesson, lesson_from_dict
 from .loader import network_from_dict, network_to_dict
 from .network import NetworkError
 from .program import PHASES, UPDATE, Program
 from .quiz import Quiz
+from .safe_files import Stopped, atomic_writer, open_regular
 from .stepper import MISSING, UNDO_KINDS, Operation, Snapshot, Stepper, UndoRecord
 from .tutor import Tutor
 
@@ -78,13 +78,13 @@ class SessionError(ValueError):
 
 
 class _Damaged(Exception):
-    """A piece of session.json that cannot be right; load_session words it for the user."""
+    """A piece of session.json that cannot be right; load_stepper words it for the user."""
 
 
 # -- saving ---------------------------------------------------------------------
 
 
-def save_session(path: str | Path, stepper: Stepper, extra: dict | None = None) -> None:
+def save_stepper(path: str | Path, stepper: Stepper, extra: dict | None = None) -> None:
     """Write the whole session to `path`, atomically; `extra` is the app's own state, as plain JSON.
 
     A path that cannot be written raises OutputError (one line).
@@ -176,7 +176,7 @@ def _undo_out(record: UndoRecord, row_ref) -> list:
 # -- loading --------------------------------------------------------------------
 
 
-def load_session(path: str | Path, trainer: Trainer = COMPILED, should_stop=None) -> tuple[Stepper, dict]:
+def load_stepper(path: str | Path, trainer: Trainer = COMPILED, should_stop=None) -> tuple[Stepper, dict]:
     """The stepper exactly as it was saved, and the app's `extra` state; SessionError if the file is not right.
 
     `trainer` is the stepper's (see Stepper): the path its runs were trained on re-derives its history.
@@ -189,7 +189,7 @@ def load_session(path: str | Path, trainer: Trainer = COMPILED, should_stop=None
         raise SessionError(path, f"truncated or corrupt ({error})") from None
 
 
-def _read(path) -> tuple[dict, "_Member"]:
+def _read(path) -> tuple[dict, _Member]:
     """session.json, parsed, and the history member, not yet read: its size is checked against the network first."""
     try:
         with open_regular(path) as stream:
@@ -244,7 +244,7 @@ class _Member:
 
     def __init__(self, path, info: zipfile.ZipInfo):
         self.path, self.info = path, info
-        self.should_stop = None  # asked between chunks; load_session sets it
+        self.should_stop = None  # asked between chunks; load_stepper sets it
 
     def parts(self, sizes: list[tuple[str, int]], byte_order: str, chunk_items: int | None = None):
         """For each (typecode, count) of `sizes` in turn, arrays of that type holding its `count` numbers in
@@ -277,7 +277,7 @@ class _Member:
                     raise _Damaged(f"{HISTORY} has more than the {expected} bytes the history needs")
         except (_Damaged, Stopped):
             raise
-        except Exception as error:  # noqa: BLE001 - as in _read: every failure is a damaged file
+        except Exception as error:
             raise _Damaged(f"{HISTORY}: {str(error) or type(error).__name__}") from None
 
 
@@ -606,12 +606,12 @@ def save_study(path: str | Path, stepper: Stepper, quiz: Quiz, tutor: Tutor | No
         extra["tutor"], extra["tutoring"] = tutor.as_dict(stepper.depth), tutoring
     if lesson is not None:
         extra["lesson"] = lesson.as_dict()
-    save_session(path, stepper, extra)
+    save_stepper(path, stepper, extra)
 
 
 def open_study(path: str | Path, trainer: Trainer = COMPILED, should_stop=None) -> Study:
     """A saved session with its quiz score, tutor and lesson; SessionError (one line) for anything damaged."""
-    stepper, extra = load_session(path, trainer, should_stop)
+    stepper, extra = load_stepper(path, trainer, should_stop)
     try:
         quiz = Quiz.from_dict(extra["quiz"]) if "quiz" in extra else Quiz()
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):

@@ -29,8 +29,8 @@ from __future__ import annotations
 import math
 import re
 from collections import ChainMap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from .expr import Add, Call, Div, Expr, Mul, Neg, Num, Sub, Sym, format_number
 from .maths import ACTIVATIONS, LOSSES, ONE
@@ -336,7 +336,6 @@ class SlipFinder:
     def _slopes(self, quantity) -> Iterator[_Candidate]:
         """Another activation's slope where this one's belongs; softmax with cross-entropy's written as a sigmoid's."""
         net, names = self.program.net, self.program.names
-        symbol = quantity.symbol
         if quantity.kind == "activation_slope":
             mine = net.activations[quantity.layer - 1]
             a = Sym(names.output(quantity.layer, quantity.neuron, quantity.sample))

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from .batches import CHUNK_STEPS, COMPILED, Schedule, Trainer
 from .history import History
@@ -190,7 +190,7 @@ class Operations(Sequence):
     """The operations of the step under way, each made when it is read: a large network's epoch has up to
     2,000,000, far too many to keep as objects."""
 
-    def __init__(self, stepper: "Stepper"):
+    def __init__(self, stepper: Stepper):
         self.stepper = stepper
 
     def __len__(self) -> int:
@@ -209,7 +209,7 @@ class Operations(Sequence):
 class Stepper:
     def __init__(self, net: Network, program: Program | None = None, trainer: Trainer = COMPILED):
         """`trainer` runs whole update steps (`r`, and the history's re-derived rows): by default each program's
-        own compiled loop; tui_backprop.bulk.TRAINER picks numpy for a large network."""
+        own compiled loop; tui_backprop.training.bulk.TRAINER picks numpy for a large network."""
         self.net = net
         self.schedule = Schedule(net, program)
         self.trainer = trainer
@@ -300,7 +300,7 @@ class Stepper:
         return self.schedule.train(self.trainer, env, first, steps, record)
 
     @classmethod
-    def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer: Trainer = COMPILED) -> "Stepper":
+    def restore(cls, program: Program, snapshot: Snapshot, history: History, trainer: Trainer = COMPILED) -> Stepper:
         """A stepper over `program` (the program of the snapshot's step) in the state of `snapshot`
         (which the caller has checked: see core/session.py)."""
         stepper = cls(history.schedule.net, history.schedule.program(1), trainer)
@@ -572,7 +572,7 @@ class Stepper:
             # over many samples has many steps an epoch), and always whole epochs.
             chunk = max(per, min(chunk * per, CHUNK_STEPS) // per * per)
             # A trainer that can returns only what the history keeps: numpy need not copy a large
-            # network's parameters every epoch (bulk.py).
+            # network's parameters every epoch (training/bulk.py).
             record = Record.CHECKPOINTS if self.trainer.records_checkpoints else Record.HISTORY
             while self.position == 0 and self.step < last_step and not stopped():
                 count = min(chunk, last_step - self.step)

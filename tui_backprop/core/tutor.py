@@ -26,8 +26,18 @@ import random
 from dataclasses import dataclass, replace
 
 from .expr import Sym, counted
-from .maths import (ACTIVATIONS, LOSSES, PENALTIES, adam_step, corrected, count_step, first_moment, second_moment,
-                    sgd_step, velocity)
+from .maths import (
+    ACTIVATIONS,
+    LOSSES,
+    PENALTIES,
+    adam_step,
+    corrected,
+    count_step,
+    first_moment,
+    second_moment,
+    sgd_step,
+    velocity,
+)
 from .network import Network
 from .program import FORWARD, PHASES, UPDATE, Quantity
 
@@ -401,7 +411,7 @@ class Tutor:
                 "trail": [[at - depth, place.as_list()] for at, place in self.trail], "score": dict(self.score)}
 
     @classmethod
-    def from_dict(cls, data: dict, net: Network, depth: int) -> "Tutor":
+    def from_dict(cls, data: dict, net: Network, depth: int) -> Tutor:
         """The tutor `as_dict` wrote, over a stepper now at undo depth `depth`; ValueError when it cannot be right."""
         if not isinstance(data, dict) or not isinstance(data.get("ladder"), bool):
             raise ValueError("the tutor is damaged")

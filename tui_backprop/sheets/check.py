@@ -64,10 +64,10 @@ from ..core.batches import COMPILED, Schedule
 from ..core.expr import counted, format_number
 from ..core.precision import agrees
 from ..core.program import UPDATE, Program, Quantity, Record
+from ..core.slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 from .check_report import CheckReport, Mismatch, SlipGroup, step_name
 from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table
 from .reader import Number, SheetError, read_table
-from ..core.slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 
 REL_TOL = 1e-4
 # Cells of one sheet for which every slip is tried; after these, only slips already found are (bounded work).
@@ -499,7 +499,7 @@ class _Checker:
             elif m.rounded:
                 # Right from the sheet's rounded numbers, but a slip that needs no rounding to explain it is nearer.
                 slip = slips.find(m.quantity, held.values, None if last is None else last.values, number.value,
-                                  lambda value: self.close(number, value)) if m.quantity is not None else None
+                                  lambda value, number=number: self.close(number, value)) if m.quantity is not None else None
                 slip = slip or Slip(ROUNDING, f"computed from {', '.join(m.rounded)} as rounded on the sheet",
                                     m.formula)
             elif m.symbol == "lr":
@@ -513,7 +513,7 @@ class _Checker:
                 self.searches += 1
                 slip = slips.find(m.quantity, last.values if update else held.values,
                                   None if update or last is None else last.values, number.value,
-                                  lambda value: self.close(number, value, spread),
+                                  lambda value, number=number, spread=spread: self.close(number, value, spread),
                                   search=self.searches <= MAX_SLIP_SEARCHES)
             else:
                 slip = self.swapped_start(m, number, correct)

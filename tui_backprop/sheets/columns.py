@@ -196,7 +196,7 @@ class Sheet:
     kind: str
     header_line: int
     columns: dict[str, tuple[int, str]]  # symbol -> (column index, header as written)
-    rows: "SheetRows"  # read again from the file on every pass
+    rows: SheetRows  # read again from the file on every pass
     # Starting values given above the header (η = 0.05): symbol -> (number, its cell, its label)
     given: dict[str, tuple[Number, str, str]] = field(default_factory=dict)
 

@@ -33,19 +33,19 @@ import json
 import random
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from ..core.batches import sheet_refusal
 from ..core import Network, Parameters, Sample, build_program
-from ..core.files import read_regular, together
-from ..core.lesson import Lesson
-from ..core.text import QUOTED, csv_text, printable
-from ..core.loader import network_to_dict
+from ..core.batches import sheet_refusal
 from ..core.expr import counted
+from ..core.lesson import Lesson
+from ..core.loader import network_to_dict
 from ..core.maths import ACTIVATIONS, SOFTMAX_WORDS
 from ..core.network import LOSS_NAMES
 from ..core.program import FORWARD, Program, Record
+from ..core.safe_files import read_regular, together
+from ..core.text import QUOTED, csv_text, printable
 from .carried import embed_network
 
 COURSE_SEED = "backprop"

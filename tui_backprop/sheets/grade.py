@@ -15,23 +15,23 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from ..core.batches import sheet_refusal
 from ..core import Network, NetworkError, Parameters, Sample, build_program
+from ..core.batches import sheet_refusal
 from ..core.expr import counted
-from ..core.files import read_regular, together
 from ..core.loader import load_network
-from ..core.text import FORMULA_START, csv_text, markdown, printable
 from ..core.program import Program
+from ..core.safe_files import read_regular, together
+from ..core.slips import SlipFinder
+from ..core.text import FORMULA_START, csv_text, markdown, printable
 from .check import check
 from .check_report import CheckReport
 from .columns import Columns, Sheet, sheet_from_table
 from .exercise import KEY, MAX_NAMES_BYTES, ROSTER
 from .reader import Number, SheetError, read_table
-from ..core.slips import SlipFinder
 
 MAX_SHEETS = 10_000
 TABLE_COLUMNS = ("student", "file", "cells", "right", "first mistake", "slip", "epochs affected", "note")
@@ -213,7 +213,7 @@ def grade_folder(folder: str | Path, net: Network | None = None, key: Key | None
         try:
             row = _grade_one(path, names, base_program, key, programs, finders)
         # One student's file, whatever is in it, must not end the grading of the class; its row says why.
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             row = GradeRow(path.name, note=f"cannot be checked ({type(error).__name__}: {error})"[:200])
         if row.unread_sheet and path.suffix.lower() not in SHEET_SUFFIXES:
             skipped.append(path.name)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from ..core.files import open_regular
 from ..core.precision import SPELLED, printed_half_unit, read_number
+from ..core.safe_files import open_regular
 
 # A class's sheet is a few hundred rows; these keep a wrong file (a log, a
 # database dump) from filling the memory or the afternoon.
@@ -259,7 +259,7 @@ class _XlsxRows:
                 workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
             # A damaged or hostile archive can fail inside zipfile, the XML parser or
             # openpyxl in many ways; for the user each is the same: not a workbook.
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 _refuse_entities(path, error)
                 raise SheetError(f"{path} is not a readable XLSX workbook ({_one_line(error)})") from None
             try:
@@ -299,7 +299,7 @@ class _XlsxRows:
                 yield tuple(row)
         except SheetError:
             raise
-        except Exception as error:  # noqa: BLE001 - as above, a damaged sheet inside a valid archive
+        except Exception as error:
             _refuse_entities(path, error)
             raise SheetError(f"{path}: cannot read its worksheet ({_one_line(error)})") from None
         self.title = sheet.title

@@ -42,10 +42,10 @@ from ..core.compiled import identifier
 from ..core.expr import Expr, Sym
 from ..core.network import BETA1, BETA2, EPS, MU, RATE
 from ..core.program import BACKWARD, UPDATE, Program
-from ..core.files import atomic_writer
+from ..core.safe_files import atomic_writer
 from ..core.text import printable
-from .reader import MAX_CELLS as MAX_READ_CELLS
 from .carried import embed_network
+from .reader import MAX_CELLS as MAX_READ_CELLS
 
 SHEET = "backprop"
 # Every epoch is a row of live formulas; past this a spreadsheet crawls.

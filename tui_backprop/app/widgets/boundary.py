@@ -16,7 +16,6 @@ from functools import cached_property
 
 from rich.style import Style
 from rich.text import Text
-
 from textual.events import Click
 from textual.geometry import Region
 from textual.message import Message
@@ -25,7 +24,7 @@ from textual.reactive import reactive
 from ...core import Stepper
 from ...core.expr import format_number
 from ...core.text import printable
-from .lines import LinePanel, set_border_titles
+from .line_panel import LinePanel, set_border_titles
 from .neurons import NeuronPictures, hidden_neurons, layout
 
 # One output: from the lowest target (blank) to the highest (full).
@@ -51,7 +50,7 @@ class Plane:
     rows: int
 
     @classmethod
-    def around(cls, points, columns: int, rows: int) -> "Plane":
+    def around(cls, points, columns: int, rows: int) -> Plane:
         """The samples' range with a margin on every side (±1 around a single value)."""
         xs, ys = [p[0] for p in points], [p[1] for p in points]
 
@@ -104,16 +103,16 @@ class Boundary:
         self.net, self.samples, self.test_samples = net, tuple(net.samples), tuple(test_samples)
         self.outputs = net.sizes[-1]
         points = [s.inputs for s in self.samples + self.test_samples]
-        self.plane = plane = Plane.around(points, columns, rows)
+        self.plane = Plane.around(points, columns, rows)
         targets = [t for s in self.samples for t in s.targets]
         self.low, self.high = (min(targets), max(targets)) if max(targets) > min(targets) else (0.0, 1.0)
         self.program, self.env = stepper.program, stepper.values if values is None else values
 
-    def with_rows(self, rows: int) -> "Boundary":
+    def with_rows(self, rows: int) -> Boundary:
         """The same plane on fewer rows (before any cell is worked out), to leave room for the legend."""
         return self.with_size(self.plane.columns, rows)
 
-    def with_size(self, columns: int, rows: int) -> "Boundary":
+    def with_size(self, columns: int, rows: int) -> Boundary:
         """The same plane on other cells (before any cell is worked out): room for the legend, the neurons."""
         self.plane = replace(self.plane, columns=columns, rows=rows)
         return self

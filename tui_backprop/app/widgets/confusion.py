@@ -11,7 +11,7 @@ from textual.widgets import Label, Static
 
 from ...core.expr import format_number
 from ...core.metrics import Metrics
-from .lines import ascii_scrollbars
+from .line_panel import ascii_scrollbars
 from .screens import dialog_footer
 
 

@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from .lines import ascii_scrollbars
+from .line_panel import ascii_scrollbars
 from .screens import dialog_footer
 
 

@@ -14,9 +14,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from ...chart import thin
 from ...core import History
 from ...core.expr import format_number
+from ...reports.chart import thin
 from .loss_chart import LossChart
 from .screens import dialog_footer
 

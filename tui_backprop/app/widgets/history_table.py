@@ -30,7 +30,7 @@ from textual.widgets.option_list import Option
 from ...core import History, Names, Program, Stepper
 from ...core.expr import counted, format_number
 from ...core.metrics import gradient_mean_columns
-from .lines import ascii_scrollbars, set_border_titles
+from .line_panel import ascii_scrollbars, set_border_titles
 from .screens import dialog_footer
 
 DIGITS = 6

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ...chart import build_chart
+from ...reports.chart import build_chart
 
 
 class LossChart(Widget):

@@ -22,9 +22,8 @@ redraw follows what is on screen, not the size of the network.
 from __future__ import annotations
 
 import textwrap
-
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -34,8 +33,8 @@ from ...core import Names, Stepper
 from ...core.expr import format_number
 from ...core.program import Kind
 from ...core.text import printable
-from .lines import LinePanel, set_border_titles
-from .structure import Structure
+from .line_panel import LinePanel, set_border_titles
+from .symbol_places import Structure
 
 DIGITS = 4
 BLANK = "·"
@@ -384,9 +383,9 @@ class MatrixForm:
                     continue
                 suffix = names.suffix(s)
                 pieces += ["+", self.block(f"∂E/∂{letter}{sup(layer)}{suffix}", rows, columns,
-                                           lambda r, c, suffix=suffix: Names.grad(symbol(r, c), suffix))]
+                                           lambda r, c, suffix=suffix, symbol=symbol: Names.grad(symbol(r, c), suffix))]
             pieces[0] = "="
-            total = self.block(f"∂E/∂{letter}{sup(layer)}", rows, columns, lambda r, c: Names.grad(symbol(r, c)),
+            total = self.block(f"∂E/∂{letter}{sup(layer)}", rows, columns, lambda r, c, symbol=symbol: Names.grad(symbol(r, c)),
                                self.computed)
             self.rows.append([total, *pieces])
 
@@ -400,7 +399,7 @@ class MatrixForm:
 
         for letter, rows, columns, symbol in self.parameter_blocks(layer):
             before = self.block(f"{letter}{sup(layer)}", rows, columns, symbol)
-            grads = self.block(f"∂E/∂{letter}{sup(layer)}", rows, columns, lambda r, c: Names.grad(symbol(r, c)))
+            grads = self.block(f"∂E/∂{letter}{sup(layer)}", rows, columns, lambda r, c, symbol=symbol: Names.grad(symbol(r, c)))
             self.rows.append([self.block(f"new {letter}{sup(layer)}", rows, columns, symbol, new),
                               "=", before, "−", rate, "·", grads])
 

@@ -7,7 +7,7 @@ from textual.reactive import reactive
 
 from ...core import Stepper
 from ...core.expr import format_number
-from .lines import LinePanel, set_border_titles
+from .line_panel import LinePanel, set_border_titles
 
 DIGITS = 6
 EQUALS, CONTINUED = "  = ", "    "

@@ -22,6 +22,7 @@ from ...core import Operation, Stepper
 from ...core.expr import format_number
 from ...core.quiz import Quiz, read_answer
 
+
 def slip_name(verdict) -> str:
     """A named slip as the progress record counts it: its kind ("sign error", "missing factor"), the same
     whatever the symbols and numbers, so that a slip made again is seen to recur."""

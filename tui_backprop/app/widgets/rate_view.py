@@ -13,16 +13,16 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
-from ... import bulk
-from ...core.expr import format_number
-from ...core.precision import read_number, read_whole
-from ...core.network import Network
 from ...core.batches import Schedule
+from ...core.expr import format_number
 from ...core.history import first_divergence
-from ...core.sweep import SEED_RATES, checkpoints, sweep
+from ...core.network import Network
+from ...core.precision import read_number, read_whole
 from ...core.text import printable
+from ...training import bulk
+from ...training.sweep import SEED_RATES, checkpoints, sweep
+from .line_panel import ascii_scrollbars
 from .loss_chart import LossChart
-from .lines import ascii_scrollbars
 
 MAX_EPOCHS = 1_000_000  # six rates of the 2-2-2 net take about five seconds
 DIGITS = 6

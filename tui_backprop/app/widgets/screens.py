@@ -8,17 +8,17 @@ screen's: the keys it shows are the dialog's, the ones that work while it is ope
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList, Suggester
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 from ...core.expr import counted
-from .lines import ascii_scrollbars
+from .line_panel import ascii_scrollbars
 
 
 def dialog_footer() -> Footer:

@@ -24,14 +24,14 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select
 from textual.worker import get_current_worker
 
-from ... import bulk
 from ...core import PRESETS, Network, NetworkError, Stepper
 from ...core.datasets import GENERATORS
-from ...core.files import OutputError, Stopped, atomic_writer, safe_file_name
 from ...core.loader import network_from_dict, network_text, network_to_dict
 from ...core.network import ACTIVATIONS, BIAS_MODES, LOSSES, OPTIMIZERS, REGULARIZATIONS
 from ...core.precision import read_number, read_whole
-from .lines import ascii_scrollbars
+from ...core.safe_files import OutputError, Stopped, atomic_writer, safe_file_name
+from ...training import bulk
+from .line_panel import ascii_scrollbars
 from .screens import ConfirmScreen, PathSuggester, dialog_footer
 
 # Where the samples come from: those on screen (listed in the file), a preset's, a generated set, a CSV file.
@@ -409,7 +409,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         except OutputError as error:
             outcome = (f"Not saved: {error}", False)
         # Settings are tried out: whatever else goes wrong must not crash the app and lose the work on screen.
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             outcome = (f"Not {'saved' if path else 'applied'}: {type(error).__name__}: {error}", False)
         self.app.call_from_thread(self._built, worker, outcome)
 

@@ -20,7 +20,7 @@ from textual.geometry import Region
 from ...core import Names, Stepper
 from ...core.expr import format_number
 from ...core.program import Kind
-from .lines import LinePanel
+from .line_panel import LinePanel
 
 DIGITS = 6
 JUST_COMPUTED = "bold reverse"
@@ -147,7 +147,7 @@ class ValuesTable(LinePanel):
             style = READ_BY_IT
         return Text("" if value is None else fitted_number(value, width), style=style)
 
-    def neuron_line(self, row: int, reads: frozenset, layout: "NeuronLayout") -> list[Text]:
+    def neuron_line(self, row: int, reads: frozenset, layout: NeuronLayout) -> list[Text]:
         rows = self.rows
         if row == 0:
             return [Text("")] + [Text(title, style="bold") for title in layout.titles]
@@ -179,7 +179,7 @@ class ValuesTable(LinePanel):
             self.cell(param, reads=reads) if update else Text(""),
         ]
 
-    def draw(self, width: int, height: int) -> "TableLines":
+    def draw(self, width: int, height: int) -> TableLines:
         if self.rows.program is not self.stepper.program:  # a smaller last batch has fewer rows
             self.rows = Rows(self.stepper)
         rows = self.rows
@@ -207,7 +207,7 @@ class NeuronLayout:
         self.widths = [max(number, len(title)) for title in titles]
 
     @classmethod
-    def fitting(cls, label_width: int, width: int) -> "NeuronLayout":
+    def fitting(cls, label_width: int, width: int) -> NeuronLayout:
         """The full layout where it fits `width`; else the short gradient title; else numbers narrowed
         (to NARROWEST_NUMBER at least) until it fits."""
         layout = cls(NEURON_TITLES, NUMBER_WIDTH)

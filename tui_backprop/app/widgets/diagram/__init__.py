@@ -17,7 +17,7 @@ everything is drawn on a grid of cells, the canvas (canvas.py), where each cell 
 symbol it shows (for clicks) and the elements it belongs to (neurons, weights, biases), so the
 highlight of the current operation is decided per element, never by parsing text.  Every
 number comes from the stepper, and what a symbol belongs to comes from the names
-(structure.py), so a 100-100-100 net costs what is on screen.  The widget (widget.py) picks
+(symbol_places.py), so a 100-100-100 net costs what is on screen.  The widget (widget.py) picks
 the form and turns the canvas into styled lines.
 """
 

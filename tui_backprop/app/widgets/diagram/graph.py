@@ -102,7 +102,7 @@ class Graph:
     def legend_lines(self, width: int, rows: int) -> list[list[tuple[str, str | None]]]:
         lines: list[list] = [[]]
         used = 0
-        for n, piece in enumerate(self.legend):
+        for piece in self.legend:
             size = len(piece[0]) + (1 if lines[-1] else 0)
             if used + size > width:
                 if len(lines) == rows:

@@ -56,7 +56,7 @@ class Listing:
         return [(line, len(label[0]) + 1), (under, 3 + room)]
 
     @classmethod
-    def best(cls, scene: Scene, width: int) -> "Listing":
+    def best(cls, scene: Scene, width: int) -> Listing:
         """The first variant as wide as the space (later ones are never shorter), else the narrowest."""
         for variant in cls.VARIANTS:
             listing = cls(scene, *variant)

@@ -7,7 +7,7 @@ from ....core.expr import format_number
 from ....core.network import Names
 from ....core.program import BACKWARD, UPDATE, Program
 from ....core.stepper import Stepper
-from ..structure import Structure
+from ..symbol_places import Structure
 
 DIGITS = 4
 BLANK = "·"
@@ -28,7 +28,7 @@ def raise_role(roles: dict[str, str], key: str, role: str) -> None:
 class NetworkFacts:
     """What the drawing needs to know about one stepper's network.
 
-    Worked out from the names, per symbol asked (structure.py): setting up costs the same for a
+    Worked out from the names, per symbol asked (symbol_places.py): setting up costs the same for a
     100-100-100 net with 16 samples (about 370,000 quantities an epoch) as for the 2-2-2."""
 
     def __init__(self, program: Program):

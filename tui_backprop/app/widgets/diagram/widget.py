@@ -9,7 +9,7 @@ from textual.message import Message
 
 from ....core.stepper import Stepper
 from ....core.text import printable
-from ..lines import LinePanel, set_border_titles
+from ..line_panel import LinePanel, set_border_titles
 from .canvas import BOX, Canvas
 from .graph import draw_graph
 from .listing import Listing

@@ -1,4 +1,4 @@
-"""Whole epochs as numpy matrix products, for large networks (chosen by bulk.py).
+"""Whole epochs as numpy matrix products, for large networks (chosen by training/bulk.py).
 
 The same formulas as core/maths.py, written for a batch of samples at once:
 each layer's sums are one product of its inputs with its weight matrix.
@@ -11,9 +11,9 @@ from array import array
 
 import numpy as np
 
-from .core.history import CHECKPOINT_EVERY, checkpoint_records_length
-from .core.network import STEP
-from .core.program import Program, Record
+from ..core.history import CHECKPOINT_EVERY, checkpoint_records_length
+from ..core.network import STEP
+from ..core.program import Program, Record
 
 CLIP = 1e-12  # the core's clip of a logarithm's argument (core/expr.py)
 
@@ -50,7 +50,7 @@ class NumpyEpochs:
                         for k in range(len(moments) // self.trained if self.trained else 0)]
         self.plain = net.optimizer == "sgd" and not net.regularized
         # Rows and a step's values are laid out for plain gradient descent; an optimizer's or a penalty's
-        # quantities are the core's (bulk.py).
+        # quantities are the core's (training/bulk.py).
         self.lays_out = self.plain
         if not self.plain:
             # The gradients land in one vector of the trained parameters' order, seen per layer as the
@@ -281,7 +281,7 @@ def gradient_means(spans, row) -> list[float]:
     return [float(np.abs(values[start:end]).mean()) for start, end in spans]
 
 
-_SAMPLE_SYMBOLS: "weakref.WeakKeyDictionary[Program, tuple]" = weakref.WeakKeyDictionary()
+_SAMPLE_SYMBOLS: weakref.WeakKeyDictionary[Program, tuple] = weakref.WeakKeyDictionary()
 
 
 def _sample_symbols(program: Program) -> tuple[list[list[str]], list[list[str]]]:

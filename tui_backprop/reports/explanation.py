@@ -11,13 +11,13 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring as _quoted  # a str as json.dumps writes it (ensure_ascii=False)
 
-from .core import Network
-from .core.batches import Schedule
-from .core.expr import counted, format_number
-from .core.network import LOSS_NAMES
-from .core.stepper import CLAMPING_KINDS
-from .core.text import markdown as markdown_text
-from .core.text import printable
+from ..core import Network
+from ..core.batches import Schedule
+from ..core.expr import counted, format_number
+from ..core.network import LOSS_NAMES
+from ..core.stepper import CLAMPING_KINDS
+from ..core.text import markdown as markdown_text
+from ..core.text import printable
 
 
 def describe(net: Network, shown=printable) -> str:

@@ -8,20 +8,20 @@ start-up (docs/architecture.md, "Imports").
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 from ..core import Stepper
 from ..core.batches import Schedule
 from ..core.expr import counted
-from ..core.files import safe_file_name, together
 from ..core.loader import network_text
 from ..core.quiz import Quiz
+from ..core.safe_files import safe_file_name, together
 from ..core.session import SESSION_SUFFIX
+from ..reports.explanation import explanation_lines, write_rows
 from ..sheets.xlsx import workbook_data, workbook_refusal
 from ..user_data import data_folder
-from ..worked import explanation_lines, write_rows
 
 
 class InEpoch:
@@ -91,7 +91,7 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
     ExportError or NetworkError (parameters no longer finite) on failure.
 
     `progress(done, total)` hears of every row and operation written; raising Stopped stops the export.
-    The files are written together (core.files.together): a failure or a stop leaves none of them.  A
+    The files are written together (core.safe_files.together): a failure or a stop leaves none of them.  A
     network whose workbook the format cannot hold (over 16,384 columns: a formula for every value of
     every sample) gets the other files, and the line says why.  `self_contained`: the network file holds its
     samples rather than the path of the data file they came from (served: the server's paths mean nothing

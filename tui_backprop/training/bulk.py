@@ -2,7 +2,7 @@
 
 The core (core/compiled.py) runs an epoch as straight-line Python, which beats
 numpy by far on the seeds' 2-2-2 (numpy's call overhead is most of an epoch
-there) and loses by far at 100-100-100.  `train` picks numpy (bulk_numpy.py)
+there) and loses by far at 100-100-100.  `train` picks numpy (training/bulk_numpy.py)
 once weights × samples reach NUMPY_FROM: on this project's 2-core machine the
 two cross near 300 (a 10-20-10 net with one sample, or a 4-8-3 with four).  Only
 runs of whole epochs come here — `r`, `train`, the rate sweep — never a step the
@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from array import array
 
-from .core.batches import COMPILED, Schedule
-from .core.history import checkpoint_records
-from .core.metrics import Metrics
-from .core.program import Program, Record
+from ..core.batches import COMPILED, Schedule
+from ..core.history import checkpoint_records
+from ..core.metrics import Metrics
+from ..core.program import Program, Record
 
 # An epoch's work grows with weights × samples; from here on numpy trains faster than the compiled
 # Python loop (bench/bench_scale.py prints both per epoch for a range of sizes).

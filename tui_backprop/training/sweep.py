@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 
-from .batches import CHUNK_STEPS, COMPILED, Schedule, Trainer
+from ..core.batches import CHUNK_STEPS, COMPILED, Schedule, Trainer
 
 SEED_RATES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0)  # the rates seeds 000 and 004 compare
 
@@ -14,7 +14,7 @@ def sweep(schedule: Schedule, rates, epochs: int, start: dict[str, float] | None
     """E_total per epoch for each learning rate, all from `start` (default: the network's starting numbers).
 
     `trainer` runs the update steps (batches.py): by default each program's own fast path;
-    tui_backprop.bulk.TRAINER picks numpy for large networks.  The epochs run in chunks of about
+    tui_backprop.training.bulk.TRAINER picks numpy for large networks.  The epochs run in chunks of about
     CHUNK_STEPS update steps (the same bits as in one go); `should_stop()` is asked before each, and once
     it says so the curves are returned as far as they got."""
     curves = {}

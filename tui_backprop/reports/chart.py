@@ -11,7 +11,6 @@ import math
 import threading
 from collections.abc import Sequence
 
-
 # A curve that climbs past twice the highest starting loss is diverging; drawn to
 # its full height it would flatten every other curve onto the x-axis.
 HEADROOM = 2.0
