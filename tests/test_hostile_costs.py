@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input
 
-from tui_backprop import bulk, cli
+from tui_backprop import cli
 from tui_backprop.app.widgets.screens import PromptScreen
 from tui_backprop.core import PRESETS, Stepper, build_program
 from tui_backprop.core import session as session_module
@@ -39,6 +39,7 @@ from tui_backprop.sheets import check as check_module
 from tui_backprop.sheets.check import check_sheet
 from tui_backprop.sheets.columns import MAX_HEADER_ROW
 from tui_backprop.sheets.grade import grade_folder
+from tui_backprop.training import bulk
 from tui_backprop.training.sweep import sweep
 
 from app_driver import drive, press, settle, type_in, widget_text

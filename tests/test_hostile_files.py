@@ -21,7 +21,7 @@ import tui_backprop
 from tui_backprop import cli
 
 # Modules, not names: each test then fails on its own where a piece is missing, instead of the whole file.
-from tui_backprop.core import PRESETS, files, loader, network
+from tui_backprop.core import PRESETS, loader, network, safe_files
 from tui_backprop.core.loader import load_network, network_to_dict
 from tui_backprop.core.network import Network, NetworkError, Parameters, Sample
 from tui_backprop.core.safe_files import OutputError, atomic_writer
@@ -41,7 +41,7 @@ HOSTILE_NAMES = ["../../../escaped", "/etc/passwd", "C:\\Windows\\x", "a/b\\c", 
 def assert_safe(name: str, suffix: str, folder: Path) -> None:
     assert name.endswith(suffix)
     stem = name[: len(name) - len(suffix)] if suffix else name
-    assert stem and len(stem) <= files.MAX_STEM
+    assert stem and len(stem) <= safe_files.MAX_STEM
     assert os.path.basename(name) == name and "/" not in name and "\\" not in name
     assert name.isprintable() and not name.startswith((".", "-"))
     assert stem.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL", "LPT1", "COM1"}
@@ -53,18 +53,18 @@ def assert_safe(name: str, suffix: str, folder: Path) -> None:
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=repr)
 @pytest.mark.parametrize("suffix", ["", "-history.csv", ".xlsx", ".backprop"])
 def test_a_name_from_content_becomes_one_plain_file_name_in_the_folder(tmp_path, name, suffix):
-    assert_safe(files.safe_file_name(name, suffix), suffix, tmp_path)
+    assert_safe(safe_files.safe_file_name(name, suffix), suffix, tmp_path)
 
 
 def test_ordinary_names_keep_their_spelling():
     for name in ("mazur", "tanh-3-layer", "xor_2.1", "Übung"):
-        assert files.safe_file_name(name, ".xlsx") == name + ".xlsx"
+        assert safe_files.safe_file_name(name, ".xlsx") == name + ".xlsx"
 
 
 @settings(max_examples=examples(200))
 @given(name=st.text(max_size=300))
 def test_fuzz_any_name_becomes_a_safe_file_name(tmp_path_factory, name):
-    assert_safe(files.safe_file_name(name, ".md"), ".md", tmp_path_factory.mktemp("names"))
+    assert_safe(safe_files.safe_file_name(name, ".md"), ".md", tmp_path_factory.mktemp("names"))
 
 
 # -- reading network files: regular files of bounded size --------------------------------------
@@ -307,7 +307,7 @@ def test_a_killed_writers_temporary_is_gone_after_the_next_write(tmp_path):
     path = tmp_path / "out.csv"
     subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path)], cwd=ROOT, check=False)
     assert len(os.listdir(tmp_path)) == 1  # the temporary it left
-    files.sweep_stale_temporaries(tmp_path)
+    safe_files.sweep_stale_temporaries(tmp_path)
     assert os.listdir(tmp_path) == []
 
 

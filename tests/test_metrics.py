@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from tui_backprop import bulk, cli
+from tui_backprop import cli
 from tui_backprop.core import PRESETS, Stepper, build_program
 from tui_backprop.core.batches import Schedule
 from tui_backprop.core.compiled import Record
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import load_network
 from tui_backprop.core.metrics import Metrics, gradient_mean_columns
+from tui_backprop.training import bulk
 from tui_backprop.training.bulk_numpy import NumpyEpochs
 from tui_backprop.training.bulk_numpy import gradient_means as numpy_gradient_means
 

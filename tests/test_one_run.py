@@ -15,12 +15,13 @@ import random
 
 from test_engine_scale import wide_network
 
-from tui_backprop import bulk, cli
+from tui_backprop import cli
 from tui_backprop.core import Network, Parameters, Sample, Stepper
 from tui_backprop.core.batches import COMPILED, Schedule
 from tui_backprop.core.compiled import Record
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.presets import random_weights
+from tui_backprop.training import bulk
 from tui_backprop.training.bulk_numpy import NumpyEpochs
 
 # A 2-8-8-1 tanh network on 20 points of TensorFlow Playground's spiral at lr 1: chaotic enough that the

@@ -529,7 +529,7 @@ def write_xlsx(net: Network, rates, epochs: int, path: str) -> None:
 # -- check ------------------------------------------------------------------------
 
 def run_check(args) -> int:
-    from .sheets.carried import carried_network
+    from .sheets.carried import carried_network  # openpyxl and the sheets: as in write_xlsx
     from .sheets.check import REL_TOL, SheetError, check_fitting, check_sheet  # as in write_xlsx
     from .sheets.check_report import render_text
 
