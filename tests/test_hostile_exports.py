@@ -183,10 +183,10 @@ class Gate:
     def __init__(self, monkeypatch):
         import threading
 
-        from tui_backprop.app import saving as files  # the export's own name for explanation.write_rows
+        from tui_backprop.app import saving  # the export's own name for explanation.write_rows
 
         self.reached, self.opened = threading.Event(), threading.Event()
-        write_rows = files.write_rows
+        write_rows = saving.write_rows
 
         def held(stream, columns, rows):
             def rows_held():
@@ -197,7 +197,7 @@ class Gate:
                     yield row
             write_rows(stream, columns, rows_held())
 
-        monkeypatch.setattr(files, "write_rows", held)
+        monkeypatch.setattr(saving, "write_rows", held)
 
     async def wait_until_reached(self, pilot) -> None:
         for _ in range(300):
