@@ -74,16 +74,16 @@ def test_a_stepped_epoch_keeps_a_few_bytes_an_operation(stepped):
 
 
 def test_a_step_at_the_epoch_boundary_touches_the_free_symbols_not_the_epoch(stepped):
-    assert stepped.epoch_done
-    count = len(stepped.program)
+    assert stepped.epoch_done  # at the end of epoch 1, or of 2 where the test above ran first in this process
+    epoch, count = stepped.epoch, len(stepped.program)
     free = len(stepped.program.free)  # 1,800 weights, lr and 16 samples' inputs and targets: 2,761
     _, peak = allocated(stepped.next)
-    assert (stepped.epoch, stepped.position) == (3, 1)
+    assert (stepped.epoch, stepped.position) == (epoch + 1, 1)
     # A copy of the free symbols, at most: before, the move built a dict and a list over every value of
     # the epoch, 36,721 of them (over 3 MB).
     assert peak < 100 * free
     _, peak = allocated(stepped.previous)
-    assert (stepped.epoch, stepped.position) == (2, count) and peak < 100 * free
+    assert (stepped.epoch, stepped.position) == (epoch, count) and peak < 100 * free
 
 
 def test_r_takes_its_last_epoch_from_the_fast_path_untraced(monkeypatch):
