@@ -127,7 +127,7 @@ def test_fast_path_equals_trace_for_1000_epochs(name):
     assert_fast_equals_trace(PRESETS[name](), 1000)
 
 
-@settings(max_examples=examples(5))  # each example traces 1000 epochs operation by operation
+@settings(max_examples=examples(2))  # each example traces 1000 epochs operation by operation
 @given(networks(max_layers=3, max_neurons=3))
 def test_fast_path_equals_trace_for_random_nets(net):
     assert_fast_equals_trace(net, 1000)

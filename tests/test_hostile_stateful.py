@@ -40,7 +40,7 @@ def snapshot(app) -> tuple:
     return stepper.epoch, stepper.position, values, len(stepper.history)
 
 
-@settings(max_examples=examples(2), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(1), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(preset=st.sampled_from(sorted(PRESETS)), actions=st.lists(ACTIONS, max_size=25))
 @example(preset="xor", actions=[("prompt", "w", "[/] = 1"), ("key", "f"), ("prompt", "w", "w1 = 0.5"), ("key", "e"),
                                  ("prompt", "o", "nonexist[/x].backprop"), ("prompt", "l", "a\x00b"),

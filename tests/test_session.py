@@ -623,7 +623,7 @@ def test_every_whole_number_one_off_is_refused_or_works(session_file, tmp_path):
     document, history = read_members(session_file)
     places = [p for p in nodes(document) if type(_at(document, p)) is int]
     assert len(places) > 100
-    for place in places:
+    for place in places if DEEP else places[::2]:  # every other one in the ci budget (budget.py)
         for step in (-1, 1):
             try_document(tmp_path / "off.session", replaced(document, place, _at(document, place) + step), history)
 
