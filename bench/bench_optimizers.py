@@ -25,6 +25,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "bench"))
+from hand_numpy import loss_and_gradients  # noqa: E402  (beside this script: the path above finds it)
+
 RUNS = 5
 EPOCHS = 100
 
@@ -49,19 +52,9 @@ def plain_numpy(inputs, targets, weights, lr, rate, betas, eps, epochs):
     beta1, beta2 = betas
     losses = np.empty(epochs)
     for epoch in range(epochs):
-        outs = [inputs]
-        for w in weights:
-            outs.append(1.0 / (1.0 + np.exp(-(outs[-1] @ w.T))))
-        a = outs[-1]
-        losses[epoch] = 0.5 * ((targets - a) ** 2).sum()
-        delta = (a - targets) * a * (1.0 - a)
-        grads = []
-        for layer in range(len(weights) - 1, -1, -1):
-            grads.append(delta.T @ outs[layer])
-            if layer:
-                delta = (delta @ weights[layer]) * outs[layer] * (1.0 - outs[layer])
+        losses[epoch], grads = loss_and_gradients(weights, inputs, targets)
         t = epoch + 1
-        for w, g, mk, vk in zip(weights, reversed(grads), m, v):
+        for w, g, mk, vk in zip(weights, grads, m, v):
             g = g + rate * w
             mk *= beta1
             mk += (1 - beta1) * g

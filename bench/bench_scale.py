@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_app import COMMAND, first_frame, frames_drawn  # noqa: E402
+from hand_numpy import loss_and_gradients  # noqa: E402
 
 RUNS = 5
 
@@ -152,18 +153,8 @@ def plain_numpy(sizes, inputs, targets, weights, lr, epochs):
     weights = [w.copy() for w in weights]
     losses = np.empty(epochs)
     for epoch in range(epochs):
-        outs = [inputs]
-        for w in weights:
-            outs.append(1.0 / (1.0 + np.exp(-(outs[-1] @ w.T))))
-        a = outs[-1]
-        losses[epoch] = 0.5 * ((targets - a) ** 2).sum()
-        delta = (a - targets) * a * (1.0 - a)
-        grads = []
-        for layer in range(len(weights) - 1, -1, -1):
-            grads.append(delta.T @ outs[layer])
-            if layer:
-                delta = (delta @ weights[layer]) * outs[layer] * (1.0 - outs[layer])
-        for w, g in zip(weights, reversed(grads)):
+        losses[epoch], grads = loss_and_gradients(weights, inputs, targets)
+        for w, g in zip(weights, grads):
             w -= lr * g
     return losses
 
@@ -348,18 +339,8 @@ def plain_numpy_means(sizes, inputs, targets, weights, lr, epochs):
     weights = [w.copy() for w in weights]
     losses, means = np.empty(epochs), np.empty((epochs, len(weights)))
     for epoch in range(epochs):
-        outs = [inputs]
-        for w in weights:
-            outs.append(1.0 / (1.0 + np.exp(-(outs[-1] @ w.T))))
-        a = outs[-1]
-        losses[epoch] = 0.5 * ((targets - a) ** 2).sum()
-        delta = (a - targets) * a * (1.0 - a)
-        grads = []
-        for layer in range(len(weights) - 1, -1, -1):
-            grads.append(delta.T @ outs[layer])
-            if layer:
-                delta = (delta @ weights[layer]) * outs[layer] * (1.0 - outs[layer])
-        for layer, (w, g) in enumerate(zip(weights, reversed(grads))):
+        losses[epoch], grads = loss_and_gradients(weights, inputs, targets)
+        for layer, (w, g) in enumerate(zip(weights, grads)):
             means[epoch, layer] = np.abs(g).mean()
             w -= lr * g
     return losses, means
