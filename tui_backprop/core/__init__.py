@@ -17,7 +17,8 @@ from .gradcheck import GradientCheck, gradient_check
 from .history import History
 from .network import ACTIVATIONS, BIAS_MODES, LOSSES, Names, Network, NetworkError, Parameters, Sample
 from .presets import PRESETS
-from .program import BACKWARD, FORWARD, PHASES, UPDATE, Kind, Program, Quantity, Record, build_program
+from .program import Program, Record, build_program
+from .quantity import BACKWARD, FORWARD, PHASES, UPDATE, Kind, Quantity
 from .stepper import Operation, Stepper
 
 __all__ = [

@@ -32,6 +32,8 @@ from .expr import (
     sign,
     sqrt,
 )
+from .network import BETA1, BETA2, EPS, MU, STEP
+from .quantity import Kind
 
 
 @dataclass(frozen=True)
@@ -184,18 +186,50 @@ def adam_step(p: Sym, lr: Sym, m_hat: Sym, v_hat: Sym, eps: Sym) -> Expr:
 
 SGD_WHY = ("Gradient descent moves {p} a step of lr against its gradient; every gradient came from the same forward "
            "pass, so all parameters update together.")
-VELOCITY_WHY = ("Momentum keeps a running sum of the gradients, each step's shrunk by μ: {v} is {p}'s velocity, which "
-                "builds up while the gradient keeps its sign and damps a zig-zag.")
-MOMENTUM_STEP_WHY = "With momentum, {p} moves a step of lr along its velocity {v}, not along this step's gradient alone."
 COUNT_WHY = "Adam counts its update steps from 1: t sets how much its bias correction lifts the moments."
-FIRST_MOMENT_WHY = ("{m} is the moving average of {p}'s gradient (Adam's first moment): β1 of the old average and "
-                    "1 − β1 of the new gradient.")
-SECOND_MOMENT_WHY = ("{v} is the moving average of {p}'s squared gradient (Adam's second moment): how large its "
-                     "gradients have been, whatever their sign.")
 CORRECTED_WHY = ("The moving average started at 0, so early on it is too small; dividing by 1 − {beta}^t, which tends "
                  "to 1 as t grows, corrects that bias.")
-ADAM_STEP_WHY = ("Adam moves {p} by lr times its average gradient over the root of its average squared gradient: "
-                 "about lr in size whatever the gradient's scale (ε keeps it finite where the gradient has been 0).")
+
+
+@dataclass(frozen=True)
+class UpdateQuantity:
+    """One quantity of a parameter p's update: its symbol, its formula from p's gradient g, and its sentence,
+    each a pattern over p."""
+
+    symbol: str  # formatted with p
+    kind: Kind
+    formula: Callable[[str, Sym], Expr]  # (p, g) -> the expression
+    why: str  # formatted with p
+
+
+LR = Sym("lr")
+
+# Each optimizer's quantities of one parameter, in the order they are worked; the last is the parameter's step.
+UPDATES = {
+    "sgd": (UpdateQuantity("{p}", Kind.UPDATE, lambda p, g: sgd_step(Sym(p), LR, g), SGD_WHY),),
+    "momentum": (
+        UpdateQuantity("v_{p}", Kind.VELOCITY, lambda p, g: velocity(Sym(f"v_{p}"), Sym(MU), g),
+                       "Momentum keeps a running sum of the gradients, each step's shrunk by μ: v_{p} is {p}'s velocity, "
+                       "which builds up while the gradient keeps its sign and damps a zig-zag."),
+        UpdateQuantity("{p}", Kind.UPDATE, lambda p, g: sgd_step(Sym(p), LR, Sym(f"v_{p}")),
+                       "With momentum, {p} moves a step of lr along its velocity v_{p}, not along this step's gradient "
+                       "alone.")),
+    "adam": (
+        UpdateQuantity("m_{p}", Kind.MOMENT, lambda p, g: first_moment(Sym(f"m_{p}"), Sym(BETA1), g),
+                       "m_{p} is the moving average of {p}'s gradient (Adam's first moment): β1 of the old average and "
+                       "1 − β1 of the new gradient."),
+        UpdateQuantity("v_{p}", Kind.MOMENT, lambda p, g: second_moment(Sym(f"v_{p}"), Sym(BETA2), g),
+                       "v_{p} is the moving average of {p}'s squared gradient (Adam's second moment): how large its "
+                       "gradients have been, whatever their sign."),
+        UpdateQuantity("mhat_{p}", Kind.CORRECTED, lambda p, g: corrected(Sym(f"m_{p}"), Sym(BETA1), Sym(STEP)),
+                       CORRECTED_WHY.format(beta="β1")),
+        UpdateQuantity("vhat_{p}", Kind.CORRECTED, lambda p, g: corrected(Sym(f"v_{p}"), Sym(BETA2), Sym(STEP)),
+                       CORRECTED_WHY.format(beta="β2")),
+        UpdateQuantity("{p}", Kind.UPDATE, lambda p, g: adam_step(Sym(p), LR, Sym(f"mhat_{p}"), Sym(f"vhat_{p}"), Sym(EPS)),
+                       "Adam moves {p} by lr times its average gradient over the root of its average squared gradient: "
+                       "about lr in size whatever the gradient's scale (ε keeps it finite where the gradient has been 0)."),
+    ),
+}
 
 
 # -- accuracy: for targets that are classes, how often the largest output (or one past 0.5) is the target's class --

@@ -27,10 +27,11 @@ from functools import partial
 from . import reference
 from .compiled import Record, compile_loss, compile_predict, compile_run
 from .expr import Expr, Sym
+from .maths import UPDATES
 from .network import STEP, Names, Network
-from .reference import BACKWARD, FORWARD, PHASES, UPDATE, Kind, Quantity
+from .quantity import BACKWARD, FORWARD, PHASES, UPDATE, Quantity
 
-__all__ = ["BACKWARD", "FORWARD", "PHASES", "UPDATE", "Kind", "Program", "Quantity", "Record", "build_program"]
+__all__ = ["Program", "Record", "build_program"]
 
 SEGMENTS_KEPT = 32  # built segments kept: at 100-100-100 × 93 a segment of sums over the samples is about 1 MB
 # Symbols whose place is kept once found or computed: a step reads each value by its symbol, and the
@@ -509,7 +510,7 @@ class _Builder:
                                  parameters, names=_penalty_gradient_names)
         if net.optimizer == "adam":
             self.segment(UPDATE, ("step",), 1, _step_count, names=_step_names)
-        per_parameter = reference.UPDATE_LENGTH[net.optimizer]
+        per_parameter = len(UPDATES[net.optimizer])
         for key, parameters in groups:
             self.segment(UPDATE, ("update",) + key, per_parameter * len(parameters), self.updates, parameters,
                          names=partial(_update_names, net.optimizer))
@@ -582,9 +583,7 @@ def _step_names() -> tuple[str, ...]:
 
 def _update_names(optimizer: str, parameters: list[str]) -> tuple[str, ...]:
     """Each parameter's update, after the optimizer's quantities of it (reference.update)."""
-    steps = {"sgd": lambda p: (p,), "momentum": lambda p: (f"v_{p}", p),
-             "adam": lambda p: (f"m_{p}", f"v_{p}", f"mhat_{p}", f"vhat_{p}", p)}[optimizer]
-    return tuple(name for p in parameters for name in steps(p))
+    return tuple(u.symbol.format(p=p) for p in parameters for u in UPDATES[optimizer])
 
 
 def _written_in(expr: Expr, written: dict[str, Expr]) -> Expr:

@@ -16,72 +16,11 @@ compiled.py turns them into the fast path: tests/test_reference.py holds both to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
-
 from . import maths, why
 from .expr import Add, Expr, Mul, Num, Softmax, Sym
-from .maths import ACTIVATIONS, LOSSES, PENALTIES, SOFTMAX_CCE_WHY, softmax_cce_slope
-from .network import BETA1, BETA2, EPS, MU, RATE, STEP, Names, Network
-
-FORWARD, BACKWARD, UPDATE = "forward", "backward", "update"
-PHASES = (FORWARD, BACKWARD, UPDATE)
-UPDATE_LENGTH = {"sgd": 1, "momentum": 2, "adam": 5}  # the quantities of one parameter's update
-
-
-class Kind(str, Enum):
-    """What a quantity is, in the order an epoch first computes each kind."""
-
-    SUM = "sum"  # a neuron's weighted sum: h1
-    ACTIVATION = "activation"  # its output: a_h1
-    ERROR = "error"  # an output's error: E1
-    TOTAL = "total"  # E_total
-    PENALTY = "penalty"  # E_reg, a penalty on the weights
-    LOSS_SLOPE = "loss_slope"  # dE_total/da_o1 (through softmax: dE_total/do1)
-    ROUTE = "route"  # dE_total/da_h1, summed over the routes through the next layer
-    ACTIVATION_SLOPE = "activation_slope"  # da_h1/dh1
-    GRADIENT = "gradient"  # dE_total/dw1 of one sample
-    SAMPLE_SUM = "sample_sum"  # dE_total/dw1 over every sample
-    PENALTY_GRADIENT = "penalty_gradient"  # dE_reg/dw1
-    OBJECTIVE_GRADIENT = "objective_gradient"  # dE/dw1 = dE_total/dw1 + dE_reg/dw1
-    STEP_COUNT = "step_count"  # Adam's t
-    VELOCITY = "velocity"  # momentum's v_w1
-    MOMENT = "moment"  # Adam's m_w1, v_w1
-    CORRECTED = "corrected"  # Adam's mhat_w1, vhat_w1
-    UPDATE = "update"  # w1 after the step
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """One number of the epoch: its symbol, the expression that defines it (maths.py's), and why."""
-
-    symbol: str
-    phase: str
-    expr: Expr
-    why: str
-    kind: Kind
-    layer: int | None = None
-    neuron: int | None = None
-    sample: int | None = None
-    param: str | None = None  # the parameter a gradient or update belongs to
-    reads: tuple[str, ...] = field(init=False, repr=False, compare=False)  # the symbols `expr` reads, in order
-
-    def __post_init__(self):
-        object.__setattr__(self, "reads", tuple(self.expr.reads()))
-
-    @property
-    def formula(self) -> str:
-        return f"{self.symbol} = {self.expr.text()}"
-
-    def substituted(self, values: dict[str, float], digits: int | None = None, most_terms: int | None = None) -> str:
-        return f"{self.symbol} = {self.expr.substituted(values, digits, most_terms)}"
-
-    def shortened(self, most_terms: int) -> str:
-        """The formula, a long sum shown by its first and last terms (a screen has no room for 100)."""
-        return f"{self.symbol} = {self.expr.text(most_terms)}"
-
-    def evaluate(self, values: dict[str, float]) -> float:
-        return self.expr.evaluate(values)
+from .maths import ACTIVATIONS, LOSSES, PENALTIES, SOFTMAX_CCE_WHY, UPDATES, softmax_cce_slope
+from .network import RATE, STEP, Names, Network
+from .quantity import BACKWARD, FORWARD, UPDATE, Kind, Quantity
 
 
 def epoch(net: Network) -> list[Quantity]:
@@ -273,23 +212,6 @@ def step_count() -> Quantity:
 
 def update(net: Network, p: str) -> list[Quantity]:
     """The parameter's step, with its optimizer's quantities before it (its state, and Adam's corrections)."""
-    param, g, lr = Sym(p), Sym(net.names.step_gradient(p)), Sym("lr")
-    if net.optimizer == "sgd":
-        return [Quantity(p, UPDATE, maths.sgd_step(param, lr, g), maths.SGD_WHY.format(p=p), Kind.UPDATE, param=p)]
-    if net.optimizer == "momentum":
-        v = f"v_{p}"
-        return [Quantity(v, UPDATE, maths.velocity(Sym(v), Sym(MU), g), maths.VELOCITY_WHY.format(v=v, p=p),
-                         Kind.VELOCITY, param=p),
-                Quantity(p, UPDATE, maths.sgd_step(param, lr, Sym(v)), maths.MOMENTUM_STEP_WHY.format(v=v, p=p),
-                         Kind.UPDATE, param=p)]
-    m, v, t = f"m_{p}", f"v_{p}", Sym(STEP)
-    return [Quantity(m, UPDATE, maths.first_moment(Sym(m), Sym(BETA1), g), maths.FIRST_MOMENT_WHY.format(m=m, p=p),
-                     Kind.MOMENT, param=p),
-            Quantity(v, UPDATE, maths.second_moment(Sym(v), Sym(BETA2), g), maths.SECOND_MOMENT_WHY.format(v=v, p=p),
-                     Kind.MOMENT, param=p),
-            Quantity(f"mhat_{p}", UPDATE, maths.corrected(Sym(m), Sym(BETA1), t), maths.CORRECTED_WHY.format(beta="β1"),
-                     Kind.CORRECTED, param=p),
-            Quantity(f"vhat_{p}", UPDATE, maths.corrected(Sym(v), Sym(BETA2), t), maths.CORRECTED_WHY.format(beta="β2"),
-                     Kind.CORRECTED, param=p),
-            Quantity(p, UPDATE, maths.adam_step(param, lr, Sym(f"mhat_{p}"), Sym(f"vhat_{p}"), Sym(EPS)),
-                     maths.ADAM_STEP_WHY.format(p=p), Kind.UPDATE, param=p)]
+    g = Sym(net.names.step_gradient(p))
+    return [Quantity(u.symbol.format(p=p), UPDATE, u.formula(p, g), u.why.format(p=p), u.kind, param=p)
+            for u in UPDATES[net.optimizer]]

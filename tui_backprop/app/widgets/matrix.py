@@ -31,7 +31,7 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
-from ...core.program import Kind
+from ...core.quantity import Kind
 from ...core.text import printable
 from .line_panel import LinePanel, set_border_titles
 from .symbol_places import Structure

@@ -19,7 +19,7 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
-from ...core.program import Kind
+from ...core.quantity import Kind
 from .line_panel import LinePanel
 
 DIGITS = 6
