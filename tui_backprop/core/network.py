@@ -193,6 +193,11 @@ class Network:
     def regularized(self) -> bool:
         return self.regularization != "none"
 
+    @property
+    def trains_biases(self) -> bool:
+        """Whether an update step has bias gradients to work out: the network has biases and they learn."""
+        return self.train_bias and self.bias != "none"
+
     def hyperparameters(self) -> dict[str, float]:
         """The penalty's and the optimizer's constants, by symbol (none for plain descent without a penalty)."""
         values = {RATE: float(self.regularization_rate)} if self.regularized else {}

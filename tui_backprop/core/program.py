@@ -479,7 +479,7 @@ class _Builder:
         self.segment(FORWARD, ("total",), 1, _total, net, symbols=("E_total",))
         if net.regularized:
             self.segment(FORWARD, ("penalty",), 1, _penalty, net, symbols=("E_reg",))
-        trains_biases = reference.trains_biases(net)
+        trains_biases = net.trains_biases
         for s in samples:
             for layer in range(depth, 0, -1):
                 slopes = 1 if net.activations[layer - 1] == "softmax" else 2

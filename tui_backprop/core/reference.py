@@ -1,24 +1,21 @@
 """One epoch of any network, worked eagerly, in the order a student works it by hand.  Start reading here.
 
-The forward pass, sample by sample: each neuron's weighted sum and output, each output's error, then
-E_total.  The backward pass, sample by sample from the output layer in: how E_total changes with each
-output (the loss's slope), with each hidden output (the routes through the next layer), with each sum
-(the activation's slope), and with each weight and bias; over several samples each gradient is the sum
-of their parts.  Then every parameter takes a step of lr against its gradient (or, with momentum or
-Adam, along what its optimizer makes of the gradients so far).  A penalty on the weights (L1, L2) adds
-E_reg and its part of each weight's gradient.  Each formula is an entry of maths.py, each sentence
-one of why.py's or maths.py's; nothing is cached, planned or generated.  With batches (batches.py) an
-update step is this epoch over the batch's samples.
-
-program.py plans the same quantities lazily, for networks too large to hold an epoch of, and
-compiled.py turns them into the fast path: tests/test_reference.py holds both to this file, bit for bit.
+Forward, sample by sample: each neuron's weighted sum and output, each output's error, then E_total (and
+E_reg, a penalty on the weights).  Backward, sample by sample from the output layer in: how E_total changes
+with each output (the loss's slope), each hidden output (the routes through the next layer), each sum (the
+activation's slope), and each weight and bias; over several samples a gradient sums their parts, and a
+penalty adds its own.  Then every parameter takes its optimizer's step (plain descent: lr against its
+gradient).  Each formula is an entry of maths.py, each sentence one of why.py's or maths.py's; nothing is
+cached, planned or generated.  With batches (batches.py) an update step is this epoch over a batch.
+program.py plans the same quantities lazily and compiled.py makes them fast: tests/test_reference.py holds
+both to this file, bit for bit.
 """
 
 from __future__ import annotations
 
 from . import maths, why
-from .expr import Add, Expr, Mul, Num, Softmax, Sym
-from .maths import ACTIVATIONS, LOSSES, PENALTIES, SOFTMAX_CCE_WHY, UPDATES, softmax_cce_slope
+from .expr import Add, Mul, Num, Softmax, Sym
+from .maths import ACTIVATIONS, LOSSES, PENALTIES, SOFTMAX_CCE_WHY, UPDATES, softmax_cce_slope, sum_of
 from .network import RATE, STEP, Names, Network
 from .quantity import BACKWARD, FORWARD, UPDATE, Kind, Quantity
 
@@ -42,7 +39,7 @@ def epoch(net: Network) -> list[Quantity]:
                 out += neuron_backward(net, s, layer, j)
             for j in range(sizes[layer]):
                 out += weight_gradients(net, s, layer, j)
-            if trains_biases(net):
+            if net.trains_biases:
                 out += bias_gradients(net, s, layer)
     if net.names.multi_sample:
         out += [sample_sum(net, p) for p in trained(net)]
@@ -63,17 +60,9 @@ def work(net: Network, values: dict[str, float]) -> dict[str, float]:
     return values
 
 
-def trains_biases(net: Network) -> bool:
-    return net.train_bias and net.bias != "none"
-
-
 def trained(net: Network) -> list[str]:
     """The parameters an update moves: every weight, then the biases unless they are frozen."""
     return net.names.weights + (net.names.biases if net.train_bias else [])
-
-
-def _sum(terms: list[Expr]) -> Expr:
-    return Add(*terms) if len(terms) > 1 else terms[0]
 
 
 # -- forward ----------------------------------------------------------------------
@@ -84,7 +73,7 @@ def weighted_sum(net: Network, s: int, layer: int, j: int) -> Quantity:
     bias = n.bias_at[layer][j]
     if bias:
         terms.append(Sym(bias))
-    return Quantity(n.total(layer, j, s), FORWARD, _sum(terms), why.weighted_sum(n.neuron(layer, j), bias), Kind.SUM,
+    return Quantity(n.total(layer, j, s), FORWARD, sum_of(terms), why.weighted_sum(n.neuron(layer, j), bias), Kind.SUM,
                     layer, j, s)
 
 
@@ -112,7 +101,7 @@ def errors(net: Network, s: int) -> list[Quantity]:
 
 def total(net: Network) -> Quantity:
     errors_ = [Sym(net.names.error(k, s)) for s in range(len(net.samples)) for k in range(net.sizes[-1])]
-    return Quantity("E_total", FORWARD, _sum(errors_), why.total(net.names.multi_sample), Kind.TOTAL)
+    return Quantity("E_total", FORWARD, sum_of(errors_), why.total(net.names.multi_sample), Kind.TOTAL)
 
 
 def penalty(net: Network) -> Quantity:
@@ -159,8 +148,8 @@ def route(net: Network, layer: int, j: int, s: int) -> Quantity:
     """dE_total/da of a hidden neuron: the sum over every route through the next layer."""
     n, after = net.names, range(net.sizes[layer + 1])
     routes = [Mul(*delta(net, layer + 1, k, s), Sym(n.weight_at[layer + 1][k][j])) for k in after]
-    out = n.output(layer, j, s)
-    return Quantity(Names.grad(out), BACKWARD, _sum(routes), why.route(out, [n.neuron(layer + 1, k) for k in after], [n.weight_at[layer + 1][k][j] for k in after]),
+    out, weights = n.output(layer, j, s), [n.weight_at[layer + 1][k][j] for k in after]
+    return Quantity(Names.grad(out), BACKWARD, sum_of(routes), why.route(out, [n.neuron(layer + 1, k) for k in after], weights),
                     Kind.ROUTE, layer, j, s)
 
 
@@ -182,8 +171,9 @@ def bias_gradients(net: Network, s: int, layer: int) -> list[Quantity]:
                          Kind.GRADIENT, layer, sample=s, param=bias)]
     if net.bias == "shared":
         bias, parts = n.bias_at[layer][0], [Mul(*delta(net, layer, j, s)) for j in neurons]
-        return [Quantity(Names.grad(bias, n.suffix(s)), BACKWARD, _sum(parts), why.shared_bias_gradient(bias, [n.neuron(layer, j) for j in neurons]), Kind.GRADIENT,
-                         layer, sample=s, param=bias)]
+        sentence = why.shared_bias_gradient(bias, [n.neuron(layer, j) for j in neurons])
+        return [Quantity(Names.grad(bias, n.suffix(s)), BACKWARD, sum_of(parts), sentence, Kind.GRADIENT, layer, sample=s,
+                         param=bias)]
     return [Quantity(Names.grad(n.bias_at[layer][j], n.suffix(s)), BACKWARD, Mul(*delta(net, layer, j, s)),
                      why.bias_gradient(n.bias_at[layer][j], n.neuron(layer, j)), Kind.GRADIENT, layer, j, s,
                      n.bias_at[layer][j]) for j in neurons]
