@@ -345,6 +345,11 @@ class Names:
             return self.total(0, j, sample)
         return "a_" + self.neuron(layer, j) + self.suffix(sample)
 
+    def activation_slope(self, layer: int, j: int, sample: int) -> str:
+        """How the neuron's output changes with its sum: da_h1/dh1."""
+        neuron = self.neuron(layer, j)
+        return f"da_{neuron}/d{neuron}{self.suffix(sample)}"
+
     def input_symbols(self, sample: int) -> list[str]:
         return [self.total(0, j, sample) for j in range(self.net.sizes[0])]
 

@@ -552,15 +552,14 @@ def _step_count() -> list[Quantity]:
 
 def _slope_names(net: Network, s: int, layer: int, j: int) -> tuple[str, ...]:
     n = net.names
-    neuron, suffix = n.neuron(layer, j), n.suffix(s)
     if net.activations[layer - 1] == "softmax":
-        return (Names.grad(neuron, suffix),)
-    return Names.grad(n.output(layer, j, s)), f"da_{neuron}/d{neuron}{suffix}"
+        return (Names.grad(n.neuron(layer, j), n.suffix(s)),)
+    return Names.grad(n.output(layer, j, s)), n.activation_slope(layer, j, s)
 
 
 def _gradient_names(net: Network, s: int, layer: int, j: int) -> tuple[str, ...]:
     suffix = net.names.suffix(s)
-    return tuple(f"dE_total/d{weight}{suffix}" for weight in net.names.weight_at[layer][j])
+    return tuple(Names.grad(weight, suffix) for weight in net.names.weight_at[layer][j])
 
 
 def _bias_gradient_names(net: Network, s: int, layer: int) -> tuple[str, ...]:

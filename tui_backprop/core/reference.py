@@ -114,11 +114,10 @@ def penalty(net: Network) -> Quantity:
 
 def delta(net: Network, layer: int, j: int, s: int) -> list[Sym]:
     """The factors of dE_total/d(the sum of neuron j): dE_total/da·da/ds, or through softmax dE_total/ds."""
-    n, suffix = net.names, net.names.suffix(s)
+    n = net.names
     if net.activations[layer - 1] == "softmax":
-        return [Sym(Names.grad(n.neuron(layer, j), suffix))]
-    out = "a_" + n.neuron(layer, j)
-    return [Sym(Names.grad(out, suffix)), Sym(f"d{out}/d{n.neuron(layer, j)}{suffix}")]
+        return [Sym(Names.grad(n.neuron(layer, j), n.suffix(s)))]
+    return [Sym(Names.grad(n.output(layer, j, s))), Sym(n.activation_slope(layer, j, s))]
 
 
 def neuron_backward(net: Network, s: int, layer: int, j: int) -> list[Quantity]:
@@ -127,8 +126,8 @@ def neuron_backward(net: Network, s: int, layer: int, j: int) -> list[Quantity]:
     first = loss_slope(net, j, s) if layer == net.depth else route(net, layer, j, s)
     if name == "softmax":
         return [first]
-    activation, neuron, out, total_ = ACTIVATIONS[name], n.neuron(layer, j), n.output(layer, j, s), n.total(layer, j, s)
-    return [first, Quantity(f"da_{neuron}/d{neuron}{n.suffix(s)}", BACKWARD, activation.slope(Sym(out), Sym(total_)),
+    activation, out, total_ = ACTIVATIONS[name], n.output(layer, j, s), n.total(layer, j, s)
+    return [first, Quantity(n.activation_slope(layer, j, s), BACKWARD, activation.slope(Sym(out), Sym(total_)),
                             why.activation_slope(out, total_, name, activation), Kind.ACTIVATION_SLOPE, layer, j, s)]
 
 
@@ -158,7 +157,7 @@ def weight_gradients(net: Network, s: int, layer: int, j: int) -> list[Quantity]
     n, neuron, out = net.names, net.names.neuron(layer, j), layer == net.depth
     others = [n.error(k, s) for k in range(net.sizes[-1]) if k != j] if out else []
     sources = [n.output(layer - 1, i, s) for i in range(net.sizes[layer - 1])]
-    return [Quantity(f"dE_total/d{weight}{n.suffix(s)}", BACKWARD, Mul(*delta(net, layer, j, s), Sym(source)),
+    return [Quantity(Names.grad(weight, n.suffix(s)), BACKWARD, Mul(*delta(net, layer, j, s), Sym(source)),
                      why.weight_gradient(weight, neuron, source, out, net.loss == "cce", n.error(j, s), others),
                      Kind.GRADIENT, layer, j, s, weight) for weight, source in zip(n.weight_at[layer][j], sources)]
 

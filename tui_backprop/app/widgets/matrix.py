@@ -226,8 +226,7 @@ class MatrixForm:
         return Names.grad(self.names.neuron(layer, j), self.names.suffix(s))
 
     def activation_slope(self, layer: int, j: int, s: int) -> str:
-        name = self.names.neuron(layer, j)
-        return f"da_{name}/d{name}{self.names.suffix(s)}"
+        return self.names.activation_slope(layer, j, s)
 
     def delta(self, layer: int, s: int) -> list:
         """δ⁽ℓ⁾ = dE_total/ds⁽ℓ⁾, which the core never names: its two factors, (∂E/∂a⁽ℓ⁾ ⊙ g'(s⁽ℓ⁾)).
