@@ -117,7 +117,10 @@ class Expr:
 
     def _collect(self, seen: dict[str, None]) -> None:
         for child in self.children():
-            child._collect(seen)
+            if type(child) is Sym:  # most children of a large network's sums and products: no call for them
+                seen[child.name] = None
+            else:
+                child._collect(seen)
 
     def children(self) -> tuple[Expr, ...]:
         return ()
@@ -171,7 +174,9 @@ class Expr:
         """Children rendered, each bracketed when it binds more loosely than this node: `_wrap` over a
         list in one go, since a sum of a large network has a hundred terms and each a Python call less."""
         mine = self.precedence
-        return [f"({child.render(show)})" if child.precedence < mine else child.render(show) for child in children]
+        # A symbol (most children of a large network's sums and products) is shown without a call to render.
+        return [show(child.name) if type(child) is Sym else f"({child.render(show)})" if child.precedence < mine
+                else child.render(show) for child in children]
 
     def _wrap(self, child: Expr, show, tighter: bool = False) -> str:
         inner = child.render(show)
