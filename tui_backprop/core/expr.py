@@ -246,9 +246,10 @@ class Add(Expr):
 
     def evaluate(self, values):
         terms = iter(self.terms)
-        total = next(terms).evaluate(values)
-        for term in terms:  # left to right, as Python evaluates a + b + c
-            total = total + term.evaluate(values)
+        first = next(terms)
+        total = values[first.name] if type(first) is Sym else first.evaluate(values)
+        for term in terms:  # left to right, as Python evaluates a + b + c; a symbol read without a call
+            total = total + (values[term.name] if type(term) is Sym else term.evaluate(values))
         return total
 
     def excel(self, ref):
@@ -299,10 +300,12 @@ class Mul(Expr):
         return "(" + "*".join(factor.py(name) for factor in self.factors) + ")"
 
     def evaluate(self, values):
+        # A symbol factor (most of a large network's) is read without a call: the same value, the same bits.
         factors = iter(self.factors)
-        product = next(factors).evaluate(values)
+        first = next(factors)
+        product = values[first.name] if type(first) is Sym else first.evaluate(values)
         for factor in factors:
-            product = product * factor.evaluate(values)
+            product = product * (values[factor.name] if type(factor) is Sym else factor.evaluate(values))
         return product
 
     def excel(self, ref):
