@@ -17,8 +17,8 @@ from test_optimizers import MODES, training_network
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, Stepper, batches, build_program, load_network
 from tui_backprop.core.expr import format_number
-from tui_backprop.core.metrics import gradient_mean_columns
 from tui_backprop.core.loader import network_text
+from tui_backprop.core.metrics import gradient_mean_columns
 from tui_backprop.reports.explanation import describe, step_document
 
 
