@@ -51,7 +51,7 @@ class Kind(str, Enum):
     UPDATE = "update"  # w1 after the step
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Quantity:
     """One number of the epoch: its symbol, the expression that defines it (maths.py's), and why."""
 
@@ -66,8 +66,13 @@ class Quantity:
     param: str | None = None  # the parameter a gradient or update belongs to
     reads: tuple[str, ...] = field(init=False, repr=False, compare=False)  # the symbols `expr` reads, in order
 
-    def __post_init__(self):
-        object.__setattr__(self, "reads", tuple(self.expr.reads()))
+    def __init__(self, symbol: str, phase: str, expr: Expr, why: str, kind: Kind, layer: int | None = None,
+                 neuron: int | None = None, sample: int | None = None, param: str | None = None):
+        # The fields in one go: a frozen dataclass's own __init__ sets each through object.__setattr__, ten
+        # calls a quantity, and a large network's epoch builds 374,401 quantities (explain builds them all).
+        self.__dict__.update({"symbol": symbol, "phase": phase, "expr": expr, "why": why, "kind": kind,
+                              "layer": layer, "neuron": neuron, "sample": sample, "param": param,
+                              "reads": tuple(expr.reads())})
 
     @property
     def formula(self) -> str:
@@ -230,8 +235,10 @@ def weight_gradients(net: Network, s: int, layer: int, j: int) -> list[Quantity]
     n, neuron, out = net.names, net.names.neuron(layer, j), layer == net.depth
     others = [n.error(k, s) for k in range(net.sizes[-1]) if k != j] if out else []
     sources = [n.output(layer - 1, i, s) for i in range(net.sizes[layer - 1])]
-    return [Quantity(f"dE_total/d{weight}{n.suffix(s)}", BACKWARD, Mul(*delta(net, layer, j, s), Sym(source)),
-                     why.weight_gradient(weight, neuron, source, out, net.loss == "cce", n.error(j, s), others),
+    # The neuron's delta, suffix and sentence are the same for each of its weights: found once.
+    factors, suffix = delta(net, layer, j, s), n.suffix(s)
+    because = why.weight_gradients(neuron, out, net.loss == "cce", n.error(j, s), others)
+    return [Quantity(f"dE_total/d{weight}{suffix}", BACKWARD, Mul(*factors, Sym(source)), because(weight, source),
                      Kind.GRADIENT, layer, j, s, weight) for weight, source in zip(n.weight_at[layer][j], sources)]
 
 
