@@ -1,6 +1,7 @@
 """Scale benchmarks (issues 9 and 22): the app and the engine at the largest networks the file format allows.
 
     python bench/bench_scale.py            (from the repository root, with the package installed)
+    python bench/bench_scale.py 6 7        (those items only)
 
 Every figure is printed beside a baseline run in the same process or session, in turns, and as their
 ratio: this 2-core machine is shared, and its load moves every absolute time by up to 2× (3× when
@@ -404,20 +405,20 @@ def crossing(folder: Path, epochs: int = 200) -> None:
               f"picks {'numpy' if bulk.uses_numpy(program) else 'Python'}")
 
 
-def main() -> None:
+def main(chosen: list[str]) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         big = network_file(folder, (100, 100, 100), 16)
-        start_up(big)
-        asyncio.run(keypresses(big))
-        asyncio.run(runs(big))
-        asyncio.run(finish_phase(big))
-        memory(network_file(folder, (100, 100, 100), 93))
-        explain(big)
-        bulk_training(folder)
-        crossing(folder)
-        train_columns(folder)
+        items = {"1": lambda: start_up(big), "2": lambda: asyncio.run(keypresses(big)),
+                 "3": lambda: asyncio.run(runs(big)), "4": lambda: asyncio.run(finish_phase(big)),
+                 "5": lambda: memory(network_file(folder, (100, 100, 100), 93)), "6": lambda: explain(big),
+                 "7": lambda: bulk_training(folder), "8": lambda: crossing(folder), "9": lambda: train_columns(folder)}
+        unknown = [item for item in chosen if item not in items]
+        if unknown:
+            sys.exit(f"bench_scale.py: no item {', '.join(unknown)}; the items are 1 to {len(items)}")
+        for item in chosen or items:
+            items[item]()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -11,12 +11,15 @@ import sys
 
 import pytest
 from conftest import REPO
+from test_engine_scale import random_network
+from test_optimizers import MODES, training_network
 
 from tui_backprop import cli
 from tui_backprop.core import PRESETS, Stepper, batches, build_program, load_network
 from tui_backprop.core.expr import format_number
+from tui_backprop.core.loader import network_text
 from tui_backprop.core.metrics import gradient_mean_columns
-from tui_backprop.reports.explanation import describe
+from tui_backprop.reports.explanation import describe, step_document
 
 
 def backprop(*args: str) -> subprocess.CompletedProcess:
@@ -48,6 +51,28 @@ def test_explain_json_has_every_step_with_full_precision(name):
         assert step["value"] == op.value  # JSON keeps every bit of a float
         assert step["formula"] == op.formula and step["substituted"] == op.substituted()
         assert step["reads"] == list(op.reads) and step["why"] == op.why
+
+
+@pytest.mark.parametrize("optimizer,regularization", MODES)
+def test_explain_json_is_json_dumps_of_each_step_byte_for_byte(optimizer, regularization, capsys, tmp_path):
+    """explain writes its JSON lines itself, from quantities built the quick way: each line is still exactly
+    json.dumps of the step's document, for every optimizer and penalty, each loss, bias mode and batches
+    (training_network's cases), and deeper random networks."""
+    cases = [training_network(case, optimizer, regularization) for case in range(4)]
+    cases.append(random_network(MODES.index((optimizer, regularization))))
+    for case, made in enumerate(cases):
+        path = tmp_path / f"case-{case}.toml"
+        path.write_text(network_text(made, path))
+        net = load_network(path)
+        assert cli.main(["explain", "--config", str(path), "--epochs", "2", "--format", "json"]) == 0
+        out = capsys.readouterr().out
+        head, *lines, end = out.splitlines()
+        expected = [json.dumps(step_document(op), ensure_ascii=False) for op in Stepper(net).trace(2)]
+        assert head == json.dumps({"network": describe(net), "start": dict(Stepper(net).values)},
+                                  ensure_ascii=False)[:-1] + ', "steps": ['
+        assert [line.removeprefix(",") for line in lines] == expected and end == "]}"
+        assert all(line.startswith(",") for line in lines[1:]) and not lines[0].startswith(",")
+        assert len(json.loads(out)["steps"]) == len(expected)
 
 
 def test_explain_two_epochs(capsys):

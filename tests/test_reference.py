@@ -124,3 +124,23 @@ def test_the_reference_is_the_maths_and_nothing_else():
     read = {name.split(".")[2] for name in imported_modules(path) if name.startswith("tui_backprop.core.")}
     assert read <= {"maths", "why", "expr", "network", "quantity"}
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 210
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_each_weights_gradient_says_its_own_weight_and_source(seed):
+    """A neuron's weights share its delta and the middle of their sentence, built once for all of them
+    (explain builds every one): each weight's gradient still reads its own weight and what it carries in."""
+    net = random_network(seed)
+    names = net.names
+    for q in reference.epoch(net):
+        if q.kind != Kind.GRADIENT or q.param not in names.weights:
+            continue
+        neuron = names.neuron(q.layer, q.neuron)
+        source = names.output(q.layer - 1, names.weight_at[q.layer][q.neuron].index(q.param), q.sample)
+        assert q.reads[-1] == source
+        assert q.symbol == f"dE_total/d{q.param}{names.suffix(q.sample)}"
+        assert q.why.startswith(f"{q.param} reaches E_total ") and q.why.endswith(f"; d{neuron}/d{q.param} = {source}.")
+        if q.layer < net.depth:
+            assert f"through {neuron} and then every route out of a_{neuron}, already summed in dE_total/da_{neuron}" in q.why
+        elif net.loss != "cce":
+            assert f" reaches E_total only through {neuron}" in q.why

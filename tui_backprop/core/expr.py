@@ -117,7 +117,10 @@ class Expr:
 
     def _collect(self, seen: dict[str, None]) -> None:
         for child in self.children():
-            child._collect(seen)
+            if type(child) is Sym:  # most children of a large network's sums and products: no call for them
+                seen[child.name] = None
+            else:
+                child._collect(seen)
 
     def children(self) -> tuple[Expr, ...]:
         return ()
@@ -171,7 +174,9 @@ class Expr:
         """Children rendered, each bracketed when it binds more loosely than this node: `_wrap` over a
         list in one go, since a sum of a large network has a hundred terms and each a Python call less."""
         mine = self.precedence
-        return [f"({child.render(show)})" if child.precedence < mine else child.render(show) for child in children]
+        # A symbol (most children of a large network's sums and products) is shown without a call to render.
+        return [show(child.name) if type(child) is Sym else f"({child.render(show)})" if child.precedence < mine
+                else child.render(show) for child in children]
 
     def _wrap(self, child: Expr, show, tighter: bool = False) -> str:
         inner = child.render(show)
@@ -241,9 +246,10 @@ class Add(Expr):
 
     def evaluate(self, values):
         terms = iter(self.terms)
-        total = next(terms).evaluate(values)
-        for term in terms:  # left to right, as Python evaluates a + b + c
-            total = total + term.evaluate(values)
+        first = next(terms)
+        total = values[first.name] if type(first) is Sym else first.evaluate(values)
+        for term in terms:  # left to right, as Python evaluates a + b + c; a symbol read without a call
+            total = total + (values[term.name] if type(term) is Sym else term.evaluate(values))
         return total
 
     def excel(self, ref):
@@ -294,10 +300,12 @@ class Mul(Expr):
         return "(" + "*".join(factor.py(name) for factor in self.factors) + ")"
 
     def evaluate(self, values):
+        # A symbol factor (most of a large network's) is read without a call: the same value, the same bits.
         factors = iter(self.factors)
-        product = next(factors).evaluate(values)
+        first = next(factors)
+        product = values[first.name] if type(first) is Sym else first.evaluate(values)
         for factor in factors:
-            product = product * factor.evaluate(values)
+            product = product * (values[factor.name] if type(factor) is Sym else factor.evaluate(values))
         return product
 
     def excel(self, ref):

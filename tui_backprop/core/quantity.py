@@ -34,7 +34,7 @@ class Kind(str, Enum):
     UPDATE = "update"  # w1 after the step
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Quantity:
     """One number of the epoch: its symbol, the expression that defines it (maths.py's), and why."""
 
@@ -49,8 +49,13 @@ class Quantity:
     param: str | None = None  # the parameter a gradient or update belongs to
     reads: tuple[str, ...] = field(init=False, repr=False, compare=False)  # the symbols `expr` reads, in order
 
-    def __post_init__(self):
-        object.__setattr__(self, "reads", tuple(self.expr.reads()))
+    def __init__(self, symbol: str, phase: str, expr: Expr, why: str, kind: Kind, layer: int | None = None,
+                 neuron: int | None = None, sample: int | None = None, param: str | None = None):
+        # The fields in one go: a frozen dataclass's own __init__ sets each through object.__setattr__, ten
+        # calls a quantity, and a large network's epoch builds 374,401 quantities (explain builds them all).
+        self.__dict__.update({"symbol": symbol, "phase": phase, "expr": expr, "why": why, "kind": kind,
+                              "layer": layer, "neuron": neuron, "sample": sample, "param": param,
+                              "reads": tuple(expr.reads())})
 
     @property
     def formula(self) -> str:

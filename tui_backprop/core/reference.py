@@ -157,8 +157,10 @@ def weight_gradients(net: Network, s: int, layer: int, j: int) -> list[Quantity]
     n, neuron, out = net.names, net.names.neuron(layer, j), layer == net.depth
     others = [n.error(k, s) for k in range(net.sizes[-1]) if k != j] if out else []
     sources = [n.output(layer - 1, i, s) for i in range(net.sizes[layer - 1])]
-    return [Quantity(Names.grad(weight, n.suffix(s)), BACKWARD, Mul(*delta(net, layer, j, s), Sym(source)),
-                     why.weight_gradient(weight, neuron, source, out, net.loss == "cce", n.error(j, s), others),
+    # The neuron's delta, suffix and sentence are the same for each of its weights: found once.
+    factors, suffix = delta(net, layer, j, s), n.suffix(s)
+    because = why.weight_gradients(neuron, out, net.loss == "cce", n.error(j, s), others)
+    return [Quantity(Names.grad(weight, suffix), BACKWARD, Mul(*factors, Sym(source)), because(weight, source),
                      Kind.GRADIENT, layer, j, s, weight) for weight, source in zip(n.weight_at[layer][j], sources)]
 
 

@@ -63,9 +63,9 @@ def route(out: str, nexts: list[str], weights: list[str]) -> str:
     return f"{out} feeds {', '.join(nexts[:-1])} and {nexts[-1]}, so its effect on E_total is the sum over every route: {via}."
 
 
-def weight_gradient(weight: str, neuron: str, source: str, output_layer: bool, softmax_cce: bool,
-                    error: str, others: list[str]) -> str:
-    """dE_total/dw of `weight` into `neuron`, which reads `source` through it."""
+def weight_gradients(neuron: str, output_layer: bool, softmax_cce: bool, error: str, others: list[str]):
+    """dE_total/dw of a weight into `neuron`, as a function of the weight and the `source` it carries in:
+    the neuron's part is written once for all its weights (a large network has 100 into each)."""
     if output_layer and not softmax_cce:
         dropped = _others(error, others, "drops out", "drop out")
         reach = f" reaches E_total only through {neuron}" + (f", so {dropped}" if dropped else "")
@@ -74,7 +74,8 @@ def weight_gradient(weight: str, neuron: str, source: str, output_layer: bool, s
     else:
         reach = (f" reaches E_total through {neuron} and then every route out of a_{neuron}, "
                  f"already summed in dE_total/da_{neuron}")
-    return f"{weight}{reach}; d{neuron}/d{weight} = {source}."
+    through = f"; d{neuron}/d"
+    return lambda weight, source: f"{weight}{reach}{through}{weight} = {source}."
 
 
 def shared_bias_gradient(bias: str, fed: list[str]) -> str:
