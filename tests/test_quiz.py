@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.precision import agrees
-from tui_backprop.core.program import PHASES
+from tui_backprop.core.quantity import PHASES
 from tui_backprop.core.quiz import COUNTS, DEFAULT_TOLERANCE, Quiz, digits_needed, read_answer
 from tui_backprop.sheets.check import check_sheet
 from tui_backprop.sheets.reader import parse_number

@@ -5,12 +5,14 @@ for bit, on random networks of every mode, batches included (issue 19, point 1).
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_core_properties import networks
 from test_engine_scale import random_network
+from test_layers import imported_modules
 
 from tui_backprop.core import PHASES, UPDATE, Kind, Stepper, build_program, reference
 from tui_backprop.core.program import Record
@@ -112,6 +114,16 @@ def test_the_comparison_finds_a_planner_that_strays():
     swapped = [expected[1], expected[0], *expected[2:]]
     assert first_difference(expected, swapped).startswith("quantity 0 (")
     assert first_difference(expected, expected[:-1]) == f"{len(expected)} quantities != {len(expected) - 1}"
+
+
+def test_the_reference_is_the_maths_and_nothing_else():
+    """reference.py is where reading starts (issue 19, point 1): about 200 lines, built from maths.py's entries
+    and why.py's sentences over a network's names and the vocabulary of a quantity; no planner, no cache, no
+    generated code (the planner, program.py, reads it, never the other way round)."""
+    path = Path(reference.__file__)
+    read = {name.split(".")[2] for name in imported_modules(path) if name.startswith("tui_backprop.core.")}
+    assert read <= {"maths", "why", "expr", "network", "quantity"}
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 210
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -367,7 +367,7 @@ def test_an_exercise_asks_the_weights_its_last_update_gives(tmp_path, capsys):
 
 def test_the_exercise_title_block_says_the_network_in_words(tmp_path):
     from tui_backprop.core import build_program
-    from tui_backprop.core.program import FORWARD
+    from tui_backprop.core.quantity import FORWARD
 
     course, stems = make_exercise(tmp_path, ["Bob Jones"], "--preset", "mazur")
     net = load_network(course / "key" / f"{stems['Bob Jones']}.json")

@@ -24,7 +24,7 @@ def excel():
 def _new(param):
     """The updated `param`, computed by the core's own update formula from this epoch's values."""
     from tui_backprop.core import build_program
-    from tui_backprop.core.program import UPDATE
+    from tui_backprop.core.quantity import UPDATE
 
     def value(values):
         program = build_program(excel())

@@ -23,7 +23,7 @@ from tui_backprop.core.maths import (
     velocity,
 )
 from tui_backprop.core.network import Parameters
-from tui_backprop.core.program import BACKWARD, FORWARD, UPDATE
+from tui_backprop.core.quantity import BACKWARD, FORWARD, UPDATE
 from tui_backprop.core.tutor import CLIMB, KINDS, Tutor, rule_question, stage
 
 REPO = Path(__file__).resolve().parent.parent

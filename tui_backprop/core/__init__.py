@@ -2,6 +2,7 @@
 
 reference.py  one epoch of any network, eagerly, in the order a student works it: start here
 maths.py      each activation, loss, penalty and optimizer: its formulas; why.py, each quantity's sentence of why
+quantity.py   the vocabulary: the phases, a quantity's Kind, the Quantity (symbol, formula, sentence)
 network.py    what a network is (its shape, choices and data), its starting parameters, and its symbol names
 expr.py       the expression trees every formula is written in, once
 program.py    reference.py's epoch planned lazily; compiled.py, the same as Python source: the fast path
@@ -17,7 +18,8 @@ from .gradcheck import GradientCheck, gradient_check
 from .history import History
 from .network import ACTIVATIONS, BIAS_MODES, LOSSES, Names, Network, NetworkError, Parameters, Sample
 from .presets import PRESETS
-from .program import BACKWARD, FORWARD, PHASES, UPDATE, Kind, Program, Quantity, Record, build_program
+from .program import Program, Record, build_program
+from .quantity import BACKWARD, FORWARD, PHASES, UPDATE, Kind, Quantity
 from .stepper import Operation, Stepper
 
 __all__ = [

@@ -18,7 +18,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from .expr import CLIP_PY, RELU_PY, RUNTIME, SIGMOID_PY, SIGN_PY, STEP_PY, Add, Expr, Mul, Sym
-from .reference import BACKWARD, FORWARD, UPDATE, Kind, Quantity
+from .quantity import BACKWARD, FORWARD, UPDATE, Kind, Quantity
 
 if TYPE_CHECKING:  # program.py compiles its programs here: it imports this module, not the other way round
     from .program import Program

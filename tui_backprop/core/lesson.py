@@ -20,7 +20,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from .network import Network, NetworkError
-from .program import PHASES
+from .quantity import PHASES
 from .tutor import KINDS
 
 MAX_TITLE = 200

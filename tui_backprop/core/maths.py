@@ -32,6 +32,8 @@ from .expr import (
     sign,
     sqrt,
 )
+from .network import BETA1, BETA2, EPS, MU, STEP
+from .quantity import Kind
 
 
 @dataclass(frozen=True)
@@ -125,19 +127,20 @@ class Penalty:
     slope_why: str  # formatted with w
 
 
-def _sum(terms: list[Expr]) -> Expr:
+def sum_of(terms: list[Expr]) -> Expr:
+    """t1 + t2 + …, or the one term alone."""
     return Add(*terms) if len(terms) > 1 else terms[0]
 
 
 PENALTIES = {
     "l2": Penalty(
-        "l2", lambda rate, weights: Mul(rate, _sum([Mul(Num(0.5, "½"), Square(w)) for w in weights])),
+        "l2", lambda rate, weights: Mul(rate, sum_of([Mul(Num(0.5, "½"), Square(w)) for w in weights])),
         "E_reg, the L2 penalty, is λ times half the sum of every weight's square (never a bias's): large weights "
         "cost more, so training prefers small ones.",
         lambda rate, w: Mul(rate, w),
         "d/d{w} of λ·½{w}² is λ·{w}: the penalty pulls {w} towards 0 in proportion to its size (weight decay)."),
     "l1": Penalty(
-        "l1", lambda rate, weights: Mul(rate, _sum([Abs(w) for w in weights])),
+        "l1", lambda rate, weights: Mul(rate, sum_of([Abs(w) for w in weights])),
         "E_reg, the L1 penalty, is λ times the sum of every weight's size |w| (never a bias's): it pushes "
         "weights that matter little all the way to 0.",
         lambda rate, w: Mul(rate, sign(w)),
@@ -182,20 +185,57 @@ def adam_step(p: Sym, lr: Sym, m_hat: Sym, v_hat: Sym, eps: Sym) -> Expr:
     return Sub(p, Mul(lr, Div(m_hat, Add(sqrt(v_hat), eps))))
 
 
-SGD_WHY = ("Gradient descent moves {p} a step of lr against its gradient; every gradient came from the same forward "
-           "pass, so all parameters update together.")
-VELOCITY_WHY = ("Momentum keeps a running sum of the gradients, each step's shrunk by μ: {v} is {p}'s velocity, which "
-                "builds up while the gradient keeps its sign and damps a zig-zag.")
-MOMENTUM_STEP_WHY = "With momentum, {p} moves a step of lr along its velocity {v}, not along this step's gradient alone."
 COUNT_WHY = "Adam counts its update steps from 1: t sets how much its bias correction lifts the moments."
-FIRST_MOMENT_WHY = ("{m} is the moving average of {p}'s gradient (Adam's first moment): β1 of the old average and "
-                    "1 − β1 of the new gradient.")
-SECOND_MOMENT_WHY = ("{v} is the moving average of {p}'s squared gradient (Adam's second moment): how large its "
-                     "gradients have been, whatever their sign.")
 CORRECTED_WHY = ("The moving average started at 0, so early on it is too small; dividing by 1 − {beta}^t, which tends "
                  "to 1 as t grows, corrects that bias.")
-ADAM_STEP_WHY = ("Adam moves {p} by lr times its average gradient over the root of its average squared gradient: "
-                 "about lr in size whatever the gradient's scale (ε keeps it finite where the gradient has been 0).")
+
+
+@dataclass(frozen=True)
+class UpdateQuantity:
+    """One quantity of a parameter p's update: its symbol, its formula from p's name and the gradient g it
+    steps by, and its sentence of why; the symbol and the sentence are patterns over p."""
+
+    symbol: str  # formatted with p
+    kind: Kind
+    formula: Callable[[str, Sym], Expr]  # (p, g) -> the expression
+    why: str  # formatted with p
+
+
+LR = Sym("lr")
+
+# Each optimizer's quantities of one parameter, in the order they are worked; the last is the parameter's step.
+UPDATES = {
+    "sgd": (
+        UpdateQuantity("{p}", Kind.UPDATE, lambda p, g: sgd_step(Sym(p), LR, g),
+                       "Gradient descent moves {p} a step of lr against its gradient; every gradient came from the "
+                       "same forward pass, so all parameters update together."),
+    ),
+    "momentum": (
+        UpdateQuantity("v_{p}", Kind.VELOCITY, lambda p, g: velocity(Sym(f"v_{p}"), Sym(MU), g),
+                       "Momentum keeps a running sum of the gradients, each step's shrunk by μ: v_{p} is {p}'s "
+                       "velocity, which builds up while the gradient keeps its sign and damps a zig-zag."),
+        UpdateQuantity("{p}", Kind.UPDATE, lambda p, g: sgd_step(Sym(p), LR, Sym(f"v_{p}")),
+                       "With momentum, {p} moves a step of lr along its velocity v_{p}, not along this step's "
+                       "gradient alone."),
+    ),
+    "adam": (
+        UpdateQuantity("m_{p}", Kind.MOMENT, lambda p, g: first_moment(Sym(f"m_{p}"), Sym(BETA1), g),
+                       "m_{p} is the moving average of {p}'s gradient (Adam's first moment): β1 of the old average "
+                       "and 1 − β1 of the new gradient."),
+        UpdateQuantity("v_{p}", Kind.MOMENT, lambda p, g: second_moment(Sym(f"v_{p}"), Sym(BETA2), g),
+                       "v_{p} is the moving average of {p}'s squared gradient (Adam's second moment): how large its "
+                       "gradients have been, whatever their sign."),
+        UpdateQuantity("mhat_{p}", Kind.CORRECTED, lambda p, g: corrected(Sym(f"m_{p}"), Sym(BETA1), Sym(STEP)),
+                       CORRECTED_WHY.format(beta="β1")),
+        UpdateQuantity("vhat_{p}", Kind.CORRECTED, lambda p, g: corrected(Sym(f"v_{p}"), Sym(BETA2), Sym(STEP)),
+                       CORRECTED_WHY.format(beta="β2")),
+        UpdateQuantity("{p}", Kind.UPDATE,
+                       lambda p, g: adam_step(Sym(p), LR, Sym(f"mhat_{p}"), Sym(f"vhat_{p}"), Sym(EPS)),
+                       "Adam moves {p} by lr times its average gradient over the root of its average squared "
+                       "gradient: about lr in size whatever the gradient's scale (ε keeps it finite where the "
+                       "gradient has been 0)."),
+    ),
+}
 
 
 # -- accuracy: for targets that are classes, how often the largest output (or one past 0.5) is the target's class --

@@ -193,6 +193,11 @@ class Network:
     def regularized(self) -> bool:
         return self.regularization != "none"
 
+    @property
+    def trains_biases(self) -> bool:
+        """Whether an update step has bias gradients to work out: the network has biases and they learn."""
+        return self.train_bias and self.bias != "none"
+
     def hyperparameters(self) -> dict[str, float]:
         """The penalty's and the optimizer's constants, by symbol (none for plain descent without a penalty)."""
         values = {RATE: float(self.regularization_rate)} if self.regularized else {}
@@ -339,6 +344,11 @@ class Names:
         if layer == 0:
             return self.total(0, j, sample)
         return "a_" + self.neuron(layer, j) + self.suffix(sample)
+
+    def activation_slope(self, layer: int, j: int, sample: int) -> str:
+        """How the neuron's output changes with its sum: da_h1/dh1."""
+        neuron = self.neuron(layer, j)
+        return f"da_{neuron}/d{neuron}{self.suffix(sample)}"
 
     def input_symbols(self, sample: int) -> list[str]:
         return [self.total(0, j, sample) for j in range(self.net.sizes[0])]

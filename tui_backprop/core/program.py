@@ -27,10 +27,11 @@ from functools import partial
 from . import reference
 from .compiled import Record, compile_loss, compile_predict, compile_run
 from .expr import Expr, Sym
+from .maths import UPDATES
 from .network import STEP, Names, Network
-from .reference import BACKWARD, FORWARD, PHASES, UPDATE, Kind, Quantity
+from .quantity import BACKWARD, FORWARD, PHASES, UPDATE, Quantity
 
-__all__ = ["BACKWARD", "FORWARD", "PHASES", "UPDATE", "Kind", "Program", "Quantity", "Record", "build_program"]
+__all__ = ["Program", "Record", "build_program"]
 
 SEGMENTS_KEPT = 32  # built segments kept: at 100-100-100 × 93 a segment of sums over the samples is about 1 MB
 # Symbols whose place is kept once found or computed: a step reads each value by its symbol, and the
@@ -478,7 +479,7 @@ class _Builder:
         self.segment(FORWARD, ("total",), 1, _total, net, symbols=("E_total",))
         if net.regularized:
             self.segment(FORWARD, ("penalty",), 1, _penalty, net, symbols=("E_reg",))
-        trains_biases = reference.trains_biases(net)
+        trains_biases = net.trains_biases
         for s in samples:
             for layer in range(depth, 0, -1):
                 slopes = 1 if net.activations[layer - 1] == "softmax" else 2
@@ -509,7 +510,7 @@ class _Builder:
                                  parameters, names=_penalty_gradient_names)
         if net.optimizer == "adam":
             self.segment(UPDATE, ("step",), 1, _step_count, names=_step_names)
-        per_parameter = reference.UPDATE_LENGTH[net.optimizer]
+        per_parameter = len(UPDATES[net.optimizer])
         for key, parameters in groups:
             self.segment(UPDATE, ("update",) + key, per_parameter * len(parameters), self.updates, parameters,
                          names=partial(_update_names, net.optimizer))
@@ -551,15 +552,14 @@ def _step_count() -> list[Quantity]:
 
 def _slope_names(net: Network, s: int, layer: int, j: int) -> tuple[str, ...]:
     n = net.names
-    neuron, suffix = n.neuron(layer, j), n.suffix(s)
     if net.activations[layer - 1] == "softmax":
-        return (Names.grad(neuron, suffix),)
-    return Names.grad(n.output(layer, j, s)), f"da_{neuron}/d{neuron}{suffix}"
+        return (Names.grad(n.neuron(layer, j), n.suffix(s)),)
+    return Names.grad(n.output(layer, j, s)), n.activation_slope(layer, j, s)
 
 
 def _gradient_names(net: Network, s: int, layer: int, j: int) -> tuple[str, ...]:
     suffix = net.names.suffix(s)
-    return tuple(f"dE_total/d{weight}{suffix}" for weight in net.names.weight_at[layer][j])
+    return tuple(Names.grad(weight, suffix) for weight in net.names.weight_at[layer][j])
 
 
 def _bias_gradient_names(net: Network, s: int, layer: int) -> tuple[str, ...]:
@@ -582,9 +582,7 @@ def _step_names() -> tuple[str, ...]:
 
 def _update_names(optimizer: str, parameters: list[str]) -> tuple[str, ...]:
     """Each parameter's update, after the optimizer's quantities of it (reference.update)."""
-    steps = {"sgd": lambda p: (p,), "momentum": lambda p: (f"v_{p}", p),
-             "adam": lambda p: (f"m_{p}", f"v_{p}", f"mhat_{p}", f"vhat_{p}", p)}[optimizer]
-    return tuple(name for p in parameters for name in steps(p))
+    return tuple(u.symbol.format(p=p) for p in parameters for u in UPDATES[optimizer])
 
 
 def _written_in(expr: Expr, written: dict[str, Expr]) -> Expr:

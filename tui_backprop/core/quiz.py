@@ -22,7 +22,8 @@ from weakref import WeakKeyDictionary
 
 from .expr import format_number
 from .precision import agrees, printed_half_unit, read_number
-from .program import PHASES, Program, Quantity
+from .program import Program
+from .quantity import PHASES, Quantity
 from .slips import Slip, SlipFinder, typed_slip
 
 if TYPE_CHECKING:

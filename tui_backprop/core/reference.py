@@ -1,92 +1,23 @@
 """One epoch of any network, worked eagerly, in the order a student works it by hand.  Start reading here.
 
-The forward pass, sample by sample: each neuron's weighted sum and output, each output's error, then
-E_total.  The backward pass, sample by sample from the output layer in: how E_total changes with each
-output (the loss's slope), with each hidden output (the routes through the next layer), with each sum
-(the activation's slope), and with each weight and bias; over several samples each gradient is the sum
-of their parts.  Then every parameter takes a step of lr against its gradient (or, with momentum or
-Adam, along what its optimizer makes of the gradients so far).  A penalty on the weights (L1, L2) adds
-E_reg and its part of each weight's gradient.  Each formula is an entry of maths.py, each sentence
-one of why.py's or maths.py's; nothing is cached, planned or generated.  With batches (batches.py) an
-update step is this epoch over the batch's samples.
-
-program.py plans the same quantities lazily, for networks too large to hold an epoch of, and
-compiled.py turns them into the fast path: tests/test_reference.py holds both to this file, bit for bit.
+Forward, sample by sample: each neuron's weighted sum and output, each output's error, then E_total (and
+E_reg, a penalty on the weights).  Backward, sample by sample from the output layer in: how E_total changes
+with each output (the loss's slope), each hidden output (the routes through the next layer), each sum (the
+activation's slope), and each weight and bias; over several samples a gradient sums their parts, and a
+penalty adds its own.  Then every parameter takes its optimizer's step (plain descent: lr against its
+gradient).  Each formula is an entry of maths.py, each sentence one of why.py's or maths.py's; nothing is
+cached, planned or generated.  With batches (batches.py) an update step is this epoch over a batch.
+program.py plans the same quantities lazily and compiled.py makes them fast: tests/test_reference.py holds
+both to this file, bit for bit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
-
 from . import maths, why
-from .expr import Add, Expr, Mul, Num, Softmax, Sym
-from .maths import ACTIVATIONS, LOSSES, PENALTIES, SOFTMAX_CCE_WHY, softmax_cce_slope
-from .network import BETA1, BETA2, EPS, MU, RATE, STEP, Names, Network
-
-FORWARD, BACKWARD, UPDATE = "forward", "backward", "update"
-PHASES = (FORWARD, BACKWARD, UPDATE)
-UPDATE_LENGTH = {"sgd": 1, "momentum": 2, "adam": 5}  # the quantities of one parameter's update
-
-
-class Kind(str, Enum):
-    """What a quantity is, in the order an epoch first computes each kind."""
-
-    SUM = "sum"  # a neuron's weighted sum: h1
-    ACTIVATION = "activation"  # its output: a_h1
-    ERROR = "error"  # an output's error: E1
-    TOTAL = "total"  # E_total
-    PENALTY = "penalty"  # E_reg, a penalty on the weights
-    LOSS_SLOPE = "loss_slope"  # dE_total/da_o1 (through softmax: dE_total/do1)
-    ROUTE = "route"  # dE_total/da_h1, summed over the routes through the next layer
-    ACTIVATION_SLOPE = "activation_slope"  # da_h1/dh1
-    GRADIENT = "gradient"  # dE_total/dw1 of one sample
-    SAMPLE_SUM = "sample_sum"  # dE_total/dw1 over every sample
-    PENALTY_GRADIENT = "penalty_gradient"  # dE_reg/dw1
-    OBJECTIVE_GRADIENT = "objective_gradient"  # dE/dw1 = dE_total/dw1 + dE_reg/dw1
-    STEP_COUNT = "step_count"  # Adam's t
-    VELOCITY = "velocity"  # momentum's v_w1
-    MOMENT = "moment"  # Adam's m_w1, v_w1
-    CORRECTED = "corrected"  # Adam's mhat_w1, vhat_w1
-    UPDATE = "update"  # w1 after the step
-
-
-@dataclass(frozen=True, init=False)
-class Quantity:
-    """One number of the epoch: its symbol, the expression that defines it (maths.py's), and why."""
-
-    symbol: str
-    phase: str
-    expr: Expr
-    why: str
-    kind: Kind
-    layer: int | None = None
-    neuron: int | None = None
-    sample: int | None = None
-    param: str | None = None  # the parameter a gradient or update belongs to
-    reads: tuple[str, ...] = field(init=False, repr=False, compare=False)  # the symbols `expr` reads, in order
-
-    def __init__(self, symbol: str, phase: str, expr: Expr, why: str, kind: Kind, layer: int | None = None,
-                 neuron: int | None = None, sample: int | None = None, param: str | None = None):
-        # The fields in one go: a frozen dataclass's own __init__ sets each through object.__setattr__, ten
-        # calls a quantity, and a large network's epoch builds 374,401 quantities (explain builds them all).
-        self.__dict__.update({"symbol": symbol, "phase": phase, "expr": expr, "why": why, "kind": kind,
-                              "layer": layer, "neuron": neuron, "sample": sample, "param": param,
-                              "reads": tuple(expr.reads())})
-
-    @property
-    def formula(self) -> str:
-        return f"{self.symbol} = {self.expr.text()}"
-
-    def substituted(self, values: dict[str, float], digits: int | None = None, most_terms: int | None = None) -> str:
-        return f"{self.symbol} = {self.expr.substituted(values, digits, most_terms)}"
-
-    def shortened(self, most_terms: int) -> str:
-        """The formula, a long sum shown by its first and last terms (a screen has no room for 100)."""
-        return f"{self.symbol} = {self.expr.text(most_terms)}"
-
-    def evaluate(self, values: dict[str, float]) -> float:
-        return self.expr.evaluate(values)
+from .expr import Add, Mul, Num, Softmax, Sym
+from .maths import ACTIVATIONS, LOSSES, PENALTIES, SOFTMAX_CCE_WHY, UPDATES, softmax_cce_slope, sum_of
+from .network import RATE, STEP, Names, Network
+from .quantity import BACKWARD, FORWARD, UPDATE, Kind, Quantity
 
 
 def epoch(net: Network) -> list[Quantity]:
@@ -108,7 +39,7 @@ def epoch(net: Network) -> list[Quantity]:
                 out += neuron_backward(net, s, layer, j)
             for j in range(sizes[layer]):
                 out += weight_gradients(net, s, layer, j)
-            if trains_biases(net):
+            if net.trains_biases:
                 out += bias_gradients(net, s, layer)
     if net.names.multi_sample:
         out += [sample_sum(net, p) for p in trained(net)]
@@ -129,17 +60,9 @@ def work(net: Network, values: dict[str, float]) -> dict[str, float]:
     return values
 
 
-def trains_biases(net: Network) -> bool:
-    return net.train_bias and net.bias != "none"
-
-
 def trained(net: Network) -> list[str]:
     """The parameters an update moves: every weight, then the biases unless they are frozen."""
     return net.names.weights + (net.names.biases if net.train_bias else [])
-
-
-def _sum(terms: list[Expr]) -> Expr:
-    return Add(*terms) if len(terms) > 1 else terms[0]
 
 
 # -- forward ----------------------------------------------------------------------
@@ -150,7 +73,7 @@ def weighted_sum(net: Network, s: int, layer: int, j: int) -> Quantity:
     bias = n.bias_at[layer][j]
     if bias:
         terms.append(Sym(bias))
-    return Quantity(n.total(layer, j, s), FORWARD, _sum(terms), why.weighted_sum(n.neuron(layer, j), bias), Kind.SUM,
+    return Quantity(n.total(layer, j, s), FORWARD, sum_of(terms), why.weighted_sum(n.neuron(layer, j), bias), Kind.SUM,
                     layer, j, s)
 
 
@@ -178,7 +101,7 @@ def errors(net: Network, s: int) -> list[Quantity]:
 
 def total(net: Network) -> Quantity:
     errors_ = [Sym(net.names.error(k, s)) for s in range(len(net.samples)) for k in range(net.sizes[-1])]
-    return Quantity("E_total", FORWARD, _sum(errors_), why.total(net.names.multi_sample), Kind.TOTAL)
+    return Quantity("E_total", FORWARD, sum_of(errors_), why.total(net.names.multi_sample), Kind.TOTAL)
 
 
 def penalty(net: Network) -> Quantity:
@@ -191,11 +114,10 @@ def penalty(net: Network) -> Quantity:
 
 def delta(net: Network, layer: int, j: int, s: int) -> list[Sym]:
     """The factors of dE_total/d(the sum of neuron j): dE_total/da·da/ds, or through softmax dE_total/ds."""
-    n, suffix = net.names, net.names.suffix(s)
+    n = net.names
     if net.activations[layer - 1] == "softmax":
-        return [Sym(Names.grad(n.neuron(layer, j), suffix))]
-    out = "a_" + n.neuron(layer, j)
-    return [Sym(Names.grad(out, suffix)), Sym(f"d{out}/d{n.neuron(layer, j)}{suffix}")]
+        return [Sym(Names.grad(n.neuron(layer, j), n.suffix(s)))]
+    return [Sym(Names.grad(n.output(layer, j, s))), Sym(n.activation_slope(layer, j, s))]
 
 
 def neuron_backward(net: Network, s: int, layer: int, j: int) -> list[Quantity]:
@@ -204,8 +126,8 @@ def neuron_backward(net: Network, s: int, layer: int, j: int) -> list[Quantity]:
     first = loss_slope(net, j, s) if layer == net.depth else route(net, layer, j, s)
     if name == "softmax":
         return [first]
-    activation, neuron, out, total_ = ACTIVATIONS[name], n.neuron(layer, j), n.output(layer, j, s), n.total(layer, j, s)
-    return [first, Quantity(f"da_{neuron}/d{neuron}{n.suffix(s)}", BACKWARD, activation.slope(Sym(out), Sym(total_)),
+    activation, out, total_ = ACTIVATIONS[name], n.output(layer, j, s), n.total(layer, j, s)
+    return [first, Quantity(n.activation_slope(layer, j, s), BACKWARD, activation.slope(Sym(out), Sym(total_)),
                             why.activation_slope(out, total_, name, activation), Kind.ACTIVATION_SLOPE, layer, j, s)]
 
 
@@ -225,8 +147,8 @@ def route(net: Network, layer: int, j: int, s: int) -> Quantity:
     """dE_total/da of a hidden neuron: the sum over every route through the next layer."""
     n, after = net.names, range(net.sizes[layer + 1])
     routes = [Mul(*delta(net, layer + 1, k, s), Sym(n.weight_at[layer + 1][k][j])) for k in after]
-    out = n.output(layer, j, s)
-    return Quantity(Names.grad(out), BACKWARD, _sum(routes), why.route(out, [n.neuron(layer + 1, k) for k in after], [n.weight_at[layer + 1][k][j] for k in after]),
+    out, weights = n.output(layer, j, s), [n.weight_at[layer + 1][k][j] for k in after]
+    return Quantity(Names.grad(out), BACKWARD, sum_of(routes), why.route(out, [n.neuron(layer + 1, k) for k in after], weights),
                     Kind.ROUTE, layer, j, s)
 
 
@@ -238,7 +160,7 @@ def weight_gradients(net: Network, s: int, layer: int, j: int) -> list[Quantity]
     # The neuron's delta, suffix and sentence are the same for each of its weights: found once.
     factors, suffix = delta(net, layer, j, s), n.suffix(s)
     because = why.weight_gradients(neuron, out, net.loss == "cce", n.error(j, s), others)
-    return [Quantity(f"dE_total/d{weight}{suffix}", BACKWARD, Mul(*factors, Sym(source)), because(weight, source),
+    return [Quantity(Names.grad(weight, suffix), BACKWARD, Mul(*factors, Sym(source)), because(weight, source),
                      Kind.GRADIENT, layer, j, s, weight) for weight, source in zip(n.weight_at[layer][j], sources)]
 
 
@@ -250,8 +172,9 @@ def bias_gradients(net: Network, s: int, layer: int) -> list[Quantity]:
                          Kind.GRADIENT, layer, sample=s, param=bias)]
     if net.bias == "shared":
         bias, parts = n.bias_at[layer][0], [Mul(*delta(net, layer, j, s)) for j in neurons]
-        return [Quantity(Names.grad(bias, n.suffix(s)), BACKWARD, _sum(parts), why.shared_bias_gradient(bias, [n.neuron(layer, j) for j in neurons]), Kind.GRADIENT,
-                         layer, sample=s, param=bias)]
+        sentence = why.shared_bias_gradient(bias, [n.neuron(layer, j) for j in neurons])
+        return [Quantity(Names.grad(bias, n.suffix(s)), BACKWARD, sum_of(parts), sentence, Kind.GRADIENT, layer, sample=s,
+                         param=bias)]
     return [Quantity(Names.grad(n.bias_at[layer][j], n.suffix(s)), BACKWARD, Mul(*delta(net, layer, j, s)),
                      why.bias_gradient(n.bias_at[layer][j], n.neuron(layer, j)), Kind.GRADIENT, layer, j, s,
                      n.bias_at[layer][j]) for j in neurons]
@@ -280,23 +203,6 @@ def step_count() -> Quantity:
 
 def update(net: Network, p: str) -> list[Quantity]:
     """The parameter's step, with its optimizer's quantities before it (its state, and Adam's corrections)."""
-    param, g, lr = Sym(p), Sym(net.names.step_gradient(p)), Sym("lr")
-    if net.optimizer == "sgd":
-        return [Quantity(p, UPDATE, maths.sgd_step(param, lr, g), maths.SGD_WHY.format(p=p), Kind.UPDATE, param=p)]
-    if net.optimizer == "momentum":
-        v = f"v_{p}"
-        return [Quantity(v, UPDATE, maths.velocity(Sym(v), Sym(MU), g), maths.VELOCITY_WHY.format(v=v, p=p),
-                         Kind.VELOCITY, param=p),
-                Quantity(p, UPDATE, maths.sgd_step(param, lr, Sym(v)), maths.MOMENTUM_STEP_WHY.format(v=v, p=p),
-                         Kind.UPDATE, param=p)]
-    m, v, t = f"m_{p}", f"v_{p}", Sym(STEP)
-    return [Quantity(m, UPDATE, maths.first_moment(Sym(m), Sym(BETA1), g), maths.FIRST_MOMENT_WHY.format(m=m, p=p),
-                     Kind.MOMENT, param=p),
-            Quantity(v, UPDATE, maths.second_moment(Sym(v), Sym(BETA2), g), maths.SECOND_MOMENT_WHY.format(v=v, p=p),
-                     Kind.MOMENT, param=p),
-            Quantity(f"mhat_{p}", UPDATE, maths.corrected(Sym(m), Sym(BETA1), t), maths.CORRECTED_WHY.format(beta="β1"),
-                     Kind.CORRECTED, param=p),
-            Quantity(f"vhat_{p}", UPDATE, maths.corrected(Sym(v), Sym(BETA2), t), maths.CORRECTED_WHY.format(beta="β2"),
-                     Kind.CORRECTED, param=p),
-            Quantity(p, UPDATE, maths.adam_step(param, lr, Sym(f"mhat_{p}"), Sym(f"vhat_{p}"), Sym(EPS)),
-                     maths.ADAM_STEP_WHY.format(p=p), Kind.UPDATE, param=p)]
+    g = Sym(net.names.step_gradient(p))
+    return [Quantity(u.symbol.format(p=p), UPDATE, u.formula(p, g), u.why.format(p=p), u.kind, param=p)
+            for u in UPDATES[net.optimizer]]

@@ -53,7 +53,8 @@ from .history import CHECKPOINT_EVERY, History
 from .lesson import Lesson, lesson_from_dict
 from .loader import network_from_dict, network_to_dict
 from .network import NetworkError
-from .program import PHASES, UPDATE, Program
+from .program import Program
+from .quantity import PHASES, UPDATE
 from .quiz import Quiz
 from .safe_files import Stopped, atomic_writer, open_regular
 from .stepper import MISSING, UNDO_KINDS, Operation, Snapshot, Stepper, UndoRecord

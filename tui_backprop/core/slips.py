@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 from .expr import Add, Call, Div, Expr, Mul, Neg, Num, Sub, Sym, format_number
 from .maths import ACTIVATIONS, LOSSES, ONE
-from .program import UPDATE, Program, Quantity
+from .program import Program
+from .quantity import UPDATE, Quantity
 
 # Writing out symbols the sheet does not show stops here, so a formula stays readable.
 MAX_NODES = 40

@@ -28,7 +28,8 @@ from typing import NamedTuple
 from .batches import CHUNK_STEPS, COMPILED, Schedule, Trainer
 from .history import History
 from .network import BETA1, BETA2, EPS, MU, RATE, Network, Parameters, Sample
-from .program import UPDATE, Kind, Program, Quantity, Record, StepValues
+from .program import Program, Record, StepValues
+from .quantity import UPDATE, Kind, Quantity
 
 
 class Operation(NamedTuple):

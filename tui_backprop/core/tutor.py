@@ -39,7 +39,7 @@ from .maths import (
     velocity,
 )
 from .network import Network
-from .program import FORWARD, PHASES, UPDATE, Quantity
+from .quantity import FORWARD, PHASES, UPDATE, Quantity
 
 # Every kind of quantity an epoch has (program.py), in the order an epoch meets them, as a student says it.
 KIND_WORDS = {

@@ -63,7 +63,8 @@ from ..core import Network
 from ..core.batches import COMPILED, Schedule
 from ..core.expr import counted, format_number
 from ..core.precision import agrees
-from ..core.program import UPDATE, Program, Quantity, Record
+from ..core.program import Program, Record
+from ..core.quantity import UPDATE, Quantity
 from ..core.slips import ROUNDING, Slip, SlipFinder, implied_rate, rate_slip
 from .check_report import CheckReport, Mismatch, SlipGroup, step_name
 from .columns import Columns, Sheet, SheetRow, read_sheet, sheet_from_table

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from ..core.expr import counted, format_number
-from ..core.program import UPDATE, Quantity
+from ..core.quantity import UPDATE, Quantity
 from ..core.slips import ROUNDING, Slip
 from ..core.text import printable
 

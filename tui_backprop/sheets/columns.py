@@ -41,7 +41,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.program import UPDATE, Program
+from ..core.program import Program
+from ..core.quantity import UPDATE
 from .reader import Number, SheetError, Table, parse_number, quote_cell, read_table
 
 EPOCH = "epoch"  # stands for the epoch column in a header's mapping

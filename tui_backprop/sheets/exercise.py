@@ -43,7 +43,8 @@ from ..core.lesson import Lesson
 from ..core.loader import network_to_dict
 from ..core.maths import ACTIVATIONS, SOFTMAX_WORDS
 from ..core.network import LOSS_NAMES
-from ..core.program import FORWARD, Program, Record
+from ..core.program import Program, Record
+from ..core.quantity import FORWARD
 from ..core.safe_files import read_regular, together
 from ..core.text import QUOTED, csv_text, printable
 from .carried import embed_network

@@ -41,7 +41,8 @@ from ..core.batches import Schedule
 from ..core.compiled import identifier
 from ..core.expr import Expr, Sym
 from ..core.network import BETA1, BETA2, EPS, MU, RATE
-from ..core.program import BACKWARD, UPDATE, Program
+from ..core.program import Program
+from ..core.quantity import BACKWARD, UPDATE
 from ..core.safe_files import atomic_writer
 from ..core.text import printable
 from .carried import embed_network

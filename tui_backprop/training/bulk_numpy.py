@@ -37,7 +37,7 @@ class NumpyEpochs:
             self.biases.append(self.flat[at: at + count] if count else None)
             at += count
         self.count = self.loss_count(len(net.samples))
-        self.trains_bias = net.train_bias and net.bias != "none"
+        self.trains_bias = net.trains_biases
         # The penalty's and the optimizer's constants, and the optimizer's state over the trained parameters
         # (the weights, then the biases if they train: the first `trained` of the flat vector), as the core's.
         self.hyper = [env[h] for h in net.hyperparameters()]

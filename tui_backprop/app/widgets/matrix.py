@@ -31,7 +31,7 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
-from ...core.program import Kind
+from ...core.quantity import Kind
 from ...core.text import printable
 from .line_panel import LinePanel, set_border_titles
 from .symbol_places import Structure
@@ -226,8 +226,7 @@ class MatrixForm:
         return Names.grad(self.names.neuron(layer, j), self.names.suffix(s))
 
     def activation_slope(self, layer: int, j: int, s: int) -> str:
-        name = self.names.neuron(layer, j)
-        return f"da_{name}/d{name}{self.names.suffix(s)}"
+        return self.names.activation_slope(layer, j, s)
 
     def delta(self, layer: int, s: int) -> list:
         """δ⁽ℓ⁾ = dE_total/ds⁽ℓ⁾, which the core never names: its two factors, (∂E/∂a⁽ℓ⁾ ⊙ g'(s⁽ℓ⁾)).

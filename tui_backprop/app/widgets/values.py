@@ -19,7 +19,7 @@ from textual.geometry import Region
 
 from ...core import Names, Stepper
 from ...core.expr import format_number
-from ...core.program import Kind
+from ...core.quantity import Kind
 from .line_panel import LinePanel
 
 DIGITS = 6
@@ -94,7 +94,7 @@ class Rows:
             names.total(layer, j, sample), names.output(layer, j, sample),
             names.error(j, sample) if out_layer else None,
             Names.grad(neuron, suffix) if softmax else Names.grad(names.output(layer, j, sample)),
-            None if softmax else f"da_{neuron}/d{neuron}{suffix}",
+            None if softmax else names.activation_slope(layer, j, sample),
             names.target(j, sample) if out_layer else None,
         ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ....core.program import UPDATE
+from ....core.quantity import UPDATE
 from .canvas import Canvas
 from .scene import Scene
 

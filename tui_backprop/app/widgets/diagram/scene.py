@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ....core.expr import format_number
 from ....core.network import Names
-from ....core.program import BACKWARD, UPDATE, Program
+from ....core.program import Program
+from ....core.quantity import BACKWARD, UPDATE
 from ....core.stepper import Stepper
 from ..symbol_places import Structure
 
