@@ -174,6 +174,8 @@ async def _listen(server: ClassServer, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stop.set)
+    # textual-serve's one public door, Server.serve, prints before it binds: its app factory is the one name of
+    # its insides this uses (pinned below textual-serve 2 in pyproject).
     runner = web.AppRunner(await server._make_app(), handle_signals=False, access_log=None)
     await runner.setup()
     try:

@@ -427,7 +427,21 @@ class History:
         return self._divergence[1]
 
 
-class PerEpoch(Sequence):
+class ComputedList(Sequence):
+    """A list whose items are computed when read: a subclass gives `__len__` and `item(n)` for 0 <= n < len;
+    indexing from the end and slices work as a list's."""
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return [self[k] for k in range(*n.indices(len(self)))]
+        if n < 0:
+            n += len(self)
+        if not 0 <= n < len(self):
+            raise IndexError(n)
+        return self.item(n)
+
+
+class PerEpoch(ComputedList):
     """`measure(step)` at the first step of each finished epoch (history.test_loss, an accuracy, a layer's
     gradients), as a list that computes what is read."""
 
@@ -437,13 +451,7 @@ class PerEpoch(Sequence):
     def __len__(self) -> int:
         return len(self.history) // self.history.schedule.steps_per_epoch
 
-    def __getitem__(self, n):
-        if isinstance(n, slice):
-            return [self[k] for k in range(*n.indices(len(self)))]
-        if n < 0:
-            n += len(self)
-        if not 0 <= n < len(self):
-            raise IndexError(n)
+    def item(self, n: int):
         return self.measure(self.history.schedule.step(n + 1))
 
 

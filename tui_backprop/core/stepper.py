@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from .batches import CHUNK_STEPS, COMPILED, Schedule, Trainer
-from .history import History
+from .history import ComputedList, History
 from .network import BETA1, BETA2, EPS, MU, RATE, Network, Parameters, Sample
 from .program import Program, Record, StepValues
 from .quantity import UPDATE, Kind, Quantity
@@ -187,7 +187,7 @@ class _Mark:
     history_length: int = 0
 
 
-class Operations(Sequence):
+class Operations(ComputedList):
     """The operations of the step under way, each made when it is read: a large network's epoch has up to
     2,000,000, far too many to keep as objects."""
 
@@ -197,13 +197,7 @@ class Operations(Sequence):
     def __len__(self) -> int:
         return self.stepper.position
 
-    def __getitem__(self, n):
-        if isinstance(n, slice):
-            return [self[k] for k in range(*n.indices(len(self)))]
-        if n < 0:
-            n += len(self)
-        if not 0 <= n < len(self):
-            raise IndexError(n)
+    def item(self, n: int) -> Operation:
         return self.stepper.operation(n)
 
 

@@ -55,7 +55,24 @@ class PathSuggester(Suggester):
 WAIT = "wait"  # what a prompt's check returns when it goes on in a worker (PromptScreen.wait)
 
 
-class PromptScreen(ModalScreen[str | None]):
+class WaitsOnAWorker:
+    """A dialog that may wait on a worker: while `on_stop` is set, esc calls it and keeps the dialog open;
+    otherwise esc closes it with nothing."""
+
+    on_stop: Callable[[], None] | None = None
+
+    def stop_waiting(self) -> None:
+        self.on_stop = None
+
+    def action_cancel(self) -> None:
+        if self.on_stop is not None:
+            stop, self.on_stop = self.on_stop, None
+            stop()
+            return
+        self.dismiss(None)
+
+
+class PromptScreen(WaitsOnAWorker, ModalScreen[str | None]):
     """One line of input; `check` returns an error message or None, and the screen stays open on error.
 
     A check that takes long (opening a file) starts a worker, calls `wait` and returns WAIT: the prompt
@@ -72,7 +89,6 @@ class PromptScreen(ModalScreen[str | None]):
         super().__init__()
         self.title_text, self.placeholder, self.value, self.check = title, placeholder, value, check
         self.suggestions, self.suggester, self.hint = suggestions, suggester, hint
-        self.on_stop: Callable[[], None] | None = None  # while a check goes on in a worker: what esc does
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -103,16 +119,6 @@ class PromptScreen(ModalScreen[str | None]):
         """Say what the prompt waits for; until `stop_waiting`, esc calls `on_stop` and keeps the prompt open."""
         self.show_error(text)
         self.on_stop = on_stop
-
-    def stop_waiting(self) -> None:
-        self.on_stop = None
-
-    def action_cancel(self) -> None:
-        if self.on_stop is not None:
-            stop, self.on_stop = self.on_stop, None
-            stop()
-            return
-        self.dismiss(None)
 
 
 class ConfirmScreen(ModalScreen[bool]):

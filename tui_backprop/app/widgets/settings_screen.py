@@ -32,7 +32,7 @@ from ...core.precision import read_number, read_whole
 from ...core.safe_files import OutputError, Stopped, atomic_writer, safe_file_name
 from ...training import bulk
 from .line_panel import ascii_scrollbars
-from .screens import ConfirmScreen, PathSuggester, dialog_footer
+from .screens import ConfirmScreen, PathSuggester, WaitsOnAWorker, dialog_footer
 
 # Where the samples come from: those on screen (listed in the file), a preset's, a generated set, a CSV file.
 LISTED, GENERATED, CSV = "listed", "generate", "file"
@@ -186,7 +186,7 @@ class NamesSuggester(Suggester):
         return None
 
 
-class SettingsScreen(ModalScreen["Stepper | None"]):
+class SettingsScreen(WaitsOnAWorker, ModalScreen["Stepper | None"]):
     """The network file's settings as a form: enter applies (the loader builds the network; the screen then
     dismisses with its Stepper), ctrl+s saves them as a network file, esc leaves without a change."""
 
@@ -207,7 +207,6 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         # the only one it may read from (None: no data file at all).
         self.data_folder: Path | None = Path(net.source[1]) if served and has_file else None if served else Path()
         self.named_path = _file_for(net.name)  # the file to save to, as the name gives it
-        self.on_stop: Callable[[], None] | None = None  # while the network is built: what esc does
 
     # -- the form ---------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -420,7 +419,7 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
     def _built(self, worker, outcome) -> None:
         if worker.is_cancelled:  # esc came first: the screen already says it stopped
             return
-        self.on_stop = None
+        self.stop_waiting()
         if isinstance(outcome, tuple):  # a line to show, and whether it is a note rather than a refusal
             self.show_message(*outcome)
             return
@@ -440,10 +439,3 @@ class SettingsScreen(ModalScreen["Stepper | None"]):
         line.update(text)
         line.display = bool(text)
         line.set_class(note, "-note")
-
-    def action_cancel(self) -> None:
-        if self.on_stop is not None:
-            stop, self.on_stop = self.on_stop, None
-            stop()
-            return
-        self.dismiss(None)
