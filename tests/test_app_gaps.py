@@ -139,6 +139,29 @@ def test_the_footer_shows_keys_that_work_now_whole(size):
     drive(body, size=size)
 
 
+@pytest.mark.parametrize("keys, fits_the_width", [([], True), (["z"], True), (["question_mark"], False)])
+def test_a_footer_keeps_its_keys_where_they_would_come_out_the_same(keys, fits_the_width):
+    """Textual recomposes a footer whenever its screen's bindings are refreshed (a dialog opening, a toggle):
+    every key made and mounted again, most often the same keys.  They are kept where nothing they show
+    changed; on the main screen a change of width (which keys fit) still gives new ones."""
+    async def body(app, pilot):
+        await press(pilot, *keys)
+        await footer_drawn(app, pilot)
+        footer = app.screen.query_one("Footer")
+        kept = list(footer.children)
+        assert kept
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert list(footer.children) == kept
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert (list(footer.children) != kept) == fits_the_width
+
+    drive(body)
+
+
 def test_nothing_steps_behind_the_please_enlarge_note():
     async def body(app, pilot):
         await pilot.resize_terminal(70, 20)

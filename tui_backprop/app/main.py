@@ -209,7 +209,6 @@ class BackpropApp(App):
         self.quiz_bar: QuizBar | None = None  # mounted on first use: start-up has less to style
         self._fitted: Network | None = None  # the network the layout classes were set for
         self._pristine = True  # whether the footer was last chosen for a stepper at its start
-        self._footer_choice: list[str] | None = None  # the keys the footer was last told to show
         self.compact = False
         self.tutor = tutor  # made on first use
         self.tutor_bar: TutorBar | None = None  # mounted on first use
@@ -395,14 +394,10 @@ class BackpropApp(App):
         return order + ["confusion", "gradients", "gradient_check", "progress", "reset", "settings"]
 
     def _refresh_footer(self) -> None:
-        """Have the footer show its keys again where its choice changed (a recompose: not on every step)."""
-        if not hasattr(self, "panels"):  # not composed yet: the footer chooses when it is first drawn
-            return
-        choice = self.screen_stack[0].query_one(KeyFooter).choice()
-        if choice != self._footer_choice:
-            first, self._footer_choice = self._footer_choice is None, choice
-            if not first:  # the first time, the footer is about to choose for this state by itself
-                self.screen_stack[0].refresh_bindings()
+        """Have the footer choose its keys again: footer_order depends on this state (it redraws only
+        where its keys changed)."""
+        if hasattr(self, "panels"):  # not composed yet: the footer chooses when it is first drawn
+            self.screen_stack[0].refresh_bindings()
 
     def _layout_classes(self, wanted: dict[str, bool]) -> None:
         """Set the main screen's layout classes in one go: each change restyles the whole screen."""

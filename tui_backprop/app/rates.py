@@ -5,9 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..core import Network
+from .widgets.footer import SteadyFooter
 from .widgets.rate_view import RateView
 
 
@@ -24,7 +25,7 @@ class RatesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(self.starts_from(), id="rates-start", markup=False)
         yield RateView(self.network, id="rates")
-        yield Footer()
+        yield SteadyFooter()
 
     def starts_from(self) -> str:
         return f"Every rate starts from {self.start}."

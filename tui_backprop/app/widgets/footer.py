@@ -1,11 +1,16 @@
-"""The main screen's footer: of the keys that work now, the most useful ones that fit.
+"""The footers: Textual's, made again only when what it shows changed, and the main screen's choice of keys.
+
+Textual recomposes a footer whenever a binding may have changed: when a dialog
+opens (three or four times), when it closes, on every toggle.  Each recompose
+makes and mounts every key again (~25 ms for the main screen's), mostly to show
+the same keys; `SteadyFooter` keeps them where they would come out the same.
 
 Textual's Footer shows every shown binding and cuts the row at the terminal's
 edge, so at 80 columns the keys that matter there (`v`, the only way to the
-chart and the history) never appeared.  This one takes the keys Textual's would
-show (those that work now: the app's check_action, and not a key a focused
-input takes), in the order of the app's `footer_order` (the most useful first),
-as many as the width holds, Quit last; `?` lists every key.
+chart and the history) never appeared.  `KeyFooter` takes the keys Textual's
+would show (those that work now: the app's check_action, and not a key a
+focused input takes), in the order of the app's `footer_order` (the most useful
+first), as many as the width holds, Quit last; `?` lists every key.
 """
 
 from __future__ import annotations
@@ -13,7 +18,25 @@ from __future__ import annotations
 from textual.widgets import Footer
 
 
-class KeyFooter(Footer):
+class SteadyFooter(Footer):
+    drawn: tuple | None = None  # what the mounted keys were made from (None: no keys yet)
+
+    def shown(self) -> tuple:
+        """What Footer.compose makes its keys from: the screen's bindings, each with its state and tooltip."""
+        return tuple((binding, enabled, tooltip) for _, binding, enabled, tooltip in self.screen.active_bindings.values())
+
+    async def recompose(self) -> None:
+        # A recompose may come after a refresh, when a closed dialog's footer has no screen: Footer's own
+        # then does nothing.
+        if not (self.is_attached and self._bindings_ready and self.shown() == self.drawn):
+            await super().recompose()
+
+    def compose(self):
+        self.drawn = self.shown() if self._bindings_ready else None
+        yield from super().compose()
+
+
+class KeyFooter(SteadyFooter):
     def choice(self) -> list[str]:
         """The actions to show, Quit last: of those the screen's bindings show now (Footer's own choice: they
         work, and no focused input takes their key), in the app's footer_order, as many as fit the width."""
@@ -30,6 +53,9 @@ class KeyFooter(Footer):
                     chosen.append(action)
                     room -= width
         return sorted(chosen, key=lambda action: action == "quit")
+
+    def shown(self) -> tuple:
+        return super().shown(), tuple(self.choice())
 
     def compose(self):
         keys = {key.action: key for key in super().compose() if hasattr(key, "action")}

@@ -15,14 +15,15 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestFromList
-from textual.widgets import Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Input, Label, ProgressBar, Static
 
 from ...core.expr import counted
+from .footer import SteadyFooter
 from .line_panel import ascii_scrollbars
 
 
-def dialog_footer() -> Footer:
-    return Footer(compact=True, show_command_palette=False)
+def dialog_footer() -> SteadyFooter:
+    return SteadyFooter(compact=True, show_command_palette=False)
 
 
 class PathSuggester(Suggester):
