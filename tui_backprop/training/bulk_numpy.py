@@ -52,19 +52,19 @@ class NumpyEpochs:
         # Rows and a step's values are laid out for plain gradient descent; an optimizer's or a penalty's
         # quantities are the core's (training/bulk.py).
         self.lays_out = self.plain
-        if not self.plain:
-            # The gradients land in one vector of the trained parameters' order, seen per layer as the
-            # parameters are, and the optimizer works on it in place: no copies an update step.
-            self.gradient = np.empty(self.trained)
-            self.work, self.spare = np.empty(self.trained), np.empty(self.trained)
-            self.weight_gradients, at = [], 0
-            for w in self.weights:
-                self.weight_gradients.append(self.gradient[at: at + w.size].reshape(w.shape))
-                at += w.size
-            self.bias_gradients = []
-            for b in self.biases:
-                self.bias_gradients.append(self.gradient[at: at + b.size] if self.trains_bias else None)
-                at += b.size if self.trains_bias else 0
+        # The gradients land in one vector of the trained parameters' order, seen per layer as the
+        # parameters are, and the update works on it whole: no copies an update step.
+        self.gradient = np.empty(self.trained)
+        self.work, self.spare = np.empty(self.trained), np.empty(self.trained)
+        self.weight_gradients, at = [], 0
+        for w in self.weights:
+            self.weight_gradients.append(self.gradient[at: at + w.size].reshape(w.shape))
+            at += w.size
+        self.bias_gradients = []
+        for b in self.biases:
+            trains = self.trains_bias and b is not None
+            self.bias_gradients.append(self.gradient[at: at + b.size] if trains else None)
+            at += b.size if trains else 0
 
     def carried(self) -> np.ndarray:
         """What carries from step to step, in program.carried's order: lr, the parameters, the constants, the state."""
@@ -145,7 +145,7 @@ class NumpyEpochs:
         loss's averaging count for them, `loss_count`): E_total of its forward pass, and the parameters
         move by its gradients.  An epoch without batches is one step over every sample."""
         loss, gradients, bias_gradients = self.gradients(inputs, targets, count)
-        self.update(gradients, bias_gradients)
+        self.update()
         return loss
 
     def laid_out(self, inputs: np.ndarray, targets: np.ndarray, count: int, record: Record) -> np.ndarray:
@@ -156,7 +156,7 @@ class NumpyEpochs:
         kept: dict = {}
         before = self.flat.copy()
         loss, gradients, bias_gradients = self.gradients(inputs, targets, count, kept)
-        self.update(gradients, bias_gradients)
+        self.update()
         net, samples = self.net, len(inputs)
         forward = []
         for layer, (total, out) in enumerate(zip(kept["sums"], kept["activations"][1:]), 1):
@@ -212,17 +212,13 @@ class NumpyEpochs:
         gradients, bias_gradients = [None] * net.depth, [None] * net.depth
         for layer in range(net.depth, 0, -1):
             deltas[layer - 1] = delta
-            if self.plain:
-                gradients[layer - 1] = delta.T @ activations[layer - 1]
-            else:
-                gradients[layer - 1] = np.matmul(delta.T, activations[layer - 1], out=self.weight_gradients[layer - 1])
+            gradients[layer - 1] = np.matmul(delta.T, activations[layer - 1], out=self.weight_gradients[layer - 1])
             if self.trains_bias:
                 bias = delta.sum(axis=0)
                 if net.bias == "shared":  # exactly 0 where softmax ignores it (core/network.py), as the program says
                     bias = 0.0 if net.softmax_ignores_bias(layer) else bias.sum()
                 bias_gradients[layer - 1] = bias
-                if not self.plain:
-                    self.bias_gradients[layer - 1][:] = bias
+                self.bias_gradients[layer - 1][:] = bias
             if layer > 1:
                 first, slope = delta @ self.weights[layer - 1], _slope(net.activations[layer - 2], activations[layer - 1])
                 firsts[layer - 2], slopes[layer - 2] = first, slope
@@ -231,15 +227,7 @@ class NumpyEpochs:
             kept.update(sums=sums, activations=activations, errors=errors, firsts=firsts, slopes=slopes, deltas=deltas)
         return loss, gradients, bias_gradients
 
-    def update(self, gradients, bias_gradients) -> None:
-        if not self.plain:
-            return self.optimize(gradients, bias_gradients)
-        for layer, gradient in enumerate(gradients):
-            self.weights[layer] -= self.lr * gradient
-            if self.trains_bias:
-                self.biases[layer] -= self.lr * bias_gradients[layer]  # a shared bias's: one number
-
-    def optimize(self, gradients, bias_gradients) -> None:
+    def update(self) -> None:
         """The update of program.py's optimizers over the trained parameters as one vector: the penalty's term
         added to each weight's gradient, then SGD, momentum or Adam (core/maths.py's formulas)."""
         # Each operation in the core's order (maths.py), so each number rounds as the trace's does.
