@@ -6,10 +6,14 @@ import math
 from array import array
 
 import pytest
+from test_batches import many
 
 from tui_backprop.core import PRESETS, Stepper
+from tui_backprop.core.batches import COMPILED
 from tui_backprop.core.history import CHECKPOINT_EVERY, History
+from tui_backprop.core.program import Record
 from tui_backprop.core.session import load_stepper, save_stepper
+from tui_backprop.training import bulk
 
 
 def bits(values) -> bytes:
@@ -135,3 +139,35 @@ def test_a_stretch_the_fast_path_reproduces_keeps_only_checkpoints():
     assert list(history.starts) == [1, epochs + 1]
     checkpoint = 8 + 8 * (history.stride - 1)
     assert history.nbytes == 8 * (epochs + 1) + checkpoint * (10 + 1) + 8 * 2
+
+
+def _trained(net, trainer, runs: int = 2) -> Stepper:
+    """A stepper whose history holds `runs` stretches of runs (an edit of lr between them), each over a checkpoint."""
+    stepper = Stepper(net, trainer=trainer)
+    for run in range(runs):
+        if run:
+            stepper.set_value("lr", stepper.values["lr"] * 0.5)
+        stepper.run(CHECKPOINT_EVERY + 9)
+    return stepper
+
+
+@pytest.mark.parametrize("net, trainer", [
+    (PRESETS["mazur"](), COMPILED),
+    (PRESETS["xor"](), bulk.TRAINER),
+    (many(4, batch=3, count=10), COMPILED),  # a smaller last batch: its rows lack columns
+    (many(5, batch=4, count=10), bulk.TRAINER),
+], ids=["mazur", "xor-numpy", "batches", "batches-numpy"])
+def test_rows_derived_a_screenful_at_a_time_are_the_bits_of_rows_derived_alone(net, trainer):
+    """The history table and an export ask for the rows ahead with `through`: one training run derives them,
+    as far as the next checkpoint, and each is the row derived alone, bit for bit (nan where a batch lacks a
+    column)."""
+    alone, ahead = _trained(net, trainer).history, _trained(net, trainer).history
+    steps = len(alone)
+    assert steps > 2 * CHECKPOINT_EVERY
+    runs, train = [], ahead.train
+    ahead.train = lambda env, count, first, *record: (record == (Record.ROW,) and runs.append(count)) or train(
+        env, count, first, *record)
+    for first in range(1, steps + 1, 13):
+        for step in range(first, min(first + 13, steps + 1)):
+            assert bits(ahead.row(step, min(first + 12, steps))) == bits(alone.row(step)), step
+    assert sum(runs) == steps - len(ahead.exact_rows) and len(runs) < steps / 6  # each row once, most of them ahead

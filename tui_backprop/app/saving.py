@@ -119,10 +119,10 @@ def export_files(stepper: Stepper, folder: Path = Path("."), quiz: Quiz | None =
         with files.writer(csv_path, newline="", encoding="utf-8") as stream:
             if schedule.batched:  # a row per step, its batch after the epoch, as train --csv writes them
                 write_rows(stream, ["batch", *history.columns],
-                           counting((schedule.place(k)[0], [schedule.place(k)[1], *history.row(k)])
+                           counting((schedule.place(k)[0], [schedule.place(k)[1], *history.row(k, rows)])
                                     for k in range(1, rows + 1)))
             else:
-                write_rows(stream, history.columns, counting((k, history.row(k)) for k in range(1, rows + 1)))
+                write_rows(stream, history.columns, counting((k, history.row(k, rows)) for k in range(1, rows + 1)))
         if not no_workbook:
             with files.writer(xlsx_path, "wb") as stream:
                 stream.write(workbook_data(net, 1).getbuffer())

@@ -91,6 +91,7 @@ class Program:
         # programs of held-out samples, by ("other", samples).
         self._compiled: dict = {}
         self._column_places: list[int | None] | None = None
+        self._updates: list[tuple[int, str]] | None = None
         self._blocks = self._sample_blocks()
 
     def __len__(self) -> int:
@@ -174,6 +175,15 @@ class Program:
                 n -= 1
             self._column_places = [places.get(column) for column in self.columns]
         return self._column_places
+
+    @property
+    def updates(self) -> list[tuple[int, str]]:
+        """(place, symbol) of the update phase's quantities, named once: a run's last step sets every one
+        of them (20,000 at 100-100-100), and naming them again took longer than computing them."""
+        if self._updates is None:
+            first, end = self.phase_bounds(UPDATE)
+            self._updates = list(self.symbols(first, end))
+        return self._updates
 
     @property
     def evaluators(self) -> Evaluators:

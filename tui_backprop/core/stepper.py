@@ -600,7 +600,7 @@ class Stepper:
         self.position = self._count
         self._moves += 1
         self._row = self._current_row()  # before the updates below: the parameters the step computed with
-        for n, symbol in self.program.symbols(self._first_update, self._count):
+        for n, symbol in self.program.updates:
             if symbol in free:
                 self._changes.setdefault(symbol, []).append((n + 1, free[symbol]))
                 free[symbol] = computed[n]

@@ -168,11 +168,12 @@ class HistoryTable(ScrollView, can_focus=False):
             last += 1
         return range(self.first_column, last), last < len(widths)
 
-    def cells(self, epoch: int, columns: range | None = None) -> list[str]:
+    def cells(self, epoch: int, columns: range | None = None, through: int = 0) -> list[str]:
         """An epoch's row as it is shown: the epoch, then each chosen column (those in `columns`, by
-        default all) to 6 significant digits (fewer where the column is too narrow)."""
+        default all) to 6 significant digits (fewer where the column is too narrow).  `through`: the
+        last epoch on screen, whose rows are derived with this one's (History.row)."""
         history = self.stepper.history
-        row = history.row(epoch)
+        row = history.row(epoch, through)
         columns = range(len(self.shown)) if columns is None else columns
         measured = self.measures
         return [self.stepper.schedule.label(epoch)] + [
@@ -191,7 +192,8 @@ class HistoryTable(ScrollView, can_focus=False):
             epoch = scroll_y + y
             if epoch > len(self.stepper.history):
                 return Strip.blank(width, base)
-            texts = self.cells(epoch, columns)  # only those in view: a large network has 40,000
+            # only the columns in view: a large network has 40,000
+            texts = self.cells(epoch, columns, through=min(len(self.stepper.history), scroll_y + self.size.height - 1))
             newest = epoch == len(self.stepper.history)
             style = base + self.get_component_rich_style("history--newest") if newest else base
         header = epoch is None
