@@ -30,6 +30,12 @@ settings.register_profile("deep", deadline=None, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_collection_modifyitems(items):
+    """The long tests first: xdist hands the tests out in this order, and one handed out last kept its
+    worker busy for up to 40 s after the others had finished."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True)
 def user_data_folder(tmp_path_factory, monkeypatch):
     """Every test's user data folder (progress records, hang-up saves) is a temporary one of its own: no

@@ -280,6 +280,7 @@ def test_compact_layout_at_80x24_cycles_its_bottom_panel():
     drive(body, size=(80, 24))
 
 
+@pytest.mark.long
 def test_too_small_terminal_gets_a_note_and_resize_storms_raise_nothing():
     # Each size from each other kind: the smallest, just too small, just big enough, tall and flat, and back.
     sizes = [(80, 24), (120, 40), (10, 5), (1, 1), (79, 24), (80, 23), (200, 60), (40, 12), (110, 34),
@@ -314,6 +315,7 @@ def test_no_color_still_renders_every_panel(monkeypatch):
     drive(body)
 
 
+@pytest.mark.long
 def test_divergence_is_reported_not_crashed(tmp_path):
     # One identity neuron, E = ½(t − w·i)²: each epoch multiplies the error by (1 − lr), so lr 3 blows up.
     line = tmp_path / "line.toml"
@@ -495,6 +497,7 @@ def test_matrix_view_replaces_the_diagram_and_agrees_with_the_table():
     drive(body)
 
 
+@pytest.mark.long
 def test_save_then_resume_continues_bit_for_bit(tmp_path):
     from tui_backprop.core.session import load_study
 

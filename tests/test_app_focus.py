@@ -9,6 +9,8 @@ never from the key's own bookkeeping.
 
 from __future__ import annotations
 
+import pytest
+
 from tui_backprop.app.rates import RatesScreen
 from tui_backprop.app.widgets.quiz_bar import AnswerInput
 from tui_backprop.app.widgets.screens import ChoiceScreen, ConfirmScreen, HelpScreen, PromptScreen
@@ -236,6 +238,7 @@ def routing(app) -> dict:
     }
 
 
+@pytest.mark.long
 def test_every_dialog_leaves_the_keys_routed_as_at_the_start_and_then_every_key_works(tmp_path, monkeypatch):
     """One app, every dialog and mode in turn: after each, every key is routed exactly as at the start (the
     same binding, node and state for each key, nothing focused, nothing hidden that auto-focus would hand

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import ChainMap
 
+import pytest
+
 from tui_backprop.app.widgets.screens import ChoiceScreen, ConfirmScreen
 from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.expr import format_number
@@ -90,6 +92,7 @@ def test_an_answer_too_coarse_to_tell_is_asked_again_and_not_counted():
 
 # -- §2: a wrong answer names its slip -----------------------------------------------------------------------
 
+@pytest.mark.long
 def test_a_wrong_answer_names_the_slip_or_gives_the_formula_with_numbers():
     async def body(app, pilot):
         await press(pilot, "z")

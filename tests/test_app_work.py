@@ -19,6 +19,7 @@ from tui_backprop.user_data import ENVIRONMENT
 from app_driver import drive, notifications, press, type_in
 
 
+@pytest.mark.long
 def test_open_asks_before_unsaved_steps_go_and_not_otherwise(tmp_path):
     async def body(app, pilot):
         await press(pilot, "o")

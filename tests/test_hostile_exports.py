@@ -463,6 +463,7 @@ def markdown_texts(document: str) -> list[str]:
     return texts
 
 
+@pytest.mark.long
 @settings(max_examples=examples(2), suppress_health_check=[HealthCheck.too_slow])
 @given(names=st.lists(HOSTILE_NAMES, min_size=5, max_size=5))
 @example(names=['x"""; import os; os.system("echo INJECTED"); """', f"{TITLE_ESCAPE}=HYPERLINK(\"http://x\")*bold*|\\N",
@@ -643,6 +644,7 @@ def test_a_message_quotes_a_long_class_name_and_a_long_path_shortened(tmp_path, 
 # -- 2. below the smallest size every dialog and view hides, and takes no key ----------------------------------
 
 
+@pytest.mark.long
 def test_below_the_smallest_size_every_dialog_shows_only_the_note_and_takes_no_key():
     from app_driver import drive, press, screen_text
 

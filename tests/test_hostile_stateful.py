@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input
@@ -40,6 +41,7 @@ def snapshot(app) -> tuple:
     return stepper.epoch, stepper.position, values, len(stepper.history)
 
 
+@pytest.mark.long
 @settings(max_examples=examples(1), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(preset=st.sampled_from(sorted(PRESETS)), actions=st.lists(ACTIONS, max_size=25))
 @example(preset="xor", actions=[("prompt", "w", "[/] = 1"), ("key", "f"), ("prompt", "w", "w1 = 0.5"), ("key", "e"),

@@ -176,6 +176,7 @@ def test_presets_agree_with_the_core_for_two_epochs(net):
     assert step_and_check(net, 2) == 2 * len(Stepper(net).quantities) + 1
 
 
+@pytest.mark.long
 @settings(max_examples=examples(25), deadline=None)
 @given(networks())
 def test_random_networks_agree_with_the_core(net):

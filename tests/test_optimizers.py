@@ -52,6 +52,7 @@ def _gap(a: float, b: float) -> float:
     return abs(a - b) / max(1.0, abs(a), abs(b))
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("optimizer,regularization", MODES)
 def test_every_update_agrees_with_pytorch(optimizer, regularization):
     """Step by step, the trace's E_total and every parameter against torch.optim.SGD(momentum=…) and

@@ -56,6 +56,7 @@ def stepped() -> Stepper:
     return stepper
 
 
+@pytest.mark.long
 def test_a_stepped_epoch_keeps_a_few_bytes_an_operation(stepped):
     count = len(stepped.program)
     kept, _ = allocated(stepped.finish_epoch)

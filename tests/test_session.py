@@ -124,6 +124,7 @@ def positions(name: str) -> list[int]:
     return sorted(set(range(0, 2 * count + 1, 1 if count < 60 else 5 if DEEP else 15)) | edges | {2 * count})
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_round_trip_at_every_position(name, tmp_path):
     for steps in positions(name):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
 from tui_backprop.core.expr import format_number
 from tui_backprop.core.loader import load_lesson
 from tui_backprop.core.progress import RECORD_NAME, read_record
@@ -58,6 +60,7 @@ async def work_on(app, pilot, slip=None, step: str = "n") -> str:
     return "worked"
 
 
+@pytest.mark.long
 def test_a_student_climbs_the_mazur_ladder_from_a_worked_epoch_to_one_computed_alone():
     """The issue's scripted run: rung 0 to a whole epoch alone, with one slip typed on the way and named."""
     async def body(app, pilot):

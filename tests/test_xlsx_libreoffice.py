@@ -29,6 +29,7 @@ pytestmark = [
                "so the exported workbook was not recomputed in a real spreadsheet"),
     # One worker runs them all (--dist loadgroup): the module's LibreOffice run then happens once.
     pytest.mark.xdist_group("libreoffice"),
+    pytest.mark.long,  # together, on that one worker
 ]
 
 EPOCHS = 50
