@@ -6,6 +6,8 @@ import asyncio
 import html
 import re
 
+from textual import events
+
 from tui_backprop.app.main import BackpropApp
 from tui_backprop.core import PRESETS
 
@@ -68,6 +70,16 @@ async def type_in(pilot, text: str) -> None:
     await pilot.pause()
 
 
+async def paste_in(pilot, text: str) -> None:
+    """Replace the focused input's text by pasting `text` (as a terminal's bracketed paste reaches the app: one
+    Paste event), then press enter: how a long path gets typed, which key by key took seconds a test."""
+    pilot.app.focused.value = ""
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 def widget_text(app, widget) -> str:
     """What a widget shows on screen, its wrapped lines joined with single spaces."""
     region = widget.content_region
@@ -101,5 +113,5 @@ async def settle(pilot) -> None:
 async def open_checked(app, pilot, path) -> None:
     """`o` a path (a file is read, a sheet checked, in a worker), and wait until what it opened is on screen."""
     await press(pilot, "o")
-    await type_in(pilot, str(path))
+    await paste_in(pilot, str(path))
     await settle(pilot)

@@ -18,7 +18,7 @@ from tui_backprop.app.widgets.values import ValuesTable
 from tui_backprop.core import PRESETS, Stepper
 from tui_backprop.core.expr import format_number
 
-from app_driver import drive, notifications, open_checked, press, screen_text, type_in, widget_text
+from app_driver import drive, notifications, open_checked, paste_in, press, screen_text, type_in, widget_text
 
 # Seed 003 (/work/shared/seeds/003_bc448b21b0075803.txt), printed values for the
 # `mazur` preset, with the tolerance its printing allows: one unit of the last
@@ -507,7 +507,7 @@ def test_save_then_resume_continues_bit_for_bit(tmp_path):
         await press(pilot, "z", "escape", "escape", "z")  # two operations given up in the quiz
         await press(pilot, *"n" * 20)
         await press(pilot, "ctrl+s")
-        await type_in(pilot, str(path))
+        await paste_in(pilot, str(path))
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert f"Saved to {path}" in notifications(app)

@@ -16,7 +16,7 @@ from tui_backprop.core.expr import format_number
 from tui_backprop.core.quiz import Quiz, digits_needed
 from tui_backprop.core.session import load_study, save_study
 
-from app_driver import drive, press, screen_text, type_in, widget_text
+from app_driver import drive, paste_in, press, screen_text, type_in, widget_text
 
 
 def verdict(app) -> str:
@@ -145,7 +145,7 @@ def test_quit_counts_only_the_steps_since_the_save(tmp_path):
 
     async def body(app, pilot):
         await press(pilot, "n", "n", "n", "ctrl+s")
-        await type_in(pilot, str(path))
+        await paste_in(pilot, str(path))
         await app.workers.wait_for_complete()
         await pilot.pause()
         await press(pilot, "n", "q")

@@ -16,7 +16,7 @@ from tui_backprop.app.widgets.screens import ChoiceScreen, ConfirmScreen
 from tui_backprop.core.session import load_study, save_study
 from tui_backprop.user_data import ENVIRONMENT
 
-from app_driver import drive, notifications, press, type_in
+from app_driver import drive, notifications, paste_in, press, type_in
 
 
 @pytest.mark.long
@@ -33,7 +33,7 @@ def test_open_asks_before_unsaved_steps_go_and_not_otherwise(tmp_path):
         await press(pilot, "escape")  # no: everything stays
         assert app.stepper.net.name == "xor" and len(app.stepper.history) == 2 and app.stepper.position == 2
         await press(pilot, "ctrl+s")
-        await type_in(pilot, str(tmp_path / "xor.backprop"))
+        await paste_in(pilot, str(tmp_path / "xor.backprop"))
         await app.workers.wait_for_complete()
         await pilot.pause()
         await press(pilot, "o")
