@@ -265,6 +265,32 @@ def test_a_server_killed_outright_leaves_no_app_behind(serve):
     run(visit())
 
 
+def test_a_download_waits_for_an_app_that_stalls_for_seconds(serve):
+    """On a loaded machine a visitor's app can take seconds to send its next piece of a download; textual-serve's
+    own 4 s cut the zip short, silently.  The app is stopped for 6 s as the download starts: it arrives whole."""
+    import io
+    import zipfile
+
+    server = serve("--preset", "mazur")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one:
+                await one.wait_for("mazur")
+                await one.press("x")
+                key = await one.delivery()
+                apps = server.apps()
+                for app in apps:
+                    app.suspend()
+                asyncio.get_running_loop().call_later(6, lambda: [app.resume() for app in apps])
+                download = await session.get(f"{server.url}/download/{key}")
+                return await download.read()
+
+    with zipfile.ZipFile(io.BytesIO(run(visit()))) as zipped:
+        assert zipped.testzip() is None
+        assert sorted(zipped.namelist()) == ["mazur-history.csv", "mazur-network.toml", "mazur-solution.md", "mazur.xlsx"]
+
+
 def test_x_sends_one_archive_whose_network_file_names_no_server_path(serve, tmp_path):
     import io
     import zipfile

@@ -20,6 +20,7 @@ import sys
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from textual_serve import download_manager
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
@@ -27,6 +28,10 @@ log = logging.getLogger("textual-serve")
 
 # Seconds an app is given to leave when its tab closes or the server stops, before it is killed.
 LEAVE_WITHIN = 3.0
+# Seconds a download waits for the app's next chunk.  textual-serve's own 4 s ends the download there, silently:
+# on a loaded machine (the test suite's four workers on two cores) an app was slower than that, and the
+# visitor got a zip cut short.  A minute: a download that stalls so long has failed.
+CHUNK_WITHIN = 60
 ROOM_FULL = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}: the room is full</title></head>
 <body style="background:#0c181f;color:#eee;font-family:monospace;font-size:18px;padding:3em">
@@ -162,6 +167,7 @@ def serve(arguments: list[str], *, host: str, port: int, title: str, max_session
     """Run the server until Ctrl+C (or SIGTERM), then end every visitor's app.  OSError when the address
     cannot be listened on (before anything is printed)."""
     server = ClassServer(arguments, host=host, port=port, title=title, max_sessions=max_sessions)
+    download_manager.DOWNLOAD_TIMEOUT = CHUNK_WITHIN  # read by each chunk's wait
     if ":" in host:  # an IPv6 address, in a URL, goes in brackets
         server.public_url = f"http://[{host}]:{port}"
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
