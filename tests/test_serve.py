@@ -265,28 +265,34 @@ def test_a_server_killed_outright_leaves_no_app_behind(serve):
     run(visit())
 
 
+def exported_zip(server, name: str, stall: float = 0.0) -> bytes:
+    """What `x` sends a visitor of `name`: the one zip, downloaded as the browser would.  `stall`: the
+    visitor's app is stopped for that many seconds as the download starts (as on a loaded machine)."""
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one:
+                await one.wait_for(name)
+                await one.press("x")
+                key = await one.delivery()
+                if stall:
+                    apps = server.apps()
+                    for app in apps:
+                        app.suspend()
+                    asyncio.get_running_loop().call_later(stall, lambda: [app.resume() for app in apps])
+                download = await session.get(f"{server.url}/download/{key}")
+                assert f"{name}-export.zip" in download.headers["Content-Disposition"]
+                return await download.read()
+
+    return run(visit())
+
+
 def test_a_download_waits_for_an_app_that_stalls_for_seconds(serve):
     """On a loaded machine a visitor's app can take seconds to send its next piece of a download; textual-serve's
     own 4 s cut the zip short, silently.  The app is stopped for 6 s as the download starts: it arrives whole."""
     import io
     import zipfile
 
-    server = serve("--preset", "mazur")
-
-    async def visit():
-        async with aiohttp.ClientSession() as session:
-            async with Visitor(session, server.url) as one:
-                await one.wait_for("mazur")
-                await one.press("x")
-                key = await one.delivery()
-                apps = server.apps()
-                for app in apps:
-                    app.suspend()
-                asyncio.get_running_loop().call_later(6, lambda: [app.resume() for app in apps])
-                download = await session.get(f"{server.url}/download/{key}")
-                return await download.read()
-
-    with zipfile.ZipFile(io.BytesIO(run(visit()))) as zipped:
+    with zipfile.ZipFile(io.BytesIO(exported_zip(serve("--preset", "mazur"), "mazur", stall=6))) as zipped:
         assert zipped.testzip() is None
         assert sorted(zipped.namelist()) == ["mazur-history.csv", "mazur-network.toml", "mazur-solution.md", "mazur.xlsx"]
 
@@ -300,17 +306,7 @@ def test_x_sends_one_archive_whose_network_file_names_no_server_path(serve, tmp_
     server = serve("--config", "iris")
     served = load_lesson(EXAMPLES / "iris.toml")[0]
 
-    async def visit():
-        async with aiohttp.ClientSession() as session:
-            async with Visitor(session, server.url) as one:
-                await one.wait_for("iris")
-                await one.press("x")
-                key = await one.delivery()
-                download = await session.get(f"{server.url}/download/{key}")
-                assert "iris-export.zip" in download.headers["Content-Disposition"]
-                return await download.read()
-
-    with zipfile.ZipFile(io.BytesIO(run(visit()))) as zipped:
+    with zipfile.ZipFile(io.BytesIO(exported_zip(server, "iris"))) as zipped:
         assert sorted(zipped.namelist()) == ["iris-history.csv", "iris-network.toml", "iris-solution.md", "iris.xlsx"]
         network = zipped.read("iris-network.toml").decode()
     assert "file" not in network and str(EXAMPLES.parent) not in network
