@@ -165,8 +165,13 @@ def test_rows_derived_a_screenful_at_a_time_are_the_bits_of_rows_derived_alone(n
     steps = len(alone)
     assert steps > 2 * CHECKPOINT_EVERY
     runs, train = [], ahead.train
-    ahead.train = lambda env, count, first, *record: (record == (Record.ROW,) and runs.append(count)) or train(
-        env, count, first, *record)
+
+    def counted(env, count, first, *record):
+        if record == (Record.ROW,):
+            runs.append(count)
+        return train(env, count, first, *record)
+
+    ahead.train = counted
     for first in range(1, steps + 1, 13):
         for step in range(first, min(first + 13, steps + 1)):
             assert bits(ahead.row(step, min(first + 12, steps))) == bits(alone.row(step)), step

@@ -28,12 +28,13 @@ class SteadyFooter(Footer):
     async def recompose(self) -> None:
         # A recompose may come after a refresh, when a closed dialog's footer has no screen: Footer's own
         # then does nothing.
-        if not (self.is_attached and self._bindings_ready and self.shown() == self.drawn):
+        if not (self.is_attached and self.drawn is not None and self.shown() == self.drawn):
             await super().recompose()
 
     def compose(self):
-        self.drawn = self.shown() if self._bindings_ready else None
-        yield from super().compose()
+        keys = list(super().compose())  # none until the screen's bindings are ready
+        self.drawn = self.shown() if keys else None
+        yield from keys
 
 
 class KeyFooter(SteadyFooter):
