@@ -297,6 +297,21 @@ def test_a_download_waits_for_an_app_that_stalls_for_seconds(serve):
         assert sorted(zipped.namelist()) == ["mazur-history.csv", "mazur-network.toml", "mazur-solution.md", "mazur.xlsx"]
 
 
+def test_a_visitors_app_writes_with_the_serial_driver(serve):
+    """Textual's web driver wrote the screen and a download's chunks from two threads at once, and under load
+    their packets interleaved: a zip stopped short in about one download of six.  Each visitor's app runs
+    with the driver whose writes take turns (served.SerialWebDriver)."""
+    server = serve("--preset", "mazur")
+
+    async def visit():
+        async with aiohttp.ClientSession() as session:
+            async with Visitor(session, server.url) as one:
+                await one.wait_for("mazur")
+                return [app.environ().get("TEXTUAL_DRIVER") for app in server.apps()]
+
+    assert set(run(visit())) == {"tui_backprop.app.served:SerialWebDriver"}
+
+
 def test_x_sends_one_archive_whose_network_file_names_no_server_path(serve, tmp_path):
     import io
     import zipfile

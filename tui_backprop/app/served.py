@@ -15,9 +15,12 @@ from __future__ import annotations
 import io
 import mimetypes
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from textual.drivers.web_driver import WebDriver
 
 from ..core import PRESETS
 from ..core.loader import EXAMPLE_SUFFIXES, EXAMPLES, example_names
@@ -72,3 +75,27 @@ def deliver(app, files: list[tuple[str, bytes]]) -> None:
     for name, data in files:
         app.deliver_binary(io.BytesIO(data), save_filename=name,
                            mime_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+
+
+class SerialWebDriver(WebDriver):
+    """Textual's web driver with its writes one at a time.  It writes the screen from one thread and a
+    download's chunks (64 KB each, answering the server) from another; a write larger than a pipe takes at
+    once can be split when the server reads slowly, and two threads' packets then interleave: the server
+    read a damaged packet and the visitor's zip stopped short (seen under load, about one download in
+    six).  textual-serve starts a visitor's app with this driver (app/server.py)."""
+
+    def __init__(self, *args, **options):
+        super().__init__(*args, **options)
+        self.writing = threading.Lock()
+
+    def write(self, data: str) -> None:
+        with self.writing:
+            super().write(data)
+
+    def write_meta(self, data: dict[str, object]) -> None:
+        with self.writing:
+            super().write_meta(data)
+
+    def write_binary_encoded(self, data: tuple) -> None:
+        with self.writing:
+            super().write_binary_encoded(data)

@@ -54,6 +54,7 @@ class VisitorApp(AppService):
 
     async def _open_app_process(self, width: int = 80, height: int = 24):
         environment = self._build_environment(width=width, height=height)
+        environment["TEXTUAL_DRIVER"] = "tui_backprop.app.served:SerialWebDriver"  # its writes one at a time
         self._process = process = await asyncio.create_subprocess_exec(
             *self.arguments, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=environment, start_new_session=True)
