@@ -86,14 +86,14 @@ def test_checkpoint_records_the_fast_path_does_not_re_derive_are_run_again_and_k
 
 
 def test_numpy_steps_are_the_epochs_steps():
-    """NumpyEpochs.step, one update over given samples, is what an epoch is made of."""
+    """NumpyEpochs.step, one update over given samples (a column a sample), is what an epoch is made of."""
     net = NETWORKS["numpy"]()
     program = Stepper(net).program
     env = net.start_env()
     names = net.names
     by_steps = NumpyEpochs(program, env)
-    inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in range(len(net.samples))])
-    targets = np.array([[env[s] for s in names.target_symbols(k)] for k in range(len(net.samples))])
+    inputs = np.array([[env[s] for s in names.input_symbols(k)] for k in range(len(net.samples))]).T.copy()
+    targets = np.array([[env[s] for s in names.target_symbols(k)] for k in range(len(net.samples))]).T.copy()
     losses = [by_steps.step(inputs, targets, by_steps.count) for _ in range(3)]
     after, records = NumpyEpochs(program, env).run(3, "loss")
     assert array("d", losses).tobytes() == records.tobytes()

@@ -1,7 +1,10 @@
 """Whole epochs as numpy matrix products, for large networks (chosen by training/bulk.py).
 
 The same formulas as core/maths.py, written for a batch of samples at once:
-each layer's sums are one product of its inputs with its weight matrix.
+each layer's sums are one product of its weight matrix with its inputs, a column a sample
+(s = W·a + b, as the maths is written).  Columns, not rows: with a sample a row, the forward
+product a·Wᵀ mixes a row-major and a column-major operand, which BLAS takes 1.7× as long over
+(12 µs against 7 at 16 samples of 100-100-100; bench/bench_scale.py 3).
 """
 
 from __future__ import annotations
@@ -82,8 +85,8 @@ class NumpyEpochs:
         """`epochs` epochs over the samples of the env, every sample in each step."""
         env = self.env
         inputs, targets = _sample_symbols(self.program)
-        inputs = np.array([[env[s] for s in symbols] for symbols in inputs])
-        targets = np.array([[env[s] for s in symbols] for symbols in targets])
+        inputs = np.array([[env[s] for s in symbols] for symbols in inputs]).T.copy()
+        targets = np.array([[env[s] for s in symbols] for symbols in targets]).T.copy()
         return self.run_batches([(inputs, targets, self.count)] * epochs, record)
 
     def run_steps(self, schedule, first: int, count: int, record: Record) -> tuple[dict, array]:
@@ -94,11 +97,11 @@ class NumpyEpochs:
         batches = []
         for step in range(first, first + count):
             rows = list(schedule.members(step))
-            batches.append((inputs[rows], targets[rows], self.loss_count(len(rows))))
+            batches.append((inputs[rows].T.copy(), targets[rows].T.copy(), self.loss_count(len(rows))))
         return self.run_batches(batches, record)
 
     def run_batches(self, batches, record: Record) -> tuple[dict, array]:
-        """An update step (`step`) on each of `batches` (inputs, targets, the loss's count) in turn, recorded
+        """An update step (`step`) on each of `batches` (inputs, targets: a column a sample; the loss's count) in turn, recorded
         as `record` says: LOSS, HISTORY or CHECKPOINTS (core/compiled.py's Record), ROW (every column of the
         step's program: `train --csv`'s row) or VALUES (every quantity of the step's program, by its place:
         the trace of one step, as numpy computed it).  An overflow gives the number it gives (inf, nan), as
@@ -141,7 +144,7 @@ class NumpyEpochs:
         return env, records
 
     def step(self, inputs: np.ndarray, targets: np.ndarray, count: int) -> float:
-        """One update step over a batch of samples (a row each of `inputs` and `targets`; `count` is the
+        """One update step over a batch of samples (a column each of `inputs` and `targets`; `count` is the
         loss's averaging count for them, `loss_count`): E_total of its forward pass, and the parameters
         move by its gradients.  An epoch without batches is one step over every sample."""
         loss, gradients, bias_gradients = self.gradients(inputs, targets, count)
@@ -157,7 +160,7 @@ class NumpyEpochs:
         before = self.flat.copy()
         loss, gradients, bias_gradients = self.gradients(inputs, targets, count, kept)
         self.update()
-        net, samples = self.net, len(inputs)
+        net, samples = self.net, inputs.shape[1]
         forward = []
         for layer, (total, out) in enumerate(zip(kept["sums"], kept["activations"][1:]), 1):
             pair = (total, out)
@@ -189,15 +192,16 @@ class NumpyEpochs:
         return np.concatenate(parts + ([] if one else summed) + [self.flat[:len(self.program.trained)]])
 
     def gradients(self, inputs: np.ndarray, targets: np.ndarray, count: int, kept: dict | None = None):
-        """Forward, E_total and backward over a batch (a row a sample; `count` is the loss's averaging
+        """Forward, E_total and backward over a batch (a column a sample; `count` is the loss's averaging
         count): E_total (of the forward pass) and every gradient.  `kept`, if given, is filled with
-        what `laid_out` shows: each layer's sums, activations, dE/da, da/ds and δ = dE/ds, and the errors."""
+        what `laid_out` shows, a row a sample: each layer's sums, activations, dE/da, da/ds and
+        δ = dE/ds, and the errors."""
         net = self.net
         activations, sums = [inputs], []
         for layer, (w, b) in enumerate(zip(self.weights, self.biases), 1):
-            total = activations[-1] @ w.T
+            total = w @ activations[-1]
             if b is not None:
-                total += b
+                total += b[:, None]
             sums.append(total)
             activations.append(_activate(net.activations[layer - 1], total))
         a, t = activations[-1], targets
@@ -205,26 +209,30 @@ class NumpyEpochs:
         loss = float(errors.sum())
         firsts, slopes, deltas = [None] * net.depth, [None] * net.depth, [None] * net.depth
         if net.loss == "cce":
-            delta = (a * t.sum(axis=1, keepdims=True) - t) / count
+            delta = (a * t.sum(axis=0) - t) / count
         else:
             firsts[-1], slopes[-1] = _loss_slope(net.loss, a, t, count), _slope(net.activations[-1], a)
             delta = firsts[-1] * slopes[-1]
         gradients, bias_gradients = [None] * net.depth, [None] * net.depth
         for layer in range(net.depth, 0, -1):
             deltas[layer - 1] = delta
-            gradients[layer - 1] = np.matmul(delta.T, activations[layer - 1], out=self.weight_gradients[layer - 1])
+            # δ·aᵀ with aᵀ copied to rows first: OpenBLAS takes 12 µs over the transposed view, 9 over the copy
+            source = np.ascontiguousarray(activations[layer - 1].T)
+            gradients[layer - 1] = np.matmul(delta, source, out=self.weight_gradients[layer - 1])
             if self.trains_bias:
-                bias = delta.sum(axis=0)
+                bias = delta.sum(axis=1)
                 if net.bias == "shared":  # exactly 0 where softmax ignores it (core/network.py), as the program says
                     bias = 0.0 if net.softmax_ignores_bias(layer) else bias.sum()
                 bias_gradients[layer - 1] = bias
                 self.bias_gradients[layer - 1][:] = bias
             if layer > 1:
-                first, slope = delta @ self.weights[layer - 1], _slope(net.activations[layer - 2], activations[layer - 1])
+                first, slope = self.weights[layer - 1].T @ delta, _slope(net.activations[layer - 2], activations[layer - 1])
                 firsts[layer - 2], slopes[layer - 2] = first, slope
                 delta = first * slope
         if kept is not None:
-            kept.update(sums=sums, activations=activations, errors=errors, firsts=firsts, slopes=slopes, deltas=deltas)
+            rows = lambda arrays: [x if x is None or np.isscalar(x) else x.T for x in arrays]  # noqa: E731
+            kept.update(sums=rows(sums), activations=rows(activations), errors=errors.T, firsts=rows(firsts),
+                        slopes=rows(slopes), deltas=rows(deltas))
         return loss, gradients, bias_gradients
 
     def update(self) -> None:
@@ -296,8 +304,8 @@ def _activate(name: str, total: np.ndarray) -> np.ndarray:
     if name == "relu":
         return np.where(total <= 0.0, 0.0, total)
     if name == "softmax":
-        shifted = np.exp(total - total.max(axis=1, keepdims=True))
-        return shifted / shifted.sum(axis=1, keepdims=True)
+        shifted = np.exp(total - total.max(axis=0))
+        return shifted / shifted.sum(axis=0)
     return total
 
 
