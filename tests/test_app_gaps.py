@@ -162,6 +162,46 @@ def test_a_footer_keeps_its_keys_where_they_would_come_out_the_same(keys, fits_t
     drive(body)
 
 
+@pytest.mark.parametrize("dialog", ["r", "ctrl+s", "0", "question_mark"])
+def test_the_main_footer_waits_under_a_dialog_and_is_as_it_was_when_it_closes(dialog):
+    """A dialog disables the stepping keys and draws a footer of its own over the main screen's: the main
+    footer's keys are not made again under it (each remake of them cost ~25 ms, twice a dialog), and when
+    the dialog closes with nothing changed they are the same keys as before."""
+    async def body(app, pilot):
+        await press(pilot, "n")  # so that 0 has something to reset
+        await footer_drawn(app, pilot)
+        footer = app.screen_stack[0].query_one("KeyFooter")
+        kept = list(footer.children)
+        assert "next" in {key.action for key in kept}
+        await press(pilot, dialog)
+        await pilot.pause()
+        assert len(app.screen_stack) == 2 and list(footer.children) == kept
+        await press(pilot, "escape")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and list(footer.children) == kept
+
+    drive(body)
+
+
+def test_the_main_footer_shows_what_changed_under_a_dialog_once_it_closes():
+    """The terminal narrowed while a dialog was open: once it closes, the main footer holds the keys that fit
+    the new width (KeyFooter's choice), in its order."""
+    async def body(app, pilot):
+        await footer_drawn(app, pilot)
+        footer = app.screen_stack[0].query_one("KeyFooter")
+        wide = [key.action for key in footer.children]
+        await press(pilot, "question_mark")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await press(pilot, "escape")
+        await pilot.pause()
+        await pilot.pause()
+        narrow = [key.action for key in footer.children]
+        assert len(app.screen_stack) == 1 and narrow == footer.choice() and narrow != wide
+
+    drive(body)
+
+
 def test_nothing_steps_behind_the_please_enlarge_note():
     async def body(app, pilot):
         await pilot.resize_terminal(70, 20)

@@ -3,7 +3,8 @@
 Textual recomposes a footer whenever a binding may have changed: when a dialog
 opens (three or four times), when it closes, on every toggle.  Each recompose
 makes and mounts every key again (~25 ms for the main screen's), mostly to show
-the same keys; `SteadyFooter` keeps them where they would come out the same.
+the same keys; `SteadyFooter` keeps them where they would come out the same, and
+under a dialog, which covers them, until its screen is on top again.
 
 Textual's Footer shows every shown binding and cuts the row at the terminal's
 edge, so at 80 columns the keys that matter there (`v`, the only way to the
@@ -27,9 +28,13 @@ class SteadyFooter(Footer):
 
     async def recompose(self) -> None:
         # A recompose may come after a refresh, when a closed dialog's footer has no screen: Footer's own
-        # then does nothing.
-        if not (self.is_attached and self.drawn is not None and self.shown() == self.drawn):
-            await super().recompose()
+        # then does nothing.  Under a dialog (which draws a footer of its own over this one) the keys wait:
+        # the screen refreshes its bindings when it is back on top, and they are made then if they changed.
+        # Every dialog disabled the stepping keys, so each one cost two remakes of the main footer (~25 ms
+        # each, a third of what follows `r` at 100-100-100).
+        if self.is_attached and self.drawn is not None and (self.app.screen is not self.screen or self.shown() == self.drawn):
+            return
+        await super().recompose()
 
     def compose(self):
         keys = list(super().compose())  # none until the screen's bindings are ready
