@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tui_backprop import cli
-from tui_backprop.core import PRESETS, load_network
+from tui_backprop.core import PRESETS, build_program, load_network
 from tui_backprop.sheets.exercise import MAX_NAME, file_names, safe_name
 
 from sheet_builder import slipped_run
@@ -105,21 +105,27 @@ def test_thirty_students_round_trip_each_slip_named(tmp_path):
 
 
 def test_a_clean_class_passes_and_a_blank_workbook_is_nothing_filled_in(tmp_path, capsys):
-    names = ["Ada Lovelace", "Alan Turing"]
+    """All right, nothing filled in, and right so far but unfinished (the last row, the updated parameters,
+    left blank) are told apart: a sheet is all right only when nothing is left to fill."""
+    names = ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
     course, stems = make_exercise(tmp_path, names)
     returned = tmp_path / "returned"
     returned.mkdir()
-    net = load_network(course / "key" / f"{stems['Ada Lovelace']}.json")
-    fill(course / "students" / f"{stems['Ada Lovelace']}.xlsx", slipped_run(net, 1)[1], returned / "a.xlsx")
+    for name, epochs in (("Ada Lovelace", 2), ("Grace Hopper", 1)):
+        net = load_network(course / "key" / f"{stems[name]}.json")
+        fill(course / "students" / f"{stems[name]}.xlsx", slipped_run(net, epochs)[1], returned / f"{name[0]}.xlsx")
     (returned / "b.xlsx").write_bytes((course / "students" / f"{stems['Alan Turing']}.xlsx").read_bytes())
     capsys.readouterr()
     assert cli.main(["grade", str(returned), "--key", str(course)]) == 0
     out = capsys.readouterr().out
-    assert "2 sheets: 1 all right, 0 with mistakes, 1 with nothing filled in, 0 not graded" in out
+    assert ("3 sheets: 1 all right, 0 with mistakes, 1 unfinished (right so far), 1 with nothing filled in, "
+            "0 not graded") in out
     with open(returned / "grades" / "class.csv", encoding="utf-8") as stream:
         rows = {row["student"]: row for row in csv.DictReader(stream)}
-    ada = rows["Ada Lovelace"]
+    ada, grace = rows["Ada Lovelace"], rows["Grace Hopper"]
     assert ada["note"] == "every cell right" and ada["cells"] == ada["right"]
+    parameters = build_program(load_network(course / "key" / f"{stems['Grace Hopper']}.json")).parameters
+    assert grace["note"].startswith(f"every filled cell right; {len(parameters)} cells blank, from w1 in ")
     assert rows["Alan Turing"]["note"] == "nothing filled in yet"
 
 
@@ -128,7 +134,7 @@ def test_without_a_key_each_sheet_is_checked_with_the_numbers_it_gives(tmp_path)
     net = load_network(course / "key" / f"{stems['Grace Hopper']}.json")
     returned = tmp_path / "inbox" / "returned"  # no key beside it to be found
     returned.mkdir(parents=True)
-    fill(course / "students" / f"{stems['Grace Hopper']}.xlsx", slipped_run(net, 1)[1], returned / "g.xlsx")
+    fill(course / "students" / f"{stems['Grace Hopper']}.xlsx", slipped_run(net, 2)[1], returned / "g.xlsx")
     assert net.start.weights != PRESETS["excel"]().start.weights
     assert cli.main(["grade", str(returned), "--out", str(tmp_path / "grades")]) == 0
     with open(tmp_path / "grades" / "class.csv", encoding="utf-8") as stream:
@@ -141,7 +147,7 @@ def test_bad_files_are_one_row_each_and_nothing_is_written_outside_the_output(tm
     returned = tmp_path / "returned"
     returned.mkdir()
     net = load_network(course / "key" / f"{stems['Ada Lovelace']}.json")
-    fill(course / "students" / f"{stems['Ada Lovelace']}.xlsx", slipped_run(net, 1)[1], returned / "good.xlsx")
+    fill(course / "students" / f"{stems['Ada Lovelace']}.xlsx", slipped_run(net, 2)[1], returned / "good.xlsx")
     (returned / "empty.csv").write_bytes(b"")
     (returned / "notes.txt").write_text("shopping list: milk, eggs\n", encoding="utf-8")
     (returned / "photo.xlsx").write_bytes(bytes(range(256)) * 4)
@@ -390,5 +396,43 @@ def test_the_exercise_title_block_says_the_network_in_words(tmp_path):
     # The title block is still read as one: the sheet filled in checks clean.
     returned = tmp_path / "returned"
     returned.mkdir()
-    fill(course / "students" / f"{stems['Bob Jones']}.xlsx", slipped_run(net, 1)[1], returned / "bob.xlsx")
+    fill(course / "students" / f"{stems['Bob Jones']}.xlsx", slipped_run(net, 2)[1], returned / "bob.xlsx")
     assert cli.main(["check", str(returned / "bob.xlsx")]) == 0
+
+
+def test_check_says_what_is_still_blank_in_a_handed_out_workbook(tmp_path, capsys):
+    """A student checks their workbook before filling it in, and halfway: it is not "every cell is right".
+    Blank, it says nothing is filled in yet and how many cells there are to fill: the cells the filled
+    workbook computes.  Half filled, the filled cells are right and the blanks are counted, the first named
+    by its cell."""
+    course, stems = make_exercise(tmp_path, ["Ada Lovelace"], "--preset", "mazur")
+    handed_out = course / "students" / f"{stems['Ada Lovelace']}.xlsx"
+    net = load_network(course / "key" / f"{stems['Ada Lovelace']}.json")
+    first, second = slipped_run(net, 2)[1]
+    parameters = build_program(net).parameters
+    rows = [first, {s: v for s, v in second.items() if s in parameters}]  # the last row asks for these only
+    capsys.readouterr()
+
+    def checked(path) -> tuple[dict, str]:
+        assert cli.main(["check", str(path), "--format", "json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert cli.main(["check", str(path)]) == 0
+        return report, capsys.readouterr().out
+
+    fill(handed_out, rows, tmp_path / "whole.xlsx")
+    whole, text = checked(tmp_path / "whole.xlsx")
+    assert whole["blank"] == 0 and whole["first_blank"] is None and ": every cell is right (" in text
+    blank, text = checked(handed_out)
+    assert blank["ok"] and blank["blank"] == whole["cells"] - whole["given"] > 0
+    assert f"nothing filled in yet: {blank['blank']} blank cells to fill, starting with h1 in " in text
+    assert "every cell is right" not in text
+
+    left = ["E1", "E2"]
+    fill(handed_out, [{s: v for s, v in rows[0].items() if s not in left}, *rows[1:]], tmp_path / "half.xlsx")
+    half, text = checked(tmp_path / "half.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "half.xlsx").active
+    header = next(row for row in sheet.iter_rows() if row[0].value == "epoch")
+    e1 = next(cell for cell in header if cell.value == "E1")
+    where = f"E1 in {e1.column_letter}{header[0].row + 1}"
+    assert half["ok"] and half["blank"] == len(left) and half["first_blank"] == where
+    assert "every filled cell is right (" in text and f"; 2 cells still blank, starting with {where}" in text

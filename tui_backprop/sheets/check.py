@@ -148,6 +148,9 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
                        row)
     mismatches, cells, rows, wrong, given, given_cells = [], 0, 0, 0, 0, 0
     first_epoch = last_epoch = epochs = 0  # of the epochs with a wrong cell
+    # The cells a row's step has a column for and the row leaves blank; the last row may ask only for the
+    # parameters after the last update (as `exercise` does), so its count waits until it is known to be last.
+    blanks, last_row_blanks = [], ([], [])
     # The rows are read as they are checked, one at a time (the sheet is never held whole).
     for n, row in enumerate(sheet.rows):
         step = schedule.step(row.epoch, row.batch)
@@ -162,15 +165,22 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
             epochs += row.epoch != last_epoch
             first_epoch, last_epoch = first_epoch or row.epoch, row.epoch
         cells += len(row.cells)
+        blanks += last_row_blanks[0]
+        empty = [(symbol, row.line) for symbol in sheet.columns if symbol in checker.here.symbols and symbol not in row.cells]
+        parameters = set(checker.here.program.parameters)
+        only_parameters = all(symbol in parameters for symbol in row.cells)
+        last_row_blanks = (empty, [blank for blank in empty if blank[0] in parameters] if only_parameters else empty)
         if row.epoch == 1:  # the starting values, as check_row counts the wrong ones
             given_cells += sum(1 for s in row.cells if checker.here.is_given(s, step))
         rows += 1
+    blanks += last_row_blanks[1]
     mismatches, groups = _group_slips(mismatches)
     return CheckReport(
         path=sheet.path, network=schedule.net.name, rel_tol=rel_tol, rows=rows,
         cells=cells,
         columns={symbol: header for symbol, (_, header) in sheet.columns.items()}, mismatches=mismatches,
         slips=groups, wrong=wrong, wrong_given=given, given=given_cells, wrong_epochs=(first_epoch, last_epoch, epochs),
+        blank=len(blanks), first_blank=f"{blanks[0][0]} in {sheet.cell(*blanks[0])}" if blanks else None,
     )
 
 

@@ -171,6 +171,8 @@ class CheckReport:
     wrong_given: int = 0  # the wrong starting values of epoch 1 (lr, weights, biases, inputs, targets)
     given: int = 0  # of `cells`, those starting values: the numbers the sheet gives, not computes
     wrong_epochs: tuple[int, int, int] = (0, 0, 0)  # the first and the last epoch with a wrong cell, and how many
+    blank: int = 0  # the cells a row has a column for and leaves blank (the last row: its parameters, if it has only those)
+    first_blank: str | None = None  # the first of them, as "h1 in L22"
 
     @property
     def ok(self) -> bool:
@@ -204,6 +206,7 @@ class CheckReport:
             "listed": len(self.mismatches),
             "columns": self.columns, "note": self.note, "slips": [group.as_dict() for group in self.slips],
             "mismatches": [m.as_dict() for m in self.mismatches],
+            "blank": self.blank, "first_blank": self.first_blank,
         }
 
 
@@ -224,9 +227,14 @@ def _report_lines(report: CheckReport, digits: int) -> list[str]:
     cells = f"{counted(report.rows, 'row')}, {counted(report.cells, 'cell')}"
     if report.note:
         return [f"{report.path}: {report.note}."] + _report_lines(replace(report, note=None), digits)
+    if report.ok and report.computed <= 0 and report.blank:  # a sheet as handed out: its given numbers are right
+        return [f"{report.path}: nothing filled in yet: {counted(report.blank, 'blank cell')} to fill, starting with "
+                f"{report.first_blank} (its {counted(report.given, 'given number')} are right, checked against {report.network})"]
     if report.ok:
-        return [f"{report.path}: every cell is right ({cells} checked against {report.network}, "
-                f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with)"]
+        filled = "every filled cell is right" if report.blank else "every cell is right"
+        still = f"; {counted(report.blank, 'cell')} still blank, starting with {report.first_blank}" if report.blank else ""
+        return [f"{report.path}: {filled} ({cells} checked against {report.network}, "
+                f"within a relative {format_number(report.rel_tol)} or the precision each value is printed with){still}"]
     count, starts, listed = report.wrong, len(report.starts), len(report.mismatches)
     summary = f"{report.path}: {counted(count, 'wrong cell')} of {cells}"
     if report.given:  # grade counts the computed cells only: both counts are here

@@ -270,7 +270,9 @@ def _reason(error: SheetError, path: Path) -> str:
 def _row(file: str, student: str, report: CheckReport) -> GradeRow:
     computed = report.computed
     if report.ok:
-        return GradeRow(file, student, computed, computed, note="every cell right", report=report)
+        note = (f"every filled cell right; {counted(report.blank, 'cell')} blank, from {report.first_blank}"
+                if report.blank else "every cell right")
+        return GradeRow(file, student, computed, computed, note=note, report=report)
     wrong_computed = report.wrong - report.wrong_given  # check counts the given numbers apart
     first = report.first
     low, high, epochs = report.wrong_epochs
@@ -318,11 +320,12 @@ def render_markdown(report: ClassReport) -> str:
 def summary_line(report: ClassReport, shown=printable) -> str:
     """The class in one line; `shown` writes a file's name (printable for a terminal, markdown for class.md)."""
     graded = [row for row in report.rows if row.graded]
-    blank = sum(1 for row in graded if row.cells <= 0)
-    right = sum(1 for row in graded if row.report.ok and row.cells > 0)
+    empty = sum(1 for row in graded if row.cells <= 0)
+    right = sum(1 for row in graded if row.report.ok and row.cells > 0 and not row.report.blank)
+    unfinished = sum(1 for row in graded if row.report.ok and row.cells > 0 and row.report.blank)
     unread = len(report.rows) - len(graded)
-    line = (f"{counted(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - blank} with mistakes, "
-            f"{blank} with nothing filled in, {unread} not graded")
+    line = (f"{counted(len(report.rows), 'sheet')}: {right} all right, {len(graded) - right - unfinished - empty} with "
+            f"mistakes, {unfinished} unfinished (right so far), {empty} with nothing filled in, {unread} not graded")
     if report.skipped:
         names = ", ".join(map(shown, report.skipped[:3])) + (" …" if len(report.skipped) > 3 else "")
         line += f"; {counted(len(report.skipped), 'file')} skipped, not a sheet ({names})"
