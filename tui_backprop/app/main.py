@@ -1035,7 +1035,8 @@ class BackpropApp(App):
     def apply_settings(self, stepper: Stepper | None) -> None:
         """Put the network the settings screen built on screen, as one step: `p` at its start brings back the
         stepper it replaced, exactly as it was (take_back_settings)."""
-        if stepper is None:
+        # The network is built in a worker: its result may come as the app closes, with no screen to show it on.
+        if stepper is None or not self.screen_stack:
             return
         self.before_settings.append((self.stepper, self.saved))
         self._replace_stepper(stepper, undoable=True)
