@@ -58,9 +58,10 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 # Below this the bottom panels take turns (v cycles them) instead of sharing the screen.
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
 CHART_ROOM_HEIGHT = 40  # from here a network of several samples gets a taller chart (app.tcss: -chart-room)
-# Below this, the tutor's bar (about 11 rows) would leave the values table a few lines: it takes the rows of the
-# history and the chart instead (app.tcss: -tutor-tight).  15 + 10 + 14 + 11 + 1: the top, the history, all of a
-# 2-2-2's values, the bar and the footer.
+# Below this height the tutor's bar (about 11 rows) would leave the values table a few lines (3 at 120×40): the
+# history and the chart give it their rows instead (app.tcss: -values-first).  15 + 10 + 14 + 11 + 1: the top, the
+# history, all of a 2-2-2's values, the bar and the footer.  (The quiz's bar, 6 rows, leaves them 6 lines and the
+# chart its place: the diagram shows every number too.)
 TUTOR_ROOM_HEIGHT = 51
 PANELS = ("values", "chart", "history")
 MAX_RUN = 10_000_000
@@ -367,7 +368,7 @@ class BackpropApp(App):
             # E_total for a data set) is what they are run for: from 40 rows the chart gets 8 rows to draw in.
             "-chart-room": height >= CHART_ROOM_HEIGHT and len(self.stepper.net.samples) > 1,
             # (compact, v shows one panel at a time: the history and the chart stay among them)
-            "-tutor-tight": self.tutor_on and not self.compact and height < TUTOR_ROOM_HEIGHT,
+            "-values-first": self.tutor_on and not self.compact and height < TUTOR_ROOM_HEIGHT,
         })
         self._fitted = self.stepper.net
         self._refresh_footer()
@@ -1177,7 +1178,7 @@ class BackpropApp(App):
             await self.screen_stack[0].mount(self.tutor_bar, before="#too-small")
         if self.tutor_bar:
             self.tutor_bar.turn(on, self.tutor, self.quiz)
-        self._fit(self.size.width, self.size.height)  # the bar's rows: the layout classes (-tutor-tight)
+        self._fit(self.size.width, self.size.height)  # the bar's rows: the layout classes (-values-first)
         self.screen_stack[0].query("ToastRack").set_class(on or self.quiz_on, "-quiz")
         if on and self.tutor.place.rung == 0 and self.tutor.ladder and not self.tutor.trail:
             self.tutor_bar.tell("Rung 0: the whole epoch is worked for you. Step through it with n; before the "
