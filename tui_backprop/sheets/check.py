@@ -167,7 +167,7 @@ def check(sheet: Sheet, program: Program, rel_tol: float = REL_TOL, slips: SlipF
         cells += len(row.cells)
         blanks += last_row_blanks[0]
         empty = [(symbol, row.line) for symbol in sheet.columns if symbol in checker.here.symbols and symbol not in row.cells]
-        parameters = set(checker.here.program.parameters)
+        parameters = checker.here.parameters
         only_parameters = all(symbol in parameters for symbol in row.cells)
         last_row_blanks = (empty, [blank for blank in empty if blank[0] in parameters] if only_parameters else empty)
         if row.epoch == 1:  # the starting values, as check_row counts the wrong ones
@@ -244,6 +244,7 @@ class _Shape:
         self.free = list(program.free)
         self.free_symbols = set(self.free)
         self.symbols = {*self.free, *(q.symbol for _, q in self.epoch_steps)}  # what a row of this program can show
+        self.parameters = set(program.parameters)  # all a last row may hold: the parameters after the last update
         computed = ["lr", *program.parameters, *self.free, *(q.symbol for _, q in self.epoch_steps)]
         self.order = {symbol: n for n, symbol in reversed(list(enumerate(computed)))}
 

@@ -4,7 +4,7 @@ The same formulas as core/maths.py, written for a batch of samples at once:
 each layer's sums are one product of its weight matrix with its inputs, a column a sample
 (s = W·a + b, as the maths is written).  Columns, not rows: with a sample a row, the forward
 product a·Wᵀ mixes a row-major and a column-major operand, which BLAS takes 1.7× as long over
-(12 µs against 7 at 16 samples of 100-100-100; bench/bench_scale.py 3).
+(12 µs against 7 at 16 samples of 100-100-100; per epoch: bench/bench_scale.py 7).
 """
 
 from __future__ import annotations
@@ -230,9 +230,8 @@ class NumpyEpochs:
                 firsts[layer - 2], slopes[layer - 2] = first, slope
                 delta = first * slope
         if kept is not None:
-            rows = lambda arrays: [x if x is None or np.isscalar(x) else x.T for x in arrays]  # noqa: E731
-            kept.update(sums=rows(sums), activations=rows(activations), errors=errors.T, firsts=rows(firsts),
-                        slopes=rows(slopes), deltas=rows(deltas))
+            kept.update(sums=_by_rows(sums), activations=_by_rows(activations), errors=errors.T,
+                        firsts=_by_rows(firsts), slopes=_by_rows(slopes), deltas=_by_rows(deltas))
         return loss, gradients, bias_gradients
 
     def update(self) -> None:
@@ -289,6 +288,11 @@ def _sample_symbols(program: Program) -> tuple[list[list[str]], list[list[str]]]
         symbols = _SAMPLE_SYMBOLS[program] = ([names.input_symbols(k) for k in samples],
                                               [names.target_symbols(k) for k in samples])
     return symbols
+
+
+def _by_rows(arrays: list) -> list:
+    """Each layer's arrays seen a row a sample, as `laid_out` lays them out (a slope of 1, or none, as it is)."""
+    return [x if x is None or np.isscalar(x) else x.T for x in arrays]
 
 
 def _activate(name: str, total: np.ndarray) -> np.ndarray:
