@@ -1,6 +1,6 @@
 """Save and resume: the round trip is exact, writes are atomic, and damaged files only ever raise SessionError.
 
-Every comparison is of IEEE bits (struct.pack), so NaN compares as itself and
+Every comparison is of IEEE bits (struct.pack, or an array of doubles' bytes), so NaN compares as itself and
 -nan is told apart from nan.  The reference for "exact" is always the original
 stepper carrying on, never a typed-in number.
 """
@@ -40,12 +40,13 @@ def bits(value) -> bytes:
     return struct.pack("<d", value)
 
 
-def numbers(values) -> list[bytes] | None:
-    return None if values is None else [bits(v) for v in values]
+def numbers(values) -> bytes | None:
+    return None if values is None else array("d", values).tobytes()
 
 
-def by_symbol(values: dict) -> list:
-    return [(symbol, bits(v)) for symbol, v in values.items()]
+def by_symbol(values: dict) -> tuple:
+    # the names, then the values' bits as one buffer: a packed double each, compared whole
+    return tuple(values), array("d", values.values()).tobytes()
 
 
 def operation(op) -> tuple | None:
@@ -577,12 +578,15 @@ def nodes(document, path=()):
 
 
 def replaced(document, path, value):
-    document = copy.deepcopy(document)
+    """The document with the value at `path` replaced (or deleted); the original is left as it was: the
+    containers on the path are copied, the rest shared (a whole copy a try took seconds a test)."""
     if not path:
         return value
-    parent = document
+    document = parent = copy.copy(document)
     for key in path[:-1]:
-        parent = parent[key]
+        child = copy.copy(parent[key])
+        parent[key] = child
+        parent = child
     if value is _DELETE:
         del parent[path[-1]]
     else:
