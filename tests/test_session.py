@@ -594,12 +594,18 @@ def replaced(document, path, value):
     return document
 
 
+def json_containers(children):
+    # a named function, not a lambda: Hypothesis reads a lambda's source to see that it recurses, and a
+    # lambda inside a call over several lines it sometimes cannot find (a HypothesisDeprecationWarning)
+    return st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+
+
 _DELETE = object()
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2, 60) | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=6) | st.sampled_from(["w1", "h1", "E_total", "lr", "i1", "op", "run", "edit", "rollover",
                                              "7ff8000000000000", "fff0000000000000", "little", "big"]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    json_containers,
     max_leaves=8,
 )
 
