@@ -304,15 +304,30 @@ class History:
         return row
 
     def _derive_rows(self, first: int, through: int) -> None:
-        n = bisect_right(self._checkpoint_steps, first)
-        stretch_end = self._checkpoint_steps[n] - 1 if n < len(self._checkpoint_steps) else len(self)
-        last = max(first, min(through, stretch_end, first + ROWS_KEPT // len(self.columns) - 1))
+        last = max(first, min(through, first + ROWS_KEPT // len(self.columns) - 1))
+        last = max(first, min(last, self._run_end(first, last)))
         _, out = self.train(self.start_env(first), last - first + 1, first, Record.ROW)
         at = 0
         for step in range(first, last + 1):
             program = self.schedule.program(step)
             self._rows[step] = self.aligned(program, out[at: at + len(program.columns)])
             at += len(program.columns)
+
+    def _run_end(self, step: int, through: int) -> int:
+        """The last step up to `through` that training on from `step` reproduces: past the checkpoints of a
+        stretch kept every CHECKPOINT_EVERY steps (one run gave them all), not into the next stretch, nor
+        past a checkpoint of a stretch kept at every step (whose bits the fast path does not give)."""
+        steps, n = self._checkpoint_steps, bisect_right(self._checkpoint_steps, step)
+        k = bisect_right(self.starts, step)
+        next_start = self.starts[k] if k < len(self.starts) else len(self) + 1
+        while n < len(steps) and steps[n] <= through and steps[n] < next_start and steps[n] - steps[n - 1] == CHECKPOINT_EVERY:
+            n += 1
+        return steps[n] - 1 if n < len(steps) else len(self)
+
+    def keep_row(self, step: int, row: list[float]) -> None:
+        """The row of `step` as the fast path computed it whole (the last step of a run, on screen next):
+        kept as a re-derived one, which it equals."""
+        self._rows[step] = row
 
     def aligned(self, program: Program, row) -> list[float]:
         """A row of `program`'s columns in the history's columns: a smaller last batch lacks some (nan)."""

@@ -607,6 +607,8 @@ class Stepper:
         record = array("d", self._row[: self.history.stride - 1])
         record.append(computed[self.program.position("E_total")])
         self.history.extend(record, self._samples())
+        # the history shows this row next: not derived again (14 ms at 100-100-100 × 16)
+        self.history.keep_row(self.step, self._row)
 
     def _start_step(self, step: int, free: dict[str, float]) -> None:
         """At the start of `step`, with `free` (lr, the parameters and the step's samples)."""
