@@ -230,3 +230,52 @@ def test_with_batches_the_app_counts_and_names_update_steps_not_epochs():
         assert f"This clears {len(app.stepper.history)} finished batches and cannot be undone" in app.screen.question
 
     drive(body, network=net)
+
+
+def crashing_run(keys: str):
+    """In place of App.run (which needs a terminal): the real app, headless, given `keys`, then an error
+    raised in it, as a bug would; Textual ends the app with a failing return code, as App.run does."""
+    import asyncio
+
+    from tui_backprop.app.main import BackpropApp
+
+    def run(app: BackpropApp) -> None:
+        async def go():
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press(*keys)
+                await pilot.pause()
+                app.call_later(lambda: 1 / 0)
+                await pilot.pause()
+
+        try:
+            asyncio.run(go())
+        except ZeroDivisionError:  # run_test raises the app's error again; App.run does not
+            pass
+
+    return run
+
+
+def test_a_crash_keeps_the_unsaved_work_and_says_how_to_resume_it(monkeypatch, tmp_path, user_data_folder, capsys):
+    from tui_backprop.app.main import BackpropApp
+    from tui_backprop.cli import EXIT_CRASH, main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(BackpropApp, "run", crashing_run("nnn"))
+    assert main(["--preset", "mazur"]) == EXIT_CRASH
+    saved = user_data_folder / "hang-ups" / "mazur-hangup.backprop"
+    stepper, _ = load_study(saved)
+    assert (stepper.epoch, stepper.position) == (1, 3)
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert said == (f"backprop-tui: the app crashed (above); the unsaved work is kept in {saved}: "
+                    f"backprop-tui --resume {shlex.quote(str(saved))} brings it back.")
+    assert list(tmp_path.iterdir()) == []  # nothing in the working folder
+
+
+def test_a_crash_with_nothing_unsaved_keeps_nothing(monkeypatch, user_data_folder, capsys):
+    from tui_backprop.app.main import BackpropApp
+    from tui_backprop.cli import EXIT_CRASH, main
+
+    monkeypatch.setattr(BackpropApp, "run", crashing_run(""))
+    assert main(["--preset", "mazur"]) == EXIT_CRASH
+    assert not (user_data_folder / "hang-ups").exists() or not list((user_data_folder / "hang-ups").iterdir())
+    assert "kept" not in capsys.readouterr().err

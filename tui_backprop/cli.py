@@ -16,6 +16,7 @@ import gc
 import io
 import json
 import os
+import shlex
 import sys
 from array import array
 from dataclasses import replace
@@ -698,7 +699,16 @@ def run_app(args) -> int:
                       ladder=args.ladder, record=not args.no_record, ascii=ascii_wanted(args), served=served)
     app.run()
     # App.run() returns normally even when the app crashed; its return code says so.
-    return EXIT_CRASH if app.return_code else EXIT_OK
+    if not app.return_code:
+        return EXIT_OK
+    # Textual has shown the error; the work on screen is kept as at a hang-up, unless a run, an export or a
+    # save was changing the stepper in a thread (it may be half-way), or the app was a visitor's (served).
+    kept = None if app.running or app.served is not None else app.keep_unsaved_work()
+    if kept is not None:
+        shown = printable(str(kept))
+        print(f"backprop-tui: the app crashed (above); the unsaved work is kept in {shown}: "
+              f"backprop-tui --resume {shlex.quote(shown)} brings it back.", file=sys.stderr)
+    return EXIT_CRASH
 
 
 def lesson_folder(config: str | None) -> Path | None:

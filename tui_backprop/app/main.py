@@ -325,17 +325,25 @@ class BackpropApp(App):
         if self.served is not None:  # the server ends a visitor's app: nothing of it is kept on the server
             self.exit()
             return
+        self.keep_unsaved_work()  # nowhere to say where, or that it failed: the terminal is gone
+        self.exit()
+
+    def keep_unsaved_work(self) -> Path | None:
+        """Unsaved work kept in a file of its own in the user's data folder, as the terminal hangs up or after
+        the app crashed (cli.py): its path; None if there was none, or it could not be written."""
         # Here, not at the top, as everywhere below that reads or writes a session or a sheet: the session
         # module (with the TOML parser) and the sheets (with openpyxl) would cost every start-up
         # (docs/architecture.md, "Imports"); app/saving.py imports both.
         from .saving import hangup_path
 
-        if self.unsaved_work():
-            try:
-                self.save_study(hangup_path(self.stepper.net.name, self.session_path))
-            except OSError:
-                pass  # nowhere to say so: the terminal is gone
-        self.exit()
+        if not self.unsaved_work():
+            return None
+        path = hangup_path(self.stepper.net.name, self.session_path)
+        try:
+            self.save_study(str(path))
+        except Exception:  # after a crash anything may be amiss: the caller says nothing was kept
+            return None
+        return path
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
