@@ -14,7 +14,7 @@ from hypothesis import settings
 REPO = Path(__file__).resolve().parent.parent
 
 # Python's cache of compiled modules, kept outside the repository.  Where the environment turns it off
-# (PYTHONDONTWRITEBYTECODE, as on this project's CI machines), each of the four workers compiles the package
+# (PYTHONDONTWRITEBYTECODE, as on this project's CI machines), each of the workers compiles the package
 # and pytest rewrites every test module again, and so does each of the ~200 CLI processes the tests start:
 # about 6 % of the suite's CPU time, measured.  Set in the environment, so those processes share it.
 sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir(), "backprop-tui-pycache"))

@@ -29,7 +29,7 @@ log = logging.getLogger("textual-serve")
 # Seconds an app is given to leave when its tab closes or the server stops, before it is killed.
 LEAVE_WITHIN = 3.0
 # Seconds a download waits for the app's next chunk.  textual-serve's own 4 s ends the download there, silently:
-# on a loaded machine (the test suite's four workers on two cores) an app was slower than that, and the
+# on a loaded machine (the test suite's workers on two cores) an app was slower than that, and the
 # visitor got a zip cut short.  A minute: a download that stalls so long has failed.
 CHUNK_WITHIN = 60
 ROOM_FULL = """<!DOCTYPE html>
