@@ -53,6 +53,9 @@ def _gap(a: float, b: float) -> float:
 
 
 @pytest.mark.long
+# On one worker: each process that imports torch spends 1.6 s of CPU on it (4 s with a cold cache of compiled
+# modules, as on a fresh clone), and as long tests these nine went out to every worker first.
+@pytest.mark.xdist_group("torch")
 @pytest.mark.parametrize("optimizer,regularization", MODES)
 def test_every_update_agrees_with_pytorch(optimizer, regularization):
     """Step by step, the trace's E_total and every parameter against torch.optim.SGD(momentum=…) and
