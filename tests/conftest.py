@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
 import os
+import shutil
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -20,6 +23,25 @@ REPO = Path(__file__).resolve().parent.parent
 sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir(), "backprop-tui-pycache"))
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+def seed_pycache() -> None:
+    """The installed packages' compiled modules, which pip wrote beside them, copied where the cache above
+    looks (a module not found there is compiled again): once, before the workers start, instead of each of
+    them compiling textual, numpy, openpyxl, Hypothesis… on a fresh clone (about 18 s of the first run)."""
+    for folder in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}:
+        for compiled in Path(folder).rglob(f"__pycache__/*.{sys.implementation.cache_tag}.pyc"):
+            try:
+                seeded = Path(importlib.util.cache_from_source(importlib.util.source_from_cache(str(compiled))))
+            except ValueError:  # not a module's cache (an optimised one, a stray file)
+                continue
+            if not seeded.exists():
+                seeded.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(compiled, seeded)
+
+
+if "PYTEST_XDIST_WORKER" not in os.environ:
+    seed_pycache()
 
 # numpy_reference sits beside the tests; make it importable however pytest imports them.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
