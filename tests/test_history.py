@@ -208,3 +208,27 @@ def test_rows_derived_a_screenful_at_a_time_are_the_bits_of_rows_derived_alone(n
             assert bits(ahead.row(step, min(first + 12, steps))) == bits(alone.row(step)), step
     # each row once, most of them ahead; each run's last step (two runs) not at all
     assert not ahead.exact_rows and sum(runs) == steps - 2 and len(runs) < steps / 6
+
+
+def test_rows_kept_from_runs_go_past_rows_kept_as_derived_rows_do(monkeypatch):
+    """Each run keeps its last step's row; runs with the history out of sight keep no more rows than
+    ROWS_KEPT holds: the oldest is derived again when asked for."""
+    from tui_backprop.core import history as history_module
+
+    stepper = Stepper(PRESETS["mazur"]())
+    monkeypatch.setattr(history_module, "ROWS_KEPT", 2 * len(stepper.history.columns))
+    ends = []
+    for _ in range(5):
+        stepper.run(3)
+        ends.append(len(stepper.history))
+    derived, train = [], stepper.history.train
+
+    def counted(env, count, first, *record):
+        if record == (Record.ROW,):
+            derived.append(first)
+        return train(env, count, first, *record)
+
+    stepper.history.train = counted
+    for step in ends:
+        stepper.history.row(step)
+    assert derived[:3] == ends[:3]  # the first three runs' rows went as the runs went on, before any was read

@@ -298,14 +298,12 @@ class History:
         if row is None:
             self._derive_rows(step, through)
             row = self._rows.pop(step)
-        self._rows[step] = row  # the latest last
-        while len(self._rows) * len(row) > ROWS_KEPT and len(self._rows) > 1:
-            del self._rows[next(iter(self._rows))]
+        self.keep_row(step, row)
         return row
 
     def _derive_rows(self, first: int, through: int) -> None:
         last = max(first, min(through, first + ROWS_KEPT // len(self.columns) - 1))
-        last = max(first, min(last, self._run_end(first, last)))
+        last = min(last, self._run_end(first, last))  # never before `first`: the next checkpoint comes after it
         _, out = self.train(self.start_env(first), last - first + 1, first, Record.ROW)
         at = 0
         for step in range(first, last + 1):
@@ -325,9 +323,11 @@ class History:
         return steps[n] - 1 if n < len(steps) else len(self)
 
     def keep_row(self, step: int, row: list[float]) -> None:
-        """The row of `step` as the fast path computed it whole (the last step of a run, on screen next):
-        kept as a re-derived one, which it equals."""
+        """The row of `step`, derived or as the fast path computed it whole (the last step of a run, on screen
+        next, which equals its derived row), kept as the latest; the oldest go past ROWS_KEPT numbers."""
         self._rows[step] = row
+        while len(self._rows) * len(row) > ROWS_KEPT and len(self._rows) > 1:
+            del self._rows[next(iter(self._rows))]
 
     def aligned(self, program: Program, row) -> list[float]:
         """A row of `program`'s columns in the history's columns: a smaller last batch lacks some (nan)."""
