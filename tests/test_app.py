@@ -582,7 +582,7 @@ def test_export_writes_csv_workbook_and_worked_solution(tmp_path, monkeypatch):
         await pilot.pause()
         rows = list(csv.reader((tmp_path / "mazur-history.csv").open()))
         assert rows[0] == ["epoch", *app.stepper.history.columns]
-        assert [float(x) for x in rows[2][1:]] == app.stepper.history.row(2)
+        assert [float(x) for x in rows[2][1:]] == list(app.stepper.history.row(2))
         workbook = openpyxl.load_workbook(tmp_path / "mazur.xlsx")
         assert "lr" in workbook.defined_names
         solution = (tmp_path / "mazur-solution.md").read_text()

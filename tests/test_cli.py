@@ -154,7 +154,7 @@ def test_train_csv_has_one_row_per_epoch_equal_to_the_core(tmp_path):
     stepper = Stepper(PRESETS["mazur"]())
     stepper.trace(30)
     for epoch, row in enumerate(rows[1:], 1):
-        assert [float(cell) for cell in row[1:len(program.columns) + 1]] == stepper.history.row(epoch)
+        assert [float(cell) for cell in row[1:len(program.columns) + 1]] == list(stepper.history.row(epoch))
 
 
 def test_train_csv_to_stdout(capsys):

@@ -142,7 +142,7 @@ def test_a_run_on_a_large_network_goes_through_numpy_and_ends_on_numpys_values()
         pass
     scale = max(abs(v) for v in traced.values.computed)
     assert max(abs(a - b) for a, b in zip(stepper.values.computed, traced.values.computed)) <= 1e-12 * scale
-    assert stepper.history.row(10) == list(NumpyEpochs(program, stepper.history.start_env(10)).run(1, "row")[1])
+    assert stepper.history.row(10) == NumpyEpochs(program, stepper.history.start_env(10)).run(1, "row")[1]
 
 
 def saturated_network() -> Network:

@@ -60,7 +60,7 @@ def test_the_history_shows_the_numbers_of_the_trainer_that_ran_it():
     assert [history.row(epoch)[column] for epoch in range(1, 71)] == list(losses)
     _, rows = NumpyEpochs(stepper.program, net.start_env()).run(70, Record.ROW)
     width = len(stepper.program.columns)
-    assert history.row(66) == list(rows[65 * width: 66 * width])
+    assert history.row(66) == rows[65 * width: 66 * width]
 
 
 def batch_one_tanh() -> Network:

@@ -28,7 +28,7 @@ from .program import Program, Record
 # Steps between checkpoints: 11 doubles every 64 steps add 1.4 bytes a step to
 # E_total's 8, and a row is re-derived by running at most 63 steps (tens of µs).
 CHECKPOINT_EVERY = 64
-# Numbers of re-derived rows kept (about 32 MB): a screenful of a large network's history, whose rows
+# Numbers of re-derived rows kept (8 MB, as doubles): a screenful of a large network's history, whose rows
 # (48,202 numbers at 100-100-100 × 16) take 14 ms each to re-derive, redrawn at every step.
 ROWS_KEPT = 1_000_000
 PIECE_NUMBERS = 2**17  # a format-1 session's records are kept about a megabyte at a time (History.load)
@@ -83,7 +83,7 @@ class History:
         # (what, step) -> accuracy or the layers' mean |dE_total/dw|, as read (`accuracy`, `gradient_means`)
         self._measured: dict[tuple[str, int], float | list[float]] = {}
         self._metrics: Metrics | None = None
-        self._rows: dict[int, list[float]] = {}  # step -> its row, re-derived lately (ROWS_KEPT numbers at most)
+        self._rows: dict[int, array] = {}  # step -> its row, re-derived lately (ROWS_KEPT numbers at most)
 
     def __len__(self) -> int:
         return len(self._losses)
@@ -285,15 +285,16 @@ class History:
             env.update(self.schedule.samples_env(step))
         return env
 
-    def row(self, step: int, through: int = 0) -> list[float]:
-        """All columns of a finished step (1-based), from the path that trained it.  `through`: the last step
-        whose row is asked for next (a screenful, an export); those not kept yet are derived in the same
-        training run, as far as the next checkpoint and as many as ROWS_KEPT holds (at 100-100-100 a row
-        derived alone took 10 ms, mostly to set up the run)."""
+    def row(self, step: int, through: int = 0) -> array:
+        """All columns of a finished step (1-based), from the path that trained it, as an array of doubles (a
+        row of 100-100-100 × 16 holds 48,202 numbers: made Python floats, a screenful's took 13 ms).
+        `through`: the last step whose row is asked for next (a screenful, an export); those not kept yet are
+        derived in the same training run, as far as the next checkpoint and as many as ROWS_KEPT holds (at
+        100-100-100 a row derived alone took 10 ms, mostly to set up the run)."""
         if not 1 <= step <= len(self):
             raise IndexError(f"step {step} is not in the history (1..{len(self)})")
         if step in self.exact_rows:
-            return self.exact_rows[step]
+            return array("d", self.exact_rows[step])
         row = self._rows.pop(step, None)
         if row is None:
             self._derive_rows(step, through)
@@ -308,7 +309,8 @@ class History:
         at = 0
         for step in range(first, last + 1):
             program = self.schedule.program(step)
-            self._rows[step] = self.aligned(program, out[at: at + len(program.columns)])
+            row = out[at: at + len(program.columns)]
+            self._rows[step] = row if program is self.program else array("d", self.aligned(program, row))
             at += len(program.columns)
 
     def _trained_to(self, step: int) -> dict[str, float]:
@@ -330,10 +332,10 @@ class History:
             n += 1
         return steps[n] - 1 if n < len(steps) else len(self)
 
-    def keep_row(self, step: int, row: list[float]) -> None:
+    def keep_row(self, step: int, row) -> None:
         """The row of `step`, derived or as the fast path computed it whole (the last step of a run, on screen
         next, which equals its derived row), kept as the latest; the oldest go past ROWS_KEPT numbers."""
-        self._rows[step] = row
+        self._rows[step] = row if isinstance(row, array) else array("d", row)
         while len(self._rows) * len(row) > ROWS_KEPT and len(self._rows) > 1:
             del self._rows[next(iter(self._rows))]
 
