@@ -162,6 +162,23 @@ def test_a_footer_keeps_its_keys_where_they_would_come_out_the_same(keys, fits_t
     drive(body)
 
 
+def test_a_key_coming_to_work_off_the_footer_remakes_none_of_its_keys():
+    """`0` starts to work with the first step, but at 120 columns there is no room for it: the keys shown are
+    the same, and none is made again (each remake cost 16-25 ms after `r` at 100-100-100)."""
+    async def body(app, pilot):
+        await footer_drawn(app, pilot)
+        footer = app.screen.query_one("KeyFooter")
+        kept = list(footer.children)
+        assert "reset" not in footer.choice() and not app.check_action("reset", ())
+        await press(pilot, "n")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.check_action("reset", ()) and "reset" not in footer.choice()
+        assert list(footer.children) == kept
+
+    drive(body, size=(120, 40))
+
+
 @pytest.mark.parametrize("dialog", ["r", "ctrl+s", "0", "question_mark"])
 def test_the_main_footer_waits_under_a_dialog_and_is_as_it_was_when_it_closes(dialog):
     """A dialog disables the stepping keys and draws a footer of its own over the main screen's: the main
