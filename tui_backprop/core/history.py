@@ -151,30 +151,32 @@ class History:
             self._store(records)
         self._changed()
 
-    def _store_checkpoints(self, records) -> None:
+    def _store_checkpoints(self, records: array) -> None:
         """Record.CHECKPOINTS, kept as they are when the fast path re-derives them; if it does not,
         the stretch is run again, recorded whole, and every step of it kept as `_store` keeps it."""
         stride, first, every = self.stride, len(self) + 1, CHECKPOINT_EVERY
         block = stride - 1 + every  # a checkpoint's lr and parameters, then E_total of `every` steps
-        checkpoints = [records[at : at + stride - 1] for at in range(0, len(records), block)]
-        losses = array("d")
-        for at in range(stride - 1, len(records), block):
-            losses.extend(records[at : at + every])
-        if not checkpoints:
+        if not records:
             return
+        # Copied as bytes: a slice of the records a checkpoint, then extended, took 17 ms at 100-100-100 × 5,000.
+        numbers, size = memoryview(records).cast("B"), records.itemsize
+        checkpoints, losses = array("d"), array("d")
+        for at in range(0, len(records), block):
+            checkpoints.frombytes(numbers[at * size : (at + stride - 1) * size])
+            losses.frombytes(numbers[(at + stride - 1) * size : (at + block) * size])
         count = min(len(losses), every)
-        env = self._start(first, checkpoints[0])
+        env = self._start(first, checkpoints[: stride - 1])
         after, rederived = self.train(env, count, first, Record.LOSS)
         same = rederived.tobytes() == losses[:count].tobytes()
-        if same and len(checkpoints) > 1:
-            same = array("d", [after[key] for key in self.program.carried]).tobytes() == checkpoints[1].tobytes()
+        if same and len(losses) > every:  # the second checkpoint, where the first stretch of steps ends
+            after = array("d", [after[key] for key in self.program.carried])
+            same = after.tobytes() == checkpoints[stride - 1 : 2 * (stride - 1)].tobytes()
         if not same:
             self._store(self.train(env, len(losses), first)[1])
             return
         self.starts.append(first)
-        for k, checkpoint in enumerate(checkpoints):
-            self._checkpoint_steps.append(first + k * every)
-            self._checkpoints.extend(checkpoint)
+        self._checkpoint_steps.extend(range(first, first + len(losses), every))
+        self._checkpoints.extend(checkpoints)
         self._losses.extend(losses)
 
     def _start(self, step: int, checkpoint) -> dict[str, float]:
