@@ -666,9 +666,11 @@ class BackpropApp(App):
             self.action_quit()
 
     async def _run_finished(self, worker: Worker) -> None:
+        # The panels told first: the dialog's going draws them with the run's numbers, where it drew them as they
+        # were and then they came in a frame later (17-25 ms after `r` at 100-100-100).
+        self.changed()
         if isinstance(self.screen, RunScreen):
             await self.screen.dismiss()
-        self.changed()
         if worker.state == WorkerState.SUCCESS:
             done, asked, unit = worker.result
             if done < asked:
