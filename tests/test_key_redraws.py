@@ -10,12 +10,15 @@ longest text it has shown at this size now.  bench/bench_scale.py times the keys
 from __future__ import annotations
 
 import random
+import threading
+
+import pytest
 
 from tui_backprop.app.widgets.operation import OperationPanel
 from tui_backprop.core import Network, Parameters, Sample
 from tui_backprop.core.presets import random_weights
 
-from app_driver import drive, press, type_in
+from app_driver import drive, press, screen_text, type_in
 
 
 def wide_inputs() -> Network:
@@ -63,22 +66,43 @@ def test_finishing_a_long_phase_shows_its_progress(monkeypatch):
     drive(body, network=net)
 
 
-def test_the_run_dialog_closes_on_panels_that_show_the_run(monkeypatch):
-    """The panels learn of the run before its dialog goes, so that the frame that takes the dialog away draws
-    the run's numbers: told after, they came in a frame of their own (17-25 ms later at 100-100-100)."""
-    from tui_backprop.app.widgets.screens import RunScreen
+@pytest.mark.parametrize("long", [False, True])
+def test_a_run_goes_on_under_its_prompt_and_closes_on_panels_that_show_it(monkeypatch, long):
+    """`r` runs under its own prompt, which says so; a run past RUN_DIALOG_AFTER gets a progress bar in the
+    prompt's place (no dialog came and went for a run of half a second: 30 ms of its thread at 100-100-100).
+    Either closes on panels that show the run already: told after, they came a frame later (17-25 ms)."""
+    from textual.screen import Screen
 
-    titles = []
-    dismiss = RunScreen.dismiss
-    monkeypatch.setattr(RunScreen, "dismiss", lambda screen, *result: (
-        titles.append(screen.app.panels["history"].border_subtitle), dismiss(screen, *result))[1])
+    from tui_backprop.app import main
+    from tui_backprop.app.widgets.screens import PromptScreen, RunScreen
+    from tui_backprop.core import Stepper
+
+    closed, release = [], threading.Event()
+    dismiss = Screen.dismiss
+    monkeypatch.setattr(Screen, "dismiss", lambda screen, *result: (
+        closed.append((type(screen), screen.app.panels["history"].border_subtitle)), dismiss(screen, *result))[1])
+    run, runs = Stepper.run, []
+    monkeypatch.setattr(Stepper, "run", lambda stepper, *args, **kwargs: (
+        runs.append(args), release.wait(10), run(stepper, *args, **kwargs))[2])
+    if long:
+        monkeypatch.setattr(main, "RUN_DIALOG_AFTER", 0.001)  # Textual's timers take no 0
 
     async def body(app, pilot):
         await press(pilot, "r")
         await type_in(pilot, "5")
+        for _ in range(100 if long else 1):  # until the timer has put the progress bar in the prompt's place
+            await pilot.pause()
+            if isinstance(app.screen, RunScreen):
+                break
+        try:
+            assert isinstance(app.screen, RunScreen if long else PromptScreen) and len(app.screen_stack) == 2
+            assert ("Running 5 epochs" if long else "Running 5 epochs · esc stops") in screen_text(app)
+            await press(pilot, "enter")  # the prompt is at work on the first: a second starts nothing
+        finally:
+            release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not isinstance(app.screen, RunScreen) and len(app.stepper.history) == 5
+        assert len(app.screen_stack) == 1 and len(app.stepper.history) == 5
 
     drive(body)
-    assert titles == ["5 epochs"]
+    assert closed == [(RunScreen if long else PromptScreen, "5 epochs")] and runs == [(5,)]

@@ -89,6 +89,10 @@ BUSY_GROUPS = {"run", "export", "save", "gradients"}
 # 100 terms each at 100-100-100 × 16, 4.8 s) goes on in a worker behind a progress bar.  Timed, not
 # counted: an operation costs from one multiplication to a sum of a hundred products.
 FINISH_AT_ONCE = 0.25
+# Seconds `r` runs under its own prompt ("Running N epochs · esc stops") before a progress bar takes its place:
+# a run of half a second drew no dialog of its own, whose coming and going took 30 ms of the run's thread
+# at 100-100-100 (bench/bench_scale.py 3).
+RUN_DIALOG_AFTER = 1.0
 TRACE_CHUNK = 2_000  # operations between the progress bar's updates and the checks for esc
 SERVER_CHECK = 2.0  # seconds between a served app's looks for its server
 FINISHED = {WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED}
@@ -205,6 +209,8 @@ class BackpropApp(App):
         self.set_reactive(BackpropApp.quiz, quiz or Quiz())
         self.session_path = session_path  # where ctrl+s saves; it asks, offering this
         self.stop_requested = False
+        self.run_dialog: PromptScreen | RunScreen | None = None  # what a run or a long finish shows its progress in
+        self.run_done = 0  # what the run under way has done
         # The work on screen as last saved or opened (`_progress`): only what came after it can be lost.
         self.saved = self.saving = self._progress()
         self.quit_after_save = False
@@ -547,8 +553,8 @@ class BackpropApp(App):
             self.changed()
             return
         self.running, self.stop_requested = True, False
-        progress = RunScreen(count, on_cancel=self._request_stop,
-                             title=f"Finishing the {until}: {counted(count, 'operation')}, each traced")
+        progress = self.run_dialog = RunScreen(count, on_cancel=self._request_stop,
+                                               title=f"Finishing the {until}: {counted(count, 'operation')}, each traced")
         self.push_screen(progress)
         self.trace_operations(count, progress, done)
 
@@ -591,33 +597,46 @@ class BackpropApp(App):
                 epochs = read_whole(text)
             except ValueError:
                 return "a whole number of epochs, e.g. 1000"
-            return None if 1 <= epochs <= MAX_RUN else f"between 1 and {MAX_RUN:,}"
+            if not 1 <= epochs <= MAX_RUN:
+                return f"between 1 and {MAX_RUN:,}"
+            self.start_run(epochs, prompt)
+            return WAIT
 
-        def start(text: str | None) -> None:
-            if text:
-                self.start_run(read_whole(text))
+        prompt = PromptScreen("Run how many epochs?", "e.g. 1000", "1000", check)
+        self.push_screen(prompt)
 
-        self.push_screen(PromptScreen("Run how many epochs?", "e.g. 1000", "1000", check), start)
-
-    def start_run(self, epochs: int) -> None:
+    def start_run(self, epochs: int, prompt: PromptScreen) -> None:
+        """The run in a worker, said in its prompt, which stays until the run ends (esc stops it); past
+        RUN_DIALOG_AFTER a progress bar takes the prompt's place."""
         self.running, self.stop_requested = True, False
-        progress = RunScreen(epochs, on_cancel=self._request_stop)
-        self.push_screen(progress)
+        self.run_dialog, self.run_done = prompt, 0
+        prompt.wait(f"Running {counted(epochs, 'epoch')} · esc stops", self._request_stop)
+        self.set_timer(RUN_DIALOG_AFTER, lambda: self._show_run_progress(epochs, prompt))
         # Looked up here, not in the thread: it only calls the boundary's show_run, through call_from_thread.
         boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
-        self.run_epochs(epochs, progress, boundary)
+        self.run_epochs(epochs, boundary)
+
+    def _show_run_progress(self, epochs: int, prompt: PromptScreen) -> None:
+        if self.run_dialog is prompt and self.screen is prompt:  # still running, and nothing opened over it
+            self.run_dialog = RunScreen(epochs, on_cancel=self._request_stop, done=self.run_done)
+            self.switch_screen(self.run_dialog)
+
+    def _run_advanced(self, done: int) -> None:
+        self.run_done = done
+        if isinstance(self.run_dialog, RunScreen):
+            self.run_dialog.advance(done)
 
     def _request_stop(self) -> None:
         self.stop_requested = True
 
     @work(thread=True, exclusive=True, group="run")
-    def run_epochs(self, epochs: int, progress: RunScreen, boundary=None) -> tuple[int, int]:
+    def run_epochs(self, epochs: int, boundary=None) -> tuple[int, int]:
         """(epochs done, epochs asked), with the decision `boundary` redrawn as it goes if it is on show;
         on_worker_state_changed takes it from there."""
         worker = get_current_worker()
 
         def on_progress(count: int) -> None:
-            self.call_from_thread(progress.advance, count)
+            self.call_from_thread(self._run_advanced, count)
             if boundary is not None:  # a copy, taken here between chunks, for the main thread to draw
                 self.call_from_thread(boundary.show_run, dict(self.stepper.values))
 
@@ -669,8 +688,11 @@ class BackpropApp(App):
         # The panels told first: the dialog's going draws them with the run's numbers, where it drew them as they
         # were and then they came in a frame later (17-25 ms after `r` at 100-100-100).
         self.changed()
-        if isinstance(self.screen, RunScreen):
-            await self.screen.dismiss()
+        dialog, self.run_dialog = self.run_dialog, None
+        if dialog is self.screen:
+            if isinstance(dialog, PromptScreen):
+                dialog.stop_waiting()
+            await dialog.dismiss()
         if worker.state == WorkerState.SUCCESS:
             done, asked, unit = worker.result
             if done < asked:

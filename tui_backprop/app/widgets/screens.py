@@ -105,6 +105,8 @@ class PromptScreen(WaitsOnAWorker, ModalScreen[str | None]):
         yield dialog_footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.on_stop is not None:  # at work on the last enter
+            return
         error = self.check(event.value) if self.check else None
         if error == WAIT:
             return
@@ -173,9 +175,10 @@ class RunScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape", "cancel", "Stop the run")]
 
-    def __init__(self, epochs: int, on_cancel: Callable[[], None], title: str | None = None):
+    def __init__(self, epochs: int, on_cancel: Callable[[], None], title: str | None = None, done: int = 0):
+        """`done`: as many as were done before it came (a run's prompt showed the first second)."""
         super().__init__()
-        self.epochs, self.on_cancel = epochs, on_cancel
+        self.epochs, self.on_cancel, self.done = epochs, on_cancel, done
         self.title_text = title or f"Running {counted(epochs, 'epoch')}"
 
     def compose(self) -> ComposeResult:
@@ -185,6 +188,10 @@ class RunScreen(ModalScreen[None]):
             yield ProgressBar(total=self.epochs, show_eta=False, show_bar=not getattr(self.app, "ascii", False))
             yield Label("esc stops after the current chunk", classes="dim")
         yield dialog_footer()
+
+    def on_mount(self) -> None:
+        if self.done:
+            self.advance(self.done)
 
     def advance(self, done: int) -> None:
         self.query_one(ProgressBar).update(progress=done)
