@@ -1,4 +1,5 @@
-"""Keys at a large network redraw the screen once (issue 22, point 3).
+"""Keys at a large network redraw the screen once, and `r` ends in the frame that closes its dialog (issue 22,
+point 3).
 
 The operation panel's text is longer for a sum of a hundred products than for the
 output that follows it; the panel set its scrollable size from each text, so every
@@ -106,3 +107,29 @@ def test_a_run_goes_on_under_its_prompt_and_closes_on_panels_that_show_it(monkey
 
     drive(body)
     assert closed == [(RunScreen if long else PromptScreen, "5 epochs")] and runs == [(5,)]
+
+
+def test_a_run_ends_its_prompt_under_the_command_palette_opened_over_it(monkeypatch):
+    """The command palette, opened over a run's prompt, goes with it when the run ends: the prompt, left
+    waiting under it, kept the screen with nothing to stop."""
+    from textual.command import CommandPalette
+
+    from tui_backprop.core import Stepper
+
+    release = threading.Event()
+    run = Stepper.run
+    monkeypatch.setattr(Stepper, "run", lambda stepper, *args, **kwargs: (release.wait(10), run(stepper, *args, **kwargs))[1])
+
+    async def body(app, pilot):
+        await press(pilot, "r")
+        await type_in(pilot, "5")
+        try:
+            await press(pilot, "ctrl+p")
+            assert isinstance(app.screen, CommandPalette) and len(app.screen_stack) == 3
+        finally:
+            release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and len(app.stepper.history) == 5 and not app.running
+
+    drive(body)

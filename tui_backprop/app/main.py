@@ -689,7 +689,9 @@ class BackpropApp(App):
         # were and then they came in a frame later (17-25 ms after `r` at 100-100-100).
         self.changed()
         dialog, self.run_dialog = self.run_dialog, None
-        if dialog is self.screen:
+        if dialog in self.screen_stack:
+            while self.screen is not dialog:  # the command palette or help, opened over it meanwhile
+                self.pop_screen()
             if isinstance(dialog, PromptScreen):
                 dialog.stop_waiting()
             await dialog.dismiss()
