@@ -304,3 +304,14 @@ def test_gradcheck_checks_each_batch_over_its_own_samples(tmp_path, capsys):
     assert set(rows) == set(worst)
     for parameter, error in worst.items():
         assert rows[parameter][3] == format_number(error, 2)
+
+
+@pytest.mark.parametrize("batch", [0, 1, 2])
+def test_the_values_the_next_operation_reads_are_told_before_it_as_it_reads_them(batch):
+    """Stepper.upcoming_reads (the givens the quiz and the tutor list) is what `next` then reads, bit for bit,
+    across the ends of steps too, where with batches the next batch's samples come in."""
+    stepper = Stepper(many(3, batch, count=5))
+    for _ in range(3 * len(stepper.quantities) + 2):
+        reads = stepper.upcoming_reads()
+        op = stepper.next()
+        assert tuple(reads) == op.quantity.reads and tuple(reads.values()) == op.read_values

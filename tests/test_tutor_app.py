@@ -286,3 +286,19 @@ def test_at_80x24_the_tutor_leaves_v_its_history_and_chart():
         assert {"values", "chart", "history"} <= set(shown)
 
     drive(body, size=(80, 24))
+
+
+def test_at_80x24_a_value_the_tutor_asks_comes_with_its_givens():
+    """At 80×24 the tutor's bar leaves the values table no rows, and the diagram there is a picture without
+    numbers: asked h1 on the top rung, a student found w1, i1, w2, i2 and b1 nowhere on screen.  The question
+    lists them, as an exercise lists its givens (Mazur's, as seed 000 of ../shared/seeds prints them)."""
+    async def body(app, pilot):
+        await press(pilot, "u")
+        await pick(app, pilot)  # h1's rule
+        app.tutor.place = replace(app.tutor.place, rung=app.tutor.top)  # h1 asked
+        app.changed()
+        await pilot.pause()
+        assert "h1 = w1·i1 + w2·i2 + b1 = ?" in tutor_text(app)
+        assert "given w1 = 0.15, i1 = 0.05, w2 = 0.2, i2 = 0.1, b1 = 0.35" in screen_text(app)
+
+    drive(body, size=(80, 24))

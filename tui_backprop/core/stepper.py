@@ -366,6 +366,15 @@ class Stepper:
             return self.schedule.program(self.step + 1).quantity(0)
         return self.program.quantity(self.position)
 
+    def upcoming_reads(self) -> dict[str, float]:
+        """The values the upcoming operation reads, as `next` will read them (at a step's end, the next
+        step's: with batches, its samples)."""
+        q = self.upcoming
+        values = self.values
+        if self.step_done:  # the next step's first operation, which reads free symbols alone
+            values = self._step_env(self.step + 1, values.free) if self.schedule.batched else values.free
+        return {s: values[s] for s in q.reads}
+
     @property
     def last(self) -> Operation | None:
         """The operation performed most recently, if the step has one."""

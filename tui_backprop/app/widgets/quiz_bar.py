@@ -30,6 +30,8 @@ def slip_name(verdict) -> str:
 
 
 NUMBER_CHARACTERS = "0123456789.-+eE−"
+GIVEN_DIGITS = 6  # as the values table shows them
+MOST_GIVENS = 8  # a sum of 100 products reads 201 values: its first ones, and where the rest are
 
 
 class AnswerInput(Input):
@@ -131,6 +133,7 @@ class QuizBar(Widget):
         question.append(f"{q.phase} {position - start + 1} / {end - start}  ", style="bold reverse")
         if quiz.asks(q):
             question.append(f" {q.formula} = ?", style="bold")
+            question.append_text(givens(stepper))
         else:
             question.append(f" {q.symbol}: not in this quiz ({', '.join(quiz.phases)}); n computes it", style="dim")
         self.query_one("#question", Static).update(question)
@@ -187,3 +190,13 @@ class QuizBar(Widget):
         if self.stepper.step_done:
             verdict.append(f"\n{self.stepper.schedule.describe(op.step)} done · score: {self.quiz.summary()}", style="bold")
         self.query_one("#verdict", Static).update(verdict)
+
+
+def givens(stepper: Stepper) -> Text:
+    """The values the asked operation reads, as an exercise lists its givens: below the roomy layout the values
+    table has no rows beside a bar (at 80×24 the tutor's left it none), and nothing else on screen showed
+    them.  A long sum's first ones, and where the rest are."""
+    reads = stepper.upcoming_reads()
+    shown = [f"{symbol} = {format_number(value, GIVEN_DIGITS)}" for symbol, value in list(reads.items())[:MOST_GIVENS]]
+    more = f" … and {len(reads) - MOST_GIVENS} more in the values table" if len(reads) > MOST_GIVENS else ""
+    return Text("\n given " + ", ".join(shown) + more, style="dim") if reads else Text()

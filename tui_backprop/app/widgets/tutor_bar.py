@@ -18,7 +18,7 @@ from ...core import Operation, Quantity, Stepper
 from ...core.expr import format_number
 from ...core.quiz import Quiz, read_answer
 from ...core.tutor import Tutor
-from .quiz_bar import AnswerInput, slip_name
+from .quiz_bar import AnswerInput, givens, slip_name
 
 DIGITS = 6
 
@@ -122,6 +122,7 @@ class TutorBar(Widget, can_focus=True):
                 question.append(f"\n {n}  {rule.text}")
         elif tutor.asks(q):
             question.append(f" {q.formula} = ?", style="bold")
+            question.append_text(givens(stepper))
         else:
             question.append(f" {q.symbol}: worked for you on this rung; n shows it with its numbers", style="dim")
         self.query_one("#tutor-question", Static).update(question)
