@@ -19,7 +19,7 @@ from tui_backprop.app.widgets.operation import OperationPanel
 from tui_backprop.core import Network, Parameters, Sample
 from tui_backprop.core.presets import random_weights
 
-from app_driver import drive, press, screen_text, type_in
+from app_driver import drive, notifications, press, screen_text, type_in
 
 
 def wide_inputs() -> Network:
@@ -131,5 +131,31 @@ def test_a_run_ends_its_prompt_under_the_command_palette_opened_over_it(monkeypa
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(app.screen_stack) == 1 and len(app.stepper.history) == 5 and not app.running
+
+    drive(body)
+
+
+def test_esc_stops_a_run_under_its_prompt_which_stays_until_the_run_has_stopped(monkeypatch):
+    """esc in a run's prompt asks the run to stop; the prompt says so and stays, another esc too, until the
+    run has stopped (as the progress bar's dialog does): closed at once, it left a run going on unseen."""
+    from tui_backprop.app.widgets.screens import PromptScreen
+    from tui_backprop.core import Stepper
+
+    release = threading.Event()
+    run = Stepper.run
+    monkeypatch.setattr(Stepper, "run", lambda stepper, *args, **kwargs: (release.wait(10), run(stepper, *args, **kwargs))[1])
+
+    async def body(app, pilot):
+        await press(pilot, "r")
+        await type_in(pilot, "5")
+        try:
+            await press(pilot, "escape", "escape")
+            assert isinstance(app.screen, PromptScreen) and "Stopping after the current chunk" in screen_text(app)
+        finally:
+            release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and len(app.stepper.history) == 0 and not app.running
+        assert "Stopped after 0 of 5 epochs." in notifications(app)
 
     drive(body)

@@ -610,7 +610,12 @@ class BackpropApp(App):
         RUN_DIALOG_AFTER a progress bar takes the prompt's place."""
         self.running, self.stop_requested = True, False
         self.run_dialog, self.run_done = prompt, 0
-        prompt.wait(f"Running {counted(epochs, 'epoch')} · esc stops", self._request_stop)
+
+        def stop() -> None:  # the prompt stays until the run has stopped, as the progress bar does
+            self._request_stop()
+            prompt.wait("Stopping after the current chunk …", stop)
+
+        prompt.wait(f"Running {counted(epochs, 'epoch')} · esc stops", stop)
         self.set_timer(RUN_DIALOG_AFTER, lambda: self._show_run_progress(epochs, prompt))
         # Looked up here, not in the thread: it only calls the boundary's show_run, through call_from_thread.
         boundary = self.panels.get("boundary") if self.boundary_on and self.stepper.net.sizes[0] == 2 else None
