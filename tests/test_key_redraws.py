@@ -67,6 +67,22 @@ def test_finishing_a_long_phase_shows_its_progress(monkeypatch):
     drive(body, network=net)
 
 
+def held_runs(monkeypatch) -> tuple[threading.Event, list]:
+    """Stepper.run held until the event is set, so that a test looks at the screen while a run goes on (no
+    sleeps); and the arguments of each run, in order."""
+    from tui_backprop.core import Stepper
+
+    release, runs, run = threading.Event(), [], Stepper.run
+    monkeypatch.setattr(Stepper, "run", lambda stepper, *args, **kwargs: (
+        runs.append(args), release.wait(10), run(stepper, *args, **kwargs))[2])
+    return release, runs
+
+
+async def start_run(pilot, epochs: str = "5") -> None:
+    await press(pilot, "r")
+    await type_in(pilot, epochs)
+
+
 @pytest.mark.parametrize("long", [False, True])
 def test_a_run_goes_on_under_its_prompt_and_closes_on_panels_that_show_it(monkeypatch, long):
     """`r` runs under its own prompt, which says so; a run past RUN_DIALOG_AFTER gets a progress bar in the
@@ -76,21 +92,16 @@ def test_a_run_goes_on_under_its_prompt_and_closes_on_panels_that_show_it(monkey
 
     from tui_backprop.app import main
     from tui_backprop.app.widgets.screens import PromptScreen, RunScreen
-    from tui_backprop.core import Stepper
 
-    closed, release = [], threading.Event()
-    dismiss = Screen.dismiss
+    closed, dismiss = [], Screen.dismiss
     monkeypatch.setattr(Screen, "dismiss", lambda screen, *result: (
         closed.append((type(screen), screen.app.panels["history"].border_subtitle)), dismiss(screen, *result))[1])
-    run, runs = Stepper.run, []
-    monkeypatch.setattr(Stepper, "run", lambda stepper, *args, **kwargs: (
-        runs.append(args), release.wait(10), run(stepper, *args, **kwargs))[2])
+    release, runs = held_runs(monkeypatch)
     if long:
         monkeypatch.setattr(main, "RUN_DIALOG_AFTER", 0.001)  # Textual's timers take no 0
 
     async def body(app, pilot):
-        await press(pilot, "r")
-        await type_in(pilot, "5")
+        await start_run(pilot)
         for _ in range(100 if long else 1):  # until the timer has put the progress bar in the prompt's place
             await pilot.pause()
             if isinstance(app.screen, RunScreen):
@@ -114,15 +125,10 @@ def test_a_run_ends_its_prompt_under_the_command_palette_opened_over_it(monkeypa
     waiting under it, kept the screen with nothing to stop."""
     from textual.command import CommandPalette
 
-    from tui_backprop.core import Stepper
-
-    release = threading.Event()
-    run = Stepper.run
-    monkeypatch.setattr(Stepper, "run", lambda stepper, *args, **kwargs: (release.wait(10), run(stepper, *args, **kwargs))[1])
+    release, _ = held_runs(monkeypatch)
 
     async def body(app, pilot):
-        await press(pilot, "r")
-        await type_in(pilot, "5")
+        await start_run(pilot)
         try:
             await press(pilot, "ctrl+p")
             assert isinstance(app.screen, CommandPalette) and len(app.screen_stack) == 3
@@ -139,15 +145,11 @@ def test_esc_stops_a_run_under_its_prompt_which_stays_until_the_run_has_stopped(
     """esc in a run's prompt asks the run to stop; the prompt says so and stays, another esc too, until the
     run has stopped (as the progress bar's dialog does): closed at once, it left a run going on unseen."""
     from tui_backprop.app.widgets.screens import PromptScreen
-    from tui_backprop.core import Stepper
 
-    release = threading.Event()
-    run = Stepper.run
-    monkeypatch.setattr(Stepper, "run", lambda stepper, *args, **kwargs: (release.wait(10), run(stepper, *args, **kwargs))[1])
+    release, _ = held_runs(monkeypatch)
 
     async def body(app, pilot):
-        await press(pilot, "r")
-        await type_in(pilot, "5")
+        await start_run(pilot)
         try:
             await press(pilot, "escape", "escape")
             assert isinstance(app.screen, PromptScreen) and "Stopping after the current chunk" in screen_text(app)
