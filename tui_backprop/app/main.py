@@ -50,6 +50,9 @@ from .widgets.screens import WAIT, ChoiceScreen, ConfirmScreen, HelpScreen, Path
 from .widgets.values import ValuesTable
 
 if TYPE_CHECKING:
+    from textual.await_complete import AwaitComplete
+    from textual.screen import Screen
+
     from ..core.lesson import Lesson
     from ..core.tutor import Tutor
     from .served import Served
@@ -694,12 +697,11 @@ class BackpropApp(App):
         # were and then they came in a frame later (17-25 ms after `r` at 100-100-100).
         self.changed()
         dialog, self.run_dialog = self.run_dialog, None
-        if dialog in self.screen_stack:
-            while self.screen is not dialog:  # the command palette or help, opened over it meanwhile
-                self.pop_screen()
-            if isinstance(dialog, PromptScreen):
-                dialog.stop_waiting()
-            await dialog.dismiss()
+        if isinstance(dialog, PromptScreen):
+            dialog.stop_waiting()
+        closing = self.close_dialog(dialog)
+        if closing is not None:
+            await closing
         if worker.state == WorkerState.SUCCESS:
             done, asked, unit = worker.result
             if done < asked:
@@ -860,11 +862,17 @@ class BackpropApp(App):
         if isinstance(opened, str):
             prompt.show_error(opened)
             return
-        while self.screen is not prompt and prompt in self.screen_stack:  # the command palette, opened meanwhile
-            self.pop_screen()
-        if prompt in self.screen_stack:
-            prompt.dismiss(None)
+        self.close_dialog(prompt)
         self.show_opened(path, *opened)
+
+    def close_dialog(self, dialog: Screen | None) -> AwaitComplete | None:
+        """Close `dialog` and whatever was opened over it meanwhile (the command palette, help), which would
+        otherwise leave it waiting under them; a dialog already gone is left alone."""
+        if dialog not in self.screen_stack:
+            return None
+        while self.screen is not dialog:
+            self.pop_screen()
+        return dialog.dismiss(None)
 
     def _stop_opening(self, prompt: PromptScreen, path: str) -> None:
         self.workers.cancel_group(self, "open")

@@ -258,16 +258,19 @@ class History:
     def _samples(self, step: int) -> dict[str, float]:
         return dict(self.segments[bisect_right(self.segments, step, key=lambda seg: seg[0]) - 1][1])
 
+    def _checkpoint(self, step: int) -> tuple[int, int, array]:
+        """The checkpoint at or before `step`: its index, its step, and its lr and parameters."""
+        n = bisect_right(self._checkpoint_steps, step) - 1
+        return n, self._checkpoint_steps[n], self._checkpoints[n * (self.stride - 1) : (n + 1) * (self.stride - 1)]
+
     def _records(self, step: int) -> tuple[int, array]:
         """The stretch from the checkpoint at or before `step` to the next one, re-derived: (its first step, records)."""
-        n = bisect_right(self._checkpoint_steps, step) - 1
-        first = self._checkpoint_steps[n]
+        n, first, start = self._checkpoint(step)
         block = self._block  # once: a run in a worker thread may reset it meanwhile
         if block is None or block[0] != first:
             count = len(self) + 1 - first
             if n + 1 < len(self._checkpoint_steps):
                 count = self._checkpoint_steps[n + 1] - first
-            start = self._checkpoints[n * (self.stride - 1) : (n + 1) * (self.stride - 1)]
             env = self._start(first, start)
             if count == 1:
                 records = array("d", start)
@@ -317,9 +320,8 @@ class History:
     def _trained_to(self, step: int) -> dict[str, float]:
         """The free symbols at the start of `step`, trained on from the checkpoint before it recording E_total
         alone: `start_env` records every step's parameters on the way (20 ms of 60 steps at 100-100-100)."""
-        n = bisect_right(self._checkpoint_steps, step) - 1
-        first = self._checkpoint_steps[n]
-        env = self._start(first, self._checkpoints[n * (self.stride - 1) : (n + 1) * (self.stride - 1)])
+        _, first, start = self._checkpoint(step)
+        env = self._start(first, start)
         return self.train(env, step - first, first, Record.LOSS)[0] if step > first else env
 
     def _run_end(self, step: int, through: int) -> int:
